@@ -1,0 +1,100 @@
+#include <inttypes.h>
+#include <string.h>
+
+#include "json.h"
+
+void json_init(json *j, FILE *f)
+{
+    j->f = f;
+    j->depth = 0;
+    j->first[0] = 1;
+}
+
+static void put_escaped(FILE *f, const char *s, size_t n)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20 || c >= 0x7f)
+            fprintf(f, "\\u%04x", c); /* bytes, not UTF-8: keep output ASCII */
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static void member(json *j, const char *key)
+{
+    if (!j->first[j->depth])
+        fputc(',', j->f);
+    j->first[j->depth] = 0;
+    if (key) {
+        put_escaped(j->f, key, strlen(key));
+        fputc(':', j->f);
+    }
+}
+
+void json_open(json *j, const char *key, char bracket)
+{
+    member(j, key);
+    fputc(bracket, j->f);
+    if (j->depth < 31)
+        j->depth++;
+    j->first[j->depth] = 1;
+}
+
+void json_close(json *j, char bracket)
+{
+    fputc(bracket, j->f);
+    if (j->depth > 0)
+        j->depth--;
+}
+
+void json_u64(json *j, const char *key, uint64_t v)
+{
+    member(j, key);
+    fprintf(j->f, "%" PRIu64, v);
+}
+
+void json_i64(json *j, const char *key, int64_t v)
+{
+    member(j, key);
+    fprintf(j->f, "%" PRId64, v);
+}
+
+void json_double(json *j, const char *key, double v)
+{
+    member(j, key);
+    fprintf(j->f, "%.6g", v);
+}
+
+void json_strn(json *j, const char *key, const char *s, size_t n)
+{
+    member(j, key);
+    put_escaped(j->f, s, n);
+}
+
+void json_str(json *j, const char *key, const char *s) { json_strn(j, key, s, strlen(s)); }
+
+void json_bool(json *j, const char *key, int v)
+{
+    member(j, key);
+    fputs(v ? "true" : "false", j->f);
+}
+
+void json_null(json *j, const char *key)
+{
+    member(j, key);
+    fputs("null", j->f);
+}
+
+void json_hex64(json *j, const char *key, uint64_t v)
+{
+    char b[17];
+    snprintf(b, sizeof b, "%016" PRIx64, v);
+    json_str(j, key, b);
+}
+
+void json_end(json *j) { fputc('\n', j->f); }

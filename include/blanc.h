@@ -1,0 +1,478 @@
+/*
+ * blanc.h — the one public header of Blanc, a limit-order-book replay engine.
+ *
+ * Layers, bottom up (each usable on its own):
+ *   feed    frame and decode NASDAQ TotalView-ITCH 5.0 (BinaryFILE) into blanc_event;
+ *           byte sources for plain (mmap), gzip, zstd files and stdin.
+ *   book    order-by-order (L3) books for every instrument, with an L2 level view.
+ *   replay  drives feed -> book, counts anomalies, computes digests.
+ *   gen     a seeded generator of realistic (and deliberately damaged) ITCH days.
+ *   out     atomic output files (temp + rename), optionally compressed.
+ *
+ * Conventions (docs/API.md has the full contract of every function):
+ *   - Errors are values: functions return a negative BLANC_E* code on failure;
+ *     blanc_strerror() and blanc_err_name() describe it. The library never prints
+ *     and never exits.
+ *   - Opaque objects have a create/open and a free/close; free(NULL) is a no-op.
+ *   - Prices are integer ticks of 1e-4 dollars (ITCH Price(4)); no floating point.
+ *   - Symbols are the 8-byte, space-padded ASCII of the ITCH Stock Directory.
+ */
+#ifndef BLANC_H
+#define BLANC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BLANC_VERSION_MAJOR 0
+#define BLANC_VERSION_MINOR 1
+#define BLANC_VERSION_PATCH 0
+#define BLANC_VERSION_STRING "0.1.0"
+
+/* The library's version string, e.g. "0.1.0". */
+const char *blanc_version(void);
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* One list generates the codes, blanc_strerror() and blanc_err_name(). */
+#define BLANC_ERRNO_MAP(X)                                                          \
+    X(NOMEM, -1, "out of memory")                                                   \
+    X(INVAL, -2, "invalid argument")                                                \
+    X(IO, -3, "I/O error")                                                          \
+    X(OPEN, -4, "cannot open file")                                                 \
+    X(ISDIR, -5, "is a directory")                                                  \
+    X(TRUNCATED, -6, "truncated: more bytes are needed")                            \
+    X(BADLEN, -7, "framed length disagrees with the message type's length")        \
+    X(UNKNOWNTYPE, -8, "unknown message type")                                      \
+    X(ENDSESSION, -9, "zero-length frame (end-of-session marker)")                  \
+    X(CORRUPT, -10, "corrupt compressed stream")                                    \
+    X(STREAMCUT, -11, "compressed stream cut short")                                \
+    X(UNKNOWNREF, -12, "reference to an unknown order")                             \
+    X(DUPREF, -13, "order reference already live")                                  \
+    X(OVERFILL, -14, "more shares executed or cancelled than remain")              \
+    X(NODIR, -15, "instrument has no stock directory (R) message")                  \
+    X(BADFIELD, -16, "invalid field value")                                         \
+    X(DIRCONFLICT, -17, "stock directory conflicts with an earlier one")           \
+    X(LIMIT, -18, "capacity limit reached")                                         \
+    X(NOTFOUND, -19, "not found")                                                   \
+    X(STRICT, -20, "anomaly in strict mode")                                        \
+    X(UNSUPPORTED, -21, "unsupported")
+
+enum {
+    BLANC_OK = 0,
+#define BLANC__ERRENUM(name, code, text) BLANC_E##name = (code),
+    BLANC_ERRNO_MAP(BLANC__ERRENUM)
+#undef BLANC__ERRENUM
+};
+
+/* Text for an error code ("unknown error" for codes not in the list). */
+const char *blanc_strerror(int err);
+/* Symbolic name for an error code, e.g. "BLANC_ETRUNCATED". */
+const char *blanc_err_name(int err);
+
+/* ------------------------------------------------------------------------ */
+/* Hashing                                                                   */
+/* ------------------------------------------------------------------------ */
+
+#define BLANC_FNV64_OFFSET UINT64_C(0xcbf29ce484222325)
+#define BLANC_FNV64_PRIME UINT64_C(0x100000001b3)
+
+/* FNV-1a 64 over n bytes, continuing from h (start with BLANC_FNV64_OFFSET). */
+uint64_t blanc_fnv1a64(uint64_t h, const void *p, size_t n);
+
+/* ------------------------------------------------------------------------ */
+/* Feed: ITCH 5.0 framing and decoding                                       */
+/* ------------------------------------------------------------------------ */
+
+/* Length of an ITCH 5.0 message of this type byte, or 0 for an unknown type. */
+size_t blanc_itch_msg_len(uint8_t type);
+
+/*
+ * Frame one BinaryFILE message (2-byte big-endian length, then the message).
+ * picohttpparser contract — stateless, zero-copy:
+ *   > 0                 bytes consumed (2 + message length); *msg, *msg_len set
+ *   BLANC_ETRUNCATED    buf holds only part of the frame: call again with more
+ *   BLANC_EENDSESSION   the length prefix is 0 (end of session); 2 bytes long
+ * The framer does not look inside the message: decoding says whether it is valid.
+ */
+int blanc_itch_frame(const uint8_t *buf, size_t len, const uint8_t **msg, size_t *msg_len);
+
+/* Trading action state (H message) and event codes are kept as their ITCH chars. */
+
+/* Stock Directory (R) fields after the symbol. */
+typedef struct blanc_ev_directory {
+    char market_category, financial_status;
+    uint32_t round_lot_size;
+    char round_lots_only, issue_classification, issue_subtype[2];
+    char authenticity, short_sale_threshold, ipo_flag, luld_tier, etp_flag;
+    uint32_t etp_leverage;
+    char inverse;
+} blanc_ev_directory;
+
+/*
+ * One decoded message, normalized across the 23 types. The common fields are
+ * filled for every type; the union holds the rest of the rarer types.
+ * Fields a type does not carry are zero.
+ */
+typedef struct blanc_event {
+    char type;          /* the ITCH message type byte */
+    char side;          /* 'B' or 'S' for A F P (as sent, even if invalid); else 0 */
+    uint16_t locate;    /* Stock Locate */
+    uint16_t tracking;  /* Tracking Number */
+    uint64_t timestamp; /* ns since midnight (48 bits) */
+    uint64_t ref;       /* order ref: A F E C X D P; U: the original ref */
+    uint64_t new_ref;   /* U: the new ref */
+    uint32_t shares;    /* A F P: shares; E C: executed; X: cancelled; U: new shares */
+    uint32_t price;     /* A F P U: price; C: execution price; Q: cross price */
+    uint64_t match;     /* E C P Q B: match number */
+    char stock[8];      /* R H Y L K J h A F P Q I N O: the 8-byte symbol */
+    union {
+        char event_code;              /* S */
+        blanc_ev_directory directory; /* R */
+        struct { char state, reserved; char reason[4]; } trading; /* H */
+        char reg_sho_action;                                      /* Y */
+        struct { char mpid[4]; char primary, mode, state; } participant; /* L */
+        struct { uint64_t level1, level2, level3; } mwcb_decline;  /* V, Price(8) */
+        char mwcb_level;                                           /* W */
+        struct { uint32_t release_time; char qualifier; uint32_t price; } ipo; /* K */
+        struct { uint32_t ref_price, upper, lower, extension; } luld;          /* J */
+        struct { char market_code, action; } op_halt;                          /* h */
+        char attribution[4];                                                   /* F */
+        char printable;                                                        /* C */
+        struct { uint64_t shares; char cross_type; } cross;                    /* Q */
+        struct {
+            uint64_t paired, imbalance;
+            char direction;
+            uint32_t far_price, near_price, ref_price;
+            char cross_type, variation;
+        } noii;                                                                /* I */
+        char rpii_interest;                                                    /* N */
+        struct {
+            char open_eligibility;
+            uint32_t min_price, max_price, near_price;
+            uint64_t near_time;
+            uint32_t lower_collar, upper_collar;
+        } dlcr;                                                                /* O */
+    } u;
+} blanc_event;
+
+/*
+ * Decode one framed message (msg, len as returned by blanc_itch_frame).
+ * Returns len on success, BLANC_EUNKNOWNTYPE, BLANC_EBADLEN (len differs from
+ * the type's fixed length; nothing is read past the header) or BLANC_ETRUNCATED
+ * (len is 0). Zero-copy: *ev holds copies of the fields, no pointers into msg.
+ */
+int blanc_itch_decode(const uint8_t *msg, size_t len, blanc_event *ev);
+
+/* Encode ev as an ITCH message (no length prefix) into out[cap]. Returns the
+ * message length, BLANC_EUNKNOWNTYPE, or BLANC_ETRUNCATED if cap is too small. */
+int blanc_itch_encode(const blanc_event *ev, uint8_t *out, size_t cap);
+
+/* Index 0..22 of a known type in the canonical order "SRHYLVWKJhAFECXDUPQBINO",
+ * or -1. Used for per-type counters. */
+int blanc_itch_type_index(uint8_t type);
+#define BLANC_ITCH_NTYPES 23
+extern const char blanc_itch_types[BLANC_ITCH_NTYPES + 1];
+
+/* ------------------------------------------------------------------------ */
+/* Feed: byte sources                                                        */
+/* ------------------------------------------------------------------------ */
+
+typedef enum blanc_compression {
+    BLANC_COMP_NONE = 0,
+    BLANC_COMP_GZIP = 1,
+    BLANC_COMP_ZSTD = 2,
+} blanc_compression;
+
+typedef struct blanc_source blanc_source;
+
+/*
+ * Open path ("-" = stdin). The compression is chosen from the content's magic
+ * bytes (gzip 1f 8b, zstd 28 b5 2f fd), not the name. Plain regular files are
+ * mmap'd; everything else streams through a bounded buffer, so memory does not
+ * grow with the file. Errors: BLANC_EOPEN (errno kept in *sys_errno if given),
+ * BLANC_EISDIR, BLANC_ENOMEM, BLANC_EIO.
+ */
+int blanc_source_open(blanc_source **out, const char *path, int *sys_errno);
+
+/* A source over caller-owned memory (not copied; must outlive the source). */
+int blanc_source_open_mem(blanc_source **out, const void *data, size_t len);
+
+/*
+ * Make more bytes available. *p, *n describe every byte not yet consumed
+ * (a partial frame carried over from the previous window comes first).
+ * Returns 1 if the window grew, 0 at end of input (the window then holds the
+ * unconsumed tail, possibly empty), or a negative error (BLANC_ECORRUPT,
+ * BLANC_ESTREAMCUT, BLANC_EIO); after an error the window still holds what was
+ * decoded before it.
+ */
+int blanc_source_next(blanc_source *s, const uint8_t **p, size_t *n);
+
+/* Mark n bytes at the front of the window as consumed. */
+void blanc_source_consume(blanc_source *s, size_t n);
+
+/* Read the rest of the input without returning it, so that the input digest
+ * covers the whole stream even when a replay stops early. Returns 0 or an error. */
+int blanc_source_drain(blanc_source *s);
+
+/* XXH3-64 of every byte the source has made available so far (docs/DIGEST.md).
+ * Hashing is on by default; turn it off before the first next() to save time. */
+uint64_t blanc_source_digest(const blanc_source *s);
+void blanc_source_set_hashing(blanc_source *s, int on);
+
+blanc_compression blanc_source_compression(const blanc_source *s);
+/* Bytes of decompressed input consumed so far. */
+uint64_t blanc_source_offset(const blanc_source *s);
+void blanc_source_close(blanc_source *s);
+
+/* ------------------------------------------------------------------------ */
+/* Book                                                                      */
+/* ------------------------------------------------------------------------ */
+
+typedef struct blanc_books blanc_books;
+
+typedef struct blanc_level {
+    uint32_t price;  /* ticks of 1e-4 */
+    uint32_t orders; /* number of orders at the level */
+    uint64_t shares; /* total shares at the level */
+} blanc_level;
+
+typedef struct blanc_order {
+    uint64_t ref;
+    uint32_t shares; /* remaining */
+    uint32_t price;
+    uint16_t locate;
+    char side; /* 'B' or 'S' */
+} blanc_order;
+
+typedef struct blanc_instrument {
+    char symbol[9];    /* NUL-terminated, trailing spaces kept */
+    uint16_t locate;
+    char trading_state; /* last H state ('T','H','P','Q'), or 0 if none seen */
+    uint32_t bid_levels, ask_levels;
+    uint64_t orders;    /* live orders in this book */
+} blanc_instrument;
+
+typedef struct blanc_books_stats {
+    uint32_t instruments;   /* with a stock directory entry */
+    uint64_t live_orders;
+    uint64_t levels;        /* non-empty price levels, both sides, all books */
+    uint64_t peak_orders;   /* most live orders at any moment */
+    uint64_t order_capacity; /* order slots allocated */
+} blanc_books_stats;
+
+/* What blanc_books_apply did with a message. */
+enum {
+    BLANC_APPLIED = 0, /* the book changed */
+    BLANC_NOEFFECT = 1 /* a valid message that does not change a book */
+};
+
+/* Create an empty set of books. expected_orders sizes the order map up front
+ * (0 = a small default; it grows by doubling either way). */
+blanc_books *blanc_books_create(size_t expected_orders);
+void blanc_books_free(blanc_books *b);
+
+/*
+ * Apply one decoded message (docs/SEMANTICS.md). Returns BLANC_APPLIED,
+ * BLANC_NOEFFECT, or a negative anomaly code (BLANC_EUNKNOWNREF, BLANC_EDUPREF,
+ * BLANC_EOVERFILL, BLANC_ENODIR, BLANC_EBADFIELD, BLANC_EDIRCONFLICT) — except
+ * for OVERFILL (applied, clamped), an anomalous message leaves every book
+ * unchanged. BLANC_ENOMEM leaves the books unchanged too.
+ */
+int blanc_books_apply(blanc_books *b, const blanc_event *ev);
+
+/* Locate of the instrument with this 8-byte symbol (space padded), or BLANC_ENOTFOUND. */
+int blanc_books_find(const blanc_books *b, const char symbol[8]);
+/* Parse a user symbol ("AAPL") into the padded 8-byte form. BLANC_EINVAL if too long/empty. */
+int blanc_symbol_pad(const char *user, char out[8]);
+
+int blanc_books_instrument(const blanc_books *b, uint16_t locate, blanc_instrument *out);
+
+/* Best bid and offer; a missing side is returned as all zeros. BLANC_ENOTFOUND
+ * if the locate has no directory entry. */
+int blanc_books_bbo(const blanc_books *b, uint16_t locate, blanc_level *bid, blanc_level *ask);
+
+/* Up to n levels of one side ('B' or 'S'), best first. Returns the number written
+ * (>= 0) or a negative error. */
+int blanc_books_levels(const blanc_books *b, uint16_t locate, char side,
+                       blanc_level *out, size_t n);
+
+/* The queue at one price level in time priority. Writes up to n orders and
+ * returns how many the level holds in all (0 if no such level). */
+long blanc_books_queue(const blanc_books *b, uint16_t locate, char side, uint32_t price,
+                       blanc_order *out, size_t n);
+
+/* The live order with this ref in this instrument, or BLANC_ENOTFOUND. */
+int blanc_books_order(const blanc_books *b, uint16_t locate, uint64_t ref, blanc_order *out);
+
+void blanc_books_stats_get(const blanc_books *b, blanc_books_stats *out);
+
+/* Locates of every instrument with a directory entry, in ascending symbol order.
+ * Writes up to n and returns how many there are. */
+size_t blanc_books_symbols(const blanc_books *b, uint16_t *out, size_t n);
+
+/* Digests of the current state (docs/DIGEST.md). */
+uint64_t blanc_books_digest_l3(const blanc_books *b);
+uint64_t blanc_books_digest_l2(const blanc_books *b);
+uint64_t blanc_books_digest_stream(const blanc_books *b);
+
+/* Check every internal invariant (sorted levels, level totals equal the sum of
+ * their queues, order map consistent...). 0 if all hold, else BLANC_EINVAL.
+ * O(size of the books): for tests and fuzzing, not for the hot path. */
+int blanc_books_check(const blanc_books *b);
+
+/* ------------------------------------------------------------------------ */
+/* Replay                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Anomaly categories, counted with the byte offset and message index of the
+ * first occurrence (docs/SEMANTICS.md). */
+#define BLANC_ANOMALY_MAP(X)                                                        \
+    X(TRUNCATED, "truncated", "final message cut short")                            \
+    X(BAD_LENGTH, "bad_length", "framed length disagrees with the type's length")  \
+    X(UNKNOWN_TYPE, "unknown_type", "unknown message type")                         \
+    X(ZERO_LENGTH, "zero_length", "zero-length frame (end of session) before the end") \
+    X(STREAM_CUT, "stream_cut", "compressed stream cut short or corrupt")           \
+    X(UNKNOWN_REF, "unknown_ref", "reference to an unknown order")                  \
+    X(OVERFILL, "overfill", "more shares executed or cancelled than remain")        \
+    X(DUP_REF, "dup_ref", "add of an order ref that is already live")              \
+    X(NO_DIRECTORY, "no_directory", "add for an instrument with no R message")      \
+    X(BAD_FIELD, "bad_field", "invalid side, zero price or zero shares")            \
+    X(DIR_CONFLICT, "dir_conflict", "stock directory conflicts with an earlier one") \
+    X(TIME_BACKWARDS, "time_backwards", "timestamp earlier than the previous message")
+
+typedef enum blanc_anomaly {
+#define BLANC__ANENUM(name, key, text) BLANC_AN_##name,
+    BLANC_ANOMALY_MAP(BLANC__ANENUM)
+#undef BLANC__ANENUM
+    BLANC_AN_COUNT
+} blanc_anomaly;
+
+const char *blanc_anomaly_key(blanc_anomaly a);  /* "unknown_ref" */
+const char *blanc_anomaly_text(blanc_anomaly a); /* a sentence */
+
+typedef struct blanc_anomaly_stat {
+    uint64_t count;
+    uint64_t first_offset; /* byte offset of the first occurrence's frame */
+    uint64_t first_index;  /* 0-based message index of the first occurrence */
+} blanc_anomaly_stat;
+
+typedef enum blanc_framing {
+    BLANC_FRAMING_BINARYFILE = 0, /* 2-byte length prefix, 0 = end of session */
+    BLANC_FRAMING_FIXED = 1       /* ignore the prefix, use each type's length
+                                     (files written with zeroed prefixes, e.g. RITCH) */
+} blanc_framing;
+
+typedef struct blanc_replay_options {
+    blanc_framing framing;
+    int strict;              /* stop at the first anomaly (BLANC_ESTRICT) */
+    int no_input_digest;     /* skip hashing the raw input */
+    size_t expected_orders;  /* order map presize, 0 = default */
+} blanc_replay_options;
+
+typedef struct blanc_replay_stats {
+    uint64_t messages;                     /* frames seen, valid or not */
+    uint64_t by_type[BLANC_ITCH_NTYPES];   /* valid messages per type (canonical order) */
+    uint64_t book_changes;                 /* messages that changed a book */
+    uint64_t bytes;                        /* decompressed bytes consumed */
+    uint64_t first_timestamp, last_timestamp;
+    blanc_anomaly_stat anomalies[BLANC_AN_COUNT];
+    uint64_t anomalies_total;
+    int ended_by_session_marker;           /* a zero-length frame ended the input */
+    int stop_error;                        /* 0, or the error that stopped the run */
+} blanc_replay_stats;
+
+typedef struct blanc_digests {
+    uint64_t l3, l2, stream, input;
+} blanc_digests;
+
+typedef struct blanc_replay blanc_replay;
+
+/* opts may be NULL for defaults. */
+blanc_replay *blanc_replay_create(const blanc_replay_options *opts);
+void blanc_replay_free(blanc_replay *r);
+
+/*
+ * Replay everything src yields. Returns 0 when the input ended (anomalies do
+ * not make it fail: they are counted), BLANC_ESTRICT in strict mode at the first
+ * anomaly, or a hard error (BLANC_ENOMEM, BLANC_EIO). Compressed-stream damage
+ * is an anomaly (stream_cut): the run stops there, keeping everything before.
+ */
+int blanc_replay_run(blanc_replay *r, blanc_source *src);
+
+/* Replay one framed message as if read at byte offset `offset`. Returns the
+ * blanc_books_apply result or a negative decode error (already counted). */
+int blanc_replay_message(blanc_replay *r, const uint8_t *msg, size_t len, uint64_t offset);
+
+const blanc_replay_stats *blanc_replay_get_stats(const blanc_replay *r);
+blanc_books *blanc_replay_books(blanc_replay *r);
+void blanc_replay_digests(const blanc_replay *r, blanc_digests *out);
+
+/* ------------------------------------------------------------------------ */
+/* Output files                                                              */
+/* ------------------------------------------------------------------------ */
+
+typedef struct blanc_sink blanc_sink;
+
+/*
+ * Open an output. "-" is stdout. Otherwise the data goes to a temporary file
+ * beside path and becomes visible under path only at blanc_sink_commit(), so a
+ * reader never sees half a file. A ".gz" or ".zst" suffix compresses.
+ */
+int blanc_sink_open(blanc_sink **out, const char *path, int *sys_errno);
+int blanc_sink_write(blanc_sink *s, const void *p, size_t n);
+/* Flush, fsync-free close, and rename into place. Frees s. */
+int blanc_sink_commit(blanc_sink *s);
+/* Remove the temporary file. Frees s. NULL is a no-op. */
+void blanc_sink_abort(blanc_sink *s);
+
+/* ------------------------------------------------------------------------ */
+/* Generator                                                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef enum blanc_scenario {
+    BLANC_SCENARIO_NORMAL = 0,
+    BLANC_SCENARIO_BURST = 1,   /* bursts of high message rate in feed time */
+    BLANC_SCENARIO_CORRUPT = 2, /* damaged frames and invalid fields injected */
+    BLANC_SCENARIO_GAP = 3      /* runs of messages dropped (refs to unseen orders) */
+} blanc_scenario;
+
+/* Parse "normal", "burst", "corrupt", "gap". Returns the scenario or BLANC_EINVAL. */
+int blanc_scenario_parse(const char *name);
+const char *blanc_scenario_name(blanc_scenario s);
+
+typedef struct blanc_gen_config {
+    uint64_t seed;
+    uint64_t messages;  /* total frames to write, including the directory and system events */
+    uint32_t symbols;   /* instruments (default 100 when 0) */
+    blanc_scenario scenario;
+} blanc_gen_config;
+
+/* One place where the generator injected damage (for tests that check detection). */
+typedef struct blanc_gen_injection {
+    uint64_t index;  /* message index of the first damaged/affected frame */
+    uint64_t offset; /* its byte offset */
+    uint32_t count;  /* how many frames the injection spans */
+    char kind[16];   /* "bad_length", "unknown_type", "gap", "burst", ... */
+} blanc_gen_injection;
+
+typedef struct blanc_gen_result {
+    uint64_t messages, bytes;
+    blanc_gen_injection *injections; /* malloc'd; free with blanc_gen_result_free */
+    size_t n_injections;
+} blanc_gen_result;
+
+/* Write a generated day to sink (not committed: the caller commits or aborts).
+ * The same config always yields the same bytes. result may be NULL. */
+int blanc_gen_write(const blanc_gen_config *cfg, blanc_sink *sink, blanc_gen_result *result);
+void blanc_gen_result_free(blanc_gen_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BLANC_H */

@@ -1,0 +1,289 @@
+/*
+ * Applying messages to the books (docs/SEMANTICS.md §3 is the contract).
+ * Every check happens before the first write, so an anomalous message leaves
+ * the books exactly as they were; the one exception, overfill, is defined as
+ * "applied, clamped".
+ */
+#include <stdlib.h>
+
+#include "book/book.h"
+#include "common/bytes.h"
+
+blanc_books *blanc_books_create(size_t expected_orders)
+{
+    blanc_books *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    if (order_map_init(&b->map, expected_orders ? expected_orders : 4096)) {
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void blanc_books_free(blanc_books *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < 65536; i++) {
+        book *bk = b->by_locate[i];
+        if (bk) {
+            free(bk->sides[0].e);
+            free(bk->sides[1].e);
+            free(bk);
+        }
+    }
+    order_map_free(&b->map);
+    free(b->by_symbol);
+    free(b->orders);
+    free(b->levels);
+    free(b);
+}
+
+static uint32_t order_alloc(blanc_books *b)
+{
+    uint32_t h = b->orders_free;
+    if (h) {
+        b->orders_free = ord(b, h)->next;
+        return h;
+    }
+    if (b->orders_used == b->orders_cap) {
+        if (b->orders_cap >= UINT32_MAX / 2)
+            return 0;
+        uint32_t cap = b->orders_cap ? b->orders_cap * 2 : 4096;
+        order *o = realloc(b->orders, (size_t)cap * sizeof *o);
+        if (!o)
+            return 0;
+        b->orders = o;
+        b->orders_cap = cap;
+    }
+    return ++b->orders_used;
+}
+
+/* Find the slot of (locate, ref). */
+#define KEY_EQ(h) (ord(b, (h))->ref == ref && ord(b, (h))->locate == locate)
+static inline uint32_t map_probe(const blanc_books *b, uint16_t locate, uint64_t ref,
+                                 uint32_t *tag, int *found)
+{
+    uint32_t idx;
+    int f;
+    *tag = order_map_tag(locate, ref);
+    ORDER_MAP_PROBE(&b->map, *tag, f, idx, KEY_EQ);
+    *found = f;
+    return idx;
+}
+#undef KEY_EQ
+
+/* Insert a new order at the tail of its level. The slot `idx` came from a
+ * probe done after any map change, and capacity was reserved before it. */
+static int order_insert(blanc_books *b, book *bk, uint32_t idx, uint32_t tag, uint64_t ref,
+                        int side, uint32_t price, uint32_t shares)
+{
+    uint32_t lh = level_get(b, bk, side, price);
+    if (!lh)
+        return BLANC_ENOMEM;
+    uint32_t h = order_alloc(b);
+    if (!h) {
+        if (!lvl(b, lh)->count)
+            level_drop(b, bk, side, lh);
+        return BLANC_ENOMEM;
+    }
+    level *l = lvl(b, lh);
+    order *o = ord(b, h);
+    o->ref = ref;
+    o->shares = shares;
+    o->price = price;
+    o->level = lh;
+    o->locate = bk->locate;
+    o->side = (uint8_t)side;
+    o->next = 0;
+    o->prev = l->tail;
+    if (l->tail)
+        ord(b, l->tail)->next = h;
+    else
+        l->head = h;
+    l->tail = h;
+    l->count++;
+    l->shares += shares;
+    order_map_put(&b->map, idx, tag, h);
+    bk->orders++;
+    if (++b->live > b->peak)
+        b->peak = b->live;
+    return 0;
+}
+
+/* Unlink an order from its level and the map, and free it. */
+static void order_remove(blanc_books *b, book *bk, uint32_t idx, uint32_t h)
+{
+    order *o = ord(b, h);
+    level *l = lvl(b, o->level);
+    if (o->prev)
+        ord(b, o->prev)->next = o->next;
+    else
+        l->head = o->next;
+    if (o->next)
+        ord(b, o->next)->prev = o->prev;
+    else
+        l->tail = o->prev;
+    l->shares -= o->shares;
+    if (--l->count == 0)
+        level_drop(b, bk, o->side, o->level);
+    order_map_del(&b->map, idx);
+    o->next = b->orders_free;
+    b->orders_free = h;
+    bk->orders--;
+    b->live--;
+}
+
+static void fold3(book *bk, uint64_t w0, uint64_t w1, uint64_t w2)
+{
+    bk->stream = stream_fold(stream_fold(stream_fold(bk->stream, w0), w1), w2);
+    bk->changes++;
+}
+
+static inline uint64_t w0_of(char type, int side, uint32_t price)
+{
+    return (uint64_t)(uint8_t)type | (uint64_t)(side ? 'S' : 'B') << 8 | (uint64_t)price << 32;
+}
+
+static int apply_add(blanc_books *b, const blanc_event *ev)
+{
+    int side = ev->side == 'B' ? 0 : ev->side == 'S' ? 1 : -1;
+    if (blanc_unlikely(side < 0 || ev->price == 0 || ev->shares == 0))
+        return BLANC_EBADFIELD;
+    book *bk = b->by_locate[ev->locate];
+    if (blanc_unlikely(!bk))
+        return BLANC_ENODIR;
+    if (blanc_unlikely(order_map_reserve_one(&b->map)))
+        return BLANC_ENOMEM;
+    uint32_t tag;
+    int found;
+    uint32_t idx = map_probe(b, ev->locate, ev->ref, &tag, &found);
+    if (blanc_unlikely(found))
+        return BLANC_EDUPREF;
+    int rc = order_insert(b, bk, idx, tag, ev->ref, side, ev->price, ev->shares);
+    if (rc)
+        return rc;
+    fold3(bk, w0_of(ev->type, side, ev->price), ev->ref, ev->shares);
+    return BLANC_APPLIED;
+}
+
+/* E, C, X: take shares from a live order; D: take all of them. */
+static int apply_reduce(blanc_books *b, const blanc_event *ev, int all)
+{
+    uint32_t tag;
+    int found;
+    uint32_t idx = map_probe(b, ev->locate, ev->ref, &tag, &found);
+    if (blanc_unlikely(!found))
+        return BLANC_EUNKNOWNREF;
+    uint32_t h = (uint32_t)b->map.slots[idx];
+    order *o = ord(b, h);
+    book *bk = b->by_locate[ev->locate];
+    int rc = BLANC_APPLIED;
+    uint32_t take = o->shares;
+    if (!all) {
+        if (blanc_unlikely(ev->shares == 0))
+            return BLANC_EBADFIELD;
+        if (blanc_unlikely(ev->shares > o->shares))
+            rc = BLANC_EOVERFILL;
+        else
+            take = ev->shares;
+    }
+    uint32_t left = o->shares - take;
+    fold3(bk, w0_of(ev->type, o->side, o->price), ev->ref, left);
+    if (left) {
+        o->shares = left;
+        lvl(b, o->level)->shares -= take;
+    } else {
+        order_remove(b, bk, idx, h);
+    }
+    return rc;
+}
+
+static int apply_replace(blanc_books *b, const blanc_event *ev)
+{
+    uint32_t tag;
+    int found;
+    uint32_t idx = map_probe(b, ev->locate, ev->ref, &tag, &found);
+    if (blanc_unlikely(!found))
+        return BLANC_EUNKNOWNREF;
+    if (blanc_unlikely(ev->shares == 0 || ev->price == 0))
+        return BLANC_EBADFIELD;
+    if (ev->new_ref != ev->ref) {
+        uint32_t t2;
+        int dup;
+        (void)map_probe(b, ev->locate, ev->new_ref, &t2, &dup);
+        if (blanc_unlikely(dup))
+            return BLANC_EDUPREF;
+    }
+    /* Reserve before removing, so running out of memory changes nothing. */
+    if (blanc_unlikely(order_map_reserve_one(&b->map)))
+        return BLANC_ENOMEM;
+    idx = map_probe(b, ev->locate, ev->ref, &tag, &found);
+    uint32_t h = (uint32_t)b->map.slots[idx];
+    book *bk = b->by_locate[ev->locate];
+    int side = ord(b, h)->side;
+    order_remove(b, bk, idx, h);
+    idx = map_probe(b, ev->locate, ev->new_ref, &tag, &found);
+    /* The freed node and (if its level emptied) level are reused here, so the
+     * insert cannot fail for lack of memory unless a new side slot is needed. */
+    int rc = order_insert(b, bk, idx, tag, ev->new_ref, side, ev->price, ev->shares);
+    if (rc)
+        return rc;
+    fold3(bk, w0_of('U', side, ev->price), ev->new_ref, ev->shares);
+    bk->stream = stream_fold(bk->stream, ev->ref);
+    return BLANC_APPLIED;
+}
+
+static int apply_directory(blanc_books *b, const blanc_event *ev)
+{
+    if (ev->locate == 0)
+        return BLANC_EBADFIELD;
+    book *bk = b->by_locate[ev->locate];
+    if (bk)
+        return memcmp(bk->symbol, ev->stock, 8) ? BLANC_EDIRCONFLICT : BLANC_NOEFFECT;
+    uint32_t at = symbol_lower_bound(b, ev->stock);
+    if (at < b->n_books && !memcmp(b->by_locate[b->by_symbol[at]]->symbol, ev->stock, 8))
+        return BLANC_EDIRCONFLICT;
+    if (!b->by_symbol && !(b->by_symbol = malloc(65536 * sizeof *b->by_symbol)))
+        return BLANC_ENOMEM;
+    bk = calloc(1, sizeof *bk);
+    if (!bk)
+        return BLANC_ENOMEM;
+    memmove(&b->by_symbol[at + 1], &b->by_symbol[at], (b->n_books - at) * sizeof *b->by_symbol);
+    b->by_symbol[at] = ev->locate;
+    bk->locate = ev->locate;
+    memcpy(bk->symbol, ev->stock, 8);
+    bk->stream = BLANC_FNV64_OFFSET;
+    b->by_locate[ev->locate] = bk;
+    b->n_books++;
+    return BLANC_NOEFFECT;
+}
+
+int blanc_books_apply(blanc_books *b, const blanc_event *ev)
+{
+    switch (ev->type) {
+    case 'A':
+    case 'F':
+        return apply_add(b, ev);
+    case 'D':
+        return apply_reduce(b, ev, 1);
+    case 'U':
+        return apply_replace(b, ev);
+    case 'E':
+    case 'C':
+    case 'X':
+        return apply_reduce(b, ev, 0);
+    case 'R':
+        return apply_directory(b, ev);
+    case 'H': {
+        book *bk = b->by_locate[ev->locate];
+        if (!bk)
+            return BLANC_ENODIR;
+        bk->trading_state = ev->u.trading.state;
+        return BLANC_NOEFFECT;
+    }
+    default:
+        return BLANC_NOEFFECT;
+    }
+}

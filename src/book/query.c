@@ -1,0 +1,196 @@
+/* Read-only queries over the books, and the invariant checker. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "book/book.h"
+
+uint32_t symbol_lower_bound(const blanc_books *b, const char sym[8])
+{
+    uint32_t lo = 0, hi = b->n_books;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (memcmp(b->by_locate[b->by_symbol[mid]]->symbol, sym, 8) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int blanc_books_find(const blanc_books *b, const char symbol[8])
+{
+    uint32_t i = symbol_lower_bound(b, symbol);
+    if (i < b->n_books && !memcmp(b->by_locate[b->by_symbol[i]]->symbol, symbol, 8))
+        return b->by_symbol[i];
+    return BLANC_ENOTFOUND;
+}
+
+int blanc_symbol_pad(const char *user, char out[8])
+{
+    size_t n = user ? strlen(user) : 0;
+    if (n == 0 || n > 8)
+        return BLANC_EINVAL;
+    memset(out, ' ', 8);
+    memcpy(out, user, n);
+    return 0;
+}
+
+size_t blanc_books_symbols(const blanc_books *b, uint16_t *out, size_t n)
+{
+    for (size_t i = 0; i < n && i < b->n_books; i++)
+        out[i] = b->by_symbol[i];
+    return b->n_books;
+}
+
+static int side_index(char side)
+{
+    return side == 'B' ? 0 : side == 'S' ? 1 : -1;
+}
+
+int blanc_books_instrument(const blanc_books *b, uint16_t locate, blanc_instrument *out)
+{
+    const book *bk = b->by_locate[locate];
+    if (!bk)
+        return BLANC_ENOTFOUND;
+    memcpy(out->symbol, bk->symbol, 8);
+    out->symbol[8] = 0;
+    out->locate = locate;
+    out->trading_state = bk->trading_state;
+    out->bid_levels = bk->sides[0].n;
+    out->ask_levels = bk->sides[1].n;
+    out->orders = bk->orders;
+    return 0;
+}
+
+static void level_out(const level *l, blanc_level *out)
+{
+    out->price = l->price;
+    out->orders = l->count;
+    out->shares = l->shares;
+}
+
+int blanc_books_levels(const blanc_books *b, uint16_t locate, char side, blanc_level *out,
+                       size_t n)
+{
+    const book *bk = b->by_locate[locate];
+    int s = side_index(side);
+    if (!bk)
+        return BLANC_ENOTFOUND;
+    if (s < 0)
+        return BLANC_EINVAL;
+    const book_side *bs = &bk->sides[s];
+    size_t k = 0;
+    for (; k < n && k < bs->n; k++)
+        level_out(lvl(b, bs->e[bs->n - 1 - k].level), &out[k]);
+    return (int)k;
+}
+
+int blanc_books_bbo(const blanc_books *b, uint16_t locate, blanc_level *bid, blanc_level *ask)
+{
+    blanc_level z = {0, 0, 0};
+    *bid = z;
+    *ask = z;
+    int rc = blanc_books_levels(b, locate, 'B', bid, 1);
+    if (rc < 0)
+        return rc;
+    rc = blanc_books_levels(b, locate, 'S', ask, 1);
+    return rc < 0 ? rc : 0;
+}
+
+static void order_out(const order *o, blanc_order *out)
+{
+    out->ref = o->ref;
+    out->shares = o->shares;
+    out->price = o->price;
+    out->locate = o->locate;
+    out->side = o->side ? 'S' : 'B';
+}
+
+long blanc_books_queue(const blanc_books *b, uint16_t locate, char side, uint32_t price,
+                       blanc_order *out, size_t n)
+{
+    const book *bk = b->by_locate[locate];
+    int s = side_index(side);
+    if (!bk)
+        return BLANC_ENOTFOUND;
+    if (s < 0)
+        return BLANC_EINVAL;
+    long i = side_find(&bk->sides[s], side_key(s, price));
+    if (i < 0)
+        return 0;
+    const level *l = lvl(b, bk->sides[s].e[i].level);
+    size_t k = 0;
+    for (uint32_t h = l->head; h && k < n; h = ord(b, h)->next)
+        order_out(ord(b, h), &out[k++]);
+    return (long)l->count;
+}
+
+int blanc_books_order(const blanc_books *b, uint16_t locate, uint64_t ref, blanc_order *out)
+{
+    uint32_t tag = order_map_tag(locate, ref), idx;
+    int found;
+#define KEY_EQ(h) (ord(b, (h))->ref == ref && ord(b, (h))->locate == locate)
+    ORDER_MAP_PROBE(&b->map, tag, found, idx, KEY_EQ);
+#undef KEY_EQ
+    if (!found)
+        return BLANC_ENOTFOUND;
+    order_out(ord(b, (uint32_t)b->map.slots[idx]), out);
+    return 0;
+}
+
+void blanc_books_stats_get(const blanc_books *b, blanc_books_stats *out)
+{
+    out->instruments = b->n_books;
+    out->live_orders = b->live;
+    out->levels = b->n_levels;
+    out->peak_orders = b->peak;
+    out->order_capacity = b->orders_cap;
+}
+
+/* Walk everything and compare against the counters kept incrementally. */
+int blanc_books_check(const blanc_books *b)
+{
+    uint64_t live = 0, levels = 0;
+    for (uint32_t i = 0; i < b->n_books; i++) {
+        const book *bk = b->by_locate[b->by_symbol[i]];
+        if (!bk || (i && memcmp(b->by_locate[b->by_symbol[i - 1]]->symbol, bk->symbol, 8) >= 0))
+            return BLANC_EINVAL;
+        uint64_t book_orders = 0;
+        for (int s = 0; s < 2; s++) {
+            const book_side *bs = &bk->sides[s];
+            for (uint32_t k = 0; k < bs->n; k++) {
+                if (k && bs->e[k - 1].key >= bs->e[k].key)
+                    return BLANC_EINVAL;
+                const level *l = lvl(b, bs->e[k].level);
+                if (side_key(s, l->price) != bs->e[k].key || l->count == 0)
+                    return BLANC_EINVAL;
+                uint64_t sum = 0;
+                uint32_t cnt = 0, prev = 0;
+                for (uint32_t h = l->head; h; h = ord(b, h)->next) {
+                    const order *o = ord(b, h);
+                    if (o->prev != prev || o->level != bs->e[k].level || o->side != s ||
+                        o->price != l->price || o->shares == 0 || o->locate != bk->locate)
+                        return BLANC_EINVAL;
+                    blanc_order found;
+                    if (blanc_books_order(b, o->locate, o->ref, &found) || found.price != o->price)
+                        return BLANC_EINVAL;
+                    sum += o->shares;
+                    prev = h;
+                    if (++cnt > l->count)
+                        return BLANC_EINVAL;
+                }
+                if (cnt != l->count || sum != l->shares || l->tail != prev)
+                    return BLANC_EINVAL;
+                book_orders += cnt;
+                levels++;
+            }
+        }
+        if (book_orders != bk->orders)
+            return BLANC_EINVAL;
+        live += book_orders;
+    }
+    if (live != b->live || levels != b->n_levels || live != b->map.count)
+        return BLANC_EINVAL;
+    /* Best bid strictly below best ask is NOT an invariant: real feeds cross. */
+    return 0;
+}

@@ -1,0 +1,366 @@
+/*
+ * Byte sources. Three shapes share one window contract (blanc.h):
+ *   - a regular uncompressed file is mmap'd and handed out in growing slices,
+ *     with the consumed part dropped behind us (MADV_DONTNEED) so resident
+ *     memory stays bounded on files larger than RAM;
+ *   - caller memory is handed out the same way without the mmap;
+ *   - everything else (gzip, zstd, pipes, stdin) streams through one bounded
+ *     buffer: unconsumed bytes (a partial frame) move to the front, the rest is
+ *     refilled by read() or the decompressor.
+ * The compression is chosen by the first bytes of content, never by the name.
+ * The XXH3 input digest is updated as bytes enter the window, once each.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "blanc.h"
+#include "common/bytes.h"
+
+#define MAP_SLICE ((size_t)16 << 20)   /* bytes handed out per next() on a map */
+#define DROP_BEHIND ((size_t)64 << 20) /* release consumed map pages in steps */
+#define OUT_CAP ((size_t)4 << 20)      /* stream window: >> the largest frame */
+#define IN_CAP ((size_t)1 << 20)
+
+enum kind { K_MAP, K_MEM, K_STREAM };
+
+struct blanc_source {
+    enum kind kind;
+    blanc_compression comp;
+    int fd, own_fd, hashing;
+    /* map and mem */
+    const uint8_t *base;
+    size_t size, shown, dropped;
+    /* window [start, end) of buf (stream) or of base (map/mem) */
+    uint8_t *buf;
+    size_t start, end;
+    uint64_t consumed;
+    /* compressed input */
+    uint8_t *in;
+    size_t in_len, in_pos;
+    int in_eof, frame_done;
+    z_stream zs;
+    int zs_init;
+    ZSTD_DCtx *zd;
+    XXH3_state_t *xxh;
+};
+
+static void hash_bytes(blanc_source *s, const uint8_t *p, size_t n)
+{
+    if (s->hashing && n)
+        XXH3_64bits_update(s->xxh, p, n);
+}
+
+static int source_alloc(blanc_source **out)
+{
+    blanc_source *s = calloc(1, sizeof *s);
+    if (!s)
+        return BLANC_ENOMEM;
+    s->fd = -1;
+    s->hashing = 1;
+    s->xxh = XXH3_createState();
+    if (!s->xxh) {
+        free(s);
+        return BLANC_ENOMEM;
+    }
+    XXH3_64bits_reset(s->xxh);
+    *out = s;
+    return 0;
+}
+
+static blanc_compression sniff(const uint8_t *p, size_t n)
+{
+    if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
+        return BLANC_COMP_GZIP;
+    if (n >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd)
+        return BLANC_COMP_ZSTD;
+    return BLANC_COMP_NONE;
+}
+
+/* read() that retries on EINTR and fills as much as it can. */
+static ssize_t read_some(int fd, uint8_t *p, size_t n)
+{
+    for (;;) {
+        ssize_t r = read(fd, p, n);
+        if (r >= 0 || errno != EINTR)
+            return r;
+    }
+}
+
+static int read_input(blanc_source *s)
+{
+    if (s->in_pos < s->in_len || s->in_eof)
+        return 0;
+    ssize_t r = read_some(s->fd, s->in, IN_CAP);
+    if (r < 0)
+        return BLANC_EIO;
+    s->in_pos = 0;
+    s->in_len = (size_t)r;
+    if (r == 0)
+        s->in_eof = 1;
+    return 0;
+}
+
+static int stream_setup(blanc_source *s)
+{
+    s->buf = malloc(OUT_CAP);
+    s->in = malloc(IN_CAP);
+    if (!s->buf || !s->in)
+        return BLANC_ENOMEM;
+    /* Peek at the first bytes to choose the decoder. */
+    while (s->in_len < 4 && !s->in_eof) {
+        ssize_t r = read_some(s->fd, s->in + s->in_len, IN_CAP - s->in_len);
+        if (r < 0)
+            return BLANC_EIO;
+        if (r == 0)
+            s->in_eof = 1;
+        s->in_len += (size_t)r;
+    }
+    s->comp = sniff(s->in, s->in_len);
+    if (s->comp == BLANC_COMP_GZIP) {
+        /* 15 + 32: zlib or gzip header, detected automatically. */
+        if (inflateInit2(&s->zs, 15 + 32) != Z_OK)
+            return BLANC_ENOMEM;
+        s->zs_init = 1;
+    } else if (s->comp == BLANC_COMP_ZSTD) {
+        s->zd = ZSTD_createDCtx();
+        if (!s->zd)
+            return BLANC_ENOMEM;
+    }
+    return 0;
+}
+
+int blanc_source_open_mem(blanc_source **out, const void *data, size_t len)
+{
+    blanc_source *s;
+    int rc = source_alloc(&s);
+    if (rc)
+        return rc;
+    s->kind = K_MEM;
+    s->base = data;
+    s->size = len;
+    *out = s;
+    return 0;
+}
+
+int blanc_source_open(blanc_source **out, const char *path, int *sys_errno)
+{
+    if (!out || !path)
+        return BLANC_EINVAL;
+    blanc_source *s;
+    int rc = source_alloc(&s);
+    if (rc)
+        return rc;
+    if (!strcmp(path, "-")) {
+        s->fd = STDIN_FILENO;
+    } else {
+        s->fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (s->fd < 0) {
+            if (sys_errno)
+                *sys_errno = errno;
+            blanc_source_close(s);
+            return BLANC_EOPEN;
+        }
+        s->own_fd = 1;
+    }
+    struct stat st;
+    if (fstat(s->fd, &st) != 0) {
+        if (sys_errno)
+            *sys_errno = errno;
+        blanc_source_close(s);
+        return BLANC_EIO;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        blanc_source_close(s);
+        return BLANC_EISDIR;
+    }
+    if (S_ISREG(st.st_mode)) {
+        uint8_t magic[4];
+        ssize_t m = pread(s->fd, magic, sizeof magic, 0);
+        if (m < 0) {
+            if (sys_errno)
+                *sys_errno = errno;
+            blanc_source_close(s);
+            return BLANC_EIO;
+        }
+        if (sniff(magic, (size_t)m) == BLANC_COMP_NONE) {
+            s->kind = K_MAP;
+            s->size = (size_t)st.st_size;
+            if (s->size) {
+                void *p = mmap(NULL, s->size, PROT_READ, MAP_PRIVATE, s->fd, 0);
+                if (p == MAP_FAILED) {
+                    if (sys_errno)
+                        *sys_errno = errno;
+                    blanc_source_close(s);
+                    return BLANC_EIO;
+                }
+                madvise(p, s->size, MADV_SEQUENTIAL);
+                s->base = p;
+            }
+            *out = s;
+            return 0;
+        }
+    }
+    s->kind = K_STREAM;
+    rc = stream_setup(s);
+    if (rc) {
+        blanc_source_close(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+/* Decompress (or copy) into buf[end..cap). Returns bytes produced, 0 at clean
+ * end of input, or a negative error. */
+static long produce(blanc_source *s)
+{
+    uint8_t *dst = s->buf + s->end;
+    size_t room = OUT_CAP - s->end;
+    for (;;) {
+        int rc = read_input(s);
+        if (rc)
+            return rc;
+        size_t avail = s->in_len - s->in_pos;
+        if (s->comp == BLANC_COMP_NONE) {
+            if (!avail)
+                return 0;
+            size_t n = avail < room ? avail : room;
+            memcpy(dst, s->in + s->in_pos, n);
+            s->in_pos += n;
+            return (long)n;
+        }
+        if (!avail) {
+            /* Input ended: clean only if the last member/frame was complete. */
+            return s->frame_done ? 0 : BLANC_ESTREAMCUT;
+        }
+        if (s->comp == BLANC_COMP_GZIP) {
+            if (s->frame_done) {
+                /* Another gzip member follows (concatenated .gz). */
+                if (inflateReset(&s->zs) != Z_OK)
+                    return BLANC_ECORRUPT;
+                s->frame_done = 0;
+            }
+            s->zs.next_in = s->in + s->in_pos;
+            s->zs.avail_in = (uInt)avail;
+            s->zs.next_out = dst;
+            s->zs.avail_out = (uInt)room;
+            int zr = inflate(&s->zs, Z_NO_FLUSH);
+            s->in_pos = s->in_len - s->zs.avail_in;
+            size_t made = room - s->zs.avail_out;
+            if (zr == Z_STREAM_END)
+                s->frame_done = 1;
+            else if (zr != Z_OK && zr != Z_BUF_ERROR)
+                return made ? (long)made : BLANC_ECORRUPT;
+            if (made)
+                return (long)made;
+        } else {
+            ZSTD_inBuffer ib = {s->in, s->in_len, s->in_pos};
+            ZSTD_outBuffer ob = {dst, room, 0};
+            size_t zr = ZSTD_decompressStream(s->zd, &ob, &ib);
+            s->in_pos = ib.pos;
+            if (ZSTD_isError(zr))
+                return ob.pos ? (long)ob.pos : BLANC_ECORRUPT;
+            s->frame_done = (zr == 0);
+            if (ob.pos)
+                return (long)ob.pos;
+        }
+    }
+}
+
+int blanc_source_next(blanc_source *s, const uint8_t **p, size_t *n)
+{
+    int grew = 0, rc = 0;
+    if (s->kind != K_STREAM) {
+        if (s->shown < s->size) {
+            size_t add = s->size - s->shown < MAP_SLICE ? s->size - s->shown : MAP_SLICE;
+            hash_bytes(s, s->base + s->shown, add);
+            s->shown += add;
+            grew = 1;
+        }
+        *p = s->base + s->start;
+        *n = s->shown - s->start;
+        return grew;
+    }
+    if (s->start) {
+        memmove(s->buf, s->buf + s->start, s->end - s->start);
+        s->end -= s->start;
+        s->start = 0;
+    }
+    /* A failed produce() after some output is reported on the next call, so
+     * the bytes before the damage are always handed out first. */
+    while (s->end < OUT_CAP) {
+        long r = produce(s);
+        if (r < 0) {
+            rc = (int)r;
+            break;
+        }
+        if (r == 0)
+            break;
+        hash_bytes(s, s->buf + s->end, (size_t)r);
+        s->end += (size_t)r;
+        grew = 1;
+    }
+    *p = s->buf;
+    *n = s->end;
+    if (grew)
+        return 1;
+    return rc;
+}
+
+void blanc_source_consume(blanc_source *s, size_t n)
+{
+    s->start += n;
+    s->consumed += n;
+    if (s->kind == K_MAP && s->start - s->dropped >= DROP_BEHIND) {
+        /* Pages behind us will not be read again: give them back now rather
+         * than letting a day's file fill the resident set. */
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        size_t upto = s->start / page * page;
+        madvise((void *)(uintptr_t)(s->base + s->dropped), upto - s->dropped, MADV_DONTNEED);
+        s->dropped = upto;
+    }
+}
+
+int blanc_source_drain(blanc_source *s)
+{
+    for (;;) {
+        const uint8_t *p;
+        size_t n;
+        int rc = blanc_source_next(s, &p, &n);
+        if (rc <= 0)
+            return rc;
+        blanc_source_consume(s, n);
+    }
+}
+
+uint64_t blanc_source_digest(const blanc_source *s) { return XXH3_64bits_digest(s->xxh); }
+
+void blanc_source_set_hashing(blanc_source *s, int on) { s->hashing = on; }
+
+blanc_compression blanc_source_compression(const blanc_source *s) { return s->comp; }
+
+uint64_t blanc_source_offset(const blanc_source *s) { return s->consumed; }
+
+void blanc_source_close(blanc_source *s)
+{
+    if (!s)
+        return;
+    if (s->kind == K_MAP && s->base)
+        munmap((void *)(uintptr_t)s->base, s->size);
+    if (s->zs_init)
+        inflateEnd(&s->zs);
+    ZSTD_freeDCtx(s->zd);
+    if (s->own_fd)
+        close(s->fd);
+    XXH3_freeState(s->xxh);
+    free(s->buf);
+    free(s->in);
+    free(s);
+}

@@ -1,0 +1,226 @@
+/*
+ * The replay driver: source windows -> frames -> decoded events -> books.
+ *
+ * The loop is written for the common case: a window holds many whole frames,
+ * each valid, each an add, delete or execute. Everything unusual (damaged
+ * frames, anomalies, the end of input) leaves the loop through an unlikely
+ * branch into record_anomaly(), so the hot path stays a straight line:
+ * read length, check it against the type table, decode, apply, count.
+ */
+#include <stdlib.h>
+
+#include "blanc.h"
+#include "common/bytes.h"
+#include "feed/itch_decode.h"
+#include "feed/itch_types.h"
+
+struct blanc_replay {
+    blanc_replay_options opts;
+    blanc_books *books;
+    blanc_replay_stats st;
+    blanc_event ev;
+    uint64_t last_ts;
+    uint64_t input_digest;
+    int have_ts, have_input_digest, stop;
+};
+
+blanc_replay *blanc_replay_create(const blanc_replay_options *opts)
+{
+    blanc_replay *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    if (opts)
+        r->opts = *opts;
+    r->books = blanc_books_create(r->opts.expected_orders);
+    if (!r->books) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void blanc_replay_free(blanc_replay *r)
+{
+    if (!r)
+        return;
+    blanc_books_free(r->books);
+    free(r);
+}
+
+/* Returns nonzero if the replay must stop (strict mode). */
+static int record_anomaly(blanc_replay *r, blanc_anomaly a, uint64_t offset, uint64_t index)
+{
+    blanc_anomaly_stat *s = &r->st.anomalies[a];
+    if (s->count++ == 0) {
+        s->first_offset = offset;
+        s->first_index = index;
+    }
+    r->st.anomalies_total++;
+    if (r->opts.strict) {
+        r->stop = 1;
+        r->st.stop_error = BLANC_ESTRICT;
+        return 1;
+    }
+    return 0;
+}
+
+static blanc_anomaly anomaly_of(int rc)
+{
+    switch (rc) {
+    case BLANC_EUNKNOWNREF: return BLANC_AN_UNKNOWN_REF;
+    case BLANC_EDUPREF: return BLANC_AN_DUP_REF;
+    case BLANC_EOVERFILL: return BLANC_AN_OVERFILL;
+    case BLANC_ENODIR: return BLANC_AN_NO_DIRECTORY;
+    case BLANC_EBADFIELD: return BLANC_AN_BAD_FIELD;
+    case BLANC_EDIRCONFLICT: return BLANC_AN_DIR_CONFLICT;
+    default: return BLANC_AN_COUNT;
+    }
+}
+
+/* One framed message. The length has been framed but not yet checked. */
+static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t offset)
+{
+    uint64_t index = r->st.messages++;
+    uint8_t t = m[0];
+    if (blanc_unlikely(blanc__itch_len[t] != len)) {
+        blanc_anomaly a = blanc__itch_len[t] ? BLANC_AN_BAD_LENGTH : BLANC_AN_UNKNOWN_TYPE;
+        record_anomaly(r, a, offset, index);
+        return a == BLANC_AN_BAD_LENGTH ? BLANC_EBADLEN : BLANC_EUNKNOWNTYPE;
+    }
+    blanc_event *ev = &r->ev;
+    blanc__itch_fill(m, ev);
+    r->st.by_type[blanc__itch_index1[t] - 1]++;
+    if (blanc_unlikely(ev->timestamp < r->last_ts) && r->have_ts) {
+        if (record_anomaly(r, BLANC_AN_TIME_BACKWARDS, offset, index))
+            return BLANC_ESTRICT;
+    }
+    if (blanc_unlikely(!r->have_ts)) {
+        r->have_ts = 1;
+        r->st.first_timestamp = ev->timestamp;
+    }
+    r->last_ts = ev->timestamp;
+    int rc = blanc_books_apply(r->books, ev);
+    if (blanc_likely(rc == BLANC_APPLIED)) {
+        r->st.book_changes++;
+    } else if (rc < 0) {
+        if (rc == BLANC_EOVERFILL)
+            r->st.book_changes++;
+        blanc_anomaly a = anomaly_of(rc);
+        if (a == BLANC_AN_COUNT) {
+            /* Out of memory: not a property of the input, a hard stop. */
+            r->stop = 1;
+            r->st.stop_error = rc;
+            return rc;
+        }
+        record_anomaly(r, a, offset, index);
+    }
+    return rc;
+}
+
+int blanc_replay_message(blanc_replay *r, const uint8_t *msg, size_t len, uint64_t offset)
+{
+    if (!len) {
+        record_anomaly(r, BLANC_AN_TRUNCATED, offset, r->st.messages);
+        return BLANC_ETRUNCATED;
+    }
+    int rc = handle(r, msg, len, offset);
+    r->st.last_timestamp = r->last_ts;
+    return rc;
+}
+
+/*
+ * Consume whole frames from p[0..n). base is the stream offset of p[0].
+ * Returns the bytes consumed; sets r->stop when the input must not be read
+ * further (end-of-session marker, strict anomaly, fixed-framing desync).
+ */
+static size_t process(blanc_replay *r, const uint8_t *p, size_t n, uint64_t base, int eof)
+{
+    size_t pos = 0;
+    if (r->opts.framing == BLANC_FRAMING_FIXED) {
+        while (n - pos >= 3 && !r->stop) {
+            size_t len = blanc__itch_len[p[pos + 2]];
+            if (!len) {
+                record_anomaly(r, BLANC_AN_UNKNOWN_TYPE, base + pos, r->st.messages);
+                r->stop = 1;
+                return pos;
+            }
+            if (n - pos - 2 < len)
+                break;
+            handle(r, p + pos + 2, len, base + pos);
+            pos += 2 + len;
+        }
+        return pos;
+    }
+    while (n - pos >= 2) {
+        size_t len = blanc_be16(p + pos);
+        if (blanc_unlikely(len == 0)) {
+            if (n - pos == 2 && !eof)
+                break; /* cannot tell yet whether anything follows the marker */
+            r->st.ended_by_session_marker = 1;
+            if (n - pos > 2)
+                record_anomaly(r, BLANC_AN_ZERO_LENGTH, base + pos, r->st.messages);
+            r->stop = 1;
+            return pos + 2;
+        }
+        if (blanc_unlikely(n - pos - 2 < len))
+            break;
+        handle(r, p + pos + 2, len, base + pos);
+        pos += 2 + len;
+        if (blanc_unlikely(r->stop))
+            break;
+    }
+    return pos;
+}
+
+int blanc_replay_run(blanc_replay *r, blanc_source *src)
+{
+    if (r->opts.no_input_digest)
+        blanc_source_set_hashing(src, 0);
+    int rc = 0;
+    while (!r->stop) {
+        const uint8_t *p;
+        size_t n;
+        uint64_t base = blanc_source_offset(src);
+        int more = blanc_source_next(src, &p, &n);
+        int eof = more <= 0;
+        size_t used = process(r, p, n, base, eof);
+        blanc_source_consume(src, used);
+        r->st.bytes += used;
+        if (more > 0 || r->stop)
+            continue;
+        if (more < 0) {
+            if (more == BLANC_EIO) {
+                rc = more;
+                r->st.stop_error = more;
+                break;
+            }
+            /* Damaged or cut compressed stream: what came before is kept. */
+            record_anomaly(r, BLANC_AN_STREAM_CUT, base + n, r->st.messages);
+        } else if (used < n) {
+            record_anomaly(r, BLANC_AN_TRUNCATED, base + used, r->st.messages);
+        }
+        break;
+    }
+    r->st.last_timestamp = r->last_ts;
+    if (rc == 0 && !r->opts.no_input_digest) {
+        /* The input digest names the whole input, even past an early stop. */
+        int d = blanc_source_drain(src);
+        r->input_digest = blanc_source_digest(src);
+        r->have_input_digest = (d != BLANC_EIO);
+    }
+    if (rc)
+        return rc;
+    return r->st.stop_error;
+}
+
+const blanc_replay_stats *blanc_replay_get_stats(const blanc_replay *r) { return &r->st; }
+
+blanc_books *blanc_replay_books(blanc_replay *r) { return r->books; }
+
+void blanc_replay_digests(const blanc_replay *r, blanc_digests *out)
+{
+    out->l3 = blanc_books_digest_l3(r->books);
+    out->l2 = blanc_books_digest_l2(r->books);
+    out->stream = blanc_books_digest_stream(r->books);
+    out->input = r->have_input_digest ? r->input_digest : 0;
+}
