@@ -1,0 +1,39 @@
+# Short front door over CMake. The two commands of the README:
+#   make run    build, then replay the bundled sample day and print the summary
+#   make test   build, then run the whole test suite through ctest
+# Variables: BUILD (dir), CC, WERROR=ON, SANITIZE=ON, BUILD_TYPE.
+BUILD      ?= build
+BUILD_TYPE ?= Release
+WERROR     ?= OFF
+SANITIZE   ?= OFF
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+SAMPLE     ?= data/sample-day.itch.zst
+
+.PHONY: all deps configure build run test bench fuzz clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCMAKE_C_COMPILER=$(CC) \
+	    -DBLANC_WERROR=$(WERROR) -DBLANC_SANITIZE=$(SANITIZE) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/blanc replay $(SAMPLE) --symbol $$(cat data/sample-day.symbols) --depth 5
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	bench/replay-bench.sh $(BUILD)/blanc
+
+fuzz: deps
+	scripts/fuzz.sh build-fuzz
+
+clean:
+	rm -rf $(BUILD)

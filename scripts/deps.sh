@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install the Debian packages Blanc needs to build and test (Debian 12).
+#   scripts/deps.sh          build + test dependencies
+#   scripts/deps.sh --ci     also clang and the sanitizer/fuzzer runtimes
+# Installs only what is missing; does nothing when all is present.
+set -euo pipefail
+
+pkgs=(build-essential cmake pkg-config zlib1g-dev libzstd-dev libxxhash-dev
+      libcmocka-dev python3 zstd xxhash)
+if [[ "${1:-}" == "--ci" ]]; then
+    pkgs+=(clang libclang-rt-14-dev)
+elif [[ -n "${1:-}" ]]; then
+    echo "usage: scripts/deps.sh [--ci]" >&2
+    exit 2
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+if [[ $(id -u) -eq 0 ]]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    sudo apt-get update -qq
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+    echo "deps: missing Debian packages: ${missing[*]}" >&2
+    echo "deps: not root and no passwordless sudo; run as root:" >&2
+    echo "      apt-get install -y ${missing[*]}" >&2
+    exit 1
+fi

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the blanc CLI: exit codes, error messages, --json, --help.
+
+Run: BLANC_BIN=build/blanc BLANC_SOURCE_DIR=. python3 tests/cli_test.py
+"""
+import json
+import os
+import stat
+import struct
+import subprocess
+import tempfile
+import unittest
+
+BIN = os.environ.get("BLANC_BIN", "build/blanc")
+SRC = os.environ.get("BLANC_SOURCE_DIR", ".")
+RITCH = os.path.join(SRC, "data", "ritch", "20101224.TEST_ITCH_50.reframed")
+RITCH_ZERO = os.path.join(SRC, "data", "ritch", "ex20101224.TEST_ITCH_50.gz")
+
+
+def run(*args, stdin=None):
+    return subprocess.run([BIN, *args], capture_output=True, text=True, input=stdin)
+
+
+def frame(msg):
+    return struct.pack(">H", len(msg)) + msg
+
+
+def dir_msg(locate, sym):
+    return b"R" + struct.pack(">HH", locate, 0) + (1).to_bytes(6, "big") + sym.ljust(8).encode() \
+        + b"QN" + struct.pack(">I", 100) + b"NC  P N1N" + struct.pack(">I", 0) + b"N"
+
+
+def add_msg(locate, ref, side, shares, sym, price, ts=2):
+    return b"A" + struct.pack(">HH", locate, 0) + ts.to_bytes(6, "big") + struct.pack(
+        ">Q", ref) + side + struct.pack(">I", shares) + sym.ljust(8).encode() + struct.pack(
+        ">I", price)
+
+
+def del_msg(locate, ref, ts=3):
+    return b"D" + struct.pack(">HH", locate, 0) + ts.to_bytes(6, "big") + struct.pack(">Q", ref)
+
+
+class Cli(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def path(self, name, data):
+        p = os.path.join(self.tmp.name, name)
+        with open(p, "wb") as f:
+            f.write(data)
+        return p
+
+    def test_help_for_every_command(self):
+        for cmd in ([], ["replay"], ["gen"]):
+            r = run(*cmd, "--help")
+            self.assertEqual(r.returncode, 0, cmd)
+            self.assertIn("usage", r.stdout)
+
+    def test_usage_errors_exit_2(self):
+        self.assertEqual(run().returncode, 2)
+        self.assertEqual(run("nosuchcommand").returncode, 2)
+        self.assertEqual(run("replay").returncode, 2)
+        self.assertEqual(run("replay", RITCH, "--depth", "x").returncode, 2)
+        self.assertEqual(run("replay", RITCH, "--framing", "odd").returncode, 2)
+        self.assertEqual(run("replay", RITCH, "--symbol", "WAYTOOLONG").returncode, 2)
+        self.assertEqual(run("replay", RITCH, "--bogus").returncode, 2)
+
+    def test_unreadable_inputs_exit_2_with_the_reason(self):
+        r = run("replay", os.path.join(self.tmp.name, "missing.itch"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("missing.itch", r.stderr)
+        self.assertIn("No such file", r.stderr)
+        r = run("replay", self.tmp.name)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("directory", r.stderr)
+        r = run("replay", self.path("empty.itch", b""))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("empty", r.stderr)
+        if os.geteuid() != 0:
+            p = self.path("locked.itch", b"x")
+            os.chmod(p, 0)
+            self.assertEqual(run("replay", p).returncode, 2)
+
+    def test_real_sample_counts_match_the_published_figures(self):
+        r = run("replay", RITCH, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        j = json.loads(r.stdout)
+        # RITCH README: 12,012 messages; 5,000 orders (A+F); 2,000 modifications.
+        self.assertEqual(j["messages"], 12012)
+        t = j["by_type"]
+        self.assertEqual(t["A"] + t["F"], 5000)
+        self.assertEqual(t["D"] + t["E"] + t["C"] + t["X"] + t["U"], 2000)
+        self.assertEqual(t["P"], 5000)
+        self.assertEqual(j["anomalies"]["unknown_ref"]["count"], 117)
+
+    def test_zero_prefixed_file_needs_fixed_framing(self):
+        r = run("replay", RITCH_ZERO)
+        self.assertIn("--framing fixed", r.stderr)
+        plain = json.loads(run("replay", RITCH, "--json").stdout)
+        fixed = json.loads(run("replay", RITCH_ZERO, "--framing", "fixed", "--json").stdout)
+        self.assertEqual(plain["digests"]["l3"], fixed["digests"]["l3"])
+        self.assertEqual(plain["digests"]["stream"], fixed["digests"]["stream"])
+        self.assertEqual(plain["messages"], fixed["messages"])
+
+    def test_strict_exits_1_on_an_anomaly_and_names_it(self):
+        day = frame(dir_msg(1, "AB")) + frame(add_msg(1, 5, b"B", 100, "AB", 1000)) \
+            + frame(del_msg(1, 6)) + frame(del_msg(1, 5))
+        p = self.path("bad.itch", day)
+        r = run("replay", p)
+        self.assertEqual(r.returncode, 0)
+        r = run("replay", p, "--strict", "--json")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("unknown order", r.stderr)
+        j = json.loads(r.stdout)
+        self.assertEqual(j["anomalies"]["unknown_ref"],
+                         {"count": 1, "first_offset": 2 + 39 + 2 + 36, "first_index": 2})
+        # Strict stopped right after the anomaly: the last delete was not applied.
+        self.assertEqual(j["live_orders"], 1)
+
+    def test_stdin_and_symbol_book(self):
+        day = frame(dir_msg(1, "AB")) + frame(add_msg(1, 5, b"B", 100, "AB", 1000)) \
+            + frame(add_msg(1, 6, b"S", 30, "AB", 1100)) + frame(add_msg(1, 7, b"B", 1, "AB", 1000))
+        with open(self.path("d.itch", day), "rb") as f:
+            r = subprocess.run([BIN, "replay", "-", "--symbol", "AB", "--json"], stdin=f,
+                               capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        j = json.loads(r.stdout)
+        book = j["books"]["AB"]
+        self.assertEqual(book["bids"], [{"price": 1000, "shares": 101, "orders": 2}])
+        self.assertEqual(book["asks"], [{"price": 1100, "shares": 30, "orders": 1}])
+        r = run("replay", self.path("d2.itch", day), "--symbol", "AB")
+        self.assertIn("0.1000", r.stdout)
+        self.assertIn("0.1100", r.stdout)
+
+    def test_gen_is_deterministic_and_replayable(self):
+        a = os.path.join(self.tmp.name, "a.itch")
+        b = os.path.join(self.tmp.name, "b.itch.zst")
+        self.assertEqual(run("gen", "--seed", "7", "--messages", "20000", "-o", a).returncode, 0)
+        self.assertEqual(run("gen", "--seed", "7", "--messages", "20000", "-o", b).returncode, 0)
+        ja = json.loads(run("replay", a, "--json").stdout)
+        jb = json.loads(run("replay", b, "--json").stdout)
+        self.assertEqual(ja["digests"], jb["digests"])
+        self.assertEqual(ja["messages"], 20000)
+        self.assertEqual(ja["anomalies_total"], 0)
+        self.assertEqual(run("gen", "--seed", "x", "-o", a).returncode, 2)
+        self.assertEqual(run("gen", "--seed", "1", "--messages", "100", "--scenario", "nope",
+                             "-o", a).returncode, 2)
+
+
+if __name__ == "__main__":
+    unittest.main()

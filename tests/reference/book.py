@@ -1,0 +1,471 @@
+#!/usr/bin/env python3
+"""Independent reference replay of ITCH 5.0 streams (Blanc differential test).
+
+Written from docs/SEMANTICS.md, docs/DIGEST.md and docs/ITCH50.md only, without
+looking at the C engine. Python 3.11 standard library only; simple rather than fast.
+
+    python3 tests/reference/book.py FILE [--framing binaryfile|fixed] [--strict] [--dump-books]
+
+prints one JSON object (sorted keys). Importable: replay(data, framing, strict, dump_books).
+"""
+
+import json
+import struct
+import subprocess
+import sys
+import zlib
+
+FNV_OFFSET = 0xCBF29CE484222325
+FNV_PRIME = 0x100000001B3
+MASK64 = 0xFFFFFFFFFFFFFFFF
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+# docs/ITCH50.md, "Message types (23) and lengths"
+FIXED_LENGTH = {
+    "S": 12, "R": 39, "H": 25, "Y": 20, "L": 26, "V": 35, "W": 12, "K": 28,
+    "J": 35, "h": 21, "A": 36, "F": 40, "E": 31, "C": 36, "X": 23, "D": 19,
+    "U": 35, "P": 44, "Q": 40, "B": 19, "I": 50, "N": 20, "O": 48,
+}
+# the same table keyed by the type byte's integer value
+FIXED_LENGTH_BY_BYTE = {ord(t): n for t, n in FIXED_LENGTH.items()}
+
+SIDE_B = ord("B")
+SIDE_S = ord("S")
+
+
+# ---------------------------------------------------------------------------
+# hashing helpers (docs/DIGEST.md, "Building blocks")
+
+def fnv1a64(data, h=FNV_OFFSET):
+    for b in data:
+        h = ((h ^ b) * FNV_PRIME) & MASK64
+    return h
+
+
+def fold(s, w):
+    return ((s ^ w) * FNV_PRIME) & MASK64
+
+
+def le32(x):
+    return struct.pack("<I", x)
+
+
+def le64(x):
+    return struct.pack("<Q", x)
+
+
+# ---------------------------------------------------------------------------
+# input: plain, gzip (concatenated members) or zstd, chosen by magic bytes
+
+def gunzip_tolerant(raw):
+    """Decompress concatenated gzip members.
+
+    Returns (decompressed bytes, cut). cut is True when the stream is corrupt or
+    ends inside a member; the bytes are then everything decoded before the failure.
+    On an error the failing 64 KiB chunk is re-fed one byte at a time, so that as
+    much output as zlib can produce before detecting the damage is kept.
+    """
+    chunk_size = 1 << 16
+    out = bytearray()
+    pos = 0
+    n = len(raw)
+    d = zlib.decompressobj(31)
+    member_has_input = False
+    slow_until = 0
+    while pos < n:
+        step = 1 if pos < slow_until else chunk_size
+        chunk = raw[pos:pos + step]
+        saved = d.copy()
+        try:
+            got = d.decompress(chunk)
+        except zlib.error:
+            if step > 1:
+                d = saved
+                slow_until = pos + step
+                continue
+            return bytes(out), True
+        out += got
+        if d.eof:
+            pos += len(chunk) - len(d.unused_data)
+            d = zlib.decompressobj(31)  # next member, if any bytes remain
+            member_has_input = False
+        else:
+            pos += len(chunk)
+            member_has_input = True
+    return bytes(out), member_has_input
+
+
+def unzstd_tolerant(raw):
+    """Decompress with the zstd command. Returns (bytes, cut)."""
+    proc = subprocess.run(["zstd", "-dc", "-q"], input=raw,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return proc.stdout, proc.returncode != 0
+
+
+def load_input(raw):
+    """Returns (stream bytes, cut) for raw file content."""
+    if raw[:2] == GZIP_MAGIC:
+        return gunzip_tolerant(raw)
+    if raw[:4] == ZSTD_MAGIC:
+        return unzstd_tolerant(raw)
+    return raw, False
+
+
+# ---------------------------------------------------------------------------
+# the book
+
+class Instrument:
+    def __init__(self, symbol):
+        self.symbol = symbol          # 8 bytes as sent in R
+        self.trading_state = None
+        self.orders = {}              # ref -> [side byte, price, shares]
+        # side byte -> {price -> {ref -> shares}}; dicts keep insertion order,
+        # which is exactly queue (time-priority) order.
+        self.levels = {SIDE_B: {}, SIDE_S: {}}
+        self.s = FNV_OFFSET           # stream digest state
+        self.n = 0                    # book-changing messages
+
+    def add(self, ref, side, price, shares):
+        self.orders[ref] = [side, price, shares]
+        level = self.levels[side].setdefault(price, {})
+        level[ref] = shares  # a new key joins the tail
+
+    def remove(self, ref):
+        side, price, _ = self.orders.pop(ref)
+        side_levels = self.levels[side]
+        level = side_levels[price]
+        del level[ref]
+        if not level:
+            del side_levels[price]
+
+    def set_shares(self, ref, shares):
+        order = self.orders[ref]
+        order[2] = shares
+        self.levels[order[0]][order[1]][ref] = shares  # existing key keeps its place
+
+    def record(self, *words):
+        s = self.s
+        for w in words:
+            s = fold(s, w)
+        self.s = s
+        self.n += 1
+
+    def sorted_side(self, side):
+        """[(price, {ref: shares}), ...] best first."""
+        prices = sorted(self.levels[side], reverse=(side == SIDE_B))
+        return [(p, self.levels[side][p]) for p in prices]
+
+
+class StopReplay(Exception):
+    pass
+
+
+class Replay:
+    def __init__(self, strict):
+        self.strict = strict
+        self.instruments = {}     # locate -> Instrument
+        self.symbol_owner = {}    # symbol -> locate
+        self.anomalies = {}       # key -> {"count", "first_offset", "first_index"}
+        self.by_type = {}
+        self.messages = 0
+        self.book_changes = 0
+        self.prev_ts = None
+        self.ended_by_session_marker = False
+        self.stopped_by = None
+
+    # -- anomalies ----------------------------------------------------------
+    def anomaly(self, key, offset, index, stops=False):
+        a = self.anomalies.get(key)
+        if a is None:
+            self.anomalies[key] = {"count": 1, "first_offset": offset, "first_index": index}
+        else:
+            a["count"] += 1
+        if stops or self.strict:
+            self.stopped_by = key
+            raise StopReplay()
+
+    # -- framing (SEMANTICS §1) ----------------------------------------------
+    def run(self, buf, framing, cut):
+        try:
+            if framing == "binaryfile":
+                self.frames_binaryfile(buf, cut)
+            elif framing == "fixed":
+                self.frames_fixed(buf, cut)
+            else:
+                raise ValueError("unknown framing %r" % framing)
+        except StopReplay:
+            pass
+
+    def end_of_data(self, offset, cut, buf_len):
+        """Input ran out at `offset` (a frame would start there or be partial)."""
+        if cut:
+            # a trailing partial frame before a stream cut is not also 'truncated'
+            self.anomaly("stream_cut", buf_len, self.messages, stops=True)
+        elif offset < buf_len:
+            self.anomaly("truncated", offset, self.messages, stops=True)
+        # else: clean end of input
+
+    def frames_binaryfile(self, buf, cut):
+        n = len(buf)
+        o = 0
+        while True:
+            rem = n - o
+            if rem < 2:
+                self.end_of_data(o, cut, n)
+                return
+            length = (buf[o] << 8) | buf[o + 1]
+            if length == 0:
+                self.ended_by_session_marker = True
+                if rem > 2:
+                    self.anomaly("zero_length", o, self.messages, stops=True)
+                return
+            if rem < 2 + length:
+                self.end_of_data(o, cut, n)
+                return
+            index = self.messages
+            self.messages += 1
+            self.message(buf, o, o + 2, length, index)
+            o += 2 + length
+
+    def frames_fixed(self, buf, cut):
+        n = len(buf)
+        o = 0
+        while True:
+            rem = n - o
+            if rem < 3:
+                self.end_of_data(o, cut, n)
+                return
+            length = FIXED_LENGTH_BY_BYTE.get(buf[o + 2])
+            if length is None:
+                index = self.messages
+                self.messages += 1
+                self.anomaly("unknown_type", o, index, stops=True)
+                return
+            if rem < 2 + length:
+                self.end_of_data(o, cut, n)
+                return
+            index = self.messages
+            self.messages += 1
+            self.message(buf, o, o + 2, length, index)
+            o += 2 + length
+
+    # -- decoding (SEMANTICS §2) ---------------------------------------------
+    def message(self, buf, off, p, length, index):
+        t = buf[p]
+        expected = FIXED_LENGTH_BY_BYTE.get(t)
+        if expected is None:
+            self.anomaly("unknown_type", off, index)
+            return
+        if length != expected:
+            self.anomaly("bad_length", off, index)
+            return
+        tc = chr(t)
+        self.by_type[tc] = self.by_type.get(tc, 0) + 1
+        ts = int.from_bytes(buf[p + 5:p + 11], "big")
+        if self.prev_ts is not None and ts < self.prev_ts:
+            self.anomaly("time_backwards", off, index)
+        self.prev_ts = ts
+        locate = (buf[p + 1] << 8) | buf[p + 2]
+        handler = self.HANDLERS.get(tc)
+        if handler is not None:
+            handler(self, buf, p, locate, off, index)
+
+    # -- book effects (SEMANTICS §3) -----------------------------------------
+    def do_R(self, buf, p, locate, off, index):
+        symbol = bytes(buf[p + 11:p + 19])
+        if locate == 0:
+            self.anomaly("bad_field", off, index)
+            return
+        inst = self.instruments.get(locate)
+        if inst is not None:
+            if inst.symbol != symbol:
+                self.anomaly("dir_conflict", off, index)
+            return  # same symbol: a repeat, nothing happens
+        if symbol in self.symbol_owner:
+            self.anomaly("dir_conflict", off, index)
+            return
+        self.instruments[locate] = Instrument(symbol)
+        self.symbol_owner[symbol] = locate
+
+    def do_H(self, buf, p, locate, off, index):
+        inst = self.instruments.get(locate)
+        if inst is None:
+            self.anomaly("no_directory", off, index)
+            return
+        inst.trading_state = buf[p + 19]
+
+    def do_AF(self, buf, p, locate, off, index):
+        t = buf[p]
+        ref, side, shares, _stock, price = struct.unpack_from(">QBI8sI", buf, p + 11)
+        if side not in (SIDE_B, SIDE_S) or price == 0 or shares == 0:
+            self.anomaly("bad_field", off, index)
+            return
+        inst = self.instruments.get(locate)
+        if inst is None:
+            self.anomaly("no_directory", off, index)
+            return
+        if ref in inst.orders:
+            self.anomaly("dup_ref", off, index)
+            return
+        inst.add(ref, side, price, shares)
+        inst.record(t | (side << 8) | (price << 32), ref, shares)
+        self.book_changes += 1
+
+    def do_ECX(self, buf, p, locate, off, index):
+        t = buf[p]
+        ref, shares = struct.unpack_from(">QI", buf, p + 11)
+        inst = self.instruments.get(locate)
+        order = inst.orders.get(ref) if inst is not None else None
+        if order is None:
+            self.anomaly("unknown_ref", off, index)
+            return
+        if shares == 0:
+            self.anomaly("bad_field", off, index)
+            return
+        side, price, remaining = order
+        if shares > remaining:
+            self.anomaly("overfill", off, index)  # under --strict this stops first
+            left = 0
+        else:
+            left = remaining - shares
+        if left == 0:
+            inst.remove(ref)
+        else:
+            inst.set_shares(ref, left)
+        inst.record(t | (side << 8) | (price << 32), ref, left)
+        self.book_changes += 1
+
+    def do_D(self, buf, p, locate, off, index):
+        t = buf[p]
+        (ref,) = struct.unpack_from(">Q", buf, p + 11)
+        inst = self.instruments.get(locate)
+        order = inst.orders.get(ref) if inst is not None else None
+        if order is None:
+            self.anomaly("unknown_ref", off, index)
+            return
+        side, price, _ = order
+        inst.remove(ref)
+        inst.record(t | (side << 8) | (price << 32), ref, 0)
+        self.book_changes += 1
+
+    def do_U(self, buf, p, locate, off, index):
+        t = buf[p]
+        old_ref, new_ref, shares, price = struct.unpack_from(">QQII", buf, p + 11)
+        inst = self.instruments.get(locate)
+        order = inst.orders.get(old_ref) if inst is not None else None
+        if order is None:
+            self.anomaly("unknown_ref", off, index)
+            return
+        if shares == 0 or price == 0:
+            self.anomaly("bad_field", off, index)
+            return
+        if new_ref != old_ref and new_ref in inst.orders:
+            self.anomaly("dup_ref", off, index)
+            return
+        side = order[0]
+        inst.remove(old_ref)
+        inst.add(new_ref, side, price, shares)
+        inst.record(t | (side << 8) | (price << 32), new_ref, shares, old_ref)
+        self.book_changes += 1
+
+    HANDLERS = {
+        "R": do_R, "H": do_H,
+        "A": do_AF, "F": do_AF,
+        "E": do_ECX, "C": do_ECX, "X": do_ECX,
+        "D": do_D, "U": do_U,
+    }
+
+    # -- results ---------------------------------------------------------------
+    def by_symbol(self):
+        return sorted(self.instruments.values(), key=lambda inst: inst.symbol)
+
+    def digests(self):
+        l3 = bytearray()
+        l2 = bytearray()
+        stream = bytearray()
+        for inst in self.by_symbol():
+            if inst.n > 0:
+                stream += inst.symbol + le64(inst.s) + le64(inst.n)
+            if not inst.orders:
+                continue
+            l3 += inst.symbol
+            l2 += inst.symbol
+            for side in (SIDE_B, SIDE_S):
+                levels = inst.sorted_side(side)
+                l3 += bytes([side]) + le32(len(levels))
+                l2 += bytes([side]) + le32(len(levels))
+                for price, queue in levels:
+                    head = le32(price) + le64(sum(queue.values())) + le32(len(queue))
+                    l3 += head
+                    l2 += head
+                    for ref, shares in queue.items():
+                        l3 += le64(ref) + le32(shares)
+        return {
+            "l3": "%016x" % fnv1a64(l3),
+            "l2": "%016x" % fnv1a64(l2),
+            "stream": "%016x" % fnv1a64(stream),
+        }
+
+    def books(self):
+        out = {}
+        for inst in self.by_symbol():
+            if not inst.orders:
+                continue
+            name = inst.symbol.decode("latin-1").rstrip(" ")
+            out[name] = {}
+            for side in (SIDE_B, SIDE_S):
+                out[name][chr(side)] = [
+                    [price, sum(q.values()), len(q), [[r, s] for r, s in q.items()]]
+                    for price, q in inst.sorted_side(side)
+                ]
+        return out
+
+    def result(self, dump_books):
+        res = {
+            "digests": self.digests(),
+            "messages": self.messages,
+            "by_type": {t: n for t, n in self.by_type.items() if n > 0},
+            "book_changes": self.book_changes,
+            "anomalies": self.anomalies,
+            "live_orders": sum(len(i.orders) for i in self.instruments.values()),
+            "instruments": len(self.instruments),
+            "levels": sum(len(i.levels[SIDE_B]) + len(i.levels[SIDE_S])
+                          for i in self.instruments.values()),
+            "ended_by_session_marker": self.ended_by_session_marker,
+            "stopped_by": self.stopped_by,
+        }
+        if dump_books:
+            res["books"] = self.books()
+        return res
+
+
+def replay(data, framing="binaryfile", strict=False, dump_books=False):
+    """Replay raw file content (plain, gzip or zstd, by magic) and return the result dict."""
+    buf, cut = load_input(bytes(data))
+    r = Replay(strict)
+    r.run(buf, framing, cut)
+    return r.result(dump_books)
+
+
+def main(argv):
+    import argparse
+    ap = argparse.ArgumentParser(description="Blanc reference ITCH 5.0 replay")
+    ap.add_argument("file", help="input file, or - for stdin")
+    ap.add_argument("--framing", choices=["binaryfile", "fixed"], default="binaryfile")
+    ap.add_argument("--strict", action="store_true")
+    ap.add_argument("--dump-books", action="store_true")
+    args = ap.parse_args(argv)
+    if args.file == "-":
+        raw = sys.stdin.buffer.read()
+    else:
+        with open(args.file, "rb") as f:
+            raw = f.read()
+    res = replay(raw, args.framing, args.strict, args.dump_books)
+    sys.stdout.write(json.dumps(res, sort_keys=True) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,59 @@
+/* Small helpers shared by the C tests: build decoded events by hand. */
+#ifndef BLANC_TEST_UTIL_H
+#define BLANC_TEST_UTIL_H
+
+#include <string.h>
+
+#include "blanc.h"
+
+static inline blanc_event ev_dir(uint16_t locate, const char *sym)
+{
+    blanc_event e;
+    memset(&e, 0, sizeof e);
+    e.type = 'R';
+    e.locate = locate;
+    blanc_symbol_pad(sym, e.stock);
+    return e;
+}
+
+static inline blanc_event ev_add(uint16_t locate, uint64_t ref, char side, uint32_t shares,
+                                 uint32_t price)
+{
+    blanc_event e;
+    memset(&e, 0, sizeof e);
+    e.type = 'A';
+    e.locate = locate;
+    e.ref = ref;
+    e.side = side;
+    e.shares = shares;
+    e.price = price;
+    return e;
+}
+
+/* E, C, X, D */
+static inline blanc_event ev_mod(char type, uint16_t locate, uint64_t ref, uint32_t shares)
+{
+    blanc_event e;
+    memset(&e, 0, sizeof e);
+    e.type = type;
+    e.locate = locate;
+    e.ref = ref;
+    e.shares = shares;
+    return e;
+}
+
+static inline blanc_event ev_replace(uint16_t locate, uint64_t ref, uint64_t new_ref,
+                                     uint32_t shares, uint32_t price)
+{
+    blanc_event e;
+    memset(&e, 0, sizeof e);
+    e.type = 'U';
+    e.locate = locate;
+    e.ref = ref;
+    e.new_ref = new_ref;
+    e.shares = shares;
+    e.price = price;
+    return e;
+}
+
+#endif
