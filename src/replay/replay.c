@@ -77,6 +77,12 @@ static blanc_anomaly anomaly_of(int rc)
     }
 }
 
+static int would_overfill(const blanc_books *b, const blanc_event *ev)
+{
+    blanc_order o;
+    return blanc_books_order(b, ev->locate, ev->ref, &o) == 0 && ev->shares > o.shares;
+}
+
 /* One framed message. The length has been framed but not yet checked. */
 static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t offset)
 {
@@ -99,6 +105,13 @@ static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t
         r->st.first_timestamp = ev->timestamp;
     }
     r->last_ts = ev->timestamp;
+    if (blanc_unlikely(r->opts.strict) && (t == 'E' || t == 'C' || t == 'X') &&
+        would_overfill(r->books, ev)) {
+        /* Strict mode keeps the books free of every anomalous message, and an
+         * overfill is otherwise applied (clamped): catch it before it is. */
+        record_anomaly(r, BLANC_AN_OVERFILL, offset, index);
+        return BLANC_ESTRICT;
+    }
     int rc = blanc_books_apply(r->books, ev);
     if (blanc_likely(rc == BLANC_APPLIED)) {
         r->st.book_changes++;
@@ -140,7 +153,7 @@ static size_t process(blanc_replay *r, const uint8_t *p, size_t n, uint64_t base
         while (n - pos >= 3 && !r->stop) {
             size_t len = blanc__itch_len[p[pos + 2]];
             if (!len) {
-                record_anomaly(r, BLANC_AN_UNKNOWN_TYPE, base + pos, r->st.messages);
+                record_anomaly(r, BLANC_AN_UNKNOWN_TYPE, base + pos, r->st.messages++);
                 r->stop = 1;
                 return pos;
             }

@@ -371,6 +371,12 @@ class Anomalies(unittest.TestCase):
         self.assertEqual(r["stopped_by"], "unknown_type")
         self.assertEqual(r["by_type"], {"S": 1})
 
+    def test_trailing_marker_in_fixed_framing_is_truncated(self):
+        # README ambiguity 2: a prefix with no type byte after it
+        r = run(b"\x00\x00" + msg_S() + b"\x00\x00", framing="fixed")
+        one_anomaly(self, r, "truncated", 14, 1)
+        self.assertFalse(r["ended_by_session_marker"])
+
     def test_truncated_fixed(self):
         r = run(b"\x00\x00" + msg_S() + b"\x00\x00" + msg_S()[:5], framing="fixed")
         one_anomaly(self, r, "truncated", 14, 1)
@@ -394,8 +400,6 @@ class Strict(unittest.TestCase):
 
 
 class Framing(unittest.TestCase):
-    FRAMES = None
-
     def setUp(self):
         self.plain = stream(msg_R(1, "Q"), msg_A(1, 1, "B", 10, 5), msg_A(1, 2, "S", 10, 6))
 
