@@ -29,6 +29,7 @@ static const char usage_text[] =
     "  --framing MODE      binaryfile (default) or fixed: ignore the 2-byte prefix and\n"
     "                      use each type's length (files written with zero prefixes)\n"
     "  --no-input-digest   do not hash the input (saves a little time)\n"
+    "  --no-book           decode and count only, build no book (to time the feed layer)\n"
     "  --expect-orders N   presize the order map for N live orders\n"
     "  -h, --help          this text\n"
     "\n"
@@ -63,6 +64,7 @@ static int parse_args(int argc, char **argv, replay_args *a)
         {"json", no_argument, 0, 'j'},              {"strict", no_argument, 0, 'S'},
         {"framing", required_argument, 0, 'f'},     {"no-input-digest", no_argument, 0, 'n'},
         {"expect-orders", required_argument, 0, 'e'}, {"help", no_argument, 0, 'h'},
+        {"no-book", no_argument, 0, 'B'},
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->depth = 5;
@@ -87,6 +89,7 @@ static int parse_args(int argc, char **argv, replay_args *a)
         case 'j': a->json = 1; break;
         case 'S': a->strict = a->opts.strict = 1; break;
         case 'n': a->opts.no_input_digest = 1; break;
+        case 'B': a->opts.no_book = 1; break;
         case 'f':
             if (!strcmp(optarg, "binaryfile"))
                 a->opts.framing = BLANC_FRAMING_BINARYFILE;

@@ -372,6 +372,7 @@ typedef struct blanc_replay_options {
     blanc_framing framing;
     int strict;              /* stop at the first anomaly (BLANC_ESTRICT) */
     int no_input_digest;     /* skip hashing the raw input */
+    int no_book;             /* decode and count only (measures the feed layer alone) */
     size_t expected_orders;  /* order map presize, 0 = default */
 } blanc_replay_options;
 

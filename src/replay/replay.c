@@ -105,6 +105,8 @@ static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t
         r->st.first_timestamp = ev->timestamp;
     }
     r->last_ts = ev->timestamp;
+    if (r->opts.no_book)
+        return BLANC_NOEFFECT;
     if (blanc_unlikely(r->opts.strict) && (t == 'E' || t == 'C' || t == 'X') &&
         would_overfill(r->books, ev)) {
         /* Strict mode keeps the books free of every anomalous message, and an

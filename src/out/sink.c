@@ -1,0 +1,203 @@
+/*
+ * Output files that appear whole or not at all: data goes to a temporary file
+ * in the target's directory (same filesystem, so rename is atomic) and is
+ * renamed onto the target only at commit. ".gz" and ".zst" suffixes compress
+ * on the way through; "-" writes to stdout.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "blanc.h"
+
+#define BUF_CAP ((size_t)1 << 20)
+
+struct blanc_sink {
+    int fd, is_stdout;
+    blanc_compression comp;
+    char *path, *tmp;
+    uint8_t *buf, *zbuf; /* buf: pending input; zbuf: compressor output */
+    size_t n;
+    z_stream zs;
+    int zs_init;
+    ZSTD_CCtx *zc;
+};
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && !strcmp(s + a - b, suf);
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return BLANC_EIO;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static void sink_free(blanc_sink *s)
+{
+    if (s->zs_init)
+        deflateEnd(&s->zs);
+    ZSTD_freeCCtx(s->zc);
+    free(s->path);
+    free(s->tmp);
+    free(s->buf);
+    free(s->zbuf);
+    free(s);
+}
+
+int blanc_sink_open(blanc_sink **out, const char *path, int *sys_errno)
+{
+    if (!out || !path || !*path)
+        return BLANC_EINVAL;
+    blanc_sink *s = calloc(1, sizeof *s);
+    if (!s)
+        return BLANC_ENOMEM;
+    s->fd = -1;
+    s->buf = malloc(BUF_CAP);
+    s->zbuf = malloc(BUF_CAP);
+    if (!s->buf || !s->zbuf) {
+        sink_free(s);
+        return BLANC_ENOMEM;
+    }
+    if (!strcmp(path, "-")) {
+        s->fd = STDOUT_FILENO;
+        s->is_stdout = 1;
+    } else {
+        s->comp = ends_with(path, ".gz") ? BLANC_COMP_GZIP
+                  : ends_with(path, ".zst") ? BLANC_COMP_ZSTD : BLANC_COMP_NONE;
+        size_t len = strlen(path);
+        s->path = strdup(path);
+        s->tmp = malloc(len + 16);
+        if (!s->path || !s->tmp) {
+            sink_free(s);
+            return BLANC_ENOMEM;
+        }
+        snprintf(s->tmp, len + 16, "%s.tmp.XXXXXX", path);
+        s->fd = mkstemp(s->tmp);
+        if (s->fd >= 0)
+            fchmod(s->fd, 0644); /* mkstemp makes 0600; outputs are ordinary files */
+        if (s->fd < 0) {
+            if (sys_errno)
+                *sys_errno = errno;
+            sink_free(s);
+            return BLANC_EOPEN;
+        }
+    }
+    if (s->comp == BLANC_COMP_GZIP) {
+        /* windowBits 15 + 16: write a gzip header and trailer. */
+        if (deflateInit2(&s->zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+            blanc_sink_abort(s);
+            return BLANC_ENOMEM;
+        }
+        s->zs_init = 1;
+    } else if (s->comp == BLANC_COMP_ZSTD) {
+        s->zc = ZSTD_createCCtx();
+        if (!s->zc) {
+            blanc_sink_abort(s);
+            return BLANC_ENOMEM;
+        }
+        ZSTD_CCtx_setParameter(s->zc, ZSTD_c_compressionLevel, 3);
+    }
+    *out = s;
+    return 0;
+}
+
+/* Push buf[0..n) through the compressor (or straight out). `end` finishes
+ * the compressed stream. */
+static int drain(blanc_sink *s, int end)
+{
+    int rc = 0;
+    if (s->comp == BLANC_COMP_NONE) {
+        rc = write_all(s->fd, s->buf, s->n);
+    } else if (s->comp == BLANC_COMP_GZIP) {
+        s->zs.next_in = s->buf;
+        s->zs.avail_in = (uInt)s->n;
+        int zr;
+        do {
+            s->zs.next_out = s->zbuf;
+            s->zs.avail_out = (uInt)BUF_CAP;
+            zr = deflate(&s->zs, end ? Z_FINISH : Z_NO_FLUSH);
+            if (zr == Z_STREAM_ERROR)
+                return BLANC_EIO;
+            rc = write_all(s->fd, s->zbuf, BUF_CAP - s->zs.avail_out);
+        } while (!rc && (s->zs.avail_out == 0 || (end && zr != Z_STREAM_END)));
+    } else {
+        ZSTD_inBuffer in = {s->buf, s->n, 0};
+        size_t left;
+        do {
+            ZSTD_outBuffer o = {s->zbuf, BUF_CAP, 0};
+            left = ZSTD_compressStream2(s->zc, &o, &in, end ? ZSTD_e_end : ZSTD_e_continue);
+            if (ZSTD_isError(left))
+                return BLANC_EIO;
+            rc = write_all(s->fd, s->zbuf, o.pos);
+        } while (!rc && (end ? left != 0 : in.pos < in.size));
+    }
+    s->n = 0;
+    return rc;
+}
+
+int blanc_sink_write(blanc_sink *s, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    while (n) {
+        size_t k = BUF_CAP - s->n < n ? BUF_CAP - s->n : n;
+        memcpy(s->buf + s->n, b, k);
+        s->n += k;
+        b += k;
+        n -= k;
+        if (s->n == BUF_CAP) {
+            int rc = drain(s, 0);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+int blanc_sink_commit(blanc_sink *s)
+{
+    if (!s)
+        return BLANC_EINVAL;
+    int rc = drain(s, 1);
+    if (s->is_stdout) {
+        sink_free(s);
+        return rc;
+    }
+    if (close(s->fd) != 0 && !rc)
+        rc = BLANC_EIO;
+    s->fd = -1;
+    if (!rc && rename(s->tmp, s->path) != 0)
+        rc = BLANC_EIO;
+    if (rc)
+        unlink(s->tmp);
+    sink_free(s);
+    return rc;
+}
+
+void blanc_sink_abort(blanc_sink *s)
+{
+    if (!s)
+        return;
+    if (!s->is_stdout) {
+        if (s->fd >= 0)
+            close(s->fd);
+        unlink(s->tmp);
+    }
+    sink_free(s);
+}
