@@ -33,9 +33,10 @@ run_mode() {
 }
 
 "$BLANC" replay "$day" --json --no-input-digest | python3 -c '
-import json,sys; j=json.load(sys.stdin)
-print(f"day: {j[\"messages\"]} messages, {j[\"instruments\"]} instruments, {j[\"bytes\"]} bytes, "
-      f"peak {j[\"peak_orders\"]} live orders, {j[\"live_orders\"]} at the end")'
+import json, sys
+j = json.load(sys.stdin)
+print("day: %d messages, %d instruments, %d bytes, peak %d live orders, %d at the end"
+      % (j["messages"], j["instruments"], j["bytes"], j["peak_orders"], j["live_orders"]))'
 run_mode "decode + L3 book" --no-input-digest
 run_mode "decode + L3 book + input digest"
 if "$BLANC" replay --help | grep -q -- --no-book; then

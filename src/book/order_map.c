@@ -13,7 +13,7 @@ static int alloc_bits(order_map *m, unsigned bits)
         return BLANC_ENOMEM;
     m->slots = s;
     m->mask = (uint32_t)(((uint64_t)1 << bits) - 1);
-    m->shift = 32 - bits;
+    m->bits = bits;
     return 0;
 }
 
@@ -37,7 +37,7 @@ int order_map_reserve_one(order_map *m)
     uint64_t cap = (uint64_t)m->mask + 1;
     if ((uint64_t)(m->count + 1) * 2 <= cap)
         return 0;
-    unsigned bits = 32 - m->shift + 1;
+    unsigned bits = m->bits + 1;
     if (bits > MAX_BITS - 1)
         return BLANC_ELIMIT;
     order_map old = *m;
@@ -49,7 +49,7 @@ int order_map_reserve_one(order_map *m)
         uint64_t s = old.slots[i];
         if (!s)
             continue;
-        uint32_t j = (uint32_t)(s >> 32) >> m->shift;
+        uint32_t j = order_map_home(m, (uint32_t)(s >> 32));
         while (m->slots[j])
             j = (j + 1) & m->mask;
         m->slots[j] = s;

@@ -1,13 +1,20 @@
 /*
  * Order map: (stock locate, order ref) -> 32-bit order handle.
  *
- * Open addressing with linear probing over 8-byte slots. A slot holds the order
- * handle (0 = empty) and a 32-bit tag: the high half of the key's 64-bit
- * multiplicative hash. The slot's home position is the tag's top bits, so probing,
- * backward-shift deletion and doubling all run on the slot array alone and never
- * touch an order node; only a tag match is confirmed against the node's key.
+ * Open addressing with linear probing over 8-byte slots: the order handle
+ * (0 = empty) and a 32-bit tag, the high half of the key's 64-bit
+ * multiplicative hash. The home slot is the tag's top bits, so probing,
+ * backward-shift deletion and doubling run on the slot array alone and never
+ * touch an order node; only a tag match is confirmed against the node.
+ *
+ * Why a scrambling hash although refs rise through the day: keeping
+ * consecutive refs in consecutive slots (measured) builds runs thousands of
+ * slots long out of the recent orders, and backward-shift deletion walks to
+ * the end of a run: ~1,100 instructions per delete. Fibonacci hashing keeps
+ * runs short; the cache miss it costs per lookup is hidden by the replay's
+ * look-ahead prefetch (book/prefetch.h).
  * Load stays <= 1/2, memory follows the peak number of live orders (not the
- * largest ref), and there are no tombstones to clean up.
+ * largest ref), and there are no tombstones.
  */
 #ifndef BLANC_ORDER_MAP_H
 #define BLANC_ORDER_MAP_H
@@ -18,17 +25,20 @@
 typedef struct order_map {
     uint64_t *slots; /* tag << 32 | handle */
     uint32_t mask;   /* capacity - 1 */
-    uint32_t shift;  /* 32 - log2(capacity): home = tag >> shift */
+    uint32_t bits;   /* log2(capacity) */
     uint32_t count;
 } order_map;
 
 static inline uint32_t order_map_tag(uint16_t locate, uint64_t ref)
 {
-    /* Fibonacci hashing: consecutive refs land far apart, so the day's rising
-     * refs never pile into one run of slots. The locate is folded in above the
-     * bits any real ref uses (refs stay far below 2^48). */
+    /* The locate sits above the bits any real ref uses (refs stay far below 2^48). */
     uint64_t h = (ref ^ ((uint64_t)locate << 48)) * UINT64_C(0x9E3779B97F4A7C15);
     return (uint32_t)(h >> 32);
+}
+
+static inline uint32_t order_map_home(const order_map *m, uint32_t tag)
+{
+    return tag >> (32 - m->bits);
 }
 
 int order_map_init(order_map *m, size_t expected);
@@ -40,7 +50,7 @@ int order_map_reserve_one(order_map *m);
  * `found` tells which. `key_eq(ctx, handle)` confirms a tag match. */
 #define ORDER_MAP_PROBE(m, tag, found, idx, key_eq)                                    \
     do {                                                                               \
-        uint32_t i_ = (tag) >> (m)->shift;                                             \
+        uint32_t i_ = order_map_home((m), (tag));                                          \
         (found) = 0;                                                                   \
         for (;;) {                                                                     \
             uint64_t s_ = (m)->slots[i_];                                              \
@@ -71,7 +81,7 @@ static inline void order_map_del(order_map *m, uint32_t i)
         uint64_t s = m->slots[j];
         if (!s)
             break;
-        uint32_t home = (uint32_t)(s >> 32) >> m->shift;
+        uint32_t home = order_map_home(m, (uint32_t)(s >> 32));
         /* Keep s where it is if its home lies cyclically in (i, j]. */
         if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
             continue;

@@ -11,6 +11,7 @@
 
 #include "blanc.h"
 #include "common/bytes.h"
+#include "book/prefetch.h"
 #include "feed/itch_decode.h"
 #include "feed/itch_types.h"
 
@@ -143,6 +144,30 @@ int blanc_replay_message(blanc_replay *r, const uint8_t *msg, size_t len, uint64
     return rc;
 }
 
+/* Offset of the frame after the one at `at`, or n when there is no whole
+ * frame there (the cursor then stays parked at the end). */
+static inline size_t next_frame(const uint8_t *p, size_t n, size_t at)
+{
+    if (n - at < 2)
+        return n;
+    size_t len = blanc_be16(p + at);
+    if (len == 0 || n - at - 2 < len)
+        return n;
+    return at + 2 + len;
+}
+
+/* The message at `at` if it is a whole frame of its type's exact length, so
+ * its fields may be read; else NULL. */
+static inline const uint8_t *whole_msg(const uint8_t *p, size_t n, size_t at)
+{
+    if (n - at < 3)
+        return NULL;
+    size_t len = blanc_be16(p + at);
+    if (n - at - 2 < len || len != blanc__itch_len[p[at + 2]])
+        return NULL;
+    return p + at + 2;
+}
+
 /*
  * Consume whole frames from p[0..n). base is the stream offset of p[0].
  * Returns the bytes consumed; sets r->stop when the input must not be read
@@ -166,7 +191,25 @@ static size_t process(blanc_replay *r, const uint8_t *p, size_t n, uint64_t base
         }
         return pos;
     }
+    /* Two look-ahead cursors, FAR and NEAR frames ahead of pos: see book/prefetch.h. */
+    enum { FAR = 16, NEAR = 8 };
+    size_t far = pos, near = pos;
+    int prefetch = !r->opts.no_book;
+    for (int k = 0; prefetch && k < FAR; k++) {
+        far = next_frame(p, n, far);
+        if (k < NEAR)
+            near = next_frame(p, n, near);
+    }
     while (n - pos >= 2) {
+        if (blanc_likely(prefetch)) {
+            const uint8_t *m;
+            far = next_frame(p, n, far);
+            if ((m = whole_msg(p, n, far)))
+                books_prefetch_slot(r->books, m);
+            near = next_frame(p, n, near);
+            if ((m = whole_msg(p, n, near)))
+                books_prefetch_node(r->books, m);
+        }
         size_t len = blanc_be16(p + pos);
         if (blanc_unlikely(len == 0)) {
             if (n - pos == 2 && !eof)
