@@ -284,7 +284,8 @@ int blanc_source_next(blanc_source *s, const uint8_t **p, size_t *n)
             s->shown += add;
             grew = 1;
         }
-        *p = s->base + s->start;
+        /* An empty file has no mapping: NULL + 0 would be undefined. */
+        *p = s->base ? s->base + s->start : (const uint8_t *)"";
         *n = s->shown - s->start;
         return grew;
     }

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Regenerate the seed corpora (deterministic). Usage: fuzz/make_corpus.sh BLANC_BIN
+set -euo pipefail
+BLANC=$(realpath "${1:?usage: fuzz/make_corpus.sh path/to/blanc}")
+cd "$(dirname "$0")"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for sc in normal corrupt gap burst; do
+    "$BLANC" gen --seed 5 --messages 400 --symbols 3 --scenario $sc -o "$tmp/$sc.itch" 2>/dev/null
+done
+for t in decode replay; do
+    mkdir -p corpus/$t
+    for sc in normal corrupt gap burst; do cp "$tmp/$sc.itch" corpus/$t/gen-$sc; done
+    head -c 4096 ../data/ritch/20101224.TEST_ITCH_50.reframed > corpus/$t/ritch-head
+done
+head -c 2048 ../data/ritch/20101224.TEST_ITCH_50.reframed > corpus/replay/ritch-head-cut
+printf '\0\0' > corpus/replay/end-marker
+# Source: selector byte (0 plain, 1 gzip, 2 zstd) + body; the target prepends the magic.
+mkdir -p corpus/source
+{ printf '\0'; cat "$tmp/normal.itch"; } > corpus/source/plain
+gzip -9c "$tmp/normal.itch" > "$tmp/n.gz"
+{ printf '\1'; tail -c +5 "$tmp/n.gz"; } > corpus/source/gzip
+zstd -q -19 -c "$tmp/normal.itch" > "$tmp/n.zst"
+{ printf '\2'; tail -c +5 "$tmp/n.zst"; } > corpus/source/zstd
+{ printf '\1'; tail -c +5 "$tmp/n.gz" | head -c 300; } > corpus/source/gzip-cut
+# Book programs: 4 bytes a message.
+mkdir -p corpus/book
+python3 - <<'PY'
+import random
+r = random.Random(7)
+for i in range(8):
+    n = 64 * (i + 1)
+    with open(f"corpus/book/prog{i}", "wb") as f:
+        f.write(bytes(r.randrange(256) for _ in range(4 * n)))
+PY
+echo "corpus: $(find corpus -type f | wc -l) files, $(du -sh corpus | cut -f1)"
