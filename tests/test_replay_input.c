@@ -1,0 +1,305 @@
+/* Bad input through the whole replay (docs/SEMANTICS.md §1-4): each case a
+ * test; offsets and indexes derived by hand from the frame sizes below
+ * (R = 2+39 bytes, A = 2+36, D = 2+19, E = 2+31). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <string.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "util.h"
+
+typedef struct day {
+    uint8_t b[4096];
+    size_t n;
+} day;
+
+static void put(day *d, blanc_event e, uint64_t ts)
+{
+    e.timestamp = ts;
+    int len = blanc_itch_encode(&e, d->b + d->n + 2, sizeof d->b - d->n - 2);
+    assert_true(len > 0);
+    d->b[d->n] = (uint8_t)(len >> 8);
+    d->b[d->n + 1] = (uint8_t)len;
+    d->n += 2 + (size_t)len;
+}
+
+/* R(1,"AB") @0, A ref 1 @41, A ref 2 @79, D ref 1 @117; 138 bytes. */
+static day base_day(void)
+{
+    day d = {{0}, 0};
+    put(&d, ev_dir(1, "AB"), 10);
+    put(&d, ev_add(1, 1, 'B', 100, 5000), 20);
+    put(&d, ev_add(1, 2, 'S', 50, 5100), 30);
+    put(&d, ev_mod('D', 1, 1, 0), 40);
+    assert_int_equal(d.n, 138);
+    return d;
+}
+
+typedef struct run {
+    blanc_replay *r;
+    const blanc_replay_stats *st;
+    int rc;
+} run;
+
+static run replay_bytes(const uint8_t *p, size_t n, blanc_replay_options *o)
+{
+    run x;
+    x.r = blanc_replay_create(o);
+    blanc_source *s;
+    assert_int_equal(blanc_source_open_mem(&s, p, n), 0);
+    x.rc = blanc_replay_run(x.r, s);
+    blanc_source_close(s);
+    x.st = blanc_replay_get_stats(x.r);
+    assert_int_equal(blanc_books_check(blanc_replay_books(x.r)), 0);
+    return x;
+}
+
+static void assert_anomaly(const run *x, blanc_anomaly a, uint64_t count, uint64_t off, uint64_t idx)
+{
+    assert_int_equal(x->st->anomalies[a].count, count);
+    assert_int_equal(x->st->anomalies[a].first_offset, off);
+    assert_int_equal(x->st->anomalies[a].first_index, idx);
+}
+
+static uint64_t live(run *x)
+{
+    blanc_books_stats s;
+    blanc_books_stats_get(blanc_replay_books(x->r), &s);
+    return s.live_orders;
+}
+
+static void clean_day(void **state)
+{
+    (void)state;
+    day d = base_day();
+    run x = replay_bytes(d.b, d.n, NULL);
+    assert_int_equal(x.rc, 0);
+    assert_int_equal(x.st->messages, 4);
+    assert_int_equal(x.st->anomalies_total, 0);
+    assert_int_equal(x.st->book_changes, 3);
+    assert_int_equal(live(&x), 1);
+    blanc_replay_free(x.r);
+}
+
+static void truncated_final_message_at_every_point(void **state)
+{
+    (void)state;
+    day d = base_day();
+    /* Cut the last frame (D at 117, 21 bytes) after k of its bytes. */
+    for (size_t k = 1; k < 21; k++) {
+        run x = replay_bytes(d.b, 117 + k, NULL);
+        assert_int_equal(x.rc, 0);
+        assert_int_equal(x.st->messages, 3);
+        assert_anomaly(&x, BLANC_AN_TRUNCATED, 1, 117, 3);
+        assert_int_equal(x.st->anomalies_total, 1);
+        assert_int_equal(live(&x), 2); /* everything before was applied */
+        blanc_replay_free(x.r);
+    }
+}
+
+static void bad_length_and_unknown_type_are_skipped(void **state)
+{
+    (void)state;
+    day d = base_day();
+    /* A third add with a 37-byte frame (one byte extra), then an unknown type. */
+    day e = d;
+    put(&e, ev_add(1, 3, 'B', 1, 4900), 50);
+    e.b[138 + 1] = 37;
+    e.b[e.n++] = 0;
+    uint8_t z[] = {0, 3, 'z', 1, 2};
+    memcpy(e.b + e.n, z, sizeof z);
+    e.n += sizeof z;
+    put(&e, ev_mod('D', 1, 2, 0), 60);
+    run x = replay_bytes(e.b, e.n, NULL);
+    assert_int_equal(x.st->messages, 7);
+    assert_anomaly(&x, BLANC_AN_BAD_LENGTH, 1, 138, 4);
+    assert_anomaly(&x, BLANC_AN_UNKNOWN_TYPE, 1, 138 + 39, 5);
+    assert_int_equal(live(&x), 0); /* ref 3 never added; ref 2 deleted after the damage */
+    blanc_replay_free(x.r);
+}
+
+static void zero_length_frame(void **state)
+{
+    (void)state;
+    day d = base_day();
+    /* At the very end: a clean end of session. */
+    day e = d;
+    e.b[e.n++] = 0, e.b[e.n++] = 0;
+    run x = replay_bytes(e.b, e.n, NULL);
+    assert_int_equal(x.st->anomalies_total, 0);
+    assert_true(x.st->ended_by_session_marker);
+    blanc_replay_free(x.r);
+    /* In the middle: stops there, zero_length anomaly, later frames not read. */
+    day m = {{0}, 0};
+    memcpy(m.b, d.b, 79);
+    m.b[79] = 0, m.b[80] = 0;
+    memcpy(m.b + 81, d.b + 79, d.n - 79);
+    m.n = d.n + 2;
+    x = replay_bytes(m.b, m.n, NULL);
+    assert_anomaly(&x, BLANC_AN_ZERO_LENGTH, 1, 79, 2);
+    assert_int_equal(x.st->messages, 2);
+    assert_int_equal(live(&x), 1);
+    blanc_replay_free(x.r);
+}
+
+static void empty_input(void **state)
+{
+    (void)state;
+    run x = replay_bytes((const uint8_t *)"", 0, NULL);
+    assert_int_equal(x.rc, 0);
+    assert_int_equal(x.st->messages, 0);
+    assert_int_equal(x.st->anomalies_total, 0);
+    blanc_replay_free(x.r);
+}
+
+static void strict_stops_before_applying(void **state)
+{
+    (void)state;
+    day d = {{0}, 0};
+    put(&d, ev_dir(1, "AB"), 10);
+    put(&d, ev_add(1, 1, 'B', 100, 5000), 20);
+    put(&d, ev_mod('E', 1, 1, 101), 30); /* overfill */
+    put(&d, ev_mod('D', 1, 1, 0), 40);
+    blanc_replay_options o = {0};
+    run x = replay_bytes(d.b, d.n, &o);
+    assert_anomaly(&x, BLANC_AN_OVERFILL, 1, 79, 2);
+    assert_anomaly(&x, BLANC_AN_UNKNOWN_REF, 1, 79 + 33, 3); /* the overfill removed it */
+    blanc_replay_free(x.r);
+    o.strict = 1;
+    x = replay_bytes(d.b, d.n, &o);
+    assert_int_equal(x.rc, BLANC_ESTRICT);
+    assert_int_equal(x.st->messages, 3);
+    assert_int_equal(x.st->anomalies_total, 1);
+    blanc_order ord;
+    assert_int_equal(blanc_books_order(blanc_replay_books(x.r), 1, 1, &ord), 0);
+    assert_int_equal(ord.shares, 100); /* the overfill was not applied */
+    blanc_replay_free(x.r);
+}
+
+static void non_monotonic_timestamps(void **state)
+{
+    (void)state;
+    day d = {{0}, 0};
+    put(&d, ev_dir(1, "AB"), 100);
+    put(&d, ev_add(1, 1, 'B', 100, 5000), 50);
+    put(&d, ev_add(1, 2, 'B', 100, 5000), 60);
+    put(&d, ev_add(1, 3, 'B', 100, 5000), 10);
+    run x = replay_bytes(d.b, d.n, NULL);
+    assert_anomaly(&x, BLANC_AN_TIME_BACKWARDS, 2, 41, 1);
+    assert_int_equal(live(&x), 3); /* still applied */
+    blanc_replay_free(x.r);
+}
+
+static void fixed_framing_reads_zero_prefixes(void **state)
+{
+    (void)state;
+    day d = base_day();
+    day z = d;
+    for (size_t pos = 0; pos < z.n;) {
+        size_t len = (size_t)z.b[pos] << 8 | z.b[pos + 1];
+        z.b[pos] = z.b[pos + 1] = 0;
+        pos += 2 + len;
+    }
+    run x = replay_bytes(z.b, z.n, NULL);
+    assert_anomaly(&x, BLANC_AN_ZERO_LENGTH, 1, 0, 0);
+    blanc_replay_free(x.r);
+    blanc_replay_options o = {0};
+    o.framing = BLANC_FRAMING_FIXED;
+    x = replay_bytes(z.b, z.n, &o);
+    assert_int_equal(x.st->messages, 4);
+    assert_int_equal(x.st->anomalies_total, 0);
+    assert_int_equal(live(&x), 1);
+    blanc_replay_free(x.r);
+}
+
+/* Compressed streams cut short: frames before the cut are kept. */
+static run replay_file(const void *p, size_t n)
+{
+    char path[] = "/tmp/blanc-test-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, p, n), (ssize_t)n);
+    close(fd);
+    run x;
+    x.r = blanc_replay_create(NULL);
+    blanc_source *s;
+    assert_int_equal(blanc_source_open(&s, path, NULL), 0);
+    x.rc = blanc_replay_run(x.r, s);
+    blanc_source_close(s);
+    unlink(path);
+    x.st = blanc_replay_get_stats(x.r);
+    assert_int_equal(blanc_books_check(blanc_replay_books(x.r)), 0);
+    return x;
+}
+
+static void compressed_streams_cut_short(void **state)
+{
+    (void)state;
+    /* A longer day so the cut falls mid-stream. */
+    static day d;
+    d.n = 0;
+    put(&d, ev_dir(1, "AB"), 1);
+    for (uint64_t i = 1; i <= 100; i++)
+        put(&d, ev_add(1, i, 'B', 100, (uint32_t)(5000 + i)), 1 + i);
+    uint8_t gz[8192], zs[8192];
+    z_stream zst;
+    memset(&zst, 0, sizeof zst);
+    assert_int_equal(deflateInit2(&zst, 1, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    zst.next_in = d.b;
+    zst.avail_in = (uInt)d.n;
+    zst.next_out = gz;
+    zst.avail_out = sizeof gz;
+    assert_int_equal(deflate(&zst, Z_FINISH), Z_STREAM_END);
+    size_t gzn = sizeof gz - zst.avail_out;
+    deflateEnd(&zst);
+    size_t zsn = ZSTD_compress(zs, sizeof zs, d.b, d.n, 1);
+    assert_false(ZSTD_isError(zsn));
+    /* Whole streams: no anomaly. */
+    run x = replay_file(gz, gzn);
+    assert_int_equal(x.st->anomalies_total, 0);
+    assert_int_equal(x.st->messages, 101);
+    blanc_replay_free(x.r);
+    x = replay_file(zs, zsn);
+    assert_int_equal(x.st->anomalies_total, 0);
+    blanc_replay_free(x.r);
+    /* Cut: stream_cut, and only whole frames before it applied. */
+    const struct { const uint8_t *p; size_t n; } cuts[] = {{gz, gzn / 2}, {gz, gzn - 4},
+                                                           {zs, zsn / 2}, {zs, zsn - 1}};
+    for (size_t i = 0; i < 4; i++) {
+        x = replay_file(cuts[i].p, cuts[i].n);
+        assert_int_equal(x.rc, 0);
+        assert_int_equal(x.st->anomalies[BLANC_AN_STREAM_CUT].count, 1);
+        assert_int_equal(x.st->anomalies[BLANC_AN_TRUNCATED].count, 0);
+        assert_true(x.st->messages <= 101);
+        /* A zstd block decodes whole or not at all, so a cut inside the only
+         * block yields nothing; deflate streams out, so half a gzip does. */
+        if (i == 0)
+            assert_true(x.st->messages > 1);
+        assert_int_equal(live(&x), x.st->messages ? x.st->messages - 1 : 0);
+        blanc_replay_free(x.r);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(clean_day),
+        cmocka_unit_test(truncated_final_message_at_every_point),
+        cmocka_unit_test(bad_length_and_unknown_type_are_skipped),
+        cmocka_unit_test(zero_length_frame),
+        cmocka_unit_test(empty_input),
+        cmocka_unit_test(strict_stops_before_applying),
+        cmocka_unit_test(non_monotonic_timestamps),
+        cmocka_unit_test(fixed_framing_reads_zero_prefixes),
+        cmocka_unit_test(compressed_streams_cut_short),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
