@@ -23,8 +23,8 @@
 #include "blanc.h"
 #include "common/bytes.h"
 
-#define MAP_SLICE ((size_t)16 << 20)   /* bytes handed out per next() on a map */
-#define DROP_BEHIND ((size_t)64 << 20) /* release consumed map pages in steps */
+#define MAP_SLICE ((size_t)4 << 20)    /* bytes handed out per next() on a map */
+#define DROP_BEHIND ((size_t)8 << 20)  /* release consumed map pages in steps */
 #define OUT_CAP ((size_t)4 << 20)      /* stream window: >> the largest frame */
 #define IN_CAP ((size_t)1 << 20)
 
