@@ -74,6 +74,10 @@ static inline order *ord(const blanc_books *b, uint32_t h) { return &b->orders[h
 static inline level *lvl(const blanc_books *b, uint32_t h) { return &b->levels[h - 1]; }
 static inline uint32_t side_key(int side, uint32_t price) { return side ? ~price : price; }
 
+/* The array `arr` of *cap elements, doubled (or `first` long if empty);
+ * handles stay 32-bit. NULL, with arr and *cap untouched, if that fails. */
+void *book_grow(void *arr, uint32_t *cap, size_t elem, uint32_t first);
+
 /* levels.c */
 uint32_t level_get(blanc_books *b, book *bk, int side, uint32_t price); /* 0 on ENOMEM */
 void level_drop(blanc_books *b, book *bk, int side, uint32_t lh);

@@ -48,14 +48,10 @@ static uint32_t order_alloc(blanc_books *b)
         return h;
     }
     if (b->orders_used == b->orders_cap) {
-        if (b->orders_cap >= UINT32_MAX / 2)
-            return 0;
-        uint32_t cap = b->orders_cap ? b->orders_cap * 2 : 4096;
-        order *o = realloc(b->orders, (size_t)cap * sizeof *o);
+        order *o = book_grow(b->orders, &b->orders_cap, sizeof *o, 4096);
         if (!o)
             return 0;
         b->orders = o;
-        b->orders_cap = cap;
     }
     return ++b->orders_used;
 }

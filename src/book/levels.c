@@ -36,6 +36,17 @@ long side_find(const book_side *s, uint32_t key)
     return (i < s->n && s->e[i].key == key) ? (long)i : -1;
 }
 
+void *book_grow(void *arr, uint32_t *cap, size_t elem, uint32_t first)
+{
+    if (*cap >= UINT32_MAX / 2)
+        return NULL;
+    uint32_t n = *cap ? *cap * 2 : first;
+    void *p = realloc(arr, (size_t)n * elem);
+    if (p)
+        *cap = n;
+    return p;
+}
+
 static uint32_t level_alloc(blanc_books *b)
 {
     uint32_t h = b->levels_free;
@@ -44,12 +55,10 @@ static uint32_t level_alloc(blanc_books *b)
         return h;
     }
     if (b->levels_used == b->levels_cap) {
-        uint32_t cap = b->levels_cap ? b->levels_cap * 2 : 1024;
-        level *l = realloc(b->levels, (size_t)cap * sizeof *l);
+        level *l = book_grow(b->levels, &b->levels_cap, sizeof *l, 1024);
         if (!l)
             return 0;
         b->levels = l;
-        b->levels_cap = cap;
     }
     return ++b->levels_used;
 }
@@ -62,12 +71,10 @@ uint32_t level_get(blanc_books *b, book *bk, int side, uint32_t price)
     if (i < s->n && s->e[i].key == key)
         return s->e[i].level;
     if (s->n == s->cap) {
-        uint32_t cap = s->cap ? s->cap * 2 : 16;
-        side_entry *e = realloc(s->e, (size_t)cap * sizeof *e);
+        side_entry *e = book_grow(s->e, &s->cap, sizeof *e, 16);
         if (!e)
             return 0;
         s->e = e;
-        s->cap = cap;
     }
     uint32_t h = level_alloc(b);
     if (!h)
