@@ -61,7 +61,10 @@ const char *blanc_version(void);
     X(LIMIT, -18, "capacity limit reached")                                         \
     X(NOTFOUND, -19, "not found")                                                   \
     X(STRICT, -20, "anomaly in strict mode")                                        \
-    X(UNSUPPORTED, -21, "unsupported")
+    X(UNSUPPORTED, -21, "unsupported")                                              \
+    X(BADSNAP, -22, "damaged or inconsistent snapshot")                             \
+    X(VERSION, -23, "unsupported snapshot version")                                 \
+    X(MISMATCH, -24, "input is not the one the snapshot was taken from")
 
 enum {
     BLANC_OK = 0,
@@ -220,8 +223,13 @@ void blanc_source_consume(blanc_source *s, size_t n);
  * covers the whole stream even when a replay stops early. Returns 0 or an error. */
 int blanc_source_drain(blanc_source *s);
 
-/* XXH3-64 of every byte the source has made available so far (docs/DIGEST.md).
- * Hashing is on by default; turn it off before the first next() to save time. */
+/* Consume the next n bytes without returning them (they are hashed like any
+ * consumed bytes): how a resume gets back to a snapshot's position. Returns 0,
+ * BLANC_ETRUNCATED if the input ends first, or a source error. */
+int blanc_source_skip(blanc_source *s, uint64_t n);
+
+/* XXH3-64 of every byte consumed so far (docs/DIGEST.md): after drain(), of the
+ * whole input. Hashing is on by default; turn it off before the first consume. */
 uint64_t blanc_source_digest(const blanc_source *s);
 void blanc_source_set_hashing(blanc_source *s, int on);
 
@@ -306,6 +314,15 @@ int blanc_books_levels(const blanc_books *b, uint16_t locate, char side,
  * returns how many the level holds in all (0 if no such level). */
 long blanc_books_queue(const blanc_books *b, uint16_t locate, char side, uint32_t price,
                        blanc_order *out, size_t n);
+
+/* The level at one price: 1 and *out filled if it exists, 0 and *out = {price,
+ * 0, 0} if not, or a negative error. */
+int blanc_books_level(const blanc_books *b, uint16_t locate, char side, uint32_t price,
+                      blanc_level *out);
+
+/* One instrument's stream digest and the number of changes folded into it. */
+int blanc_books_book_digest(const blanc_books *b, uint16_t locate, uint64_t *stream,
+                            uint64_t *changes);
 
 /* The live order with this ref in this instrument, or BLANC_ENOTFOUND. */
 int blanc_books_order(const blanc_books *b, uint16_t locate, uint64_t ref, blanc_order *out);
@@ -393,6 +410,7 @@ typedef struct blanc_digests {
 } blanc_digests;
 
 typedef struct blanc_replay blanc_replay;
+typedef struct blanc_sink blanc_sink; /* an output file: see "Output files" */
 
 /* opts may be NULL for defaults. */
 blanc_replay *blanc_replay_create(const blanc_replay_options *opts);
@@ -406,19 +424,136 @@ void blanc_replay_free(blanc_replay *r);
  */
 int blanc_replay_run(blanc_replay *r, blanc_source *src);
 
+/* No limit, for blanc_replay_run_until. */
+#define BLANC_NO_LIMIT UINT64_MAX
+/* blanc_replay_run_until stopped at its limit; call it again to go on. */
+#define BLANC_REPLAY_PAUSED 1
+
+/*
+ * Like blanc_replay_run, but pause before the message at 0-based index
+ * until_index (so exactly until_index frames have been handled) or before the
+ * first message stamped later than until_ts (ns since midnight), whichever
+ * comes first. Returns BLANC_REPLAY_PAUSED there; the source keeps its place,
+ * and the next call continues from it. At the end of input, as run().
+ */
+int blanc_replay_run_until(blanc_replay *r, blanc_source *src, uint64_t until_index,
+                           uint64_t until_ts);
+
+/* Nonzero once the input has ended (or a strict/hard stop): nothing more to read. */
+int blanc_replay_finished(const blanc_replay *r);
+
+/* How many input bytes the replay has read and hashed, and (in *digest) their
+ * XXH3-64 — the whole input once finished, else the prefix up to the pause
+ * point; 0 when hashing was off. Snapshots record both to name their input. */
+uint64_t blanc_replay_input_position(const blanc_replay *r, uint64_t *digest);
+
 /* Replay one framed message as if read at byte offset `offset`. Returns the
  * blanc_books_apply result or a negative decode error (already counted). */
 int blanc_replay_message(blanc_replay *r, const uint8_t *msg, size_t len, uint64_t offset);
 
+/*
+ * Observers of every decoded message (not called with no_book). before() sees
+ * the books as they were, after() as they are, with rc the apply result
+ * (BLANC_APPLIED, BLANC_NOEFFECT or the anomaly code). A negative return stops
+ * the replay with that error (e.g. an output that cannot be written).
+ */
+typedef struct blanc_replay_hooks {
+    void *ctx;
+    int (*before)(void *ctx, const blanc_event *ev, uint64_t index);
+    int (*after)(void *ctx, const blanc_event *ev, uint64_t index, int rc);
+} blanc_replay_hooks;
+
+/* Install (copied) or remove (NULL) the hooks. */
+void blanc_replay_set_hooks(blanc_replay *r, const blanc_replay_hooks *h);
+
 const blanc_replay_stats *blanc_replay_get_stats(const blanc_replay *r);
 blanc_books *blanc_replay_books(blanc_replay *r);
+const blanc_books *blanc_replay_books_const(const blanc_replay *r);
+const blanc_replay_options *blanc_replay_get_options(const blanc_replay *r);
 void blanc_replay_digests(const blanc_replay *r, blanc_digests *out);
+
+/* ------------------------------------------------------------------------ */
+/* Snapshots (docs/SNAPSHOT.md)                                              */
+/* ------------------------------------------------------------------------ */
+
+typedef enum blanc_snap_format {
+    BLANC_SNAP_BINARY = 0, /* compact, versioned, checksummed sections */
+    BLANC_SNAP_JSON = 1    /* canonical JSON: sorted keys, integers, one line */
+} blanc_snap_format;
+
+/* Where and why a snapshot was refused. */
+typedef struct blanc_snap_error {
+    char section[16]; /* "header", "META", "BOOK", "ORDR", "json", "state" ... */
+    uint64_t offset;  /* byte offset in the snapshot file */
+    char what[160];   /* a sentence */
+} blanc_snap_error;
+
+/* Write the complete replay state (books in queue order, directory, trading
+ * states, counters, digests, input position) to sink (not committed). */
+int blanc_snapshot_write(const blanc_replay *r, blanc_snap_format fmt, blanc_sink *sink);
+
+/*
+ * Rebuild a replay from a snapshot held in memory (either encoding, told apart
+ * by its first bytes). The state is checked as it is rebuilt: the recomputed
+ * l3/l2/stream digests must equal the recorded ones. Returns 0, BLANC_EBADSNAP
+ * or BLANC_EVERSION (with *err filled when err is not NULL), or BLANC_ENOMEM.
+ * The options of the run that wrote the snapshot (framing, strict) come back
+ * with it.
+ */
+int blanc_snapshot_read(blanc_replay **out, const void *data, size_t len,
+                        blanc_snap_error *err);
+/* Read a snapshot file (plain, .gz or .zst) and rebuild it as above. */
+int blanc_snapshot_load(blanc_replay **out, const char *path, blanc_snap_error *err);
+
+/*
+ * Bring src (the input, opened from its start) to the position of a replay
+ * rebuilt from a snapshot, checking that its bytes up to there have the
+ * recorded digest: BLANC_EMISMATCH if not (or if the input is shorter), unless
+ * force. Then blanc_replay_run_until() continues exactly where the snapshot
+ * was taken: resumed and uninterrupted runs end with the same digests.
+ */
+int blanc_replay_resume(blanc_replay *r, blanc_source *src, int force);
+
+/* ------------------------------------------------------------------------ */
+/* Comparing two states                                                      */
+/* ------------------------------------------------------------------------ */
+
+typedef enum blanc_diff_kind {
+    BLANC_DIFF_COUNTER = 0,    /* a replay counter (field names it) */
+    BLANC_DIFF_INSTRUMENT = 1, /* present in one state only */
+    BLANC_DIFF_STATE = 2,      /* trading state, stream digest, change count */
+    BLANC_DIFF_LEVEL = 3,      /* level present in one only, or totals differ */
+    BLANC_DIFF_ORDER = 4       /* queue position holds a different order/shares */
+} blanc_diff_kind;
+
+typedef struct blanc_diff_item {
+    blanc_diff_kind kind;
+    char field[48];   /* what differs: "messages", "by_type.A", "absent", "shares", "ref" */
+    char symbol[9];   /* trimmed; empty for counters */
+    uint16_t locate;
+    char side;        /* 'B', 'S' or 0 */
+    uint32_t price;   /* the level, for LEVEL and ORDER */
+    uint64_t position; /* ORDER: 0-based place in the queue */
+    uint64_t a, b;    /* the two values (e.g. shares; 1/0 for presence) */
+} blanc_diff_item;
+
+typedef struct blanc_diff_summary {
+    uint64_t counters, instruments, states, levels, orders, total;
+} blanc_diff_summary;
+
+/* Called for each difference in a fixed order (counters, then instruments by
+ * symbol, bids before asks, best level first, queue order). Return nonzero to
+ * be called no more (the summary still counts everything). */
+typedef int (*blanc_diff_fn)(void *ctx, const blanc_diff_item *d);
+
+/* Compare two states. Returns 0 if equal, 1 if different. fn may be NULL. */
+int blanc_diff(const blanc_replay *a, const blanc_replay *b, blanc_diff_fn fn, void *ctx,
+               blanc_diff_summary *sum);
 
 /* ------------------------------------------------------------------------ */
 /* Output files                                                              */
 /* ------------------------------------------------------------------------ */
 
-typedef struct blanc_sink blanc_sink;
 
 /*
  * Open an output. "-" is stdout. Otherwise the data goes to a temporary file
@@ -431,6 +566,53 @@ int blanc_sink_write(blanc_sink *s, const void *p, size_t n);
 int blanc_sink_commit(blanc_sink *s);
 /* Remove the temporary file. Frees s. NULL is a no-op. */
 void blanc_sink_abort(blanc_sink *s);
+
+/* ------------------------------------------------------------------------ */
+/* Per-message state output (docs/EMIT.md)                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef enum blanc_emit_kind {
+    BLANC_EMIT_BBO = 0,   /* best bid and offer, when either changes */
+    BLANC_EMIT_L2 = 1,    /* the price levels that changed (0 shares = gone) */
+    BLANC_EMIT_L3 = 2,    /* the orders that changed: add, update, delete */
+    BLANC_EMIT_TRADES = 3 /* executions (E C) and trade messages (P Q) */
+} blanc_emit_kind;
+
+typedef enum blanc_emit_format {
+    BLANC_EMIT_JSONL = 0,
+    BLANC_EMIT_CSV = 1,
+    BLANC_EMIT_BIN = 2
+} blanc_emit_format;
+
+typedef struct blanc_emit_options {
+    blanc_emit_kind kind;
+    blanc_emit_format format;
+    uint32_t depth;           /* L2: follow the top `depth` levels per side; 0 = all */
+    const char (*symbols)[8]; /* only these instruments (8-byte padded); NULL = all */
+    size_t n_symbols;
+} blanc_emit_options;
+
+/* "bbo" "l2" "l3" "trades" / "jsonl" "csv" "bin" -> the enum, or BLANC_EINVAL. */
+int blanc_emit_kind_parse(const char *s);
+int blanc_emit_format_parse(const char *s);
+
+typedef struct blanc_emitter blanc_emitter;
+
+/*
+ * Attach a writer of minimal deltas to a replay (it installs the replay's
+ * hooks): after each message that changes a book it writes one record with
+ * the message index and feed timestamp and only what changed in the chosen
+ * view — nothing when the view did not change. The deltas are relative to the
+ * books as they are now, so a replay resumed from a snapshot continues the
+ * stream of the uninterrupted run. A write error stops the replay with it.
+ */
+int blanc_emitter_create(blanc_emitter **out, blanc_replay *r, const blanc_emit_options *o,
+                         blanc_sink *sink);
+/* Flush what is buffered into the sink (not committed). Returns the first error. */
+int blanc_emitter_finish(blanc_emitter *e);
+uint64_t blanc_emitter_records(const blanc_emitter *e);
+/* Detach from the replay and free. NULL is a no-op. */
+void blanc_emitter_free(blanc_emitter *e);
 
 /* ------------------------------------------------------------------------ */
 /* Generator                                                                 */

@@ -5,7 +5,7 @@
 # Installs only what is missing; does nothing when all is present.
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config zlib1g-dev libzstd-dev libxxhash-dev
+pkgs=(build-essential cmake pkg-config zlib1g-dev libzstd-dev libxxhash-dev libjansson-dev
       libcmocka-dev python3 zstd xxhash)
 if [[ "${1:-}" == "--ci" ]]; then
     pkgs+=(clang libclang-rt-14-dev)

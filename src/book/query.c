@@ -194,3 +194,34 @@ int blanc_books_check(const blanc_books *b)
     /* Best bid strictly below best ask is NOT an invariant: real feeds cross. */
     return 0;
 }
+
+int blanc_books_level(const blanc_books *b, uint16_t locate, char side, uint32_t price,
+                      blanc_level *out)
+{
+    const book *bk = b->by_locate[locate];
+    int s = side_index(side);
+    if (!bk)
+        return BLANC_ENOTFOUND;
+    if (s < 0)
+        return BLANC_EINVAL;
+    long i = side_find(&bk->sides[s], side_key(s, price));
+    if (i < 0) {
+        out->price = price;
+        out->orders = 0;
+        out->shares = 0;
+        return 0;
+    }
+    level_out(lvl(b, bk->sides[s].e[i].level), out);
+    return 1;
+}
+
+int blanc_books_book_digest(const blanc_books *b, uint16_t locate, uint64_t *stream,
+                            uint64_t *changes)
+{
+    const book *bk = b->by_locate[locate];
+    if (!bk)
+        return BLANC_ENOTFOUND;
+    *stream = bk->stream;
+    *changes = bk->changes;
+    return 0;
+}

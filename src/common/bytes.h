@@ -73,6 +73,21 @@ static inline void blanc_put_be48(uint8_t *p, uint64_t v)
     blanc_put_be32(p + 2, (uint32_t)v);
 }
 
+static inline uint16_t blanc_le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint32_t blanc_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t blanc_le64(const uint8_t *p)
+{
+    return (uint64_t)blanc_le32(p) | (uint64_t)blanc_le32(p + 4) << 32;
+}
+
 static inline void blanc_put_le32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static inline void blanc_put_le64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 

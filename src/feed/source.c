@@ -8,7 +8,9 @@
  *     buffer: unconsumed bytes (a partial frame) move to the front, the rest is
  *     refilled by read() or the decompressor.
  * The compression is chosen by the first bytes of content, never by the name.
- * The XXH3 input digest is updated as bytes enter the window, once each.
+ * The XXH3 input digest is updated as bytes are consumed, once each, so at
+ * any moment it names exactly the prefix [0, offset): that is what lets a
+ * snapshot say which input it was taken from and a resume check it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -280,7 +282,6 @@ int blanc_source_next(blanc_source *s, const uint8_t **p, size_t *n)
     if (s->kind != K_STREAM) {
         if (s->shown < s->size) {
             size_t add = s->size - s->shown < MAP_SLICE ? s->size - s->shown : MAP_SLICE;
-            hash_bytes(s, s->base + s->shown, add);
             s->shown += add;
             grew = 1;
         }
@@ -304,7 +305,6 @@ int blanc_source_next(blanc_source *s, const uint8_t **p, size_t *n)
         }
         if (r == 0)
             break;
-        hash_bytes(s, s->buf + s->end, (size_t)r);
         s->end += (size_t)r;
         grew = 1;
     }
@@ -317,6 +317,8 @@ int blanc_source_next(blanc_source *s, const uint8_t **p, size_t *n)
 
 void blanc_source_consume(blanc_source *s, size_t n)
 {
+    if (n) /* not NULL + 0 on an empty file */
+        hash_bytes(s, (s->kind == K_STREAM ? s->buf : s->base) + s->start, n);
     s->start += n;
     s->consumed += n;
     if (s->kind == K_MAP && s->start - s->dropped >= DROP_BEHIND) {
@@ -335,10 +337,29 @@ int blanc_source_drain(blanc_source *s)
         const uint8_t *p;
         size_t n;
         int rc = blanc_source_next(s, &p, &n);
+        blanc_source_consume(s, n);
         if (rc <= 0)
             return rc;
-        blanc_source_consume(s, n);
     }
+}
+
+int blanc_source_skip(blanc_source *s, uint64_t n)
+{
+    while (n) {
+        const uint8_t *p;
+        size_t avail;
+        int rc = blanc_source_next(s, &p, &avail);
+        size_t take = avail < n ? avail : (size_t)n;
+        blanc_source_consume(s, take);
+        n -= take;
+        if (!n)
+            return 0;
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            return BLANC_ETRUNCATED;
+    }
+    return 0;
 }
 
 uint64_t blanc_source_digest(const blanc_source *s) { return XXH3_64bits_digest(s->xxh); }

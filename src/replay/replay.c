@@ -8,22 +8,14 @@
  * read length, check it against the type table, decode, apply, count.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "blanc.h"
 #include "common/bytes.h"
 #include "book/prefetch.h"
 #include "feed/itch_decode.h"
 #include "feed/itch_types.h"
-
-struct blanc_replay {
-    blanc_replay_options opts;
-    blanc_books *books;
-    blanc_replay_stats st;
-    blanc_event ev;
-    uint64_t last_ts;
-    uint64_t input_digest;
-    int have_ts, have_input_digest, stop;
-};
+#include "replay/replay.h"
 
 blanc_replay *blanc_replay_create(const blanc_replay_options *opts)
 {
@@ -84,6 +76,24 @@ static int would_overfill(const blanc_books *b, const blanc_event *ev)
     return blanc_books_order(b, ev->locate, ev->ref, &o) == 0 && ev->shares > o.shares;
 }
 
+static int hook_failed(blanc_replay *r, int err)
+{
+    r->stop = 1;
+    r->st.stop_error = err;
+    return err;
+}
+
+/* Whether to pause before the message m[0..len): the limit is reached. */
+static int pause_here(blanc_replay *r, const uint8_t *m, size_t len)
+{
+    if (r->st.messages >= r->until_index)
+        return r->paused = r->stop = 1;
+    /* Only a message long enough to carry a timestamp can be past the limit. */
+    if (r->until_ts != UINT64_MAX && len >= 11 && blanc_be48(m + 5) > r->until_ts)
+        return r->paused = r->stop = 1;
+    return 0;
+}
+
 /* One framed message. The length has been framed but not yet checked. */
 static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t offset)
 {
@@ -108,6 +118,11 @@ static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t
     r->last_ts = ev->timestamp;
     if (r->opts.no_book)
         return BLANC_NOEFFECT;
+    if (blanc_unlikely(r->hooked) && r->hooks.before) {
+        int hr = r->hooks.before(r->hooks.ctx, ev, index);
+        if (hr < 0)
+            return hook_failed(r, hr);
+    }
     if (blanc_unlikely(r->opts.strict) && (t == 'E' || t == 'C' || t == 'X') &&
         would_overfill(r->books, ev)) {
         /* Strict mode keeps the books free of every anomalous message, and an
@@ -129,6 +144,11 @@ static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t
             return rc;
         }
         record_anomaly(r, a, offset, index);
+    }
+    if (blanc_unlikely(r->hooked) && r->hooks.after) {
+        int hr = r->hooks.after(r->hooks.ctx, ev, index, rc);
+        if (hr < 0)
+            return hook_failed(r, hr);
     }
     return rc;
 }
@@ -186,6 +206,8 @@ static size_t process(blanc_replay *r, const uint8_t *p, size_t n, uint64_t base
             }
             if (n - pos - 2 < len)
                 break;
+            if (blanc_unlikely(r->watch) && pause_here(r, p + pos + 2, len))
+                break;
             handle(r, p + pos + 2, len, base + pos);
             pos += 2 + len;
         }
@@ -222,6 +244,8 @@ static size_t process(blanc_replay *r, const uint8_t *p, size_t n, uint64_t base
         }
         if (blanc_unlikely(n - pos - 2 < len))
             break;
+        if (blanc_unlikely(r->watch) && pause_here(r, p + pos + 2, len))
+            break;
         handle(r, p + pos + 2, len, base + pos);
         pos += 2 + len;
         if (blanc_unlikely(r->stop))
@@ -230,10 +254,17 @@ static size_t process(blanc_replay *r, const uint8_t *p, size_t n, uint64_t base
     return pos;
 }
 
-int blanc_replay_run(blanc_replay *r, blanc_source *src)
+int blanc_replay_run_until(blanc_replay *r, blanc_source *src, uint64_t until_index,
+                           uint64_t until_ts)
 {
+    if (r->finished)
+        return r->st.stop_error;
     if (r->opts.no_input_digest)
         blanc_source_set_hashing(src, 0);
+    r->until_index = until_index;
+    r->until_ts = until_ts;
+    r->watch = until_index != UINT64_MAX || until_ts != UINT64_MAX;
+    r->paused = r->stop = 0;
     int rc = 0;
     while (!r->stop) {
         const uint8_t *p;
@@ -260,25 +291,79 @@ int blanc_replay_run(blanc_replay *r, blanc_source *src)
         break;
     }
     r->st.last_timestamp = r->last_ts;
+    r->watch = 0;
+    if (r->paused && !r->st.stop_error) {
+        r->prefix_digest = blanc_source_digest(src);
+        r->hashed = blanc_source_offset(src);
+        r->have_prefix_digest = !r->opts.no_input_digest;
+        return BLANC_REPLAY_PAUSED;
+    }
+    r->paused = 0;
+    r->finished = 1;
     if (rc == 0 && !r->opts.no_input_digest) {
         /* The input digest names the whole input, even past an early stop. */
         int d = blanc_source_drain(src);
-        r->input_digest = blanc_source_digest(src);
-        r->have_input_digest = (d != BLANC_EIO);
+        r->prefix_digest = blanc_source_digest(src);
+        r->have_prefix_digest = (d != BLANC_EIO);
     }
+    r->hashed = blanc_source_offset(src);
     if (rc)
         return rc;
     return r->st.stop_error;
+}
+
+int blanc_replay_run(blanc_replay *r, blanc_source *src)
+{
+    return blanc_replay_run_until(r, src, UINT64_MAX, UINT64_MAX);
+}
+
+int blanc_replay_resume(blanc_replay *r, blanc_source *src, int force)
+{
+    if (r->opts.no_input_digest)
+        blanc_source_set_hashing(src, 0);
+    int rc = blanc_source_skip(src, r->hashed);
+    if (rc == BLANC_ETRUNCATED)
+        return force ? BLANC_EINVAL : BLANC_EMISMATCH; /* cannot continue past the end */
+    if (rc)
+        return rc;
+    if (!force && r->have_prefix_digest && !r->opts.no_input_digest &&
+        blanc_source_digest(src) != r->prefix_digest)
+        return BLANC_EMISMATCH;
+    return 0;
+}
+
+void blanc_replay_set_hooks(blanc_replay *r, const blanc_replay_hooks *h)
+{
+    if (h) {
+        r->hooks = *h;
+        r->hooked = 1;
+    } else {
+        memset(&r->hooks, 0, sizeof r->hooks);
+        r->hooked = 0;
+    }
+}
+
+int blanc_replay_finished(const blanc_replay *r) { return r->finished; }
+
+uint64_t blanc_replay_input_position(const blanc_replay *r, uint64_t *digest)
+{
+    if (digest)
+        *digest = r->have_prefix_digest ? r->prefix_digest : 0;
+    return r->hashed;
 }
 
 const blanc_replay_stats *blanc_replay_get_stats(const blanc_replay *r) { return &r->st; }
 
 blanc_books *blanc_replay_books(blanc_replay *r) { return r->books; }
 
+const blanc_books *blanc_replay_books_const(const blanc_replay *r) { return r->books; }
+
+const blanc_replay_options *blanc_replay_get_options(const blanc_replay *r) { return &r->opts; }
+
 void blanc_replay_digests(const blanc_replay *r, blanc_digests *out)
 {
     out->l3 = blanc_books_digest_l3(r->books);
     out->l2 = blanc_books_digest_l2(r->books);
     out->stream = blanc_books_digest_stream(r->books);
-    out->input = r->have_input_digest ? r->input_digest : 0;
+    out->input = r->finished && r->have_prefix_digest ? r->prefix_digest : 0;
 }

@@ -1,0 +1,17 @@
+/* Rebuilding books from a snapshot (src/replay/snapshot*.c). */
+#ifndef BLANC_BOOK_RESTORE_H
+#define BLANC_BOOK_RESTORE_H
+
+#include "blanc.h"
+
+/* A new instrument; BLANC_EDIRCONFLICT if its locate or symbol is taken. */
+int books_restore_instrument(blanc_books *b, uint16_t locate, const char symbol[8]);
+/* Append an order at the tail of its level (negative apply codes on bad fields). */
+int books_restore_order(blanc_books *b, uint16_t locate, char side, uint32_t price,
+                        uint64_t ref, uint32_t shares);
+/* Set what the feed, not the orders, determined: call after the orders. */
+int books_restore_state(blanc_books *b, uint16_t locate, char trading_state, uint64_t stream,
+                        uint64_t changes);
+void books_restore_peak(blanc_books *b, uint64_t peak);
+
+#endif

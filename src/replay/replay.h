@@ -1,0 +1,31 @@
+/*
+ * The replay's state, shared by the driver (replay.c) and the snapshot
+ * writer/reader (snapshot*.c), which must save and restore all of it.
+ */
+#ifndef BLANC_REPLAY_H
+#define BLANC_REPLAY_H
+
+#include "blanc.h"
+
+struct blanc_replay {
+    blanc_replay_options opts;
+    blanc_books *books;
+    blanc_replay_stats st;
+    blanc_event ev;
+    uint64_t last_ts;
+    int have_ts;
+    /* The input: XXH3 of its first `hashed` bytes (docs/DIGEST.md). At the end
+     * of the input that is the whole input and is_input_digest is set. */
+    uint64_t prefix_digest, hashed;
+    int have_prefix_digest;
+    int stop;     /* leave the loop now (pause, marker, strict, hard error) */
+    int finished; /* the input has ended: nothing more will be read */
+    /* Pause before message index `until_index` or before the first message
+     * stamped later than `until_ts`; `watch` says either is set. */
+    uint64_t until_index, until_ts;
+    int watch, paused;
+    blanc_replay_hooks hooks;
+    int hooked;
+};
+
+#endif

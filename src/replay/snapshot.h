@@ -1,0 +1,68 @@
+/*
+ * What the two snapshot encodings share (docs/SNAPSHOT.md): the replay's
+ * scalar state as one fixed list of 64-bit words (META), the instrument
+ * records, and the rebuild steps both readers go through, so that a binary
+ * and a JSON snapshot of the same moment rebuild the same replay.
+ */
+#ifndef BLANC_SNAPSHOT_H
+#define BLANC_SNAPSHOT_H
+
+#include "blanc.h"
+
+#define SNAP_VERSION 1
+
+/* The META words, in their binary order. */
+enum {
+    M_MESSAGES, M_BYTES, M_BOOK_CHANGES, M_FIRST_TS, M_LAST_TS, M_HAVE_TS,
+    M_ENDED_MARKER, M_STOP_ERROR, M_FINISHED, M_FRAMING, M_STRICT, M_PEAK,
+    M_INPUT_BYTES, M_INPUT_XXH3, M_HAVE_INPUT_XXH3, M_L3, M_L2, M_STREAM,
+    M_ANOMALIES_TOTAL, M_BY_TYPE,
+    M_ANOMALIES = M_BY_TYPE + BLANC_ITCH_NTYPES, /* count, first_offset, first_index each */
+    M_COUNT = M_ANOMALIES + 3 * BLANC_AN_COUNT
+};
+
+typedef struct snap_inst {
+    uint16_t locate;
+    char symbol[8];
+    char trading_state; /* 0 if none seen */
+    uint64_t stream, changes;
+    uint32_t bid_orders, ask_orders;
+} snap_inst;
+
+/* Gather the META words and the instrument records (*insts malloc'd, in
+ * symbol order). */
+void snap_meta_get(const blanc_replay *r, uint64_t m[M_COUNT]);
+int snap_insts_get(const blanc_replay *r, snap_inst **insts, uint32_t *n);
+
+/* Visit every order of one instrument side in snapshot order: best level
+ * first, queue order within a level. */
+typedef int (*snap_order_fn)(void *ctx, uint32_t price, uint64_t ref, uint32_t shares);
+int snap_orders_each(const blanc_books *b, uint16_t locate, char side, snap_order_fn fn,
+                     void *ctx);
+
+/* Rebuild: begin from META, add instruments and their orders, finish. */
+int snap_begin(blanc_replay **out, const uint64_t m[M_COUNT], blanc_snap_error *err);
+int snap_add_instrument(blanc_replay *r, const snap_inst *in, blanc_snap_error *err,
+                        const char *section, uint64_t offset);
+/* Orders of one side must come best level first: *prev_price (0 before the
+ * first order of a side) carries the previous order's price. */
+int snap_add_order(blanc_replay *r, uint16_t locate, char side, uint32_t *prev_price,
+                   uint32_t price, uint64_t ref, uint32_t shares, blanc_snap_error *err,
+                   const char *section, uint64_t offset);
+int snap_finish(blanc_replay *r, const snap_inst *insts, uint32_t n, const uint64_t m[M_COUNT],
+                blanc_snap_error *err);
+
+/* Fill *err (if not NULL) and return code. */
+int snap_fail(blanc_snap_error *err, int code, const char *section, uint64_t offset,
+              const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+int snap_write_binary(const blanc_replay *r, blanc_sink *sink);
+int snap_read_binary(blanc_replay **out, const uint8_t *p, size_t n, blanc_snap_error *err);
+int snap_write_json(const blanc_replay *r, blanc_sink *sink);
+int snap_read_json(blanc_replay **out, const uint8_t *p, size_t n, blanc_snap_error *err);
+
+#endif

@@ -1,0 +1,295 @@
+/*
+ * The binary snapshot encoding (docs/SNAPSHOT.md): a 16-byte header, then the
+ * sections META, INST and ORDR, each as
+ *     tag[4]  u32 0  u64 length  payload[length]  u64 XXH3-64(payload)
+ * all little-endian. The checksum follows its payload so a writer can stream
+ * a day's million orders without holding them; a reader checks each section's
+ * length and checksum before it trusts a byte of it, and names the section
+ * and the offset of whatever it refuses.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "common/bytes.h"
+#include "replay/replay.h"
+#include "replay/snapshot.h"
+
+#define MAGIC "BLANCSNP"
+#define HEADER_LEN 16
+#define SECTION_HEAD 16
+#define INST_LEN 40
+#define ORDER_LEN 16
+#define N_SECTIONS 3
+
+/* ---- writing ----------------------------------------------------------- */
+
+typedef struct swriter {
+    blanc_sink *sink;
+    XXH3_state_t *xxh;
+    int err;
+    size_t n;
+    uint8_t b[65536];
+} swriter;
+
+static void sw_flush(swriter *w)
+{
+    if (w->n && !w->err) {
+        XXH3_64bits_update(w->xxh, w->b, w->n);
+        int rc = blanc_sink_write(w->sink, w->b, w->n);
+        if (rc < 0)
+            w->err = rc;
+    }
+    w->n = 0;
+}
+
+static void sw_le(swriter *w, uint64_t v, size_t width)
+{
+    if (sizeof w->b - w->n < width)
+        sw_flush(w);
+    for (size_t i = 0; i < width; i++, v >>= 8)
+        w->b[w->n++] = (uint8_t)v;
+}
+
+static void sw_bytes(swriter *w, const void *p, size_t k)
+{
+    if (sizeof w->b - w->n < k)
+        sw_flush(w);
+    memcpy(w->b + w->n, p, k);
+    w->n += k;
+}
+
+/* Section header: written straight to the sink, outside the checksum. */
+static void sw_begin(swriter *w, const char tag[4], uint64_t len)
+{
+    uint8_t h[SECTION_HEAD];
+    memcpy(h, tag, 4);
+    blanc_put_le32(h + 4, 0);
+    blanc_put_le64(h + 8, len);
+    if (!w->err) {
+        int rc = blanc_sink_write(w->sink, h, sizeof h);
+        if (rc < 0)
+            w->err = rc;
+    }
+    XXH3_64bits_reset(w->xxh);
+}
+
+static void sw_end(swriter *w)
+{
+    sw_flush(w);
+    uint8_t t[8];
+    blanc_put_le64(t, XXH3_64bits_digest(w->xxh));
+    if (!w->err) {
+        int rc = blanc_sink_write(w->sink, t, sizeof t);
+        if (rc < 0)
+            w->err = rc;
+    }
+}
+
+static int put_order(void *ctx, uint32_t price, uint64_t ref, uint32_t shares)
+{
+    swriter *w = ctx;
+    sw_le(w, ref, 8);
+    sw_le(w, price, 4);
+    sw_le(w, shares, 4);
+    return 0;
+}
+
+int snap_write_binary(const blanc_replay *r, blanc_sink *sink)
+{
+    uint64_t m[M_COUNT];
+    snap_inst *in;
+    uint32_t n;
+    snap_meta_get(r, m);
+    int rc = snap_insts_get(r, &in, &n);
+    if (rc)
+        return rc;
+    swriter *w = malloc(sizeof *w);
+    if (!w || !(w->xxh = XXH3_createState())) {
+        free(w);
+        free(in);
+        return BLANC_ENOMEM;
+    }
+    w->sink = sink;
+    w->err = 0;
+    w->n = 0;
+
+    uint8_t h[HEADER_LEN];
+    memcpy(h, MAGIC, 8);
+    blanc_put_le32(h + 8, SNAP_VERSION);
+    blanc_put_le32(h + 12, N_SECTIONS);
+    w->err = blanc_sink_write(sink, h, sizeof h);
+
+    sw_begin(w, "META", (uint64_t)M_COUNT * 8);
+    for (int i = 0; i < M_COUNT; i++)
+        sw_le(w, m[i], 8);
+    sw_end(w);
+
+    uint64_t orders = 0;
+    sw_begin(w, "INST", 4 + (uint64_t)n * INST_LEN);
+    sw_le(w, n, 4);
+    for (uint32_t i = 0; i < n; i++) {
+        sw_le(w, in[i].locate, 2);
+        sw_bytes(w, in[i].symbol, 8);
+        sw_le(w, (uint8_t)in[i].trading_state, 1);
+        sw_le(w, 0, 5);
+        sw_le(w, in[i].stream, 8);
+        sw_le(w, in[i].changes, 8);
+        sw_le(w, in[i].bid_orders, 4);
+        sw_le(w, in[i].ask_orders, 4);
+        orders += (uint64_t)in[i].bid_orders + in[i].ask_orders;
+    }
+    sw_end(w);
+
+    sw_begin(w, "ORDR", orders * ORDER_LEN);
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        rc = snap_orders_each(r->books, in[i].locate, 'B', put_order, w);
+        if (!rc)
+            rc = snap_orders_each(r->books, in[i].locate, 'S', put_order, w);
+    }
+    sw_end(w);
+    if (!rc)
+        rc = w->err < 0 ? w->err : 0;
+    XXH3_freeState(w->xxh);
+    free(w);
+    free(in);
+    return rc;
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+/* Check the section at *off and return its payload bounds. */
+static int section(const uint8_t *p, size_t n, size_t *off, const char tag[4],
+                   const uint8_t **payload, uint64_t *len, blanc_snap_error *err)
+{
+    char t[5] = {0};
+    memcpy(t, tag, 4);
+    if (n - *off < SECTION_HEAD)
+        return snap_fail(err, BLANC_EBADSNAP, t, *off,
+                         "truncated: the file ends where section %s should begin", t);
+    const uint8_t *s = p + *off;
+    if (memcmp(s, tag, 4)) {
+        char got[5];
+        for (int i = 0; i < 4; i++)
+            got[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? (char)s[i] : '?';
+        got[4] = 0;
+        return snap_fail(err, BLANC_EBADSNAP, t, *off, "expected section %s, found '%s'", t,
+                         got);
+    }
+    uint64_t l = blanc_le64(s + 8);
+    size_t room = n - *off - SECTION_HEAD;
+    if (room < 8 || l > room - 8)
+        return snap_fail(err, BLANC_EBADSNAP, t, *off,
+                         "truncated: section %s needs %llu bytes and its checksum, %zu remain",
+                         t, (unsigned long long)l, room);
+    if (blanc_le32(s + 4) != 0)
+        return snap_fail(err, BLANC_EBADSNAP, t, *off + 4, "reserved field is not zero");
+    *payload = s + SECTION_HEAD;
+    *len = l;
+    uint64_t want = blanc_le64(*payload + l);
+    if (XXH3_64bits(*payload, (size_t)l) != want)
+        return snap_fail(err, BLANC_EBADSNAP, t, *off,
+                         "checksum mismatch: section %s is damaged", t);
+    *off += SECTION_HEAD + (size_t)l + 8;
+    return 0;
+}
+
+static int read_orders(blanc_replay *r, const snap_inst *in, uint32_t n, const uint8_t *o,
+                       uint64_t len, size_t base, blanc_snap_error *err)
+{
+    uint64_t need = 0;
+    for (uint32_t i = 0; i < n; i++)
+        need += (uint64_t)in[i].bid_orders + in[i].ask_orders;
+    if (need * ORDER_LEN != len)
+        return snap_fail(err, BLANC_EBADSNAP, "ORDR", base,
+                         "holds %llu bytes, the instruments list %llu orders (%llu bytes)",
+                         (unsigned long long)len, (unsigned long long)need,
+                         (unsigned long long)(need * ORDER_LEN));
+    size_t at = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        for (int s = 0; s < 2; s++) {
+            uint32_t k = s ? in[i].ask_orders : in[i].bid_orders, prev = 0;
+            for (uint32_t j = 0; j < k; j++, at += ORDER_LEN) {
+                const uint8_t *q = o + at;
+                int rc = snap_add_order(r, in[i].locate, s ? 'S' : 'B', &prev,
+                                        blanc_le32(q + 8), blanc_le64(q), blanc_le32(q + 12),
+                                        err, "ORDR", base + at);
+                if (rc)
+                    return rc;
+            }
+        }
+    }
+    return 0;
+}
+
+int snap_read_binary(blanc_replay **out, const uint8_t *p, size_t n, blanc_snap_error *err)
+{
+    if (n < HEADER_LEN)
+        return snap_fail(err, BLANC_EBADSNAP, "header", 0,
+                         "truncated: %zu bytes, the header alone is %d", n, HEADER_LEN);
+    uint32_t version = blanc_le32(p + 8);
+    if (version != SNAP_VERSION)
+        return snap_fail(err, BLANC_EVERSION, "header", 8,
+                         "snapshot format version %u; this build reads version %d", version,
+                         SNAP_VERSION);
+    if (blanc_le32(p + 12) != N_SECTIONS)
+        return snap_fail(err, BLANC_EBADSNAP, "header", 12, "%u sections, version 1 has %d",
+                         blanc_le32(p + 12), N_SECTIONS);
+    size_t off = HEADER_LEN;
+    const uint8_t *meta, *inst, *ord;
+    uint64_t meta_len, inst_len, ord_len;
+    size_t inst_off, ord_off;
+    int rc = section(p, n, &off, "META", &meta, &meta_len, err);
+    if (rc)
+        return rc;
+    if (meta_len != (uint64_t)M_COUNT * 8)
+        return snap_fail(err, BLANC_EBADSNAP, "META", HEADER_LEN,
+                         "%llu bytes, version 1 has %d", (unsigned long long)meta_len,
+                         M_COUNT * 8);
+    inst_off = off + SECTION_HEAD;
+    if ((rc = section(p, n, &off, "INST", &inst, &inst_len, err)))
+        return rc;
+    ord_off = off + SECTION_HEAD;
+    if ((rc = section(p, n, &off, "ORDR", &ord, &ord_len, err)))
+        return rc;
+    if (off != n)
+        return snap_fail(err, BLANC_EBADSNAP, "trailer", off,
+                         "%zu unexpected bytes after the last section", n - off);
+
+    uint64_t m[M_COUNT];
+    for (int i = 0; i < M_COUNT; i++)
+        m[i] = blanc_le64(meta + 8 * i);
+    if (inst_len < 4 || (inst_len - 4) % INST_LEN ||
+        (inst_len - 4) / INST_LEN != blanc_le32(inst))
+        return snap_fail(err, BLANC_EBADSNAP, "INST", inst_off,
+                         "%llu bytes do not hold the %u instruments it announces",
+                         (unsigned long long)inst_len, inst_len >= 4 ? blanc_le32(inst) : 0);
+    uint32_t count = blanc_le32(inst);
+    snap_inst *in = calloc(count ? count : 1, sizeof *in);
+    if (!in)
+        return BLANC_ENOMEM;
+    blanc_replay *r = NULL;
+    rc = snap_begin(&r, m, err);
+    for (uint32_t i = 0; i < count && !rc; i++) {
+        const uint8_t *q = inst + 4 + (size_t)i * INST_LEN;
+        in[i].locate = blanc_le16(q);
+        memcpy(in[i].symbol, q + 2, 8);
+        in[i].trading_state = (char)q[10];
+        in[i].stream = blanc_le64(q + 16);
+        in[i].changes = blanc_le64(q + 24);
+        in[i].bid_orders = blanc_le32(q + 32);
+        in[i].ask_orders = blanc_le32(q + 36);
+        rc = snap_add_instrument(r, &in[i], err, "INST", inst_off + 4 + (size_t)i * INST_LEN);
+    }
+    if (!rc)
+        rc = read_orders(r, in, count, ord, ord_len, ord_off, err);
+    if (!rc)
+        rc = snap_finish(r, in, count, m, err);
+    free(in);
+    if (rc) {
+        blanc_replay_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
