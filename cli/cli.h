@@ -5,11 +5,28 @@
 #define BLANC_CLI_H
 
 #include <stdint.h>
+#include <stdio.h>
+
+#include "blanc.h"
+#include "json.h"
 
 enum { CLI_OK = 0, CLI_ANOMALY = 1, CLI_USAGE = 2 };
 
 int cmd_replay(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+
+/* ladder.c: "HH:MM:SS.nnnnnnnnn" and "123.4500" */
+void cli_fmt_time(uint64_t ns, char out[32]);
+void cli_fmt_price(uint32_t p, char out[24]);
+/* The book of one user symbol ("AAPL"), `depth` levels a side. */
+void cli_ladder_text(FILE *f, const blanc_books *b, const char *user, uint64_t depth);
+void cli_ladder_json(json *j, const blanc_books *b, const char *user, uint64_t depth);
+/* cmd_snapshot.c: load a snapshot, printing why it was refused. 0 or an error. */
+int cli_load_snapshot(const char *path, blanc_replay **out);
+/* Parse "HH:MM:SS[.fraction]" (feed time of day) into ns. 0 or -1. */
+int cli_parse_time(const char *s, uint64_t *ns);
 
 /* Parse a decimal unsigned integer with an optional k/M/G (10^3/10^6/10^9)
  * suffix. Returns 0 or -1 if s is not such a number. */

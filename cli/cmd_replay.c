@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "blanc.h"
@@ -31,30 +32,79 @@ static const char usage_text[] =
     "  --no-input-digest   do not hash the input (saves a little time)\n"
     "  --no-book           decode and count only, build no book (to time the feed layer)\n"
     "  --expect-orders N   presize the order map for N live orders\n"
+    "\n"
+    "snapshots (docs/SNAPSHOT.md):\n"
+    "  --snapshot-at CUT   take a snapshot at CUT: a message index N (the state after\n"
+    "                      N messages), a feed time HH:MM:SS[.nnnnnnnnn] (the state\n"
+    "                      after every message stamped at or before it), or 'end';\n"
+    "                      repeatable\n"
+    "  --snapshot-out DIR  where snapshots go: snap-iN, snap-tHHMMSS.nnnnnnnnn, snap-end\n"
+    "  --snapshot-format F bin (default, .snap) or json (canonical, .json)\n"
+    "  --resume SNAP       continue from a snapshot of this same FILE to the end\n"
+    "  --force             resume even if FILE is not the snapshot's input\n"
+    "\n"
+    "per-message output (docs/EMIT.md):\n"
+    "  --emit KIND         bbo, l2, l3 or trades: minimal deltas, one record per\n"
+    "                      book-changing message that changed the view\n"
+    "  --format F          jsonl (default), csv or bin\n"
+    "  -o OUT              output file ('-' = stdout, the summary then goes to\n"
+    "                      stderr); .gz/.zst compress; written atomically\n"
+    "  --depth N           with --emit l2: follow the top N levels (default all)\n"
+    "  --symbol SYM        with --emit: only these instruments\n"
     "  -h, --help          this text\n"
     "\n"
     "exit codes: 0 ok (anomalies are counted, not fatal), 1 anomaly under --strict,\n"
     "            2 usage error or unreadable/empty input\n";
+
+#define MAX_CUTS 256
+
+typedef struct snaplist {
+    int n;
+    char path[MAX_CUTS][4096];
+    uint64_t index[MAX_CUTS];
+    uint64_t emit_records;
+} snaplist;
+
+typedef struct cut {
+    int kind; /* 'i' index, 't' time, 'e' end */
+    uint64_t at;
+    int done;
+} cut;
 
 typedef struct replay_args {
     const char *file;
     const char *symbols[MAX_SYMBOLS];
     int n_symbols;
     uint64_t depth;
-    int json, strict;
+    int depth_given, json, strict, framing_given;
     blanc_replay_options opts;
+    cut cuts[MAX_CUTS];
+    int n_cuts;
+    const char *snap_dir, *resume, *emit_out;
+    blanc_snap_format snap_format;
+    int force, emit;
+    blanc_emit_options eo;
 } replay_args;
 
-static void fmt_time(uint64_t ns, char out[32])
+static int parse_cut(replay_args *a, const char *s)
 {
-    uint64_t s = ns / 1000000000u;
-    snprintf(out, 32, "%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64 ".%09" PRIu64, s / 3600,
-             s / 60 % 60, s % 60, ns % 1000000000u);
-}
-
-static void fmt_price(uint32_t p, char out[24])
-{
-    snprintf(out, 24, "%" PRIu32 ".%04" PRIu32, p / 10000, p % 10000);
+    if (a->n_cuts == MAX_CUTS) {
+        cli_error("replay: at most %d --snapshot-at options", MAX_CUTS);
+        return CLI_USAGE;
+    }
+    cut *c = &a->cuts[a->n_cuts];
+    memset(c, 0, sizeof *c);
+    if (!strcmp(s, "end"))
+        c->kind = 'e';
+    else if (strchr(s, ':') ? cli_parse_time(s, &c->at) == 0 : cli_parse_u64(s, &c->at) == 0)
+        c->kind = strchr(s, ':') ? 't' : 'i';
+    else {
+        cli_error("replay: --snapshot-at wants a message index, HH:MM:SS[.nnnnnnnnn] or 'end', "
+                  "not '%s'", s);
+        return CLI_USAGE;
+    }
+    a->n_cuts++;
+    return CLI_OK;
 }
 
 static int parse_args(int argc, char **argv, replay_args *a)
@@ -65,14 +115,55 @@ static int parse_args(int argc, char **argv, replay_args *a)
         {"framing", required_argument, 0, 'f'},     {"no-input-digest", no_argument, 0, 'n'},
         {"expect-orders", required_argument, 0, 'e'}, {"help", no_argument, 0, 'h'},
         {"no-book", no_argument, 0, 'B'},
+        {"snapshot-at", required_argument, 0, 'a'}, {"snapshot-out", required_argument, 0, 'O'},
+        {"snapshot-format", required_argument, 0, 'F'}, {"resume", required_argument, 0, 'r'},
+        {"force", no_argument, 0, 'x'},             {"emit", required_argument, 0, 'E'},
+        {"format", required_argument, 0, 'm'},      {"output", required_argument, 0, 'o'},
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->depth = 5;
     optind = 1;
     int c;
     uint64_t v;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
         switch (c) {
+        case 'a':
+            if (parse_cut(a, optarg))
+                return CLI_USAGE;
+            break;
+        case 'O': a->snap_dir = optarg; break;
+        case 'F':
+            if (!strcmp(optarg, "bin"))
+                a->snap_format = BLANC_SNAP_BINARY;
+            else if (!strcmp(optarg, "json"))
+                a->snap_format = BLANC_SNAP_JSON;
+            else {
+                cli_error("replay: --snapshot-format is bin or json, not '%s'", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case 'r': a->resume = optarg; break;
+        case 'x': a->force = 1; break;
+        case 'E': {
+            int k = blanc_emit_kind_parse(optarg);
+            if (k < 0) {
+                cli_error("replay: --emit is bbo, l2, l3 or trades, not '%s'", optarg);
+                return CLI_USAGE;
+            }
+            a->emit = 1;
+            a->eo.kind = (blanc_emit_kind)k;
+            break;
+        }
+        case 'm': {
+            int f = blanc_emit_format_parse(optarg);
+            if (f < 0) {
+                cli_error("replay: --format is jsonl, csv or bin, not '%s'", optarg);
+                return CLI_USAGE;
+            }
+            a->eo.format = (blanc_emit_format)f;
+            break;
+        }
+        case 'o': a->emit_out = optarg; break;
         case 's':
             if (a->n_symbols == MAX_SYMBOLS) {
                 cli_error("replay: at most %d --symbol options", MAX_SYMBOLS);
@@ -85,12 +176,14 @@ static int parse_args(int argc, char **argv, replay_args *a)
                 cli_error("replay: --depth wants a number from 1 to 100000, not '%s'", optarg);
                 return CLI_USAGE;
             }
+            a->depth_given = 1;
             break;
         case 'j': a->json = 1; break;
         case 'S': a->strict = a->opts.strict = 1; break;
         case 'n': a->opts.no_input_digest = 1; break;
         case 'B': a->opts.no_book = 1; break;
         case 'f':
+            a->framing_given = 1;
             if (!strcmp(optarg, "binaryfile"))
                 a->opts.framing = BLANC_FRAMING_BINARYFILE;
             else if (!strcmp(optarg, "fixed"))
@@ -117,6 +210,21 @@ static int parse_args(int argc, char **argv, replay_args *a)
         return CLI_USAGE;
     }
     a->file = argv[optind];
+    if (a->n_cuts && !a->snap_dir) {
+        cli_error("replay: --snapshot-at needs --snapshot-out DIR");
+        return CLI_USAGE;
+    }
+    if (a->emit != !!a->emit_out) {
+        cli_error(a->emit ? "replay: --emit needs -o OUT ('-' for stdout)"
+                          : "replay: -o is the output of --emit");
+        return CLI_USAGE;
+    }
+    if ((a->emit || a->n_cuts || a->resume) && a->opts.no_book) {
+        cli_error("replay: --no-book builds no books to snapshot, resume or emit");
+        return CLI_USAGE;
+    }
+    if (a->emit && a->eo.kind == BLANC_EMIT_L2 && a->depth_given)
+        a->eo.depth = (uint32_t)a->depth;
     for (int i = 0; i < a->n_symbols; i++) {
         char pad[8];
         if (blanc_symbol_pad(a->symbols[i], pad)) {
@@ -127,85 +235,8 @@ static int parse_args(int argc, char **argv, replay_args *a)
     return CLI_OK;
 }
 
-static void print_ladder_text(blanc_books *b, const char *user, uint64_t depth)
-{
-    char pad[8];
-    blanc_symbol_pad(user, pad);
-    int loc = blanc_books_find(b, pad);
-    if (loc < 0) {
-        printf("\n%s: not in the stock directory\n", user);
-        return;
-    }
-    blanc_instrument in;
-    blanc_books_instrument(b, (uint16_t)loc, &in);
-    blanc_level *lv = malloc(depth * sizeof *lv);
-    if (!lv)
-        return;
-    printf("\n%s (locate %u, state %c, %" PRIu64 " live orders, %u bid / %u ask levels)\n", user,
-           (unsigned)loc, in.trading_state ? in.trading_state : '-', in.orders, in.bid_levels,
-           in.ask_levels);
-    printf("  %12s %8s %12s | %-12s %-12s %-8s\n", "bid orders", "shares", "bid", "ask", "shares",
-           "orders");
-    blanc_level *ask = malloc(depth * sizeof *ask);
-    if (!ask) {
-        free(lv);
-        return;
-    }
-    int nb = blanc_books_levels(b, (uint16_t)loc, 'B', lv, depth);
-    int na = blanc_books_levels(b, (uint16_t)loc, 'S', ask, depth);
-    for (int i = 0; i < nb || i < na; i++) {
-        char bp[24] = "", ap[24] = "", bs[24] = "", as[24] = "", bo[16] = "", ao[16] = "";
-        if (i < nb) {
-            fmt_price(lv[i].price, bp);
-            snprintf(bs, sizeof bs, "%" PRIu64, lv[i].shares);
-            snprintf(bo, sizeof bo, "%" PRIu32, lv[i].orders);
-        }
-        if (i < na) {
-            fmt_price(ask[i].price, ap);
-            snprintf(as, sizeof as, "%" PRIu64, ask[i].shares);
-            snprintf(ao, sizeof ao, "%" PRIu32, ask[i].orders);
-        }
-        printf("  %12s %8s %12s | %-12s %-12s %-8s\n", bo, bs, bp, ap, as, ao);
-    }
-    free(lv);
-    free(ask);
-}
-
-static void print_ladder_json(json *j, blanc_books *b, const char *user, uint64_t depth)
-{
-    char pad[8];
-    blanc_symbol_pad(user, pad);
-    int loc = blanc_books_find(b, pad);
-    json_open(j, user, '{');
-    if (loc < 0) {
-        json_bool(j, "found", 0);
-        json_close(j, '}');
-        return;
-    }
-    blanc_instrument in;
-    blanc_books_instrument(b, (uint16_t)loc, &in);
-    json_bool(j, "found", 1);
-    json_u64(j, "locate", (uint64_t)loc);
-    json_u64(j, "orders", in.orders);
-    blanc_level *lv = malloc(depth * sizeof *lv);
-    for (int s = 0; s < 2 && lv; s++) {
-        int n = blanc_books_levels(b, (uint16_t)loc, s ? 'S' : 'B', lv, depth);
-        json_open(j, s ? "asks" : "bids", '[');
-        for (int i = 0; i < n; i++) {
-            json_open(j, NULL, '{');
-            json_u64(j, "price", lv[i].price);
-            json_u64(j, "shares", lv[i].shares);
-            json_u64(j, "orders", lv[i].orders);
-            json_close(j, '}');
-        }
-        json_close(j, ']');
-    }
-    free(lv);
-    json_close(j, '}');
-}
-
-static void print_json(const replay_args *a, blanc_replay *r, blanc_compression comp,
-                       double secs)
+static void print_json(FILE *f, const replay_args *a, blanc_replay *r, blanc_compression comp,
+                       double secs, const snaplist *sl)
 {
     const blanc_replay_stats *st = blanc_replay_get_stats(r);
     blanc_books *b = blanc_replay_books(r);
@@ -214,7 +245,7 @@ static void print_json(const replay_args *a, blanc_replay *r, blanc_compression 
     blanc_digests d;
     blanc_replay_digests(r, &d);
     json j;
-    json_init(&j, stdout);
+    json_init(&j, f);
     json_open(&j, NULL, '{');
     json_str(&j, "file", a->file);
     json_str(&j, "compression", comp == BLANC_COMP_GZIP ? "gzip" : comp == BLANC_COMP_ZSTD ? "zstd" : "none");
@@ -260,17 +291,32 @@ static void print_json(const replay_args *a, blanc_replay *r, blanc_compression 
     json_double(&j, "elapsed_s", secs);
     json_double(&j, "messages_per_s", secs > 0 ? (double)st->messages / secs : 0);
     json_double(&j, "ns_per_message", st->messages ? secs * 1e9 / (double)st->messages : 0);
-    if (a->n_symbols) {
+    if (sl->n || a->n_cuts) {
+        json_open(&j, "snapshots", '[');
+        for (int i = 0; i < sl->n; i++) {
+            json_open(&j, NULL, '{');
+            json_str(&j, "path", sl->path[i]);
+            json_u64(&j, "messages", sl->index[i]);
+            json_close(&j, '}');
+        }
+        json_close(&j, ']');
+    }
+    if (a->emit) {
+        json_str(&j, "emit_output", a->emit_out);
+        json_u64(&j, "emit_records", sl->emit_records);
+    }
+    if (a->n_symbols && !a->emit) {
         json_open(&j, "books", '{');
         for (int i = 0; i < a->n_symbols; i++)
-            print_ladder_json(&j, b, a->symbols[i], a->depth);
+            cli_ladder_json(&j, b, a->symbols[i], a->depth);
         json_close(&j, '}');
     }
     json_close(&j, '}');
     json_end(&j);
 }
 
-static void print_text(const replay_args *a, blanc_replay *r, blanc_compression comp, double secs)
+static void print_text(FILE *f, const replay_args *a, blanc_replay *r, blanc_compression comp,
+                       double secs, const snaplist *sl)
 {
     const blanc_replay_stats *st = blanc_replay_get_stats(r);
     blanc_books *b = blanc_replay_books(r);
@@ -279,53 +325,193 @@ static void print_text(const replay_args *a, blanc_replay *r, blanc_compression 
     blanc_digests d;
     blanc_replay_digests(r, &d);
     char t0[32], t1[32];
-    fmt_time(st->first_timestamp, t0);
-    fmt_time(st->last_timestamp, t1);
-    printf("file         %s (%s, %" PRIu64 " bytes)\n", a->file,
+    cli_fmt_time(st->first_timestamp, t0);
+    cli_fmt_time(st->last_timestamp, t1);
+    fprintf(f, "file         %s (%s, %" PRIu64 " bytes)\n", a->file,
            comp == BLANC_COMP_GZIP ? "gzip" : comp == BLANC_COMP_ZSTD ? "zstd" : "plain",
            st->bytes);
-    printf("messages     %" PRIu64 " (feed time %s .. %s)\n", st->messages, t0, t1);
-    printf("by type     ");
+    fprintf(f, "messages     %" PRIu64 " (feed time %s .. %s)\n", st->messages, t0, t1);
+    fprintf(f, "by type     ");
     for (int i = 0, col = 0; i < BLANC_ITCH_NTYPES; i++) {
         if (!st->by_type[i])
             continue;
         if (col && col % 6 == 0)
-            printf("\n            ");
-        printf(" %c %-10" PRIu64, blanc_itch_types[i], st->by_type[i]);
+            fprintf(f, "\n            ");
+        fprintf(f, " %c %-10" PRIu64, blanc_itch_types[i], st->by_type[i]);
         col++;
     }
-    printf("\nbook changes %" PRIu64 "\n", st->book_changes);
-    printf("instruments  %" PRIu32 "\n", bs.instruments);
-    printf("live orders  %" PRIu64 " (peak %" PRIu64 "), %" PRIu64 " price levels\n",
+    fprintf(f, "\nbook changes %" PRIu64 "\n", st->book_changes);
+    fprintf(f, "instruments  %" PRIu32 "\n", bs.instruments);
+    fprintf(f, "live orders  %" PRIu64 " (peak %" PRIu64 "), %" PRIu64 " price levels\n",
            bs.live_orders, bs.peak_orders, bs.levels);
-    printf("anomalies    %" PRIu64 "\n", st->anomalies_total);
+    fprintf(f, "anomalies    %" PRIu64 "\n", st->anomalies_total);
     for (int i = 0; i < BLANC_AN_COUNT; i++) {
         const blanc_anomaly_stat *as = &st->anomalies[i];
         if (as->count)
-            printf("  %-15s %10" PRIu64 "  first at byte %" PRIu64 ", message %" PRIu64 "  (%s)\n",
+            fprintf(f, "  %-15s %10" PRIu64 "  first at byte %" PRIu64 ", message %" PRIu64 "  (%s)\n",
                    blanc_anomaly_key((blanc_anomaly)i), as->count, as->first_offset,
                    as->first_index, blanc_anomaly_text((blanc_anomaly)i));
     }
-    printf("digest l3    %016" PRIx64 "\n", d.l3);
-    printf("digest l2    %016" PRIx64 "\n", d.l2);
-    printf("digest stream %016" PRIx64 "\n", d.stream);
+    fprintf(f, "digest l3    %016" PRIx64 "\n", d.l3);
+    fprintf(f, "digest l2    %016" PRIx64 "\n", d.l2);
+    fprintf(f, "digest stream %016" PRIx64 "\n", d.stream);
     if (a->opts.no_input_digest)
-        printf("digest input (not computed)\n");
+        fprintf(f, "digest input (not computed)\n");
     else
-        printf("digest input %016" PRIx64 "\n", d.input);
-    printf("elapsed      %.3f s, %.2f M msg/s, %.1f ns/msg\n", secs,
+        fprintf(f, "digest input %016" PRIx64 "\n", d.input);
+    fprintf(f, "elapsed      %.3f s, %.2f M msg/s, %.1f ns/msg\n", secs,
            secs > 0 ? (double)st->messages / secs / 1e6 : 0.0,
            st->messages ? secs * 1e9 / (double)st->messages : 0.0);
-    for (int i = 0; i < a->n_symbols; i++)
-        print_ladder_text(b, a->symbols[i], a->depth);
+    for (int i = 0; i < sl->n; i++)
+        fprintf(f, "snapshot     %s (after %" PRIu64 " messages)\n", sl->path[i], sl->index[i]);
+    if (a->emit)
+        fprintf(f, "emitted      %" PRIu64 " records to %s\n", sl->emit_records, a->emit_out);
+    for (int i = 0; i < a->n_symbols && !a->emit; i++)
+        cli_ladder_text(f, b, a->symbols[i], a->depth);
+}
+
+static int next_cut(const replay_args *a, uint64_t *idx, uint64_t *ts)
+{
+    *idx = *ts = BLANC_NO_LIMIT;
+    for (int i = 0; i < a->n_cuts; i++) {
+        const cut *c = &a->cuts[i];
+        if (c->done)
+            continue;
+        if (c->kind == 'i' && c->at < *idx)
+            *idx = c->at;
+        if (c->kind == 't' && c->at < *ts)
+            *ts = c->at;
+    }
+    return *idx != BLANC_NO_LIMIT || *ts != BLANC_NO_LIMIT;
+}
+
+static int write_snapshot(const replay_args *a, blanc_replay *r, const cut *c, snaplist *sl)
+{
+    const char *ext = a->snap_format == BLANC_SNAP_JSON ? "json" : "snap";
+    char name[64], path[4096];
+    if (c->kind == 'i') {
+        snprintf(name, sizeof name, "snap-i%" PRIu64 ".%s", c->at, ext);
+    } else if (c->kind == 't') {
+        char t[32];
+        cli_fmt_time(c->at, t);
+        snprintf(name, sizeof name, "snap-t%.2s%.2s%.2s%s.%s", t, t + 3, t + 6, t + 8, ext);
+    } else {
+        snprintf(name, sizeof name, "snap-end.%s", ext);
+    }
+    snprintf(path, sizeof path, "%s/%s", a->snap_dir, name);
+    blanc_sink *sink;
+    int sys = 0;
+    int rc = blanc_sink_open(&sink, path, &sys);
+    if (rc) {
+        cli_error("%s: %s%s%s", path, blanc_strerror(rc), sys ? ": " : "", sys ? strerror(sys) : "");
+        return rc;
+    }
+    rc = blanc_snapshot_write(r, a->snap_format, sink);
+    if (rc) {
+        blanc_sink_abort(sink);
+        cli_error("%s: %s", path, blanc_strerror(rc));
+        return rc;
+    }
+    if ((rc = blanc_sink_commit(sink))) {
+        cli_error("%s: %s", path, blanc_strerror(rc));
+        return rc;
+    }
+    if (sl->n < MAX_CUTS) {
+        snprintf(sl->path[sl->n], sizeof sl->path[sl->n], "%s", path);
+        sl->index[sl->n++] = blanc_replay_get_stats(r)->messages;
+    }
+    return 0;
+}
+
+/* Replay to the end, pausing at each cut to write its snapshot. */
+static int run_with_cuts(replay_args *a, blanc_replay *r, blanc_source *src, snaplist *sl)
+{
+    uint64_t idx, ts;
+    for (;;) {
+        if (!next_cut(a, &idx, &ts))
+            idx = ts = BLANC_NO_LIMIT;
+        int rc = blanc_replay_run_until(r, src, idx, ts);
+        if (rc != BLANC_REPLAY_PAUSED)
+            return rc;
+        uint64_t at = blanc_replay_get_stats(r)->messages;
+        int taken = 0;
+        for (int i = 0; i < a->n_cuts; i++) {
+            cut *c = &a->cuts[i];
+            if (!c->done && c->kind == 'i' && c->at <= at) {
+                c->done = 1;
+                taken = 1;
+                if (write_snapshot(a, r, c, sl))
+                    return BLANC_EIO;
+            }
+        }
+        /* Not an index cut: the earliest time cut was reached. */
+        for (int i = 0; i < a->n_cuts && !taken; i++) {
+            cut *c = &a->cuts[i];
+            if (!c->done && c->kind == 't' && c->at == ts) {
+                c->done = 1;
+                taken = 1;
+                if (write_snapshot(a, r, c, sl))
+                    return BLANC_EIO;
+            }
+        }
+    }
+}
+
+static int setup_resume(const replay_args *a, blanc_replay **out, blanc_source *src)
+{
+    blanc_snap_error e;
+    memset(&e, 0, sizeof e);
+    int rc = blanc_snapshot_load(out, a->resume, &e);
+    if (rc) {
+        if (rc == BLANC_EBADSNAP || rc == BLANC_EVERSION)
+            cli_error("%s: %s: section %s, byte %" PRIu64 ": %s", a->resume, blanc_strerror(rc),
+                      e.section, e.offset, e.what);
+        else
+            cli_error("%s: %s", a->resume, blanc_strerror(rc));
+        return CLI_USAGE;
+    }
+    const blanc_replay_options *o = blanc_replay_get_options(*out);
+    if (a->framing_given && o->framing != a->opts.framing) {
+        cli_error("%s: the snapshot was taken with --framing %s", a->resume,
+                  o->framing == BLANC_FRAMING_FIXED ? "fixed" : "binaryfile");
+        return CLI_USAGE;
+    }
+    uint64_t digest;
+    uint64_t pos = blanc_replay_input_position(*out, &digest);
+    rc = blanc_replay_resume(*out, src, a->force);
+    if (rc == BLANC_EMISMATCH) {
+        cli_error("%s: not the input of %s: its first %" PRIu64 " bytes do not hash to the "
+                  "recorded %016" PRIx64 " (or it is shorter); --force to resume anyway",
+                  a->file, a->resume, pos, digest);
+        return CLI_USAGE;
+    }
+    if (rc) {
+        cli_error("%s: cannot reach the snapshot's position (byte %" PRIu64 "): %s", a->file, pos,
+                  blanc_strerror(rc));
+        return CLI_USAGE;
+    }
+    return CLI_OK;
 }
 
 int cmd_replay(int argc, char **argv)
 {
-    replay_args a;
+    static replay_args a;
+    static snaplist sl;
+    memset(&sl, 0, sizeof sl);
     int rc = parse_args(argc, argv, &a);
     if (rc)
         return rc < 0 ? CLI_OK : rc;
+    char pads[MAX_SYMBOLS][8];
+    if (a.emit && a.n_symbols) {
+        for (int i = 0; i < a.n_symbols; i++)
+            blanc_symbol_pad(a.symbols[i], pads[i]);
+        a.eo.symbols = (const char(*)[8])pads;
+        a.eo.n_symbols = (size_t)a.n_symbols;
+    }
+    if (a.snap_dir && mkdir(a.snap_dir, 0777) != 0 && errno != EEXIST) {
+        cli_error("%s: cannot create the snapshot directory: %s", a.snap_dir, strerror(errno));
+        return CLI_USAGE;
+    }
     blanc_source *src;
     int sys_errno = 0;
     rc = blanc_source_open(&src, a.file, &sys_errno);
@@ -334,33 +520,84 @@ int cmd_replay(int argc, char **argv)
                   sys_errno ? strerror(sys_errno) : "");
         return CLI_USAGE;
     }
-    blanc_replay *r = blanc_replay_create(&a.opts);
-    if (!r) {
+    blanc_replay *r = NULL;
+    if (a.resume) {
+        if ((rc = setup_resume(&a, &r, src))) {
+            blanc_replay_free(r);
+            blanc_source_close(src);
+            return rc;
+        }
+        a.strict = blanc_replay_get_options(r)->strict;
+    } else if (!(r = blanc_replay_create(&a.opts))) {
         blanc_source_close(src);
         cli_error("out of memory");
         return CLI_USAGE;
     }
+    blanc_sink *sink = NULL;
+    blanc_emitter *em = NULL;
+    if (a.emit) {
+        rc = blanc_sink_open(&sink, a.emit_out, &sys_errno);
+        if (!rc)
+            rc = blanc_emitter_create(&em, r, &a.eo, sink);
+        if (rc) {
+            cli_error("%s: %s%s%s", a.emit_out, blanc_strerror(rc), sys_errno ? ": " : "",
+                      sys_errno ? strerror(sys_errno) : "");
+            blanc_sink_abort(sink);
+            blanc_replay_free(r);
+            blanc_source_close(src);
+            return CLI_USAGE;
+        }
+    }
+    const blanc_replay_stats *st = blanc_replay_get_stats(r);
+    uint64_t start_messages = st->messages;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    rc = blanc_replay_run(r, src);
+    rc = run_with_cuts(&a, r, src, &sl);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     blanc_compression comp = blanc_source_compression(src);
     blanc_source_close(src);
-    const blanc_replay_stats *st = blanc_replay_get_stats(r);
     int exit_code = CLI_OK;
+    for (int i = 0; i < a.n_cuts && (rc == 0 || rc == BLANC_ESTRICT); i++) {
+        cut *c = &a.cuts[i];
+        if (c->kind == 'e' && !c->done) {
+            c->done = 1;
+            if (write_snapshot(&a, r, c, &sl))
+                exit_code = CLI_USAGE;
+        } else if (!c->done) {
+            cli_error("%s: snapshot at %s %" PRIu64 " not taken: the input ended first (%" PRIu64
+                      " messages)", a.file, c->kind == 'i' ? "message" : "time (ns)", c->at,
+                      st->messages);
+            exit_code = CLI_USAGE;
+        }
+    }
+    if (em) {
+        sl.emit_records = blanc_emitter_records(em);
+        int erc = blanc_emitter_finish(em);
+        blanc_emitter_free(em);
+        if (!erc && (rc == 0 || rc == BLANC_ESTRICT))
+            erc = blanc_sink_commit(sink);
+        else
+            blanc_sink_abort(sink);
+        if (erc) {
+            cli_error("%s: %s", a.emit_out, blanc_strerror(erc));
+            exit_code = CLI_USAGE;
+        }
+    }
     if (rc && rc != BLANC_ESTRICT) {
         cli_error("%s: %s (after %" PRIu64 " messages, byte %" PRIu64 ")", a.file,
                   blanc_strerror(rc), st->messages, st->bytes);
         exit_code = CLI_USAGE;
-    } else if (st->bytes == 0 && st->messages == 0 && !st->anomalies_total) {
+    } else if (st->bytes == 0 && st->messages == 0 && !st->anomalies_total && !a.resume) {
         cli_error("%s: input is empty", a.file);
         exit_code = CLI_USAGE;
     }
+    (void)start_messages;
+    FILE *out = a.emit && !strcmp(a.emit_out, "-") ? stderr : stdout;
     if (a.json)
-        print_json(&a, r, comp, secs);
+        print_json(out, &a, r, comp, secs, &sl);
     else
-        print_text(&a, r, comp, secs);
+        print_text(out, &a, r, comp, secs, &sl);
     const blanc_anomaly_stat *z = &st->anomalies[BLANC_AN_ZERO_LENGTH];
     if (z->count && z->first_offset == 0 && a.opts.framing == BLANC_FRAMING_BINARYFILE)
         cli_error("%s: the first length prefix is 0 (end of session) and data follows: this looks "

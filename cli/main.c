@@ -15,6 +15,8 @@ static const struct {
 } commands[] = {
     {"replay", cmd_replay, "replay an ITCH 5.0 file into order books, print counts and digests"},
     {"gen", cmd_gen, "generate a deterministic ITCH 5.0 day (normal, burst, corrupt, gap)"},
+    {"snapshot", cmd_snapshot, "show a snapshot's books (snapshot show SNAP)"},
+    {"diff", cmd_diff, "compare two snapshots, or a snapshot and a replay at its point"},
 };
 
 static void usage(FILE *f)
@@ -54,6 +56,33 @@ int cli_parse_u64(const char *s, uint64_t *out)
     if (v > UINT64_MAX / mul)
         return -1;
     *out = (uint64_t)v * mul;
+    return 0;
+}
+
+int cli_parse_time(const char *s, uint64_t *ns)
+{
+    unsigned h, m, sec;
+    int used = 0;
+    if (sscanf(s, "%2u:%2u:%2u%n", &h, &m, &sec, &used) != 3 || used != 8 || h > 23 || m > 59 ||
+        sec > 59)
+        return -1;
+    uint64_t frac = 0;
+    const char *p = s + 8;
+    if (*p == '.') {
+        int digits = 0;
+        for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
+            if (digits == 9)
+                return -1;
+            frac = frac * 10 + (uint64_t)(*p - '0');
+        }
+        if (!digits)
+            return -1;
+        for (; digits < 9; digits++)
+            frac *= 10;
+    }
+    if (*p)
+        return -1;
+    *ns = ((uint64_t)h * 3600 + m * 60 + sec) * 1000000000u + frac;
     return 0;
 }
 

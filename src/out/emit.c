@@ -306,14 +306,35 @@ static void top(blanc_emitter *e, uint16_t locate, blanc_level *v)
     blanc_books_levels(e->b, locate, 'S', v + d, d);
 }
 
+/* The last written view of a book. One first seen here was empty before the
+ * message being handled: books that existed when the emitter was created had
+ * their view taken then (prime_views). */
 static blanc_level *view_of(blanc_emitter *e, uint16_t locate)
 {
-    if (!e->view[locate]) {
+    if (!e->view[locate])
         e->view[locate] = calloc(2 * e->o.depth, sizeof(blanc_level));
-        if (e->view[locate])
-            top(e, locate, e->view[locate]);
-    }
     return e->view[locate];
+}
+
+/* Deltas are relative to the books as they are when the emitter starts (a
+ * resumed replay starts from a snapshot's books, not from empty ones). */
+static int prime_views(blanc_emitter *e)
+{
+    size_t n = blanc_books_symbols(e->b, NULL, 0);
+    uint16_t *loc = malloc((n + 1) * sizeof *loc);
+    if (!loc)
+        return BLANC_ENOMEM;
+    blanc_books_symbols(e->b, loc, n);
+    for (size_t i = 0; i < n; i++) {
+        blanc_level *v = view_of(e, loc[i]);
+        if (!v) {
+            free(loc);
+            return BLANC_ENOMEM;
+        }
+        top(e, loc[i], v);
+    }
+    free(loc);
+    return 0;
 }
 
 static int level_eq(const blanc_level *a, const blanc_level *b)
@@ -500,6 +521,10 @@ int blanc_emitter_create(blanc_emitter **out, blanc_replay *r, const blanc_emit_
         return BLANC_ENOMEM;
     }
     e->out.sink = sink;
+    if (e->o.depth && prime_views(e)) {
+        blanc_emitter_free(e);
+        return BLANC_ENOMEM;
+    }
     write_header(e);
     blanc_replay_hooks h = {e, before, after};
     blanc_replay_set_hooks(r, &h);

@@ -1,0 +1,249 @@
+/* blanc diff: compare two states, each a snapshot or an ITCH input. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+    "usage: blanc diff A B [--json] [--max N]\n"
+    "\n"
+    "Compare two replay states. Each of A and B is a snapshot (binary or JSON) or an\n"
+    "ITCH input; an input is replayed to the point of the snapshot on the other side\n"
+    "(or to its end if both are inputs). Prints the first differences, most telling\n"
+    "first (counters, instruments, trading state, levels, queue positions), and a\n"
+    "summary of all of them.\n"
+    "\n"
+    "  --json     one JSON object instead of text\n"
+    "  --max N    print at most N differences (default 20; the summary counts all)\n"
+    "\n"
+    "exit codes: 0 equal, 1 different, 2 usage error or unreadable input\n";
+
+static const char *kind_name[] = {"counter", "instrument", "state", "level", "order"};
+
+typedef struct printer {
+    int as_json;
+    uint64_t max, shown;
+    json *j;
+} printer;
+
+static void text_item(const blanc_diff_item *d)
+{
+    char p[24];
+    const char *side = d->side == 'B' ? "bid" : "ask";
+    cli_fmt_price(d->price, p);
+    switch (d->kind) {
+    case BLANC_DIFF_COUNTER:
+        printf("  counter %s: %" PRIu64 " vs %" PRIu64 "\n", d->field, d->a, d->b);
+        break;
+    case BLANC_DIFF_INSTRUMENT:
+        printf("  %s (locate %u): only in %s\n", d->symbol, d->locate, d->a ? "A" : "B");
+        break;
+    case BLANC_DIFF_STATE:
+        if (!strcmp(d->field, "stream"))
+            printf("  %s (locate %u): stream digest %016" PRIx64 " vs %016" PRIx64 "\n",
+                   d->symbol, d->locate, d->a, d->b);
+        else if (!strcmp(d->field, "trading_state"))
+            printf("  %s (locate %u): trading state '%c' vs '%c'\n", d->symbol, d->locate,
+                   d->a ? (char)d->a : '-', d->b ? (char)d->b : '-');
+        else
+            printf("  %s (locate %u): %s %" PRIu64 " vs %" PRIu64 "\n", d->symbol, d->locate,
+                   d->field, d->a, d->b);
+        break;
+    case BLANC_DIFF_LEVEL:
+        if (!strcmp(d->field, "absent"))
+            printf("  %s %s %s: only in %s (%" PRIu64 " shares)\n", d->symbol, side, p,
+                   d->a ? "A" : "B", d->a ? d->a : d->b);
+        else
+            printf("  %s %s %s: %s %" PRIu64 " vs %" PRIu64 "\n", d->symbol, side, p, d->field,
+                   d->a, d->b);
+        break;
+    case BLANC_DIFF_ORDER:
+        if (!strcmp(d->field, "absent"))
+            printf("  %s %s %s queue position %" PRIu64 ": order %" PRIu64 " only in %s\n",
+                   d->symbol, side, p, d->position, d->a ? d->a : d->b, d->a ? "A" : "B");
+        else
+            printf("  %s %s %s queue position %" PRIu64 ": %s %" PRIu64 " vs %" PRIu64 "\n",
+                   d->symbol, side, p, d->position, d->field, d->a, d->b);
+        break;
+    }
+}
+
+static int on_diff(void *ctx, const blanc_diff_item *d)
+{
+    printer *pr = ctx;
+    if (pr->shown == pr->max)
+        return 1;
+    pr->shown++;
+    if (!pr->as_json) {
+        text_item(d);
+        return 0;
+    }
+    json *j = pr->j;
+    json_open(j, NULL, '{');
+    json_str(j, "kind", kind_name[d->kind]);
+    json_str(j, "field", d->field);
+    if (d->kind != BLANC_DIFF_COUNTER) {
+        json_str(j, "symbol", d->symbol);
+        json_u64(j, "locate", d->locate);
+    }
+    if (d->side) {
+        json_strn(j, "side", &d->side, 1);
+        json_u64(j, "price", d->price);
+    }
+    if (d->kind == BLANC_DIFF_ORDER)
+        json_u64(j, "position", d->position);
+    json_u64(j, "a", d->a);
+    json_u64(j, "b", d->b);
+    json_close(j, '}');
+    return 0;
+}
+
+/* Whether path holds a snapshot (by its first bytes, after decompression). */
+static int is_snapshot(const char *path)
+{
+    blanc_source *s;
+    if (blanc_source_open(&s, path, NULL))
+        return -1;
+    const uint8_t *p;
+    size_t n = 0;
+    blanc_source_set_hashing(s, 0);
+    blanc_source_next(s, &p, &n);
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t'))
+        i++;
+    int yes = (n >= 8 && !memcmp(p, "BLANCSNP", 8)) || (i < n && p[i] == '{');
+    blanc_source_close(s);
+    return yes;
+}
+
+/* Replay an input to `until` messages (BLANC_NO_LIMIT = to its end). */
+static int replay_input(const char *path, const blanc_replay_options *o, uint64_t until,
+                        blanc_replay **out)
+{
+    blanc_source *src;
+    int sys = 0;
+    int rc = blanc_source_open(&src, path, &sys);
+    if (rc) {
+        cli_error("%s: %s%s%s", path, blanc_strerror(rc), sys ? ": " : "", sys ? strerror(sys) : "");
+        return rc;
+    }
+    blanc_replay *r = blanc_replay_create(o);
+    if (!r) {
+        blanc_source_close(src);
+        return BLANC_ENOMEM;
+    }
+    rc = blanc_replay_run_until(r, src, until, BLANC_NO_LIMIT);
+    blanc_source_close(src);
+    if (rc < 0 && rc != BLANC_ESTRICT) {
+        cli_error("%s: %s", path, blanc_strerror(rc));
+        blanc_replay_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+int cmd_diff(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"json", no_argument, 0, 'j'},
+                                              {"max", required_argument, 0, 'm'},
+                                              {"help", no_argument, 0, 'h'},
+                                              {0, 0, 0, 0}};
+    printer pr = {0, 20, 0, NULL};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'j': pr.as_json = 1; break;
+        case 'm':
+            if (cli_parse_u64(optarg, &pr.max)) {
+                cli_error("diff: --max wants a number, not '%s'", optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case 'h': fputs(usage_text, stdout); return CLI_OK;
+        default: fputs(usage_text, stderr); return CLI_USAGE;
+        }
+    }
+    if (optind != argc - 2) {
+        fputs(usage_text, stderr);
+        return CLI_USAGE;
+    }
+    const char *path[2] = {argv[optind], argv[optind + 1]};
+    int snap[2];
+    blanc_replay *r[2] = {NULL, NULL};
+    for (int i = 0; i < 2; i++) {
+        if ((snap[i] = is_snapshot(path[i])) < 0) {
+            cli_error("%s: cannot open", path[i]);
+            return CLI_USAGE;
+        }
+        if (snap[i] && cli_load_snapshot(path[i], &r[i])) {
+            blanc_replay_free(r[0]);
+            return CLI_USAGE;
+        }
+    }
+    int rc = 0;
+    for (int i = 0; i < 2 && !rc; i++) {
+        if (snap[i])
+            continue;
+        const blanc_replay *other = snap[!i] ? r[!i] : NULL;
+        blanc_replay_options o = {0};
+        uint64_t until = BLANC_NO_LIMIT;
+        if (other) {
+            o = *blanc_replay_get_options(other);
+            if (!blanc_replay_finished(other))
+                until = blanc_replay_get_stats(other)->messages;
+        }
+        rc = replay_input(path[i], &o, until, &r[i]);
+    }
+    if (rc) {
+        blanc_replay_free(r[0]);
+        blanc_replay_free(r[1]);
+        return CLI_USAGE;
+    }
+    blanc_diff_summary sum;
+    json j;
+    pr.j = &j;
+    if (pr.as_json) {
+        json_init(&j, stdout);
+        json_open(&j, NULL, '{');
+        json_str(&j, "a", path[0]);
+        json_str(&j, "b", path[1]);
+        json_open(&j, "differences", '[');
+    } else {
+        printf("A %s\nB %s\n", path[0], path[1]);
+    }
+    rc = blanc_diff(r[0], r[1], on_diff, &pr, &sum);
+    if (pr.as_json) {
+        json_close(&j, ']');
+        json_bool(&j, "equal", rc == 0);
+        json_open(&j, "summary", '{');
+        json_u64(&j, "total", sum.total);
+        json_u64(&j, "counters", sum.counters);
+        json_u64(&j, "instruments", sum.instruments);
+        json_u64(&j, "states", sum.states);
+        json_u64(&j, "levels", sum.levels);
+        json_u64(&j, "orders", sum.orders);
+        json_close(&j, '}');
+        json_close(&j, '}');
+        json_end(&j);
+    } else if (rc == 0) {
+        printf("equal\n");
+    } else if (rc > 0) {
+        if (sum.total > pr.shown)
+            printf("  ... %" PRIu64 " more\n", sum.total - pr.shown);
+        printf("different: %" PRIu64 " differences (counters %" PRIu64 ", instruments %" PRIu64
+               ", states %" PRIu64 ", levels %" PRIu64 ", orders %" PRIu64 ")\n",
+               sum.total, sum.counters, sum.instruments, sum.states, sum.levels, sum.orders);
+    }
+    blanc_replay_free(r[0]);
+    blanc_replay_free(r[1]);
+    if (rc < 0) {
+        cli_error("diff: %s", blanc_strerror(rc));
+        return CLI_USAGE;
+    }
+    return rc ? CLI_ANOMALY : CLI_OK;
+}

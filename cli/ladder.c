@@ -1,0 +1,98 @@
+/* Book ladders and time/price formatting, shared by replay and snapshot show. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "blanc.h"
+#include "cli.h"
+#include "json.h"
+
+void cli_fmt_time(uint64_t ns, char out[32])
+{
+    uint64_t s = ns / 1000000000u;
+    snprintf(out, 32, "%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64 ".%09" PRIu64, s / 3600,
+             s / 60 % 60, s % 60, ns % 1000000000u);
+}
+
+void cli_fmt_price(uint32_t p, char out[24])
+{
+    snprintf(out, 24, "%" PRIu32 ".%04" PRIu32, p / 10000, p % 10000);
+}
+
+void cli_ladder_text(FILE *f, const blanc_books *b, const char *user, uint64_t depth)
+{
+    char pad[8];
+    blanc_symbol_pad(user, pad);
+    int loc = blanc_books_find(b, pad);
+    if (loc < 0) {
+        fprintf(f, "\n%s: not in the stock directory\n", user);
+        return;
+    }
+    blanc_instrument in;
+    blanc_books_instrument(b, (uint16_t)loc, &in);
+    blanc_level *lv = malloc(depth * sizeof *lv);
+    if (!lv)
+        return;
+    fprintf(f, "\n%s (locate %u, state %c, %" PRIu64 " live orders, %u bid / %u ask levels)\n", user,
+           (unsigned)loc, in.trading_state ? in.trading_state : '-', in.orders, in.bid_levels,
+           in.ask_levels);
+    fprintf(f, "  %12s %8s %12s | %-12s %-12s %-8s\n", "bid orders", "shares", "bid", "ask", "shares",
+           "orders");
+    blanc_level *ask = malloc(depth * sizeof *ask);
+    if (!ask) {
+        free(lv);
+        return;
+    }
+    int nb = blanc_books_levels(b, (uint16_t)loc, 'B', lv, depth);
+    int na = blanc_books_levels(b, (uint16_t)loc, 'S', ask, depth);
+    for (int i = 0; i < nb || i < na; i++) {
+        char bp[24] = "", ap[24] = "", bs[24] = "", as[24] = "", bo[16] = "", ao[16] = "";
+        if (i < nb) {
+            cli_fmt_price(lv[i].price, bp);
+            snprintf(bs, sizeof bs, "%" PRIu64, lv[i].shares);
+            snprintf(bo, sizeof bo, "%" PRIu32, lv[i].orders);
+        }
+        if (i < na) {
+            cli_fmt_price(ask[i].price, ap);
+            snprintf(as, sizeof as, "%" PRIu64, ask[i].shares);
+            snprintf(ao, sizeof ao, "%" PRIu32, ask[i].orders);
+        }
+        fprintf(f, "  %12s %8s %12s | %-12s %-12s %-8s\n", bo, bs, bp, ap, as, ao);
+    }
+    free(lv);
+    free(ask);
+}
+
+void cli_ladder_json(json *j, const blanc_books *b, const char *user, uint64_t depth)
+{
+    char pad[8];
+    blanc_symbol_pad(user, pad);
+    int loc = blanc_books_find(b, pad);
+    json_open(j, user, '{');
+    if (loc < 0) {
+        json_bool(j, "found", 0);
+        json_close(j, '}');
+        return;
+    }
+    blanc_instrument in;
+    blanc_books_instrument(b, (uint16_t)loc, &in);
+    json_bool(j, "found", 1);
+    json_u64(j, "locate", (uint64_t)loc);
+    json_u64(j, "orders", in.orders);
+    blanc_level *lv = malloc(depth * sizeof *lv);
+    for (int s = 0; s < 2 && lv; s++) {
+        int n = blanc_books_levels(b, (uint16_t)loc, s ? 'S' : 'B', lv, depth);
+        json_open(j, s ? "asks" : "bids", '[');
+        for (int i = 0; i < n; i++) {
+            json_open(j, NULL, '{');
+            json_u64(j, "price", lv[i].price);
+            json_u64(j, "shares", lv[i].shares);
+            json_u64(j, "orders", lv[i].orders);
+            json_close(j, '}');
+        }
+        json_close(j, ']');
+    }
+    free(lv);
+    json_close(j, '}');
+}
+
