@@ -560,14 +560,16 @@ int cmd_replay(int argc, char **argv)
     int exit_code = CLI_OK;
     for (int i = 0; i < a.n_cuts && (rc == 0 || rc == BLANC_ESTRICT); i++) {
         cut *c = &a.cuts[i];
-        if (c->kind == 'e' && !c->done) {
+        /* A cut the run ended at (or, for a time, before) is the end state: the
+         * input ended with exactly that many frames (a final session marker,
+         * truncated tail or strict stop adds none), or no later message came. */
+        if (!c->done && (c->kind == 'e' || c->kind == 't' || c->at <= st->messages)) {
             c->done = 1;
             if (write_snapshot(&a, r, c, &sl))
                 exit_code = CLI_USAGE;
         } else if (!c->done) {
-            cli_error("%s: snapshot at %s %" PRIu64 " not taken: the input ended first (%" PRIu64
-                      " messages)", a.file, c->kind == 'i' ? "message" : "time (ns)", c->at,
-                      st->messages);
+            cli_error("%s: snapshot at message %" PRIu64 " not taken: the input ended after %" PRIu64
+                      " messages", a.file, c->at, st->messages);
             exit_code = CLI_USAGE;
         }
     }

@@ -199,15 +199,16 @@ static size_t process(blanc_replay *r, const uint8_t *p, size_t n, uint64_t base
     if (r->opts.framing == BLANC_FRAMING_FIXED) {
         while (n - pos >= 3 && !r->stop) {
             size_t len = blanc__itch_len[p[pos + 2]];
+            if (len && n - pos - 2 < len)
+                break;
+            /* An unknown type is a frame too: the pause comes before it. */
+            if (blanc_unlikely(r->watch) && pause_here(r, p + pos + 2, len))
+                break;
             if (!len) {
                 record_anomaly(r, BLANC_AN_UNKNOWN_TYPE, base + pos, r->st.messages++);
                 r->stop = 1;
                 return pos;
             }
-            if (n - pos - 2 < len)
-                break;
-            if (blanc_unlikely(r->watch) && pause_here(r, p + pos + 2, len))
-                break;
             handle(r, p + pos + 2, len, base + pos);
             pos += 2 + len;
         }
