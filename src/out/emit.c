@@ -30,6 +30,10 @@ struct blanc_emitter {
     /* before(): the order the message refers to, as it was */
     int pre_found;
     blanc_order pre;
+    /* before(), full-depth L2: the levels the message touches, as they were */
+    blanc_level touch[2];
+    int ntouch;
+    char touch_side;
     /* BBO and top-N L2: what was last written, per locate (allocated lazily) */
     blanc_level *view[65536];
     blanc_level *scratch; /* 2 * depth */
@@ -394,26 +398,44 @@ static int diff_top(blanc_emitter *e, uint16_t locate)
     return 0;
 }
 
-static void level_now(blanc_emitter *e, uint16_t locate, char side, uint32_t price)
+/* Full-depth L2: the one or two levels a message touches, read before and
+ * after it; only a level that really changed is written (a replace at the same
+ * price and size moves the order to the back of the queue, which L2 cannot see). */
+static void touched(blanc_emitter *e, const blanc_event *ev)
 {
-    for (size_t i = 0; i < e->ne; i++)
-        if (e->e[i].side == side && e->e[i].price == price)
+    e->ntouch = 0;
+    switch (ev->type) {
+    case 'A':
+    case 'F':
+        e->touch[e->ntouch++] = (blanc_level){ev->price, 0, 0};
+        e->touch_side = ev->side;
+        break;
+    case 'U':
+        if (!e->pre_found)
             return;
-    blanc_level l;
-    blanc_books_level(e->b, locate, side, price, &l);
-    push(e, 0, side, price, l.orders, l.shares, 0, 0);
+        e->touch[e->ntouch++] = (blanc_level){e->pre.price, 0, 0};
+        if (ev->price != e->pre.price)
+            e->touch[e->ntouch++] = (blanc_level){ev->price, 0, 0};
+        e->touch_side = e->pre.side;
+        break;
+    default:
+        if (!e->pre_found)
+            return;
+        e->touch[e->ntouch++] = (blanc_level){e->pre.price, 0, 0};
+        e->touch_side = e->pre.side;
+        break;
+    }
+    for (int i = 0; i < e->ntouch; i++)
+        blanc_books_level(e->b, ev->locate, e->touch_side, e->touch[i].price, &e->touch[i]);
 }
 
 static int diff_l2_full(blanc_emitter *e, const blanc_event *ev)
 {
-    switch (ev->type) {
-    case 'A':
-    case 'F': level_now(e, ev->locate, ev->side, ev->price); break;
-    case 'U':
-        level_now(e, ev->locate, e->pre.side, e->pre.price);
-        level_now(e, ev->locate, e->pre.side, ev->price);
-        break;
-    default: level_now(e, ev->locate, e->pre.side, e->pre.price); break;
+    for (int i = 0; i < e->ntouch; i++) {
+        blanc_level now;
+        blanc_books_level(e->b, ev->locate, e->touch_side, e->touch[i].price, &now);
+        if (!level_eq(&now, &e->touch[i]))
+            push(e, 0, e->touch_side, now.price, now.orders, now.shares, 0, 0);
     }
     return 0;
 }
@@ -449,6 +471,8 @@ static int before(void *ctx, const blanc_event *ev, uint64_t index)
         break;
     default: e->pre_found = 0; break;
     }
+    if (e->o.kind == BLANC_EMIT_L2 && !e->o.depth)
+        touched(e, ev);
     return 0;
 }
 
