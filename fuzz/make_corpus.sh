@@ -18,7 +18,7 @@ printf '\0\0' > corpus/replay/end-marker
 # Source: selector byte (0 plain, 1 gzip, 2 zstd) + body; the target prepends the magic.
 mkdir -p corpus/source
 { printf '\0'; cat "$tmp/normal.itch"; } > corpus/source/plain
-gzip -9c "$tmp/normal.itch" > "$tmp/n.gz"
+gzip -9nc "$tmp/normal.itch" > "$tmp/n.gz"
 { printf '\1'; tail -c +5 "$tmp/n.gz"; } > corpus/source/gzip
 zstd -q -19 -c "$tmp/normal.itch" > "$tmp/n.zst"
 { printf '\2'; tail -c +5 "$tmp/n.zst"; } > corpus/source/zstd
@@ -33,4 +33,16 @@ for i in range(8):
     with open(f"corpus/book/prog{i}", "wb") as f:
         f.write(bytes(r.randrange(256) for _ in range(4 * n)))
 PY
+# Snapshots: selector byte (odd = the target re-seals section checksums) + file.
+mkdir -p corpus/snapshot
+"$BLANC" gen --seed 9 --messages 1500 --symbols 3 --scenario gap -o "$tmp/s.itch" 2>/dev/null
+for f in bin json; do
+    "$BLANC" replay "$tmp/s.itch" --snapshot-at 700 --snapshot-at end --snapshot-format $f \
+        --snapshot-out "$tmp/snap-$f" >/dev/null
+done
+for s in "$tmp"/snap-bin/* "$tmp"/snap-json/*; do
+    b=$(basename "$s")
+    { printf '\1'; cat "$s"; } > "corpus/snapshot/sealed-$b"
+    { printf '\0'; cat "$s"; } > "corpus/snapshot/raw-$b"
+done
 echo "corpus: $(find corpus -type f | wc -l) files, $(du -sh corpus | cut -f1)"
