@@ -5,11 +5,16 @@ Written from docs/SEMANTICS.md, docs/DIGEST.md and docs/ITCH50.md only, without
 looking at the C engine. Python 3.11 standard library only; simple rather than fast.
 
     python3 tests/reference/book.py FILE [--framing binaryfile|fixed] [--strict] [--dump-books]
+        [--snapshot-at N|end ... --snapshot-out DIR]
 
 prints one JSON object (sorted keys). Importable: replay(data, framing, strict, dump_books).
+With --snapshot-at it also writes canonical JSON snapshots (docs/SNAPSHOT.md) to
+DIR/snap-iN.json and DIR/snap-end.json; importable as snapshots(data, cuts, framing, strict).
 """
 
 import json
+import os
+import re
 import struct
 import subprocess
 import sys
@@ -34,6 +39,15 @@ FIXED_LENGTH_BY_BYTE = {ord(t): n for t, n in FIXED_LENGTH.items()}
 SIDE_B = ord("B")
 SIDE_S = ord("S")
 
+# docs/SEMANTICS.md section 4, in that order
+ANOMALY_KEYS = ("truncated", "bad_length", "unknown_type", "zero_length", "stream_cut",
+                "unknown_ref", "overfill", "dup_ref", "no_directory", "bad_field",
+                "dir_conflict", "time_backwards")
+
+# snapshot stop_error when --strict stopped the replay (BLANC_ESTRICT, value from the brief
+# of this reference: the docs name the error but not its number)
+E_STRICT = -20
+
 
 # ---------------------------------------------------------------------------
 # hashing helpers (docs/DIGEST.md, "Building blocks")
@@ -54,6 +68,17 @@ def le32(x):
 
 def le64(x):
     return struct.pack("<Q", x)
+
+
+def xxh3_hex(data):
+    """XXH3-64 (seed 0) of data as 16 hex digits, by the xxhsum command (no stdlib XXH3)."""
+    out = subprocess.run(["xxhsum", "-H3"], input=data, stdout=subprocess.PIPE,
+                         check=True).stdout.decode()
+    # xxhsum 0.8: "XXH3 (stdin) = 78af5f94892f3950"; older: "78af5f94892f3950  stdin"
+    m = re.search(r"\b([0-9a-f]{16})\b", out)
+    if m is None:
+        raise RuntimeError("cannot parse xxhsum output %r" % out)
+    return m.group(1)
 
 
 # ---------------------------------------------------------------------------
@@ -117,8 +142,9 @@ def load_input(raw):
 # the book
 
 class Instrument:
-    def __init__(self, symbol):
+    def __init__(self, symbol, locate):
         self.symbol = symbol          # 8 bytes as sent in R
+        self.locate = locate
         self.trading_state = None
         self.orders = {}              # ref -> [side byte, price, shares]
         # side byte -> {price -> {ref -> shares}}; dicts keep insertion order,
@@ -162,6 +188,10 @@ class StopReplay(Exception):
     pass
 
 
+class CutError(ValueError):
+    """A snapshot cut N beyond the final message count (docs/SNAPSHOT.md: exit 2)."""
+
+
 class Replay:
     def __init__(self, strict):
         self.strict = strict
@@ -174,6 +204,18 @@ class Replay:
         self.prev_ts = None
         self.ended_by_session_marker = False
         self.stopped_by = None
+        self.stop_error = 0
+        # for snapshots (docs/SNAPSHOT.md)
+        self.framing = "binaryfile"
+        self.buf = b""
+        self.consumed = 0         # input bytes consumed by the replay
+        self.first_ts = 0
+        self.last_ts = 0
+        self.have_ts = False
+        self.live = 0             # live orders, all instruments
+        self.peak = 0
+        self.pending = set()      # message-index cuts not yet taken
+        self.snaps = {}           # cut (int or "end") -> document dict
 
     # -- anomalies ----------------------------------------------------------
     def anomaly(self, key, offset, index, stops=False):
@@ -184,10 +226,14 @@ class Replay:
             a["count"] += 1
         if stops or self.strict:
             self.stopped_by = key
+            if self.strict:
+                self.stop_error = E_STRICT
             raise StopReplay()
 
     # -- framing (SEMANTICS §1) ----------------------------------------------
     def run(self, buf, framing, cut):
+        self.framing = framing
+        self.buf = buf
         try:
             if framing == "binaryfile":
                 self.frames_binaryfile(buf, cut)
@@ -218,14 +264,17 @@ class Replay:
             length = (buf[o] << 8) | buf[o + 1]
             if length == 0:
                 self.ended_by_session_marker = True
+                self.consumed = o + 2  # the marker is consumed, what follows is not
                 if rem > 2:
                     self.anomaly("zero_length", o, self.messages, stops=True)
                 return
             if rem < 2 + length:
                 self.end_of_data(o, cut, n)
                 return
+            self.before_frame(o)
             index = self.messages
             self.messages += 1
+            self.consumed = o + 2 + length  # a frame that stops --strict is consumed
             self.message(buf, o, o + 2, length, index)
             o += 2 + length
 
@@ -239,6 +288,7 @@ class Replay:
                 return
             length = FIXED_LENGTH_BY_BYTE.get(buf[o + 2])
             if length is None:
+                self.before_frame(o)
                 index = self.messages
                 self.messages += 1
                 self.anomaly("unknown_type", o, index, stops=True)
@@ -246,8 +296,10 @@ class Replay:
             if rem < 2 + length:
                 self.end_of_data(o, cut, n)
                 return
+            self.before_frame(o)
             index = self.messages
             self.messages += 1
+            self.consumed = o + 2 + length  # a frame that stops --strict is consumed
             self.message(buf, o, o + 2, length, index)
             o += 2 + length
 
@@ -264,6 +316,10 @@ class Replay:
         tc = chr(t)
         self.by_type[tc] = self.by_type.get(tc, 0) + 1
         ts = int.from_bytes(buf[p + 5:p + 11], "big")
+        if not self.have_ts:
+            self.have_ts = True
+            self.first_ts = ts
+        self.last_ts = ts
         if self.prev_ts is not None and ts < self.prev_ts:
             self.anomaly("time_backwards", off, index)
         self.prev_ts = ts
@@ -286,7 +342,7 @@ class Replay:
         if symbol in self.symbol_owner:
             self.anomaly("dir_conflict", off, index)
             return
-        self.instruments[locate] = Instrument(symbol)
+        self.instruments[locate] = Instrument(symbol, locate)
         self.symbol_owner[symbol] = locate
 
     def do_H(self, buf, p, locate, off, index):
@@ -310,6 +366,7 @@ class Replay:
             self.anomaly("dup_ref", off, index)
             return
         inst.add(ref, side, price, shares)
+        self.count_live(+1)
         inst.record(t | (side << 8) | (price << 32), ref, shares)
         self.book_changes += 1
 
@@ -332,6 +389,7 @@ class Replay:
             left = remaining - shares
         if left == 0:
             inst.remove(ref)
+            self.count_live(-1)
         else:
             inst.set_shares(ref, left)
         inst.record(t | (side << 8) | (price << 32), ref, left)
@@ -347,6 +405,7 @@ class Replay:
             return
         side, price, _ = order
         inst.remove(ref)
+        self.count_live(-1)
         inst.record(t | (side << 8) | (price << 32), ref, 0)
         self.book_changes += 1
 
@@ -369,6 +428,11 @@ class Replay:
         inst.add(new_ref, side, price, shares)
         inst.record(t | (side << 8) | (price << 32), new_ref, shares, old_ref)
         self.book_changes += 1
+
+    def count_live(self, delta):
+        self.live += delta
+        if self.live > self.peak:
+            self.peak = self.live
 
     HANDLERS = {
         "R": do_R, "H": do_H,
