@@ -66,11 +66,15 @@ void snap_meta_get(const blanc_replay *r, uint64_t m[M_COUNT])
     }
 }
 
-static int count_order(void *ctx, uint32_t price, uint64_t ref, uint32_t shares)
+/* Orders on one side, from the level totals (no queue walk). */
+static uint32_t side_orders(const blanc_books *b, uint16_t locate, char side, uint32_t nlev,
+                            blanc_level *lv)
 {
-    (void)price, (void)ref, (void)shares;
-    ++*(uint32_t *)ctx;
-    return 0;
+    uint32_t n = 0;
+    int got = blanc_books_levels(b, locate, side, lv, nlev);
+    for (int k = 0; k < got; k++)
+        n += lv[k].orders;
+    return n;
 }
 
 int snap_insts_get(const blanc_replay *r, snap_inst **insts, uint32_t *n)
@@ -79,23 +83,40 @@ int snap_insts_get(const blanc_replay *r, snap_inst **insts, uint32_t *n)
     size_t count = blanc_books_symbols(b, NULL, 0);
     uint16_t *loc = malloc((count ? count : 1) * sizeof *loc);
     snap_inst *v = calloc(count ? count : 1, sizeof *v);
+    blanc_level *lv = NULL;
+    uint32_t lv_cap = 0;
+    int rc = 0;
     if (!loc || !v) {
-        free(loc);
-        free(v);
-        return BLANC_ENOMEM;
+        rc = BLANC_ENOMEM;
+        goto out;
     }
     blanc_books_symbols(b, loc, count);
     for (size_t i = 0; i < count; i++) {
         blanc_instrument in;
         blanc_books_instrument(b, loc[i], &in);
+        uint32_t need = in.bid_levels > in.ask_levels ? in.bid_levels : in.ask_levels;
+        if (need > lv_cap) {
+            free(lv);
+            lv_cap = need;
+            if (!(lv = malloc(lv_cap * sizeof *lv))) {
+                rc = BLANC_ENOMEM;
+                goto out;
+            }
+        }
         v[i].locate = loc[i];
         memcpy(v[i].symbol, in.symbol, 8);
         v[i].trading_state = in.trading_state;
         blanc_books_book_digest(b, loc[i], &v[i].stream, &v[i].changes);
-        snap_orders_each(b, loc[i], 'B', count_order, &v[i].bid_orders);
-        snap_orders_each(b, loc[i], 'S', count_order, &v[i].ask_orders);
+        v[i].bid_orders = side_orders(b, loc[i], 'B', in.bid_levels, lv);
+        v[i].ask_orders = side_orders(b, loc[i], 'S', in.ask_levels, lv);
     }
+out:
     free(loc);
+    free(lv);
+    if (rc) {
+        free(v);
+        return rc;
+    }
     *insts = v;
     *n = (uint32_t)count;
     return 0;
@@ -138,7 +159,8 @@ out:
     return rc;
 }
 
-int snap_begin(blanc_replay **out, const uint64_t m[M_COUNT], blanc_snap_error *err)
+int snap_begin(blanc_replay **out, const uint64_t m[M_COUNT], size_t orders_hint,
+               blanc_snap_error *err)
 {
     if (m[M_FRAMING] > BLANC_FRAMING_FIXED)
         return snap_fail(err, BLANC_EBADSNAP, "META", 0, "unknown framing %llu",
@@ -146,7 +168,9 @@ int snap_begin(blanc_replay **out, const uint64_t m[M_COUNT], blanc_snap_error *
     blanc_replay_options o = {0};
     o.framing = (blanc_framing)m[M_FRAMING];
     o.strict = m[M_STRICT] != 0;
-    o.expected_orders = (size_t)(m[M_PEAK] < (1u << 30) ? m[M_PEAK] : 0);
+    /* Sized by the orders actually present (bounded by the file's size), never
+     * by a recorded counter: a damaged peak must not become a huge allocation. */
+    o.expected_orders = orders_hint;
     blanc_replay *r = blanc_replay_create(&o);
     if (!r)
         return BLANC_ENOMEM;

@@ -41,7 +41,9 @@ int snap_orders_each(const blanc_books *b, uint16_t locate, char side, snap_orde
                      void *ctx);
 
 /* Rebuild: begin from META, add instruments and their orders, finish. */
-int snap_begin(blanc_replay **out, const uint64_t m[M_COUNT], blanc_snap_error *err);
+/* orders_hint: how many orders will be added, if known (presizes the map). */
+int snap_begin(blanc_replay **out, const uint64_t m[M_COUNT], size_t orders_hint,
+               blanc_snap_error *err);
 int snap_add_instrument(blanc_replay *r, const snap_inst *in, blanc_snap_error *err,
                         const char *section, uint64_t offset);
 /* Orders of one side must come best level first: *prev_price (0 before the

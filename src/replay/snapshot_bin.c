@@ -12,6 +12,7 @@
 #include <xxhash.h>
 
 #include "common/bytes.h"
+#include "book/restore.h"
 #include "replay/replay.h"
 #include "replay/snapshot.h"
 
@@ -206,11 +207,15 @@ static int read_orders(blanc_replay *r, const snap_inst *in, uint32_t n, const u
                          (unsigned long long)len, (unsigned long long)need,
                          (unsigned long long)(need * ORDER_LEN));
     size_t at = 0;
+    enum { AHEAD = 16 };
     for (uint32_t i = 0; i < n; i++) {
         for (int s = 0; s < 2; s++) {
             uint32_t k = s ? in[i].ask_orders : in[i].bid_orders, prev = 0;
             for (uint32_t j = 0; j < k; j++, at += ORDER_LEN) {
                 const uint8_t *q = o + at;
+                if (j + AHEAD < k) /* same instrument and side: its locate is known */
+                    books_restore_prefetch(r->books, in[i].locate,
+                                           blanc_le64(q + AHEAD * ORDER_LEN));
                 int rc = snap_add_order(r, in[i].locate, s ? 'S' : 'B', &prev,
                                         blanc_le32(q + 8), blanc_le64(q), blanc_le32(q + 12),
                                         err, "ORDR", base + at);
@@ -269,7 +274,7 @@ int snap_read_binary(blanc_replay **out, const uint8_t *p, size_t n, blanc_snap_
     if (!in)
         return BLANC_ENOMEM;
     blanc_replay *r = NULL;
-    rc = snap_begin(&r, m, err);
+    rc = snap_begin(&r, m, (size_t)(ord_len / ORDER_LEN), err);
     for (uint32_t i = 0; i < count && !rc; i++) {
         const uint8_t *q = inst + 4 + (size_t)i * INST_LEN;
         in[i].locate = blanc_le16(q);

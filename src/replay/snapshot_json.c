@@ -480,7 +480,7 @@ int snap_read_json(blanc_replay **out, const uint8_t *p, size_t n, blanc_snap_er
         (rc = jhex(&j, dg, "digests", "l3", &m[M_L3])) ||
         (rc = jhex(&j, dg, "digests", "stream", &m[M_STREAM])))
         goto out;
-    if ((rc = snap_begin(&r, m, err)))
+    if ((rc = snap_begin(&r, m, 0, err)))
         goto out;
     if ((rc = read_books(&j, r, json_object_get(doc, "books"), &in, &count)))
         goto out;

@@ -216,6 +216,7 @@ class Replay:
         self.peak = 0
         self.pending = set()      # message-index cuts not yet taken
         self.snaps = {}           # cut (int or "end") -> document dict
+        self.bad_cuts = []        # cuts N > final messages: not taken
 
     # -- anomalies ----------------------------------------------------------
     def anomaly(self, key, offset, index, stops=False):
@@ -504,13 +505,118 @@ class Replay:
             res["books"] = self.books()
         return res
 
+    # -- snapshots (docs/SNAPSHOT.md) ------------------------------------------
+    def before_frame(self, offset):
+        """Called just before frame `self.messages`, which starts at `offset`, is handled."""
+        if self.messages in self.pending:
+            self.pending.discard(self.messages)
+            self.snaps[self.messages] = self.snapshot_doc(offset, finished=False,
+                                                          input_bytes=offset)
+
+    def take_end_snapshots(self, cuts):
+        """After the replay ended: every cut not taken yet is the end state, except a
+        cut N beyond the final message count, which is not taken (listed in bad_cuts)."""
+        end = None
+        for c in cuts:
+            if c in self.snaps:
+                continue
+            if c != "end" and c > self.messages:
+                self.bad_cuts.append(c)
+                continue
+            if end is None:
+                end = self.snapshot_doc(self.consumed, finished=True,
+                                        input_bytes=len(self.buf))
+            self.snaps[c] = end
+
+    def snapshot_doc(self, consumed, finished, input_bytes):
+        """The snapshot document of the current state ("Canonical JSON encoding")."""
+        def side(inst, side_byte):
+            return [[price, [[ref, shares] for ref, shares in queue.items()]]
+                    for price, queue in inst.sorted_side(side_byte)]
+
+        books = [{
+            "asks": side(inst, SIDE_S),
+            "bids": side(inst, SIDE_B),
+            "changes": inst.n,
+            "locate": inst.locate,
+            "orders": len(inst.orders),
+            "stream": "%016x" % inst.s,
+            "symbol": inst.symbol.decode("latin-1").rstrip(" "),
+            "trading_state": ("" if inst.trading_state is None
+                              else chr(inst.trading_state)),
+        } for inst in self.by_symbol()]
+        zero = {"count": 0, "first_offset": 0, "first_index": 0}
+        anomalies = {k: dict(self.anomalies.get(k, zero)) for k in ANOMALY_KEYS}
+        return {
+            "books": books,
+            "digests": self.digests(),
+            "format": "blanc-snapshot",
+            "input": {"bytes": input_bytes, "xxh3": xxh3_hex(self.buf[:input_bytes])},
+            "replay": {
+                "anomalies": anomalies,
+                "anomalies_total": sum(a["count"] for a in anomalies.values()),
+                "book_changes": self.book_changes,
+                "by_type": {t: self.by_type.get(t, 0) for t in FIXED_LENGTH},
+                "bytes": consumed,
+                "ended_by_session_marker": int(self.ended_by_session_marker),
+                "finished": int(finished),
+                "first_timestamp": self.first_ts,
+                "framing": self.framing,
+                "have_timestamp": int(self.have_ts),
+                "last_timestamp": self.last_ts,
+                "messages": self.messages,
+                "peak_orders": self.peak,
+                "stop_error": self.stop_error,
+                "strict": int(self.strict),
+            },
+            "version": 1,
+        }
+
+
+def canonical_json(doc):
+    """docs/SNAPSHOT.md, "Canonical JSON encoding": the exact file content."""
+    return json.dumps(doc, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def parse_cut(text):
+    """'end' or a message index N >= 0 (time cuts are not implemented here)."""
+    if text == "end":
+        return "end"
+    if text.isdigit():
+        return int(text)
+    raise ValueError("snapshot cut %r: expected a message index or 'end'" % text)
+
+
+def snapshot_name(cut):
+    return "snap-end.json" if cut == "end" else "snap-i%d.json" % cut
+
+
+def run_replay(data, framing="binaryfile", strict=False, cuts=()):
+    """Replay raw file content (plain, gzip or zstd, by magic); returns the Replay object.
+
+    cuts: message indexes N and/or "end"; the snapshot documents are in .snaps, the
+    cuts N beyond the final message count (not taken) in .bad_cuts.
+    """
+    buf, cut = load_input(bytes(data))
+    r = Replay(strict)
+    r.pending = {c for c in cuts if c != "end"}
+    r.run(buf, framing, cut)
+    r.take_end_snapshots(cuts)
+    return r
+
 
 def replay(data, framing="binaryfile", strict=False, dump_books=False):
     """Replay raw file content (plain, gzip or zstd, by magic) and return the result dict."""
-    buf, cut = load_input(bytes(data))
-    r = Replay(strict)
-    r.run(buf, framing, cut)
-    return r.result(dump_books)
+    return run_replay(data, framing, strict).result(dump_books)
+
+
+def snapshots(data, cuts, framing="binaryfile", strict=False):
+    """{cut: canonical JSON text} for each cut (an int N or "end"); CutError if N is too big."""
+    r = run_replay(data, framing, strict, cuts)
+    if r.bad_cuts:
+        raise CutError("cut at message %d is beyond the end (%d messages)"
+                       % (r.bad_cuts[0], r.messages))
+    return {c: canonical_json(r.snaps[c]) for c in cuts}
 
 
 def main(argv):
@@ -520,15 +626,34 @@ def main(argv):
     ap.add_argument("--framing", choices=["binaryfile", "fixed"], default="binaryfile")
     ap.add_argument("--strict", action="store_true")
     ap.add_argument("--dump-books", action="store_true")
+    ap.add_argument("--snapshot-at", action="append", default=[], metavar="N|end",
+                    help="write a snapshot before message N, or at the end (repeatable)")
+    ap.add_argument("--snapshot-out", metavar="DIR", help="directory for the snapshots")
     args = ap.parse_args(argv)
+    try:
+        cuts = list(dict.fromkeys(parse_cut(c) for c in args.snapshot_at))
+    except ValueError as e:
+        ap.error(str(e))
+    if cuts and not args.snapshot_out:
+        ap.error("--snapshot-at needs --snapshot-out DIR")
     if args.file == "-":
         raw = sys.stdin.buffer.read()
     else:
         with open(args.file, "rb") as f:
             raw = f.read()
-    res = replay(raw, args.framing, args.strict, args.dump_books)
-    sys.stdout.write(json.dumps(res, sort_keys=True) + "\n")
-    return 0
+    r = run_replay(raw, args.framing, args.strict, cuts)
+    if cuts:
+        os.makedirs(args.snapshot_out, exist_ok=True)
+        for c in r.snaps:
+            path = os.path.join(args.snapshot_out, snapshot_name(c))
+            with open(path + ".tmp", "w", encoding="ascii", newline="\n") as f:
+                f.write(canonical_json(r.snaps[c]))
+            os.replace(path + ".tmp", path)
+    sys.stdout.write(json.dumps(r.result(args.dump_books), sort_keys=True) + "\n")
+    for c in r.bad_cuts:
+        sys.stderr.write("book.py: %s: snapshot at message %d not taken: the input ended "
+                         "after %d messages\n" % (args.file, c, r.messages))
+    return 2 if r.bad_cuts else 0
 
 
 if __name__ == "__main__":

@@ -463,5 +463,211 @@ class Cli(unittest.TestCase):
         self.assertEqual(obj["books"], {"Q": {"B": [[5, 10, 1, [[1, 10]]]], "S": []}})
 
 
+# -- snapshots (docs/SNAPSHOT.md, "Canonical JSON encoding") ------------------------
+TYPES = "S R H Y L V W K J h A F E C X D U P Q B I N O".split()
+ANOMALY_KEYS = ["truncated", "bad_length", "unknown_type", "zero_length", "stream_cut",
+                "unknown_ref", "overfill", "dup_ref", "no_directory", "bad_field",
+                "dir_conflict", "time_backwards"]
+
+
+def xxh3(data):
+    """XXH3-64 by the xxhsum command, parsed separately from book.py."""
+    out = subprocess.run(["xxhsum", "-H3"], input=data, stdout=subprocess.PIPE,
+                         check=True).stdout.decode().split()
+    return out[-1] if out[0] == "XXH3" else out[0]
+
+
+def snap_doc(data, books, digests, bytes_, input_bytes, messages, by_type, book_changes,
+             anomalies=None, first_ts=0, last_ts=0, have_ts=0, peak=0, finished=0,
+             marker=0, stop_error=0, strict=0, framing="binaryfile"):
+    """A whole snapshot document, every member written out (SNAPSHOT.md's schema)."""
+    anomalies = anomalies or {}
+    zero = {"count": 0, "first_index": 0, "first_offset": 0}
+    return {
+        "books": books,
+        "digests": digests,
+        "format": "blanc-snapshot",
+        "input": {"bytes": input_bytes, "xxh3": xxh3(data[:input_bytes])},
+        "replay": {
+            "anomalies": {k: anomalies.get(k, zero) for k in ANOMALY_KEYS},
+            "anomalies_total": sum(a["count"] for a in anomalies.values()),
+            "book_changes": book_changes,
+            "by_type": {t: by_type.get(t, 0) for t in TYPES},
+            "bytes": bytes_, "ended_by_session_marker": marker, "finished": finished,
+            "first_timestamp": first_ts, "framing": framing, "have_timestamp": have_ts,
+            "last_timestamp": last_ts, "messages": messages, "peak_orders": peak,
+            "stop_error": stop_error, "strict": strict,
+        },
+        "version": 1,
+    }
+
+
+def text(doc):
+    return json.dumps(doc, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+# S ts5 @0 (14) | R ABC ts6 @14 (41) | H ABC 'H' ts7 @55 (27) | A 10 B 300@1000 ts8 @82 (38)
+# | A 11 S 50@1100 ts9 @120 (38) | E 10 100 ts10 @158 (33) | end 191
+SNAP_BASE = stream(msg_S(5), msg_R(1, "ABC", 6), msg_H(1, "ABC", b"H", 7),
+                   msg_A(1, 10, "B", 300, 1000, 8), msg_A(1, 11, "S", 50, 1100, 9),
+                   msg_E(1, 10, 100, 10))
+W_A10 = [ord("A") | ord("B") << 8 | 1000 << 32, 10, 300]
+W_A11 = [ord("A") | ord("S") << 8 | 1100 << 32, 11, 50]
+W_E10 = [ord("E") | ord("B") << 8 | 1000 << 32, 10, 200]
+
+
+def abc_book(bid_shares, s, n, state="H"):
+    return {"asks": [[1100, [[11, 50]]]], "bids": [[1000, [[10, bid_shares]]]], "changes": n,
+            "locate": 1, "orders": 2, "stream": "%016x" % s, "symbol": "ABC",
+            "trading_state": state}
+
+
+def abc_digests(bid_shares, s, n):
+    side_b = b"B" + struct.pack("<I", 1) + struct.pack("<IQI", 1000, bid_shares, 1)
+    side_s = b"S" + struct.pack("<I", 1) + struct.pack("<IQI", 1100, 50, 1)
+    l3 = (b"ABC     " + side_b + struct.pack("<QI", 10, bid_shares)
+          + side_s + struct.pack("<QI", 11, 50))
+    return {"l2": fnv(b"ABC     " + side_b + side_s), "l3": fnv(l3),
+            "stream": fnv(b"ABC     " + struct.pack("<QQ", s, n))}
+
+
+@unittest.skipUnless(shutil.which("xxhsum"), "xxhsum not installed")
+class Snapshots(unittest.TestCase):
+    def test_xxh3_vectors(self):
+        self.assertEqual(book.xxh3_hex(b""), "2d06800538d394c2")
+        self.assertEqual(book.xxh3_hex(b"abc"), "78af5f94892f3950")
+
+    def test_cut_at_0_is_the_empty_state(self):
+        snaps = book.snapshots(SNAP_BASE, [0])
+        expect = snap_doc(SNAP_BASE, [], {"l2": EMPTY, "l3": EMPTY, "stream": EMPTY},
+                          0, 0, 0, {}, 0)
+        self.assertEqual(snaps[0], text(expect))
+        # the encoding itself, written out: one line, sorted keys, no whitespace
+        self.assertTrue(snaps[0].startswith(
+            '{"books":[],"digests":{"l2":"cbf29ce484222325","l3":"cbf29ce484222325",'
+            '"stream":"cbf29ce484222325"},"format":"blanc-snapshot","input":{"bytes":0,'
+            '"xxh3":"2d06800538d394c2"},"replay":{"anomalies":{"bad_field":{"count":0,'
+            '"first_index":0,"first_offset":0},'))
+        self.assertTrue(snaps[0].endswith('"stop_error":0,"strict":0},"version":1}\n'))
+        self.assertEqual(snaps[0].count("\n"), 1)
+
+    def test_mid_cut_before_frame_5(self):
+        snaps = book.snapshots(SNAP_BASE, [5, "end"])
+        s = fold_words(W_A10 + W_A11)
+        expect = snap_doc(SNAP_BASE, [abc_book(300, s, 2)], abc_digests(300, s, 2),
+                          158, 158, 5, {"S": 1, "R": 1, "H": 1, "A": 2}, 2,
+                          first_ts=5, last_ts=9, have_ts=1, peak=2)
+        self.assertEqual(snaps[5], text(expect))
+        s = fold_words(W_A10 + W_A11 + W_E10)
+        expect = snap_doc(SNAP_BASE, [abc_book(200, s, 3)], abc_digests(200, s, 3),
+                          191, 191, 6, {"S": 1, "R": 1, "H": 1, "A": 2, "E": 1}, 3,
+                          first_ts=5, last_ts=10, have_ts=1, peak=2, finished=1)
+        self.assertEqual(snaps["end"], text(expect))
+
+    def test_end_cut_after_session_marker(self):
+        data = SNAP_BASE + b"\x00\x00" + stream(msg_S(11))   # marker @191, 14 bytes after
+        snaps = book.snapshots(data, [6, "end"])
+        s = fold_words(W_A10 + W_A11 + W_E10)
+        expect = snap_doc(data, [abc_book(200, s, 3)], abc_digests(200, s, 3),
+                          193, 207, 6, {"S": 1, "R": 1, "H": 1, "A": 2, "E": 1}, 3,
+                          anomalies={"zero_length": {"count": 1, "first_index": 6,
+                                                     "first_offset": 191}},
+                          first_ts=5, last_ts=10, have_ts=1, peak=2, finished=1, marker=1)
+        self.assertEqual(snaps["end"], text(expect))
+        self.assertEqual(snaps[6], snaps["end"])   # N = final messages: the end state
+        with self.assertRaises(book.CutError):
+            book.snapshots(data, [7])
+
+    def test_marker_last_is_consumed_no_anomaly(self):
+        data = SNAP_BASE + b"\x00\x00"
+        doc = json.loads(book.snapshots(data, ["end"])["end"])
+        self.assertEqual(doc["replay"]["bytes"], 193)
+        self.assertEqual(doc["input"], {"bytes": 193, "xxh3": xxh3(data)})
+        self.assertEqual(doc["replay"]["anomalies_total"], 0)
+        self.assertEqual(doc["replay"]["ended_by_session_marker"], 1)
+
+    def test_truncated_tail_not_consumed(self):
+        data = SNAP_BASE + frame(msg_S(11))[:7]
+        doc = json.loads(book.snapshots(data, ["end"])["end"])
+        self.assertEqual(doc["replay"]["bytes"], 191)
+        self.assertEqual(doc["input"], {"bytes": 198, "xxh3": xxh3(data)})
+        self.assertEqual(doc["replay"]["anomalies"]["truncated"],
+                         {"count": 1, "first_index": 6, "first_offset": 191})
+        self.assertEqual(doc["replay"]["finished"], 1)
+
+    def test_strict_stop(self):
+        # E 11 999 @191 (overfill, stops --strict), D 10 @224, end 245
+        data = SNAP_BASE + stream(msg_E(1, 11, 999, 11), msg_D(1, 10, 12))
+        snaps = book.snapshots(data, [6, 7, "end"], strict=True)
+        s = fold_words(W_A10 + W_A11 + W_E10)
+        counts = {"S": 1, "R": 1, "H": 1, "A": 2, "E": 1}
+        mid = snap_doc(data, [abc_book(200, s, 3)], abc_digests(200, s, 3),
+                       191, 191, 6, counts, 3, first_ts=5, last_ts=10, have_ts=1, peak=2,
+                       strict=1)
+        self.assertEqual(snaps[6], text(mid))
+        counts["E"] = 2   # the stopping message is counted, not applied
+        end = snap_doc(data, [abc_book(200, s, 3)], abc_digests(200, s, 3),
+                       224, 245, 7, counts, 3,
+                       anomalies={"overfill": {"count": 1, "first_index": 6,
+                                               "first_offset": 191}},
+                       first_ts=5, last_ts=11, have_ts=1, peak=2, finished=1,
+                       stop_error=-20, strict=1)
+        self.assertEqual(snaps["end"], text(end))
+        self.assertEqual(snaps[7], snaps["end"])
+        with self.assertRaises(book.CutError):
+            book.snapshots(data, [8], strict=True)
+
+    def test_peak_orders_and_books_without_orders(self):
+        # R Q (no H: trading state ""), R with a Latin-1 symbol and no order
+        r2 = msg_R(2, "Z")
+        r2 = r2[:11] + b'Z"\xe9     ' + r2[19:]     # symbol bytes 5A 22 E9 + 5 spaces
+        data = stream(msg_R(1, "Q"), r2,
+                      msg_A(1, 1, "B", 5, 10), msg_A(1, 2, "B", 5, 10), msg_D(1, 1),
+                      msg_U(1, 2, 3, 6, 11), msg_A(1, 4, "S", 1, 20))
+        doc_text = book.snapshots(data, ["end"])["end"]
+        doc = json.loads(doc_text)
+        self.assertEqual(doc["replay"]["peak_orders"], 2)
+        self.assertEqual([b["symbol"] for b in doc["books"]], ["Q", 'Z"\xe9'])
+        self.assertIn(r'"symbol":"Z\"\u00e9"', doc_text)
+        self.assertEqual(doc["books"][0]["trading_state"], "")
+        self.assertEqual(doc["books"][0]["bids"], [[11, [[3, 6]]]])
+        self.assertEqual(doc["books"][0]["asks"], [[20, [[4, 1]]]])
+        self.assertEqual(doc["books"][1], {"asks": [], "bids": [], "changes": 0, "locate": 2,
+                                           "orders": 0, "stream": EMPTY, "symbol": 'Z"\xe9',
+                                           "trading_state": ""})
+
+    def test_fixed_framing_unknown_type_is_a_frame(self):
+        data = b"\x00\x00" + msg_S(1) + b"\x00\x00Zxxxx" + b"\x00\x00" + msg_S(2)
+        snaps = book.snapshots(data, [1, "end"], framing="fixed")
+        mid, end = json.loads(snaps[1]), json.loads(snaps["end"])
+        self.assertEqual((mid["replay"]["bytes"], mid["replay"]["finished"]), (14, 0))
+        self.assertEqual(mid["replay"]["framing"], "fixed")
+        self.assertEqual((end["replay"]["messages"], end["replay"]["bytes"]), (2, 14))
+        self.assertEqual(end["input"]["bytes"], len(data))
+
+    def test_cli_writes_files(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            name = os.path.join(d, "in.itch")
+            with open(name, "wb") as f:
+                f.write(SNAP_BASE)
+            out = os.path.join(d, "snaps")
+            cmd = [sys.executable, os.path.join(HERE, "book.py"), name, "--snapshot-out", out,
+                   "--snapshot-at", "0", "--snapshot-at", "5", "--snapshot-at", "end"]
+            subprocess.run(cmd, stdout=subprocess.PIPE, check=True)
+            self.assertEqual(sorted(os.listdir(out)),
+                             ["snap-end.json", "snap-i0.json", "snap-i5.json"])
+            want = book.snapshots(SNAP_BASE, [0, 5, "end"])
+            for cut, fname in ((0, "snap-i0.json"), (5, "snap-i5.json"),
+                               ("end", "snap-end.json")):
+                with open(os.path.join(out, fname), "rb") as f:
+                    self.assertEqual(f.read(), want[cut].encode("ascii"))
+            # a cut beyond the end: exit 2, the other cuts are still written
+            p = subprocess.run(cmd + ["--snapshot-at", "7"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+            self.assertEqual(p.returncode, 2)
+            self.assertFalse(os.path.exists(os.path.join(out, "snap-i7.json")))
+
+
 if __name__ == "__main__":
     unittest.main()
