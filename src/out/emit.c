@@ -465,6 +465,8 @@ static int before(void *ctx, const blanc_event *ev, uint64_t index)
 {
     (void)index;
     blanc_emitter *e = ctx;
+    if (e->o.depth) /* BBO and top-N compare whole tops: no order to look up */
+        return 0;
     switch (ev->type) {
     case 'E': case 'C': case 'X': case 'D': case 'U':
         e->pre_found = blanc_books_order(e->b, ev->locate, ev->ref, &e->pre) == 0;
