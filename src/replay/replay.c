@@ -108,8 +108,10 @@ static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t
     blanc__itch_fill(m, ev);
     r->st.by_type[blanc__itch_index1[t] - 1]++;
     if (blanc_unlikely(ev->timestamp < r->last_ts) && r->have_ts) {
-        if (record_anomaly(r, BLANC_AN_TIME_BACKWARDS, offset, index))
+        if (record_anomaly(r, BLANC_AN_TIME_BACKWARDS, offset, index)) {
+            r->last_ts = ev->timestamp; /* still the last valid message seen */
             return BLANC_ESTRICT;
+        }
     }
     if (blanc_unlikely(!r->have_ts)) {
         r->have_ts = 1;
