@@ -97,6 +97,23 @@ int blanc_books_bbo(const blanc_books *b, uint16_t locate, blanc_level *bid, bla
     return rc < 0 ? rc : 0;
 }
 
+/* The level at one price: 1 and *l, 0 if there is none, or a negative error. */
+static int level_at(const blanc_books *b, uint16_t locate, char side, uint32_t price,
+                    const level **l)
+{
+    const book *bk = b->by_locate[locate];
+    int s = side_index(side);
+    if (!bk)
+        return BLANC_ENOTFOUND;
+    if (s < 0)
+        return BLANC_EINVAL;
+    long i = side_find(&bk->sides[s], side_key(s, price));
+    if (i < 0)
+        return 0;
+    *l = lvl(b, bk->sides[s].e[i].level);
+    return 1;
+}
+
 static void order_out(const order *o, blanc_order *out)
 {
     out->ref = o->ref;
@@ -109,16 +126,10 @@ static void order_out(const order *o, blanc_order *out)
 long blanc_books_queue(const blanc_books *b, uint16_t locate, char side, uint32_t price,
                        blanc_order *out, size_t n)
 {
-    const book *bk = b->by_locate[locate];
-    int s = side_index(side);
-    if (!bk)
-        return BLANC_ENOTFOUND;
-    if (s < 0)
-        return BLANC_EINVAL;
-    long i = side_find(&bk->sides[s], side_key(s, price));
-    if (i < 0)
-        return 0;
-    const level *l = lvl(b, bk->sides[s].e[i].level);
+    const level *l;
+    int rc = level_at(b, locate, side, price, &l);
+    if (rc <= 0)
+        return rc;
     size_t k = 0;
     for (uint32_t h = l->head; h && k < n; h = ord(b, h)->next)
         order_out(ord(b, h), &out[k++]);
@@ -198,21 +209,16 @@ int blanc_books_check(const blanc_books *b)
 int blanc_books_level(const blanc_books *b, uint16_t locate, char side, uint32_t price,
                       blanc_level *out)
 {
-    const book *bk = b->by_locate[locate];
-    int s = side_index(side);
-    if (!bk)
-        return BLANC_ENOTFOUND;
-    if (s < 0)
-        return BLANC_EINVAL;
-    long i = side_find(&bk->sides[s], side_key(s, price));
-    if (i < 0) {
-        out->price = price;
-        out->orders = 0;
-        out->shares = 0;
-        return 0;
-    }
-    level_out(lvl(b, bk->sides[s].e[i].level), out);
-    return 1;
+    const level *l;
+    int rc = level_at(b, locate, side, price, &l);
+    if (rc < 0)
+        return rc;
+    out->price = price;
+    out->orders = 0;
+    out->shares = 0;
+    if (rc)
+        level_out(l, out);
+    return rc;
 }
 
 int blanc_books_book_digest(const blanc_books *b, uint16_t locate, uint64_t *stream,

@@ -122,10 +122,8 @@ static void write_jsonl(blanc_emitter *e, const blanc_event *ev, uint64_t index,
         for (size_t i = 0; i < 2; i++) {
             ob_str(o, i ? ",\"ask\":[" : ",\"bid\":[");
             ob_u64(o, e->e[i].price);
-            ob_char(o, ',');
-            ob_u64(o, e->e[i].qty);
-            ob_char(o, ',');
-            ob_u64(o, e->e[i].count);
+            ob_cu64(o, e->e[i].qty);
+            ob_cu64(o, e->e[i].count);
             ob_char(o, ']');
         }
         break;
@@ -134,12 +132,9 @@ static void write_jsonl(blanc_emitter *e, const blanc_event *ev, uint64_t index,
         for (size_t i = 0; i < e->ne; i++) {
             ob_str(o, i ? ",[" : "[");
             side_json(o, e->e[i].side);
-            ob_char(o, ',');
-            ob_u64(o, e->e[i].price);
-            ob_char(o, ',');
-            ob_u64(o, e->e[i].qty);
-            ob_char(o, ',');
-            ob_u64(o, e->e[i].count);
+            ob_cu64(o, e->e[i].price);
+            ob_cu64(o, e->e[i].qty);
+            ob_cu64(o, e->e[i].count);
             ob_char(o, ']');
         }
         ob_char(o, ']');
@@ -153,10 +148,8 @@ static void write_jsonl(blanc_emitter *e, const blanc_event *ev, uint64_t index,
             ob_u64(o, e->e[i].ref);
             ob_char(o, ',');
             side_json(o, e->e[i].side);
-            ob_char(o, ',');
-            ob_u64(o, e->e[i].price);
-            ob_char(o, ',');
-            ob_u64(o, e->e[i].qty);
+            ob_cu64(o, e->e[i].price);
+            ob_cu64(o, e->e[i].qty);
             ob_char(o, ']');
         }
         ob_char(o, ']');
@@ -182,12 +175,10 @@ static void write_jsonl(blanc_emitter *e, const blanc_event *ev, uint64_t index,
 static void csv_prefix(obuf *o, const blanc_event *ev, uint64_t index, const char sym[8])
 {
     ob_u64(o, index);
-    ob_char(o, ',');
-    ob_u64(o, ev->timestamp);
+    ob_cu64(o, ev->timestamp);
     ob_char(o, ',');
     csv_symbol(o, sym);
-    ob_char(o, ',');
-    ob_u64(o, ev->locate);
+    ob_cu64(o, ev->locate);
 }
 
 static void csv_side(obuf *o, char side)
@@ -203,12 +194,9 @@ static void write_csv(blanc_emitter *e, const blanc_event *ev, uint64_t index, c
     if (e->o.kind == BLANC_EMIT_BBO) {
         csv_prefix(o, ev, index, sym);
         for (size_t i = 0; i < 2; i++) {
-            ob_char(o, ',');
-            ob_u64(o, e->e[i].price);
-            ob_char(o, ',');
-            ob_u64(o, e->e[i].qty);
-            ob_char(o, ',');
-            ob_u64(o, e->e[i].count);
+            ob_cu64(o, e->e[i].price);
+            ob_cu64(o, e->e[i].qty);
+            ob_cu64(o, e->e[i].count);
         }
         ob_char(o, '\n');
         return;
@@ -218,25 +206,18 @@ static void write_csv(blanc_emitter *e, const blanc_event *ev, uint64_t index, c
         csv_prefix(o, ev, index, sym);
         if (e->o.kind == BLANC_EMIT_L2) {
             csv_side(o, x->side);
-            ob_char(o, ',');
-            ob_u64(o, x->price);
-            ob_char(o, ',');
-            ob_u64(o, x->qty);
-            ob_char(o, ',');
-            ob_u64(o, x->count);
+            ob_cu64(o, x->price);
+            ob_cu64(o, x->qty);
+            ob_cu64(o, x->count);
         } else {
             ob_char(o, ',');
             ob_char(o, x->code);
-            ob_char(o, ',');
-            ob_u64(o, x->ref);
+            ob_cu64(o, x->ref);
             csv_side(o, x->side);
-            ob_char(o, ',');
-            ob_u64(o, x->price);
-            ob_char(o, ',');
-            ob_u64(o, x->qty);
+            ob_cu64(o, x->price);
+            ob_cu64(o, x->qty);
             if (e->o.kind == BLANC_EMIT_TRADES) {
-                ob_char(o, ',');
-                ob_u64(o, x->match);
+                ob_cu64(o, x->match);
             }
         }
         ob_char(o, '\n');

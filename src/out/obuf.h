@@ -74,6 +74,13 @@ static inline void ob_u64(obuf *o, uint64_t v)
     ob_put(o, t + k, sizeof t - k);
 }
 
+/* ",v": the next number of a list. */
+static inline void ob_cu64(obuf *o, uint64_t v)
+{
+    ob_char(o, ',');
+    ob_u64(o, v);
+}
+
 static inline void ob_i64(obuf *o, int64_t v)
 {
     if (v < 0) {

@@ -30,7 +30,7 @@ int snap_fail(blanc_snap_error *err, int code, const char *section, uint64_t off
     return code;
 }
 
-void snap_meta_get(const blanc_replay *r, uint64_t m[M_COUNT])
+static void snap_meta_get(const blanc_replay *r, uint64_t m[M_COUNT])
 {
     const blanc_replay_stats *st = &r->st;
     blanc_books_stats bs;
@@ -77,7 +77,7 @@ static uint32_t side_orders(const blanc_books *b, uint16_t locate, char side, ui
     return n;
 }
 
-int snap_insts_get(const blanc_replay *r, snap_inst **insts, uint32_t *n)
+static int snap_insts_get(const blanc_replay *r, snap_inst **insts, uint32_t *n)
 {
     const blanc_books *b = r->books;
     size_t count = blanc_books_symbols(b, NULL, 0);
@@ -120,6 +120,12 @@ out:
     *insts = v;
     *n = (uint32_t)count;
     return 0;
+}
+
+int snap_gather(const blanc_replay *r, uint64_t m[M_COUNT], snap_inst **insts, uint32_t *n)
+{
+    snap_meta_get(r, m);
+    return snap_insts_get(r, insts, n);
 }
 
 int snap_orders_each(const blanc_books *b, uint16_t locate, char side, snap_order_fn fn,

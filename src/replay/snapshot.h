@@ -31,8 +31,7 @@ typedef struct snap_inst {
 
 /* Gather the META words and the instrument records (*insts malloc'd, in
  * symbol order). */
-void snap_meta_get(const blanc_replay *r, uint64_t m[M_COUNT]);
-int snap_insts_get(const blanc_replay *r, snap_inst **insts, uint32_t *n);
+int snap_gather(const blanc_replay *r, uint64_t m[M_COUNT], snap_inst **insts, uint32_t *n);
 
 /* Visit every order of one instrument side in snapshot order: best level
  * first, queue order within a level. */

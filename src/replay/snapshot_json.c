@@ -138,8 +138,7 @@ int snap_write_json(const blanc_replay *r, blanc_sink *sink)
     uint64_t m[M_COUNT];
     snap_inst *in;
     uint32_t n;
-    snap_meta_get(r, m);
-    int rc = snap_insts_get(r, &in, &n);
+    int rc = snap_gather(r, m, &in, &n);
     if (rc)
         return rc;
     obuf *o = malloc(sizeof *o);
