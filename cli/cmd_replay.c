@@ -549,7 +549,6 @@ int cmd_replay(int argc, char **argv)
         }
     }
     const blanc_replay_stats *st = blanc_replay_get_stats(r);
-    uint64_t start_messages = st->messages;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = run_with_cuts(&a, r, src, &sl);
@@ -594,7 +593,6 @@ int cmd_replay(int argc, char **argv)
         cli_error("%s: input is empty", a.file);
         exit_code = CLI_USAGE;
     }
-    (void)start_messages;
     FILE *out = a.emit && !strcmp(a.emit_out, "-") ? stderr : stdout;
     if (a.json)
         print_json(out, &a, r, comp, secs, &sl);

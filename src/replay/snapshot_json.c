@@ -76,13 +76,40 @@ static int cmp_anomaly(const void *a, const void *b)
 /* The 23 type bytes in byte order: the sorted keys of "by_type". */
 static const char types_sorted[] = "ABCDEFHIJKLNOPQRSUVWXYh";
 
-static void put_replay(obuf *o, const uint64_t m[M_COUNT])
+/* The members of "replay", in their (sorted) order: one table for the writer
+ * and the reader. kind: 'u' an integer up to max, 'i' stop_error (<= 0),
+ * 'f' framing, 'a' the anomalies object, 't' the by_type object. */
+static const struct replay_field {
+    const char *key;
+    char kind;
+    int slot;
+    uint64_t max;
+} replay_fields[] = {
+    {"anomalies", 'a', 0, 0},
+    {"anomalies_total", 'u', M_ANOMALIES_TOTAL, UINT64_MAX},
+    {"book_changes", 'u', M_BOOK_CHANGES, UINT64_MAX},
+    {"by_type", 't', 0, 0},
+    {"bytes", 'u', M_BYTES, UINT64_MAX},
+    {"ended_by_session_marker", 'u', M_ENDED_MARKER, 1},
+    {"finished", 'u', M_FINISHED, 1},
+    {"first_timestamp", 'u', M_FIRST_TS, UINT64_MAX},
+    {"framing", 'f', M_FRAMING, 0},
+    {"have_timestamp", 'u', M_HAVE_TS, 1},
+    {"last_timestamp", 'u', M_LAST_TS, UINT64_MAX},
+    {"messages", 'u', M_MESSAGES, UINT64_MAX},
+    {"peak_orders", 'u', M_PEAK, UINT64_MAX},
+    {"stop_error", 'i', M_STOP_ERROR, 0},
+    {"strict", 'u', M_STRICT, 1},
+};
+#define N_REPLAY_FIELDS (sizeof replay_fields / sizeof *replay_fields)
+
+static void put_anomalies(obuf *o, const uint64_t m[M_COUNT])
 {
     int an[BLANC_AN_COUNT];
     for (int a = 0; a < BLANC_AN_COUNT; a++)
         an[a] = a;
     qsort(an, BLANC_AN_COUNT, sizeof *an, cmp_anomaly);
-    ob_str(o, "{\"anomalies\":{");
+    ob_char(o, '{');
     for (int k = 0; k < BLANC_AN_COUNT; k++) {
         int a = an[k];
         if (k)
@@ -96,11 +123,12 @@ static void put_replay(obuf *o, const uint64_t m[M_COUNT])
         ob_u64(o, m[M_ANOMALIES + 3 * a + 1]);
         ob_char(o, '}');
     }
-    ob_str(o, "},\"anomalies_total\":");
-    ob_u64(o, m[M_ANOMALIES_TOTAL]);
-    ob_str(o, ",\"book_changes\":");
-    ob_u64(o, m[M_BOOK_CHANGES]);
-    ob_str(o, ",\"by_type\":{");
+    ob_char(o, '}');
+}
+
+static void put_by_type(obuf *o, const uint64_t m[M_COUNT])
+{
+    ob_char(o, '{');
     for (int k = 0; k < BLANC_ITCH_NTYPES; k++) {
         int t = blanc_itch_type_index((uint8_t)types_sorted[k]);
         char key[2] = {types_sorted[k], 0};
@@ -109,27 +137,23 @@ static void put_replay(obuf *o, const uint64_t m[M_COUNT])
         put_key(o, key);
         ob_u64(o, m[M_BY_TYPE + t]);
     }
-    ob_str(o, "},\"bytes\":");
-    ob_u64(o, m[M_BYTES]);
-    ob_str(o, ",\"ended_by_session_marker\":");
-    ob_u64(o, m[M_ENDED_MARKER]);
-    ob_str(o, ",\"finished\":");
-    ob_u64(o, m[M_FINISHED]);
-    ob_str(o, ",\"first_timestamp\":");
-    ob_u64(o, m[M_FIRST_TS]);
-    ob_str(o, m[M_FRAMING] ? ",\"framing\":\"fixed\"" : ",\"framing\":\"binaryfile\"");
-    ob_str(o, ",\"have_timestamp\":");
-    ob_u64(o, m[M_HAVE_TS]);
-    ob_str(o, ",\"last_timestamp\":");
-    ob_u64(o, m[M_LAST_TS]);
-    ob_str(o, ",\"messages\":");
-    ob_u64(o, m[M_MESSAGES]);
-    ob_str(o, ",\"peak_orders\":");
-    ob_u64(o, m[M_PEAK]);
-    ob_str(o, ",\"stop_error\":");
-    ob_i64(o, (int64_t)m[M_STOP_ERROR]);
-    ob_str(o, ",\"strict\":");
-    ob_u64(o, m[M_STRICT]);
+    ob_char(o, '}');
+}
+
+static void put_replay(obuf *o, const uint64_t m[M_COUNT])
+{
+    for (size_t i = 0; i < N_REPLAY_FIELDS; i++) {
+        const struct replay_field *f = &replay_fields[i];
+        ob_char(o, i ? ',' : '{');
+        put_key(o, f->key);
+        switch (f->kind) {
+        case 'a': put_anomalies(o, m); break;
+        case 't': put_by_type(o, m); break;
+        case 'f': ob_str(o, m[f->slot] ? "\"fixed\"" : "\"binaryfile\""); break;
+        case 'i': ob_i64(o, (int64_t)m[f->slot]); break;
+        default: ob_u64(o, m[f->slot]); break;
+        }
+    }
     ob_char(o, '}');
 }
 
@@ -268,50 +292,9 @@ static int jbytes(jreader *j, const json_t *v, char *out, size_t max, size_t *le
     return 0;
 }
 
-static int read_replay(jreader *j, const json_t *rp, uint64_t m[M_COUNT])
+static int read_anomalies(jreader *j, const json_t *an, uint64_t m[M_COUNT])
 {
-    static const struct { const char *key; int slot; uint64_t max; } f[] = {
-        {"anomalies_total", M_ANOMALIES_TOTAL, UINT64_MAX},
-        {"book_changes", M_BOOK_CHANGES, UINT64_MAX},
-        {"bytes", M_BYTES, UINT64_MAX},
-        {"ended_by_session_marker", M_ENDED_MARKER, 1},
-        {"finished", M_FINISHED, 1},
-        {"first_timestamp", M_FIRST_TS, UINT64_MAX},
-        {"have_timestamp", M_HAVE_TS, 1},
-        {"last_timestamp", M_LAST_TS, UINT64_MAX},
-        {"messages", M_MESSAGES, UINT64_MAX},
-        {"peak_orders", M_PEAK, UINT64_MAX},
-        {"strict", M_STRICT, 1},
-    };
     int rc;
-    if (!json_is_object(rp)) {
-        snprintf(j->path, sizeof j->path, "replay");
-        return jfail(j, "missing or not an object");
-    }
-    for (size_t i = 0; i < sizeof f / sizeof *f; i++)
-        if ((rc = ju64(j, rp, "replay", f[i].key, f[i].max, &m[f[i].slot])))
-            return rc;
-    const json_t *v = jfield(j, rp, "replay", "stop_error");
-    if (!json_is_integer(v) || json_integer_value(v) > 0 || json_integer_value(v) < -1000)
-        return jfail(j, "not 0 or an error code");
-    m[M_STOP_ERROR] = (uint64_t)(int64_t)json_integer_value(v);
-    v = jfield(j, rp, "replay", "framing");
-    const char *fr = json_is_string(v) ? json_string_value(v) : "";
-    if (!strcmp(fr, "binaryfile"))
-        m[M_FRAMING] = BLANC_FRAMING_BINARYFILE;
-    else if (!strcmp(fr, "fixed"))
-        m[M_FRAMING] = BLANC_FRAMING_FIXED;
-    else
-        return jfail(j, "not \"binaryfile\" or \"fixed\"");
-    const json_t *bt = jfield(j, rp, "replay", "by_type");
-    if (!json_is_object(bt))
-        return jfail(j, "missing or not an object");
-    for (int t = 0; t < BLANC_ITCH_NTYPES; t++) {
-        char key[2] = {blanc_itch_types[t], 0};
-        if ((rc = ju64(j, bt, "replay.by_type", key, UINT64_MAX, &m[M_BY_TYPE + t])))
-            return rc;
-    }
-    const json_t *an = jfield(j, rp, "replay", "anomalies");
     if (!json_is_object(an))
         return jfail(j, "missing or not an object");
     for (int a = 0; a < BLANC_AN_COUNT; a++) {
@@ -324,6 +307,51 @@ static int read_replay(jreader *j, const json_t *rp, uint64_t m[M_COUNT])
         if ((rc = ju64(j, one, parent, "count", UINT64_MAX, &m[M_ANOMALIES + 3 * a])) ||
             (rc = ju64(j, one, parent, "first_offset", UINT64_MAX, &m[M_ANOMALIES + 3 * a + 1])) ||
             (rc = ju64(j, one, parent, "first_index", UINT64_MAX, &m[M_ANOMALIES + 3 * a + 2])))
+            return rc;
+    }
+    return 0;
+}
+
+static int read_by_type(jreader *j, const json_t *bt, uint64_t m[M_COUNT])
+{
+    int rc;
+    if (!json_is_object(bt))
+        return jfail(j, "missing or not an object");
+    for (int t = 0; t < BLANC_ITCH_NTYPES; t++) {
+        char key[2] = {blanc_itch_types[t], 0};
+        if ((rc = ju64(j, bt, "replay.by_type", key, UINT64_MAX, &m[M_BY_TYPE + t])))
+            return rc;
+    }
+    return 0;
+}
+
+static int read_replay(jreader *j, const json_t *rp, uint64_t m[M_COUNT])
+{
+    if (!json_is_object(rp)) {
+        snprintf(j->path, sizeof j->path, "replay");
+        return jfail(j, "missing or not an object");
+    }
+    for (size_t i = 0; i < N_REPLAY_FIELDS; i++) {
+        const struct replay_field *f = &replay_fields[i];
+        const json_t *v = jfield(j, rp, "replay", f->key);
+        const char *fr = json_is_string(v) ? json_string_value(v) : "";
+        int rc = 0;
+        switch (f->kind) {
+        case 'a': rc = read_anomalies(j, v, m); break;
+        case 't': rc = read_by_type(j, v, m); break;
+        case 'f':
+            if (strcmp(fr, "binaryfile") && strcmp(fr, "fixed"))
+                return jfail(j, "not \"binaryfile\" or \"fixed\"");
+            m[f->slot] = strcmp(fr, "fixed") ? BLANC_FRAMING_BINARYFILE : BLANC_FRAMING_FIXED;
+            break;
+        case 'i':
+            if (!json_is_integer(v) || json_integer_value(v) > 0 || json_integer_value(v) < -1000)
+                return jfail(j, "not 0 or an error code");
+            m[f->slot] = (uint64_t)(int64_t)json_integer_value(v);
+            break;
+        default: rc = ju64(j, rp, "replay", f->key, f->max, &m[f->slot]); break;
+        }
+        if (rc)
             return rc;
     }
     return 0;
