@@ -111,10 +111,7 @@ static int is_snapshot(const char *path)
     size_t n = 0;
     blanc_source_set_hashing(s, 0);
     blanc_source_next(s, &p, &n);
-    size_t i = 0;
-    while (i < n && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t'))
-        i++;
-    int yes = (n >= 8 && !memcmp(p, "BLANCSNP", 8)) || (i < n && p[i] == '{');
+    int yes = blanc_snapshot_format_of(p, n) >= 0;
     blanc_source_close(s);
     return yes;
 }

@@ -459,17 +459,8 @@ static int run_with_cuts(replay_args *a, blanc_replay *r, blanc_source *src, sna
 
 static int setup_resume(const replay_args *a, blanc_replay **out, blanc_source *src)
 {
-    blanc_snap_error e;
-    memset(&e, 0, sizeof e);
-    int rc = blanc_snapshot_load(out, a->resume, &e);
-    if (rc) {
-        if (rc == BLANC_EBADSNAP || rc == BLANC_EVERSION)
-            cli_error("%s: %s: section %s, byte %" PRIu64 ": %s", a->resume, blanc_strerror(rc),
-                      e.section, e.offset, e.what);
-        else
-            cli_error("%s: %s", a->resume, blanc_strerror(rc));
+    if (cli_load_snapshot(a->resume, out))
         return CLI_USAGE;
-    }
     const blanc_replay_options *o = blanc_replay_get_options(*out);
     if (a->framing_given && o->framing != a->opts.framing) {
         cli_error("%s: the snapshot was taken with --framing %s", a->resume,
@@ -478,7 +469,7 @@ static int setup_resume(const replay_args *a, blanc_replay **out, blanc_source *
     }
     uint64_t digest;
     uint64_t pos = blanc_replay_input_position(*out, &digest);
-    rc = blanc_replay_resume(*out, src, a->force);
+    int rc = blanc_replay_resume(*out, src, a->force);
     if (rc == BLANC_EMISMATCH) {
         cli_error("%s: not the input of %s: its first %" PRIu64 " bytes do not hash to the "
                   "recorded %016" PRIx64 " (or it is shorter); --force to resume anyway",

@@ -502,6 +502,11 @@ int blanc_snapshot_write(const blanc_replay *r, blanc_snap_format fmt, blanc_sin
  */
 int blanc_snapshot_read(blanc_replay **out, const void *data, size_t len,
                         blanc_snap_error *err);
+/* Which encoding the first bytes of a snapshot are (the BLANCSNP magic, or a
+ * JSON object), or BLANC_EBADSNAP if neither: enough to tell a snapshot from
+ * an ITCH file without reading it all. */
+int blanc_snapshot_format_of(const void *data, size_t len);
+
 /* Read a snapshot file (plain, .gz or .zst) and rebuild it as above. */
 int blanc_snapshot_load(blanc_replay **out, const char *path, blanc_snap_error *err);
 

@@ -287,19 +287,27 @@ int blanc_snapshot_write(const blanc_replay *r, blanc_snap_format fmt, blanc_sin
     }
 }
 
+int blanc_snapshot_format_of(const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    if (len >= 8 && !memcmp(p, "BLANCSNP", 8))
+        return BLANC_SNAP_BINARY;
+    size_t i = 0;
+    while (i < len && (p[i] == ' ' || p[i] == '\n' || p[i] == '\t' || p[i] == '\r'))
+        i++;
+    return i < len && p[i] == '{' ? BLANC_SNAP_JSON : BLANC_EBADSNAP;
+}
+
 int blanc_snapshot_read(blanc_replay **out, const void *data, size_t len, blanc_snap_error *err)
 {
     if (!out || (!data && len))
         return BLANC_EINVAL;
     *out = NULL;
-    const uint8_t *p = data;
-    if (len >= 8 && !memcmp(p, "BLANCSNP", 8))
-        return snap_read_binary(out, p, len, err);
-    size_t i = 0;
-    while (i < len && (p[i] == ' ' || p[i] == '\n' || p[i] == '\t' || p[i] == '\r'))
-        i++;
-    if (i < len && p[i] == '{')
-        return snap_read_json(out, p, len, err);
+    switch (blanc_snapshot_format_of(data, len)) {
+    case BLANC_SNAP_BINARY: return snap_read_binary(out, data, len, err);
+    case BLANC_SNAP_JSON: return snap_read_json(out, data, len, err);
+    default: break;
+    }
     return snap_fail(err, BLANC_EBADSNAP, "header", 0,
                      "not a Blanc snapshot (neither the BLANCSNP magic nor a JSON object)");
 }
