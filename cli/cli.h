@@ -28,6 +28,24 @@ int cli_load_snapshot(const char *path, blanc_replay **out);
 /* Parse "HH:MM:SS[.fraction]" (feed time of day) into ns. 0 or -1. */
 int cli_parse_time(const char *s, uint64_t *ns);
 
+/* health.c: the health part of blanc replay. */
+typedef struct cli_health {
+    int off;                   /* --no-health */
+    const char *config, *journal;
+    uint64_t reset_at[BLANC_HEALTH_MAX_RESETS];
+    int reset_is_time[BLANC_HEALTH_MAX_RESETS];
+    int n_reset_at;
+    int resumed;
+    blanc_health *h;
+    blanc_sink *sink;
+} cli_health;
+int cli_health_reset_at(cli_health *ch, const char *s);
+int cli_health_start(cli_health *ch, blanc_replay *r, int resumed);
+int cli_health_end(cli_health *ch, int keep);
+void cli_health_free(cli_health *ch);
+void cli_health_text(FILE *f, const cli_health *ch);
+void cli_health_json(json *j, const cli_health *ch);
+
 /* Parse a decimal unsigned integer with an optional k/M/G (10^3/10^6/10^9)
  * suffix. Returns 0 or -1 if s is not such a number. */
 int cli_parse_u64(const char *s, uint64_t *out);

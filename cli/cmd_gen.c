@@ -22,6 +22,8 @@ static const char usage_text[] =
     "  --symbols K         instruments (default 100, at most 65535)\n"
     "  --scenario NAME     normal (default), burst (message-rate bursts), corrupt (damaged\n"
     "                      frames and fields), gap (runs of lost messages)\n"
+    "  --session SECONDS   feed time the body spans from 09:30 (default: until 16:00);\n"
+    "                      shorter is denser, e.g. 100 for ~10 messages/ms at 1M\n"
     "  --manifest FILE     write the injected damage as JSON lines\n"
     "  -o FILE             output; '-' for stdout; .gz / .zst compress\n"
     "  -h, --help          this text\n";
@@ -57,6 +59,7 @@ int cmd_gen(int argc, char **argv)
         {"seed", required_argument, 0, 's'},     {"messages", required_argument, 0, 'm'},
         {"symbols", required_argument, 0, 'k'},  {"scenario", required_argument, 0, 'c'},
         {"manifest", required_argument, 0, 'M'}, {"help", no_argument, 0, 'h'},
+        {"session", required_argument, 0, 'T'},
         {0, 0, 0, 0}};
     blanc_gen_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -96,6 +99,13 @@ int cmd_gen(int argc, char **argv)
             cfg.scenario = (blanc_scenario)sc;
             break;
         }
+        case 'T':
+            if (cli_parse_u64(optarg, &v) || v == 0 || v > 23400) {
+                cli_error("gen: --session wants 1 to 23400 seconds, not '%s'", optarg);
+                return CLI_USAGE;
+            }
+            cfg.session_ns = v * 1000000000u;
+            break;
         case 'M': manifest = optarg; break;
         case 'o': out = optarg; break;
         case 'h': fputs(usage_text, stdout); return CLI_OK;

@@ -51,6 +51,13 @@ static const char usage_text[] =
     "                      stderr); .gz/.zst compress; written atomically\n"
     "  --depth N           with --emit l2: follow the top N levels (default all)\n"
     "  --symbol SYM        with --emit: only these instruments\n"
+    "\n"
+    "feed health (docs/HEALTH.md; on unless --no-health):\n"
+    "  --health-config F   detector windows and breaker thresholds (TOML subset)\n"
+    "  --health-journal F  every breaker transition as JSON lines\n"
+    "  --reset-at P        release latched states at message index P or feed time\n"
+    "                      HH:MM:SS[.nnn] (repeatable)\n"
+    "  --no-health         do not track health (per-message output has no gate)\n"
     "  -h, --help          this text\n"
     "\n"
     "exit codes: 0 ok (anomalies are counted, not fatal), 1 anomaly under --strict,\n"
@@ -84,6 +91,8 @@ typedef struct replay_args {
     blanc_snap_format snap_format;
     int force, emit;
     blanc_emit_options eo;
+    cli_health health;
+    int health_given;
 } replay_args;
 
 static int parse_cut(replay_args *a, const char *s)
@@ -119,6 +128,8 @@ static int parse_args(int argc, char **argv, replay_args *a)
         {"snapshot-format", required_argument, 0, 'F'}, {"resume", required_argument, 0, 'r'},
         {"force", no_argument, 0, 'x'},             {"emit", required_argument, 0, 'E'},
         {"format", required_argument, 0, 'm'},      {"output", required_argument, 0, 'o'},
+        {"health-config", required_argument, 0, 'H'}, {"health-journal", required_argument, 0, 'J'},
+        {"reset-at", required_argument, 0, 'R'},    {"no-health", no_argument, 0, 'N'},
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->depth = 5;
@@ -143,6 +154,14 @@ static int parse_args(int argc, char **argv, replay_args *a)
             }
             break;
         case 'r': a->resume = optarg; break;
+        case 'H': a->health.config = optarg; a->health_given = 1; break;
+        case 'J': a->health.journal = optarg; a->health_given = 1; break;
+        case 'R':
+            if (cli_health_reset_at(&a->health, optarg))
+                return CLI_USAGE;
+            a->health_given = 1;
+            break;
+        case 'N': a->health.off = 1; break;
         case 'x': a->force = 1; break;
         case 'E': {
             int k = blanc_emit_kind_parse(optarg);
@@ -223,6 +242,13 @@ static int parse_args(int argc, char **argv, replay_args *a)
         cli_error("replay: --no-book builds no books to snapshot, resume or emit");
         return CLI_USAGE;
     }
+    if (a->health_given && (a->health.off || a->opts.no_book)) {
+        cli_error(a->health.off ? "replay: --no-health with a health option"
+                                : "replay: --no-book computes no book anomalies to track health");
+        return CLI_USAGE;
+    }
+    if (a->opts.no_book)
+        a->health.off = 1;
     if (a->emit && a->eo.kind == BLANC_EMIT_L2 && a->depth_given)
         a->eo.depth = (uint32_t)a->depth;
     for (int i = 0; i < a->n_symbols; i++) {
@@ -305,6 +331,7 @@ static void print_json(FILE *f, const replay_args *a, blanc_replay *r, blanc_com
         json_str(&j, "emit_output", a->emit_out);
         json_u64(&j, "emit_records", sl->emit_records);
     }
+    cli_health_json(&j, &a->health);
     if (a->n_symbols && !a->emit) {
         json_open(&j, "books", '{');
         for (int i = 0; i < a->n_symbols; i++)
@@ -362,6 +389,7 @@ static void print_text(FILE *f, const replay_args *a, blanc_replay *r, blanc_com
     fprintf(f, "elapsed      %.3f s, %.2f M msg/s, %.1f ns/msg\n", secs,
            secs > 0 ? (double)st->messages / secs / 1e6 : 0.0,
            st->messages ? secs * 1e9 / (double)st->messages : 0.0);
+    cli_health_text(f, &a->health);
     for (int i = 0; i < sl->n; i++)
         fprintf(f, "snapshot     %s (after %" PRIu64 " messages)\n", sl->path[i], sl->index[i]);
     if (a->emit)
@@ -524,6 +552,12 @@ int cmd_replay(int argc, char **argv)
         cli_error("out of memory");
         return CLI_USAGE;
     }
+    /* Before the emitter: its records carry the gate. */
+    if (cli_health_start(&a.health, r, a.resume != NULL)) {
+        blanc_replay_free(r);
+        blanc_source_close(src);
+        return CLI_USAGE;
+    }
     blanc_sink *sink = NULL;
     blanc_emitter *em = NULL;
     if (a.emit) {
@@ -534,6 +568,7 @@ int cmd_replay(int argc, char **argv)
             cli_error("%s: %s%s%s", a.emit_out, blanc_strerror(rc), sys_errno ? ": " : "",
                       sys_errno ? strerror(sys_errno) : "");
             blanc_sink_abort(sink);
+            cli_health_free(&a.health);
             blanc_replay_free(r);
             blanc_source_close(src);
             return CLI_USAGE;
@@ -576,6 +611,8 @@ int cmd_replay(int argc, char **argv)
             exit_code = CLI_USAGE;
         }
     }
+    if (cli_health_end(&a.health, rc == 0 || rc == BLANC_ESTRICT))
+        exit_code = CLI_USAGE;
     if (rc && rc != BLANC_ESTRICT) {
         cli_error("%s: %s (after %" PRIu64 " messages, byte %" PRIu64 ")", a.file,
                   blanc_strerror(rc), st->messages, st->bytes);
@@ -602,6 +639,7 @@ int cmd_replay(int argc, char **argv)
             exit_code = CLI_ANOMALY;
         }
     }
+    cli_health_free(&a.health);
     blanc_replay_free(r);
     return exit_code;
 }

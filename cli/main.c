@@ -59,32 +59,7 @@ int cli_parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
-int cli_parse_time(const char *s, uint64_t *ns)
-{
-    unsigned h, m, sec;
-    int used = 0;
-    if (sscanf(s, "%2u:%2u:%2u%n", &h, &m, &sec, &used) != 3 || used != 8 || h > 23 || m > 59 ||
-        sec > 59)
-        return -1;
-    uint64_t frac = 0;
-    const char *p = s + 8;
-    if (*p == '.') {
-        int digits = 0;
-        for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
-            if (digits == 9)
-                return -1;
-            frac = frac * 10 + (uint64_t)(*p - '0');
-        }
-        if (!digits)
-            return -1;
-        for (; digits < 9; digits++)
-            frac *= 10;
-    }
-    if (*p)
-        return -1;
-    *ns = ((uint64_t)h * 3600 + m * 60 + sec) * 1000000000u + frac;
-    return 0;
-}
+int cli_parse_time(const char *s, uint64_t *ns) { return blanc_parse_time(s, ns) ? -1 : 0; }
 
 int main(int argc, char **argv)
 {

@@ -6,6 +6,7 @@
  *           byte sources for plain (mmap), gzip, zstd files and stdin.
  *   book    order-by-order (L3) books for every instrument, with an L2 level view.
  *   replay  drives feed -> book, counts anomalies, computes digests.
+ *   health  feed-health detectors and the breaker that gates publication.
  *   gen     a seeded generator of realistic (and deliberately damaged) ITCH days.
  *   out     atomic output files (temp + rename), optionally compressed.
  *
@@ -429,6 +430,10 @@ int blanc_replay_run(blanc_replay *r, blanc_source *src);
 /* blanc_replay_run_until stopped at its limit; call it again to go on. */
 #define BLANC_REPLAY_PAUSED 1
 
+/* "HH:MM:SS[.fraction]" (up to 9 fraction digits) -> ns since midnight, or
+ * BLANC_EINVAL. Feed time as cut points and reset points are given. */
+int blanc_parse_time(const char *s, uint64_t *ns);
+
 /*
  * Like blanc_replay_run, but pause before the message at 0-based index
  * until_index (so exactly until_index frames have been handled) or before the
@@ -620,6 +625,105 @@ uint64_t blanc_emitter_records(const blanc_emitter *e);
 void blanc_emitter_free(blanc_emitter *e);
 
 /* ------------------------------------------------------------------------ */
+/* Feed health and the circuit breaker (docs/HEALTH.md)                      */
+/* ------------------------------------------------------------------------ */
+
+typedef enum blanc_health_level {
+    BLANC_HEALTH_FUSE = 0,   /* healthy: publish */
+    BLANC_HEALTH_LOCAL = 1,  /* degraded: still publish; recovers after a quiet window */
+    BLANC_HEALTH_FEEDER = 2, /* gated; latched until a reset point */
+    BLANC_HEALTH_MAIN = 3,   /* gated; latched until a reset point */
+    BLANC_HEALTH_KILL = 4    /* gated for the rest of the run */
+} blanc_health_level;
+#define BLANC_HEALTH_LEVELS 5
+
+typedef enum blanc_detector {
+    BLANC_DET_GAP = 0,     /* refs to unseen orders/instruments, ppm of the window */
+    BLANC_DET_CORRUPT = 1, /* frames failing framing/decoding, impossible fields, ppm */
+    BLANC_DET_SKEW = 2,    /* timestamps backwards or jumping, ppm */
+    BLANC_DET_BURST = 3    /* consecutive hot feed-time milliseconds (global only) */
+} blanc_detector;
+#define BLANC_DETECTORS 4
+#define BLANC_HEALTH_MAX_RESETS 64
+
+typedef struct blanc_health_config {
+    uint64_t window_messages; /* W: events counted over the last W messages */
+    uint64_t quiet_messages;  /* Q: Local recovers after Q messages below it */
+    /* [detector][Local, Feeder, Main, Kill]; 0 = that level is off */
+    uint64_t thresholds[BLANC_DETECTORS][4];
+    uint64_t skew_jump_ns;
+    uint64_t burst_factor, burst_min_messages;
+    uint32_t burst_baseline_shift;
+    char reset_events[16]; /* System Event codes that are reset points, NUL-terminated */
+    uint64_t reset_at_index[BLANC_HEALTH_MAX_RESETS];
+    size_t n_reset_at_index;
+    uint64_t reset_at_time[BLANC_HEALTH_MAX_RESETS]; /* ns since midnight */
+    size_t n_reset_at_time;
+} blanc_health_config;
+
+/* Where a configuration file was refused. */
+typedef struct blanc_config_error {
+    unsigned line; /* 1-based; 0 when not about one line */
+    char what[160];
+} blanc_config_error;
+
+/* The documented defaults (docs/HEALTH.md §7). */
+void blanc_health_config_default(blanc_health_config *c);
+/* Apply a config text (TOML subset) over *c. 0, or BLANC_EINVAL with *err filled. */
+int blanc_health_config_parse(blanc_health_config *c, const char *text, size_t len,
+                              blanc_config_error *err);
+/* Read a config file and parse it as above (BLANC_EIO etc. if unreadable). */
+int blanc_health_config_load(blanc_health_config *c, const char *path, blanc_config_error *err);
+/* Check a config (thresholds non-decreasing, W >= 1...). 0 or BLANC_EINVAL with *err. */
+int blanc_health_config_check(const blanc_health_config *c, blanc_config_error *err);
+
+typedef struct blanc_detector_stats {
+    uint64_t events;    /* events counted (gap, corrupt, skew); hot-ms runs for burst */
+    uint64_t value;     /* the global value now: ppm, or ms for burst */
+    uint64_t max_value; /* the largest global value */
+    uint64_t max_index; /* where it was first reached */
+} blanc_detector_stats;
+
+typedef struct blanc_health_stats {
+    blanc_detector_stats det[BLANC_DETECTORS];
+    uint64_t max_backward_ns;  /* largest step back of a timestamp (global mark) */
+    uint64_t longest_burst_ms; /* longest run of hot milliseconds */
+    uint64_t peak_per_ms;      /* most messages in one feed-time millisecond */
+    uint64_t bursts;           /* runs that reached the burst Local threshold */
+    blanc_health_level global_state, global_worst;
+    uint64_t instruments_worst[BLANC_HEALTH_LEVELS]; /* instruments by worst state reached */
+    uint64_t in_state[BLANC_HEALTH_LEVELS];          /* messages by global state */
+    uint64_t published, gated;
+    uint64_t first_gated; /* valid when gated > 0 */
+    uint64_t transitions, resets;
+    uint64_t first_index; /* first message observed (not 0 after a resume) */
+    uint64_t observed;    /* messages observed */
+} blanc_health_stats;
+
+typedef struct blanc_health blanc_health;
+
+/* A tracker with a copy of the config (checked: BLANC_EINVAL if it fails). */
+int blanc_health_create(blanc_health **out, const blanc_health_config *c);
+void blanc_health_free(blanc_health *h);
+/* Write the decision journal (JSON lines) to sink (not owned, not committed).
+ * A write error stops the replay with it. */
+void blanc_health_set_journal(blanc_health *h, blanc_sink *sink);
+/* Flush the journal buffer. Returns the first write error, else 0. */
+int blanc_health_finish(blanc_health *h);
+
+/* Attach (or detach with NULL) a tracker: it then sees every message the replay
+ * handles, after the books. One tracker per replay, not owned. */
+void blanc_replay_set_health(blanc_replay *r, blanc_health *h);
+
+/* Whether the last message observed was publishable (docs/HEALTH.md §5). */
+int blanc_health_publishable(const blanc_health *h);
+/* State of one instrument (locate 1..65535) or of the feed (locate 0). */
+blanc_health_level blanc_health_state(const blanc_health *h, uint16_t locate);
+void blanc_health_get_stats(const blanc_health *h, blanc_health_stats *out);
+const char *blanc_health_level_name(blanc_health_level l); /* "fuse" ... "kill" */
+const char *blanc_detector_name(blanc_detector d);         /* "gap" ... "burst" */
+
+/* ------------------------------------------------------------------------ */
 /* Generator                                                                 */
 /* ------------------------------------------------------------------------ */
 
@@ -639,6 +743,7 @@ typedef struct blanc_gen_config {
     uint64_t messages;  /* total frames to write, including the directory and system events */
     uint32_t symbols;   /* instruments (default 100 when 0) */
     blanc_scenario scenario;
+    uint64_t session_ns; /* feed time the body spans from 09:30; 0 = until 16:00 */
 } blanc_gen_config;
 
 /* One place where the generator injected damage (for tests that check detection). */

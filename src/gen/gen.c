@@ -490,7 +490,11 @@ int blanc_gen_write(const blanc_gen_config *cfg, blanc_sink *sink, blanc_gen_res
         return rc;
     }
     uint64_t body = cfg->messages - fixed;
-    g->gap_ns = (T_CLOSE - T_OPEN) / (body + 1) * 9 / 10;
+    /* A shorter session packs the same messages denser: real days run
+     * thousands of messages per millisecond, which the burst detector needs. */
+    uint64_t span = cfg->session_ns && cfg->session_ns < T_CLOSE - T_OPEN ? cfg->session_ns
+                                                                           : T_CLOSE - T_OPEN;
+    g->gap_ns = span / (body + 1) * 9 / 10;
     if (cfg->scenario != BLANC_SCENARIO_NORMAL)
         schedule(g, body);
     preamble(g);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "out/obuf.h"
+#include "replay/replay.h"
 
 typedef struct ent {
     char code, side;
@@ -24,6 +25,7 @@ typedef struct ent {
 
 struct blanc_emitter {
     blanc_replay *r;
+    const blanc_health *health; /* records carry the publish gate when set */
     blanc_books *b;
     blanc_emit_options o;
     uint64_t records;
@@ -117,6 +119,8 @@ static void write_jsonl(blanc_emitter *e, const blanc_event *ev, uint64_t index,
     ob_json_symbol(o, sym);
     ob_str(o, ",\"locate\":");
     ob_u64(o, ev->locate);
+    if (e->health)
+        ob_str(o, blanc_health_publishable(e->health) ? ",\"pub\":1" : ",\"pub\":0");
     switch (e->o.kind) {
     case BLANC_EMIT_BBO:
         for (size_t i = 0; i < 2; i++) {
@@ -188,6 +192,14 @@ static void csv_side(obuf *o, char side)
         ob_char(o, side);
 }
 
+/* The gate column ends every row when health is tracked. */
+static void csv_end(const blanc_emitter *e, obuf *o)
+{
+    if (e->health)
+        ob_str(o, blanc_health_publishable(e->health) ? ",1" : ",0");
+    ob_char(o, '\n');
+}
+
 static void write_csv(blanc_emitter *e, const blanc_event *ev, uint64_t index, const char sym[8])
 {
     obuf *o = &e->out;
@@ -198,7 +210,7 @@ static void write_csv(blanc_emitter *e, const blanc_event *ev, uint64_t index, c
             ob_cu64(o, e->e[i].qty);
             ob_cu64(o, e->e[i].count);
         }
-        ob_char(o, '\n');
+        csv_end(e, o);
         return;
     }
     for (size_t i = 0; i < e->ne; i++) {
@@ -220,7 +232,7 @@ static void write_csv(blanc_emitter *e, const blanc_event *ev, uint64_t index, c
                 ob_cu64(o, x->match);
             }
         }
-        ob_char(o, '\n');
+        csv_end(e, o);
     }
 }
 
@@ -232,7 +244,8 @@ static void write_bin(blanc_emitter *e, const blanc_event *ev, uint64_t index, c
     ob_put(o, sym, 8);
     ob_le(o, ev->locate, 2);
     ob_le(o, e->ne, 2);
-    ob_le(o, 0, 4);
+    /* flags: bit 0 health tracked, bit 1 publishable */
+    ob_le(o, e->health ? 1u | (blanc_health_publishable(e->health) ? 2u : 0u) : 0u, 4);
     for (size_t i = 0; i < e->ne; i++) {
         const ent *x = &e->e[i];
         ob_le(o, (uint8_t)x->code, 1);
@@ -497,12 +510,14 @@ static void write_header(blanc_emitter *e)
         "index,ts,symbol,locate,op,ref,side,price,shares\n",
         "index,ts,symbol,locate,type,ref,side,price,shares,match\n"};
     if (e->o.format == BLANC_EMIT_CSV) {
-        ob_str(&e->out, csv[e->o.kind]);
+        const char *h = csv[e->o.kind];
+        ob_put(&e->out, h, strlen(h) - 1);
+        ob_str(&e->out, e->health ? ",pub\n" : "\n");
     } else if (e->o.format == BLANC_EMIT_BIN) {
         ob_put(&e->out, "BLANCEMT", 8);
         ob_le(&e->out, 1, 2);
         ob_le(&e->out, (uint8_t)e->o.kind, 1);
-        ob_le(&e->out, 0, 1);
+        ob_le(&e->out, e->health ? 1 : 0, 1); /* flags: bit 0 records carry the gate */
         ob_le(&e->out, e->o.depth, 4);
     }
 }
@@ -517,6 +532,7 @@ int blanc_emitter_create(blanc_emitter **out, blanc_replay *r, const blanc_emit_
     if (!e)
         return BLANC_ENOMEM;
     e->r = r;
+    e->health = r->health;
     e->b = blanc_replay_books(r);
     e->o = *o;
     if (e->o.kind == BLANC_EMIT_BBO)

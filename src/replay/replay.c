@@ -15,6 +15,7 @@
 #include "book/prefetch.h"
 #include "feed/itch_decode.h"
 #include "feed/itch_types.h"
+#include "health/health.h"
 #include "replay/replay.h"
 
 blanc_replay *blanc_replay_create(const blanc_replay_options *opts)
@@ -44,6 +45,7 @@ void blanc_replay_free(blanc_replay *r)
 static int record_anomaly(blanc_replay *r, blanc_anomaly a, uint64_t offset, uint64_t index)
 {
     blanc_anomaly_stat *s = &r->st.anomalies[a];
+    r->anomalies |= 1u << a;
     if (s->count++ == 0) {
         s->first_offset = offset;
         s->first_index = index;
@@ -94,6 +96,36 @@ static int pause_here(blanc_replay *r, const uint8_t *m, size_t len)
     return 0;
 }
 
+/* Show observation `index` to the health tracker with the anomalies recorded
+ * for it: a decoded message (ev), a frame that did not decode (ev NULL,
+ * message 1) or an end-of-input anomaly (message 0). A journal that cannot be
+ * written stops the replay. */
+static void observe(blanc_replay *r, uint64_t index, const blanc_event *ev, int message)
+{
+    health_obs o = {0, r->anomalies, 0, 0, (uint8_t)message, 0};
+    r->anomalies = 0;
+    if (ev) {
+        o.decoded = 1;
+        o.ts = ev->timestamp;
+        o.locate = ev->locate;
+        if (ev->type == 'S')
+            o.sys_code = (uint8_t)ev->u.event_code;
+    }
+    int rc = health_observe(r->health, index, &o);
+    if (blanc_unlikely(rc < 0) && !r->st.stop_error) {
+        r->stop = 1;
+        r->st.stop_error = rc;
+    }
+}
+
+/* An anomaly past the last message (truncated, zero_length, stream_cut). */
+static void record_end_anomaly(blanc_replay *r, blanc_anomaly a, uint64_t offset)
+{
+    record_anomaly(r, a, offset, r->st.messages);
+    if (r->health)
+        observe(r, r->st.messages, NULL, 0);
+}
+
 /* One framed message. The length has been framed but not yet checked. */
 static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t offset)
 {
@@ -102,6 +134,8 @@ static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t
     if (blanc_unlikely(blanc__itch_len[t] != len)) {
         blanc_anomaly a = blanc__itch_len[t] ? BLANC_AN_BAD_LENGTH : BLANC_AN_UNKNOWN_TYPE;
         record_anomaly(r, a, offset, index);
+        if (r->health)
+            observe(r, index, NULL, 1);
         return a == BLANC_AN_BAD_LENGTH ? BLANC_EBADLEN : BLANC_EUNKNOWNTYPE;
     }
     blanc_event *ev = &r->ev;
@@ -110,6 +144,8 @@ static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t
     if (blanc_unlikely(ev->timestamp < r->last_ts) && r->have_ts) {
         if (record_anomaly(r, BLANC_AN_TIME_BACKWARDS, offset, index)) {
             r->last_ts = ev->timestamp; /* still the last valid message seen */
+            if (r->health)
+                observe(r, index, ev, 1);
             return BLANC_ESTRICT;
         }
     }
@@ -130,6 +166,8 @@ static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t
         /* Strict mode keeps the books free of every anomalous message, and an
          * overfill is otherwise applied (clamped): catch it before it is. */
         record_anomaly(r, BLANC_AN_OVERFILL, offset, index);
+        if (r->health)
+            observe(r, index, ev, 1);
         return BLANC_ESTRICT;
     }
     int rc = blanc_books_apply(r->books, ev);
@@ -147,6 +185,16 @@ static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t
         }
         record_anomaly(r, a, offset, index);
     }
+    /* Before the after-hook, so per-message output carries this message's gate. */
+    if (blanc_unlikely(r->health != NULL)) {
+        if (blanc_likely(!r->anomalies && t != 'S')) {
+            int hr = health_message(r->health, index, ev->timestamp, ev->locate);
+            if (blanc_unlikely(hr < 0))
+                return hook_failed(r, hr);
+        } else {
+            observe(r, index, ev, 1);
+        }
+    }
     if (blanc_unlikely(r->hooked) && r->hooks.after) {
         int hr = r->hooks.after(r->hooks.ctx, ev, index, rc);
         if (hr < 0)
@@ -158,7 +206,7 @@ static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t
 int blanc_replay_message(blanc_replay *r, const uint8_t *msg, size_t len, uint64_t offset)
 {
     if (!len) {
-        record_anomaly(r, BLANC_AN_TRUNCATED, offset, r->st.messages);
+        record_end_anomaly(r, BLANC_AN_TRUNCATED, offset);
         return BLANC_ETRUNCATED;
     }
     int rc = handle(r, msg, len, offset);
@@ -207,7 +255,10 @@ static size_t process(blanc_replay *r, const uint8_t *p, size_t n, uint64_t base
             if (blanc_unlikely(r->watch) && pause_here(r, p + pos + 2, len))
                 break;
             if (!len) {
-                record_anomaly(r, BLANC_AN_UNKNOWN_TYPE, base + pos, r->st.messages++);
+                uint64_t index = r->st.messages++;
+                record_anomaly(r, BLANC_AN_UNKNOWN_TYPE, base + pos, index);
+                if (r->health)
+                    observe(r, index, NULL, 1);
                 r->stop = 1;
                 return pos;
             }
@@ -241,7 +292,7 @@ static size_t process(blanc_replay *r, const uint8_t *p, size_t n, uint64_t base
                 break; /* cannot tell yet whether anything follows the marker */
             r->st.ended_by_session_marker = 1;
             if (n - pos > 2)
-                record_anomaly(r, BLANC_AN_ZERO_LENGTH, base + pos, r->st.messages);
+                record_end_anomaly(r, BLANC_AN_ZERO_LENGTH, base + pos);
             r->stop = 1;
             return pos + 2;
         }
@@ -287,9 +338,9 @@ int blanc_replay_run_until(blanc_replay *r, blanc_source *src, uint64_t until_in
                 break;
             }
             /* Damaged or cut compressed stream: what came before is kept. */
-            record_anomaly(r, BLANC_AN_STREAM_CUT, base + n, r->st.messages);
+            record_end_anomaly(r, BLANC_AN_STREAM_CUT, base + n);
         } else if (used < n) {
-            record_anomaly(r, BLANC_AN_TRUNCATED, base + used, r->st.messages);
+            record_end_anomaly(r, BLANC_AN_TRUNCATED, base + used);
         }
         break;
     }
@@ -333,6 +384,14 @@ int blanc_replay_resume(blanc_replay *r, blanc_source *src, int force)
         blanc_source_digest(src) != r->prefix_digest)
         return BLANC_EMISMATCH;
     return 0;
+}
+
+void blanc_replay_set_health(blanc_replay *r, blanc_health *h)
+{
+    r->health = h;
+    r->anomalies = 0;
+    if (h)
+        h->books = r->books;
 }
 
 void blanc_replay_set_hooks(blanc_replay *r, const blanc_replay_hooks *h)

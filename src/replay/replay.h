@@ -26,6 +26,8 @@ struct blanc_replay {
     int watch, paused;
     blanc_replay_hooks hooks;
     int hooked;
+    blanc_health *health; /* not owned; NULL when health is not tracked */
+    uint32_t anomalies;   /* of the message being handled: bit per blanc_anomaly */
 };
 
 #endif

@@ -1,0 +1,571 @@
+/*
+ * Feed-health detectors and the circuit breaker (docs/HEALTH.md is the
+ * specification; its section numbers are cited below).
+ *
+ * Cost model: almost every message is healthy, so the common path is the two
+ * high-water marks, the burst millisecond counter and three "is anything due"
+ * comparisons. Events, expiries, decisions and timers are rare and live
+ * behind unlikely branches; memory grows only with events (amortized ring
+ * doubling), never per message.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bytes.h"
+#include "health/health.h"
+
+#define PPM 1000000u
+
+const char *blanc_health_level_name(blanc_health_level l)
+{
+    static const char *const n[] = {"fuse", "local", "feeder", "main", "kill"};
+    return (unsigned)l < BLANC_HEALTH_LEVELS ? n[l] : "?";
+}
+
+const char *blanc_detector_name(blanc_detector d)
+{
+    static const char *const n[] = {"gap", "corrupt", "skew", "burst"};
+    return (unsigned)d < BLANC_DETECTORS ? n[d] : "?";
+}
+
+uint64_t health_ppm(const blanc_health *h, uint64_t c)
+{
+    return c * PPM / h->cfg.window_messages;
+}
+
+int health_level(const blanc_health *h, int d, uint64_t v)
+{
+    for (int k = 3; k >= 0; k--)
+        if (v >= h->cthr[d][k])
+            return k + 1;
+    return 0;
+}
+
+/* Q(k): (1 - 2^-s)^k in units of 2^-32, one factor per set bit of k. */
+static uint64_t decay_factor(const blanc_health *h, uint64_t k)
+{
+    uint64_t q = UINT64_C(1) << 32;
+    for (int j = 0; k; j++, k >>= 1)
+        if (k & 1)
+            q = q * h->pow2[j] >> 32;
+    return q;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int blanc_health_create(blanc_health **out, const blanc_health_config *c)
+{
+    *out = NULL;
+    if (!c || blanc_health_config_check(c, NULL))
+        return BLANC_EINVAL;
+    blanc_health *h = calloc(1, sizeof *h);
+    if (!h)
+        return BLANC_ENOMEM;
+    h->cfg = *c;
+    h->scope = calloc(NSCOPES, sizeof *h->scope);
+    h->hwm = calloc(NSCOPES, sizeof *h->hwm);
+    if (!h->scope || !h->hwm) {
+        blanc_health_free(h);
+        return BLANC_ENOMEM;
+    }
+    /* c x 1e6 >= T x W  <=>  c >= ceil(T x W / 1e6): one comparison per level later. */
+    for (int d = 0; d < BLANC_DETECTORS; d++)
+        for (int k = 0; k < 4; k++) {
+            uint64_t t = c->thresholds[d][k];
+            if (!t)
+                h->cthr[d][k] = UINT64_MAX;
+            else if (d == BLANC_DET_BURST)
+                h->cthr[d][k] = t;
+            else
+                h->cthr[d][k] = (t * c->window_messages + PPM - 1) / PPM;
+        }
+    /* pow2[j] = (1 - 2^-s)^(2^j) in units of 2^-32 (docs/HEALTH.md §4). */
+    unsigned sh = c->burst_baseline_shift;
+    h->pow2[0] = (UINT64_C(1) << 32) - (UINT64_C(1) << (32 - sh));
+    for (int j = 1; j < 64; j++)
+        h->pow2[j] = h->pow2[j - 1] * h->pow2[j - 1] >> 32;
+    for (uint64_t k = 0; k < DECAY_TABLE; k++)
+        h->qk[k] = decay_factor(h, k);
+    qsort(h->cfg.reset_at_index, h->cfg.n_reset_at_index, sizeof(uint64_t), cmp_u64);
+    qsort(h->cfg.reset_at_time, h->cfg.n_reset_at_time, sizeof(uint64_t), cmp_u64);
+    h->pub = 1;
+    h->hot_at = UINT64_MAX;
+    h->next_i = 0; /* the first observation takes the general path */
+    *out = h;
+    return 0;
+}
+
+void blanc_health_free(blanc_health *h)
+{
+    if (!h)
+        return;
+    free(h->scope);
+    free(h->hwm);
+    free(h->ev);
+    free(h->tm);
+    free(h->jb);
+    free(h);
+}
+
+int blanc_health_publishable(const blanc_health *h) { return h->pub; }
+
+blanc_health_level blanc_health_state(const blanc_health *h, uint16_t locate)
+{
+    return (blanc_health_level)h->scope[locate].state;
+}
+
+void health_gate(blanc_health *h, uint64_t i, uint16_t locate)
+{
+    h->pub = h->scope[0].state <= BLANC_HEALTH_LOCAL &&
+             h->scope[locate].state <= BLANC_HEALTH_LOCAL;
+    if (h->pub)
+        h->st.published++;
+    else if (!h->st.gated++)
+        h->st.first_gated = i;
+}
+
+void blanc_health_get_stats(const blanc_health *h, blanc_health_stats *out)
+{
+    *out = h->st;
+    /* Counted lazily, off the per-message path: messages are published +
+     * gated, and the global state changes only at recorded indexes. */
+    out->observed = h->st.published + h->st.gated + h->end_obs;
+    if (h->seen)
+        out->in_state[h->scope[0].state] += h->st.first_index + h->st.published + h->st.gated -
+                                             h->since;
+    /* The current millisecond's count is folded in when it closes. */
+    if (h->n > out->peak_per_ms)
+        out->peak_per_ms = h->n;
+}
+
+/* Grow a ring of n elements of size sz, unrolling it so its head is at 0. */
+static int ring_grow(void **buf, size_t *cap, size_t *head, size_t n, size_t sz)
+{
+    size_t nc = *cap ? *cap * 2 : 256;
+    char *p = malloc(nc * sz);
+    if (!p)
+        return BLANC_ENOMEM;
+    const char *old = *buf;
+    for (size_t k = 0; k < n; k++)
+        memcpy(p + k * sz, old + ((*head + k) % *cap) * sz, sz);
+    free(*buf);
+    *buf = p;
+    *cap = nc;
+    *head = 0;
+    return 0;
+}
+
+static void mark(blanc_health *h, uint32_t s)
+{
+    if (!h->scope[s].dirty) {
+        h->scope[s].dirty = 1;
+        h->dirty[h->n_dirty++] = s;
+    }
+}
+
+static uint64_t global_value(const blanc_health *h, int d)
+{
+    return d == BLANC_DET_BURST ? h->run : h->scope[0].count[d];
+}
+
+static int target_of(const blanc_health *h, uint32_t s)
+{
+    int t = 0, nd = s ? 3 : BLANC_DETECTORS;
+    for (int d = 0; d < nd; d++) {
+        uint64_t v = s ? h->scope[s].count[d] : global_value(h, d);
+        int l = health_level(h, d, v);
+        if (l > t)
+            t = l;
+    }
+    return t;
+}
+
+static void track_max(blanc_health *h, int d)
+{
+    blanc_detector_stats *ds = &h->st.det[d];
+    uint64_t v = d == BLANC_DET_BURST ? h->run : health_ppm(h, h->scope[0].count[d]);
+    ds->value = v;
+    if (v > ds->max_value) {
+        ds->max_value = v;
+        ds->max_index = h->index;
+    }
+}
+
+static void set_state(blanc_health *h, uint32_t s, int to, const char *cause)
+{
+    hscope *sc = &h->scope[s];
+    int from = sc->state;
+    sc->state = (uint8_t)to;
+    h->st.transitions++;
+    if (s) { /* instruments that a reset must visit, and those gated */
+        h->latched_or_local += (to > 0 && to < 4) - (from > 0 && from < 4);
+        h->inst_gated += (to >= BLANC_HEALTH_FEEDER) - (from >= BLANC_HEALTH_FEEDER);
+    }
+    if (to > sc->worst) {
+        if (s) {
+            if (sc->worst)
+                h->st.instruments_worst[sc->worst]--;
+            h->st.instruments_worst[to]++;
+        } else {
+            h->st.global_worst = (blanc_health_level)to;
+        }
+        sc->worst = (uint8_t)to;
+    }
+    if (!s) {
+        h->st.global_state = (blanc_health_level)to;
+        h->st.in_state[from] += h->index - h->since;
+        h->since = h->index;
+    }
+    h->any_gated = h->scope[0].state >= BLANC_HEALTH_FEEDER || h->inst_gated;
+    if (h->jb)
+        health_journal(h, s, from, to, cause);
+}
+
+static int arm(blanc_health *h, uint32_t s)
+{
+    if (h->tm_n == h->tm_cap &&
+        ring_grow((void **)&h->tm, &h->tm_cap, &h->tm_head, h->tm_n, sizeof *h->tm))
+        return BLANC_ENOMEM;
+    hscope *sc = &h->scope[s];
+    sc->armed = 1;
+    sc->gen++;
+    h->tm[(h->tm_head + h->tm_n++) % h->tm_cap] =
+        (htimer){h->index + h->cfg.quiet_messages, s, sc->gen};
+    return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* §5 step 4: escalate at once, or arm/disarm Local's quiet timer. */
+static int decide(blanc_health *h)
+{
+    qsort(h->dirty, h->n_dirty, sizeof h->dirty[0], cmp_u32);
+    int rc = 0;
+    for (size_t k = 0; k < h->n_dirty; k++) {
+        uint32_t s = h->dirty[k];
+        hscope *sc = &h->scope[s];
+        sc->dirty = 0;
+        if (sc->state == BLANC_HEALTH_KILL)
+            continue;
+        int t = target_of(h, s);
+        if (t > sc->state) {
+            set_state(h, s, t, "escalate");
+            sc->armed = 0;
+        } else if (sc->state == BLANC_HEALTH_LOCAL && t < BLANC_HEALTH_LOCAL) {
+            if (!sc->armed && !rc)
+                rc = arm(h, s);
+        } else if (sc->armed) {
+            sc->armed = 0;
+        }
+    }
+    h->n_dirty = 0;
+    return rc;
+}
+
+/* §5 step 5: the timers due now, global first then by locate. */
+static void recover(blanc_health *h, uint64_t i)
+{
+    uint32_t due[16];
+    size_t nd = 0;
+    while (h->tm_n && h->tm[h->tm_head].due <= i) {
+        htimer t = h->tm[h->tm_head];
+        h->tm_head = (h->tm_head + 1) % h->tm_cap;
+        h->tm_n--;
+        hscope *sc = &h->scope[t.scope];
+        if (!sc->armed || sc->gen != t.gen)
+            continue; /* disarmed or re-armed since */
+        sc->armed = 0;
+        if (nd < sizeof due / sizeof due[0])
+            due[nd++] = t.scope;
+        else /* cannot happen: at most three scopes are decided per message */
+            set_state(h, t.scope, target_of(h, t.scope), "recover");
+    }
+    qsort(due, nd, sizeof due[0], cmp_u32);
+    for (size_t k = 0; k < nd; k++)
+        set_state(h, due[k], target_of(h, due[k]), "recover");
+}
+
+/* §6: empty every window, disarm every timer; each scope short of Kill takes
+ * its target from the empty windows: Fuse for an instrument, the burst level
+ * for the feed. */
+static void reset(blanc_health *h)
+{
+    for (size_t k = 0; k < h->tm_n; k++)
+        h->scope[h->tm[(h->tm_head + k) % h->tm_cap].scope].armed = 0;
+    for (size_t k = 0; k < h->ev_n; k++) {
+        const hevent *e = &h->ev[(h->ev_head + k) % h->ev_cap];
+        memset(h->scope[e->locate].count, 0, sizeof h->scope[0].count);
+    }
+    memset(h->scope[0].count, 0, sizeof h->scope[0].count);
+    h->ev_n = h->ev_head = 0;
+    h->tm_n = h->tm_head = 0;
+    h->st.resets++;
+    for (int d = 0; d < 3; d++)
+        track_max(h, d);
+    if (h->scope[0].state != BLANC_HEALTH_KILL && target_of(h, 0) != h->scope[0].state)
+        set_state(h, 0, target_of(h, 0), "reset");
+    for (uint32_t s = 1; h->latched_or_local && s < NSCOPES; s++) {
+        int st = h->scope[s].state;
+        if (st != BLANC_HEALTH_FUSE && st != BLANC_HEALTH_KILL)
+            set_state(h, s, BLANC_HEALTH_FUSE, "reset");
+    }
+}
+
+static int is_reset_point(blanc_health *h, uint64_t i, const health_obs *o)
+{
+    int hit = 0;
+    const blanc_health_config *c = &h->cfg;
+    while (h->next_ri < c->n_reset_at_index && c->reset_at_index[h->next_ri] <= i)
+        hit |= c->reset_at_index[h->next_ri++] == i;
+    if (o->decoded) {
+        while (h->next_rt < c->n_reset_at_time && c->reset_at_time[h->next_rt] <= o->ts) {
+            h->next_rt++;
+            hit = 1;
+        }
+        if (o->sys_code && strchr(c->reset_events, o->sys_code))
+            hit = 1;
+    }
+    return hit;
+}
+
+/* §3: events leave the window when the index reaches e + W. */
+static void expire(blanc_health *h, uint64_t i)
+{
+    uint64_t w = h->cfg.window_messages;
+    while (h->ev_n && i - h->ev[h->ev_head].index >= w) {
+        const hevent *e = &h->ev[h->ev_head];
+        for (int d = 0; d < 3; d++) {
+            if (!(e->mask & (1u << d)))
+                continue;
+            h->scope[0].count[d]--;
+            if (e->locate)
+                h->scope[e->locate].count[d]--;
+            track_max(h, d);
+        }
+        mark(h, 0);
+        if (e->locate)
+            mark(h, e->locate);
+        h->ev_head = (h->ev_head + 1) % h->ev_cap;
+        h->ev_n--;
+    }
+}
+
+static int add_event(blanc_health *h, uint64_t i, uint16_t locate, uint8_t mask)
+{
+    if (h->ev_n == h->ev_cap &&
+        ring_grow((void **)&h->ev, &h->ev_cap, &h->ev_head, h->ev_n, sizeof *h->ev))
+        return BLANC_ENOMEM;
+    h->ev[(h->ev_head + h->ev_n++) % h->ev_cap] = (hevent){i, locate, mask};
+    for (int d = 0; d < 3; d++) {
+        if (!(mask & (1u << d)))
+            continue;
+        h->st.det[d].events++;
+        h->scope[0].count[d]++;
+        if (locate)
+            h->scope[locate].count[d]++;
+        track_max(h, d);
+    }
+    mark(h, 0);
+    if (locate)
+        mark(h, locate);
+    return 0;
+}
+
+static void set_run(blanc_health *h, uint64_t r)
+{
+    if (r == h->run)
+        return;
+    h->run = r;
+    if (r == h->cthr[BLANC_DET_BURST][0])
+        h->st.bursts++;
+    if (r > h->st.longest_burst_ms)
+        h->st.longest_burst_ms = r;
+    track_max(h, BLANC_DET_BURST);
+    mark(h, 0);
+}
+
+/* b x (1 - 2^-s)^k for k empty milliseconds (docs/HEALTH.md §4): the factor
+ * Q(k) in units of 2^-32, then one multiplication. Integer-only, so every
+ * machine gets the same b; a table serves the usual small k. */
+static uint64_t decay(const blanc_health *h, uint64_t b, uint64_t k)
+{
+    uint64_t q = k < DECAY_TABLE ? h->qk[k] : decay_factor(h, k);
+    return (b >> 32) * q + ((b & 0xffffffffu) * q >> 32);
+}
+
+/* Close the current millisecond and open m (> ms). */
+static void close_ms(blanc_health *h, uint64_t m)
+{
+    unsigned s = h->cfg.burst_baseline_shift;
+    if (h->n > h->st.peak_per_ms)
+        h->st.peak_per_ms = h->n;
+    h->base = h->base - (h->base >> s) + ((h->n << 16) >> s);
+    if (!h->hot && h->run)
+        set_run(h, 0);
+    uint64_t k = m - h->ms - 1;
+    h->warm++;
+    if (k) {
+        if (k > (UINT64_C(32) << s)) {
+            h->base = 0; /* a new start: the old rate says nothing now */
+            h->warm = 0;
+        } else {
+            h->warm += k;
+            h->base = decay(h, h->base, k);
+        }
+        if (h->run)
+            set_run(h, 0);
+    }
+    h->ms = m;
+    h->n = 0;
+    h->hot = 0;
+    /* The floor first: the exact test (n x 2^16 >= factor x b) is made once
+     * the count reaches it, which a sparse feed rarely does. */
+    h->hot_at = h->warm >> s ? h->cfg.burst_min_messages : UINT64_MAX;
+}
+
+/* §4, for a decoded message once the high-water mark is updated. */
+static void burst(blanc_health *h)
+{
+    uint64_t m = h->g / 1000000u;
+    if (blanc_unlikely(!h->have_ms)) {
+        h->have_ms = 1;
+        h->ms = m;
+        h->hot_at = UINT64_MAX;
+    } else if (m > h->ms) {
+        close_ms(h, m);
+    }
+    h->n++;
+    if (blanc_unlikely(h->n >= h->hot_at)) {
+        if ((h->n << 16) < h->cfg.burst_factor * h->base) {
+            /* n x 2^16 >= factor x b  <=>  n >= ceil(factor x b / 2^16) */
+            h->hot_at = (h->cfg.burst_factor * h->base + 0xffff) >> 16;
+            return;
+        }
+        h->hot = 1;
+        h->hot_at = UINT64_MAX;
+        h->st.det[BLANC_DET_BURST].events++;
+        set_run(h, h->run + 1);
+    }
+}
+
+static uint8_t events_of(uint32_t an)
+{
+    const uint32_t gap = 1u << BLANC_AN_UNKNOWN_REF | 1u << BLANC_AN_NO_DIRECTORY;
+    const uint32_t corrupt = 1u << BLANC_AN_TRUNCATED | 1u << BLANC_AN_BAD_LENGTH |
+                             1u << BLANC_AN_UNKNOWN_TYPE | 1u << BLANC_AN_ZERO_LENGTH |
+                             1u << BLANC_AN_STREAM_CUT | 1u << BLANC_AN_BAD_FIELD |
+                             1u << BLANC_AN_DUP_REF | 1u << BLANC_AN_OVERFILL |
+                             1u << BLANC_AN_DIR_CONFLICT;
+    return (uint8_t)((an & gap ? EV_GAP : 0) | (an & corrupt ? EV_CORRUPT : 0));
+}
+
+/* What the fast paths must leave to the general one: the next index where
+ * something is due, the next time reset point, the end of this millisecond. */
+static void set_limits(blanc_health *h)
+{
+    const blanc_health_config *c = &h->cfg;
+    uint64_t next = h->next_ri < c->n_reset_at_index ? c->reset_at_index[h->next_ri] : UINT64_MAX;
+    if (h->ev_n && h->ev[h->ev_head].index + c->window_messages < next)
+        next = h->ev[h->ev_head].index + c->window_messages;
+    if (h->tm_n && h->tm[h->tm_head].due < next)
+        next = h->tm[h->tm_head].due;
+    h->next_i = next;
+    h->next_ts = h->next_rt < c->n_reset_at_time ? c->reset_at_time[h->next_rt] : UINT64_MAX;
+    if (h->have_ms) {
+        h->ms_end = (h->ms + 1) * 1000000u;
+        if (h->next_ts < h->ms_end)
+            h->ms_end = h->next_ts;
+    }
+}
+
+int health_new_ms(blanc_health *h, uint64_t i, uint64_t t, uint16_t locate)
+{
+    /* Nothing is due, no event: of health_observe() only the marks, the
+     * burst detector and the gate remain. */
+    h->index = i;
+    h->ts_after = t;
+    h->g = t;
+    h->hwm[locate] = t + 1;
+    burst(h);
+    if (blanc_unlikely(h->n_dirty)) {
+        if (decide(h))
+            return h->err = BLANC_ENOMEM;
+        set_limits(h); /* a quiet timer may be armed */
+    } else {
+        h->ms_end = (h->ms + 1) * 1000000u;
+        if (h->next_ts < h->ms_end)
+            h->ms_end = h->next_ts;
+    }
+    if (blanc_likely(!h->any_gated)) {
+        h->pub = 1;
+        h->st.published++;
+    } else {
+        health_gate(h, i, locate);
+    }
+    if (blanc_unlikely(h->jb && h->jb->err))
+        return h->err = h->jb->err;
+    return 0;
+}
+
+int health_observe(blanc_health *h, uint64_t i, const health_obs *o)
+{
+    h->index = i;
+    h->ts_after = o->decoded && (!h->have_g || o->ts > h->g) ? o->ts : h->g;
+    if (blanc_unlikely(!h->seen)) {
+        h->seen = 1;
+        h->st.first_index = h->since = i;
+    }
+    if (blanc_unlikely(h->next_ri < h->cfg.n_reset_at_index ||
+                       h->next_rt < h->cfg.n_reset_at_time || o->sys_code) &&
+        is_reset_point(h, i, o))
+        reset(h);
+    if (blanc_unlikely(h->ev_n) && i - h->ev[h->ev_head].index >= h->cfg.window_messages)
+        expire(h, i);
+    uint8_t mask = blanc_unlikely(o->anomalies) ? events_of(o->anomalies) : 0;
+    uint16_t locate = o->decoded ? o->locate : 0;
+    if (o->decoded) {
+        uint64_t t = o->ts;
+        if (blanc_likely(h->have_g)) {
+            if (blanc_unlikely(t < h->g)) {
+                mask |= EV_SKEW;
+                if (h->g - t > h->st.max_backward_ns)
+                    h->st.max_backward_ns = h->g - t;
+            } else if (blanc_unlikely(t - h->g > h->cfg.skew_jump_ns)) {
+                mask |= EV_SKEW;
+            }
+        }
+        if (locate) {
+            uint64_t *hv = &h->hwm[locate];
+            if (blanc_unlikely(t + 1 < *hv))
+                mask |= EV_SKEW;
+            else
+                *hv = t + 1;
+        }
+        if (!h->have_g || t > h->g)
+            h->g = t;
+        h->have_g = 1;
+        burst(h);
+    }
+    if (blanc_unlikely(mask) && add_event(h, i, locate, mask))
+        return h->err = BLANC_ENOMEM;
+    if (blanc_unlikely(h->n_dirty) && decide(h))
+        return h->err = BLANC_ENOMEM;
+    if (blanc_unlikely(h->tm_n) && h->tm[h->tm_head].due <= i)
+        recover(h, i);
+    if (o->message)
+        health_gate(h, i, locate);
+    else
+        h->end_obs++;
+    set_limits(h);
+    if (blanc_unlikely(h->jb && h->jb->err))
+        return h->err = h->jb->err;
+    return h->err;
+}

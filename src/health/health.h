@@ -1,0 +1,134 @@
+/*
+ * The health tracker's state (docs/HEALTH.md), shared by the detectors and
+ * breaker (health.c), the configuration reader (config.c) and the journal
+ * writer (journal.c). The replay calls health_observe() once per message.
+ */
+#ifndef BLANC_HEALTH_H
+#define BLANC_HEALTH_H
+
+#include "blanc.h"
+#include "common/bytes.h"
+#include "out/obuf.h"
+
+enum { EV_GAP = 1, EV_CORRUPT = 2, EV_SKEW = 4 };
+enum { NSCOPES = 65536 };
+enum { DECAY_TABLE = 256 }; /* scope 0 is the feed, 1..65535 the instruments */
+
+typedef struct hscope {
+    uint32_t count[3]; /* gap, corrupt, skew events in the window */
+    uint32_t gen;      /* which quiet timer is the live one */
+    uint8_t state, worst, armed, dirty;
+} hscope;
+
+/* An event of one observation, kept until it leaves the window. */
+typedef struct hevent {
+    uint64_t index;
+    uint16_t locate; /* 0: no instrument */
+    uint8_t mask;    /* EV_* */
+} hevent;
+
+typedef struct htimer {
+    uint64_t due;
+    uint32_t scope, gen;
+} htimer;
+
+struct blanc_health {
+    blanc_health_config cfg;
+    /* cthr[d][k]: the smallest count (ppm detectors) or run (burst) that
+     * crosses level k+1; UINT64_MAX when that level is off. */
+    uint64_t cthr[BLANC_DETECTORS][4];
+    const blanc_books *books; /* symbols for the journal */
+    hscope *scope;            /* NSCOPES */
+    uint64_t *hwm;            /* per locate: largest timestamp + 1, 0 = none */
+    uint64_t g;               /* the feed's high-water mark */
+    int have_g;
+    /* burst (§4) */
+    uint64_t ms, n, base, run;
+    uint64_t ms_end; /* first ns past the current millisecond, or the next reset
+                      * time if sooner (0: none yet) */
+    uint64_t warm; /* milliseconds closed since the baseline (re)started */
+    uint64_t pow2[64]; /* (1 - 2^-s)^(2^j) in units of 2^-32 */
+    uint64_t qk[DECAY_TABLE]; /* the decay factor Q(k) of the usual small k */
+    int have_ms, hot;
+    /* events in the window, oldest first (a ring) */
+    hevent *ev;
+    size_t ev_cap, ev_head, ev_n;
+    /* quiet timers, in due order (a ring; stale ones skipped by gen) */
+    htimer *tm;
+    size_t tm_cap, tm_head, tm_n;
+    uint32_t dirty[8];
+    size_t n_dirty;
+    size_t next_ri, next_rt; /* next reset index / time point */
+    int pub, err;
+    int latched_or_local; /* instruments in Local, Feeder or Main */
+    int inst_gated;       /* instruments in Feeder or worse */
+    int any_gated;        /* the feed or any instrument is in Feeder or worse */
+    int seen;             /* anything observed yet */
+    uint64_t since;       /* index where the global state was entered */
+    uint64_t end_obs;     /* end-of-input observations */
+    uint64_t hot_at;      /* messages in this ms that make it hot; UINT64_MAX: cannot */
+    uint64_t next_i;      /* the next index where anything is due (expiry, timer, reset) */
+    uint64_t next_ts;     /* the next reset time point */
+    uint64_t index;    /* the observation being handled */
+    uint64_t ts_after; /* the high-water mark once it is counted (journal ts) */
+    blanc_health_stats st;
+    blanc_sink *sink;
+    obuf *jb; /* the journal's buffer, when a journal is set */
+};
+
+/* One observation (docs/HEALTH.md §1). anomalies: bit a for blanc_anomaly a. */
+typedef struct health_obs {
+    uint64_t ts;
+    uint32_t anomalies;
+    uint16_t locate;
+    uint8_t decoded, message, sys_code;
+} health_obs;
+
+/* Observe index i (docs/HEALTH.md §5). Returns 0, or an error that stops the
+ * replay (journal write, out of memory). */
+int health_observe(blanc_health *h, uint64_t i, const health_obs *o);
+
+/*
+ * The same for a decoded message with no anomaly that is not a System Event.
+ * Nearly every message of a healthy feed is also in time order, in the feed
+ * millisecond of the one before, and due nothing: that case is done here,
+ * inline, and must leave exactly the state health_observe() would.
+ */
+/* A message that passes every test of the fast path below but opens a new
+ * feed millisecond: the common case of a sparse feed (health.c). */
+int health_new_ms(blanc_health *h, uint64_t i, uint64_t t, uint16_t locate);
+
+/* The gate of message i once its scope states are final (health.c). */
+void health_gate(blanc_health *h, uint64_t i, uint16_t locate);
+
+static inline int health_message(blanc_health *h, uint64_t i, uint64_t t, uint16_t locate)
+{
+    if (blanc_likely(i < h->next_i && t - h->g <= h->cfg.skew_jump_ns && t < h->ms_end &&
+                     t + 1 >= h->hwm[locate] && h->n + 1 < h->hot_at)) {
+        h->g = t;
+        h->hwm[locate] = t + 1;
+        h->n++;
+        if (blanc_likely(!h->any_gated)) {
+            h->pub = 1;
+            h->st.published++;
+        } else {
+            health_gate(h, i, locate);
+        }
+        return 0;
+    }
+    if (i < h->next_i && t - h->g <= h->cfg.skew_jump_ns && t < h->next_ts &&
+        t + 1 >= h->hwm[locate] && h->ms_end)
+        return health_new_ms(h, i, t, locate);
+    health_obs o = {t, 0, locate, 1, 1, 0};
+    return health_observe(h, i, &o);
+}
+
+/* The journal line of one transition of scope s (journal.c). */
+void health_journal(blanc_health *h, uint32_t s, int from, int to, const char *cause);
+
+/* The scope's detector level (0..4) for detector d and its value. */
+int health_level(const blanc_health *h, int d, uint64_t v);
+/* Rate in ppm of count c over the window. */
+uint64_t health_ppm(const blanc_health *h, uint64_t c);
+
+#endif
