@@ -1,6 +1,9 @@
-/* Whole replay on arbitrary bytes, both framings, strict and not: the books
- * must stay consistent whatever the input. */
+/* Whole replay on arbitrary bytes, both framings, strict and not, with a
+ * health tracker (default thresholds, then a tiny window where every level,
+ * expiry, quiet timer and reset is reachable): the books must stay consistent
+ * and the tracker's counts must add up whatever the input. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "blanc.h"
 
@@ -17,9 +20,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         blanc_source *s;
         if (!r || blanc_source_open_mem(&s, data, size))
             abort();
+        blanc_health_config c;
+        blanc_health_config_default(&c);
+        if (mode == 1) {
+            uint64_t t[4][4] = {{1, 2, 3, 4}, {1, 2, 3, 0}, {1, 0, 3, 5}, {1, 2, 3, 4}};
+            c.window_messages = 16;
+            c.quiet_messages = 4;
+            c.burst_baseline_shift = 1;
+            c.burst_min_messages = 2;
+            c.skew_jump_ns = 1000;
+            for (int d = 0; d < 4; d++)
+                for (int k = 0; k < 4; k++)
+                    c.thresholds[d][k] = d == BLANC_DET_BURST ? t[d][k] : t[d][k] * 62500;
+            c.reset_at_index[0] = 7;
+            c.reset_at_time[0] = 1000000;
+            c.n_reset_at_index = c.n_reset_at_time = 1;
+            strcpy(c.reset_events, "OSQ");
+        }
+        blanc_health *h;
+        if (blanc_health_create(&h, &c))
+            abort();
+        blanc_replay_set_health(r, h);
         int rc = blanc_replay_run(r, s);
         if (rc && rc != BLANC_ESTRICT)
             abort();
+        blanc_health_stats hs;
+        blanc_health_get_stats(h, &hs);
+        uint64_t in_state = 0;
+        for (int l = 0; l < BLANC_HEALTH_LEVELS; l++)
+            in_state += hs.in_state[l];
+        if (hs.published + hs.gated != in_state || hs.published + hs.gated > blanc_replay_get_stats(r)->messages)
+            abort();
+        blanc_health_free(h);
         if (blanc_books_check(blanc_replay_books(r)) != 0)
             abort();
         blanc_digests d;

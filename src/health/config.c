@@ -124,7 +124,9 @@ static int parse_uint(cursor *c, uint64_t *out)
         }
         c->p++;
     }
-    if (!digits || under)
+    if (under)
+        return fail(c->err, c->line, "misplaced '_' in a number");
+    if (!digits)
         return fail(c->err, c->line, "expected an unsigned integer");
     *out = v;
     return 0;
