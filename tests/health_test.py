@@ -283,7 +283,7 @@ class Health(unittest.TestCase):
         """RITCH's test file is a thinned excerpt of a day: 117 of its references point to orders
         added before the excerpt (gap), and consecutive messages are often minutes apart (skew:
         jumps beyond 60 s). Recorded outcome: Local at message 15 on skew, Feeder at 5356 when
-        the 50th unknown ref enters the window; recorded in docs/HEALTH.md §11."""
+        the 50th unknown ref enters the window; recorded in docs/HEALTH.md §10."""
         h, jl, _ = self.replay(RITCH)
         glob = [(j["index"], j["to"]) for j in jl if j["scope"] == "global"]
         self.assertEqual(glob, [(15, "local"), (5356, "feeder")])
