@@ -35,6 +35,16 @@ static blanc_health_config quiet_config(void)
     return c;
 }
 
+/* Everything off but corrupt's Local at one event in a window of w. */
+static blanc_health_config corrupt_config(uint64_t w, uint64_t quiet)
+{
+    blanc_health_config c = quiet_config();
+    c.window_messages = w;
+    c.quiet_messages = quiet;
+    c.thresholds[BLANC_DET_CORRUPT][0] = 1000000 / w;
+    return c;
+}
+
 static void hr_open(hr *x, const blanc_health_config *c)
 {
     memset(x, 0, sizeof *x);
@@ -153,9 +163,7 @@ static void crossing_is_exact_not_rounded(void **state)
 static void corrupt_attribution(void **state)
 {
     (void)state;
-    blanc_health_config c = quiet_config();
-    c.window_messages = 100;
-    c.thresholds[BLANC_DET_CORRUPT][0] = 10000; /* 1 event in 100 */
+    blanc_health_config c = corrupt_config(100, 0);
     hr x;
     hr_open(&x, &c);
     put(&x, ev_dir(1, "AAA"), T0);
@@ -259,10 +267,7 @@ static void burst_baseline_by_hand(void **state)
 static void hysteresis_recovers_after_quiet_window(void **state)
 {
     (void)state;
-    blanc_health_config c = quiet_config();
-    c.window_messages = 10;
-    c.quiet_messages = 5;
-    c.thresholds[BLANC_DET_CORRUPT][0] = 100000;
+    blanc_health_config c = corrupt_config(10, 5);
     hr x;
     hr_open(&x, &c);
     blanc_event ok = ev_dir(1, "AAA");
@@ -288,10 +293,7 @@ static void hysteresis_recovers_after_quiet_window(void **state)
 static void re_escalation_cancels_recovery(void **state)
 {
     (void)state;
-    blanc_health_config c = quiet_config();
-    c.window_messages = 10;
-    c.quiet_messages = 5;
-    c.thresholds[BLANC_DET_CORRUPT][0] = 100000;
+    blanc_health_config c = corrupt_config(10, 5);
     hr x;
     hr_open(&x, &c);
     blanc_event ok = ev_dir(1, "AAA");
@@ -379,9 +381,7 @@ static void kill_is_final(void **state)
 static void end_of_input_observation(void **state)
 {
     (void)state;
-    blanc_health_config c = quiet_config();
-    c.window_messages = 10;
-    c.thresholds[BLANC_DET_CORRUPT][0] = 100000;
+    blanc_health_config c = corrupt_config(10, 0);
     blanc_health *h;
     assert_int_equal(blanc_health_create(&h, &c), 0);
     blanc_replay *r = blanc_replay_create(NULL);
