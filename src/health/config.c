@@ -31,6 +31,9 @@ void blanc_health_config_default(blanc_health_config *c)
     strcpy(c->reset_events, "O");
 }
 
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
 static int fail(blanc_config_error *err, unsigned line, const char *fmt, ...)
 {
     if (err) {
