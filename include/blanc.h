@@ -724,6 +724,37 @@ const char *blanc_health_level_name(blanc_health_level l); /* "fuse" ... "kill" 
 const char *blanc_detector_name(blanc_detector d);         /* "gap" ... "burst" */
 
 /* ------------------------------------------------------------------------ */
+/* Benchmarking (docs/TELEMETRY.md)                                          */
+/* ------------------------------------------------------------------------ */
+
+/* The benchmark clock: rdtsc where the TSC is invariant, else CLOCK_MONOTONIC. */
+typedef struct blanc_clock {
+    int tsc;               /* 1: ticks are TSC cycles; 0: ticks are ns */
+    double ticks_per_ns;   /* calibrated against CLOCK_MONOTONIC (1.0 without TSC) */
+    uint64_t overhead_ticks; /* median cost of one read, from back-to-back pairs */
+    const char *source;    /* a sentence naming the clock */
+} blanc_clock;
+
+/* Pick and calibrate (about 50 ms with a TSC). allow_tsc 0 forces clock_gettime. */
+void blanc_clock_init(blanc_clock *c, int allow_tsc);
+uint64_t blanc_clock_now(const blanc_clock *c);
+double blanc_clock_ns(const blanc_clock *c, uint64_t ticks);
+
+/* The machine and the build, for every artifact. */
+typedef struct blanc_hw_report {
+    char cpu_model[128];
+    double cpu_mhz;           /* as /proc/cpuinfo reports it now */
+    unsigned logical_cpus, physical_cores;
+    char caches[256];         /* "L1d 48K, L1i 32K, L2 1024K, L3 32768K" */
+    char governor[32];
+    char kernel[256];
+    uint64_t mem_bytes;
+    char compiler[96], cflags[256], build_type[32], git_sha[48], version[16];
+} blanc_hw_report;
+
+void blanc_hw_report_get(blanc_hw_report *r);
+
+/* ------------------------------------------------------------------------ */
 /* Generator                                                                 */
 /* ------------------------------------------------------------------------ */
 
