@@ -754,6 +754,55 @@ typedef struct blanc_hw_report {
 
 void blanc_hw_report_get(blanc_hw_report *r);
 
+/* Read a whole input (plain, .gz or .zst, by content) into memory (malloc'd). */
+int blanc_load_file(const char *path, uint8_t **data, size_t *len, int *sys_errno);
+
+#define BLANC_BENCH_NPCT 8 /* min, p50, p90, p95, p99, p99.9, p99.99, max */
+#define BLANC_BENCH_NTYPES 7 /* the book-changing types: A F E C X D U */
+#define BLANC_BENCH_MIN_TAIL 100 /* samples beyond a percentile for it to be valid */
+
+/* "min" "p50" ... "max" and the percentile each is (0 and 100 for min, max). */
+const char *blanc_bench_pct_name(int k);
+double blanc_bench_pct_value(int k);
+char blanc_bench_type(int k); /* 'A' 'F' 'E' 'C' 'X' 'D' 'U' */
+
+typedef struct blanc_latency {
+    uint64_t count;
+    uint64_t ns[BLANC_BENCH_NPCT];
+    int valid[BLANC_BENCH_NPCT]; /* enough samples beyond it (BLANC_BENCH_MIN_TAIL) */
+} blanc_latency;
+
+typedef struct blanc_bench_options {
+    unsigned runs, warmup; /* measured runs (>= 1) after unmeasured ones */
+    int no_book;           /* decode only: throughput, no per-message latency */
+    int no_tsc;            /* time with clock_gettime even where a TSC is usable */
+} blanc_bench_options;
+
+typedef struct blanc_bench_result {
+    blanc_clock clock;
+    uint64_t messages, bytes;      /* per run */
+    uint64_t input_digest;         /* XXH3-64 of the input */
+    unsigned runs;
+    double *ns_per_msg;            /* per measured run (throughput pass), malloc'd */
+    double median_ns_per_msg, mad_ns_per_msg, median_msgs_per_s;
+    double overhead_ns;            /* one clock read, subtracted from each latency */
+    blanc_latency latency;         /* book-changing messages, all measured runs */
+    uint64_t latency_sum_ns;       /* sum of those latencies */
+    blanc_latency by_type[BLANC_BENCH_NTYPES];
+    blanc_latency *per_run;        /* per measured run, malloc'd */
+    double p99_spread_pct;         /* (max - min) / median of the per-run p99s, in % */
+    /* bucket counts of the latency histogram, for exporters: bounds in ns */
+    uint64_t *bucket_hi, *bucket_count;
+    size_t n_buckets;
+} blanc_bench_result;
+
+/* Replay data[0..len) opts->warmup + opts->runs times from memory. Each
+ * measured run is a plain pass (throughput) and, with books, a timed pass
+ * (every book-changing message timed between the replay's hooks). */
+int blanc_bench_run(const uint8_t *data, size_t len, const blanc_bench_options *opts,
+                    blanc_bench_result *res);
+void blanc_bench_result_free(blanc_bench_result *res);
+
 /* ------------------------------------------------------------------------ */
 /* Generator                                                                 */
 /* ------------------------------------------------------------------------ */

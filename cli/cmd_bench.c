@@ -1,0 +1,300 @@
+/* blanc bench: measure a replay (docs/TELEMETRY.md). */
+#define _GNU_SOURCE /* sched_setaffinity, CPU_* */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+    "usage: blanc bench FILE [options]\n"
+    "\n"
+    "Load FILE (plain, .gz or .zst) into memory once, replay it --warmup times\n"
+    "unmeasured, then --runs times measured: each measured run is a plain pass\n"
+    "(throughput) and a timed pass (latency of every book-changing message, read\n"
+    "from the TSC around the book update, clock overhead subtracted).\n"
+    "\n"
+    "options:\n"
+    "  --runs N        measured runs (default 5)\n"
+    "  --warmup W      unmeasured runs first (default 1)\n"
+    "  --cpu K         pin to CPU K (sched_setaffinity); an error if K is not allowed\n"
+    "  --no-book       decode only: throughput of the feed layer, no latency\n"
+    "  --no-tsc        time with clock_gettime even where an invariant TSC exists\n"
+    "  --jsonl FILE    append one JSON object for this bench (schema blanc.bench/1)\n"
+    "  --prom FILE     write Prometheus text exposition (atomically)\n"
+    "  --json          print the JSON object instead of text\n"
+    "  -h, --help      this text\n"
+    "\n"
+    "exit codes: 0 ok, 2 usage error or unusable input\n";
+
+typedef struct bench_args {
+    const char *file, *jsonl, *prom;
+    blanc_bench_options o;
+    int cpu, json;
+} bench_args;
+
+static int parse(int argc, char **argv, bench_args *a)
+{
+    static const struct option longopts[] = {
+        {"runs", required_argument, 0, 'r'},  {"warmup", required_argument, 0, 'w'},
+        {"cpu", required_argument, 0, 'c'},   {"no-book", no_argument, 0, 'B'},
+        {"no-tsc", no_argument, 0, 'T'},      {"jsonl", required_argument, 0, 'J'},
+        {"prom", required_argument, 0, 'P'},  {"json", no_argument, 0, 'j'},
+        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
+    memset(a, 0, sizeof *a);
+    a->o.runs = 5;
+    a->o.warmup = 1;
+    a->cpu = -1;
+    optind = 1;
+    int c;
+    uint64_t v;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+        case 'w':
+            if (cli_parse_u64(optarg, &v) || v > 100000 || (c == 'r' && v == 0)) {
+                cli_error("bench: --%s wants %s up to 100000, not '%s'", c == 'r' ? "runs" : "warmup",
+                          c == 'r' ? "1" : "0", optarg);
+                return CLI_USAGE;
+            }
+            *(c == 'r' ? &a->o.runs : &a->o.warmup) = (unsigned)v;
+            break;
+        case 'c':
+            if (cli_parse_u64(optarg, &v) || v >= CPU_SETSIZE) {
+                cli_error("bench: --cpu wants a CPU number, not '%s'", optarg);
+                return CLI_USAGE;
+            }
+            a->cpu = (int)v;
+            break;
+        case 'B': a->o.no_book = 1; break;
+        case 'T': a->o.no_tsc = 1; break;
+        case 'J': a->jsonl = optarg; break;
+        case 'P': a->prom = optarg; break;
+        case 'j': a->json = 1; break;
+        case 'h': fputs(usage_text, stdout); return -1;
+        default: fputs(usage_text, stderr); return CLI_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        cli_error("bench: expected exactly one FILE");
+        fputs(usage_text, stderr);
+        return CLI_USAGE;
+    }
+    a->file = argv[optind];
+    return CLI_OK;
+}
+
+static int pin(int cpu_arg)
+{
+    size_t cpu = (size_t)cpu_arg;
+    cpu_set_t allowed, one;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0 && !CPU_ISSET(cpu, &allowed)) {
+        char list[256] = "";
+        int n = 0;
+        for (size_t i = 0; i < CPU_SETSIZE && n < 240; i++)
+            if (CPU_ISSET(i, &allowed))
+                n += snprintf(list + n, sizeof list - (size_t)n, "%s%zu", n ? "," : "", i);
+        cli_error("bench: --cpu %zu is not allowed for this process (allowed: %s)", cpu, list);
+        return CLI_USAGE;
+    }
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0) {
+        cli_error("bench: cannot pin to CPU %zu: %s", cpu, strerror(errno));
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+static void latency_json(json *j, const char *key, const blanc_latency *l)
+{
+    json_open(j, key, '{');
+    json_u64(j, "count", l->count);
+    for (int k = 0; k < BLANC_BENCH_NPCT; k++)
+        json_u64(j, blanc_bench_pct_name(k), l->ns[k]);
+    json_open(j, "valid", '{');
+    for (int k = 0; k < BLANC_BENCH_NPCT; k++)
+        json_bool(j, blanc_bench_pct_name(k), l->valid[k]);
+    json_close(j, '}');
+    json_close(j, '}');
+}
+
+static void write_json(FILE *f, const bench_args *a, const blanc_bench_result *r)
+{
+    blanc_hw_report hw;
+    blanc_hw_report_get(&hw);
+    char when[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+    json j;
+    json_init(&j, f);
+    json_open(&j, NULL, '{');
+    json_str(&j, "schema", "blanc.bench/1");
+    json_str(&j, "time", when);
+    json_str(&j, "file", a->file);
+    json_hex64(&j, "input_digest", r->input_digest);
+    json_u64(&j, "bytes", r->bytes);
+    json_u64(&j, "messages", r->messages);
+    json_str(&j, "mode", a->o.no_book ? "decode" : "book");
+    json_u64(&j, "runs", r->runs);
+    json_u64(&j, "warmup", a->o.warmup);
+    if (a->cpu >= 0)
+        json_u64(&j, "cpu", (uint64_t)a->cpu);
+    else
+        json_null(&j, "cpu");
+    json_open(&j, "clock", '{');
+    json_str(&j, "source", r->clock.source);
+    json_bool(&j, "tsc", r->clock.tsc);
+    json_double(&j, "ticks_per_ns", r->clock.ticks_per_ns);
+    json_double(&j, "overhead_ns", r->overhead_ns);
+    json_bool(&j, "overhead_subtracted", 1);
+    json_close(&j, '}');
+    json_open(&j, "throughput", '{');
+    json_open(&j, "ns_per_msg", '[');
+    for (unsigned i = 0; i < r->runs; i++)
+        json_double(&j, NULL, r->ns_per_msg[i]);
+    json_close(&j, ']');
+    json_double(&j, "median_ns_per_msg", r->median_ns_per_msg);
+    json_double(&j, "mad_ns_per_msg", r->mad_ns_per_msg);
+    json_double(&j, "median_msgs_per_s", r->median_msgs_per_s);
+    json_close(&j, '}');
+    if (!a->o.no_book) {
+        latency_json(&j, "latency_ns", &r->latency);
+        json_open(&j, "latency_by_type_ns", '{');
+        for (int k = 0; k < BLANC_BENCH_NTYPES; k++) {
+            char t[2] = {blanc_bench_type(k), 0};
+            if (r->by_type[k].count)
+                latency_json(&j, t, &r->by_type[k]);
+        }
+        json_close(&j, '}');
+        json_open(&j, "runs_latency_ns", '[');
+        for (unsigned i = 0; i < r->runs; i++) {
+            json_open(&j, NULL, '{');
+            json_u64(&j, "p50", r->per_run[i].ns[1]);
+            json_u64(&j, "p99", r->per_run[i].ns[4]);
+            json_u64(&j, "p99.9", r->per_run[i].ns[5]);
+            json_close(&j, '}');
+        }
+        json_close(&j, ']');
+        json_double(&j, "p99_spread_pct", r->p99_spread_pct);
+    }
+    json_open(&j, "host", '{');
+    json_str(&j, "cpu_model", hw.cpu_model);
+    json_double(&j, "cpu_mhz", hw.cpu_mhz);
+    json_u64(&j, "logical_cpus", hw.logical_cpus);
+    json_u64(&j, "physical_cores", hw.physical_cores);
+    json_str(&j, "caches", hw.caches);
+    json_str(&j, "governor", hw.governor);
+    json_str(&j, "kernel", hw.kernel);
+    json_u64(&j, "mem_bytes", hw.mem_bytes);
+    json_close(&j, '}');
+    json_open(&j, "build", '{');
+    json_str(&j, "version", hw.version);
+    json_str(&j, "git_sha", hw.git_sha);
+    json_str(&j, "compiler", hw.compiler);
+    json_str(&j, "cflags", hw.cflags);
+    json_str(&j, "build_type", hw.build_type);
+    json_close(&j, '}');
+    json_close(&j, '}');
+    json_end(&j);
+}
+
+/* One line, one write(2) with O_APPEND: concurrent benches never interleave
+ * and an existing history is never rewritten. */
+static int append_line(const char *path, const bench_args *a, const blanc_bench_result *r)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&buf, &n);
+    if (!m)
+        return CLI_USAGE;
+    write_json(m, a, r);
+    fclose(m);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+    ssize_t w = fd >= 0 ? write(fd, buf, n) : -1;
+    int err = errno;
+    if (fd >= 0 && close(fd) != 0 && w >= 0)
+        w = -1;
+    free(buf);
+    if (w != (ssize_t)n) {
+        cli_error("%s: cannot append: %s", path, strerror(err));
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+static void print_text(const bench_args *a, const blanc_bench_result *r)
+{
+    printf("file         %s (%" PRIu64 " bytes, %" PRIu64 " messages, input %016" PRIx64 ")\n",
+           a->file, r->bytes, r->messages, r->input_digest);
+    printf("runs         %u measured after %u warmup, %s%s\n", r->runs, a->o.warmup,
+           a->o.no_book ? "decode only" : "decode + book",
+           a->cpu >= 0 ? ", pinned" : "");
+    printf("throughput   %.1f ns/msg median (MAD %.1f), %.2f M msg/s\n", r->median_ns_per_msg,
+           r->mad_ns_per_msg, r->median_msgs_per_s / 1e6);
+    printf("clock        %s; %.3f ticks/ns; one read %.1f ns (subtracted)\n", r->clock.source,
+           r->clock.ticks_per_ns, r->overhead_ns);
+    if (a->o.no_book)
+        return;
+    printf("latency      %" PRIu64 " book-changing messages, ns:\n ", r->latency.count);
+    for (int k = 0; k < BLANC_BENCH_NPCT; k++)
+        printf(" %s %" PRIu64 "%s", blanc_bench_pct_name(k), r->latency.ns[k],
+               r->latency.valid[k] ? "" : " (too few samples)");
+    printf("\n");
+    for (int k = 0; k < BLANC_BENCH_NTYPES; k++) {
+        const blanc_latency *l = &r->by_type[k];
+        if (l->count)
+            printf("  %c %10" PRIu64 "  p50 %" PRIu64 "  p99 %" PRIu64 "  p99.9 %" PRIu64 "%s\n",
+                   blanc_bench_type(k), l->count, l->ns[1], l->ns[4], l->ns[5],
+                   l->valid[5] ? "" : " (p99.9: too few samples)");
+    }
+    printf("p99 spread   %.1f %% across runs ((max - min) / median)\n", r->p99_spread_pct);
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    bench_args a;
+    int rc = parse(argc, argv, &a);
+    if (rc)
+        return rc < 0 ? CLI_OK : rc;
+    if (a.cpu >= 0 && pin(a.cpu))
+        return CLI_USAGE;
+    uint8_t *data;
+    size_t len;
+    int sys = 0;
+    if ((rc = blanc_load_file(a.file, &data, &len, &sys))) {
+        cli_error("%s: %s%s%s", a.file, blanc_strerror(rc), sys ? ": " : "", sys ? strerror(sys) : "");
+        return CLI_USAGE;
+    }
+    if (!len) {
+        free(data);
+        cli_error("%s: input is empty", a.file);
+        return CLI_USAGE;
+    }
+    blanc_bench_result r;
+    rc = blanc_bench_run(data, len, &a.o, &r);
+    free(data);
+    if (rc) {
+        cli_error("%s: %s", a.file, blanc_strerror(rc));
+        return CLI_USAGE;
+    }
+    int exit_code = CLI_OK;
+    if (a.json)
+        write_json(stdout, &a, &r);
+    else
+        print_text(&a, &r);
+    if (a.jsonl && append_line(a.jsonl, &a, &r))
+        exit_code = CLI_USAGE;
+    if (a.prom && cli_write_prom(a.prom, a.o.no_book, &r))
+        exit_code = CLI_USAGE;
+    blanc_bench_result_free(&r);
+    return exit_code;
+}

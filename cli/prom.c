@@ -1,0 +1,94 @@
+/* A bench result as Prometheus text exposition (format 0.0.4): HELP and TYPE
+ * for every family, base units in the names (seconds), the latency as a
+ * histogram with power-of-two buckets plus quantile gauges. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+    fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void prom_text(FILE *f, int no_book, const blanc_bench_result *r)
+{
+    blanc_hw_report hw;
+    blanc_hw_report_get(&hw);
+    const char *mode = no_book ? "decode" : "book";
+    family(f, "blanc_bench_info", "gauge", "Build and clock of this benchmark (always 1).");
+    fprintf(f, "blanc_bench_info{version=\"%s\",git_sha=\"%s\",mode=\"%s\",clock=\"%s\"} 1\n",
+            hw.version, hw.git_sha, mode, r->clock.tsc ? "tsc" : "clock_gettime");
+    family(f, "blanc_bench_messages", "gauge", "Messages in one replay of the input.");
+    fprintf(f, "blanc_bench_messages{mode=\"%s\"} %" PRIu64 "\n", mode, r->messages);
+    family(f, "blanc_bench_input_bytes", "gauge", "Decompressed bytes of the input.");
+    fprintf(f, "blanc_bench_input_bytes{mode=\"%s\"} %" PRIu64 "\n", mode, r->bytes);
+    family(f, "blanc_bench_runs", "gauge", "Measured runs.");
+    fprintf(f, "blanc_bench_runs{mode=\"%s\"} %u\n", mode, r->runs);
+    family(f, "blanc_bench_throughput_messages_per_second", "gauge",
+           "Median replay throughput over the measured runs.");
+    fprintf(f, "blanc_bench_throughput_messages_per_second{mode=\"%s\"} %.6g\n", mode,
+            r->median_msgs_per_s);
+    family(f, "blanc_bench_message_time_seconds", "gauge",
+           "Replay time per message over the runs: median and median absolute deviation.");
+    fprintf(f, "blanc_bench_message_time_seconds{mode=\"%s\",stat=\"median\"} %.6g\n", mode,
+            r->median_ns_per_msg / 1e9);
+    fprintf(f, "blanc_bench_message_time_seconds{mode=\"%s\",stat=\"mad\"} %.6g\n", mode,
+            r->mad_ns_per_msg / 1e9);
+    family(f, "blanc_bench_clock_overhead_seconds", "gauge",
+           "Cost of one clock read, subtracted from every latency.");
+    fprintf(f, "blanc_bench_clock_overhead_seconds %.6g\n", r->overhead_ns / 1e9);
+    if (no_book)
+        return;
+    family(f, "blanc_bench_message_latency_seconds", "histogram",
+           "Latency of book-changing messages, all measured runs.");
+    uint64_t cum = 0;
+    size_t b = 0;
+    for (int k = 4; k <= 36; k++) {
+        uint64_t le = UINT64_C(1) << k; /* ns; a bucket counts once all of it is <= le */
+        while (b < r->n_buckets && r->bucket_hi[b] <= le)
+            cum += r->bucket_count[b++];
+        fprintf(f, "blanc_bench_message_latency_seconds_bucket{le=\"%.9g\"} %" PRIu64 "\n",
+                (double)le / 1e9, cum);
+    }
+    fprintf(f, "blanc_bench_message_latency_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n",
+            r->latency.count);
+    fprintf(f, "blanc_bench_message_latency_seconds_sum %.9g\n", (double)r->latency_sum_ns / 1e9);
+    fprintf(f, "blanc_bench_message_latency_seconds_count %" PRIu64 "\n", r->latency.count);
+    family(f, "blanc_bench_message_latency_percentile_seconds", "gauge",
+           "Latency percentiles of book-changing messages (valid=0: too few samples beyond).");
+    for (int k = 1; k < BLANC_BENCH_NPCT - 1; k++)
+        fprintf(f, "blanc_bench_message_latency_percentile_seconds{percentile=\"%s\",valid=\"%d\"} %.9g\n",
+                blanc_bench_pct_name(k), r->latency.valid[k], (double)r->latency.ns[k] / 1e9);
+    family(f, "blanc_bench_p99_spread_ratio", "gauge",
+           "(max - min) / median of the per-run p99 latencies.");
+    fprintf(f, "blanc_bench_p99_spread_ratio %.6g\n", r->p99_spread_pct / 100);
+}
+
+int cli_write_prom(const char *path, int no_book, const blanc_bench_result *r)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&buf, &n);
+    if (!m)
+        return CLI_USAGE;
+    prom_text(m, no_book, r);
+    fclose(m);
+    blanc_sink *s;
+    int sys = 0, rc = blanc_sink_open(&s, path, &sys);
+    if (!rc) {
+        rc = blanc_sink_write(s, buf, n);
+        if (rc)
+            blanc_sink_abort(s);
+        else
+            rc = blanc_sink_commit(s);
+    }
+    free(buf);
+    if (rc) {
+        cli_error("%s: %s%s%s", path, blanc_strerror(rc), sys ? ": " : "", sys ? strerror(sys) : "");
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
