@@ -20,42 +20,6 @@ static double now(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static int load(const char *path, uint8_t **buf, size_t *len)
-{
-    blanc_source *src;
-    int rc = blanc_source_open(&src, path, NULL);
-    if (rc)
-        return rc;
-    size_t cap = 1 << 20, n = 0;
-    uint8_t *b = malloc(cap);
-    const uint8_t *p;
-    size_t k;
-    while (b && (rc = blanc_source_next(src, &p, &k)) >= 0 && k) {
-        if (n + k > cap) {
-            while (n + k > cap)
-                cap *= 2;
-            uint8_t *nb = realloc(b, cap);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-        }
-        memcpy(b + n, p, k);
-        n += k;
-        blanc_source_consume(src, k);
-        if (rc == 0)
-            break;
-    }
-    blanc_source_close(src);
-    if (!b)
-        return BLANC_ENOMEM;
-    *buf = b;
-    *len = n;
-    return rc < 0 ? rc : 0;
-}
-
 /* One replay from memory; returns ns per message, or a negative value. */
 static double once(const uint8_t *buf, size_t len, int health, uint64_t *gated)
 {
@@ -108,7 +72,7 @@ int main(int argc, char **argv)
         rounds = 9;
     uint8_t *buf;
     size_t len;
-    int rc = load(argv[1], &buf, &len);
+    int rc = blanc_load_file(argv[1], &buf, &len, NULL);
     if (rc) {
         fprintf(stderr, "%s: %s\n", argv[1], blanc_strerror(rc));
         return 2;

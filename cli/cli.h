@@ -17,8 +17,8 @@ int cmd_gen(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
-/* prom.c: a bench result as Prometheus text exposition, written atomically. */
-int cli_write_prom(const char *path, int no_book, const blanc_bench_result *r);
+/* prom.c: a bench result as Prometheus text exposition. */
+void cli_prom_text(FILE *f, int no_book, const blanc_bench_result *r);
 
 /* ladder.c: "HH:MM:SS.nnnnnnnnn" and "123.4500" */
 void cli_fmt_time(uint64_t ns, char out[32]);

@@ -207,17 +207,33 @@ static void write_json(FILE *f, const bench_args *a, const blanc_bench_result *r
     json_end(&j);
 }
 
+typedef void (*render_fn)(FILE *f, const bench_args *a, const blanc_bench_result *r);
+
+/* The whole text in memory first, so each file gets it in one piece. */
+static char *render(render_fn fn, const bench_args *a, const blanc_bench_result *r, size_t *n)
+{
+    char *buf = NULL;
+    FILE *m = open_memstream(&buf, n);
+    if (!m)
+        return NULL;
+    fn(m, a, r);
+    fclose(m);
+    return buf;
+}
+
+static void prom(FILE *f, const bench_args *a, const blanc_bench_result *r)
+{
+    cli_prom_text(f, a->o.no_book, r);
+}
+
 /* One line, one write(2) with O_APPEND: concurrent benches never interleave
  * and an existing history is never rewritten. */
 static int append_line(const char *path, const bench_args *a, const blanc_bench_result *r)
 {
-    char *buf = NULL;
     size_t n = 0;
-    FILE *m = open_memstream(&buf, &n);
-    if (!m)
+    char *buf = render(write_json, a, r, &n);
+    if (!buf)
         return CLI_USAGE;
-    write_json(m, a, r);
-    fclose(m);
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
     ssize_t w = fd >= 0 ? write(fd, buf, n) : -1;
     int err = errno;
@@ -226,6 +242,29 @@ static int append_line(const char *path, const bench_args *a, const blanc_bench_
     free(buf);
     if (w != (ssize_t)n) {
         cli_error("%s: cannot append: %s", path, strerror(err));
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+/* Replaced whole (temp file + rename): a scraper never reads half of it. */
+static int write_atomic(const char *path, render_fn fn, const bench_args *a,
+                        const blanc_bench_result *r)
+{
+    size_t n = 0;
+    char *buf = render(fn, a, r, &n);
+    blanc_sink *s;
+    int sys = 0, rc = buf ? blanc_sink_open(&s, path, &sys) : BLANC_ENOMEM;
+    if (!rc) {
+        rc = blanc_sink_write(s, buf, n);
+        if (rc)
+            blanc_sink_abort(s);
+        else
+            rc = blanc_sink_commit(s);
+    }
+    free(buf);
+    if (rc) {
+        cli_error("%s: %s%s%s", path, blanc_strerror(rc), sys ? ": " : "", sys ? strerror(sys) : "");
         return CLI_USAGE;
     }
     return CLI_OK;
@@ -293,7 +332,7 @@ int cmd_bench(int argc, char **argv)
         print_text(&a, &r);
     if (a.jsonl && append_line(a.jsonl, &a, &r))
         exit_code = CLI_USAGE;
-    if (a.prom && cli_write_prom(a.prom, a.o.no_book, &r))
+    if (a.prom && write_atomic(a.prom, prom, &a, &r))
         exit_code = CLI_USAGE;
     blanc_bench_result_free(&r);
     return exit_code;

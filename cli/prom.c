@@ -3,8 +3,6 @@
  * histogram with power-of-two buckets plus quantile gauges. */
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
 
@@ -13,7 +11,7 @@ static void family(FILE *f, const char *name, const char *type, const char *help
     fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void prom_text(FILE *f, int no_book, const blanc_bench_result *r)
+void cli_prom_text(FILE *f, int no_book, const blanc_bench_result *r)
 {
     blanc_hw_report hw;
     blanc_hw_report_get(&hw);
@@ -65,30 +63,4 @@ static void prom_text(FILE *f, int no_book, const blanc_bench_result *r)
     family(f, "blanc_bench_p99_spread_ratio", "gauge",
            "(max - min) / median of the per-run p99 latencies.");
     fprintf(f, "blanc_bench_p99_spread_ratio %.6g\n", r->p99_spread_pct / 100);
-}
-
-int cli_write_prom(const char *path, int no_book, const blanc_bench_result *r)
-{
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *m = open_memstream(&buf, &n);
-    if (!m)
-        return CLI_USAGE;
-    prom_text(m, no_book, r);
-    fclose(m);
-    blanc_sink *s;
-    int sys = 0, rc = blanc_sink_open(&s, path, &sys);
-    if (!rc) {
-        rc = blanc_sink_write(s, buf, n);
-        if (rc)
-            blanc_sink_abort(s);
-        else
-            rc = blanc_sink_commit(s);
-    }
-    free(buf);
-    if (rc) {
-        cli_error("%s: %s%s%s", path, blanc_strerror(rc), sys ? ": " : "", sys ? strerror(sys) : "");
-        return CLI_USAGE;
-    }
-    return CLI_OK;
 }
