@@ -15,6 +15,7 @@
 
 static const char usage_text[] =
     "usage: blanc bench FILE [options]\n"
+    "       blanc bench compare BASE.jsonl NEW.jsonl [--profile P] [--json]\n"
     "\n"
     "Load FILE (plain, .gz or .zst) into memory once, replay it --warmup times\n"
     "unmeasured, then --runs times measured: each measured run is a plain pass\n"
@@ -300,6 +301,8 @@ static void print_text(const bench_args *a, const blanc_bench_result *r)
 
 int cmd_bench(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "compare"))
+        return cmd_bench_compare(argc - 1, argv + 1);
     bench_args a;
     int rc = parse(argc, argv, &a);
     if (rc)

@@ -1,0 +1,133 @@
+/*
+ * blanc bench compare BASE.jsonl NEW.jsonl [--profile P] [--thresholds F] [--json]
+ * The delta report between two benches (docs/TELEMETRY.md): the last object
+ * of each file, per metric the base and new values, the change, a noise
+ * estimate, and a verdict against the profile's allowed ratio.
+ * Exit 0 pass, 1 regression, 2 error.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_files.h"
+#include "cli.h"
+
+static const char usage_text[] =
+    "usage: blanc bench compare BASE.jsonl NEW.jsonl [options]\n"
+    "\n"
+    "Compare the last bench of NEW with the last bench of BASE: p50, p95, p99,\n"
+    "p99.9 latency and ns/msg (medians over runs, MAD as the noise estimate),\n"
+    "each against the allowed ratio of the profile.\n"
+    "\n"
+    "options:\n"
+    "  --profile P       strict, standard (default) or lenient\n"
+    "  --thresholds F    the profiles file (default: bench/thresholds.json beside\n"
+    "                    the source tree, or $BLANC_THRESHOLDS)\n"
+    "  --json            a JSON report instead of markdown\n"
+    "\n"
+    "exit codes: 0 no regression, 1 regression, 2 error\n";
+
+static const char *default_thresholds(void)
+{
+    const char *e = getenv("BLANC_THRESHOLDS");
+    return e && *e ? e : BLANC_SOURCE_DIR "/bench/thresholds.json";
+}
+
+int cmd_bench_compare(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"profile", required_argument, 0, 'p'},
+                                             {"thresholds", required_argument, 0, 't'},
+                                             {"json", no_argument, 0, 'j'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
+    const char *profile = "standard", *thresholds = default_thresholds();
+    int as_json = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p': profile = optarg; break;
+        case 't': thresholds = optarg; break;
+        case 'j': as_json = 1; break;
+        case 'h': fputs(usage_text, stdout); return CLI_OK;
+        default: fputs(usage_text, stderr); return CLI_USAGE;
+        }
+    }
+    if (optind != argc - 2) {
+        cli_error("bench compare: expected BASE.jsonl NEW.jsonl");
+        fputs(usage_text, stderr);
+        return CLI_USAGE;
+    }
+    bench_side base, cur;
+    double ratio[NMETRIC];
+    char err[512];
+    if (bench_load_side(argv[optind], &base, err, sizeof err) ||
+        bench_load_side(argv[optind + 1], &cur, err, sizeof err) ||
+        bench_load_profile(thresholds, profile, ratio, err, sizeof err)) {
+        cli_error("bench compare: %s", err);
+        return CLI_USAGE;
+    }
+    if (strcmp(base.mode, cur.mode)) {
+        cli_error("bench compare: modes differ (%s vs %s): not comparable", base.mode, cur.mode);
+        return CLI_USAGE;
+    }
+    int regress = 0;
+    json j;
+    if (as_json) {
+        json_init(&j, stdout);
+        json_open(&j, NULL, '{');
+        json_str(&j, "profile", profile);
+        json_bool(&j, "same_input", !strcmp(base.digest, cur.digest));
+        json_open(&j, "metrics", '[');
+    } else {
+        printf("### blanc bench compare (profile `%s`)%s\n\n", profile,
+               strcmp(base.digest, cur.digest) ? " — **inputs differ**" : "");
+        printf("| metric | base | new | Δ | Δ %% | noise (MAD base / new) | allowed | verdict |\n");
+        printf("|---|---:|---:|---:|---:|---|---:|---|\n");
+    }
+    for (int k = 0; k < NMETRIC; k++) {
+        if (!base.have[k] || !cur.have[k])
+            continue;
+        double b = base.v[k], n = cur.v[k], d = n - b, pct = b > 0 ? d / b * 100 : 0;
+        /* Higher is worse for every metric here (ns). At the limit is a pass. */
+        int bad = n > b * ratio[k];
+        regress |= bad;
+        const char *verdict = bad ? "regression" : d < 0 ? "better" : "pass";
+        if (as_json) {
+            json_open(&j, NULL, '{');
+            json_str(&j, "metric", bench_metric[k]);
+            json_double(&j, "base", b);
+            json_double(&j, "new", n);
+            json_double(&j, "delta", d);
+            json_double(&j, "delta_pct", pct);
+            if (isnan(base.noise[k]) || isnan(cur.noise[k])) {
+                json_null(&j, "noise_base");
+                json_null(&j, "noise_new");
+            } else {
+                json_double(&j, "noise_base", base.noise[k]);
+                json_double(&j, "noise_new", cur.noise[k]);
+            }
+            json_double(&j, "allowed_ratio", ratio[k]);
+            json_str(&j, "verdict", verdict);
+            json_close(&j, '}');
+        } else {
+            char noise[64];
+            if (isnan(base.noise[k]) || isnan(cur.noise[k]))
+                snprintf(noise, sizeof noise, "n/a");
+            else
+                snprintf(noise, sizeof noise, "%.1f / %.1f", base.noise[k], cur.noise[k]);
+            printf("| %s | %.1f | %.1f | %+.1f | %+.1f %% | %s | ×%.2f | %s |\n", bench_metric[k], b, n, d,
+                   pct, noise, ratio[k], bad ? "**regression**" : verdict);
+        }
+    }
+    if (as_json) {
+        json_close(&j, ']');
+        json_str(&j, "verdict", regress ? "regression" : "pass");
+        json_close(&j, '}');
+        json_end(&j);
+    } else {
+        printf("\nverdict: %s\n", regress ? "**regression**" : "pass");
+    }
+    return regress ? CLI_ANOMALY : CLI_OK;
+}
