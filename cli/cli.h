@@ -50,6 +50,12 @@ void cli_health_free(cli_health *ch);
 void cli_health_text(FILE *f, const cli_health *ch);
 void cli_health_json(json *j, const cli_health *ch);
 
+/* metrics_http.c: live /metrics for blanc replay (libmicrohttpd). */
+typedef struct cli_metrics cli_metrics;
+int cli_metrics_start(cli_metrics **out, const char *addr);
+void cli_metrics_update(cli_metrics *m, const blanc_replay *r, const blanc_health *h);
+void cli_metrics_stop(cli_metrics *m);
+
 /* Parse a decimal unsigned integer with an optional k/M/G (10^3/10^6/10^9)
  * suffix. Returns 0 or -1 if s is not such a number. */
 int cli_parse_u64(const char *s, uint64_t *out);

@@ -58,6 +58,11 @@ static const char usage_text[] =
     "  --reset-at P        release latched states at message index P or feed time\n"
     "                      HH:MM:SS[.nnn] (repeatable)\n"
     "  --no-health         do not track health (per-message output has no gate)\n"
+    "\n"
+    "live metrics (docs/TELEMETRY.md):\n"
+    "  --metrics-listen A  serve Prometheus /metrics on A = IPv4:PORT (PORT 0: any free\n"
+    "                      port, printed on stderr) while the replay runs\n"
+    "  --metrics-linger S  keep serving S seconds after the replay ends\n"
     "  -h, --help          this text\n"
     "\n"
     "exit codes: 0 ok (anomalies are counted, not fatal), 1 anomaly under --strict,\n"
@@ -93,6 +98,9 @@ typedef struct replay_args {
     blanc_emit_options eo;
     cli_health health;
     int health_given;
+    const char *metrics_addr;
+    uint64_t metrics_linger;
+    cli_metrics *metrics;
 } replay_args;
 
 static int parse_cut(replay_args *a, const char *s)
@@ -130,6 +138,7 @@ static int parse_args(int argc, char **argv, replay_args *a)
         {"format", required_argument, 0, 'm'},      {"output", required_argument, 0, 'o'},
         {"health-config", required_argument, 0, 'H'}, {"health-journal", required_argument, 0, 'J'},
         {"reset-at", required_argument, 0, 'R'},    {"no-health", no_argument, 0, 'N'},
+        {"metrics-listen", required_argument, 0, 'L'}, {"metrics-linger", required_argument, 0, 'G'},
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->depth = 5;
@@ -162,6 +171,13 @@ static int parse_args(int argc, char **argv, replay_args *a)
             a->health_given = 1;
             break;
         case 'N': a->health.off = 1; break;
+        case 'L': a->metrics_addr = optarg; break;
+        case 'G':
+            if (cli_parse_u64(optarg, &a->metrics_linger) || a->metrics_linger > 86400) {
+                cli_error("replay: --metrics-linger wants seconds up to 86400, not '%s'", optarg);
+                return CLI_USAGE;
+            }
+            break;
         case 'x': a->force = 1; break;
         case 'E': {
             int k = blanc_emit_kind_parse(optarg);
@@ -458,10 +474,17 @@ static int run_with_cuts(replay_args *a, blanc_replay *r, blanc_source *src, sna
     for (;;) {
         if (!next_cut(a, &idx, &ts))
             idx = ts = BLANC_NO_LIMIT;
-        int rc = blanc_replay_run_until(r, src, idx, ts);
+        /* With live metrics, also pause every 2^20 messages to publish them
+         * (a pause is exact: it changes nothing the replay computes). */
+        uint64_t tick = blanc_replay_get_stats(r)->messages + (1u << 20);
+        int metrics_only = a->metrics && tick < idx;
+        int rc = blanc_replay_run_until(r, src, metrics_only ? tick : idx, ts);
+        cli_metrics_update(a->metrics, r, a->health.h);
         if (rc != BLANC_REPLAY_PAUSED)
             return rc;
         uint64_t at = blanc_replay_get_stats(r)->messages;
+        if (metrics_only && at == tick)
+            continue;
         int taken = 0;
         for (int i = 0; i < a->n_cuts; i++) {
             cut *c = &a->cuts[i];
@@ -574,6 +597,14 @@ int cmd_replay(int argc, char **argv)
             return CLI_USAGE;
         }
     }
+    if (a.metrics_addr && cli_metrics_start(&a.metrics, a.metrics_addr)) {
+        blanc_emitter_free(em);
+        blanc_sink_abort(sink);
+        cli_health_free(&a.health);
+        blanc_replay_free(r);
+        blanc_source_close(src);
+        return CLI_USAGE;
+    }
     const blanc_replay_stats *st = blanc_replay_get_stats(r);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -638,6 +669,13 @@ int cmd_replay(int argc, char **argv)
                       blanc_anomaly_text((blanc_anomaly)i), as->first_offset, as->first_index);
             exit_code = CLI_ANOMALY;
         }
+    }
+    if (a.metrics) {
+        struct timespec linger = {(time_t)a.metrics_linger, 0};
+        fflush(NULL);
+        while (nanosleep(&linger, &linger) != 0 && errno == EINTR)
+            ;
+        cli_metrics_stop(a.metrics);
     }
     cli_health_free(&a.health);
     blanc_replay_free(r);

@@ -25,12 +25,12 @@ int blanc_hist_init(blanc_hist *h, uint64_t max_value, int sub_bucket_bits);
 void blanc_hist_free(blanc_hist *h);
 void blanc_hist_reset(blanc_hist *h);
 
+/* Branchless: or-ing in 2^b makes values below it land on shift 0 (exact),
+ * and latencies straddle 2^b often enough that a branch there mispredicts. */
 static inline size_t blanc_hist_index(const blanc_hist *h, uint64_t v)
 {
-    if (v < (UINT64_C(1) << h->bits))
-        return (size_t)v;
-    int shift = 63 - __builtin_clzll(v) - h->bits;
-    return ((size_t)(shift + 1) << h->bits) + (size_t)((v >> shift) - (UINT64_C(1) << h->bits));
+    int shift = 63 - __builtin_clzll(v | (UINT64_C(1) << h->bits)) - h->bits;
+    return ((size_t)shift << h->bits) + (size_t)(v >> shift);
 }
 
 static inline void blanc_hist_record(blanc_hist *h, uint64_t v)
@@ -53,6 +53,7 @@ int blanc_hist_merge(blanc_hist *dst, const blanc_hist *src);
 uint64_t blanc_hist_count(const blanc_hist *h);
 uint64_t blanc_hist_min(const blanc_hist *h); /* 0 when empty */
 uint64_t blanc_hist_max(const blanc_hist *h);
+/* A percentile that falls among values above max_value reports the max. */
 
 /* The nearest-rank percentile p (0..100): the smallest recorded x with at
  * least ceil(p/100 x N) samples <= x, reported as the highest value of its
