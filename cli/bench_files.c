@@ -2,7 +2,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -134,3 +136,147 @@ int bench_load_profile(const char *path, const char *profile, double ratio[NMETR
     return rc;
 }
 
+
+/* "YYYY-MM-DDTHH:MM:SSZ" -> seconds since the epoch (UTC), or -1. */
+static long long utc_seconds(const char *s)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                     &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (long long)timegm(&tm);
+}
+
+static double num(json_t *o, const char *key)
+{
+    json_t *x = json_object_get(o, key);
+    return json_is_number(x) ? json_number_value(x) : 0;
+}
+
+static int entry_of(json_t *o, bench_entry *e)
+{
+    memset(e, 0, sizeof *e);
+    const char *time = json_string_value(json_object_get(o, "time"));
+    const char *mode = json_string_value(json_object_get(o, "mode"));
+    const char *schema = json_string_value(json_object_get(o, "schema"));
+    if (!schema || strcmp(schema, "blanc.bench/1") || !mode || (e->t = utc_seconds(time)) < 0)
+        return -1;
+    snprintf(e->time, sizeof e->time, "%s", time);
+    snprintf(e->mode, sizeof e->mode, "%s", mode);
+    const char *sha = json_string_value(json_object_get(json_object_get(o, "build"), "git_sha"));
+    snprintf(e->sha, sizeof e->sha, "%s", sha ? sha : "?");
+    const char *file = json_string_value(json_object_get(o, "file"));
+    const char *base = file ? strrchr(file, '/') : NULL;
+    snprintf(e->file, sizeof e->file, "%s", base ? base + 1 : file ? file : "?");
+    json_t *tp = json_object_get(o, "throughput");
+    e->ns = num(tp, "median_ns_per_msg");
+    json_t *lat = json_object_get(o, "latency_ns");
+    e->p50 = num(lat, "p50");
+    e->p99 = num(lat, "p99");
+    e->p999 = num(lat, "p99.9");
+    json_t *runs = json_object_get(tp, "ns_per_msg"), *h = json_object_get(o, "latency_hist_ns");
+    e->runs = calloc(json_array_size(runs) + 1, sizeof *e->runs);
+    e->hist = calloc(json_array_size(h) + 1, sizeof *e->hist);
+    if (!e->runs || !e->hist)
+        return -1;
+    size_t i;
+    json_t *x;
+    json_array_foreach(runs, i, x) if (json_is_number(x)) e->runs[e->nruns++] = json_number_value(x);
+    json_array_foreach(h, i, x) {
+        if (json_array_size(x) == 2) {
+            e->hist[e->nhist][0] = json_number_value(json_array_get(x, 0));
+            e->hist[e->nhist++][1] = json_number_value(json_array_get(x, 1));
+        }
+    }
+    return 0;
+}
+
+static int by_time(const void *a, const void *b)
+{
+    const bench_entry *x = a, *y = b;
+    return (x->t > y->t) - (x->t < y->t);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void bench_free_history(bench_entry *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(e[i].runs);
+        free(e[i].hist);
+    }
+    free(e);
+}
+
+int bench_load_history(const char *dir, bench_entry **out, size_t *n, char *errbuf, size_t cap)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(errbuf, cap, "%s: cannot open the history directory", dir);
+        return -1;
+    }
+    char *names[4096];
+    size_t nn = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) && nn < 4096) {
+        size_t l = strlen(de->d_name);
+        if (l > 6 && !strcmp(de->d_name + l - 6, ".jsonl"))
+            names[nn++] = strdup(de->d_name);
+    }
+    closedir(d);
+    qsort(names, nn, sizeof names[0], by_name);
+    bench_entry *e = NULL;
+    size_t ne = 0, ecap = 0;
+    int rc = 0;
+    for (size_t k = 0; k < nn; k++) {
+        char path[4096], line[1 << 16];
+        snprintf(path, sizeof path, "%s/%s", dir, names[k]);
+        FILE *f = fopen(path, "r");
+        unsigned lineno = 0;
+        while (!rc && f && fgets(line, sizeof line, f)) {
+            lineno++;
+            if (strspn(line, " \t\r\n") == strlen(line))
+                continue;
+            json_error_t jerr;
+            json_t *o = json_loads(line, 0, &jerr);
+            if (ne == ecap) {
+                ecap = ecap ? ecap * 2 : 64;
+                bench_entry *ng = realloc(e, ecap * sizeof *e);
+                if (!ng) {
+                    json_decref(o);
+                    rc = -1;
+                    snprintf(errbuf, cap, "out of memory");
+                    break;
+                }
+                e = ng;
+            }
+            if (!o || entry_of(o, &e[ne])) {
+                snprintf(errbuf, cap, "%s:%u: not a blanc.bench/1 object", path, lineno);
+                free(e[ne].runs);
+                free(e[ne].hist);
+                rc = -1;
+            } else {
+                ne++;
+            }
+            json_decref(o);
+        }
+        if (f)
+            fclose(f);
+        free(names[k]);
+    }
+    if (rc) {
+        bench_free_history(e, ne);
+        return -1;
+    }
+    if (e)
+        qsort(e, ne, sizeof *e, by_time);
+    *out = e;
+    *n = ne;
+    return 0;
+}

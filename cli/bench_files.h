@@ -20,4 +20,19 @@ int bench_load_side(const char *path, bench_side *s, char *err, size_t cap);
 int bench_load_profile(const char *path, const char *profile, double ratio[NMETRIC], char *err,
                        size_t cap);
 
+/* One bench of a history (docs/TELEMETRY.md, "History and drift"). */
+typedef struct bench_entry {
+    long long t;          /* seconds since the epoch, from "time" */
+    char time[24], sha[48], mode[16], file[64];
+    double ns, p50, p99, p999; /* median ns/msg and latency percentiles (0: absent) */
+    double *runs;         /* per-run ns/msg */
+    size_t nruns;
+    double (*hist)[2];    /* [upper bound ns, count] */
+    size_t nhist;
+} bench_entry;
+
+/* Every bench of every *.jsonl file under dir, sorted by time. 0, or -1 with err. */
+int bench_load_history(const char *dir, bench_entry **out, size_t *n, char *err, size_t cap);
+void bench_free_history(bench_entry *e, size_t n);
+
 #endif

@@ -18,6 +18,7 @@ int cmd_snapshot(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_bench_compare(int argc, char **argv);
+int cmd_bench_drift(int argc, char **argv);
 /* prom.c: a bench result as Prometheus text exposition. */
 void cli_prom_text(FILE *f, int no_book, const blanc_bench_result *r);
 

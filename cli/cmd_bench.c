@@ -16,6 +16,7 @@
 static const char usage_text[] =
     "usage: blanc bench FILE [options]\n"
     "       blanc bench compare BASE.jsonl NEW.jsonl [--profile P] [--json]\n"
+    "       blanc bench drift --history DIR [--days N] [--markdown F] [--html F]\n"
     "\n"
     "Load FILE (plain, .gz or .zst) into memory once, replay it --warmup times\n"
     "unmeasured, then --runs times measured: each measured run is a plain pass\n"
@@ -186,6 +187,15 @@ static void write_json(FILE *f, const bench_args *a, const blanc_bench_result *r
         }
         json_close(&j, ']');
         json_double(&j, "p99_spread_pct", r->p99_spread_pct);
+        /* the distribution itself, for CDF plots: [bucket upper bound ns, count] */
+        json_open(&j, "latency_hist_ns", '[');
+        for (size_t i = 0; i < r->n_buckets; i++) {
+            json_open(&j, NULL, '[');
+            json_u64(&j, NULL, r->bucket_hi[i]);
+            json_u64(&j, NULL, r->bucket_count[i]);
+            json_close(&j, ']');
+        }
+        json_close(&j, ']');
     }
     json_open(&j, "host", '{');
     json_str(&j, "cpu_model", hw.cpu_model);
@@ -303,6 +313,8 @@ int cmd_bench(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "compare"))
         return cmd_bench_compare(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "drift"))
+        return cmd_bench_drift(argc - 1, argv + 1);
     bench_args a;
     int rc = parse(argc, argv, &a);
     if (rc)

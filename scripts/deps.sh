@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Install the Debian packages Blanc needs to build and test (Debian 12).
 #   scripts/deps.sh          build + test dependencies
-#   scripts/deps.sh --ci     also clang and the sanitizer/fuzzer runtimes
+#   scripts/deps.sh --ci     also clang, the sanitizer/fuzzer runtimes and chromium
+#                            (renders the drift report headless in a test)
 # Installs only what is missing; does nothing when all is present.
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config zlib1g-dev libzstd-dev libxxhash-dev libjansson-dev
       libmicrohttpd-dev libcmocka-dev python3 zstd xxhash prometheus yamllint)
 if [[ "${1:-}" == "--ci" ]]; then
-    pkgs+=(clang libclang-rt-14-dev)
+    pkgs+=(clang libclang-rt-14-dev chromium)
 elif [[ -n "${1:-}" ]]; then
     echo "usage: scripts/deps.sh [--ci]" >&2
     exit 2
@@ -23,10 +24,10 @@ done
 echo "deps: installing ${missing[*]}" >&2
 if [[ $(id -u) -eq 0 ]]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
     sudo apt-get update -qq
-    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
     echo "deps: missing Debian packages: ${missing[*]}" >&2
     echo "deps: not root and no passwordless sudo; run as root:" >&2

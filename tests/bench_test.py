@@ -30,7 +30,7 @@ SCHEMA = {
     "build": {"version": str, "git_sha": str, "compiler": str, "cflags": str, "build_type": str},
 }
 BOOK_ONLY = {"latency_ns": LATENCY, "latency_by_type_ns": dict, "runs_latency_ns": list,
-             "p99_spread_pct": NUM}
+             "p99_spread_pct": NUM, "latency_hist_ns": list}
 
 
 def run(*args):
@@ -84,6 +84,9 @@ class Bench(unittest.TestCase):
             self.assertEqual(d["messages"], self.replay["messages"])
             self.assertEqual(d["input_digest"], self.replay["digests"]["input"])
             self.assertEqual(d["latency_ns"]["count"], runs * self.replay["book_changes"])
+            self.assertEqual(sum(c for _, c in d["latency_hist_ns"]), d["latency_ns"]["count"])
+            bounds = [b for b, _ in d["latency_hist_ns"]]
+            self.assertEqual(bounds, sorted(set(bounds)))
             by_type = sum(v["count"] for v in d["latency_by_type_ns"].values())
             self.assertEqual(by_type, d["latency_ns"]["count"])
             lat = [d["latency_ns"][p] for p in PCTS]
