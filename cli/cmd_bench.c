@@ -309,6 +309,13 @@ static void print_text(const bench_args *a, const blanc_bench_result *r)
     printf("p99 spread   %.1f %% across runs ((max - min) / median)\n", r->p99_spread_pct);
 }
 
+static void progress(void *ctx, unsigned k, unsigned total, int warmup)
+{
+    (void)ctx;
+    fprintf(stderr, "\rblanc bench: run %u/%u%s   ", k, total, warmup ? " (warm-up)" : "");
+    fflush(stderr);
+}
+
 int cmd_bench(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "compare"))
@@ -333,8 +340,13 @@ int cmd_bench(int argc, char **argv)
         cli_error("%s: input is empty", a.file);
         return CLI_USAGE;
     }
+    int tty = isatty(STDERR_FILENO);
+    if (tty)
+        a.o.progress = progress;
     blanc_bench_result r;
     rc = blanc_bench_run(data, len, &a.o, &r);
+    if (tty)
+        fputs("\r\033[K", stderr); /* erase the progress line */
     free(data);
     if (rc) {
         cli_error("%s: %s", a.file, blanc_strerror(rc));

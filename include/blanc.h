@@ -776,6 +776,9 @@ typedef struct blanc_bench_options {
     unsigned runs, warmup; /* measured runs (>= 1) after unmeasured ones */
     int no_book;           /* decode only: throughput, no per-message latency */
     int no_tsc;            /* time with clock_gettime even where a TSC is usable */
+    /* called before each run (k from 1 to warmup + runs), if set */
+    void (*progress)(void *ctx, unsigned k, unsigned total, int warmup);
+    void *progress_ctx;
 } blanc_bench_options;
 
 typedef struct blanc_bench_result {

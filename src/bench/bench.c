@@ -196,6 +196,8 @@ int blanc_bench_run(const uint8_t *data, size_t len, const blanc_bench_options *
     if (!p99)
         rc = BLANC_ENOMEM;
     for (unsigned i = 0; !rc && i < o->warmup + o->runs; i++) {
+        if (o->progress)
+            o->progress(o->progress_ctx, i + 1, o->warmup + o->runs, i < o->warmup);
         uint64_t msgs;
         double s = pass(data, len, o->no_book, NULL, &msgs);
         if (s < 0 || !msgs) {
