@@ -57,6 +57,10 @@ int cli_metrics_start(cli_metrics **out, const char *addr);
 void cli_metrics_update(cli_metrics *m, const blanc_replay *r, const blanc_health *h);
 void cli_metrics_stop(cli_metrics *m);
 
+/* Write buf[0..n) to path through a temp file and a rename, saying why if it
+ * fails (a NULL buf is out of memory). CLI_OK or CLI_USAGE. */
+int cli_write_atomic(const char *path, const char *buf, size_t n);
+
 /* Parse a decimal unsigned integer with an optional k/M/G (10^3/10^6/10^9)
  * suffix. Returns 0 or -1 if s is not such a number. */
 int cli_parse_u64(const char *s, uint64_t *out);

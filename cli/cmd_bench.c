@@ -258,12 +258,8 @@ static int append_line(const char *path, const bench_args *a, const blanc_bench_
     return CLI_OK;
 }
 
-/* Replaced whole (temp file + rename): a scraper never reads half of it. */
-static int write_atomic(const char *path, render_fn fn, const bench_args *a,
-                        const blanc_bench_result *r)
+int cli_write_atomic(const char *path, const char *buf, size_t n)
 {
-    size_t n = 0;
-    char *buf = render(fn, a, r, &n);
     blanc_sink *s;
     int sys = 0, rc = buf ? blanc_sink_open(&s, path, &sys) : BLANC_ENOMEM;
     if (!rc) {
@@ -273,12 +269,22 @@ static int write_atomic(const char *path, render_fn fn, const bench_args *a,
         else
             rc = blanc_sink_commit(s);
     }
-    free(buf);
     if (rc) {
         cli_error("%s: %s%s%s", path, blanc_strerror(rc), sys ? ": " : "", sys ? strerror(sys) : "");
         return CLI_USAGE;
     }
     return CLI_OK;
+}
+
+/* Replaced whole (temp file + rename): a scraper never reads half of it. */
+static int write_atomic(const char *path, render_fn fn, const bench_args *a,
+                        const blanc_bench_result *r)
+{
+    size_t n = 0;
+    char *buf = render(fn, a, r, &n);
+    int rc = cli_write_atomic(path, buf, n);
+    free(buf);
+    return rc;
 }
 
 static void print_text(const bench_args *a, const blanc_bench_result *r)

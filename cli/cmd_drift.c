@@ -233,18 +233,9 @@ static int write_file(const char *path, void (*fn)(FILE *, const bench_entry *, 
         return CLI_USAGE;
     fn(m, e, n, t, days);
     fclose(m);
-    blanc_sink *s;
-    int sys = 0, rc = blanc_sink_open(&s, path, &sys);
-    if (!rc && (rc = blanc_sink_write(s, buf, len)) == 0)
-        rc = blanc_sink_commit(s);
-    else if (!rc)
-        blanc_sink_abort(s);
+    int rc = cli_write_atomic(path, buf, len);
     free(buf);
-    if (rc) {
-        cli_error("%s: %s", path, blanc_strerror(rc));
-        return CLI_USAGE;
-    }
-    return CLI_OK;
+    return rc;
 }
 
 int cmd_bench_drift(int argc, char **argv)
