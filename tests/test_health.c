@@ -261,6 +261,33 @@ static void burst_baseline_by_hand(void **state)
     hr_close(&x);
 }
 
+/* §5 with Q = 0 (found by the reference model): s = 0, factor 1, min 2, burst
+ * Local at 1 ms. R at ms0; two adds at ms1: close ms0 gives b = 65536, w = 1,
+ * the 2nd add makes ms1 hot (R = 1, Local). An add at ms3 closes ms1 and skips
+ * empty ms2: R = 0, target Fuse, a timer due at this same index recovers in
+ * step 5 of it, not one message later. */
+static void quiet_zero_recovers_at_the_same_message(void **state)
+{
+    (void)state;
+    blanc_health_config c = quiet_config();
+    c.quiet_messages = 0;
+    c.burst_baseline_shift = 0;
+    c.burst_factor = 1;
+    c.burst_min_messages = 2;
+    c.thresholds[BLANC_DET_BURST][0] = 1;
+    hr x;
+    hr_open(&x, &c);
+    const uint64_t ms = 1000000;
+    put(&x, ev_dir(2, "AB"), 1);
+    put(&x, ev_add(2, 1, 'B', 1, 1), ms + 1);
+    put(&x, ev_add(2, 2, 'B', 1, 1), ms + 2);
+    assert_int_equal(gstate(&x), BLANC_HEALTH_LOCAL);
+    put(&x, ev_add(2, 3, 'B', 1, 1), 3 * ms + 1);
+    assert_int_equal(gstate(&x), BLANC_HEALTH_FUSE);
+    assert_non_null(strstr(hr_close(&x), "{\"index\":3,\"ts\":3000001,\"scope\":\"global\","
+                                            "\"from\":\"local\",\"to\":\"fuse\",\"cause\":\"recover\""));
+}
+
 /* §5: W = 10, Q = 5, corrupt Local at 1 event. An event at index e leaves the
  * window at e + 10; the quiet timer is then due at e + 15: Local until
  * e + 14, Fuse at e + 15. */
@@ -502,6 +529,7 @@ int main(void)
         cmocka_unit_test(burst_baseline_by_hand),
         cmocka_unit_test(hysteresis_recovers_after_quiet_window),
         cmocka_unit_test(re_escalation_cancels_recovery),
+        cmocka_unit_test(quiet_zero_recovers_at_the_same_message),
         cmocka_unit_test(latch_reset_and_kill),
         cmocka_unit_test(kill_is_final),
         cmocka_unit_test(end_of_input_observation),

@@ -498,7 +498,10 @@ int health_new_ms(blanc_health *h, uint64_t i, uint64_t t, uint16_t locate)
     if (blanc_unlikely(h->n_dirty)) {
         if (decide(h))
             return h->err = BLANC_ENOMEM;
-        set_limits(h); /* a quiet timer may be armed */
+        /* A quiet timer may be armed; with quiet_messages 0 it is due now. */
+        if (h->tm_n && h->tm[h->tm_head].due <= i)
+            recover(h, i);
+        set_limits(h);
     } else {
         h->ms_end = (h->ms + 1) * 1000000u;
         if (h->next_ts < h->ms_end)

@@ -217,9 +217,16 @@ class Replay:
         self.pending = set()      # message-index cuts not yet taken
         self.snaps = {}           # cut (int or "end") -> document dict
         self.bad_cuts = []        # cuts N > final messages: not taken
+        # optional observer (tests/reference/health.py): called once per frame after its
+        # handling, and once for an end-of-input anomaly, as
+        # observer(index, decoded, timestamp, locate, anomalies, event_code)
+        self.observer = None
+        self.obs_anoms = None     # anomaly keys of the observation being handled
 
     # -- anomalies ----------------------------------------------------------
     def anomaly(self, key, offset, index, stops=False):
+        if self.obs_anoms is not None:
+            self.obs_anoms.add(key)
         a = self.anomalies.get(key)
         if a is None:
             self.anomalies[key] = {"count": 1, "first_offset": offset, "first_index": index}
@@ -249,10 +256,33 @@ class Replay:
         """Input ran out at `offset` (a frame would start there or be partial)."""
         if cut:
             # a trailing partial frame before a stream cut is not also 'truncated'
-            self.anomaly("stream_cut", buf_len, self.messages, stops=True)
+            self.end_anomaly("stream_cut", buf_len)
         elif offset < buf_len:
-            self.anomaly("truncated", offset, self.messages, stops=True)
+            self.end_anomaly("truncated", offset)
         # else: clean end of input
+
+    def end_anomaly(self, key, offset):
+        """An end-of-input anomaly (stops the replay); observed at index `messages`."""
+        self.obs_anoms = set()
+        try:
+            self.anomaly(key, offset, self.messages, stops=True)
+        finally:
+            self.observe(self.messages, None, 0, 0)
+
+    def observe(self, index, buf, p, length):
+        """Report one observation to the observer (frame at buf[p:p+length], or an
+        end-of-input anomaly when buf is None)."""
+        anoms = frozenset(self.obs_anoms)
+        self.obs_anoms = None
+        if self.observer is None:
+            return
+        if buf is None or FIXED_LENGTH_BY_BYTE.get(buf[p]) != length:
+            self.observer(index, False, None, None, anoms, None)
+            return
+        ts = int.from_bytes(buf[p + 5:p + 11], "big")
+        locate = (buf[p + 1] << 8) | buf[p + 2]
+        code = buf[p + 11] if buf[p] == ord("S") else None
+        self.observer(index, True, ts, locate, anoms, code)
 
     def frames_binaryfile(self, buf, cut):
         n = len(buf)
@@ -267,7 +297,7 @@ class Replay:
                 self.ended_by_session_marker = True
                 self.consumed = o + 2  # the marker is consumed, what follows is not
                 if rem > 2:
-                    self.anomaly("zero_length", o, self.messages, stops=True)
+                    self.end_anomaly("zero_length", o)
                 return
             if rem < 2 + length:
                 self.end_of_data(o, cut, n)
@@ -276,7 +306,11 @@ class Replay:
             index = self.messages
             self.messages += 1
             self.consumed = o + 2 + length  # a frame that stops --strict is consumed
-            self.message(buf, o, o + 2, length, index)
+            self.obs_anoms = set()
+            try:
+                self.message(buf, o, o + 2, length, index)
+            finally:
+                self.observe(index, buf, o + 2, length)
             o += 2 + length
 
     def frames_fixed(self, buf, cut):
@@ -292,7 +326,11 @@ class Replay:
                 self.before_frame(o)
                 index = self.messages
                 self.messages += 1
-                self.anomaly("unknown_type", o, index, stops=True)
+                self.obs_anoms = set()
+                try:
+                    self.anomaly("unknown_type", o, index, stops=True)
+                finally:
+                    self.observe(index, None, 0, 0)
                 return
             if rem < 2 + length:
                 self.end_of_data(o, cut, n)
@@ -301,7 +339,11 @@ class Replay:
             index = self.messages
             self.messages += 1
             self.consumed = o + 2 + length  # a frame that stops --strict is consumed
-            self.message(buf, o, o + 2, length, index)
+            self.obs_anoms = set()
+            try:
+                self.message(buf, o, o + 2, length, index)
+            finally:
+                self.observe(index, buf, o + 2, length)
             o += 2 + length
 
     # -- decoding (SEMANTICS §2) ---------------------------------------------
