@@ -467,6 +467,14 @@ static uint8_t events_of(uint32_t an)
     return (uint8_t)((an & gap ? EV_GAP : 0) | (an & corrupt ? EV_CORRUPT : 0));
 }
 
+/* The end of the current millisecond, or the next reset time if sooner. */
+static void set_ms_end(blanc_health *h)
+{
+    h->ms_end = (h->ms + 1) * 1000000u;
+    if (h->next_ts < h->ms_end)
+        h->ms_end = h->next_ts;
+}
+
 /* What the fast paths must leave to the general one: the next index where
  * something is due, the next time reset point, the end of this millisecond. */
 static void set_limits(blanc_health *h)
@@ -479,11 +487,20 @@ static void set_limits(blanc_health *h)
         next = h->tm[h->tm_head].due;
     h->next_i = next;
     h->next_ts = h->next_rt < c->n_reset_at_time ? c->reset_at_time[h->next_rt] : UINT64_MAX;
-    if (h->have_ms) {
-        h->ms_end = (h->ms + 1) * 1000000u;
-        if (h->next_ts < h->ms_end)
-            h->ms_end = h->next_ts;
-    }
+    if (h->have_ms)
+        set_ms_end(h);
+}
+
+/* §5 steps 4 and 5 once the observation is counted: decide the scopes it
+ * touched, then recover those whose quiet timer is due (with quiet_messages
+ * 0, one armed just now). */
+static int settle(blanc_health *h, uint64_t i)
+{
+    if (blanc_unlikely(h->n_dirty) && decide(h))
+        return h->err = BLANC_ENOMEM;
+    if (blanc_unlikely(h->tm_n) && h->tm[h->tm_head].due <= i)
+        recover(h, i);
+    return 0;
 }
 
 int health_new_ms(blanc_health *h, uint64_t i, uint64_t t, uint16_t locate)
@@ -496,23 +513,13 @@ int health_new_ms(blanc_health *h, uint64_t i, uint64_t t, uint16_t locate)
     h->hwm[locate] = t + 1;
     burst(h);
     if (blanc_unlikely(h->n_dirty)) {
-        if (decide(h))
-            return h->err = BLANC_ENOMEM;
-        /* A quiet timer may be armed; with quiet_messages 0 it is due now. */
-        if (h->tm_n && h->tm[h->tm_head].due <= i)
-            recover(h, i);
-        set_limits(h);
+        if (settle(h, i))
+            return h->err;
+        set_limits(h); /* a quiet timer may be armed */
     } else {
-        h->ms_end = (h->ms + 1) * 1000000u;
-        if (h->next_ts < h->ms_end)
-            h->ms_end = h->next_ts;
+        set_ms_end(h);
     }
-    if (blanc_likely(!h->any_gated)) {
-        h->pub = 1;
-        h->st.published++;
-    } else {
-        health_gate(h, i, locate);
-    }
+    health_gate_fast(h, i, locate);
     if (blanc_unlikely(h->jb && h->jb->err))
         return h->err = h->jb->err;
     return 0;
@@ -559,10 +566,8 @@ int health_observe(blanc_health *h, uint64_t i, const health_obs *o)
     }
     if (blanc_unlikely(mask) && add_event(h, i, locate, mask))
         return h->err = BLANC_ENOMEM;
-    if (blanc_unlikely(h->n_dirty) && decide(h))
-        return h->err = BLANC_ENOMEM;
-    if (blanc_unlikely(h->tm_n) && h->tm[h->tm_head].due <= i)
-        recover(h, i);
+    if (settle(h, i))
+        return h->err;
     if (o->message)
         health_gate(h, i, locate);
     else

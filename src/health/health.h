@@ -101,6 +101,17 @@ int health_new_ms(blanc_health *h, uint64_t i, uint64_t t, uint16_t locate);
 /* The gate of message i once its scope states are final (health.c). */
 void health_gate(blanc_health *h, uint64_t i, uint16_t locate);
 
+/* The same when nothing is gated anywhere: the common case, inline. */
+static inline void health_gate_fast(blanc_health *h, uint64_t i, uint16_t locate)
+{
+    if (blanc_likely(!h->any_gated)) {
+        h->pub = 1;
+        h->st.published++;
+    } else {
+        health_gate(h, i, locate);
+    }
+}
+
 static inline int health_message(blanc_health *h, uint64_t i, uint64_t t, uint16_t locate)
 {
     if (blanc_likely(i < h->next_i && t - h->g <= h->cfg.skew_jump_ns && t < h->ms_end &&
@@ -108,12 +119,7 @@ static inline int health_message(blanc_health *h, uint64_t i, uint64_t t, uint16
         h->g = t;
         h->hwm[locate] = t + 1;
         h->n++;
-        if (blanc_likely(!h->any_gated)) {
-            h->pub = 1;
-            h->st.published++;
-        } else {
-            health_gate(h, i, locate);
-        }
+        health_gate_fast(h, i, locate);
         return 0;
     }
     if (i < h->next_i && t - h->g <= h->cfg.skew_jump_ns && t < h->next_ts &&
