@@ -117,8 +117,8 @@ static double pass(const uint8_t *data, size_t len, int no_book, timer *t, uint6
         blanc_replay_hooks h = {t, before, after};
         blanc_replay_set_hooks(r, &h);
     }
-    blanc_clock mono;
-    blanc_clock_init(&mono, 0);
+    /* Wall time of the pass: a plain clock, no calibration needed. */
+    static const blanc_clock mono = {0, 1.0, 0, ""};
     uint64_t a = blanc_clock_now(&mono);
     int rc = blanc_replay_run(r, src);
     uint64_t b = blanc_clock_now(&mono);
