@@ -18,10 +18,61 @@ static int cmp_d(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double median_of(double *v, size_t n)
+double bench_median(double *v, size_t n)
 {
     qsort(v, n, sizeof *v, cmp_d);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+const char *bench_default_thresholds(void)
+{
+    const char *e = getenv("BLANC_THRESHOLDS");
+    return e && *e ? e : BLANC_SOURCE_DIR "/bench/thresholds.json";
+}
+
+typedef int (*line_fn)(void *ctx, const char *line, unsigned lineno);
+
+/* fn(ctx, line, number) for each non-blank line of path, until one returns
+ * nonzero (returned). Lines of any length: a bench of many runs, with its
+ * histogram, is one long line. -1 with err if path cannot be read. */
+static int each_line(const char *path, line_fn fn, void *ctx, char *errbuf, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(errbuf, cap, "%s: cannot open", path);
+        return -1;
+    }
+    char *line = NULL;
+    size_t lcap = 0;
+    unsigned lineno = 0;
+    int rc = 0;
+    while (!rc && getline(&line, &lcap, f) >= 0) {
+        lineno++;
+        if (strspn(line, " \t\r\n") != strlen(line))
+            rc = fn(ctx, line, lineno);
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+typedef struct last_line {
+    char *text;
+    unsigned lineno;
+    char *errbuf;
+    size_t errcap;
+} last_line;
+
+static int keep_last(void *ctx, const char *line, unsigned lineno)
+{
+    last_line *l = ctx;
+    free(l->text);
+    l->lineno = lineno;
+    if (!(l->text = strdup(line))) {
+        snprintf(l->errbuf, l->errcap, "out of memory");
+        return -1;
+    }
+    return 0;
 }
 
 static double mad_of(const double *v, size_t n, double med)
@@ -30,7 +81,7 @@ static double mad_of(const double *v, size_t n, double med)
     n = n < 1024 ? n : 1024;
     for (size_t i = 0; i < n; i++)
         d[i] = fabs(v[i] - med);
-    return n ? median_of(d, n) : 0;
+    return n ? bench_median(d, n) : 0;
 }
 
 /* Median and MAD of one per-run series: throughput.ns_per_msg, or a key of
@@ -49,30 +100,22 @@ static int series(json_t *arr, const char *key, double *med, double *mad)
         return -1;
     double s[1024];
     memcpy(s, v, n * sizeof *v);
-    *med = median_of(s, n);
+    *med = bench_median(s, n);
     *mad = mad_of(v, n, *med);
     return 0;
 }
 
 int bench_load_side(const char *path, bench_side *s, char *errbuf, size_t cap)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(errbuf, cap, "%s: cannot open", path);
+    last_line last = {NULL, 0, errbuf, cap};
+    if (each_line(path, keep_last, &last, errbuf, cap)) {
+        free(last.text);
         return -1;
     }
-    char line[1 << 16], last[1 << 16] = "";
-    unsigned lineno = 0, lastno = 0;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        if (strspn(line, " \t\r\n") != strlen(line)) {
-            strcpy(last, line);
-            lastno = lineno;
-        }
-    }
-    fclose(f);
+    unsigned lastno = last.lineno;
     json_error_t err;
-    json_t *o = lastno ? json_loads(last, 0, &err) : NULL;
+    json_t *o = last.text ? json_loads(last.text, 0, &err) : NULL;
+    free(last.text);
     if (!o) {
         snprintf(errbuf, cap, "%s:%u: %s", path, lastno, lastno ? err.text : "no bench object");
         return -1;
@@ -214,6 +257,41 @@ void bench_free_history(bench_entry *e, size_t n)
     free(e);
 }
 
+typedef struct history {
+    bench_entry *e;
+    size_t n, cap;
+    char path[4096];
+    char *errbuf;
+    size_t errcap;
+} history;
+
+static int add_entry(void *ctx, const char *line, unsigned lineno)
+{
+    history *h = ctx;
+    if (h->n == h->cap) {
+        size_t nc = h->cap ? h->cap * 2 : 64;
+        bench_entry *ng = realloc(h->e, nc * sizeof *ng);
+        if (!ng) {
+            snprintf(h->errbuf, h->errcap, "out of memory");
+            return -1;
+        }
+        h->e = ng;
+        h->cap = nc;
+    }
+    json_error_t jerr;
+    json_t *o = json_loads(line, 0, &jerr);
+    int rc = !o || entry_of(o, &h->e[h->n]);
+    json_decref(o);
+    if (rc) {
+        snprintf(h->errbuf, h->errcap, "%s:%u: not a blanc.bench/1 object", h->path, lineno);
+        free(h->e[h->n].runs);
+        free(h->e[h->n].hist);
+        return -1;
+    }
+    h->n++;
+    return 0;
+}
+
 int bench_load_history(const char *dir, bench_entry **out, size_t *n, char *errbuf, size_t cap)
 {
     DIR *d = opendir(dir);
@@ -231,45 +309,16 @@ int bench_load_history(const char *dir, bench_entry **out, size_t *n, char *errb
     }
     closedir(d);
     qsort(names, nn, sizeof names[0], by_name);
-    bench_entry *e = NULL;
-    size_t ne = 0, ecap = 0;
+    history h = {NULL, 0, 0, "", errbuf, cap};
     int rc = 0;
     for (size_t k = 0; k < nn; k++) {
-        char path[4096], line[1 << 16];
-        snprintf(path, sizeof path, "%s/%s", dir, names[k]);
-        FILE *f = fopen(path, "r");
-        unsigned lineno = 0;
-        while (!rc && f && fgets(line, sizeof line, f)) {
-            lineno++;
-            if (strspn(line, " \t\r\n") == strlen(line))
-                continue;
-            json_error_t jerr;
-            json_t *o = json_loads(line, 0, &jerr);
-            if (ne == ecap) {
-                ecap = ecap ? ecap * 2 : 64;
-                bench_entry *ng = realloc(e, ecap * sizeof *e);
-                if (!ng) {
-                    json_decref(o);
-                    rc = -1;
-                    snprintf(errbuf, cap, "out of memory");
-                    break;
-                }
-                e = ng;
-            }
-            if (!o || entry_of(o, &e[ne])) {
-                snprintf(errbuf, cap, "%s:%u: not a blanc.bench/1 object", path, lineno);
-                free(e[ne].runs);
-                free(e[ne].hist);
-                rc = -1;
-            } else {
-                ne++;
-            }
-            json_decref(o);
-        }
-        if (f)
-            fclose(f);
+        snprintf(h.path, sizeof h.path, "%s/%s", dir, names[k]);
+        if (!rc)
+            rc = each_line(h.path, add_entry, &h, errbuf, cap);
         free(names[k]);
     }
+    bench_entry *e = h.e;
+    size_t ne = h.n;
     if (rc) {
         bench_free_history(e, ne);
         return -1;

@@ -14,6 +14,12 @@ typedef struct bench_side {
     char mode[16], digest[24];
 } bench_side;
 
+/* The median of v[0..n) (n >= 1; sorts v). */
+double bench_median(double *v, size_t n);
+/* --thresholds when not given: $BLANC_THRESHOLDS, else bench/thresholds.json
+ * of the source tree the CLI was built from. */
+const char *bench_default_thresholds(void);
+
 /* The last object of a bench.jsonl. 0, or -1 with err filled ("file:line: why"). */
 int bench_load_side(const char *path, bench_side *s, char *err, size_t cap);
 /* A profile's allowed ratios. 0, or -1 with err filled. */

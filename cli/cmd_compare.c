@@ -29,12 +29,6 @@ static const char usage_text[] =
     "\n"
     "exit codes: 0 no regression, 1 regression, 2 error\n";
 
-static const char *default_thresholds(void)
-{
-    const char *e = getenv("BLANC_THRESHOLDS");
-    return e && *e ? e : BLANC_SOURCE_DIR "/bench/thresholds.json";
-}
-
 int cmd_bench_compare(int argc, char **argv)
 {
     static const struct option longopts[] = {{"profile", required_argument, 0, 'p'},
@@ -42,7 +36,7 @@ int cmd_bench_compare(int argc, char **argv)
                                              {"json", no_argument, 0, 'j'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
-    const char *profile = "standard", *thresholds = default_thresholds();
+    const char *profile = "standard", *thresholds = bench_default_thresholds();
     int as_json = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

@@ -39,12 +39,6 @@ static double mval(const bench_entry *e, int m)
     return m == 0 ? e->ns : m == 1 ? e->p50 : m == 2 ? e->p99 : e->p999;
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 typedef struct trend {
     int have;
     double slope, slope_pct, worst, current, baseline, delta_pct;
@@ -84,8 +78,7 @@ static trend trend_of(const bench_entry *e, size_t n, int m, double ratio)
         if (mval(&e[i], m) > 0)
             prev[np++] = mval(&e[i], m);
     if (np) {
-        qsort(prev, np, sizeof prev[0], cmp_d);
-        t.baseline = np % 2 ? prev[np / 2] : (prev[np / 2 - 1] + prev[np / 2]) / 2;
+        t.baseline = bench_median(prev, np);
         t.delta_pct = (t.current / t.baseline - 1) * 100;
         t.alert = t.current > t.baseline * ratio;
     }
@@ -246,9 +239,7 @@ int cmd_bench_drift(int argc, char **argv)
         {"html", required_argument, 0, 'W'},     {"thresholds", required_argument, 0, 't'},
         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     const char *dir = NULL, *mode = "book", *md = NULL, *out_html = NULL;
-    const char *thresholds = getenv("BLANC_THRESHOLDS");
-    if (!thresholds || !*thresholds)
-        thresholds = BLANC_SOURCE_DIR "/bench/thresholds.json";
+    const char *thresholds = bench_default_thresholds();
     uint64_t days = 30;
     int c;
     optind = 1;

@@ -84,6 +84,17 @@ class Compare(unittest.TestCase):
         self.assertEqual(r.returncode, 0)
         self.assertIn("| better |", r.stdout)
 
+    def test_long_lines(self):
+        """A bench of many runs is one long line (here ~400 KB): read whole, not in pieces."""
+        big = bench()
+        big["throughput"]["ns_per_msg"] = [1000.0] * 40000
+        base = self.write("big.jsonl", big)
+        new = self.write("n3.jsonl", bench(ns=1200.0))
+        r = self.compare(base, new, "--json")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        row = json.loads(r.stdout)["metrics"][0]
+        self.assertEqual((row["metric"], row["base"], row["new"]), ("ns_per_msg", 1000.0, 1200.0))
+
     def test_errors(self):
         base = self.write("b.jsonl", bench())
         cases = [
