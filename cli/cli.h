@@ -21,6 +21,9 @@ int cmd_bench_compare(int argc, char **argv);
 int cmd_bench_drift(int argc, char **argv);
 /* prom.c: a bench result as Prometheus text exposition. */
 void cli_prom_text(FILE *f, int no_book, const blanc_bench_result *r);
+/* One metric family's HELP and TYPE lines; the same followed by an unlabelled value. */
+void cli_prom_family(FILE *f, const char *name, const char *type, const char *help);
+void cli_prom_u64(FILE *f, const char *name, const char *type, const char *help, uint64_t v);
 
 /* ladder.c: "HH:MM:SS.nnnnnnnnn" and "123.4500" */
 void cli_fmt_time(uint64_t ns, char out[32]);

@@ -101,56 +101,45 @@ static void render(FILE *f, const blanc_replay *r, const blanc_health *h)
     const blanc_replay_stats *st = blanc_replay_get_stats(r);
     blanc_books_stats bs;
     blanc_books_stats_get(blanc_replay_books_const(r), &bs);
-    fprintf(f, "# HELP blanc_replay_messages_total Messages (frames) replayed.\n"
-               "# TYPE blanc_replay_messages_total counter\nblanc_replay_messages_total %" PRIu64 "\n",
-            st->messages);
-    fprintf(f, "# HELP blanc_replay_input_bytes_total Decompressed input bytes consumed.\n"
-               "# TYPE blanc_replay_input_bytes_total counter\nblanc_replay_input_bytes_total %" PRIu64
-               "\n",
-            st->bytes);
-    fprintf(f, "# HELP blanc_replay_book_changes_total Messages that changed a book.\n"
-               "# TYPE blanc_replay_book_changes_total counter\nblanc_replay_book_changes_total %" PRIu64
-               "\n",
-            st->book_changes);
-    fprintf(f, "# HELP blanc_replay_anomalies_total Anomalies by kind (docs/SEMANTICS.md).\n"
-               "# TYPE blanc_replay_anomalies_total counter\n");
+    cli_prom_u64(f, "blanc_replay_messages_total", "counter", "Messages (frames) replayed.",
+                 st->messages);
+    cli_prom_u64(f, "blanc_replay_input_bytes_total", "counter",
+                 "Decompressed input bytes consumed.", st->bytes);
+    cli_prom_u64(f, "blanc_replay_book_changes_total", "counter", "Messages that changed a book.",
+                 st->book_changes);
+    cli_prom_family(f, "blanc_replay_anomalies_total", "counter",
+                    "Anomalies by kind (docs/SEMANTICS.md).");
     for (int a = 0; a < BLANC_AN_COUNT; a++)
         fprintf(f, "blanc_replay_anomalies_total{kind=\"%s\"} %" PRIu64 "\n",
                 blanc_anomaly_key((blanc_anomaly)a), st->anomalies[a].count);
-    fprintf(f, "# HELP blanc_replay_live_orders Orders live in all books.\n"
-               "# TYPE blanc_replay_live_orders gauge\nblanc_replay_live_orders %" PRIu64 "\n",
-            bs.live_orders);
-    fprintf(f, "# HELP blanc_replay_feed_time_seconds Feed timestamp of the last message, seconds "
-               "since midnight.\n# TYPE blanc_replay_feed_time_seconds gauge\n"
-               "blanc_replay_feed_time_seconds %.9f\n",
-            (double)st->last_timestamp / 1e9);
+    cli_prom_u64(f, "blanc_replay_live_orders", "gauge", "Orders live in all books.",
+                 bs.live_orders);
+    cli_prom_family(f, "blanc_replay_feed_time_seconds", "gauge",
+                    "Feed timestamp of the last message, seconds since midnight.");
+    fprintf(f, "blanc_replay_feed_time_seconds %.9f\n", (double)st->last_timestamp / 1e9);
     if (!h)
         return;
     blanc_health_stats hs;
     blanc_health_get_stats(h, &hs);
-    fprintf(f, "# HELP blanc_health_breaker_state The feed's breaker: 0 fuse, 1 local, 2 feeder, "
-               "3 main, 4 kill.\n# TYPE blanc_health_breaker_state gauge\n"
-               "blanc_health_breaker_state{scope=\"global\"} %d\n",
-            (int)hs.global_state);
-    fprintf(f, "# HELP blanc_health_instruments_worst Instruments by the worst state they reached.\n"
-               "# TYPE blanc_health_instruments_worst gauge\n");
+    cli_prom_family(f, "blanc_health_breaker_state", "gauge",
+                    "The feed's breaker: 0 fuse, 1 local, 2 feeder, 3 main, 4 kill.");
+    fprintf(f, "blanc_health_breaker_state{scope=\"global\"} %d\n", (int)hs.global_state);
+    cli_prom_family(f, "blanc_health_instruments_worst", "gauge",
+                    "Instruments by the worst state they reached.");
     for (int l = 1; l < BLANC_HEALTH_LEVELS; l++)
         fprintf(f, "blanc_health_instruments_worst{state=\"%s\"} %" PRIu64 "\n",
                 blanc_health_level_name((blanc_health_level)l), hs.instruments_worst[l]);
-    fprintf(f, "# HELP blanc_health_messages_total Messages by publish gate.\n"
-               "# TYPE blanc_health_messages_total counter\n"
-               "blanc_health_messages_total{gate=\"published\"} %" PRIu64 "\n"
+    cli_prom_family(f, "blanc_health_messages_total", "counter", "Messages by publish gate.");
+    fprintf(f, "blanc_health_messages_total{gate=\"published\"} %" PRIu64 "\n"
                "blanc_health_messages_total{gate=\"gated\"} %" PRIu64 "\n",
             hs.published, hs.gated);
-    fprintf(f, "# HELP blanc_health_detector_value A detector's global value now (ppm; ms for "
-               "burst).\n# TYPE blanc_health_detector_value gauge\n");
+    cli_prom_family(f, "blanc_health_detector_value", "gauge",
+                    "A detector's global value now (ppm; ms for burst).");
     for (int d = 0; d < BLANC_DETECTORS; d++)
         fprintf(f, "blanc_health_detector_value{detector=\"%s\"} %" PRIu64 "\n",
                 blanc_detector_name((blanc_detector)d), hs.det[d].value);
-    fprintf(f, "# HELP blanc_health_transitions_total Breaker state transitions, all scopes.\n"
-               "# TYPE blanc_health_transitions_total counter\nblanc_health_transitions_total %" PRIu64
-               "\n",
-            hs.transitions);
+    cli_prom_u64(f, "blanc_health_transitions_total", "counter",
+                 "Breaker state transitions, all scopes.", hs.transitions);
 }
 
 void cli_metrics_update(cli_metrics *m, const blanc_replay *r, const blanc_health *h)

@@ -6,9 +6,15 @@
 
 #include "cli.h"
 
-static void family(FILE *f, const char *name, const char *type, const char *help)
+void cli_prom_family(FILE *f, const char *name, const char *type, const char *help)
 {
     fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void cli_prom_u64(FILE *f, const char *name, const char *type, const char *help, uint64_t v)
+{
+    cli_prom_family(f, name, type, help);
+    fprintf(f, "%s %" PRIu64 "\n", name, v);
 }
 
 void cli_prom_text(FILE *f, int no_book, const blanc_bench_result *r)
@@ -16,31 +22,31 @@ void cli_prom_text(FILE *f, int no_book, const blanc_bench_result *r)
     blanc_hw_report hw;
     blanc_hw_report_get(&hw);
     const char *mode = no_book ? "decode" : "book";
-    family(f, "blanc_bench_info", "gauge", "Build and clock of this benchmark (always 1).");
+    cli_prom_family(f, "blanc_bench_info", "gauge", "Build and clock of this benchmark (always 1).");
     fprintf(f, "blanc_bench_info{version=\"%s\",git_sha=\"%s\",mode=\"%s\",clock=\"%s\"} 1\n",
             hw.version, hw.git_sha, mode, r->clock.tsc ? "tsc" : "clock_gettime");
-    family(f, "blanc_bench_messages", "gauge", "Messages in one replay of the input.");
+    cli_prom_family(f, "blanc_bench_messages", "gauge", "Messages in one replay of the input.");
     fprintf(f, "blanc_bench_messages{mode=\"%s\"} %" PRIu64 "\n", mode, r->messages);
-    family(f, "blanc_bench_input_bytes", "gauge", "Decompressed bytes of the input.");
+    cli_prom_family(f, "blanc_bench_input_bytes", "gauge", "Decompressed bytes of the input.");
     fprintf(f, "blanc_bench_input_bytes{mode=\"%s\"} %" PRIu64 "\n", mode, r->bytes);
-    family(f, "blanc_bench_runs", "gauge", "Measured runs.");
+    cli_prom_family(f, "blanc_bench_runs", "gauge", "Measured runs.");
     fprintf(f, "blanc_bench_runs{mode=\"%s\"} %u\n", mode, r->runs);
-    family(f, "blanc_bench_throughput_messages_per_second", "gauge",
+    cli_prom_family(f, "blanc_bench_throughput_messages_per_second", "gauge",
            "Median replay throughput over the measured runs.");
     fprintf(f, "blanc_bench_throughput_messages_per_second{mode=\"%s\"} %.6g\n", mode,
             r->median_msgs_per_s);
-    family(f, "blanc_bench_message_time_seconds", "gauge",
+    cli_prom_family(f, "blanc_bench_message_time_seconds", "gauge",
            "Replay time per message over the runs: median and median absolute deviation.");
     fprintf(f, "blanc_bench_message_time_seconds{mode=\"%s\",stat=\"median\"} %.6g\n", mode,
             r->median_ns_per_msg / 1e9);
     fprintf(f, "blanc_bench_message_time_seconds{mode=\"%s\",stat=\"mad\"} %.6g\n", mode,
             r->mad_ns_per_msg / 1e9);
-    family(f, "blanc_bench_clock_overhead_seconds", "gauge",
+    cli_prom_family(f, "blanc_bench_clock_overhead_seconds", "gauge",
            "Cost of one clock read, subtracted from every latency.");
     fprintf(f, "blanc_bench_clock_overhead_seconds %.6g\n", r->overhead_ns / 1e9);
     if (no_book)
         return;
-    family(f, "blanc_bench_message_latency_seconds", "histogram",
+    cli_prom_family(f, "blanc_bench_message_latency_seconds", "histogram",
            "Latency of book-changing messages, all measured runs.");
     uint64_t cum = 0;
     size_t b = 0;
@@ -55,12 +61,12 @@ void cli_prom_text(FILE *f, int no_book, const blanc_bench_result *r)
             r->latency.count);
     fprintf(f, "blanc_bench_message_latency_seconds_sum %.9g\n", (double)r->latency_sum_ns / 1e9);
     fprintf(f, "blanc_bench_message_latency_seconds_count %" PRIu64 "\n", r->latency.count);
-    family(f, "blanc_bench_message_latency_percentile_seconds", "gauge",
+    cli_prom_family(f, "blanc_bench_message_latency_percentile_seconds", "gauge",
            "Latency percentiles of book-changing messages (valid=0: too few samples beyond).");
     for (int k = 1; k < BLANC_BENCH_NPCT - 1; k++)
         fprintf(f, "blanc_bench_message_latency_percentile_seconds{percentile=\"%s\",valid=\"%d\"} %.9g\n",
                 blanc_bench_pct_name(k), r->latency.valid[k], (double)r->latency.ns[k] / 1e9);
-    family(f, "blanc_bench_p99_spread_ratio", "gauge",
+    cli_prom_family(f, "blanc_bench_p99_spread_ratio", "gauge",
            "(max - min) / median of the per-run p99 latencies.");
     fprintf(f, "blanc_bench_p99_spread_ratio %.6g\n", r->p99_spread_pct / 100);
 }
