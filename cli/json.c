@@ -1,4 +1,6 @@
 #include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -64,10 +66,18 @@ void json_i64(json *j, const char *key, int64_t v)
     fprintf(j->f, "%" PRId64, v);
 }
 
+/* The shortest of %.15g / %.17g that reads back as the same double: the
+ * telemetry artifacts are re-read by tools (bench compare, drift), and six
+ * digits lost enough that a median recomputed from the per-run values did not
+ * match the one written beside them. */
 void json_double(json *j, const char *key, double v)
 {
     member(j, key);
-    fprintf(j->f, "%.6g", v);
+    char b[32];
+    snprintf(b, sizeof b, "%.15g", v);
+    if (strtod(b, NULL) != v)
+        snprintf(b, sizeof b, "%.17g", v);
+    fputs(b, j->f);
 }
 
 void json_strn(json *j, const char *key, const char *s, size_t n)
