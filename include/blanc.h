@@ -65,7 +65,9 @@ const char *blanc_version(void);
     X(UNSUPPORTED, -21, "unsupported")                                              \
     X(BADSNAP, -22, "damaged or inconsistent snapshot")                             \
     X(VERSION, -23, "unsupported snapshot version")                                 \
-    X(MISMATCH, -24, "input is not the one the snapshot was taken from")
+    X(MISMATCH, -24, "input is not the one the snapshot was taken from")           \
+    X(NOTITCH, -25, "not an ITCH 5.0 BinaryFILE")                                   \
+    X(CUTPAST, -26, "cut point not reached: the input ended before it")
 
 enum {
     BLANC_OK = 0,
@@ -210,8 +212,10 @@ int blanc_source_open_mem(blanc_source **out, const void *data, size_t len);
 /*
  * Make more bytes available. *p, *n describe every byte not yet consumed
  * (a partial frame carried over from the previous window comes first).
- * Returns 1 if the window grew, 0 at end of input (the window then holds the
- * unconsumed tail, possibly empty), or a negative error (BLANC_ECORRUPT,
+ * Returns 1 while more input may follow (the window grew, or it is full and
+ * must be consumed before it can grow: a caller that paused without consuming
+ * gets the same window back, never a false end), 0 at end of input (the
+ * window then holds the unconsumed tail, possibly empty), or a negative error (BLANC_ECORRUPT,
  * BLANC_ESTREAMCUT, BLANC_EIO); after an error the window still holds what was
  * decoded before it.
  */
@@ -237,6 +241,13 @@ void blanc_source_set_hashing(blanc_source *s, int on);
 blanc_compression blanc_source_compression(const blanc_source *s);
 /* Bytes of decompressed input consumed so far. */
 uint64_t blanc_source_offset(const blanc_source *s);
+/* Every offset Blanc reports is in the ITCH byte stream, after decompression
+ * (docs/SEMANTICS.md §1). How far that stream has been decoded so far
+ * (offset + the window not yet consumed; at the end, its whole length), and
+ * how many bytes of the file itself were read to get there (the same number
+ * for a plain input). */
+uint64_t blanc_source_available(const blanc_source *s);
+uint64_t blanc_source_raw_bytes(const blanc_source *s);
 void blanc_source_close(blanc_source *s);
 
 /* ------------------------------------------------------------------------ */
@@ -382,8 +393,10 @@ typedef struct blanc_anomaly_stat {
 
 typedef enum blanc_framing {
     BLANC_FRAMING_BINARYFILE = 0, /* 2-byte length prefix, 0 = end of session */
-    BLANC_FRAMING_FIXED = 1       /* ignore the prefix, use each type's length
+    BLANC_FRAMING_FIXED = 1,      /* ignore the prefix, use each type's length
                                      (files written with zeroed prefixes, e.g. RITCH) */
+    BLANC_FRAMING_AUTO = 2        /* decide from the first 64 KiB (docs/SEMANTICS.md
+                                     §1.1); the replay then reports the one chosen */
 } blanc_framing;
 
 typedef struct blanc_replay_options {
@@ -392,6 +405,8 @@ typedef struct blanc_replay_options {
     int no_input_digest;     /* skip hashing the raw input */
     int no_book;             /* decode and count only (measures the feed layer alone) */
     size_t expected_orders;  /* order map presize, 0 = default */
+    int no_sniff;            /* do not judge the start of the input (docs/SEMANTICS.md
+                                §1.1): for fuzzing and streams known to be ITCH */
 } blanc_replay_options;
 
 typedef struct blanc_replay_stats {
@@ -446,6 +461,9 @@ int blanc_replay_run_until(blanc_replay *r, blanc_source *src, uint64_t until_in
 
 /* Nonzero once the input has ended (or a strict/hard stop): nothing more to read. */
 int blanc_replay_finished(const blanc_replay *r);
+/* After BLANC_ENOTITCH: a sentence on what the start of the input held
+ * instead ("" otherwise). Owned by r. */
+const char *blanc_replay_refusal(const blanc_replay *r);
 
 /* How many input bytes the replay has read and hashed, and (in *digest) their
  * XXH3-64 — the whole input once finished, else the prefix up to the pause

@@ -137,16 +137,41 @@ static void zero_length_frame(void **state)
     assert_int_equal(x.st->anomalies_total, 0);
     assert_true(x.st->ended_by_session_marker);
     blanc_replay_free(x.r);
-    /* In the middle: stops there, zero_length anomaly, later frames not read. */
+    /* In the middle (before A ref 2 at 79): an anomaly counted for the message
+     * that follows it (index 2), and the replay goes on: R, A1, A2, D1 = 4
+     * messages, ref 2 live. */
     day m = {{0}, 0};
     memcpy(m.b, d.b, 79);
     m.b[79] = 0, m.b[80] = 0;
     memcpy(m.b + 81, d.b + 79, d.n - 79);
     m.n = d.n + 2;
     x = replay_bytes(m.b, m.n, NULL);
+    assert_int_equal(x.rc, 0);
+    assert_anomaly(&x, BLANC_AN_ZERO_LENGTH, 1, 79, 2);
+    assert_int_equal(x.st->messages, 4);
+    assert_int_equal(x.st->bytes, m.n);
+    assert_false(x.st->ended_by_session_marker);
+    assert_int_equal(live(&x), 1);
+    blanc_order o;
+    assert_int_equal(blanc_books_order(blanc_replay_books(x.r), 1, 2, &o), 0);
+    blanc_replay_free(x.r);
+    /* Three in a row are three anomalies, still for message 2. */
+    day t = {{0}, 0};
+    memcpy(t.b, d.b, 79);
+    memset(t.b + 79, 0, 6);
+    memcpy(t.b + 85, d.b + 79, d.n - 79);
+    t.n = d.n + 6;
+    x = replay_bytes(t.b, t.n, NULL);
+    assert_anomaly(&x, BLANC_AN_ZERO_LENGTH, 3, 79, 2);
+    assert_int_equal(x.st->messages, 4);
+    blanc_replay_free(x.r);
+    /* Strict: stops at the first, after 2 messages. */
+    blanc_replay_options so = {0};
+    so.strict = 1;
+    x = replay_bytes(m.b, m.n, &so);
+    assert_int_equal(x.rc, BLANC_ESTRICT);
     assert_anomaly(&x, BLANC_AN_ZERO_LENGTH, 1, 79, 2);
     assert_int_equal(x.st->messages, 2);
-    assert_int_equal(live(&x), 1);
     blanc_replay_free(x.r);
 }
 
@@ -208,16 +233,79 @@ static void fixed_framing_reads_zero_prefixes(void **state)
         z.b[pos] = z.b[pos + 1] = 0;
         pos += 2 + len;
     }
-    run x = replay_bytes(z.b, z.n, NULL);
-    assert_anomaly(&x, BLANC_AN_ZERO_LENGTH, 1, 0, 0);
-    blanc_replay_free(x.r);
+    /* Read as BinaryFILE it is not ITCH (a zero prefix, then an R's bytes as
+     * a length): refused, nothing replayed. */
     blanc_replay_options o = {0};
+    o.framing = BLANC_FRAMING_BINARYFILE;
+    run x = replay_bytes(z.b, z.n, &o);
+    assert_int_equal(x.rc, BLANC_ENOTITCH);
+    assert_int_equal(x.st->messages, 0);
+    assert_non_null(strstr(blanc_replay_refusal(x.r), "zero length prefix at byte 0"));
+    blanc_replay_free(x.r);
     o.framing = BLANC_FRAMING_FIXED;
     x = replay_bytes(z.b, z.n, &o);
     assert_int_equal(x.st->messages, 4);
     assert_int_equal(x.st->anomalies_total, 0);
     assert_int_equal(live(&x), 1);
     blanc_replay_free(x.r);
+    /* Automatic framing finds fixed framing by content; plain files stay BinaryFILE. */
+    o.framing = BLANC_FRAMING_AUTO;
+    x = replay_bytes(z.b, z.n, &o);
+    assert_int_equal(x.rc, 0);
+    assert_int_equal(x.st->messages, 4);
+    assert_int_equal(live(&x), 1);
+    assert_int_equal(blanc_replay_get_options(x.r)->framing, BLANC_FRAMING_FIXED);
+    blanc_replay_free(x.r);
+    x = replay_bytes(d.b, d.n, &o);
+    assert_int_equal(x.st->messages, 4);
+    assert_int_equal(blanc_replay_get_options(x.r)->framing, BLANC_FRAMING_BINARYFILE);
+    blanc_replay_free(x.r);
+}
+
+/* What is not ITCH is refused with a reason, before anything is counted. */
+static void not_itch_is_refused(void **state)
+{
+    (void)state;
+    static uint8_t junk[1 << 20];
+    uint64_t x64 = 0x9e3779b97f4a7c15u;
+    for (size_t i = 0; i < sizeof junk; i++) {
+        x64 ^= x64 << 13, x64 ^= x64 >> 7, x64 ^= x64 << 17;
+        junk[i] = (uint8_t)x64;
+    }
+    const char text[] = "Hello, this is a README, not a market data file.\n";
+    /* A pcap global header (little-endian magic) and the start of a record. */
+    const uint8_t pcap[] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                            0xff, 0xff, 0, 0, 1, 0, 0, 0, 0x10, 0x20, 0x30, 0x40};
+    const struct { const uint8_t *p; size_t n; } in[] = {
+        {junk, sizeof junk}, {(const uint8_t *)text, sizeof text - 1}, {pcap, sizeof pcap}};
+    for (int framing = 0; framing < 3; framing++) {
+        for (size_t i = 0; i < 3; i++) {
+            blanc_replay_options o = {0};
+            o.framing = (blanc_framing)framing;
+            run r = replay_bytes(in[i].p, in[i].n, &o);
+            assert_int_equal(r.rc, BLANC_ENOTITCH);
+            assert_int_equal(r.st->messages, 0);
+            assert_int_equal(r.st->anomalies_total, 0);
+            assert_true(strlen(blanc_replay_refusal(r.r)) > 10);
+            blanc_replay_free(r.r);
+        }
+    }
+    /* A real start with damage in it still passes: 4 valid frames of 7. */
+    day d = base_day();
+    uint8_t bad[] = {0, 5, 'A', 1, 2, 3, 4, 0, 3, 'z', 1, 2, 0, 1, 'y'};
+    memcpy(d.b + d.n, bad, sizeof bad);
+    d.n += sizeof bad;
+    run r = replay_bytes(d.b, d.n, NULL);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.st->messages, 7);
+    blanc_replay_free(r.r);
+    /* ... but 4 of 8 is not more than half. */
+    uint8_t more[] = {0, 1, 'x'};
+    memcpy(d.b + d.n, more, sizeof more);
+    d.n += sizeof more;
+    r = replay_bytes(d.b, d.n, NULL);
+    assert_int_equal(r.rc, BLANC_ENOTITCH);
+    blanc_replay_free(r.r);
 }
 
 /* Compressed streams cut short: frames before the cut are kept. */
@@ -300,6 +388,7 @@ int main(void)
         cmocka_unit_test(non_monotonic_timestamps),
         cmocka_unit_test(fixed_framing_reads_zero_prefixes),
         cmocka_unit_test(compressed_streams_cut_short),
+        cmocka_unit_test(not_itch_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

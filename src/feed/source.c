@@ -46,7 +46,11 @@ struct blanc_source {
     /* compressed input */
     uint8_t *in;
     size_t in_len, in_pos;
+    uint64_t raw_read; /* bytes read from the file or pipe */
     int in_eof, frame_done;
+    /* The decoded stream has ended (0) or failed (< 0); 1 while it may grow.
+     * Kept so that a full window is never mistaken for the end of input. */
+    int out_state;
     z_stream zs;
     int zs_init;
     ZSTD_DCtx *zd;
@@ -66,6 +70,7 @@ static int source_alloc(blanc_source **out)
         return BLANC_ENOMEM;
     s->fd = -1;
     s->hashing = 1;
+    s->out_state = 1;
     s->xxh = XXH3_createState();
     if (!s->xxh) {
         free(s);
@@ -104,6 +109,7 @@ static int read_input(blanc_source *s)
         return BLANC_EIO;
     s->in_pos = 0;
     s->in_len = (size_t)r;
+    s->raw_read += (uint64_t)r;
     if (r == 0)
         s->in_eof = 1;
     return 0;
@@ -123,6 +129,7 @@ static int stream_setup(blanc_source *s)
         if (r == 0)
             s->in_eof = 1;
         s->in_len += (size_t)r;
+        s->raw_read += (uint64_t)r;
     }
     s->comp = sniff(s->in, s->in_len);
     if (s->comp == BLANC_COMP_GZIP) {
@@ -278,7 +285,7 @@ static long produce(blanc_source *s)
 
 int blanc_source_next(blanc_source *s, const uint8_t **p, size_t *n)
 {
-    int grew = 0, rc = 0;
+    int grew = 0;
     if (s->kind != K_STREAM) {
         if (s->shown < s->size) {
             size_t add = s->size - s->shown < MAP_SLICE ? s->size - s->shown : MAP_SLICE;
@@ -297,22 +304,22 @@ int blanc_source_next(blanc_source *s, const uint8_t **p, size_t *n)
     }
     /* A failed produce() after some output is reported on the next call, so
      * the bytes before the damage are always handed out first. */
-    while (s->end < OUT_CAP) {
+    while (s->end < OUT_CAP && s->out_state > 0) {
         long r = produce(s);
-        if (r < 0) {
-            rc = (int)r;
+        if (r <= 0) {
+            s->out_state = (int)r;
             break;
         }
-        if (r == 0)
-            break;
         s->end += (size_t)r;
         grew = 1;
     }
     *p = s->buf;
     *n = s->end;
-    if (grew)
+    /* A window that is full but did not grow (the caller paused before
+     * consuming anything) is not the end: the input may go on. */
+    if (grew || s->out_state > 0)
         return 1;
-    return rc;
+    return s->out_state;
 }
 
 void blanc_source_consume(blanc_source *s, size_t n)
@@ -369,6 +376,19 @@ void blanc_source_set_hashing(blanc_source *s, int on) { s->hashing = on; }
 blanc_compression blanc_source_compression(const blanc_source *s) { return s->comp; }
 
 uint64_t blanc_source_offset(const blanc_source *s) { return s->consumed; }
+
+uint64_t blanc_source_available(const blanc_source *s)
+{
+    size_t window = s->kind == K_STREAM ? s->end - s->start : s->shown - s->start;
+    return s->consumed + window;
+}
+
+uint64_t blanc_source_raw_bytes(const blanc_source *s)
+{
+    if (s->kind != K_STREAM)
+        return s->shown;
+    return s->raw_read - (s->in_len - s->in_pos);
+}
 
 void blanc_source_close(blanc_source *s)
 {

@@ -14,6 +14,7 @@
 #include "common/bytes.h"
 #include "book/prefetch.h"
 #include "feed/itch_decode.h"
+#include "feed/itch_sniff.h"
 #include "feed/itch_types.h"
 #include "health/health.h"
 #include "replay/replay.h"
@@ -290,11 +291,22 @@ static size_t process(blanc_replay *r, const uint8_t *p, size_t n, uint64_t base
         if (blanc_unlikely(len == 0)) {
             if (n - pos == 2 && !eof)
                 break; /* cannot tell yet whether anything follows the marker */
-            r->st.ended_by_session_marker = 1;
-            if (n - pos > 2)
-                record_end_anomaly(r, BLANC_AN_ZERO_LENGTH, base + pos);
-            r->stop = 1;
-            return pos + 2;
+            if (n - pos == 2) {
+                /* The last two bytes: the end-of-session marker, a clean end. */
+                r->st.ended_by_session_marker = 1;
+                r->stop = 1;
+                return pos + 2;
+            }
+            /* A zero length with data after it is damage, not an end: count
+             * it (for the message that follows, SEMANTICS.md §4) and go on
+             * with the next two bytes as the next prefix. */
+            pos += 2;
+            if (record_anomaly(r, BLANC_AN_ZERO_LENGTH, base + pos - 2, r->st.messages)) {
+                if (r->health)
+                    observe(r, r->st.messages, NULL, 0);
+                break;
+            }
+            continue;
         }
         if (blanc_unlikely(n - pos - 2 < len))
             break;
@@ -326,6 +338,20 @@ int blanc_replay_run_until(blanc_replay *r, blanc_source *src, uint64_t until_in
         uint64_t base = blanc_source_offset(src);
         int more = blanc_source_next(src, &p, &n);
         int eof = more <= 0;
+        if (blanc_unlikely(!r->sniffed) && !r->hashed && !r->st.messages) {
+            /* The first window holds at least the first 64 KiB (or all). */
+            if (more > 0 && n < BLANC_SNIFF_BYTES)
+                continue;
+            r->sniffed = 1;
+            if (n && !r->opts.no_sniff &&
+                blanc__itch_sniff(p, n, &r->opts.framing, r->why, sizeof r->why)) {
+                rc = r->st.stop_error = BLANC_ENOTITCH;
+                r->finished = 1;
+                return rc;
+            }
+            if (r->opts.framing == BLANC_FRAMING_AUTO) /* empty input, or no_sniff */
+                r->opts.framing = BLANC_FRAMING_BINARYFILE;
+        }
         size_t used = process(r, p, n, base, eof);
         blanc_source_consume(src, used);
         r->st.bytes += used;
@@ -406,6 +432,8 @@ void blanc_replay_set_hooks(blanc_replay *r, const blanc_replay_hooks *h)
 }
 
 int blanc_replay_finished(const blanc_replay *r) { return r->finished; }
+
+const char *blanc_replay_refusal(const blanc_replay *r) { return r->why; }
 
 uint64_t blanc_replay_input_position(const blanc_replay *r, uint64_t *digest)
 {

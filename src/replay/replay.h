@@ -27,6 +27,8 @@ struct blanc_replay {
     blanc_replay_hooks hooks;
     int hooked;
     blanc_health *health; /* not owned; NULL when health is not tracked */
+    int sniffed;          /* the start of the input was judged (itch_sniff.c) */
+    char why[192];        /* why the input was refused (BLANC_ENOTITCH) */
     uint32_t anomalies;   /* of the message being handled: bit per blanc_anomaly */
 };
 
