@@ -459,6 +459,48 @@ int blanc_parse_time(const char *s, uint64_t *ns);
 int blanc_replay_run_until(blanc_replay *r, blanc_source *src, uint64_t until_index,
                            uint64_t until_ts);
 
+/*
+ * A run plan (docs/SNAPSHOT.md "Cut points"): replay to the end, pausing at
+ * each cut and every `tick` messages to call on_pause. An index cut N pauses
+ * after exactly N messages (0: before the first); a time cut T after every
+ * message stamped at or before T (before the first stamped later, or at the
+ * end); an end cut at the end. At one position, index cuts are taken before
+ * time cuts, each in the order given. on_pause gets the cut (NULL for a tick)
+ * with the replay paused exactly there; a negative return stops the run with
+ * that value. The plan marks each cut taken, with the messages replayed then.
+ */
+typedef enum blanc_cut_kind {
+    BLANC_CUT_INDEX = 'i',
+    BLANC_CUT_TIME = 't',
+    BLANC_CUT_END = 'e'
+} blanc_cut_kind;
+
+typedef struct blanc_cut {
+    blanc_cut_kind kind;
+    uint64_t at;       /* message index, or ns since midnight; unused for END */
+    int taken;         /* out: the pause happened */
+    uint64_t messages; /* out: messages replayed when it was taken */
+} blanc_cut;
+
+typedef struct blanc_run_plan {
+    blanc_cut *cuts;
+    size_t n_cuts;
+    uint64_t tick; /* also pause every `tick` messages (0: never) */
+    int (*on_pause)(void *ctx, blanc_replay *r, const blanc_cut *cut);
+    void *ctx;
+} blanc_run_plan;
+
+/* BLANC_EINVAL if a cut lies before the replay's position (a resumed replay
+ * cannot go back) or has an unknown kind; else 0. */
+int blanc_run_plan_check(const blanc_run_plan *p, const blanc_replay *r);
+
+/*
+ * Run r over src by the plan. Returns what blanc_replay_run() would, or the
+ * first negative on_pause result, or BLANC_ECUTPAST when the run ended well
+ * but an index cut lay beyond the last message (that cut is left untaken).
+ */
+int blanc_replay_run_plan(blanc_replay *r, blanc_source *src, blanc_run_plan *p);
+
 /* Nonzero once the input has ended (or a strict/hard stop): nothing more to read. */
 int blanc_replay_finished(const blanc_replay *r);
 /* After BLANC_ENOTITCH: a sentence on what the start of the input held
