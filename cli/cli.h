@@ -44,13 +44,10 @@ typedef struct cli_health {
     int reset_is_time[BLANC_HEALTH_MAX_RESETS];
     int n_reset_at;
     int resumed;
-    blanc_health *h;
-    blanc_sink *sink;
+    blanc_health *h; /* the session's, not owned */
 } cli_health;
 int cli_health_reset_at(cli_health *ch, const char *s);
-int cli_health_start(cli_health *ch, blanc_replay *r, int resumed);
-int cli_health_end(cli_health *ch, int keep);
-void cli_health_free(cli_health *ch);
+int cli_health_config(const cli_health *ch, blanc_health_config *c);
 void cli_health_text(FILE *f, const cli_health *ch);
 void cli_health_json(json *j, const cli_health *ch);
 

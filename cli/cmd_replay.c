@@ -1,4 +1,5 @@
 /* blanc replay: replay a file, print what was built and how fast. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -27,8 +28,9 @@ static const char usage_text[] =
     "  --depth N           levels per side for --symbol (default 5)\n"
     "  --json              one JSON object on stdout instead of text\n"
     "  --strict            stop at the first anomaly; exit 1 if there was one\n"
-    "  --framing MODE      binaryfile (default) or fixed: ignore the 2-byte prefix and\n"
-    "                      use each type's length (files written with zero prefixes)\n"
+    "  --framing MODE      auto (default: by content, docs/SEMANTICS.md 1.1), binaryfile,\n"
+    "                      or fixed: ignore the 2-byte prefix and use each type's\n"
+    "                      length (files written with zero prefixes)\n"
     "  --no-input-digest   do not hash the input (saves a little time)\n"
     "  --no-book           decode and count only, build no book (to time the feed layer)\n"
     "  --expect-orders N   presize the order map for N live orders\n"
@@ -65,39 +67,29 @@ static const char usage_text[] =
     "  --metrics-linger S  keep serving S seconds after the replay ends\n"
     "  -h, --help          this text\n"
     "\n"
+    "Anomalies are counted, not fatal: each kind gets one warning line on stderr.\n"
+    "Byte offsets are in the ITCH stream (after decompression).\n"
+    "\n"
     "exit codes: 0 ok (anomalies are counted, not fatal), 1 anomaly under --strict,\n"
-    "            2 usage error or unreadable/empty input\n";
+    "            2 usage error, or input that is unreadable, empty or not ITCH\n";
 
 #define MAX_CUTS 256
 
-typedef struct snaplist {
-    int n;
-    char path[MAX_CUTS][4096];
-    uint64_t index[MAX_CUTS];
-    uint64_t emit_records;
-} snaplist;
-
-typedef struct cut {
-    int kind; /* 'i' index, 't' time, 'e' end */
-    uint64_t at;
-    int done;
-} cut;
-
 typedef struct replay_args {
     const char *file;
-    const char *symbols[MAX_SYMBOLS];
+    char symbols[MAX_SYMBOLS][16]; /* normalized: trimmed, upper case */
     int n_symbols;
     uint64_t depth;
-    int depth_given, json, strict, framing_given;
+    int depth_given, json, strict, format_given, snap_format_given;
     blanc_replay_options opts;
-    cut cuts[MAX_CUTS];
+    blanc_cut cuts[MAX_CUTS];
     int n_cuts;
     const char *snap_dir, *resume, *emit_out;
     blanc_snap_format snap_format;
     int force, emit;
     blanc_emit_options eo;
     cli_health health;
-    int health_given;
+    int health_given, linger_given;
     const char *metrics_addr;
     uint64_t metrics_linger;
     cli_metrics *metrics;
@@ -109,12 +101,12 @@ static int parse_cut(replay_args *a, const char *s)
         cli_error("replay: at most %d --snapshot-at options", MAX_CUTS);
         return CLI_USAGE;
     }
-    cut *c = &a->cuts[a->n_cuts];
+    blanc_cut *c = &a->cuts[a->n_cuts];
     memset(c, 0, sizeof *c);
     if (!strcmp(s, "end"))
-        c->kind = 'e';
+        c->kind = BLANC_CUT_END;
     else if (strchr(s, ':') ? cli_parse_time(s, &c->at) == 0 : cli_parse_u64(s, &c->at) == 0)
-        c->kind = strchr(s, ':') ? 't' : 'i';
+        c->kind = strchr(s, ':') ? BLANC_CUT_TIME : BLANC_CUT_INDEX;
     else {
         cli_error("replay: --snapshot-at wants a message index, HH:MM:SS[.nnnnnnnnn] or 'end', "
                   "not '%s'", s);
@@ -122,6 +114,108 @@ static int parse_cut(replay_args *a, const char *s)
     }
     a->n_cuts++;
     return CLI_OK;
+}
+
+/* ITCH symbols are upper case and space padded: "  aapl " means AAPL. */
+static int add_symbol(replay_args *a, const char *s)
+{
+    if (a->n_symbols == MAX_SYMBOLS) {
+        cli_error("replay: at most %d --symbol options", MAX_SYMBOLS);
+        return CLI_USAGE;
+    }
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    char *out = a->symbols[a->n_symbols];
+    char pad[8];
+    if (n == 0 || n > 8) {
+        cli_error("replay: --symbol '%s' is not a 1-8 character symbol", s);
+        return CLI_USAGE;
+    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = (char)toupper((unsigned char)s[i]);
+    out[n] = 0;
+    if (blanc_symbol_pad(out, pad)) {
+        cli_error("replay: --symbol '%s' is not a 1-8 character symbol", s);
+        return CLI_USAGE;
+    }
+    a->n_symbols++;
+    return CLI_OK;
+}
+
+static int parse_framing(replay_args *a, const char *s)
+{
+    if (!strcmp(s, "auto"))
+        a->opts.framing = BLANC_FRAMING_AUTO;
+    else if (!strcmp(s, "binaryfile"))
+        a->opts.framing = BLANC_FRAMING_BINARYFILE;
+    else if (!strcmp(s, "fixed"))
+        a->opts.framing = BLANC_FRAMING_FIXED;
+    else {
+        cli_error("replay: --framing is auto, binaryfile or fixed, not '%s'", s);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+/* Options that would do nothing are mistakes: say which. */
+static int check_args(replay_args *a)
+{
+    static const struct {
+        int bad;
+        const char *msg;
+    } rules[] = {
+        {0, "--snapshot-at needs --snapshot-out DIR"},
+        {0, "--snapshot-out and --snapshot-format need --snapshot-at"},
+        {0, "--emit needs -o OUT ('-' for stdout)"},
+        {0, "-o is the output of --emit"},
+        {0, "--format is the format of --emit"},
+        {0, "--metrics-linger needs --metrics-listen"},
+        {0, "--force needs --resume"},
+        {0, "--depth applies to --symbol and --emit l2"},
+        {0, "--no-book builds no books to snapshot, resume or emit"},
+        {0, "--no-health with a health option"},
+        {0, "--no-book computes no book anomalies to track health"},
+    };
+    int bad[sizeof rules / sizeof rules[0]] = {
+        a->n_cuts && !a->snap_dir,
+        !a->n_cuts && (a->snap_dir || a->snap_format_given),
+        a->emit && !a->emit_out,
+        !a->emit && a->emit_out != NULL,
+        a->format_given && !a->emit,
+        a->linger_given && !a->metrics_addr,
+        a->force && !a->resume,
+        a->depth_given && !a->n_symbols && !(a->emit && a->eo.kind == BLANC_EMIT_L2),
+        (a->emit || a->n_cuts || a->resume) && a->opts.no_book,
+        a->health_given && a->health.off,
+        a->health_given && a->opts.no_book,
+    };
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        if (bad[i]) {
+            cli_error("replay: %s", rules[i].msg);
+            return CLI_USAGE;
+        }
+    }
+    if (a->opts.no_book)
+        a->health.off = 1;
+    if (a->emit && a->eo.kind == BLANC_EMIT_L2 && a->depth_given)
+        a->eo.depth = (uint32_t)a->depth;
+    return CLI_OK;
+}
+
+/* One line naming the flag, not the whole help. */
+static int bad_option(int c, char **argv)
+{
+    const char *flag = argv[optind - 1];
+    if (c == ':')
+        cli_error("replay: %s needs a value (see 'blanc replay --help')", flag);
+    else if (optopt)
+        cli_error("replay: unknown option '-%c' (see 'blanc replay --help')", optopt);
+    else
+        cli_error("replay: unknown option '%s' (see 'blanc replay --help')", flag);
+    return CLI_USAGE;
 }
 
 static int parse_args(int argc, char **argv, replay_args *a)
@@ -142,10 +236,12 @@ static int parse_args(int argc, char **argv, replay_args *a)
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->depth = 5;
+    a->opts.framing = BLANC_FRAMING_AUTO;
     optind = 1;
+    opterr = 0;
     int c;
     uint64_t v;
-    while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
         switch (c) {
         case 'a':
             if (parse_cut(a, optarg))
@@ -153,6 +249,7 @@ static int parse_args(int argc, char **argv, replay_args *a)
             break;
         case 'O': a->snap_dir = optarg; break;
         case 'F':
+            a->snap_format_given = 1;
             if (!strcmp(optarg, "bin"))
                 a->snap_format = BLANC_SNAP_BINARY;
             else if (!strcmp(optarg, "json"))
@@ -177,6 +274,7 @@ static int parse_args(int argc, char **argv, replay_args *a)
                 cli_error("replay: --metrics-linger wants seconds up to 86400, not '%s'", optarg);
                 return CLI_USAGE;
             }
+            a->linger_given = 1;
             break;
         case 'x': a->force = 1; break;
         case 'E': {
@@ -196,15 +294,13 @@ static int parse_args(int argc, char **argv, replay_args *a)
                 return CLI_USAGE;
             }
             a->eo.format = (blanc_emit_format)f;
+            a->format_given = 1;
             break;
         }
         case 'o': a->emit_out = optarg; break;
         case 's':
-            if (a->n_symbols == MAX_SYMBOLS) {
-                cli_error("replay: at most %d --symbol options", MAX_SYMBOLS);
+            if (add_symbol(a, optarg))
                 return CLI_USAGE;
-            }
-            a->symbols[a->n_symbols++] = optarg;
             break;
         case 'd':
             if (cli_parse_u64(optarg, &a->depth) || a->depth == 0 || a->depth > 100000) {
@@ -218,15 +314,8 @@ static int parse_args(int argc, char **argv, replay_args *a)
         case 'n': a->opts.no_input_digest = 1; break;
         case 'B': a->opts.no_book = 1; break;
         case 'f':
-            a->framing_given = 1;
-            if (!strcmp(optarg, "binaryfile"))
-                a->opts.framing = BLANC_FRAMING_BINARYFILE;
-            else if (!strcmp(optarg, "fixed"))
-                a->opts.framing = BLANC_FRAMING_FIXED;
-            else {
-                cli_error("replay: --framing is binaryfile or fixed, not '%s'", optarg);
+            if (parse_framing(a, optarg))
                 return CLI_USAGE;
-            }
             break;
         case 'e':
             if (cli_parse_u64(optarg, &v) || v > (1u << 30)) {
@@ -236,50 +325,51 @@ static int parse_args(int argc, char **argv, replay_args *a)
             a->opts.expected_orders = (size_t)v;
             break;
         case 'h': fputs(usage_text, stdout); return -1;
-        default: fputs(usage_text, stderr); return CLI_USAGE;
+        default: return bad_option(c, argv);
         }
     }
     if (optind != argc - 1) {
-        cli_error("replay: expected exactly one FILE");
-        fputs(usage_text, stderr);
+        cli_error("replay: expected exactly one FILE (see 'blanc replay --help')");
         return CLI_USAGE;
     }
     a->file = argv[optind];
-    if (a->n_cuts && !a->snap_dir) {
-        cli_error("replay: --snapshot-at needs --snapshot-out DIR");
-        return CLI_USAGE;
-    }
-    if (a->emit != !!a->emit_out) {
-        cli_error(a->emit ? "replay: --emit needs -o OUT ('-' for stdout)"
-                          : "replay: -o is the output of --emit");
-        return CLI_USAGE;
-    }
-    if ((a->emit || a->n_cuts || a->resume) && a->opts.no_book) {
-        cli_error("replay: --no-book builds no books to snapshot, resume or emit");
-        return CLI_USAGE;
-    }
-    if (a->health_given && (a->health.off || a->opts.no_book)) {
-        cli_error(a->health.off ? "replay: --no-health with a health option"
-                                : "replay: --no-book computes no book anomalies to track health");
-        return CLI_USAGE;
-    }
-    if (a->opts.no_book)
-        a->health.off = 1;
-    if (a->emit && a->eo.kind == BLANC_EMIT_L2 && a->depth_given)
-        a->eo.depth = (uint32_t)a->depth;
-    for (int i = 0; i < a->n_symbols; i++) {
-        char pad[8];
-        if (blanc_symbol_pad(a->symbols[i], pad)) {
-            cli_error("replay: --symbol '%s' is not a 1-8 character symbol", a->symbols[i]);
-            return CLI_USAGE;
-        }
-    }
-    return CLI_OK;
+    return check_args(a);
 }
 
-static void print_json(FILE *f, const replay_args *a, blanc_replay *r, blanc_compression comp,
-                       double secs, const snaplist *sl)
+static const char *comp_name(blanc_compression c)
 {
+    return c == BLANC_COMP_GZIP ? "gzip" : c == BLANC_COMP_ZSTD ? "zstd" : "plain";
+}
+
+static const char *framing_name(blanc_framing f)
+{
+    return f == BLANC_FRAMING_FIXED ? "fixed" : "binaryfile";
+}
+
+typedef struct run_info {
+    blanc_session *s;
+    blanc_replay *r;
+    blanc_session_input_info in;
+    double secs;
+} run_info;
+
+/* Messages per second over the messages this run replayed (not those a
+ * resumed snapshot had already counted). */
+static double rate(const run_info *ri)
+{
+    uint64_t n = blanc_replay_get_stats(ri->r)->messages - ri->in.start_messages;
+    return ri->secs > 0 ? (double)n / ri->secs : 0;
+}
+
+static double ns_per_msg(const run_info *ri)
+{
+    uint64_t n = blanc_replay_get_stats(ri->r)->messages - ri->in.start_messages;
+    return n ? ri->secs * 1e9 / (double)n : 0;
+}
+
+static void print_json(FILE *f, const replay_args *a, const run_info *ri)
+{
+    blanc_replay *r = ri->r;
     const blanc_replay_stats *st = blanc_replay_get_stats(r);
     blanc_books *b = blanc_replay_books(r);
     blanc_books_stats bs;
@@ -290,10 +380,14 @@ static void print_json(FILE *f, const replay_args *a, blanc_replay *r, blanc_com
     json_init(&j, f);
     json_open(&j, NULL, '{');
     json_str(&j, "file", a->file);
-    json_str(&j, "compression", comp == BLANC_COMP_GZIP ? "gzip" : comp == BLANC_COMP_ZSTD ? "zstd" : "none");
+    json_str(&j, "compression", ri->in.compression == BLANC_COMP_NONE ? "none" : comp_name(ri->in.compression));
+    json_str(&j, "framing", framing_name(blanc_replay_get_options(r)->framing));
     json_str(&j, "blanc_version", blanc_version());
+    json_u64(&j, "file_bytes", ri->in.file_bytes);
+    json_u64(&j, "stream_bytes", ri->in.stream_bytes);
     json_u64(&j, "bytes", st->bytes);
     json_u64(&j, "messages", st->messages);
+    json_u64(&j, "messages_replayed", st->messages - ri->in.start_messages);
     json_open(&j, "by_type", '{');
     for (int i = 0; i < BLANC_ITCH_NTYPES; i++) {
         char k[2] = {blanc_itch_types[i], 0};
@@ -330,22 +424,25 @@ static void print_json(FILE *f, const replay_args *a, blanc_replay *r, blanc_com
     else
         json_hex64(&j, "input", d.input);
     json_close(&j, '}');
-    json_double(&j, "elapsed_s", secs);
-    json_double(&j, "messages_per_s", secs > 0 ? (double)st->messages / secs : 0);
-    json_double(&j, "ns_per_message", st->messages ? secs * 1e9 / (double)st->messages : 0);
-    if (sl->n || a->n_cuts) {
+    json_double(&j, "elapsed_s", ri->secs);
+    json_double(&j, "messages_per_s", rate(ri));
+    json_double(&j, "ns_per_message", ns_per_msg(ri));
+    size_t ns = blanc_session_snapshots(ri->s);
+    if (a->n_cuts) {
         json_open(&j, "snapshots", '[');
-        for (int i = 0; i < sl->n; i++) {
+        for (size_t i = 0; i < ns; i++) {
+            uint64_t m;
+            const char *p = blanc_session_snapshot(ri->s, i, &m);
             json_open(&j, NULL, '{');
-            json_str(&j, "path", sl->path[i]);
-            json_u64(&j, "messages", sl->index[i]);
+            json_str(&j, "path", p);
+            json_u64(&j, "messages", m);
             json_close(&j, '}');
         }
         json_close(&j, ']');
     }
     if (a->emit) {
         json_str(&j, "emit_output", a->emit_out);
-        json_u64(&j, "emit_records", sl->emit_records);
+        json_u64(&j, "emit_records", blanc_session_emit_records(ri->s));
     }
     cli_health_json(&j, &a->health);
     if (a->n_symbols && !a->emit) {
@@ -358,9 +455,9 @@ static void print_json(FILE *f, const replay_args *a, blanc_replay *r, blanc_com
     json_end(&j);
 }
 
-static void print_text(FILE *f, const replay_args *a, blanc_replay *r, blanc_compression comp,
-                       double secs, const snaplist *sl)
+static void print_text(FILE *f, const replay_args *a, const run_info *ri)
 {
+    blanc_replay *r = ri->r;
     const blanc_replay_stats *st = blanc_replay_get_stats(r);
     blanc_books *b = blanc_replay_books(r);
     blanc_books_stats bs;
@@ -370,11 +467,20 @@ static void print_text(FILE *f, const replay_args *a, blanc_replay *r, blanc_com
     char t0[32], t1[32];
     cli_fmt_time(st->first_timestamp, t0);
     cli_fmt_time(st->last_timestamp, t1);
-    fprintf(f, "file         %s (%s, %" PRIu64 " bytes)\n", a->file,
-           comp == BLANC_COMP_GZIP ? "gzip" : comp == BLANC_COMP_ZSTD ? "zstd" : "plain",
-           st->bytes);
-    fprintf(f, "messages     %" PRIu64 " (feed time %s .. %s)\n", st->messages, t0, t1);
-    fprintf(f, "by type     ");
+    const char *fr = framing_name(blanc_replay_get_options(r)->framing);
+    if (ri->in.compression == BLANC_COMP_NONE)
+        fprintf(f, "file         %s (plain, %s framing, %" PRIu64 " bytes, %" PRIu64 " in whole frames)\n",
+                a->file, fr, ri->in.stream_bytes, st->bytes);
+    else
+        fprintf(f, "file         %s (%s, %s framing, %" PRIu64 " bytes read; ITCH stream %" PRIu64
+                   " bytes after decompression, %" PRIu64 " in whole frames)\n",
+                a->file, comp_name(ri->in.compression), fr, ri->in.file_bytes, ri->in.stream_bytes,
+                st->bytes);
+    fprintf(f, "messages     %" PRIu64 " (feed time %s .. %s)", st->messages, t0, t1);
+    if (ri->in.start_messages)
+        fprintf(f, ", %" PRIu64 " replayed after resuming at %" PRIu64,
+                st->messages - ri->in.start_messages, ri->in.start_messages);
+    fprintf(f, "\nby type     ");
     for (int i = 0, col = 0; i < BLANC_ITCH_NTYPES; i++) {
         if (!st->by_type[i])
             continue;
@@ -402,135 +508,93 @@ static void print_text(FILE *f, const replay_args *a, blanc_replay *r, blanc_com
         fprintf(f, "digest input (not computed)\n");
     else
         fprintf(f, "digest input %016" PRIx64 "\n", d.input);
-    fprintf(f, "elapsed      %.3f s, %.2f M msg/s, %.1f ns/msg\n", secs,
-           secs > 0 ? (double)st->messages / secs / 1e6 : 0.0,
-           st->messages ? secs * 1e9 / (double)st->messages : 0.0);
+    fprintf(f, "elapsed      %.3f s, %.2f M msg/s, %.1f ns/msg\n", ri->secs, rate(ri) / 1e6,
+            ns_per_msg(ri));
     cli_health_text(f, &a->health);
-    for (int i = 0; i < sl->n; i++)
-        fprintf(f, "snapshot     %s (after %" PRIu64 " messages)\n", sl->path[i], sl->index[i]);
+    for (size_t i = 0; i < blanc_session_snapshots(ri->s); i++) {
+        uint64_t m;
+        const char *p = blanc_session_snapshot(ri->s, i, &m);
+        fprintf(f, "snapshot     %s (after %" PRIu64 " messages)\n", p, m);
+    }
     if (a->emit)
-        fprintf(f, "emitted      %" PRIu64 " records to %s\n", sl->emit_records, a->emit_out);
+        fprintf(f, "emitted      %" PRIu64 " records to %s\n", blanc_session_emit_records(ri->s),
+                a->emit_out);
     for (int i = 0; i < a->n_symbols && !a->emit; i++)
         cli_ladder_text(f, b, a->symbols[i], a->depth);
 }
 
-static int next_cut(const replay_args *a, uint64_t *idx, uint64_t *ts)
+/* One warning line per anomaly kind, so that a script's log shows a damaged
+ * input even when the exit code is 0. */
+static void warn_anomalies(const replay_args *a, const run_info *ri)
 {
-    *idx = *ts = BLANC_NO_LIMIT;
-    for (int i = 0; i < a->n_cuts; i++) {
-        const cut *c = &a->cuts[i];
-        if (c->done)
+    const blanc_replay_stats *st = blanc_replay_get_stats(ri->r);
+    for (int i = 0; i < BLANC_AN_COUNT; i++) {
+        const blanc_anomaly_stat *as = &st->anomalies[i];
+        if (!as->count)
             continue;
-        if (c->kind == 'i' && c->at < *idx)
-            *idx = c->at;
-        if (c->kind == 't' && c->at < *ts)
-            *ts = c->at;
+        char extra[96] = "";
+        if (i == BLANC_AN_ZERO_LENGTH)
+            snprintf(extra, sizeof extra, "; %" PRIu64 " bytes follow the first",
+                     ri->in.stream_bytes - as->first_offset - 2);
+        fprintf(stderr, "blanc: %s: %s %" PRIu64 " %s (%s), first at byte %" PRIu64
+                        ", message %" PRIu64 "%s\n",
+                a->file, a->strict ? "error:" : "warning:", as->count,
+                blanc_anomaly_key((blanc_anomaly)i), blanc_anomaly_text((blanc_anomaly)i),
+                as->first_offset, as->first_index, extra);
     }
-    return *idx != BLANC_NO_LIMIT || *ts != BLANC_NO_LIMIT;
 }
 
-static int write_snapshot(const replay_args *a, blanc_replay *r, const cut *c, snaplist *sl)
+/* Symbols asked for that the day never listed. */
+static void warn_symbols(const replay_args *a, const blanc_replay *r)
 {
-    const char *ext = a->snap_format == BLANC_SNAP_JSON ? "json" : "snap";
-    char name[64], path[4096];
-    if (c->kind == 'i') {
-        snprintf(name, sizeof name, "snap-i%" PRIu64 ".%s", c->at, ext);
-    } else if (c->kind == 't') {
-        char t[32];
-        cli_fmt_time(c->at, t);
-        snprintf(name, sizeof name, "snap-t%.2s%.2s%.2s%s.%s", t, t + 3, t + 6, t + 8, ext);
-    } else {
-        snprintf(name, sizeof name, "snap-end.%s", ext);
+    const blanc_books *b = blanc_replay_books_const(r);
+    for (int i = 0; i < a->n_symbols; i++) {
+        char pad[8];
+        blanc_symbol_pad(a->symbols[i], pad);
+        if (blanc_books_find(b, pad) < 0)
+            fprintf(stderr, "blanc: %s: warning: --symbol %s is not in the stock directory\n",
+                    a->file, a->symbols[i]);
     }
-    snprintf(path, sizeof path, "%s/%s", a->snap_dir, name);
-    blanc_sink *sink;
-    int sys = 0;
-    int rc = blanc_sink_open(&sink, path, &sys);
-    if (rc) {
-        cli_error("%s: %s%s%s", path, blanc_strerror(rc), sys ? ": " : "", sys ? strerror(sys) : "");
-        return rc;
-    }
-    rc = blanc_snapshot_write(r, a->snap_format, sink);
-    if (rc) {
-        blanc_sink_abort(sink);
-        cli_error("%s: %s", path, blanc_strerror(rc));
-        return rc;
-    }
-    if ((rc = blanc_sink_commit(sink))) {
-        cli_error("%s: %s", path, blanc_strerror(rc));
-        return rc;
-    }
-    if (sl->n < MAX_CUTS) {
-        snprintf(sl->path[sl->n], sizeof sl->path[sl->n], "%s", path);
-        sl->index[sl->n++] = blanc_replay_get_stats(r)->messages;
-    }
+}
+
+static void print_session_error(const blanc_session_error *e)
+{
+    char where[4200];
+    snprintf(where, sizeof where, "%s%s", e->path, e->path[0] ? ": " : "");
+    const char *hint = "";
+    if (e->code == BLANC_EMISMATCH)
+        hint = "; --force to resume anyway";
+    else if (e->code == BLANC_ENOTITCH && strstr(e->what, "zero length prefix at byte 0"))
+        hint = "; a file written with zeroed prefixes reads with --framing fixed or auto";
+    cli_error("%s%s%s%s%s%s%s%s", where, blanc_strerror(e->code), e->sys_errno ? ": " : "",
+              e->sys_errno ? strerror(e->sys_errno) : "", e->what[0] ? " (" : "", e->what,
+              e->what[0] ? ")" : "", hint);
+}
+
+static int tick(void *ctx, blanc_session *s)
+{
+    const replay_args *a = ctx;
+    cli_metrics_update(a->metrics, blanc_session_replay(s), blanc_session_health(s));
     return 0;
 }
 
-/* Replay to the end, pausing at each cut to write its snapshot. */
-static int run_with_cuts(replay_args *a, blanc_replay *r, blanc_source *src, snaplist *sl)
+/* --reset-at points the run never reached did nothing: a usage error. */
+static int check_resets(const replay_args *a, const blanc_replay *r)
 {
-    uint64_t idx, ts;
-    for (;;) {
-        if (!next_cut(a, &idx, &ts))
-            idx = ts = BLANC_NO_LIMIT;
-        /* With live metrics, also pause every 2^20 messages to publish them
-         * (a pause is exact: it changes nothing the replay computes). */
-        uint64_t tick = blanc_replay_get_stats(r)->messages + (1u << 20);
-        int metrics_only = a->metrics && tick < idx;
-        int rc = blanc_replay_run_until(r, src, metrics_only ? tick : idx, ts);
-        cli_metrics_update(a->metrics, r, a->health.h);
-        if (rc != BLANC_REPLAY_PAUSED)
-            return rc;
-        uint64_t at = blanc_replay_get_stats(r)->messages;
-        if (metrics_only && at == tick)
-            continue;
-        int taken = 0;
-        for (int i = 0; i < a->n_cuts; i++) {
-            cut *c = &a->cuts[i];
-            if (!c->done && c->kind == 'i' && c->at <= at) {
-                c->done = 1;
-                taken = 1;
-                if (write_snapshot(a, r, c, sl))
-                    return BLANC_EIO;
-            }
+    const blanc_replay_stats *st = blanc_replay_get_stats(r);
+    for (int i = 0; i < a->health.n_reset_at; i++) {
+        uint64_t p = a->health.reset_at[i];
+        int t = a->health.reset_is_time[i];
+        if (t ? p > st->last_timestamp : p >= st->messages) {
+            char buf[32];
+            if (t)
+                cli_fmt_time(p, buf);
+            else
+                snprintf(buf, sizeof buf, "%" PRIu64, p);
+            cli_error("%s: --reset-at %s is past the end (%" PRIu64 " messages, last stamped %s)",
+                      a->file, buf, st->messages, t ? "earlier" : "any");
+            return CLI_USAGE;
         }
-        /* Not an index cut: the earliest time cut was reached. */
-        for (int i = 0; i < a->n_cuts && !taken; i++) {
-            cut *c = &a->cuts[i];
-            if (!c->done && c->kind == 't' && c->at == ts) {
-                c->done = 1;
-                taken = 1;
-                if (write_snapshot(a, r, c, sl))
-                    return BLANC_EIO;
-            }
-        }
-    }
-}
-
-static int setup_resume(const replay_args *a, blanc_replay **out, blanc_source *src)
-{
-    if (cli_load_snapshot(a->resume, out))
-        return CLI_USAGE;
-    const blanc_replay_options *o = blanc_replay_get_options(*out);
-    if (a->framing_given && o->framing != a->opts.framing) {
-        cli_error("%s: the snapshot was taken with --framing %s", a->resume,
-                  o->framing == BLANC_FRAMING_FIXED ? "fixed" : "binaryfile");
-        return CLI_USAGE;
-    }
-    uint64_t digest;
-    uint64_t pos = blanc_replay_input_position(*out, &digest);
-    int rc = blanc_replay_resume(*out, src, a->force);
-    if (rc == BLANC_EMISMATCH) {
-        cli_error("%s: not the input of %s: its first %" PRIu64 " bytes do not hash to the "
-                  "recorded %016" PRIx64 " (or it is shorter); --force to resume anyway",
-                  a->file, a->resume, pos, digest);
-        return CLI_USAGE;
-    }
-    if (rc) {
-        cli_error("%s: cannot reach the snapshot's position (byte %" PRIu64 "): %s", a->file, pos,
-                  blanc_strerror(rc));
-        return CLI_USAGE;
     }
     return CLI_OK;
 }
@@ -538,8 +602,6 @@ static int setup_resume(const replay_args *a, blanc_replay **out, blanc_source *
 int cmd_replay(int argc, char **argv)
 {
     static replay_args a;
-    static snaplist sl;
-    memset(&sl, 0, sizeof sl);
     int rc = parse_args(argc, argv, &a);
     if (rc)
         return rc < 0 ? CLI_OK : rc;
@@ -550,126 +612,82 @@ int cmd_replay(int argc, char **argv)
         a.eo.symbols = (const char(*)[8])pads;
         a.eo.n_symbols = (size_t)a.n_symbols;
     }
-    if (a.snap_dir && mkdir(a.snap_dir, 0777) != 0 && errno != EEXIST) {
-        cli_error("%s: cannot create the snapshot directory: %s", a.snap_dir, strerror(errno));
+    blanc_health_config hc;
+    if (!a.health.off && cli_health_config(&a.health, &hc))
         return CLI_USAGE;
-    }
-    blanc_source *src;
-    int sys_errno = 0;
-    rc = blanc_source_open(&src, a.file, &sys_errno);
-    if (rc) {
-        cli_error("%s: %s%s%s", a.file, blanc_strerror(rc), sys_errno ? ": " : "",
-                  sys_errno ? strerror(sys_errno) : "");
-        return CLI_USAGE;
-    }
-    blanc_replay *r = NULL;
-    if (a.resume) {
-        if ((rc = setup_resume(&a, &r, src))) {
-            blanc_replay_free(r);
-            blanc_source_close(src);
-            return rc;
-        }
-        a.strict = blanc_replay_get_options(r)->strict;
-    } else if (!(r = blanc_replay_create(&a.opts))) {
-        blanc_source_close(src);
-        cli_error("out of memory");
-        return CLI_USAGE;
-    }
-    /* Before the emitter: its records carry the gate. */
-    if (cli_health_start(&a.health, r, a.resume != NULL)) {
-        blanc_replay_free(r);
-        blanc_source_close(src);
-        return CLI_USAGE;
-    }
-    blanc_sink *sink = NULL;
-    blanc_emitter *em = NULL;
-    if (a.emit) {
-        rc = blanc_sink_open(&sink, a.emit_out, &sys_errno);
-        if (!rc)
-            rc = blanc_emitter_create(&em, r, &a.eo, sink);
-        if (rc) {
-            cli_error("%s: %s%s%s", a.emit_out, blanc_strerror(rc), sys_errno ? ": " : "",
-                      sys_errno ? strerror(sys_errno) : "");
-            blanc_sink_abort(sink);
-            cli_health_free(&a.health);
-            blanc_replay_free(r);
-            blanc_source_close(src);
+    blanc_session_options so;
+    memset(&so, 0, sizeof so);
+    so.input = a.file;
+    so.replay = a.opts;
+    so.resume = a.resume;
+    so.force = a.force;
+    so.health = a.health.off ? NULL : &hc;
+    so.health_journal = a.health.journal;
+    so.emit = a.emit ? &a.eo : NULL;
+    so.emit_out = a.emit_out;
+    so.cuts = a.cuts;
+    so.n_cuts = (size_t)a.n_cuts;
+    so.snapshot_dir = a.snap_dir;
+    so.snapshot_format = a.snap_format;
+    if (a.metrics_addr) {
+        if (cli_metrics_start(&a.metrics, a.metrics_addr))
             return CLI_USAGE;
-        }
+        /* Publish every 2^20 messages (a pause changes nothing computed). */
+        so.tick = 1u << 20;
+        so.on_tick = tick;
+        so.ctx = &a;
     }
-    if (a.metrics_addr && cli_metrics_start(&a.metrics, a.metrics_addr)) {
-        blanc_emitter_free(em);
-        blanc_sink_abort(sink);
-        cli_health_free(&a.health);
-        blanc_replay_free(r);
-        blanc_source_close(src);
+    blanc_session_error err;
+    memset(&err, 0, sizeof err);
+    run_info ri;
+    memset(&ri, 0, sizeof ri);
+    if ((rc = blanc_session_open(&ri.s, &so, &err))) {
+        print_session_error(&err);
+        cli_metrics_stop(a.metrics);
         return CLI_USAGE;
     }
-    const blanc_replay_stats *st = blanc_replay_get_stats(r);
+    ri.r = blanc_session_replay(ri.s);
+    a.health.h = blanc_session_health(ri.s);
+    a.health.resumed = a.resume != NULL;
+    if (a.resume)
+        a.strict = blanc_replay_get_options(ri.r)->strict;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    rc = run_with_cuts(&a, r, src, &sl);
+    rc = blanc_session_run(ri.s, &err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    blanc_compression comp = blanc_source_compression(src);
-    blanc_source_close(src);
+    ri.secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    blanc_session_input(ri.s, &ri.in);
+    cli_metrics_update(a.metrics, ri.r, a.health.h);
+    const blanc_replay_stats *st = blanc_replay_get_stats(ri.r);
     int exit_code = CLI_OK;
-    for (int i = 0; i < a.n_cuts && (rc == 0 || rc == BLANC_ESTRICT); i++) {
-        cut *c = &a.cuts[i];
-        /* A cut the run ended at (or, for a time, before) is the end state: the
-         * input ended with exactly that many frames (a final session marker,
-         * truncated tail or strict stop adds none), or no later message came. */
-        if (!c->done && (c->kind == 'e' || c->kind == 't' || c->at <= st->messages)) {
-            c->done = 1;
-            if (write_snapshot(&a, r, c, &sl))
-                exit_code = CLI_USAGE;
-        } else if (!c->done) {
-            cli_error("%s: snapshot at message %" PRIu64 " not taken: the input ended after %" PRIu64
-                      " messages", a.file, c->at, st->messages);
-            exit_code = CLI_USAGE;
-        }
-    }
-    if (em) {
-        sl.emit_records = blanc_emitter_records(em);
-        int erc = blanc_emitter_finish(em);
-        blanc_emitter_free(em);
-        if (!erc && (rc == 0 || rc == BLANC_ESTRICT))
-            erc = blanc_sink_commit(sink);
-        else
-            blanc_sink_abort(sink);
-        if (erc) {
-            cli_error("%s: %s", a.emit_out, blanc_strerror(erc));
-            exit_code = CLI_USAGE;
-        }
-    }
-    if (cli_health_end(&a.health, rc == 0 || rc == BLANC_ESTRICT))
+    if (rc == BLANC_ENOTITCH) {
+        print_session_error(&err);
         exit_code = CLI_USAGE;
+        goto done;
+    }
     if (rc && rc != BLANC_ESTRICT) {
-        cli_error("%s: %s (after %" PRIu64 " messages, byte %" PRIu64 ")", a.file,
-                  blanc_strerror(rc), st->messages, st->bytes);
+        print_session_error(&err);
         exit_code = CLI_USAGE;
     } else if (st->bytes == 0 && st->messages == 0 && !st->anomalies_total && !a.resume) {
         cli_error("%s: input is empty", a.file);
         exit_code = CLI_USAGE;
+    } else if (check_resets(&a, ri.r)) {
+        exit_code = CLI_USAGE;
+    } else if (blanc_session_commit(ri.s, &err)) {
+        print_session_error(&err);
+        exit_code = CLI_USAGE;
     }
     FILE *out = a.emit && !strcmp(a.emit_out, "-") ? stderr : stdout;
     if (a.json)
-        print_json(out, &a, r, comp, secs, &sl);
+        print_json(out, &a, &ri);
     else
-        print_text(out, &a, r, comp, secs, &sl);
-    const blanc_anomaly_stat *z = &st->anomalies[BLANC_AN_ZERO_LENGTH];
-    if (z->count && z->first_offset == 0 && a.opts.framing == BLANC_FRAMING_BINARYFILE)
-        cli_error("%s: the first length prefix is 0 (end of session) and data follows: this looks "
-                  "like a file written with zeroed prefixes (e.g. by RITCH); try --framing fixed",
-                  a.file);
-    for (int i = 0; i < BLANC_AN_COUNT && exit_code == CLI_OK; i++) {
-        const blanc_anomaly_stat *as = &st->anomalies[i];
-        if (as->count && a.strict) {
-            cli_error("%s: %s at byte %" PRIu64 ", message %" PRIu64 " (--strict)", a.file,
-                      blanc_anomaly_text((blanc_anomaly)i), as->first_offset, as->first_index);
-            exit_code = CLI_ANOMALY;
-        }
-    }
+        print_text(out, &a, &ri);
+    fflush(out);
+    warn_anomalies(&a, &ri);
+    warn_symbols(&a, ri.r);
+    if (exit_code == CLI_OK && a.strict && st->anomalies_total)
+        exit_code = CLI_ANOMALY;
+done:
     if (a.metrics) {
         struct timespec linger = {(time_t)a.metrics_linger, 0};
         fflush(NULL);
@@ -677,7 +695,7 @@ int cmd_replay(int argc, char **argv)
             ;
         cli_metrics_stop(a.metrics);
     }
-    cli_health_free(&a.health);
-    blanc_replay_free(r);
+    a.health.h = NULL;
+    blanc_session_free(ri.s);
     return exit_code;
 }

@@ -22,17 +22,14 @@ int cli_health_reset_at(cli_health *ch, const char *s)
     return CLI_OK;
 }
 
-/* Build the config (defaults, file, --reset-at), attach a tracker to r and
- * open the journal. Returns CLI_OK or CLI_USAGE (after saying why). */
-int cli_health_start(cli_health *ch, blanc_replay *r, int resumed)
+/* Build the config: defaults, then the file, then --reset-at. Returns CLI_OK
+ * or CLI_USAGE (after saying why). */
+int cli_health_config(const cli_health *ch, blanc_health_config *c)
 {
-    if (ch->off)
-        return CLI_OK;
-    blanc_health_config c;
     blanc_config_error err = {0, ""};
-    blanc_health_config_default(&c);
+    blanc_health_config_default(c);
     if (ch->config) {
-        int rc = blanc_health_config_load(&c, ch->config, &err);
+        int rc = blanc_health_config_load(c, ch->config, &err);
         if (rc) {
             if (err.line)
                 cli_error("%s:%u: %s", ch->config, err.line, err.what);
@@ -43,62 +40,18 @@ int cli_health_start(cli_health *ch, blanc_replay *r, int resumed)
     }
     for (int i = 0; i < ch->n_reset_at; i++) {
         int t = ch->reset_is_time[i];
-        size_t *n = t ? &c.n_reset_at_time : &c.n_reset_at_index;
+        size_t *n = t ? &c->n_reset_at_time : &c->n_reset_at_index;
         if (*n == BLANC_HEALTH_MAX_RESETS) {
             cli_error("replay: more than %d reset points with the config's", BLANC_HEALTH_MAX_RESETS);
             return CLI_USAGE;
         }
-        (t ? c.reset_at_time : c.reset_at_index)[(*n)++] = ch->reset_at[i];
+        (t ? c->reset_at_time : c->reset_at_index)[(*n)++] = ch->reset_at[i];
     }
-    int rc = blanc_health_create(&ch->h, &c);
-    if (rc) {
-        blanc_health_config_check(&c, &err);
+    if (blanc_health_config_check(c, &err)) {
         cli_error("health config: %s", err.what);
         return CLI_USAGE;
     }
-    if (ch->journal) {
-        int sys = 0;
-        rc = blanc_sink_open(&ch->sink, ch->journal, &sys);
-        if (rc) {
-            cli_error("%s: %s%s%s", ch->journal, blanc_strerror(rc), sys ? ": " : "",
-                      sys ? strerror(sys) : "");
-            blanc_health_free(ch->h);
-            ch->h = NULL;
-            return CLI_USAGE;
-        }
-        blanc_health_set_journal(ch->h, ch->sink);
-    }
-    ch->resumed = resumed;
-    blanc_replay_set_health(r, ch->h);
     return CLI_OK;
-}
-
-/* Flush and commit the journal if the run may keep its outputs. */
-int cli_health_end(cli_health *ch, int keep)
-{
-    if (!ch->h)
-        return CLI_OK;
-    int rc = blanc_health_finish(ch->h);
-    if (ch->sink) {
-        if (!rc && keep)
-            rc = blanc_sink_commit(ch->sink);
-        else
-            blanc_sink_abort(ch->sink);
-        ch->sink = NULL;
-        if (rc) {
-            cli_error("%s: %s", ch->journal, blanc_strerror(rc));
-            return CLI_USAGE;
-        }
-    }
-    return CLI_OK;
-}
-
-void cli_health_free(cli_health *ch)
-{
-    blanc_sink_abort(ch->sink);
-    blanc_health_free(ch->h);
-    ch->h = NULL;
-    ch->sink = NULL;
 }
 
 static const char *lv(blanc_health_level l) { return blanc_health_level_name(l); }

@@ -501,6 +501,75 @@ int blanc_run_plan_check(const blanc_run_plan *p, const blanc_replay *r);
  */
 int blanc_replay_run_plan(blanc_replay *r, blanc_source *src, blanc_run_plan *p);
 
+/* ------------------------------------------------------------------------ */
+/* Replay sessions: one run with all its parts (src/replay/session.c)        */
+/* ------------------------------------------------------------------------ */
+
+typedef struct blanc_session blanc_session;
+typedef struct blanc_health_config blanc_health_config;
+typedef struct blanc_emit_options blanc_emit_options;
+typedef struct blanc_health blanc_health;
+typedef enum blanc_snap_format {
+    BLANC_SNAP_BINARY = 0, /* compact, versioned, checksummed sections */
+    BLANC_SNAP_JSON = 1    /* canonical JSON: sorted keys, integers, one line */
+} blanc_snap_format;
+
+typedef struct blanc_session_options {
+    const char *input;            /* a path, or "-" for stdin */
+    blanc_replay_options replay;  /* a new replay's options (framing AUTO: by content) */
+    const char *resume;           /* continue from this snapshot of the same input */
+    int force;                    /* resume even if the input's digest differs */
+    const blanc_health_config *health; /* track health with it (NULL: not tracked) */
+    const char *health_journal;   /* the decision journal (NULL: none) */
+    const blanc_emit_options *emit; /* per-message output (NULL: none) ... */
+    const char *emit_out;         /* ... written here ('-': stdout) */
+    blanc_cut *cuts;              /* snapshots at these cuts (marked taken) ... */
+    size_t n_cuts;
+    const char *snapshot_dir;     /* ... in this folder, created with the first */
+    blanc_snap_format snapshot_format;
+    uint64_t tick;                /* call on_tick every `tick` messages */
+    int (*on_tick)(void *ctx, blanc_session *s);
+    void *ctx;
+} blanc_session_options;
+
+/* What failed, on which file, and why. */
+typedef struct blanc_session_error {
+    int code;        /* the BLANC_E* returned */
+    int sys_errno;   /* the system's reason, 0 if none */
+    char path[4096]; /* the file concerned: input, snapshot, output, journal ("" if none) */
+    char what[512];  /* a sentence with the details ("" if the code says it all) */
+} blanc_session_error;
+
+typedef struct blanc_session_input_info {
+    blanc_compression compression;
+    uint64_t file_bytes;     /* bytes of the file read (compressed, if it is) */
+    uint64_t stream_bytes;   /* ITCH bytes decoded from them */
+    uint64_t start_messages; /* messages already replayed when the session began (resume) */
+} blanc_session_input_info;
+
+/*
+ * Open the input, build or rebuild (resume) the replay, attach health and the
+ * emitter, open every output (as temp files). Nothing is replayed yet. A cut
+ * that the input's size alone shows is past its end is refused here
+ * (BLANC_ECUTPAST), as is one before a resumed snapshot's position.
+ */
+int blanc_session_open(blanc_session **out, const blanc_session_options *o,
+                       blanc_session_error *err);
+/* Replay to the end, taking snapshots at the cuts. 0, BLANC_ESTRICT, or an
+ * error with *err naming the file (BLANC_ENOTITCH, BLANC_ECUTPAST, ...). */
+int blanc_session_run(blanc_session *s, blanc_session_error *err);
+/* Flush and commit the outputs (emit, journal) and keep the snapshots. */
+int blanc_session_commit(blanc_session *s, blanc_session_error *err);
+/* Free everything; without a commit, outputs and snapshots are removed. */
+void blanc_session_free(blanc_session *s);
+blanc_replay *blanc_session_replay(blanc_session *s);
+blanc_health *blanc_session_health(blanc_session *s); /* NULL if not tracked */
+void blanc_session_input(const blanc_session *s, blanc_session_input_info *in);
+/* Snapshots taken: how many; the i-th path and messages replayed then. */
+size_t blanc_session_snapshots(const blanc_session *s);
+const char *blanc_session_snapshot(const blanc_session *s, size_t i, uint64_t *messages);
+uint64_t blanc_session_emit_records(const blanc_session *s);
+
 /* Nonzero once the input has ended (or a strict/hard stop): nothing more to read. */
 int blanc_replay_finished(const blanc_replay *r);
 /* After BLANC_ENOTITCH: a sentence on what the start of the input held
@@ -540,11 +609,6 @@ void blanc_replay_digests(const blanc_replay *r, blanc_digests *out);
 /* ------------------------------------------------------------------------ */
 /* Snapshots (docs/SNAPSHOT.md)                                              */
 /* ------------------------------------------------------------------------ */
-
-typedef enum blanc_snap_format {
-    BLANC_SNAP_BINARY = 0, /* compact, versioned, checksummed sections */
-    BLANC_SNAP_JSON = 1    /* canonical JSON: sorted keys, integers, one line */
-} blanc_snap_format;
 
 /* Where and why a snapshot was refused. */
 typedef struct blanc_snap_error {

@@ -96,11 +96,20 @@ class Cli(unittest.TestCase):
         self.assertEqual(t["P"], 5000)
         self.assertEqual(j["anomalies"]["unknown_ref"]["count"], 117)
 
-    def test_zero_prefixed_file_needs_fixed_framing(self):
-        r = run("replay", RITCH_ZERO)
+    def test_zero_prefixed_file_is_detected(self):
+        # Forced BinaryFILE framing: not ITCH that way, exit 2, with the hint.
+        r = run("replay", RITCH_ZERO, "--framing", "binaryfile")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("not an ITCH 5.0 BinaryFILE", r.stderr)
+        self.assertIn("zero length prefix at byte 0", r.stderr)
         self.assertIn("--framing fixed", r.stderr)
+        # The default (auto) finds fixed framing by content: the same replay.
+        auto = json.loads(run("replay", RITCH_ZERO, "--json").stdout)
+        self.assertEqual(auto["framing"], "fixed")
         plain = json.loads(run("replay", RITCH, "--json").stdout)
+        self.assertEqual(plain["framing"], "binaryfile")
         fixed = json.loads(run("replay", RITCH_ZERO, "--framing", "fixed", "--json").stdout)
+        self.assertEqual(auto["digests"], fixed["digests"])
         self.assertEqual(plain["digests"]["l3"], fixed["digests"]["l3"])
         self.assertEqual(plain["digests"]["stream"], fixed["digests"]["stream"])
         self.assertEqual(plain["messages"], fixed["messages"])

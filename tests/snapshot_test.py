@@ -260,7 +260,7 @@ class Refusals(unittest.TestCase):
     def test_other_input_refused_unless_forced(self):
         r = run("replay", self.other, "--resume", self.bin)
         self.assertEqual(r.returncode, 2)
-        self.assertIn("not the input of", r.stderr)
+        self.assertIn("not the one the snapshot was taken from", r.stderr)
         self.assertIn("--force", r.stderr)
         r = run("replay", self.other, "--resume", self.bin, "--force")
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -274,10 +274,27 @@ class Refusals(unittest.TestCase):
         self.assertIn("--framing binaryfile", r.stderr)
 
     def test_cut_past_the_end(self):
-        r = run("replay", self.day, "--snapshot-at", 10**9,
-                "--snapshot-out", os.path.join(self.tmp.name, "late"))
+        # The size proves it (613 kB hold at most 204,363 frames): refused
+        # before replaying, nothing printed on stdout, no folder made.
+        late = os.path.join(self.tmp.name, "late")
+        r = run("replay", self.day, "--snapshot-at", 10**9, "--snapshot-out", late)
         self.assertEqual(r.returncode, 2)
-        self.assertIn("not taken", r.stderr)
+        self.assertIn("past the end", r.stderr)
+        self.assertEqual(r.stdout, "")
+        self.assertFalse(os.path.exists(late))
+        # Only the replay can tell (within the size bound, past the last
+        # message): exit 2, and the snapshot it did take is not kept either.
+        r = run("replay", self.day, "--snapshot-at", 100, "--snapshot-at", 150000,
+                "--snapshot-out", late)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no snapshot at message 150000: the input ended after", r.stderr)
+        self.assertFalse(os.path.exists(late))
+        # Before a resumed snapshot's position: refused up front.
+        r = run("replay", self.day, "--resume", self.bin, "--snapshot-at", 10,
+                "--snapshot-out", late)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("before the snapshot's position", r.stderr)
+        self.assertFalse(os.path.exists(late))
 
 
 class Show(unittest.TestCase):

@@ -1,0 +1,369 @@
+/*
+ * A replay session: everything one run of `blanc replay` wires together —
+ * the input source, the replay (new, or rebuilt from a snapshot to resume),
+ * the health tracker and its journal, the per-message emitter and its output,
+ * snapshots at the cuts of a run plan — owned in one place with one teardown.
+ *
+ * Outputs are all-or-nothing: the emit output and the journal are temp files
+ * until blanc_session_commit(); snapshots are each written atomically and, if
+ * the session is freed without a commit (a failed run), removed again, with
+ * the snapshot folder if the session created it. A failed run leaves nothing.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "blanc.h"
+
+#define SNAP_PATH_MAX 4096
+
+typedef struct snap_taken {
+    char *path;
+    uint64_t messages;
+} snap_taken;
+
+struct blanc_session {
+    blanc_session_options o;
+    blanc_source *src;
+    blanc_replay *r;
+    blanc_health *h;
+    blanc_sink *journal, *emit_sink;
+    blanc_emitter *em;
+    snap_taken *snaps;
+    size_t n_snaps, cap_snaps;
+    int made_dir, committed;
+    uint64_t start_messages, emit_records;
+    blanc_session_error *err; /* of the call in progress (run) */
+};
+
+static int fail(blanc_session_error *e, int code, int sys, const char *path, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+static int fail(blanc_session_error *e, int code, int sys, const char *path, const char *fmt, ...)
+{
+    if (e) {
+        e->code = code;
+        e->sys_errno = sys;
+        snprintf(e->path, sizeof e->path, "%s", path ? path : "");
+        e->what[0] = 0;
+        if (fmt) {
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(e->what, sizeof e->what, fmt, ap);
+            va_end(ap);
+        }
+    }
+    return code;
+}
+
+/* The most messages `size` bytes can hold: the shortest frame is 3 bytes (a
+ * one-byte frame of an unknown type counts as a message). */
+static int cuts_fit(const blanc_session_options *o, blanc_session_error *err)
+{
+    struct stat st;
+    if (!o->input || !strcmp(o->input, "-") || stat(o->input, &st) || !S_ISREG(st.st_mode))
+        return 0;
+    uint8_t magic[4] = {0};
+    FILE *f = fopen(o->input, "rb");
+    if (!f)
+        return 0;
+    size_t m = fread(magic, 1, 4, f);
+    fclose(f);
+    if ((m >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) ||
+        (m == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd))
+        return 0; /* compressed: its length says nothing sure */
+    uint64_t most = (uint64_t)st.st_size / 3;
+    for (size_t i = 0; i < o->n_cuts; i++) {
+        const blanc_cut *c = &o->cuts[i];
+        if (c->kind == BLANC_CUT_INDEX && c->at > most)
+            return fail(err, BLANC_ECUTPAST, 0, o->input,
+                        "a cut at message %" PRIu64 " lies past the end: %" PRIu64
+                        " bytes hold at most %" PRIu64 " messages",
+                        c->at, (uint64_t)st.st_size, most);
+    }
+    return 0;
+}
+
+static int open_sink(blanc_sink **out, const char *path, blanc_session_error *err)
+{
+    int sys = 0;
+    int rc = blanc_sink_open(out, path, &sys);
+    return rc ? fail(err, rc, sys, path, NULL) : 0;
+}
+
+static int resume(blanc_session *s, blanc_session_error *err)
+{
+    const blanc_session_options *o = &s->o;
+    blanc_snap_error se;
+    memset(&se, 0, sizeof se);
+    int rc = blanc_snapshot_load(&s->r, o->resume, &se);
+    if (rc == BLANC_EBADSNAP || rc == BLANC_EVERSION)
+        return fail(err, rc, 0, o->resume, "section %s, byte %" PRIu64 ": %s", se.section,
+                    se.offset, se.what);
+    if (rc)
+        return fail(err, rc, rc == BLANC_EOPEN || rc == BLANC_EIO ? errno : 0, o->resume, NULL);
+    blanc_framing f = blanc_replay_get_options(s->r)->framing;
+    if (o->replay.framing != BLANC_FRAMING_AUTO && o->replay.framing != f)
+        return fail(err, BLANC_EINVAL, 0, o->resume, "the snapshot was taken with --framing %s",
+                    f == BLANC_FRAMING_FIXED ? "fixed" : "binaryfile");
+    uint64_t digest;
+    uint64_t pos = blanc_replay_input_position(s->r, &digest);
+    rc = blanc_replay_resume(s->r, s->src, o->force);
+    if (rc == BLANC_EMISMATCH)
+        return fail(err, rc, 0, o->input,
+                    "its first %" PRIu64 " bytes do not hash to the %016" PRIx64
+                    " recorded in %s (or it is shorter)",
+                    pos, digest, o->resume);
+    if (rc)
+        return fail(err, rc, 0, o->input, "cannot reach the snapshot's position (byte %" PRIu64 ")",
+                    pos);
+    return 0;
+}
+
+int blanc_session_open(blanc_session **out, const blanc_session_options *o,
+                       blanc_session_error *err)
+{
+    if (!out || !o || !o->input || (o->n_cuts && !o->snapshot_dir) || (!o->emit != !o->emit_out))
+        return fail(err, BLANC_EINVAL, 0, NULL, NULL);
+    *out = NULL;
+    int rc = cuts_fit(o, err);
+    if (rc)
+        return rc;
+    blanc_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return fail(err, BLANC_ENOMEM, 0, NULL, NULL);
+    s->o = *o;
+    int sys = 0;
+    if ((rc = blanc_source_open(&s->src, o->input, &sys))) {
+        fail(err, rc, sys, o->input, NULL);
+        goto out;
+    }
+    if (o->resume) {
+        if ((rc = resume(s, err)))
+            goto out;
+    } else if (!(s->r = blanc_replay_create(&o->replay))) {
+        rc = fail(err, BLANC_ENOMEM, 0, NULL, NULL);
+        goto out;
+    }
+    s->start_messages = blanc_replay_get_stats(s->r)->messages;
+    blanc_run_plan check = {o->cuts, o->n_cuts, 0, NULL, NULL};
+    if ((rc = blanc_run_plan_check(&check, s->r))) {
+        fail(err, rc, 0, o->resume, "a cut lies before the snapshot's position (message %" PRIu64
+             ")", s->start_messages);
+        goto out;
+    }
+    /* Health before the emitter: its records carry the gate. */
+    if (o->health) {
+        if ((rc = blanc_health_create(&s->h, o->health))) {
+            blanc_config_error ce = {0, ""};
+            blanc_health_config_check(o->health, &ce);
+            fail(err, rc, 0, NULL, "health config: %s", ce.what);
+            goto out;
+        }
+        if (o->health_journal) {
+            if ((rc = open_sink(&s->journal, o->health_journal, err)))
+                goto out;
+            blanc_health_set_journal(s->h, s->journal);
+        }
+        blanc_replay_set_health(s->r, s->h);
+    }
+    if (o->emit) {
+        if ((rc = open_sink(&s->emit_sink, o->emit_out, err)))
+            goto out;
+        if ((rc = blanc_emitter_create(&s->em, s->r, o->emit, s->emit_sink))) {
+            fail(err, rc, 0, o->emit_out, NULL);
+            goto out;
+        }
+    }
+    *out = s;
+    return 0;
+out:
+    blanc_session_free(s);
+    return rc;
+}
+
+static void snapshot_name(const blanc_session *s, const blanc_cut *c, char *out, size_t cap)
+{
+    const char *ext = s->o.snapshot_format == BLANC_SNAP_JSON ? "json" : "snap";
+    if (c->kind == BLANC_CUT_INDEX) {
+        snprintf(out, cap, "%s/snap-i%" PRIu64 ".%s", s->o.snapshot_dir, c->at, ext);
+    } else if (c->kind == BLANC_CUT_TIME) {
+        uint64_t sec = c->at / 1000000000u, ns = c->at % 1000000000u;
+        snprintf(out, cap, "%s/snap-t%02" PRIu64 "%02" PRIu64 "%02" PRIu64 ".%09" PRIu64 ".%s",
+                 s->o.snapshot_dir, sec / 3600, sec / 60 % 60, sec % 60, ns, ext);
+    } else {
+        snprintf(out, cap, "%s/snap-end.%s", s->o.snapshot_dir, ext);
+    }
+}
+
+static int write_snapshot(blanc_session *s, const blanc_cut *c)
+{
+    blanc_session_error *err = s->err;
+    if (!s->made_dir && !s->n_snaps) {
+        /* The folder appears with its first snapshot: a run that takes none
+         * leaves none behind. */
+        if (mkdir(s->o.snapshot_dir, 0777) == 0)
+            s->made_dir = 1;
+        else if (errno != EEXIST)
+            return fail(err, BLANC_EOPEN, errno, s->o.snapshot_dir,
+                        "cannot create the snapshot folder");
+    }
+    if (s->n_snaps == s->cap_snaps) {
+        size_t cap = s->cap_snaps ? 2 * s->cap_snaps : 8;
+        snap_taken *n = realloc(s->snaps, cap * sizeof *n);
+        if (!n)
+            return fail(err, BLANC_ENOMEM, 0, NULL, NULL);
+        s->snaps = n;
+        s->cap_snaps = cap;
+    }
+    char *path = malloc(SNAP_PATH_MAX);
+    if (!path)
+        return fail(err, BLANC_ENOMEM, 0, NULL, NULL);
+    snapshot_name(s, c, path, SNAP_PATH_MAX);
+    blanc_sink *sink;
+    int rc = open_sink(&sink, path, err);
+    if (!rc && (rc = blanc_snapshot_write(s->r, s->o.snapshot_format, sink))) {
+        blanc_sink_abort(sink);
+        fail(err, rc, 0, path, NULL);
+    } else if (!rc && (rc = blanc_sink_commit(sink))) {
+        fail(err, rc, 0, path, NULL);
+    }
+    if (rc) {
+        free(path);
+        return rc;
+    }
+    s->snaps[s->n_snaps].path = path;
+    s->snaps[s->n_snaps++].messages = blanc_replay_get_stats(s->r)->messages;
+    return 0;
+}
+
+static int on_pause(void *ctx, blanc_replay *r, const blanc_cut *c)
+{
+    blanc_session *s = ctx;
+    (void)r;
+    if (!c)
+        return s->o.on_tick ? s->o.on_tick(s->o.ctx, s) : 0;
+    return write_snapshot(s, c);
+}
+
+/* A run stopped by an I/O error: whose? An output's, else the input's. */
+static int blame(blanc_session *s, int rc, blanc_session_error *err)
+{
+    if (s->em && blanc_emitter_finish(s->em))
+        return fail(err, rc, 0, s->o.emit_out, NULL);
+    if (s->h && s->journal && blanc_health_finish(s->h))
+        return fail(err, rc, 0, s->o.health_journal, NULL);
+    const blanc_replay_stats *st = blanc_replay_get_stats(s->r);
+    return fail(err, rc, 0, s->o.input, "after %" PRIu64 " messages, byte %" PRIu64, st->messages,
+                st->bytes);
+}
+
+int blanc_session_run(blanc_session *s, blanc_session_error *err)
+{
+    if (err)
+        memset(err, 0, sizeof *err);
+    s->err = err;
+    blanc_run_plan p = {s->o.cuts, s->o.n_cuts, s->o.on_tick ? s->o.tick : 0, on_pause, s};
+    int rc = blanc_replay_run_plan(s->r, s->src, &p);
+    s->err = NULL;
+    if (rc == 0 || rc == BLANC_ESTRICT)
+        return rc;
+    if (err && err->code == rc)
+        return rc; /* a snapshot's own failure, already described */
+    if (rc == BLANC_ENOTITCH)
+        return fail(err, rc, 0, s->o.input, "%s", blanc_replay_refusal(s->r));
+    if (rc == BLANC_ECUTPAST) {
+        const blanc_cut *c = NULL;
+        for (size_t i = 0; i < s->o.n_cuts && !c; i++)
+            if (!s->o.cuts[i].taken)
+                c = &s->o.cuts[i];
+        return fail(err, rc, 0, s->o.input,
+                    "no snapshot at message %" PRIu64 ": the input ended after %" PRIu64
+                    " messages",
+                    c ? c->at : 0, blanc_replay_get_stats(s->r)->messages);
+    }
+    return blame(s, rc, err);
+}
+
+int blanc_session_commit(blanc_session *s, blanc_session_error *err)
+{
+    int rc = 0;
+    if (s->em && (rc = blanc_emitter_finish(s->em)))
+        return fail(err, rc, 0, s->o.emit_out, NULL);
+    if (s->h && (rc = blanc_health_finish(s->h)))
+        return fail(err, rc, 0, s->o.health_journal, NULL);
+    s->emit_records = blanc_session_emit_records(s);
+    blanc_emitter_free(s->em);
+    s->em = NULL;
+    if (s->emit_sink) {
+        rc = blanc_sink_commit(s->emit_sink);
+        s->emit_sink = NULL;
+        if (rc)
+            return fail(err, rc, 0, s->o.emit_out, NULL);
+    }
+    if (s->journal) {
+        rc = blanc_sink_commit(s->journal);
+        s->journal = NULL;
+        if (rc)
+            return fail(err, rc, 0, s->o.health_journal, NULL);
+    }
+    s->committed = 1;
+    return 0;
+}
+
+void blanc_session_free(blanc_session *s)
+{
+    if (!s)
+        return;
+    blanc_emitter_free(s->em);
+    blanc_sink_abort(s->emit_sink);
+    blanc_sink_abort(s->journal);
+    for (size_t i = 0; i < s->n_snaps; i++) {
+        if (!s->committed)
+            unlink(s->snaps[i].path);
+        free(s->snaps[i].path);
+    }
+    if (!s->committed && s->made_dir)
+        rmdir(s->o.snapshot_dir);
+    free(s->snaps);
+    blanc_health_free(s->h);
+    blanc_replay_free(s->r);
+    blanc_source_close(s->src);
+    free(s);
+}
+
+blanc_replay *blanc_session_replay(blanc_session *s) { return s->r; }
+
+blanc_health *blanc_session_health(blanc_session *s) { return s->h; }
+
+void blanc_session_input(const blanc_session *s, blanc_session_input_info *in)
+{
+    in->compression = blanc_source_compression(s->src);
+    in->file_bytes = blanc_source_raw_bytes(s->src);
+    in->stream_bytes = blanc_source_available(s->src);
+    in->start_messages = s->start_messages;
+}
+
+size_t blanc_session_snapshots(const blanc_session *s) { return s->n_snaps; }
+
+const char *blanc_session_snapshot(const blanc_session *s, size_t i, uint64_t *messages)
+{
+    if (i >= s->n_snaps)
+        return NULL;
+    if (messages)
+        *messages = s->snaps[i].messages;
+    return s->snaps[i].path;
+}
+
+uint64_t blanc_session_emit_records(const blanc_session *s)
+{
+    return s->em ? blanc_emitter_records(s->em) : s->emit_records;
+}
