@@ -13,6 +13,7 @@ import argparse
 import gzip
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -42,6 +43,22 @@ def xxh3(path_or_bytes):
     return text.split("=")[-1].strip() if "=" in text else text.split()[0]
 
 
+def insert_zero_prefixes(data, k, seed):
+    """Zero length prefixes (SEMANTICS §1 step 2) between frames, never first or last."""
+    starts, pos = [], 0
+    while pos + 2 <= len(data):
+        starts.append(pos)
+        pos += 2 + int.from_bytes(data[pos:pos + 2], "big")
+    rnd = random.Random(seed)
+    at = sorted(rnd.sample(starts[1:], k))
+    out, last = [], 0
+    for a in at:
+        out += [data[last:a], b"\x00\x00" * rnd.randint(1, 3)]
+        last = a
+    out.append(data[last:])
+    return b"".join(out)
+
+
 def compare(name, blanc, ref, diffs):
     def eq(what, a, b):
         if a != b:
@@ -65,6 +82,8 @@ def main():
     ap.add_argument("--messages", default="1M")
     ap.add_argument("--symbols", default="100")
     ap.add_argument("--scenario", default="normal")
+    ap.add_argument("--zero-prefixes", type=int, default=0,
+                    help="insert this many zero length prefixes (1-3 in a row) between frames")
     ap.add_argument("--compressed", action="store_true",
                     help="also replay .gz and .zst forms and require identical results")
     args = ap.parse_args()
@@ -80,10 +99,15 @@ def main():
             subprocess.run([args.blanc, "gen", "--seed", str(args.seed), "--messages",
                             args.messages, "--symbols", args.symbols, "--scenario",
                             args.scenario, "-o", path], check=True, capture_output=True)
-        b = run_blanc(args.blanc, path, args.framing)
         with open(path, "rb") as f:
             raw = f.read()
         data = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+        if args.zero_prefixes:
+            data = insert_zero_prefixes(data, args.zero_prefixes, args.seed)
+            path = os.path.join(tmp, name + ".zeros.itch")
+            with open(path, "wb") as f:
+                f.write(data)
+        b = run_blanc(args.blanc, path, args.framing)
         r = reference.replay(data, framing=args.framing)
         compare(name, b, r, diffs)
         want = xxh3(data)

@@ -298,8 +298,13 @@ static size_t process(blanc_replay *r, const uint8_t *p, size_t n, uint64_t base
                 return pos + 2;
             }
             /* A zero length with data after it is damage, not an end: count
-             * it (for the message that follows, SEMANTICS.md §4) and go on
-             * with the next two bytes as the next prefix. */
+             * it (for the message that follows, SEMANTICS.md §1) and go on
+             * with the next two bytes as the next prefix. An index cut here
+             * pauses before it, so that no pause holds it half counted. */
+            if (blanc_unlikely(r->watch) && r->st.messages >= r->until_index) {
+                r->paused = r->stop = 1;
+                break;
+            }
             pos += 2;
             if (record_anomaly(r, BLANC_AN_ZERO_LENGTH, base + pos - 2, r->st.messages)) {
                 if (r->health)

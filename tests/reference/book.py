@@ -222,6 +222,7 @@ class Replay:
         # observer(index, decoded, timestamp, locate, anomalies, event_code)
         self.observer = None
         self.obs_anoms = None     # anomaly keys of the observation being handled
+        self.carry = set()        # zero_length keys waiting for the next observation
 
     # -- anomalies ----------------------------------------------------------
     def anomaly(self, key, offset, index, stops=False):
@@ -262,8 +263,9 @@ class Replay:
         # else: clean end of input
 
     def end_anomaly(self, key, offset):
-        """An end-of-input anomaly (stops the replay); observed at index `messages`."""
-        self.obs_anoms = set()
+        """An end-of-input anomaly (stops the replay); observed at index `messages`
+        with whatever zero_length anomalies came just before it."""
+        self.obs_anoms, self.carry = self.carry, set()
         try:
             self.anomaly(key, offset, self.messages, stops=True)
         finally:
@@ -294,11 +296,25 @@ class Replay:
                 return
             length = (buf[o] << 8) | buf[o + 1]
             if length == 0:
-                self.ended_by_session_marker = True
-                self.consumed = o + 2  # the marker is consumed, what follows is not
-                if rem > 2:
-                    self.end_anomaly("zero_length", o)
-                return
+                self.consumed = o + 2
+                if rem == 2:  # the last two bytes: the end-of-session marker
+                    self.ended_by_session_marker = True
+                    return
+                # Data follows: an anomaly, counted for the message that comes
+                # next (SEMANTICS §1 step 2), and the next 2 bytes are a prefix.
+                self.before_frame(o)
+                self.obs_anoms = self.carry
+                try:
+                    self.anomaly("zero_length", o, self.messages)
+                except StopReplay:
+                    # strict: observed at index `messages`, as an end anomaly is
+                    self.obs_anoms = self.carry
+                    self.carry = set()
+                    self.observe(self.messages, None, 0, 0)
+                    raise
+                self.obs_anoms = None
+                o += 2
+                continue
             if rem < 2 + length:
                 self.end_of_data(o, cut, n)
                 return
@@ -306,7 +322,7 @@ class Replay:
             index = self.messages
             self.messages += 1
             self.consumed = o + 2 + length  # a frame that stops --strict is consumed
-            self.obs_anoms = set()
+            self.obs_anoms, self.carry = self.carry, set()
             try:
                 self.message(buf, o, o + 2, length, index)
             finally:

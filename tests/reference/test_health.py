@@ -221,9 +221,18 @@ class Corrupt(unittest.TestCase):
         self.assertEqual((s["published"], s["gated"], s["first_gated"]), (2, 0, None))
         self.assertEqual(s["global_state"], "feeder")
 
-    def test_zero_length_end_observation(self):
-        # marker with bytes after it: `zero_length` at index N = 1; G = 4 from message 0.
+    def test_zero_length_goes_with_the_next_message(self):
+        # A zero prefix with bytes after it: `zero_length` for the message that
+        # follows (index 1, ts 5, so G = 5), which is replayed: one corrupt event.
         data = stream(S(4)) + b"\x00\x00" + stream(S(5))
+        lines, s = run(data, config(W=10, corrupt=(100000, 0, 0, 0)))
+        self.assertEqual(lines, [line(1, 5, "fuse", "local", "escalate", (0, 100000, 0, 0),
+                                      [("corrupt", "local", 100000, 100000)])])
+        self.assertEqual((s["published"], s["gated"]), (2, 0))
+
+    def test_zero_length_at_the_end_goes_with_the_end(self):
+        # Zero prefix, then 1 byte: zero_length and truncated, both observed at N = 1.
+        data = stream(S(4)) + b"\x00\x00\x05"
         lines, s = run(data, config(W=10, corrupt=(100000, 0, 0, 0)))
         self.assertEqual(lines, [line(1, 4, "fuse", "local", "escalate", (0, 100000, 0, 0),
                                       [("corrupt", "local", 100000, 100000)])])

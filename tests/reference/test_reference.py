@@ -297,11 +297,12 @@ class Anomalies(unittest.TestCase):
         self.assertEqual(r["by_type"], {"S": 2})
 
     def test_zero_length_with_bytes_after(self):
+        # SEMANTICS §1 step 2: counted for the next message (index 1) and skipped.
         r = run(stream(msg_S()) + b"\x00\x00" + stream(msg_S()))
         one_anomaly(self, r, "zero_length", 14, 1)
-        self.assertEqual(r["messages"], 1)
-        self.assertTrue(r["ended_by_session_marker"])
-        self.assertEqual(r["stopped_by"], "zero_length")
+        self.assertEqual(r["messages"], 2)
+        self.assertFalse(r["ended_by_session_marker"])
+        self.assertIsNone(r["stopped_by"])
 
     def test_marker_at_end_is_fine(self):
         r = run(stream(msg_S()) + b"\x00\x00")
@@ -409,8 +410,8 @@ class Framing(unittest.TestCase):
         a = run(zeroed, framing="fixed")
         b = run(self.plain)
         self.assertEqual(a, b)
-        c = run(zeroed)
-        one_anomaly(self, c, "zero_length", 0, 0)
+        c = run(zeroed)   # read as BinaryFILE: the zero, then R's bytes as a length
+        self.assertEqual(c["anomalies"]["zero_length"]["first_offset"], 0)
 
     def test_gzip_concatenated_members(self):
         half = len(self.plain) // 2
@@ -564,19 +565,25 @@ class Snapshots(unittest.TestCase):
                           first_ts=5, last_ts=10, have_ts=1, peak=2, finished=1)
         self.assertEqual(snaps["end"], text(expect))
 
-    def test_end_cut_after_session_marker(self):
-        data = SNAP_BASE + b"\x00\x00" + stream(msg_S(11))   # marker @191, 14 bytes after
+    def test_zero_length_before_the_last_message(self):
+        # SEMANTICS §1 step 2: a zero prefix @191 with an S (ts 11, 14 bytes) after it is
+        # zero_length for message 6, and message 6 is replayed. An index cut at 6 is
+        # taken before the zero prefix (input 191 bytes); the end has 7 messages.
+        data = SNAP_BASE + b"\x00\x00" + stream(msg_S(11))
         snaps = book.snapshots(data, [6, "end"])
         s = fold_words(W_A10 + W_A11 + W_E10)
-        expect = snap_doc(data, [abc_book(200, s, 3)], abc_digests(200, s, 3),
-                          193, 207, 6, {"S": 1, "R": 1, "H": 1, "A": 2, "E": 1}, 3,
-                          anomalies={"zero_length": {"count": 1, "first_index": 6,
-                                                     "first_offset": 191}},
-                          first_ts=5, last_ts=10, have_ts=1, peak=2, finished=1, marker=1)
-        self.assertEqual(snaps["end"], text(expect))
-        self.assertEqual(snaps[6], snaps["end"])   # N = final messages: the end state
+        at6 = snap_doc(data, [abc_book(200, s, 3)], abc_digests(200, s, 3),
+                       191, 191, 6, {"S": 1, "R": 1, "H": 1, "A": 2, "E": 1}, 3,
+                       first_ts=5, last_ts=10, have_ts=1, peak=2)
+        self.assertEqual(snaps[6], text(at6))
+        end = snap_doc(data, [abc_book(200, s, 3)], abc_digests(200, s, 3),
+                       207, 207, 7, {"S": 2, "R": 1, "H": 1, "A": 2, "E": 1}, 3,
+                       anomalies={"zero_length": {"count": 1, "first_index": 6,
+                                                  "first_offset": 191}},
+                       first_ts=5, last_ts=11, have_ts=1, peak=2, finished=1)
+        self.assertEqual(snaps["end"], text(end))
         with self.assertRaises(book.CutError):
-            book.snapshots(data, [7])
+            book.snapshots(data, [8])
 
     def test_marker_last_is_consumed_no_anomaly(self):
         data = SNAP_BASE + b"\x00\x00"
