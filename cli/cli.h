@@ -60,6 +60,14 @@ int cli_metrics_start(cli_metrics **out, const char *addr);
 void cli_metrics_update(cli_metrics *m, const blanc_replay *r, const blanc_health *h);
 void cli_metrics_stop(cli_metrics *m);
 
+/* out.c: the one message for a file that failed, "blanc: PATH: <blanc_strerror(rc)>"
+ * followed by ": <strerror(sys_errno)>" when sys_errno is not 0. */
+void cli_file_error(const char *path, int rc, int sys_errno);
+/* The same for an output sink: the sink's own first error and its system
+ * reason when it has one (a full disk: "No space left on device"), else rc. */
+void cli_sink_error(const char *path, int rc, const blanc_sink *s);
+/* Commit s (frees it); on failure print why, naming path. 0 or the error. */
+int cli_sink_commit(const char *path, blanc_sink *s);
 /* Write buf[0..n) to path through a temp file and a rename, saying why if it
  * fails (a NULL buf is out of memory). CLI_OK or CLI_USAGE. */
 int cli_write_atomic(const char *path, const char *buf, size_t n);
