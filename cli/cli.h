@@ -76,6 +76,11 @@ int cli_write_atomic(const char *path, const char *buf, size_t n);
  * suffix. Returns 0 or -1 if s is not such a number. */
 int cli_parse_u64(const char *s, uint64_t *out);
 
+/* For getopt's '?' (main sets opterr = 0): one line naming the bad flag,
+ * unknown or missing its argument, and "see 'blanc CMD --help'". shortopts:
+ * the optstring given to getopt_long. Returns CLI_USAGE. */
+int cli_bad_option(const char *cmd, const char *shortopts, char **argv);
+
 /* Print "blanc: <what>: <why>" to stderr. */
 void cli_error(const char *fmt, ...)
 #if defined(__GNUC__)

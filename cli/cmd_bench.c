@@ -82,7 +82,7 @@ static int parse(int argc, char **argv, bench_args *a)
         case 'P': a->prom = optarg; break;
         case 'j': a->json = 1; break;
         case 'h': fputs(usage_text, stdout); return -1;
-        default: fputs(usage_text, stderr); return CLI_USAGE;
+        default: return cli_bad_option("bench", "h", argv);
         }
     }
     if (optind != argc - 1) {

@@ -45,7 +45,7 @@ int cmd_bench_compare(int argc, char **argv)
         case 't': thresholds = optarg; break;
         case 'j': as_json = 1; break;
         case 'h': fputs(usage_text, stdout); return CLI_OK;
-        default: fputs(usage_text, stderr); return CLI_USAGE;
+        default: return cli_bad_option("bench compare", "h", argv);
         }
     }
     if (optind != argc - 2) {

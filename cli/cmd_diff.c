@@ -162,7 +162,7 @@ int cmd_diff(int argc, char **argv)
             }
             break;
         case 'h': fputs(usage_text, stdout); return CLI_OK;
-        default: fputs(usage_text, stderr); return CLI_USAGE;
+        default: return cli_bad_option("diff", "h", argv);
         }
     }
     if (optind != argc - 2) {

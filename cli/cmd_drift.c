@@ -257,7 +257,7 @@ int cmd_bench_drift(int argc, char **argv)
         case 'W': out_html = optarg; break;
         case 't': thresholds = optarg; break;
         case 'h': fputs(usage_text, stdout); return CLI_OK;
-        default: fputs(usage_text, stderr); return CLI_USAGE;
+        default: return cli_bad_option("bench drift", "h", argv);
         }
     }
     if (!dir || optind != argc) {

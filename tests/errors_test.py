@@ -29,6 +29,9 @@ LEAD_WIRED_REPLAY_EMIT_ERRORS = False
 # OWNER OF cli/cmd_gen.c: remove this skip once gen reports its -o/--manifest
 # write failures with cli_sink_error()/cli_sink_commit().
 GEN_WIRED_WRITE_ERRORS = False
+# LEAD: set True once cmd_replay.c's getopt default: case is
+# `default: return cli_bad_option("replay", "ho:", argv);`
+LEAD_WIRED_BAD_OPTION = False
 
 
 def limit_fsize(limit):
@@ -202,6 +205,60 @@ class OutputErrors(unittest.TestCase):
             self.assertIn(p, r.stderr)
             self.assertIn(os.strerror(2), r.stderr)  # ENOENT: "No such file or directory"
             self.assertLeftNothing()
+
+
+# (command words, an option of it that needs an argument)
+COMMANDS = [
+    (["replay"], "--depth"),
+    (["gen"], "--seed"),
+    (["gen"], "-o"),
+    (["snapshot", "show"], "--depth"),
+    (["diff"], "--max"),
+    (["bench"], "--runs"),
+    (["bench", "compare"], "--profile"),
+    (["bench", "drift"], "--days"),
+]
+
+
+class BadOptions(unittest.TestCase):
+    """A bad flag: one line naming it and pointing at --help, exit 2, not the
+    whole help text."""
+
+    def check(self, words, args, flag):
+        r = run(*words, *args)
+        what = (words, args, r.stderr)
+        self.assertEqual(r.returncode, 2, what)
+        self.assertEqual(r.stdout, "", what)
+        lines = r.stderr.splitlines()
+        self.assertEqual(len(lines), 1, what)
+        self.assertIn(f"'{flag}'", lines[0], what)
+        self.assertIn("see 'blanc %s --help'" % " ".join(words), lines[0], what)
+        return lines[0]
+
+    def test_every_command(self):
+        for words, needs_arg in COMMANDS:
+            if words == ["replay"] and not LEAD_WIRED_BAD_OPTION:
+                continue
+            with self.subTest(words=words):
+                self.assertIn("unknown", self.check(words, ["--no-such-flag", "x"], "--no-such-flag"))
+                self.assertIn("unknown", self.check(words, ["--no-such-flag=3"], "--no-such-flag"))
+                self.assertIn("unknown", self.check(words, ["-Y"], "-Y"))
+                self.assertIn("unknown", self.check(words, ["-Yq"], "-Y"))
+                self.assertIn("needs an argument", self.check(words, [needs_arg], needs_arg))
+                self.assertIn("takes no argument", self.check(words, ["--help=1"], "--help"))
+
+    @unittest.skipUnless(LEAD_WIRED_BAD_OPTION,
+                         "LEAD: cmd_replay.c's default: case does not call cli_bad_option yet")
+    def test_replay(self):
+        self.assertIn("unknown", self.check(["replay"], ["--no-such-flag"], "--no-such-flag"))
+        self.assertIn("needs an argument", self.check(["replay"], ["x.itch", "-o"], "-o"))
+
+    def test_snapshot_without_show(self):
+        r = run("snapshot", "--bogus")
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        self.assertIn("'--bogus'", r.stderr)
+        self.assertIn("blanc snapshot --help", r.stderr)
 
 
 if __name__ == "__main__":
