@@ -587,6 +587,13 @@ int blanc_sink_commit(blanc_sink *s);
 /* Remove the temporary file. Frees s. NULL is a no-op. */
 void blanc_sink_abort(blanc_sink *s);
 
+/* s[0..n) as the body of a JSON string (no quotes), as every JSON output
+ * writes text such as paths (docs/EMIT.md "JSON strings"): valid UTF-8 as is,
+ * each maximal ill-formed subsequence as U+FFFD, " \ and controls escaped.
+ * Writes at most cap bytes to out (no NUL) and returns the whole length,
+ * which is at most 6 n: call with cap 0 to size a buffer. */
+size_t blanc_json_escape(char *out, size_t cap, const char *s, size_t n);
+
 /* ------------------------------------------------------------------------ */
 /* Per-message state output (docs/EMIT.md)                                   */
 /* ------------------------------------------------------------------------ */
