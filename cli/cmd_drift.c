@@ -26,7 +26,8 @@ static const char usage_text[] =
     "  --mode M          book (default) or decode\n"
     "  --markdown F      write the summary there (default: stdout)\n"
     "  --html F          write the HTML report with plots\n"
-    "  --thresholds F    profiles file for the alert (default bench/thresholds.json)\n"
+    "  --thresholds F    profiles file overriding the built-in ones for the alert\n"
+    "                    (default: $BLANC_THRESHOLDS if set)\n"
     "\n"
     "exit codes: 0 ok, 1 a metric drifted past the standard profile, 2 error\n";
 
