@@ -16,8 +16,8 @@
 
 static const char usage_text[] =
     "usage: blanc bench FILE [options]\n"
-    "       blanc bench compare BASE.jsonl NEW.jsonl [--profile P] [--json]\n"
-    "       blanc bench drift --history DIR [--days N] [--markdown F] [--html F]\n"
+    "       blanc bench compare BASE.jsonl NEW.jsonl [--profile P] [--thresholds F] [--json]\n"
+    "       blanc bench drift --history DIR [--days N] [--mode M] [--markdown F] [--html F]\n"
     "\n"
     "Load FILE (plain, .gz or .zst) into memory once, replay it --warmup times\n"
     "unmeasured, then --runs times measured: each measured run is a plain pass\n"

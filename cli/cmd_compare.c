@@ -22,11 +22,12 @@ static const char usage_text[] =
     "each against the allowed ratio of the profile.\n"
     "\n"
     "options:\n"
-    "  --profile P       strict, standard (default) or lenient\n"
-    "  --thresholds F    a profiles file that overrides the built-in profiles by\n"
-    "                    name (default: $BLANC_THRESHOLDS if set)\n"
-    "  --print-thresholds  print the built-in profiles (the shape of the file) and exit\n"
-    "  --json            a JSON report instead of markdown\n"
+    "  --profile P         strict, standard (default) or lenient\n"
+    "  --thresholds F      a profiles file that overrides the built-in profiles by\n"
+    "                      name (default: $BLANC_THRESHOLDS if set)\n"
+    "  --print-thresholds  print the built-in profiles, in the file's shape, and exit\n"
+    "  --json              a JSON report instead of markdown\n"
+    "  -h, --help          this text\n"
     "\n"
     "exit codes: 0 no regression, 1 regression, 2 error\n";
 

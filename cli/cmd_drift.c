@@ -28,6 +28,7 @@ static const char usage_text[] =
     "  --html F          write the HTML report with plots\n"
     "  --thresholds F    profiles file overriding the built-in ones for the alert\n"
     "                    (default: $BLANC_THRESHOLDS if set)\n"
+    "  -h, --help        this text\n"
     "\n"
     "exit codes: 0 ok, 1 a metric drifted past the standard profile, 2 error\n";
 
