@@ -15,7 +15,14 @@ DIRS = {os.path.realpath(os.environ.get("BLANC_SOURCE_DIR", ".")),
         os.path.realpath(os.environ.get("BLANC_BUILD_DIR", "build"))}
 
 
+SANITIZED = os.environ.get("BLANC_SANITIZE", "OFF").upper() in ("ON", "1", "TRUE", "YES")
+
+
 class BuildPaths(unittest.TestCase):
+    # clang 14's UBSan/ASan source locations keep the absolute path of each
+    # file as cmake passes it (-ffile-prefix-map does not reach them); such a
+    # build is for finding bugs, never installed.
+    @unittest.skipIf(SANITIZED, "sanitizer builds embed source locations for their reports")
     def test_no_absolute_build_path(self):
         for binary in (BIN, LIB):
             with open(binary, "rb") as f:
