@@ -11,6 +11,9 @@ SAMPLE     ?= data/sample-day.itch.zst
 
 .PHONY: all deps configure build run test bench fuzz clean
 
+# No "make[1]: Entering directory" lines: cmake --build runs make again below.
+MAKEFLAGS += --no-print-directory
+
 all: build
 
 deps:
@@ -23,8 +26,11 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-run: build
-	$(BUILD)/blanc replay $(SAMPLE) --symbol $$(cat data/sample-day.symbols) --depth 5
+# The summary and nothing else: the build is quiet unless it fails (then its
+# whole output is shown), and the command itself is not echoed.
+run: configure
+	@out=$$(cmake --build $(BUILD) -j $(JOBS) 2>&1) || { printf '%s\n' "$$out" >&2; exit 1; }
+	@$(BUILD)/blanc replay $(SAMPLE) --symbol $$(cat data/sample-day.symbols) --depth 5
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

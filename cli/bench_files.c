@@ -24,10 +24,46 @@ double bench_median(double *v, size_t n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* The profiles of bench/thresholds.json, built in so that an installed blanc
+ * needs no source tree (tests/compare_test.py checks the two are equal). */
+static const struct {
+    const char *name;
+    double ratio[NMETRIC]; /* in bench_metric order */
+} builtin_profiles[] = {
+    {"strict", {1.05, 1.05, 1.05, 1.05, 1.10}},
+    {"standard", {1.10, 1.10, 1.10, 1.10, 1.20}},
+    {"lenient", {1.20, 1.20, 1.20, 1.20, 1.40}},
+};
+#define NBUILTIN (sizeof builtin_profiles / sizeof builtin_profiles[0])
+
 const char *bench_default_thresholds(void)
 {
     const char *e = getenv("BLANC_THRESHOLDS");
-    return e && *e ? e : BLANC_SOURCE_DIR "/bench/thresholds.json";
+    return e && *e ? e : NULL;
+}
+
+/* The shortest of %.15g / %.17g that reads back as the same double. */
+static void put_ratio(FILE *f, double v)
+{
+    char b[32];
+    snprintf(b, sizeof b, "%.15g", v);
+    if (strtod(b, NULL) != v)
+        snprintf(b, sizeof b, "%.17g", v);
+    fputs(b, f);
+}
+
+void bench_print_profiles(FILE *f)
+{
+    fputs("{\"profiles\":{", f);
+    for (size_t i = 0; i < NBUILTIN; i++) {
+        fprintf(f, "%s\"%s\":{", i ? "," : "", builtin_profiles[i].name);
+        for (int k = 0; k < NMETRIC; k++) {
+            fprintf(f, "%s\"%s\":", k ? "," : "", bench_metric[k]);
+            put_ratio(f, builtin_profiles[i].ratio[k]);
+        }
+        fputc('}', f);
+    }
+    fputs("}}\n", f);
 }
 
 typedef int (*line_fn)(void *ctx, const char *line, unsigned lineno);
@@ -151,20 +187,44 @@ int bench_load_side(const char *path, bench_side *s, char *errbuf, size_t cap)
     return rc;
 }
 
+static int builtin_profile(const char *profile, double ratio[NMETRIC])
+{
+    for (size_t i = 0; i < NBUILTIN; i++)
+        if (!strcmp(builtin_profiles[i].name, profile)) {
+            memcpy(ratio, builtin_profiles[i].ratio, sizeof builtin_profiles[i].ratio);
+            return 0;
+        }
+    return -1;
+}
+
 int bench_load_profile(const char *path, const char *profile, double ratio[NMETRIC], char *errbuf,
                        size_t cap)
 {
+    if (!path) {
+        if (!builtin_profile(profile, ratio))
+            return 0;
+        snprintf(errbuf, cap, "no profile '%s' (built in: strict, standard, lenient)", profile);
+        return -1;
+    }
     json_error_t err;
     json_t *o = json_load_file(path, 0, &err);
     if (!o) {
         snprintf(errbuf, cap, "%s:%d: %s", path, err.line, err.text);
         return -1;
     }
-    json_t *p = json_object_get(json_object_get(o, "profiles"), profile);
+    json_t *profiles = json_object_get(o, "profiles");
+    json_t *p = json_object_get(profiles, profile);
     int rc = 0;
-    if (!p) {
-        snprintf(errbuf, cap, "%s: no profile '%s'", path, profile);
+    if (profiles && !json_is_object(profiles)) {
+        snprintf(errbuf, cap, "%s: \"profiles\" is not an object", path);
         rc = -1;
+    } else if (!p) { /* the file overrides or adds profiles; the others stay built in */
+        if (builtin_profile(profile, ratio)) {
+            snprintf(errbuf, cap, "%s: no profile '%s' (nor built in)", path, profile);
+            rc = -1;
+        }
+        json_decref(o);
+        return rc;
     }
     for (int k = 0; k < NMETRIC && !rc; k++) {
         json_t *x = json_object_get(p, bench_metric[k]);
@@ -178,7 +238,6 @@ int bench_load_profile(const char *path, const char *profile, double ratio[NMETR
     json_decref(o);
     return rc;
 }
-
 
 /* "YYYY-MM-DDTHH:MM:SSZ" -> seconds since the epoch (UTC), or -1. */
 static long long utc_seconds(const char *s)

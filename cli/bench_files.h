@@ -4,6 +4,7 @@
 #define BLANC_CLI_BENCH_FILES_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define NMETRIC 5
 extern const char *const bench_metric[NMETRIC]; /* "ns_per_msg" "p50" "p95" "p99" "p99.9" */
@@ -16,13 +17,16 @@ typedef struct bench_side {
 
 /* The median of v[0..n) (n >= 1; sorts v). */
 double bench_median(double *v, size_t n);
-/* --thresholds when not given: $BLANC_THRESHOLDS, else bench/thresholds.json
- * of the source tree the CLI was built from. */
+/* --thresholds when not given: $BLANC_THRESHOLDS, else NULL (the built-in
+ * profiles, equal to bench/thresholds.json). */
 const char *bench_default_thresholds(void);
+/* The built-in profiles as JSON, in the shape of bench/thresholds.json. */
+void bench_print_profiles(FILE *f);
 
 /* The last object of a bench.jsonl. 0, or -1 with err filled ("file:line: why"). */
 int bench_load_side(const char *path, bench_side *s, char *err, size_t cap);
-/* A profile's allowed ratios. 0, or -1 with err filled. */
+/* A profile's allowed ratios: from the file at path if it has that profile,
+ * else built in (path NULL: built in only). 0, or -1 with err filled. */
 int bench_load_profile(const char *path, const char *profile, double ratio[NMETRIC], char *err,
                        size_t cap);
 

@@ -57,6 +57,14 @@ int cli_metrics_start(cli_metrics **out, const char *addr);
 void cli_metrics_update(cli_metrics *m, const blanc_replay *r, const blanc_health *h);
 void cli_metrics_stop(cli_metrics *m);
 
+/* out.c: the one message for a file that failed, "blanc: PATH: <blanc_strerror(rc)>"
+ * followed by ": <strerror(sys_errno)>" when sys_errno is not 0. */
+void cli_file_error(const char *path, int rc, int sys_errno);
+/* The same for an output sink: the sink's own first error and its system
+ * reason when it has one (a full disk: "No space left on device"), else rc. */
+void cli_sink_error(const char *path, int rc, const blanc_sink *s);
+/* Commit s (frees it); on failure print why, naming path. 0 or the error. */
+int cli_sink_commit(const char *path, blanc_sink *s);
 /* Write buf[0..n) to path through a temp file and a rename, saying why if it
  * fails (a NULL buf is out of memory). CLI_OK or CLI_USAGE. */
 int cli_write_atomic(const char *path, const char *buf, size_t n);
@@ -64,6 +72,11 @@ int cli_write_atomic(const char *path, const char *buf, size_t n);
 /* Parse a decimal unsigned integer with an optional k/M/G (10^3/10^6/10^9)
  * suffix. Returns 0 or -1 if s is not such a number. */
 int cli_parse_u64(const char *s, uint64_t *out);
+
+/* For getopt's '?' (main sets opterr = 0): one line naming the bad flag,
+ * unknown or missing its argument, and "see 'blanc CMD --help'". shortopts:
+ * the optstring given to getopt_long. Returns CLI_USAGE. */
+int cli_bad_option(const char *cmd, const char *shortopts, char **argv);
 
 /* Print "blanc: <what>: <why>" to stderr. */
 void cli_error(const char *fmt, ...)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,8 +16,8 @@
 
 static const char usage_text[] =
     "usage: blanc bench FILE [options]\n"
-    "       blanc bench compare BASE.jsonl NEW.jsonl [--profile P] [--json]\n"
-    "       blanc bench drift --history DIR [--days N] [--markdown F] [--html F]\n"
+    "       blanc bench compare BASE.jsonl NEW.jsonl [--profile P] [--thresholds F] [--json]\n"
+    "       blanc bench drift --history DIR [--days N] [--mode M] [--markdown F] [--html F]\n"
     "\n"
     "Load FILE (plain, .gz or .zst) into memory once, replay it --warmup times\n"
     "unmeasured, then --runs times measured: each measured run is a plain pass\n"
@@ -81,7 +82,7 @@ static int parse(int argc, char **argv, bench_args *a)
         case 'P': a->prom = optarg; break;
         case 'j': a->json = 1; break;
         case 'h': fputs(usage_text, stdout); return -1;
-        default: fputs(usage_text, stderr); return CLI_USAGE;
+        default: return cli_bad_option("bench", "h", argv);
         }
     }
     if (optind != argc - 1) {
@@ -237,54 +238,70 @@ static void prom(FILE *f, const bench_args *a, const blanc_bench_result *r)
     cli_prom_text(f, a->o.no_book, r);
 }
 
+/* The history, opened before the run so a directory or a missing parent is
+ * refused before minutes of measuring. `created`: this bench made the file
+ * (and removes it if its line is not kept); `size`: the length before this
+ * bench's line, once it started writing one (-1 before). */
+typedef struct history {
+    const char *path;
+    int fd, created;
+    off_t size;
+} history;
+
+static int history_open(history *h, const char *path)
+{
+    h->path = path;
+    h->created = 0;
+    h->size = -1;
+    h->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL, 0644);
+    if (h->fd >= 0)
+        h->created = 1;
+    else if (errno == EEXIST)
+        h->fd = open(path, O_WRONLY | O_APPEND);
+    if (h->fd < 0) {
+        int err = errno;
+        cli_file_error(path, err == EISDIR ? BLANC_EISDIR : BLANC_EOPEN, err);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
 /* One line, one write(2) with O_APPEND: concurrent benches never interleave
- * and an existing history is never rewritten. */
-static int append_line(const char *path, const bench_args *a, const blanc_bench_result *r)
+ * and an existing history is never rewritten. A short write (disk full) is
+ * retried to learn why; history_close then cuts the partial line off. */
+static int history_append(history *h, const char *buf, size_t n)
 {
-    size_t n = 0;
-    char *buf = render(write_json, a, r, &n);
-    if (!buf)
+    struct stat st;
+    if (fstat(h->fd, &st) != 0) {
+        cli_file_error(h->path, BLANC_EIO, errno);
         return CLI_USAGE;
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
-    ssize_t w = fd >= 0 ? write(fd, buf, n) : -1;
-    int err = errno;
-    if (fd >= 0 && close(fd) != 0 && w >= 0)
-        w = -1;
-    free(buf);
-    if (w != (ssize_t)n) {
-        cli_error("%s: cannot append: %s", path, strerror(err));
-        return CLI_USAGE;
+    }
+    h->size = st.st_size;
+    for (size_t done = 0; done < n;) {
+        ssize_t w = write(h->fd, buf + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0) {
+            cli_file_error(h->path, BLANC_EIO, errno);
+            return CLI_USAGE;
+        }
+        done += (size_t)w;
     }
     return CLI_OK;
 }
 
-int cli_write_atomic(const char *path, const char *buf, size_t n)
+/* Keep this bench's line, or undo its part: the file it created, or the
+ * bytes it appended. */
+static void history_close(history *h, int keep)
 {
-    blanc_sink *s;
-    int sys = 0, rc = buf ? blanc_sink_open(&s, path, &sys) : BLANC_ENOMEM;
-    if (!rc) {
-        rc = blanc_sink_write(s, buf, n);
-        if (rc)
-            blanc_sink_abort(s);
-        else
-            rc = blanc_sink_commit(s);
-    }
-    if (rc) {
-        cli_error("%s: %s%s%s", path, blanc_strerror(rc), sys ? ": " : "", sys ? strerror(sys) : "");
-        return CLI_USAGE;
-    }
-    return CLI_OK;
-}
-
-/* Replaced whole (temp file + rename): a scraper never reads half of it. */
-static int write_atomic(const char *path, render_fn fn, const bench_args *a,
-                        const blanc_bench_result *r)
-{
-    size_t n = 0;
-    char *buf = render(fn, a, r, &n);
-    int rc = cli_write_atomic(path, buf, n);
-    free(buf);
-    return rc;
+    if (h->fd < 0)
+        return;
+    if (!keep && h->created)
+        unlink(h->path);
+    else if (!keep && h->size >= 0 && ftruncate(h->fd, h->size) != 0)
+        cli_error("%s: a partial line may remain: %s", h->path, strerror(errno));
+    close(h->fd);
+    h->fd = -1;
 }
 
 static void print_text(const bench_args *a, const blanc_bench_result *r)
@@ -334,17 +351,27 @@ int cmd_bench(int argc, char **argv)
         return rc < 0 ? CLI_OK : rc;
     if (a.cpu >= 0 && pin(a.cpu))
         return CLI_USAGE;
+    /* Outputs first: a bad one is refused before the measuring starts. */
+    history hist = {NULL, -1, 0, -1};
+    blanc_sink *prom_sink = NULL;
+    int sys = 0, exit_code = CLI_USAGE;
+    if (a.jsonl && history_open(&hist, a.jsonl))
+        return CLI_USAGE;
+    if (a.prom && (rc = blanc_sink_open(&prom_sink, a.prom, &sys))) {
+        cli_file_error(a.prom, rc, sys);
+        prom_sink = NULL;
+        goto out;
+    }
     uint8_t *data;
     size_t len;
-    int sys = 0;
     if ((rc = blanc_load_file(a.file, &data, &len, &sys))) {
-        cli_error("%s: %s%s%s", a.file, blanc_strerror(rc), sys ? ": " : "", sys ? strerror(sys) : "");
-        return CLI_USAGE;
+        cli_file_error(a.file, rc, sys);
+        goto out;
     }
     if (!len) {
         free(data);
         cli_error("%s: input is empty", a.file);
-        return CLI_USAGE;
+        goto out;
     }
     int tty = isatty(STDERR_FILENO);
     if (tty)
@@ -356,17 +383,45 @@ int cmd_bench(int argc, char **argv)
     free(data);
     if (rc) {
         cli_error("%s: %s", a.file, blanc_strerror(rc));
-        return CLI_USAGE;
+        goto out;
     }
-    int exit_code = CLI_OK;
     if (a.json)
         write_json(stdout, &a, &r);
     else
         print_text(&a, &r);
-    if (a.jsonl && append_line(a.jsonl, &a, &r))
-        exit_code = CLI_USAGE;
-    if (a.prom && write_atomic(a.prom, prom, &a, &r))
-        exit_code = CLI_USAGE;
+    /* Both outputs or neither: the Prometheus file is written but held back
+     * until the history line is in, then committed (or the line cut off). */
+    exit_code = CLI_OK;
+    if (prom_sink) {
+        size_t n = 0;
+        char *buf = render(prom, &a, &r, &n);
+        rc = buf ? blanc_sink_write(prom_sink, buf, n) : BLANC_ENOMEM;
+        free(buf);
+        if (rc) {
+            cli_sink_error(a.prom, rc, prom_sink);
+            exit_code = CLI_USAGE;
+        }
+    }
+    if (!exit_code && hist.fd >= 0) {
+        size_t n = 0;
+        char *buf = render(write_json, &a, &r, &n);
+        if (!buf) {
+            cli_error("out of memory");
+            exit_code = CLI_USAGE;
+        } else {
+            exit_code = history_append(&hist, buf, n);
+        }
+        free(buf);
+    }
+    if (!exit_code && prom_sink) {
+        blanc_sink *ps = prom_sink;
+        prom_sink = NULL;
+        if (cli_sink_commit(a.prom, ps))
+            exit_code = CLI_USAGE;
+    }
     blanc_bench_result_free(&r);
+out:
+    blanc_sink_abort(prom_sink);
+    history_close(&hist, exit_code == CLI_OK);
     return exit_code;
 }

@@ -22,10 +22,12 @@ static const char usage_text[] =
     "each against the allowed ratio of the profile.\n"
     "\n"
     "options:\n"
-    "  --profile P       strict, standard (default) or lenient\n"
-    "  --thresholds F    the profiles file (default: bench/thresholds.json beside\n"
-    "                    the source tree, or $BLANC_THRESHOLDS)\n"
-    "  --json            a JSON report instead of markdown\n"
+    "  --profile P         strict, standard (default) or lenient\n"
+    "  --thresholds F      a profiles file that overrides the built-in profiles by\n"
+    "                      name (default: $BLANC_THRESHOLDS if set)\n"
+    "  --print-thresholds  print the built-in profiles, in the file's shape, and exit\n"
+    "  --json              a JSON report instead of markdown\n"
+    "  -h, --help          this text\n"
     "\n"
     "exit codes: 0 no regression, 1 regression, 2 error\n";
 
@@ -34,6 +36,7 @@ int cmd_bench_compare(int argc, char **argv)
     static const struct option longopts[] = {{"profile", required_argument, 0, 'p'},
                                              {"thresholds", required_argument, 0, 't'},
                                              {"json", no_argument, 0, 'j'},
+                                             {"print-thresholds", no_argument, 0, 'P'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     const char *profile = "standard", *thresholds = bench_default_thresholds();
@@ -44,8 +47,9 @@ int cmd_bench_compare(int argc, char **argv)
         case 'p': profile = optarg; break;
         case 't': thresholds = optarg; break;
         case 'j': as_json = 1; break;
+        case 'P': bench_print_profiles(stdout); return CLI_OK;
         case 'h': fputs(usage_text, stdout); return CLI_OK;
-        default: fputs(usage_text, stderr); return CLI_USAGE;
+        default: return cli_bad_option("bench compare", "h", argv);
         }
     }
     if (optind != argc - 2) {

@@ -124,7 +124,7 @@ static int replay_input(const char *path, const blanc_replay_options *o, uint64_
     int sys = 0;
     int rc = blanc_source_open(&src, path, &sys);
     if (rc) {
-        cli_error("%s: %s%s%s", path, blanc_strerror(rc), sys ? ": " : "", sys ? strerror(sys) : "");
+        cli_file_error(path, rc, sys);
         return rc;
     }
     blanc_replay *r = blanc_replay_create(o);
@@ -162,7 +162,7 @@ int cmd_diff(int argc, char **argv)
             }
             break;
         case 'h': fputs(usage_text, stdout); return CLI_OK;
-        default: fputs(usage_text, stderr); return CLI_USAGE;
+        default: return cli_bad_option("diff", "h", argv);
         }
     }
     if (optind != argc - 2) {

@@ -26,7 +26,9 @@ static const char usage_text[] =
     "  --mode M          book (default) or decode\n"
     "  --markdown F      write the summary there (default: stdout)\n"
     "  --html F          write the HTML report with plots\n"
-    "  --thresholds F    profiles file for the alert (default bench/thresholds.json)\n"
+    "  --thresholds F    profiles file overriding the built-in ones for the alert\n"
+    "                    (default: $BLANC_THRESHOLDS if set)\n"
+    "  -h, --help        this text\n"
     "\n"
     "exit codes: 0 ok, 1 a metric drifted past the standard profile, 2 error\n";
 
@@ -257,7 +259,7 @@ int cmd_bench_drift(int argc, char **argv)
         case 'W': out_html = optarg; break;
         case 't': thresholds = optarg; break;
         case 'h': fputs(usage_text, stdout); return CLI_OK;
-        default: fputs(usage_text, stderr); return CLI_USAGE;
+        default: return cli_bad_option("bench drift", "h", argv);
         }
     }
     if (!dir || optind != argc) {

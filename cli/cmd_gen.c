@@ -109,7 +109,7 @@ int cmd_gen(int argc, char **argv)
         case 'M': manifest = optarg; break;
         case 'o': out = optarg; break;
         case 'h': fputs(usage_text, stdout); return CLI_OK;
-        default: fputs(usage_text, stderr); return CLI_USAGE;
+        default: return cli_bad_option("gen", "o:h", argv);
         }
     }
     if (!have_seed || !have_n || !out || optind != argc) {

@@ -76,7 +76,11 @@ int cmd_snapshot(int argc, char **argv)
             fputs(usage_text, stdout);
             return CLI_OK;
         }
-        fputs(usage_text, stderr);
+        if (argc >= 2)
+            cli_error("snapshot: '%s' is not a subcommand (show); see 'blanc snapshot --help'",
+                      argv[1]);
+        else
+            fputs(usage_text, stderr);
         return CLI_USAGE;
     }
     argc--, argv++;
@@ -98,7 +102,7 @@ int cmd_snapshot(int argc, char **argv)
             break;
         case 'j': as_json = 1; break;
         case 'h': fputs(usage_text, stdout); return CLI_OK;
-        default: fputs(usage_text, stderr); return CLI_USAGE;
+        default: return cli_bad_option("snapshot show", "h", argv);
         }
     }
     if (optind != argc - 1) {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blanc.h"
 #include "json.h"
 
 void json_init(json *j, FILE *f)
@@ -12,19 +13,20 @@ void json_init(json *j, FILE *f)
     j->first[0] = 1;
 }
 
+/* The library's escaper (blanc_json_escape: UTF-8 as is, U+FFFD for bytes
+ * that are not), so every JSON output of Blanc follows one rule. */
 static void put_escaped(FILE *f, const char *s, size_t n)
 {
+    char small[512], *b = small;
+    size_t k = blanc_json_escape(small, sizeof small, s, n);
+    if (k > sizeof small && (b = malloc(k)) != NULL)
+        blanc_json_escape(b, k, s, n);
     fputc('"', f);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20 || c >= 0x7f)
-            fprintf(f, "\\u%04x", c); /* bytes, not UTF-8: keep output ASCII */
-        else
-            fputc(c, f);
-    }
+    if (b)
+        fwrite(b, 1, k, f);
     fputc('"', f);
+    if (b != small)
+        free(b);
 }
 
 static void member(json *j, const char *key)

@@ -1,5 +1,6 @@
 /* blanc — command dispatcher. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,34 @@ void cli_error(const char *fmt, ...)
     va_end(ap);
 }
 
+/* What getopt leaves for its '?' (opterr is 0, so this is the only message).
+ * A long option is argv[optind - 1]: optopt is 0 if getopt did not know it,
+ * else its value, and then it either got "=value" though it takes none or
+ * was the last word and missed its argument. A short option is named by
+ * optopt, not by a word (optind stays on a cluster such as -xq until its
+ * end): in shortopts it missed its argument, else it is unknown. */
+int cli_bad_option(const char *cmd, const char *shortopts, char **argv)
+{
+    const char *tok = optind > 0 ? argv[optind - 1] : NULL;
+    const char *eq = tok ? strchr(tok, '=') : NULL;
+    char flag[64];
+    const char *why = "is unknown";
+    if (tok && !strncmp(tok, "--", 2) && (optopt == 0 || eq || !argv[optind])) {
+        int len = eq ? (int)(eq - tok) : (int)strlen(tok);
+        snprintf(flag, sizeof flag, "%.*s", len, tok);
+        if (optopt)
+            why = eq ? "takes no argument" : "needs an argument";
+    } else if (optopt > 0x20 && optopt < 0x7f) {
+        snprintf(flag, sizeof flag, "-%c", optopt);
+        if (strchr(shortopts, optopt))
+            why = "needs an argument";
+    } else {
+        snprintf(flag, sizeof flag, "%s", tok ? tok : "?");
+    }
+    fprintf(stderr, "blanc %s: option '%s' %s; see 'blanc %s --help'\n", cmd, flag, why, cmd);
+    return CLI_USAGE;
+}
+
 int cli_parse_u64(const char *s, uint64_t *out)
 {
     if (!s || !*s || *s == '-' || *s == '+')
@@ -76,6 +105,7 @@ int main(int argc, char **argv)
         printf("blanc %s\n", blanc_version());
         return CLI_OK;
     }
+    opterr = 0; /* a bad option is reported once, by cli_bad_option() */
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);

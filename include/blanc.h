@@ -693,13 +693,30 @@ int blanc_diff(const blanc_replay *a, const blanc_replay *b, blanc_diff_fn fn, v
  * Open an output. "-" is stdout. Otherwise the data goes to a temporary file
  * beside path and becomes visible under path only at blanc_sink_commit(), so a
  * reader never sees half a file. A ".gz" or ".zst" suffix compresses.
+ * Errors: BLANC_EISDIR (path is a directory), BLANC_EOPEN (e.g. its parent
+ * does not exist), BLANC_ENOMEM; the system's errno in *sys_errno if given.
  */
 int blanc_sink_open(blanc_sink **out, const char *path, int *sys_errno);
+/* 0 or BLANC_EIO. The first error sticks: later writes fail with it at once. */
 int blanc_sink_write(blanc_sink *s, const void *p, size_t n);
-/* Flush, fsync-free close, and rename into place. Frees s. */
+/* The first error this sink met (0 if none), with the system's errno for it in
+ * *sys_errno if given (ENOSPC, EFBIG...; 0 when there is none, e.g. a
+ * compressor failure). For saying why a write failed before commit or abort. */
+int blanc_sink_error(const blanc_sink *s, int *sys_errno);
+/* Flush, fsync-free close, and rename into place; on failure the temporary
+ * file is removed and *sys_errno (if given) gets the system's reason, as from
+ * blanc_sink_error(). Frees s. blanc_sink_commit(s) is the same with NULL. */
+int blanc_sink_commit_sys(blanc_sink *s, int *sys_errno);
 int blanc_sink_commit(blanc_sink *s);
 /* Remove the temporary file. Frees s. NULL is a no-op. */
 void blanc_sink_abort(blanc_sink *s);
+
+/* s[0..n) as the body of a JSON string (no quotes), as every JSON output
+ * writes text such as paths (docs/EMIT.md "JSON strings"): valid UTF-8 as is,
+ * each maximal ill-formed subsequence as U+FFFD, " \ and controls escaped.
+ * Writes at most cap bytes to out (no NUL) and returns the whole length,
+ * which is at most 6 n: call with cap 0 to size a buffer. */
+size_t blanc_json_escape(char *out, size_t cap, const char *s, size_t n);
 
 /* ------------------------------------------------------------------------ */
 /* Per-message state output (docs/EMIT.md)                                   */

@@ -158,6 +158,49 @@ class Cli(unittest.TestCase):
         self.assertEqual(run("gen", "--seed", "1", "--messages", "100", "--scenario", "nope",
                              "-o", a).returncode, 2)
 
+    def test_non_ascii_paths_round_trip_through_json(self):
+        # docs/EMIT.md "JSON strings": valid UTF-8 as is, so a path read back
+        # with json is the path; a byte that is not UTF-8 becomes U+FFFD and
+        # the document stays strict JSON (no lone surrogates).
+        d = os.path.join(self.tmp.name, "\u00e9")          # é
+        os.mkdir(d)
+        day = os.path.join(d, "\u00fc.itch")                # é/ü.itch
+        self.assertEqual(run("gen", "--seed", "3", "--messages", "2000", "--symbols", "5",
+                             "-o", day).returncode, 0)
+        snaps = os.path.join(d, "snaps-\u20ac-\U0001f600")  # € and a 4-byte character
+        r = subprocess.run([BIN, "replay", day, "--json", "--snapshot-at", "end",
+                            "--snapshot-out", snaps], capture_output=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("\u00e9/\u00fc.itch".encode(), r.stdout)  # raw UTF-8, not \u00c3\u00a9
+        j = json.loads(r.stdout.decode("utf-8"))
+        self.assertEqual(j["file"], day)
+        snap = j["snapshots"][0]["path"]
+        self.assertEqual(snap, os.path.join(snaps, "snap-end.snap"))
+        self.assertTrue(os.path.exists(snap))  # the path read back opens the file
+        r = subprocess.run([BIN, "snapshot", "show", snap, "--json"], capture_output=True)
+        self.assertEqual(json.loads(r.stdout.decode("utf-8"))["snapshot"], snap)
+        r = subprocess.run([BIN, "diff", snap, day, "--json"], capture_output=True)
+        j = json.loads(r.stdout.decode("utf-8"))
+        self.assertEqual((j["a"], j["b"]), (snap, day))
+        hist = os.path.join(d, "h\u00e9.jsonl")
+        r = subprocess.run([BIN, "bench", day, "--runs", "1", "--warmup", "0", "--jsonl", hist],
+                           capture_output=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(hist, encoding="utf-8") as f:
+            self.assertEqual(json.loads(f.read())["file"], day)
+        # Not UTF-8: b"caf\xe9" (Latin-1) and a cut 3-byte sequence.
+        for raw, shown in ((b"caf\xe9.itch", "caf\ufffd.itch"),
+                           (b"x\xe2\x82y.itch", "x\ufffdy.itch")):
+            bad = os.path.join(os.fsencode(self.tmp.name), raw)
+            with open(day, "rb") as src, open(bad, "wb") as dst:
+                dst.write(src.read())
+            r = subprocess.run([os.fsencode(BIN), b"replay", bad, b"--json"], capture_output=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            text = r.stdout.decode("utf-8")  # strict: the output is valid UTF-8
+            self.assertNotIn("\\ud", text.lower())   # no surrogate escapes
+            self.assertEqual(json.loads(text)["file"],
+                             os.path.join(self.tmp.name, shown))
+
 
 if __name__ == "__main__":
     unittest.main()

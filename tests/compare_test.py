@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """blanc bench compare on crafted bench.jsonl pairs: each metric exactly at, just below and
-just above every profile's allowed ratio (bench/thresholds.json), the markdown and JSON
-reports, and the errors (exit 2).
+just above every profile's allowed ratio (bench/thresholds.json, and the same profiles built
+into the binary), the markdown and JSON reports, and the errors (exit 2). The built-in
+profiles equal the checked-in file; a file overrides them by name; compare needs no source
+tree.
 
 Run: BLANC_BIN=build/blanc BLANC_SOURCE_DIR=. python3 tests/compare_test.py
 """
 import copy
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -45,24 +48,27 @@ class Compare(unittest.TestCase):
                 f.write(json.dumps(o) + "\n")
         return p
 
-    def compare(self, base, new, *args):
-        r = subprocess.run([BIN, "bench", "compare", base, new, "--thresholds", THRESHOLDS, *args],
-                           capture_output=True, text=True)
-        return r
+    def compare(self, base, new, *args, builtin=False):
+        file = [] if builtin else ["--thresholds", THRESHOLDS]
+        env = {k: v for k, v in os.environ.items() if k != "BLANC_THRESHOLDS"}
+        return subprocess.run([BIN, "bench", "compare", base, new, *file, *args],
+                              capture_output=True, text=True, env=env)
 
     def test_each_metric_at_below_above_every_profile(self):
         base_obj = bench()
         base = self.write("base.jsonl", bench(ns=9999), base_obj)  # the last object counts
         keys = {"ns_per_msg": "ns", "p50": "p50", "p95": "p95", "p99": "p99", "p99.9": "p999"}
-        for profile, ratios in self.profiles.items():
+        for (profile, ratios), builtin in ((p, b) for p in self.profiles.items()
+                                           for b in (False, True)):
             for m in METRICS:
                 b = {"ns_per_msg": 1000.0, "p50": 1000, "p95": 2000, "p99": 3000, "p99.9": 5000}[m]
                 limit = b * ratios[m]
                 for value, want in ((int(limit) if m != "ns_per_msg" else limit, 0),
                                     (int(limit) - 1, 0), (int(limit) + 1, 1)):
-                    with self.subTest(profile=profile, metric=m, value=value):
+                    with self.subTest(profile=profile, metric=m, value=value, builtin=builtin):
                         new = self.write("new.jsonl", bench(**{keys[m]: value}))
-                        r = self.compare(base, new, "--profile", profile, "--json")
+                        r = self.compare(base, new, "--profile", profile, "--json",
+                                         builtin=builtin)
                         self.assertEqual(r.returncode, want, r.stdout + r.stderr)
                         rep = json.loads(r.stdout)
                         row = next(x for x in rep["metrics"] if x["metric"] == m)
@@ -70,6 +76,51 @@ class Compare(unittest.TestCase):
                         self.assertAlmostEqual(row["delta"], value - b, 6)
                         self.assertAlmostEqual(row["allowed_ratio"], ratios[m])
                         self.assertEqual(rep["verdict"], "regression" if want else "pass")
+
+    def test_builtin_profiles_equal_the_checked_in_file(self):
+        r = subprocess.run([BIN, "bench", "compare", "--print-thresholds"], capture_output=True,
+                           text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["profiles"], self.profiles)
+
+    def test_a_file_overrides_profiles_by_name(self):
+        base = self.write("b.jsonl", bench())
+        new = self.write("n.jsonl", bench(p99=4500))  # 1.5 x the base
+        over = self.write("over.json", {"profiles": {"standard": {m: 2.0 for m in METRICS},
+                                                     "mine": {m: 1.6 for m in METRICS}}})
+        for profile, want in (("standard", 0), ("mine", 0), ("strict", 1), ("lenient", 1)):
+            r = subprocess.run([BIN, "bench", "compare", base, new, "--thresholds", over,
+                                "--profile", profile], capture_output=True, text=True)
+            self.assertEqual(r.returncode, want, (profile, r.stdout, r.stderr))
+        env = dict(os.environ, BLANC_THRESHOLDS=over)  # the variable names the same file
+        r = subprocess.run([BIN, "bench", "compare", base, new], capture_output=True, text=True,
+                           env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = subprocess.run([BIN, "bench", "compare", base, new, "--profile", "nope"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no profile 'nope'", r.stderr)
+
+    def test_works_without_the_source_tree(self):
+        # An installed blanc: the binary elsewhere, the source tree gone (hidden
+        # under an empty tmpfs in a private mount namespace), no variable set.
+        src = os.path.realpath(SRC)
+        exe = os.path.join(self.tmp.name, "blanc")
+        shutil.copy(BIN, exe)
+        base = self.write("b.jsonl", bench())
+        new = self.write("n.jsonl", bench(p99=3300))  # exactly at standard's 1.10
+        script = 'mount -t tmpfs none "$1" && test ! -e "$1/bench" && cd / && exec "$2" bench ' \
+                 'compare "$3" "$4" --json'
+        env = {k: v for k, v in os.environ.items() if k != "BLANC_THRESHOLDS"}
+        r = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", src, exe, base, new],
+                           capture_output=True, text=True, env=env)
+        if r.returncode != 0 and ("unshare" in r.stderr or "mount" in r.stderr):
+            self.skipTest("no private mount namespace here: " + r.stderr.strip())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rep = json.loads(r.stdout)
+        self.assertEqual(rep["verdict"], "pass")
+        self.assertEqual(next(x for x in rep["metrics"] if x["metric"] == "p99")["allowed_ratio"],
+                         self.profiles["standard"]["p99"])
 
     def test_markdown_report(self):
         base = self.write("b.jsonl", bench())

@@ -6,7 +6,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -167,6 +171,106 @@ static void sink_is_atomic(void **state)
     assert_int_not_equal(e, 0);
 }
 
+/* Entries in directory d other than . and .. */
+static int entries(const char *d)
+{
+    DIR *dp = opendir(d);
+    assert_non_null(dp);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(dp));)
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(dp);
+    return n;
+}
+
+/* A file-size limit makes every write past it fail with EFBIG, without root
+ * and without filling a disk: the deterministic "disk full". SIGXFSZ would
+ * kill the process, so it is ignored (the write then returns EFBIG). */
+static void sink_write_error_names_the_reason(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"out.bin", "out.bin.gz", "out.bin.zst"};
+    size_t big = (size_t)3 << 20; /* past the sink's 1 MiB buffer: fails in a write */
+    uint8_t *noise = malloc(big);
+    assert_non_null(noise);
+    uint64_t x = 88172645463325252u; /* xorshift: incompressible, so .gz/.zst stay big */
+    for (size_t i = 0; i < big; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        noise[i] = (uint8_t)x;
+    }
+    char sub[96], p[128];
+    snprintf(sub, sizeof sub, "%s/wfail", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 65536;
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    for (size_t k = 0; k < 3; k++) {
+        snprintf(p, sizeof p, "%s/%s", sub, names[k]);
+        blanc_sink *s;
+        int e = -1;
+        /* 1. The failure comes in a write: the sink says why, and keeps saying it. */
+        assert_int_equal(blanc_sink_open(&s, p, NULL), 0);
+        assert_int_equal(blanc_sink_error(s, &e), 0);
+        assert_int_equal(e, 0);
+        assert_int_equal(blanc_sink_write(s, noise, big), BLANC_EIO);
+        assert_int_equal(blanc_sink_error(s, &e), BLANC_EIO);
+        assert_int_equal(e, EFBIG);
+        assert_int_equal(blanc_sink_write(s, "x", 1), BLANC_EIO); /* sticky */
+        e = -1;
+        assert_int_equal(blanc_sink_commit_sys(s, &e), BLANC_EIO);
+        assert_int_equal(e, EFBIG);
+        assert_int_equal(entries(sub), 0); /* neither the output nor its temp file */
+        /* 2. Everything fits in the buffer: the failure comes at commit. */
+        assert_int_equal(blanc_sink_open(&s, p, NULL), 0);
+        assert_int_equal(blanc_sink_write(s, noise, 200000), 0);
+        e = -1;
+        assert_int_equal(blanc_sink_commit_sys(s, &e), BLANC_EIO);
+        assert_int_equal(e, EFBIG);
+        assert_int_equal(entries(sub), 0);
+    }
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, prev);
+    /* Without the limit the same output commits, with no reason to give. */
+    blanc_sink *s;
+    int e = -1;
+    assert_int_equal(blanc_sink_open(&s, p, NULL), 0);
+    assert_int_equal(blanc_sink_write(s, noise, 200000), 0);
+    assert_int_equal(blanc_sink_commit_sys(s, &e), 0);
+    assert_int_equal(e, 0);
+    assert_int_equal(entries(sub), 1);
+    free(noise);
+}
+
+/* A directory as the output is refused at open, before any work, and leaves
+ * no temporary file beside it; so is a path whose parent is missing. */
+static void sink_open_refuses_a_directory(void **state)
+{
+    (void)state;
+    char sub[96], p[128];
+    snprintf(sub, sizeof sub, "%s/isdir", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    snprintf(p, sizeof p, "%s/target", sub);
+    assert_int_equal(mkdir(p, 0755), 0);
+    blanc_sink *s = NULL;
+    int e = 0;
+    assert_int_equal(blanc_sink_open(&s, p, &e), BLANC_EISDIR);
+    assert_int_equal(e, EISDIR);
+    snprintf(p, sizeof p, "%s/target/", sub);
+    assert_int_equal(blanc_sink_open(&s, p, &e), BLANC_EISDIR);
+    snprintf(p, sizeof p, "%s/target.gz", sub); /* a directory named like a compressed file */
+    assert_int_equal(mkdir(p, 0755), 0);
+    assert_int_equal(blanc_sink_open(&s, p, &e), BLANC_EISDIR);
+    assert_int_equal(entries(sub), 2); /* the two directories, no temp file */
+    snprintf(p, sizeof p, "%s/missing/out.bin", sub);
+    e = 0;
+    assert_int_equal(blanc_sink_open(&s, p, &e), BLANC_EOPEN);
+    assert_int_equal(e, ENOENT);
+    assert_int_equal(entries(sub), 2);
+}
+
 static void generator_rejects_bad_configs(void **state)
 {
     (void)state;
@@ -187,6 +291,8 @@ int main(void)
         cmocka_unit_test(same_seed_same_bytes_in_every_compression),
         cmocka_unit_test(damaged_days_report_their_injections),
         cmocka_unit_test(sink_is_atomic),
+        cmocka_unit_test(sink_write_error_names_the_reason),
+        cmocka_unit_test(sink_open_refuses_a_directory),
         cmocka_unit_test(generator_rejects_bad_configs),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

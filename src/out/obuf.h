@@ -101,10 +101,17 @@ static inline void ob_hex64(obuf *o, uint64_t v)
     o->n += 16;
 }
 
-/* Raw bytes as a JSON string body, escaped exactly as Python's json.dumps
- * (ensure_ascii) does, so canonical output can be reproduced byte for byte:
- * \" \\ \b \f \n \r \t, other controls and bytes >= 0x80 as \u00xx. */
+/* Raw bytes as a JSON string (quotes included), escaped exactly as Python's
+ * json.dumps (ensure_ascii) does with each byte taken as Latin-1, so canonical
+ * output can be reproduced byte for byte: \" \\ \b \f \n \r \t, other
+ * controls and bytes >= 0x80 as \u00xx. For ITCH byte fields (jsonesc.c). */
 void ob_json_chars(obuf *o, const char *s, size_t n);
+
+/* The escaper behind it and blanc_json_escape (jsonesc.c): s[0..n) as a JSON
+ * string body, `bytes` as Latin-1, else as UTF-8 text with U+FFFD for each
+ * maximal ill-formed subsequence. Writes at most cap bytes, returns the whole
+ * length (at most 6 n). */
+size_t blanc__json_escape(char *out, size_t cap, const char *s, size_t n, int bytes);
 
 /* The trimmed (trailing spaces dropped) ITCH symbol as a JSON string. */
 void ob_json_symbol(obuf *o, const char sym[8]);

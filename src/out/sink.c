@@ -26,6 +26,7 @@ struct blanc_sink {
     z_stream zs;
     int zs_init;
     ZSTD_CCtx *zc;
+    int err, sys; /* the first failure (sticky) and the system's errno for it */
 };
 
 static int ends_with(const char *s, const char *suf)
@@ -34,14 +35,26 @@ static int ends_with(const char *s, const char *suf)
     return a >= b && !strcmp(s + a - b, suf);
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
+/* Keep the first failure: later ones are consequences of it. */
+static int fail(blanc_sink *s, int err, int sys)
+{
+    if (!s->err) {
+        s->err = err;
+        s->sys = sys;
+    }
+    return s->err;
+}
+
+/* A short write is retried, so a full disk shows as -1 with its errno
+ * (ENOSPC, EFBIG) rather than as a count nobody can explain. */
+static int write_all(blanc_sink *s, const uint8_t *p, size_t n)
 {
     while (n) {
-        ssize_t w = write(fd, p, n);
+        ssize_t w = write(s->fd, p, n);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            return BLANC_EIO;
+            return fail(s, BLANC_EIO, errno);
         }
         p += w;
         n -= (size_t)w;
@@ -81,6 +94,15 @@ int blanc_sink_open(blanc_sink **out, const char *path, int *sys_errno)
     } else {
         s->comp = ends_with(path, ".gz") ? BLANC_COMP_GZIP
                   : ends_with(path, ".zst") ? BLANC_COMP_ZSTD : BLANC_COMP_NONE;
+        /* Refused now, not at the rename after the whole run: a directory
+         * cannot be replaced by a file. */
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            if (sys_errno)
+                *sys_errno = EISDIR;
+            sink_free(s);
+            return BLANC_EISDIR;
+        }
         size_t len = strlen(path);
         s->path = strdup(path);
         s->tmp = malloc(len + 16);
@@ -124,7 +146,7 @@ static int drain(blanc_sink *s, int end)
 {
     int rc = 0;
     if (s->comp == BLANC_COMP_NONE) {
-        rc = write_all(s->fd, s->buf, s->n);
+        rc = write_all(s, s->buf, s->n);
     } else if (s->comp == BLANC_COMP_GZIP) {
         s->zs.next_in = s->buf;
         s->zs.avail_in = (uInt)s->n;
@@ -134,8 +156,8 @@ static int drain(blanc_sink *s, int end)
             s->zs.avail_out = (uInt)BUF_CAP;
             zr = deflate(&s->zs, end ? Z_FINISH : Z_NO_FLUSH);
             if (zr == Z_STREAM_ERROR)
-                return BLANC_EIO;
-            rc = write_all(s->fd, s->zbuf, BUF_CAP - s->zs.avail_out);
+                return fail(s, BLANC_EIO, 0);
+            rc = write_all(s, s->zbuf, BUF_CAP - s->zs.avail_out);
         } while (!rc && (s->zs.avail_out == 0 || (end && zr != Z_STREAM_END)));
     } else {
         ZSTD_inBuffer in = {s->buf, s->n, 0};
@@ -144,8 +166,8 @@ static int drain(blanc_sink *s, int end)
             ZSTD_outBuffer o = {s->zbuf, BUF_CAP, 0};
             left = ZSTD_compressStream2(s->zc, &o, &in, end ? ZSTD_e_end : ZSTD_e_continue);
             if (ZSTD_isError(left))
-                return BLANC_EIO;
-            rc = write_all(s->fd, s->zbuf, o.pos);
+                return fail(s, BLANC_EIO, 0);
+            rc = write_all(s, s->zbuf, o.pos);
         } while (!rc && (end ? left != 0 : in.pos < in.size));
     }
     s->n = 0;
@@ -154,6 +176,8 @@ static int drain(blanc_sink *s, int end)
 
 int blanc_sink_write(blanc_sink *s, const void *p, size_t n)
 {
+    if (s->err)
+        return s->err;
     const uint8_t *b = p;
     while (n) {
         size_t k = BUF_CAP - s->n < n ? BUF_CAP - s->n : n;
@@ -170,25 +194,39 @@ int blanc_sink_write(blanc_sink *s, const void *p, size_t n)
     return 0;
 }
 
-int blanc_sink_commit(blanc_sink *s)
+int blanc_sink_error(const blanc_sink *s, int *sys_errno)
 {
+    if (sys_errno)
+        *sys_errno = s ? s->sys : 0;
+    return s ? s->err : BLANC_EINVAL;
+}
+
+int blanc_sink_commit_sys(blanc_sink *s, int *sys_errno)
+{
+    if (sys_errno)
+        *sys_errno = 0;
     if (!s)
         return BLANC_EINVAL;
-    int rc = drain(s, 1);
+    if (!s->err)
+        drain(s, 1);
     if (s->is_stdout) {
+        int rc = blanc_sink_error(s, sys_errno);
         sink_free(s);
         return rc;
     }
-    if (close(s->fd) != 0 && !rc)
-        rc = BLANC_EIO;
+    if (close(s->fd) != 0)
+        fail(s, BLANC_EIO, errno);
     s->fd = -1;
-    if (!rc && rename(s->tmp, s->path) != 0)
-        rc = BLANC_EIO;
+    if (!s->err && rename(s->tmp, s->path) != 0)
+        fail(s, BLANC_EIO, errno);
+    int rc = blanc_sink_error(s, sys_errno);
     if (rc)
         unlink(s->tmp);
     sink_free(s);
     return rc;
 }
+
+int blanc_sink_commit(blanc_sink *s) { return blanc_sink_commit_sys(s, NULL); }
 
 void blanc_sink_abort(blanc_sink *s)
 {

@@ -1,0 +1,47 @@
+/*
+ * How the CLI says that a file could not be opened, read or written: one
+ * message shape, "blanc: PATH: <what failed>: <the system's reason>", for
+ * every input and output, so a full disk names the output it filled and
+ * never the input that was being read at the time.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+void cli_file_error(const char *path, int rc, int sys_errno)
+{
+    if (sys_errno)
+        cli_error("%s: %s: %s", path, blanc_strerror(rc), strerror(sys_errno));
+    else
+        cli_error("%s: %s", path, blanc_strerror(rc));
+}
+
+void cli_sink_error(const char *path, int rc, const blanc_sink *s)
+{
+    int sys = 0, own = s ? blanc_sink_error(s, &sys) : 0;
+    cli_file_error(path, own ? own : rc, own ? sys : 0);
+}
+
+int cli_sink_commit(const char *path, blanc_sink *s)
+{
+    int sys = 0, rc = blanc_sink_commit_sys(s, &sys);
+    if (rc)
+        cli_file_error(path, rc, sys);
+    return rc;
+}
+
+int cli_write_atomic(const char *path, const char *buf, size_t n)
+{
+    blanc_sink *s;
+    int sys = 0, rc = buf ? blanc_sink_open(&s, path, &sys) : BLANC_ENOMEM;
+    if (rc) {
+        cli_file_error(path, rc, sys);
+        return CLI_USAGE;
+    }
+    if ((rc = blanc_sink_write(s, buf, n))) {
+        cli_sink_error(path, rc, s);
+        blanc_sink_abort(s);
+        return CLI_USAGE;
+    }
+    return cli_sink_commit(path, s) ? CLI_USAGE : CLI_OK;
+}
