@@ -205,19 +205,6 @@ static int check_args(replay_args *a)
     return CLI_OK;
 }
 
-/* One line naming the flag, not the whole help. */
-static int bad_option(int c, char **argv)
-{
-    const char *flag = argv[optind - 1];
-    if (c == ':')
-        cli_error("replay: %s needs a value (see 'blanc replay --help')", flag);
-    else if (optopt)
-        cli_error("replay: unknown option '-%c' (see 'blanc replay --help')", optopt);
-    else
-        cli_error("replay: unknown option '%s' (see 'blanc replay --help')", flag);
-    return CLI_USAGE;
-}
-
 static int parse_args(int argc, char **argv, replay_args *a)
 {
     static const struct option longopts[] = {
@@ -325,7 +312,7 @@ static int parse_args(int argc, char **argv, replay_args *a)
             a->opts.expected_orders = (size_t)v;
             break;
         case 'h': fputs(usage_text, stdout); return -1;
-        default: return bad_option(c, argv);
+        default: return cli_bad_option("replay", "ho:", argv);
         }
     }
     if (optind != argc - 1) {
@@ -351,6 +338,7 @@ typedef struct run_info {
     blanc_replay *r;
     blanc_session_input_info in;
     double secs;
+    int committed;
 } run_info;
 
 /* Messages per second over the messages this run replayed (not those a
@@ -516,9 +504,11 @@ static void print_text(FILE *f, const replay_args *a, const run_info *ri)
         const char *p = blanc_session_snapshot(ri->s, i, &m);
         fprintf(f, "snapshot     %s (after %" PRIu64 " messages)\n", p, m);
     }
-    if (a->emit)
+    if (a->emit && ri->committed)
         fprintf(f, "emitted      %" PRIu64 " records to %s\n", blanc_session_emit_records(ri->s),
                 a->emit_out);
+    else if (a->emit)
+        fprintf(f, "emitted      nothing: %s was not written\n", a->emit_out);
     for (int i = 0; i < a->n_symbols && !a->emit; i++)
         cli_ladder_text(f, b, a->symbols[i], a->depth);
 }
@@ -676,6 +666,8 @@ int cmd_replay(int argc, char **argv)
     } else if (blanc_session_commit(ri.s, &err)) {
         print_session_error(&err);
         exit_code = CLI_USAGE;
+    } else {
+        ri.committed = 1;
     }
     FILE *out = a.emit && !strcmp(a.emit_out, "-") ? stderr : stdout;
     if (a.json)

@@ -25,13 +25,13 @@ ENOSPC_TEXT = os.strerror(28)  # errno.ENOSPC: "No space left on device"
 # LEAD: remove this skip once cli/cmd_replay.c reports the --emit output with
 # cli_sink_error()/cli_sink_commit() and no longer blames the input after the
 # output failed (see the report of branch clierr).
-LEAD_WIRED_REPLAY_EMIT_ERRORS = False
+LEAD_WIRED_REPLAY_EMIT_ERRORS = True
 # OWNER OF cli/cmd_gen.c: remove this skip once gen reports its -o/--manifest
 # write failures with cli_sink_error()/cli_sink_commit().
 GEN_WIRED_WRITE_ERRORS = False
 # LEAD: set True once cmd_replay.c's getopt default: case is
 # `default: return cli_bad_option("replay", "ho:", argv);`
-LEAD_WIRED_BAD_OPTION = False
+LEAD_WIRED_BAD_OPTION = True
 
 
 def limit_fsize(limit):

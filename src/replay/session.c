@@ -231,10 +231,14 @@ static int write_snapshot(blanc_session *s, const blanc_cut *c)
     blanc_sink *sink;
     int rc = open_sink(&sink, path, err);
     if (!rc && (rc = blanc_snapshot_write(s->r, s->o.snapshot_format, sink))) {
+        int sys = 0;
+        blanc_sink_error(sink, &sys);
         blanc_sink_abort(sink);
-        fail(err, rc, 0, path, NULL);
-    } else if (!rc && (rc = blanc_sink_commit(sink))) {
-        fail(err, rc, 0, path, NULL);
+        fail(err, rc, sys, path, NULL);
+    } else if (!rc) {
+        int sys = 0;
+        if ((rc = blanc_sink_commit_sys(sink, &sys)))
+            fail(err, rc, sys, path, NULL);
     }
     if (rc) {
         free(path);
@@ -254,13 +258,25 @@ static int on_pause(void *ctx, blanc_replay *r, const blanc_cut *c)
     return write_snapshot(s, c);
 }
 
+/* Whether an output sink failed, and the system's reason. */
+static int sink_failed(const blanc_sink *k, int *sys)
+{
+    *sys = 0;
+    return k && blanc_sink_error(k, sys) != 0;
+}
+
 /* A run stopped by an I/O error: whose? An output's, else the input's. */
 static int blame(blanc_session *s, int rc, blanc_session_error *err)
 {
-    if (s->em && blanc_emitter_finish(s->em))
-        return fail(err, rc, 0, s->o.emit_out, NULL);
-    if (s->h && s->journal && blanc_health_finish(s->h))
-        return fail(err, rc, 0, s->o.health_journal, NULL);
+    int sys;
+    if (s->em)
+        blanc_emitter_finish(s->em);
+    if (sink_failed(s->emit_sink, &sys))
+        return fail(err, rc, sys, s->o.emit_out, NULL);
+    if (s->h && s->journal)
+        blanc_health_finish(s->h);
+    if (sink_failed(s->journal, &sys))
+        return fail(err, rc, sys, s->o.health_journal, NULL);
     const blanc_replay_stats *st = blanc_replay_get_stats(s->r);
     return fail(err, rc, 0, s->o.input, "after %" PRIu64 " messages, byte %" PRIu64, st->messages,
                 st->bytes);
@@ -295,25 +311,33 @@ int blanc_session_run(blanc_session *s, blanc_session_error *err)
 
 int blanc_session_commit(blanc_session *s, blanc_session_error *err)
 {
-    int rc = 0;
-    if (s->em && (rc = blanc_emitter_finish(s->em)))
-        return fail(err, rc, 0, s->o.emit_out, NULL);
-    if (s->h && (rc = blanc_health_finish(s->h)))
-        return fail(err, rc, 0, s->o.health_journal, NULL);
+    int rc = 0, sys = 0;
+    if (s->em && (rc = blanc_emitter_finish(s->em))) {
+        sink_failed(s->emit_sink, &sys);
+        return fail(err, rc, sys, s->o.emit_out, NULL);
+    }
+    if (s->h && (rc = blanc_health_finish(s->h))) {
+        sink_failed(s->journal, &sys);
+        return fail(err, rc, sys, s->o.health_journal, NULL);
+    }
     s->emit_records = blanc_session_emit_records(s);
     blanc_emitter_free(s->em);
     s->em = NULL;
+    /* Both outputs or neither: the journal is checked before the emit
+     * output is renamed into place. */
+    if (s->journal && sink_failed(s->journal, &sys))
+        return fail(err, BLANC_EIO, sys, s->o.health_journal, NULL);
     if (s->emit_sink) {
-        rc = blanc_sink_commit(s->emit_sink);
+        rc = blanc_sink_commit_sys(s->emit_sink, &sys);
         s->emit_sink = NULL;
         if (rc)
-            return fail(err, rc, 0, s->o.emit_out, NULL);
+            return fail(err, rc, sys, s->o.emit_out, NULL);
     }
     if (s->journal) {
-        rc = blanc_sink_commit(s->journal);
+        rc = blanc_sink_commit_sys(s->journal, &sys);
         s->journal = NULL;
         if (rc)
-            return fail(err, rc, 0, s->o.health_journal, NULL);
+            return fail(err, rc, sys, s->o.health_journal, NULL);
     }
     s->committed = 1;
     return 0;
