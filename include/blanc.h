@@ -640,8 +640,8 @@ typedef enum blanc_health_level {
 typedef enum blanc_detector {
     BLANC_DET_GAP = 0,     /* refs to unseen orders/instruments, ppm of the window */
     BLANC_DET_CORRUPT = 1, /* frames failing framing/decoding, impossible fields, ppm */
-    BLANC_DET_SKEW = 2,    /* timestamps backwards or jumping, ppm */
-    BLANC_DET_BURST = 3    /* consecutive hot feed-time milliseconds (global only) */
+    BLANC_DET_SKEW = 2,    /* timestamps backwards or past 24:00, ppm (never Kill) */
+    BLANC_DET_BURST = 3    /* consecutive hot feed-time ms: measured, never gates */
 } blanc_detector;
 #define BLANC_DETECTORS 4
 #define BLANC_HEALTH_MAX_RESETS 64
@@ -649,10 +649,11 @@ typedef enum blanc_detector {
 typedef struct blanc_health_config {
     uint64_t window_messages; /* W: events counted over the last W messages */
     uint64_t quiet_messages;  /* Q: Local recovers after Q messages below it */
-    /* [detector][Local, Feeder, Main, Kill]; 0 = that level is off */
+    /* [detector][Local, Feeder, Main, Kill]; 0 = that level is off. Burst's
+     * row and skew's Kill entry must be 0 (docs/HEALTH.md §5). */
     uint64_t thresholds[BLANC_DETECTORS][4];
-    uint64_t skew_jump_ns;
     uint64_t burst_factor, burst_min_messages;
+    uint64_t burst_min_run_ms; /* a hot run this long counts in stats.bursts (0: none) */
     uint32_t burst_baseline_shift;
     char reset_events[16]; /* System Event codes that are reset points, NUL-terminated */
     uint64_t reset_at_index[BLANC_HEALTH_MAX_RESETS];
@@ -689,7 +690,7 @@ typedef struct blanc_health_stats {
     uint64_t max_backward_ns;  /* largest step back of a timestamp (global mark) */
     uint64_t longest_burst_ms; /* longest run of hot milliseconds */
     uint64_t peak_per_ms;      /* most messages in one feed-time millisecond */
-    uint64_t bursts;           /* runs that reached the burst Local threshold */
+    uint64_t bursts;           /* hot runs that reached burst_min_run_ms */
     blanc_health_level global_state, global_worst;
     uint64_t instruments_worst[BLANC_HEALTH_LEVELS]; /* instruments by worst state reached */
     uint64_t in_state[BLANC_HEALTH_LEVELS];          /* messages by global state */
