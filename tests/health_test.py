@@ -20,7 +20,8 @@ REFERENCE = os.path.join(SRC, "tests", "reference", "health.py")
 LEVELS = ["fuse", "local", "feeder", "main", "kill"]
 
 # Generator damage kinds and the detector each must feed (docs/HEALTH.md §2).
-CORRUPT_KINDS = {"bad_length", "unknown_type", "bad_field", "overfill", "dup_ref"}
+# unknown_type is not corruption (§2): a type this build does not know is skipped and counted.
+CORRUPT_KINDS = {"bad_length", "bad_field", "overfill", "dup_ref"}
 GAP_KINDS = {"unknown_ref"}
 
 
@@ -104,6 +105,41 @@ class Health(unittest.TestCase):
     def test_bundled_sample_day_stays_in_fuse(self):
         h, jl, _ = self.replay(os.path.join(SRC, "data", "sample-day.itch.zst"))
         self.assertEqual((jl, h["worst"], h["gated"]), ([], "fuse", 0))
+
+    def test_unknown_types_interleaved_publish_everything(self):
+        """docs/HEALTH.md §2: a type this build does not know (Nasdaq adds types: 'O' came in
+        2023) is skipped by its length and counted as unknown_type, and moves no breaker. A
+        clean day with an unknown-type frame (types 'z', 'j', '0', lengths 3..42) after every
+        25th frame: every record and every message publishable, the anomaly count exactly the
+        frames inserted (counted while inserting)."""
+        raw = read(self.day(5, "200k"))
+        out, off, k, inserted = bytearray(), 0, 0, 0
+        while off < len(raw):
+            n = int.from_bytes(raw[off:off + 2], "big")
+            out += raw[off:off + 2 + n]
+            off += 2 + n
+            k += 1
+            if k % 25 == 0 and n:
+                body = bytes([b"zj0"[inserted % 3]]) + bytes(2 + inserted % 40)
+                out += len(body).to_bytes(2, "big") + body
+                inserted += 1
+        f = self.path("unknown-types.itch")
+        with open(f, "wb") as fh:
+            fh.write(out)
+        bbo = self.path("unknown-types.bbo")
+        r = run("replay", f, "--json", "--emit", "bbo", "-o", bbo)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        doc = json.loads(r.stdout)
+        h = doc["health"]
+        self.assertGreater(inserted, 7000)
+        self.assertEqual(doc["anomalies"]["unknown_type"]["count"], inserted)
+        self.assertEqual((h["gated"], h["state"], h["worst"]), (0, "fuse", "fuse"))
+        self.assertEqual(h["detectors"]["corrupt"]["events"], 0)
+        self.assertEqual(h["published"], doc["messages"])
+        with open(bbo) as fh:
+            pubs = [json.loads(x)["pub"] for x in fh]
+        self.assertGreater(len(pubs), 1000)
+        self.assertEqual(set(pubs), {1})
 
     # ---- damaged days: trajectories from the manifest --------------------------------
 

@@ -78,6 +78,15 @@ static int put_bad_length(hr *x)
     return blanc_health_publishable(x->h);
 }
 
+/* A frame of a type this build does not know ('z'), of length len. */
+static int put_unknown_type(hr *x, size_t len)
+{
+    uint8_t m[64] = {'z'};
+    blanc_replay_message(x->r, m, len, x->index * 64);
+    x->index++;
+    return blanc_health_publishable(x->h);
+}
+
 /* Close the journal and return its text (static buffer). */
 static const char *hr_close(hr *x)
 {
@@ -176,6 +185,36 @@ static void corrupt_attribution(void **state)
     assert_int_equal(blanc_health_state(x.h, 2), BLANC_HEALTH_LOCAL);
     assert_int_equal(blanc_health_state(x.h, 1), BLANC_HEALTH_FUSE);
     hr_close(&x);
+}
+
+/* §2: a type this build does not know is skipped and counted, not corruption.
+ * Default thresholds (corrupt Local at 1 ppm, Feeder 10, Main 50, Kill 500 of
+ * a million-message window): 1000 unknown-type frames interleaved with valid
+ * messages would have been Kill at the 500th. Now every frame is published,
+ * no journal line; the replay still counts each one as unknown_type. A known
+ * type of the wrong length is still corrupt: Local at once. */
+static void unknown_types_move_no_breaker(void **state)
+{
+    (void)state;
+    blanc_health_config c;
+    blanc_health_config_default(&c);
+    hr x;
+    hr_open(&x, &c);
+    put(&x, ev_dir(1, "AAA"), T0);
+    for (uint64_t k = 0; k < 1000; k++) {
+        assert_int_equal(put_unknown_type(&x, 5 + k % 40), 1);
+        assert_int_equal(put(&x, ev_add(1, 1 + k, 'B', 100, 10000), T0 + k), 1);
+    }
+    blanc_health_stats st;
+    blanc_health_get_stats(x.h, &st);
+    assert_int_equal(st.published, 2001);
+    assert_int_equal(st.gated, 0);
+    assert_int_equal(st.det[BLANC_DET_CORRUPT].events, 0);
+    assert_int_equal(st.global_worst, BLANC_HEALTH_FUSE);
+    assert_int_equal(blanc_replay_get_stats(x.r)->anomalies[BLANC_AN_UNKNOWN_TYPE].count, 1000);
+    put_bad_length(&x);
+    assert_int_equal(gstate(&x), BLANC_HEALTH_LOCAL);
+    assert_int_equal(lines(hr_close(&x)), 1);
 }
 
 /* §2: backwards against the feed's high-water mark, and times past 24:00;
@@ -580,6 +619,7 @@ int main(void)
         cmocka_unit_test(corrupt_attribution),
         cmocka_unit_test(skew_backwards_and_past_midnight),
         cmocka_unit_test(clean_step_in_rate_never_gates),
+        cmocka_unit_test(unknown_types_move_no_breaker),
         cmocka_unit_test(burst_baseline_by_hand),
         cmocka_unit_test(hysteresis_recovers_after_quiet_window),
         cmocka_unit_test(re_escalation_cancels_recovery),

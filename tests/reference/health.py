@@ -36,7 +36,7 @@ DAY_NS = 86_400_000_000_000   # section 2: no ITCH timestamp reaches 24:00
 
 # section 2: the anomaly keys behind each event
 GAP_KEYS = frozenset(("unknown_ref", "no_directory"))
-CORRUPT_KEYS = frozenset(("truncated", "bad_length", "unknown_type", "zero_length",
+CORRUPT_KEYS = frozenset(("truncated", "bad_length", "zero_length",
                           "stream_cut", "bad_field", "dup_ref", "overfill", "dir_conflict"))
 
 U64_MAX = (1 << 64) - 1

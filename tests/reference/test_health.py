@@ -190,9 +190,12 @@ class Corrupt(unittest.TestCase):
         # W = 10: one event = 100,000 ppm; corrupt Local 100,000, Feeder 200,000.
         # 0 R(1) ts 1; 1 A ref 5 ts 2; 2 A ref 5 again ts 3 -> dup_ref: corrupt event for
         # global (c=1, Local) and instrument 1 (c=1, Local);
-        # 3 frame "Zxx" -> unknown_type, did not decode: global only, c=2 -> Feeder; G stays 3.
+        # 3 frame "Sxx": a known type (S is 12 bytes) of length 3 -> bad_length, did not
+        #   decode: global only, c=2 -> Feeder; G stays 3.
+        # 4 frame "Zxx": a type this build does not know -> unknown_type, which is no event
+        #   (section 2): nothing changes; gated because the feed is in Feeder.
         data = stream(msg_R(1, "AAA", 1), msg_A(1, 5, "B", 100, 10, 2),
-                      msg_A(1, 5, "B", 100, 10, 3), b"Zxx")
+                      msg_A(1, 5, "B", 100, 10, 3), b"Sxx", b"Zxx")
         lines, s = run(data, config(W=10, corrupt=(100000, 200000, 0, 0)))
         self.assertEqual(lines, [
             line(2, 3, "fuse", "local", "escalate", (0, 100000, 0),
@@ -203,7 +206,7 @@ class Corrupt(unittest.TestCase):
                  [("corrupt", "feeder", 200000, 200000)]),
         ])
         self.assertEqual(s["published"], 3)
-        self.assertEqual(s["gated"], 1)
+        self.assertEqual(s["gated"], 2)
         self.assertEqual(s["first_gated"], 3)
         self.assertEqual(s["events"], {"gap": 0, "corrupt": 2, "skew": 0})
         self.assertEqual(s["instruments_worst"], {"local": 1, "feeder": 0, "main": 0, "kill": 0})
@@ -243,12 +246,23 @@ class Corrupt(unittest.TestCase):
 
     def test_fixed_framing_unknown_type_is_observed(self):
         # fixed framing: S, S, then type 'Z' -> frame index 2, unknown_type, the replay stops.
-        # corrupt = [100000, 100000, 0, 0]: one event crosses both, the highest is Feeder.
+        # It is observed (a message, published) but unknown_type is no event (section 2):
+        # with corrupt = [100000, 100000, 0, 0] (one event would be Feeder) nothing happens.
         data = b"\x00\x00" + S(10) + b"\x00\x00" + S(11) + b"\x00\x00Zxxxx"
         lines, s = run(data, config(W=10, corrupt=(100000, 100000, 0, 0)), framing="fixed")
-        self.assertEqual(lines, [line(2, 11, "fuse", "feeder", "escalate", (0, 100000, 0),
-                                      [("corrupt", "feeder", 100000, 100000)])])
-        self.assertEqual((s["published"], s["gated"], s["first_gated"]), (2, 1, 2))
+        self.assertEqual(lines, [])
+        self.assertEqual((s["published"], s["gated"], s["first_gated"]), (3, 0, None))
+        self.assertEqual(s["events"]["corrupt"], 0)
+
+    def test_many_unknown_types_interleaved(self):
+        # 200 frames of unknown types ('z', lengths 5..24) between 201 System Events, with
+        # default thresholds (corrupt Local at 1 ppm, Kill at 500): every frame publishable.
+        frames = [S(1000)]
+        for k in range(200):
+            frames += [b"z" + bytes(4 + k % 20), S(1001 + k)]
+        lines, s = run(stream(*frames), "")
+        self.assertEqual(lines, [])
+        self.assertEqual((s["published"], s["gated"], s["events"]["corrupt"]), (401, 0, 0))
 
 
 class Skew(unittest.TestCase):
