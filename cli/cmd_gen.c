@@ -24,6 +24,11 @@ static const char usage_text[] =
     "                      frames and fields), gap (runs of lost messages)\n"
     "  --session SECONDS   feed time the body spans from 09:30 (default: until 16:00);\n"
     "                      shorter is denser, e.g. 100 for ~10 messages/ms at 1M\n"
+    "  --profile NAME      message rate over feed time: flat (default, even over the\n"
+    "                      session), intraday (sparse pre-market, a spike at 09:30,\n"
+    "                      U-shaped session, closing cross at 16:00, sparse after\n"
+    "                      hours), step (a 2 s sparse preamble, then ~500 messages\n"
+    "                      per feed ms)\n"
     "  --manifest FILE     write the injected damage as JSON lines\n"
     "  -o FILE             output; '-' for stdout; .gz / .zst compress\n"
     "  -h, --help          this text\n";
@@ -59,7 +64,7 @@ int cmd_gen(int argc, char **argv)
         {"seed", required_argument, 0, 's'},     {"messages", required_argument, 0, 'm'},
         {"symbols", required_argument, 0, 'k'},  {"scenario", required_argument, 0, 'c'},
         {"manifest", required_argument, 0, 'M'}, {"help", no_argument, 0, 'h'},
-        {"session", required_argument, 0, 'T'},
+        {"session", required_argument, 0, 'T'},  {"profile", required_argument, 0, 'P'},
         {0, 0, 0, 0}};
     blanc_gen_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -106,6 +111,15 @@ int cmd_gen(int argc, char **argv)
             }
             cfg.session_ns = v * 1000000000u;
             break;
+        case 'P': {
+            int p = blanc_gen_profile_parse(optarg);
+            if (p < 0) {
+                cli_error("gen: --profile is flat, intraday or step, not '%s'", optarg);
+                return CLI_USAGE;
+            }
+            cfg.profile = (blanc_gen_profile)p;
+            break;
+        }
         case 'M': manifest = optarg; break;
         case 'o': out = optarg; break;
         case 'h': fputs(usage_text, stdout); return CLI_OK;
@@ -115,6 +129,11 @@ int cmd_gen(int argc, char **argv)
     if (!have_seed || !have_n || !out || optind != argc) {
         cli_error("gen: --seed, --messages and -o are required (and nothing else)");
         fputs(usage_text, stderr);
+        return CLI_USAGE;
+    }
+    if (cfg.session_ns && cfg.profile != BLANC_PROFILE_FLAT) {
+        cli_error("gen: --session shapes the flat profile only, not --profile %s",
+                  blanc_gen_profile_name(cfg.profile));
         return CLI_USAGE;
     }
     uint64_t minimum = 6 + 2 * (uint64_t)(cfg.symbols ? cfg.symbols : 100);

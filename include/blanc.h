@@ -822,12 +822,25 @@ typedef enum blanc_scenario {
 int blanc_scenario_parse(const char *name);
 const char *blanc_scenario_name(blanc_scenario s);
 
+/* The message-rate curve over feed time (docs/CLI.md, blanc gen --profile). */
+typedef enum blanc_gen_profile {
+    BLANC_PROFILE_FLAT = 0,     /* the body evenly spread 09:30-16:00 (or --session) */
+    BLANC_PROFILE_INTRADAY = 1, /* sparse pre-market, 09:30 spike, U-shaped session,
+                                   closing cross at 16:00, sparse after-hours */
+    BLANC_PROFILE_STEP = 2      /* a 2 s sparse preamble, then ~500 messages per feed ms */
+} blanc_gen_profile;
+
+/* Parse "flat", "intraday", "step". Returns the profile or BLANC_EINVAL. */
+int blanc_gen_profile_parse(const char *name);
+const char *blanc_gen_profile_name(blanc_gen_profile p);
+
 typedef struct blanc_gen_config {
     uint64_t seed;
     uint64_t messages;  /* total frames to write, including the directory and system events */
     uint32_t symbols;   /* instruments (default 100 when 0) */
     blanc_scenario scenario;
-    uint64_t session_ns; /* feed time the body spans from 09:30; 0 = until 16:00 */
+    uint64_t session_ns; /* feed time the body spans from 09:30; 0 = until 16:00 (flat only) */
+    blanc_gen_profile profile; /* 0: flat, the bytes of earlier versions */
 } blanc_gen_config;
 
 /* One place where the generator injected damage (for tests that check detection). */

@@ -102,6 +102,40 @@ class Health(unittest.TestCase):
                 self.assertEqual(h["detectors"]["gap"]["events"], 0)
                 self.assertEqual(h["detectors"]["corrupt"]["events"], 0)
 
+    def test_generated_profiles_publish_everything(self):
+        """A clean feed never gates (docs/HEALTH.md §4, §10), whatever its rate curve: the issue's
+        step (2 s sparse preamble, then ~500 msg per feed ms; the old engine ended in Kill) and
+        the intraday curve (sparse pre-market, a spike at 09:30, the U-shaped session, the
+        closing cross; the old engine ended in Kill too), several seeds and widths: 0 anomalies,
+        nothing gated, the feed and every instrument Fuse now and at worst, and every --emit bbo
+        record pub=1. The bursts are still measured."""
+        for profile, n, seed, symbols in (("step", "200k", 1, None), ("step", "200k", 7, 20),
+                                          ("step", "300k", 9, 500), ("intraday", "400k", 1, None),
+                                          ("intraday", "400k", 5, 30),
+                                          ("intraday", "1M", 6, 1000)):
+            with self.subTest(profile=profile, seed=seed):
+                f = self.path("p-%s-%d.itch" % (profile, seed))
+                args = ["gen", "--seed", seed, "--messages", n, "--profile", profile, "-o", f]
+                if symbols:
+                    args += ["--symbols", symbols]
+                r = run(*args)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                bbo = self.path("p.bbo")
+                r = run("replay", f, "--json", "--emit", "bbo", "-o", bbo)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                doc = json.loads(r.stdout)
+                h = doc["health"]
+                self.assertEqual(doc["anomalies_total"], 0)
+                self.assertEqual((h["gated"], h["first_gated"], h["state"], h["worst"]),
+                                 (0, None, "fuse", "fuse"))
+                self.assertEqual(h["instruments_worst"],
+                                 {"local": 0, "feeder": 0, "main": 0, "kill": 0})
+                self.assertEqual(h["published"], doc["messages"])
+                self.assertGreaterEqual(h["detectors"]["burst"]["bursts"], 1)
+                with open(bbo) as fh:
+                    pubs = {json.loads(x)["pub"] for x in fh}
+                self.assertEqual(pubs, {1})
+
     def test_bundled_sample_day_stays_in_fuse(self):
         h, jl, _ = self.replay(os.path.join(SRC, "data", "sample-day.itch.zst"))
         self.assertEqual((jl, h["worst"], h["gated"]), ([], "fuse", 0))
