@@ -218,5 +218,46 @@ class Cli(unittest.TestCase):
 
 
 
+    def test_gen_outputs_are_both_or_neither(self):
+        """gen -o and --manifest are one result: when either cannot be written, the error names
+        that path and the system's reason, and neither is committed (no file, no temp file
+        left, an existing file of that name untouched)."""
+        d = tempfile.mkdtemp(dir=self.tmp.name)
+        out, man = os.path.join(d, "g.itch"), os.path.join(d, "g.man")
+        base = ["gen", "--seed", "1", "--messages", "5000", "--scenario", "corrupt"]
+        # the manifest cannot be opened: the day must not appear
+        r = run(*base, "--manifest", "/proc/x", "-o", out)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--manifest /proc/x: cannot open file: ", r.stderr)
+        self.assertRegex(r.stderr, r"cannot open file: \S")   # the system's reason follows
+        self.assertEqual(os.listdir(d), [])
+        # the day cannot be opened: the manifest must not appear
+        r = run(*base, "--manifest", man, "-o", "/proc/y.itch")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("-o /proc/y.itch: cannot open file: ", r.stderr)
+        self.assertEqual(os.listdir(d), [])
+        # an existing day is left as it was when the manifest fails
+        with open(out, "wb") as fh:
+            fh.write(b"old")
+        r = run(*base, "--manifest", "/proc/x", "-o", out)
+        self.assertEqual(r.returncode, 2)
+        with open(out, "rb") as fh:
+            self.assertEqual(fh.read(), b"old")
+        os.remove(out)
+        # the manifest fails only at its commit (its name is a directory): the day is removed
+        os.mkdir(man)
+        r = run(*base, "--manifest", man, "-o", out)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--manifest %s" % man, r.stderr)
+        self.assertEqual(sorted(os.listdir(d)), ["g.man"])
+        self.assertEqual(os.listdir(man), [])
+        os.rmdir(man)
+        # and both together when nothing fails
+        r = run(*base, "--manifest", man, "-o", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sorted(os.listdir(d)), ["g.itch", "g.man"])
+
+
+
 if __name__ == "__main__":
     unittest.main()
