@@ -23,7 +23,11 @@ int cli_health_reset_at(cli_health *ch, const char *s)
 }
 
 /* Build the config (defaults, file, --reset-at), attach a tracker to r and
- * open the journal. Returns CLI_OK or CLI_USAGE (after saying why). */
+ * open the journal. A resumed run continues the snapshot's health state
+ * (docs/SNAPSHOT.md), so its journal, gates and final health are the
+ * uninterrupted run's; a snapshot without one (taken with --no-health, or
+ * version 1) starts health empty at the resume point, and the summary says
+ * so. Returns CLI_OK or CLI_USAGE (after saying why). */
 int cli_health_start(cli_health *ch, blanc_replay *r, int resumed)
 {
     if (ch->off)
@@ -56,6 +60,25 @@ int cli_health_start(cli_health *ch, blanc_replay *r, int resumed)
         cli_error("health config: %s", err.what);
         return CLI_USAGE;
     }
+    ch->restarted = 0;
+    if (resumed) {
+        blanc_snap_error se = {"", 0, ""};
+        rc = blanc_health_resume(ch->h, r, &se);
+        if (rc == BLANC_ENOTFOUND) {
+            ch->restarted = 1;
+        } else if (rc == BLANC_EMISMATCH) {
+            cli_error("replay: --resume: %s; resume with the snapshot run's --health-config "
+                      "and --reset-at, or with --no-health", se.what);
+        } else if (rc) {
+            cli_error("replay: --resume: %s (section %s, offset %" PRIu64 ")", se.what,
+                      se.section, se.offset);
+        }
+        if (rc && rc != BLANC_ENOTFOUND) {
+            blanc_health_free(ch->h);
+            ch->h = NULL;
+            return CLI_USAGE;
+        }
+    }
     if (ch->journal) {
         int sys = 0;
         rc = blanc_sink_open(&ch->sink, ch->journal, &sys);
@@ -68,7 +91,6 @@ int cli_health_start(cli_health *ch, blanc_replay *r, int resumed)
         }
         blanc_health_set_journal(ch->h, ch->sink);
     }
-    ch->resumed = resumed;
     blanc_replay_set_health(r, ch->h);
     return CLI_OK;
 }
@@ -116,8 +138,10 @@ void cli_health_text(FILE *f, const cli_health *ch)
     if (s->gated)
         fprintf(f, " (first at message %" PRIu64 ")", s->first_gated);
     fputc('\n', f);
-    if (ch->resumed)
-        fprintf(f, "  (resumed: tracked from message %" PRIu64 " with empty windows)\n", s->first_index);
+    if (ch->restarted)
+        fprintf(f, "  (resumed from a snapshot without health state: tracked from message %" PRIu64
+                   " with empty windows)\n",
+                s->first_index);
     for (int d = 0; d < BLANC_DET_BURST; d++) {
         const blanc_detector_stats *ds = &s->det[d];
         fprintf(f, "  %-8s %10" PRIu64 " events, %" PRIu64 " ppm now, max %" PRIu64 " ppm",
@@ -157,7 +181,7 @@ void cli_health_json(json *j, const cli_health *ch)
     else
         json_null(j, "first_gated");
     json_u64(j, "first_index", s->first_index);
-    json_bool(j, "resumed", ch->resumed);
+    json_bool(j, "restarted", ch->restarted);
     json_open(j, "detectors", '{');
     for (int d = 0; d < BLANC_DETECTORS; d++) {
         const blanc_detector_stats *ds = &s->det[d];

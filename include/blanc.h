@@ -716,6 +716,15 @@ int blanc_health_finish(blanc_health *h);
  * handles, after the books. One tracker per replay, not owned. */
 void blanc_replay_set_health(blanc_replay *r, blanc_health *h);
 
+/* Continue from the health state of the snapshot r was rebuilt from
+ * (blanc_snapshot_read; docs/SNAPSHOT.md): then the run's journal, gates and
+ * final health are those of the uninterrupted run. h must be new (nothing
+ * observed) and made with the configuration the snapshot's run had. Returns
+ * 0; BLANC_ENOTFOUND if the snapshot holds no health state (taken without
+ * health, or version 1); BLANC_EMISMATCH if its configuration differs;
+ * BLANC_EBADSNAP if the recorded state is inconsistent (h unchanged). */
+int blanc_health_resume(blanc_health *h, const blanc_replay *r, blanc_snap_error *err);
+
 /* Whether the last message observed was publishable (docs/HEALTH.md §5). */
 int blanc_health_publishable(const blanc_health *h);
 /* State of one instrument (locate 1..65535) or of the feed (locate 0). */

@@ -376,6 +376,148 @@ class Health(unittest.TestCase):
             self.assertEqual(len(gaps), 117)
             self.assertEqual(glob, [(gaps[4], "local"), (gaps[49], "feeder")])
 
+    # ---- health in snapshots: resume = uninterrupted ---------------------------------
+
+    def states_at(self, jl, cut):
+        """Every scope's state after message cut - 1, rebuilt from the journal alone."""
+        st = {}
+        for j in jl:
+            if j["index"] < cut:
+                st[j.get("locate", 0)] = j["to"]
+        return st
+
+    def resume_matches(self, f, cfg, cuts, extra=(), fmt_of=lambda k: "bin"):
+        """Take snapshots at cuts in one run and resume from each: the resumed journal is the
+        tail of the uninterrupted one (and the snapshot run's is the whole of it), the resumed
+        --emit bbo gates are the tail of the uninterrupted ones, and the final health (--json)
+        is the same in every key but the journal's path."""
+        full_h, full_jl, full_path = self.replay(f, "--health-config", cfg, *extra, "--emit",
+                                                 "bbo", "-o", self.path("full.bbo"),
+                                                 name="full.jl")
+        with open(self.path("full.bbo")) as fh:
+            full_bbo = [json.loads(x) for x in fh]
+        for k, cut in enumerate(cuts):
+            fmt = fmt_of(k)
+            d = self.path("snaps-%d" % k)
+            snap_h, _, snap_path = self.replay(f, "--health-config", cfg, *extra,
+                                               "--snapshot-at", cut, "--snapshot-out", d,
+                                               "--snapshot-format", fmt, name="snap.jl")
+            self.assertEqual(read(snap_path), read(full_path))   # taking one changes nothing
+            snap = os.path.join(d, "snap-i%d.%s" % (cut, "snap" if fmt == "bin" else "json"))
+            with self.subTest(cut=cut, fmt=fmt):
+                h, jl, _ = self.replay(f, "--health-config", cfg, *extra, "--resume", snap,
+                                       "--emit", "bbo", "-o", self.path("r.bbo"), name="r.jl")
+                self.assertEqual(jl, [j for j in full_jl if j["index"] >= cut])
+                with open(self.path("r.bbo")) as fh:
+                    bbo = [json.loads(x) for x in fh]
+                self.assertEqual([(b["index"], b["pub"]) for b in bbo],
+                                 [(b["index"], b["pub"]) for b in full_bbo if b["index"] >= cut])
+                h.pop("journal")
+                self.assertEqual(h, {k2: v for k2, v in full_h.items() if k2 != "journal"})
+                self.assertFalse(h["restarted"])
+        return full_h, full_jl
+
+    def test_resume_continues_health(self):
+        """docs/SNAPSHOT.md, health section: cuts at 1, while instrument(s) are Local with an
+        armed quiet timer (from the journal: a recover at R means the timer was armed at R - Q,
+        so a cut in (R - Q, R) is inside it), while the feed is latched in Main, just after a
+        --reset-at point, and a few others; binary and JSON snapshots alternately."""
+        f = self.day(3, "200k", "corrupt")
+        Q = 5000
+        # W = 50000: one event is 20 ppm; corrupt Local 1, Feeder 3, Main 5 events; skew Local 1
+        cfg = config(self.path("res.toml"), window=50000, quiet=Q, corrupt=(20, 60, 100, 0),
+                     skew=(20, 0, 0, 0))
+        extra = ("--reset-at", "150000", "--reset-at", "13:00:00")
+        _, jl, _ = self.replay(f, "--health-config", cfg, *extra, name="probe.jl")
+        rec = [j["index"] for j in jl if j["cause"] == "recover" and j["scope"] == "instrument"]
+        main = [j["index"] for j in jl if j["scope"] == "global" and j["to"] == "main"]
+        self.assertTrue(rec and main, "the probe run must show a recovery and a Main latch")
+        armed = rec[0] - Q // 2
+        latched = main[0] + 100
+        st = self.states_at(jl, armed)
+        loc = next(j["locate"] for j in jl if j["index"] == rec[0] and j["cause"] == "recover")
+        self.assertEqual(st.get(loc), "local")
+        self.assertEqual(self.states_at(jl, latched).get(0), "main")
+        cuts = [1, armed, latched, 150001, 77777, 199990]
+        self.resume_matches(f, cfg, cuts, extra, fmt_of=lambda k: ("bin", "json")[k % 2])
+
+    def test_resume_inside_a_burst_run(self):
+        """The burst state (baseline, run, current millisecond) is part of the snapshot: a cut
+        inside the issue's step (about 137 ms of hot run starting at the step) resumes to the
+        same bursts, longest run and peak."""
+        f = self.path("step.itch")
+        r = run("gen", "--seed", 1, "--messages", "200k", "--profile", "step", "-o", f)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        cfg = config(self.path("step.toml"))
+        h, _ = self.resume_matches(f, cfg, [20000, 60000], fmt_of=lambda k: ("json", "bin")[k])
+        self.assertGreater(h["detectors"]["burst"]["longest_ms"], 100)
+
+    def test_resume_refusals_and_old_snapshots(self):
+        f = self.day(3, "200k", "corrupt")
+        d = self.path("snaps-ref")
+        for fmt in ("bin", "json"):
+            r = run("replay", f, "--snapshot-at", 90000, "--snapshot-out", d,
+                    "--snapshot-format", fmt)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        r = run("replay", f, "--no-health", "--snapshot-at", 90001, "--snapshot-out", d)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        snap, snapj = os.path.join(d, "snap-i90000.snap"), os.path.join(d, "snap-i90000.json")
+        # another configuration: refused, naming the reason
+        other = config(self.path("other.toml"), window=20000)
+        for extra in (("--health-config", other), ("--reset-at", "100000")):
+            with self.subTest(extra=extra):
+                r = run("replay", f, "--resume", snap, *extra)
+                self.assertEqual(r.returncode, 2)
+                self.assertIn("health configuration", r.stderr)
+        # without health: fine; from a snapshot without health: health restarts, and says so
+        self.assertEqual(run("replay", f, "--resume", snap, "--no-health").returncode, 0)
+        r = run("replay", f, "--resume", os.path.join(d, "snap-i90001.snap"), "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(json.loads(r.stdout)["health"]["restarted"])
+        r = run("replay", f, "--resume", os.path.join(d, "snap-i90001.snap"))
+        self.assertIn("without health state", r.stdout + r.stderr)
+        # a hostile health section is refused with a reason, never trusted
+        with open(snapj) as fh:
+            doc = json.load(fh)
+        self.assertEqual(doc["version"], 2)
+        ev = doc["health"]["events"]
+        self.assertGreater(len(ev), 0)
+
+        def edited(name, fn):
+            bad = json.loads(json.dumps(doc))
+            fn(bad["health"])
+            p = self.path(name)
+            with open(p, "w") as fh:
+                json.dump(bad, fh)
+            return p
+        hostile = {
+            "state.json": lambda h: h["scalars"].update(global_state=9),
+            "locate.json": lambda h: h["events"][0].__setitem__(1, 70000),
+            "count.json": lambda h: h["events"].pop(),
+            "order.json": lambda h: h["events"].reverse() if len(h["events"]) > 1
+            else h["events"][0].__setitem__(0, 10 ** 9),
+            "timer.json": lambda h: h["timers"].append([1, 65536, 0]),
+            "hwm.json": lambda h: h["hwm"].append([0, 5]),
+            "worst.json": lambda h: h["scalars"].update(instruments_worst_1=12345),
+            "width.json": lambda h: h["scopes"].append([1, 2]),
+            "scalars.json": lambda h: h["scalars"].pop("base"),
+        }
+        for name, fn in hostile.items():
+            with self.subTest(hostile=name):
+                r = run("replay", f, "--resume", edited(name, fn))
+                self.assertEqual(r.returncode, 2, r.stdout)
+                self.assertTrue("health" in r.stderr, r.stderr)
+        # version 2 without its health member, version 1 with one
+        for name, ver, drop in (("v2-no.json", 2, True), ("v1-with.json", 1, False)):
+            bad = json.loads(json.dumps(doc))
+            bad["version"] = ver
+            if drop:
+                del bad["health"]
+            p = self.path(name)
+            with open(p, "w") as fh:
+                json.dump(bad, fh)
+            self.assertEqual(run("replay", f, "--resume", p).returncode, 2)
+
     # ---- errors ----------------------------------------------------------------------
 
     def test_cli_errors(self):

@@ -498,6 +498,20 @@ static int settle(blanc_health *h, uint64_t i)
     return 0;
 }
 
+void health_restored(blanc_health *h)
+{
+    h->latched_or_local = h->inst_gated = 0;
+    for (uint32_t s = 1; s < NSCOPES; s++) {
+        int st = h->scope[s].state;
+        h->latched_or_local += st > 0 && st < BLANC_HEALTH_KILL;
+        h->inst_gated += st >= BLANC_HEALTH_FEEDER;
+    }
+    h->any_gated = h->scope[0].state >= BLANC_HEALTH_FEEDER || h->inst_gated;
+    h->n_dirty = 0;
+    h->err = 0;
+    set_limits(h);
+}
+
 int health_new_ms(blanc_health *h, uint64_t i, uint64_t t, uint16_t locate)
 {
     /* Nothing is due, no event: of health_observe() only the marks, the

@@ -132,6 +132,10 @@ static inline int health_message(blanc_health *h, uint64_t i, uint64_t t, uint16
     return health_observe(h, i, &o);
 }
 
+/* After a state was restored from a snapshot (image.c): recompute what is
+ * derived from the scopes and the limits of the fast paths. */
+void health_restored(blanc_health *h);
+
 /* The journal line of one transition of scope s (journal.c). */
 void health_journal(blanc_health *h, uint32_t s, int from, int to, const char *cause);
 

@@ -27,6 +27,9 @@ struct blanc_replay {
     blanc_replay_hooks hooks;
     int hooked;
     blanc_health *health; /* not owned; NULL when health is not tracked */
+    /* The health state of the snapshot this replay was rebuilt from, if it
+     * had one (snapshot*.c), for blanc_health_resume(); owned. */
+    struct health_image *snap_health;
     uint32_t anomalies;   /* of the message being handled: bit per blanc_anomaly */
 };
 
