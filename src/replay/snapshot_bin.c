@@ -373,6 +373,8 @@ int snap_read_binary(blanc_replay **out, const uint8_t *p, size_t n, blanc_snap_
         health_image img;
         if (!(rc = read_health(hl, hl_len, hl_off, &img, err)))
             rc = snap_health_keep(r, &img);
+        else
+            health_image_free(&img);
     }
     free(in);
     if (rc) {

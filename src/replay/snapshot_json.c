@@ -638,6 +638,8 @@ int snap_read_json(blanc_replay **out, const uint8_t *p, size_t n, blanc_snap_er
         snprintf(j.path, sizeof j.path, ".health");
         if (!(rc = read_health_json(&j, hj, &img)))
             rc = snap_health_keep(r, &img);
+        else
+            health_image_free(&img); /* the lists read before the refusal */
     }
 out:
     json_decref(doc);
