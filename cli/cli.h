@@ -43,7 +43,7 @@ typedef struct cli_health {
     uint64_t reset_at[BLANC_HEALTH_MAX_RESETS];
     int reset_is_time[BLANC_HEALTH_MAX_RESETS];
     int n_reset_at;
-    int resumed;
+    int restarted; /* resumed from a snapshot without health state: started empty */
     blanc_health *h; /* the session's, not owned */
 } cli_health;
 int cli_health_reset_at(cli_health *ch, const char *s);

@@ -24,18 +24,28 @@ static const char usage_text[] =
     "                      frames and fields), gap (runs of lost messages)\n"
     "  --session SECONDS   feed time the body spans from 09:30 (default: until 16:00);\n"
     "                      shorter is denser, e.g. 100 for ~10 messages/ms at 1M\n"
+    "  --profile NAME      message rate over feed time: flat (default, even over the\n"
+    "                      session), intraday (sparse pre-market, a spike at 09:30,\n"
+    "                      U-shaped session, closing cross at 16:00, sparse after\n"
+    "                      hours), step (a 2 s sparse preamble, then ~500 messages\n"
+    "                      per feed ms)\n"
     "  --manifest FILE     write the injected damage as JSON lines\n"
     "  -o FILE             output; '-' for stdout; .gz / .zst compress\n"
     "  -h, --help          this text\n";
 
-static int write_manifest(const char *path, const blanc_gen_config *cfg, const blanc_gen_result *res)
+/* Open an output (not yet visible: see blanc_sink_open), or say which and why not. */
+static int open_output(blanc_sink **s, const char *what, const char *path)
 {
-    blanc_sink *s;
-    int sys = 0, rc = blanc_sink_open(&s, path, &sys);
-    if (rc) {
-        cli_error("%s: %s%s%s", path, blanc_strerror(rc), sys ? ": " : "", sys ? strerror(sys) : "");
-        return rc;
-    }
+    int sys = 0, rc = blanc_sink_open(s, path, &sys);
+    if (rc)
+        cli_error("gen: %s%s: %s%s%s", what, path, blanc_strerror(rc), sys ? ": " : "",
+                  sys ? strerror(sys) : "");
+    return rc;
+}
+
+static int write_manifest(blanc_sink *s, const blanc_gen_config *cfg, const blanc_gen_result *res)
+{
+    int rc = 0;
     for (size_t i = 0; i < res->n_injections && !rc; i++) {
         const blanc_gen_injection *in = &res->injections[i];
         char line[256];
@@ -46,11 +56,7 @@ static int write_manifest(const char *path, const blanc_gen_config *cfg, const b
                          in->count);
         rc = blanc_sink_write(s, line, (size_t)n);
     }
-    if (rc) {
-        blanc_sink_abort(s);
-        return rc;
-    }
-    return blanc_sink_commit(s);
+    return rc;
 }
 
 int cmd_gen(int argc, char **argv)
@@ -59,7 +65,7 @@ int cmd_gen(int argc, char **argv)
         {"seed", required_argument, 0, 's'},     {"messages", required_argument, 0, 'm'},
         {"symbols", required_argument, 0, 'k'},  {"scenario", required_argument, 0, 'c'},
         {"manifest", required_argument, 0, 'M'}, {"help", no_argument, 0, 'h'},
-        {"session", required_argument, 0, 'T'},
+        {"session", required_argument, 0, 'T'},  {"profile", required_argument, 0, 'P'},
         {0, 0, 0, 0}};
     blanc_gen_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -106,6 +112,15 @@ int cmd_gen(int argc, char **argv)
             }
             cfg.session_ns = v * 1000000000u;
             break;
+        case 'P': {
+            int p = blanc_gen_profile_parse(optarg);
+            if (p < 0) {
+                cli_error("gen: --profile is flat, intraday or step, not '%s'", optarg);
+                return CLI_USAGE;
+            }
+            cfg.profile = (blanc_gen_profile)p;
+            break;
+        }
         case 'M': manifest = optarg; break;
         case 'o': out = optarg; break;
         case 'h': fputs(usage_text, stdout); return CLI_OK;
@@ -117,30 +132,52 @@ int cmd_gen(int argc, char **argv)
         fputs(usage_text, stderr);
         return CLI_USAGE;
     }
+    if (cfg.session_ns && cfg.profile != BLANC_PROFILE_FLAT) {
+        cli_error("gen: --session shapes the flat profile only, not --profile %s",
+                  blanc_gen_profile_name(cfg.profile));
+        return CLI_USAGE;
+    }
     uint64_t minimum = 6 + 2 * (uint64_t)(cfg.symbols ? cfg.symbols : 100);
     if (cfg.messages < minimum) {
         cli_error("gen: --messages must be at least %" PRIu64 " (system events and directory)",
                   minimum);
         return CLI_USAGE;
     }
-    blanc_sink *sink;
-    int sys = 0, rc = blanc_sink_open(&sink, out, &sys);
-    if (rc) {
-        cli_error("%s: %s%s%s", out, blanc_strerror(rc), sys ? ": " : "", sys ? strerror(sys) : "");
+    /* Both outputs or neither: open both before writing, write both, then
+     * commit the day (the large one, where a full disk shows) and the manifest;
+     * if the manifest's commit still fails, the day just committed is removed. */
+    blanc_sink *sink = NULL, *msink = NULL;
+    if (open_output(&sink, "-o ", out))
+        return CLI_USAGE;
+    if (manifest && open_output(&msink, "--manifest ", manifest)) {
+        blanc_sink_abort(sink);
         return CLI_USAGE;
     }
     blanc_gen_result res;
-    rc = blanc_gen_write(&cfg, sink, &res);
+    int rc = blanc_gen_write(&cfg, sink, &res);
     if (rc) {
         blanc_sink_abort(sink);
+        blanc_sink_abort(msink);
         cli_error("gen: %s", blanc_strerror(rc));
         return CLI_USAGE;
     }
-    rc = blanc_sink_commit(sink);
-    if (!rc && manifest)
-        rc = write_manifest(manifest, &cfg, &res);
-    if (rc) {
-        cli_error("%s: %s", out, blanc_strerror(rc));
+    if (msink && (rc = write_manifest(msink, &cfg, &res)) != 0) {
+        cli_error("gen: --manifest %s: %s", manifest, blanc_strerror(rc));
+        blanc_sink_abort(sink);
+        blanc_sink_abort(msink);
+        blanc_gen_result_free(&res);
+        return CLI_USAGE;
+    }
+    if ((rc = blanc_sink_commit(sink)) != 0) {
+        cli_error("gen: -o %s: %s", out, blanc_strerror(rc));
+        blanc_sink_abort(msink);
+        blanc_gen_result_free(&res);
+        return CLI_USAGE;
+    }
+    if (msink && (rc = blanc_sink_commit(msink)) != 0) {
+        cli_error("gen: --manifest %s: %s (%s removed)", manifest, blanc_strerror(rc), out);
+        if (strcmp(out, "-"))
+            remove(out);
         blanc_gen_result_free(&res);
         return CLI_USAGE;
     }

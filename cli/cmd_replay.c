@@ -638,7 +638,7 @@ int cmd_replay(int argc, char **argv)
     }
     ri.r = blanc_session_replay(ri.s);
     a.health.h = blanc_session_health(ri.s);
-    a.health.resumed = a.resume != NULL;
+    a.health.restarted = blanc_session_health_restarted(ri.s);
     if (a.resume)
         a.strict = blanc_replay_get_options(ri.r)->strict;
     struct timespec t0, t1;

@@ -69,8 +69,10 @@ void cli_health_text(FILE *f, const cli_health *ch)
     if (s->gated)
         fprintf(f, " (first at message %" PRIu64 ")", s->first_gated);
     fputc('\n', f);
-    if (ch->resumed)
-        fprintf(f, "  (resumed: tracked from message %" PRIu64 " with empty windows)\n", s->first_index);
+    if (ch->restarted)
+        fprintf(f, "  (resumed from a snapshot without health state: tracked from message %" PRIu64
+                   " with empty windows)\n",
+                s->first_index);
     for (int d = 0; d < BLANC_DET_BURST; d++) {
         const blanc_detector_stats *ds = &s->det[d];
         fprintf(f, "  %-8s %10" PRIu64 " events, %" PRIu64 " ppm now, max %" PRIu64 " ppm",
@@ -110,7 +112,7 @@ void cli_health_json(json *j, const cli_health *ch)
     else
         json_null(j, "first_gated");
     json_u64(j, "first_index", s->first_index);
-    json_bool(j, "resumed", ch->resumed);
+    json_bool(j, "restarted", ch->restarted);
     json_open(j, "detectors", '{');
     for (int d = 0; d < BLANC_DETECTORS; d++) {
         const blanc_detector_stats *ds = &s->det[d];

@@ -24,15 +24,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         blanc_health_config c;
         blanc_health_config_default(&c);
         if (mode == 1) {
-            uint64_t t[4][4] = {{1, 2, 3, 4}, {1, 2, 3, 0}, {1, 0, 3, 5}, {1, 2, 3, 4}};
+            /* gap, corrupt, skew (never Kill); burst never gates: its row is 0 */
+            uint64_t t[4][4] = {{1, 2, 3, 4}, {1, 2, 3, 0}, {1, 0, 3, 0}, {0, 0, 0, 0}};
             c.window_messages = 16;
             c.quiet_messages = 4;
             c.burst_baseline_shift = 1;
             c.burst_min_messages = 2;
-            c.skew_jump_ns = 1000;
+            c.burst_min_run_ms = 1;
             for (int d = 0; d < 4; d++)
                 for (int k = 0; k < 4; k++)
-                    c.thresholds[d][k] = d == BLANC_DET_BURST ? t[d][k] : t[d][k] * 62500;
+                    c.thresholds[d][k] = t[d][k] * 62500;
             c.reset_at_index[0] = 7;
             c.reset_at_time[0] = 1000000;
             c.n_reset_at_index = c.n_reset_at_time = 1;

@@ -48,6 +48,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == 0) {
         if (blanc_books_check(blanc_replay_books(r)) != 0)
             abort();
+        /* The health section: a tracker of the default configuration (the one
+         * the corpus snapshots were taken with, so mutations get past the
+         * config digest to the checker) takes it or refuses it cleanly; one
+         * it takes must go on observing without fault. */
+        blanc_health_config c;
+        blanc_health_config_default(&c);
+        blanc_health *h;
+        if (blanc_health_create(&h, &c))
+            abort();
+        int hr = blanc_health_resume(h, r, &err);
+        if (hr == 0) {
+            blanc_replay_set_health(r, h);
+            static const uint8_t msgs[][12] = {
+                {'S', 0, 0, 0, 0, 0x1f, 0x1a, 0x71, 0xfb, 0x04, 0x00, 'Q'}, /* 09:30 */
+                {'Z', 1, 2, 3},                                          /* unknown type */
+                {'S', 0, 0, 0, 0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 'O'}, /* back, reset */
+            };
+            for (int k = 0; k < 40; k++)
+                blanc_replay_message(r, msgs[k % 3], k % 3 == 1 ? 4 : 12, 0);
+            blanc_health_stats st;
+            blanc_health_get_stats(h, &st);
+            blanc_replay_set_health(r, NULL);
+        } else if (hr != BLANC_ENOTFOUND && hr != BLANC_EMISMATCH && hr != BLANC_EBADSNAP &&
+                   hr != BLANC_ENOMEM) {
+            abort();
+        }
+        blanc_health_free(h);
         blanc_replay_free(r);
     } else if (rc != BLANC_EBADSNAP && rc != BLANC_EVERSION && rc != BLANC_ENOMEM) {
         abort();

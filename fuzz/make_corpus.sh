@@ -36,13 +36,22 @@ PY
 # Snapshots: selector byte (odd = the target re-seals section checksums) + file.
 mkdir -p corpus/snapshot
 "$BLANC" gen --seed 9 --messages 1500 --symbols 3 --scenario gap -o "$tmp/s.itch" 2>/dev/null
+# With health (the default): version 2, a health section of the default config, which
+# the target's tracker takes. With --no-health: version 1, as older builds wrote.
 for f in bin json; do
     "$BLANC" replay "$tmp/s.itch" --snapshot-at 700 --snapshot-at end --snapshot-format $f \
         --snapshot-out "$tmp/snap-$f" >/dev/null
+    "$BLANC" replay "$tmp/s.itch" --no-health --snapshot-at 700 --snapshot-at end \
+        --snapshot-format $f --snapshot-out "$tmp/v1-snap-$f" >/dev/null
 done
 for s in "$tmp"/snap-bin/* "$tmp"/snap-json/*; do
     b=$(basename "$s")
     { printf '\1'; cat "$s"; } > "corpus/snapshot/sealed-$b"
     { printf '\0'; cat "$s"; } > "corpus/snapshot/raw-$b"
+done
+for s in "$tmp"/v1-snap-bin/* "$tmp"/v1-snap-json/*; do
+    b=$(basename "$s")
+    { printf '\1'; cat "$s"; } > "corpus/snapshot/v1-sealed-$b"
+    { printf '\0'; cat "$s"; } > "corpus/snapshot/v1-raw-$b"
 done
 echo "corpus: $(find corpus -type f | wc -l) files, $(du -sh corpus | cut -f1)"

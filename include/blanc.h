@@ -564,6 +564,9 @@ int blanc_session_commit(blanc_session *s, blanc_session_error *err);
 void blanc_session_free(blanc_session *s);
 blanc_replay *blanc_session_replay(blanc_session *s);
 blanc_health *blanc_session_health(blanc_session *s); /* NULL if not tracked */
+/* Resumed from a snapshot that held no health state: health started empty at
+ * the resume point (a snapshot with one continues it exactly). */
+int blanc_session_health_restarted(const blanc_session *s);
 void blanc_session_input(const blanc_session *s, blanc_session_input_info *in);
 /* Snapshots taken: how many; the i-th path and messages replayed then. */
 size_t blanc_session_snapshots(const blanc_session *s);
@@ -781,8 +784,8 @@ typedef enum blanc_health_level {
 typedef enum blanc_detector {
     BLANC_DET_GAP = 0,     /* refs to unseen orders/instruments, ppm of the window */
     BLANC_DET_CORRUPT = 1, /* frames failing framing/decoding, impossible fields, ppm */
-    BLANC_DET_SKEW = 2,    /* timestamps backwards or jumping, ppm */
-    BLANC_DET_BURST = 3    /* consecutive hot feed-time milliseconds (global only) */
+    BLANC_DET_SKEW = 2,    /* timestamps backwards or past 24:00, ppm (never Kill) */
+    BLANC_DET_BURST = 3    /* consecutive hot feed-time ms: measured, never gates */
 } blanc_detector;
 #define BLANC_DETECTORS 4
 #define BLANC_HEALTH_MAX_RESETS 64
@@ -790,10 +793,11 @@ typedef enum blanc_detector {
 typedef struct blanc_health_config {
     uint64_t window_messages; /* W: events counted over the last W messages */
     uint64_t quiet_messages;  /* Q: Local recovers after Q messages below it */
-    /* [detector][Local, Feeder, Main, Kill]; 0 = that level is off */
+    /* [detector][Local, Feeder, Main, Kill]; 0 = that level is off. Burst's
+     * row and skew's Kill entry must be 0 (docs/HEALTH.md §5). */
     uint64_t thresholds[BLANC_DETECTORS][4];
-    uint64_t skew_jump_ns;
     uint64_t burst_factor, burst_min_messages;
+    uint64_t burst_min_run_ms; /* a hot run this long counts in stats.bursts (0: none) */
     uint32_t burst_baseline_shift;
     char reset_events[16]; /* System Event codes that are reset points, NUL-terminated */
     uint64_t reset_at_index[BLANC_HEALTH_MAX_RESETS];
@@ -830,7 +834,7 @@ typedef struct blanc_health_stats {
     uint64_t max_backward_ns;  /* largest step back of a timestamp (global mark) */
     uint64_t longest_burst_ms; /* longest run of hot milliseconds */
     uint64_t peak_per_ms;      /* most messages in one feed-time millisecond */
-    uint64_t bursts;           /* runs that reached the burst Local threshold */
+    uint64_t bursts;           /* hot runs that reached burst_min_run_ms */
     blanc_health_level global_state, global_worst;
     uint64_t instruments_worst[BLANC_HEALTH_LEVELS]; /* instruments by worst state reached */
     uint64_t in_state[BLANC_HEALTH_LEVELS];          /* messages by global state */
@@ -855,6 +859,15 @@ int blanc_health_finish(blanc_health *h);
 /* Attach (or detach with NULL) a tracker: it then sees every message the replay
  * handles, after the books. One tracker per replay, not owned. */
 void blanc_replay_set_health(blanc_replay *r, blanc_health *h);
+
+/* Continue from the health state of the snapshot r was rebuilt from
+ * (blanc_snapshot_read; docs/SNAPSHOT.md): then the run's journal, gates and
+ * final health are those of the uninterrupted run. h must be new (nothing
+ * observed) and made with the configuration the snapshot's run had. Returns
+ * 0; BLANC_ENOTFOUND if the snapshot holds no health state (taken without
+ * health, or version 1); BLANC_EMISMATCH if its configuration differs;
+ * BLANC_EBADSNAP if the recorded state is inconsistent (h unchanged). */
+int blanc_health_resume(blanc_health *h, const blanc_replay *r, blanc_snap_error *err);
 
 /* Whether the last message observed was publishable (docs/HEALTH.md §5). */
 int blanc_health_publishable(const blanc_health *h);
@@ -962,12 +975,25 @@ typedef enum blanc_scenario {
 int blanc_scenario_parse(const char *name);
 const char *blanc_scenario_name(blanc_scenario s);
 
+/* The message-rate curve over feed time (docs/CLI.md, blanc gen --profile). */
+typedef enum blanc_gen_profile {
+    BLANC_PROFILE_FLAT = 0,     /* the body evenly spread 09:30-16:00 (or --session) */
+    BLANC_PROFILE_INTRADAY = 1, /* sparse pre-market, 09:30 spike, U-shaped session,
+                                   closing cross at 16:00, sparse after-hours */
+    BLANC_PROFILE_STEP = 2      /* a 2 s sparse preamble, then ~500 messages per feed ms */
+} blanc_gen_profile;
+
+/* Parse "flat", "intraday", "step". Returns the profile or BLANC_EINVAL. */
+int blanc_gen_profile_parse(const char *name);
+const char *blanc_gen_profile_name(blanc_gen_profile p);
+
 typedef struct blanc_gen_config {
     uint64_t seed;
     uint64_t messages;  /* total frames to write, including the directory and system events */
     uint32_t symbols;   /* instruments (default 100 when 0) */
     blanc_scenario scenario;
-    uint64_t session_ns; /* feed time the body spans from 09:30; 0 = until 16:00 */
+    uint64_t session_ns; /* feed time the body spans from 09:30; 0 = until 16:00 (flat only) */
+    blanc_gen_profile profile; /* 0: flat, the bytes of earlier versions */
 } blanc_gen_config;
 
 /* One place where the generator injected damage (for tests that check detection). */

@@ -202,5 +202,114 @@ class Cli(unittest.TestCase):
                              os.path.join(self.tmp.name, shown))
 
 
+    def test_gen_profiles(self):
+        """--profile: flat is the default's bytes; each profile is deterministic from the seed;
+        the System Events sit at 04:00, 09:30, 16:00 and 20:00 and time never goes back; the
+        rate follows the documented curve (docs/CLI.md): sparse pre-market and after hours, a
+        spike in the first half second of 09:30, a U over the session, the closing cross in the
+        quarter second after 16:00; step: a 2 s preamble, then about 500 per feed ms."""
+        d = self.tmp.name
+        out = {}
+        for name, extra in (("none", []), ("flat", ["--profile", "flat"]),
+                            ("intraday", ["--profile", "intraday"]),
+                            ("intraday2", ["--profile", "intraday"]),
+                            ("step", ["--profile", "step"])):
+            out[name] = os.path.join(d, "p-%s.itch" % name)
+            r = run("gen", "--seed", "4", "--messages", "200000", *extra, "-o", out[name])
+            self.assertEqual(r.returncode, 0, r.stderr)
+        raw = {}
+        for k, v in out.items():
+            with open(v, "rb") as fh:
+                raw[k] = fh.read()
+        self.assertEqual(raw["none"], raw["flat"])
+        self.assertEqual(raw["intraday"], raw["intraday2"])
+
+        def frames(data):
+            off, res = 0, []
+            while off < len(data):
+                n = struct.unpack_from(">H", data, off)[0]
+                m = data[off + 2:off + 2 + n]
+                res.append((m[:1], int.from_bytes(m[5:11], "big"), m[11:12]))
+                off += 2 + n
+            return res
+        S = 1_000_000_000
+        for name in ("intraday", "step"):
+            f = frames(raw[name])
+            self.assertEqual(len(f), 200000)
+            ts = [t for _, t, _ in f]
+            self.assertEqual(ts, sorted(ts))
+            sys_ev = {code: t for typ, t, code in f if typ == b"S"}
+            self.assertEqual((sys_ev[b"Q"], sys_ev[b"M"], sys_ev[b"E"]),
+                             (34200 * S, 57600 * S, 72000 * S))
+        f = frames(raw["intraday"])
+        body = [t for typ, t, _ in f if typ not in (b"S", b"R", b"H")]
+        def share(t0, t1):
+            return sum(t0 <= t < t1 for t in body) / len(body)
+        # pre-market 3 %, spike 2.5 % in 0.5 s, session 88 %, close 2.5 % in 0.25 s, after 4 %
+        self.assertAlmostEqual(share(4 * 3600 * S, 34200 * S), 0.03, delta=0.002)
+        self.assertAlmostEqual(share(34200 * S, 34200 * S + S // 2), 0.025, delta=0.002)
+        self.assertAlmostEqual(share(57600 * S, 57600 * S + S // 4), 0.025, delta=0.002)
+        self.assertAlmostEqual(share(57600 * S + S // 4, 72000 * S), 0.04, delta=0.002)
+        half = [share(34200 * S + k * 1800 * S + (S // 2 if k == 0 else 0),
+                      34200 * S + (k + 1) * 1800 * S) for k in range(13)]
+        u = (40, 30, 22, 17, 13, 11, 10, 10, 11, 13, 17, 24, 36)   # per 254 of the 88 %
+        for k in range(13):
+            self.assertAlmostEqual(half[k], 0.88 * u[k] / 254, delta=0.002)
+        f = frames(raw["step"])
+        self.assertEqual(f[0][1], 34198 * S)                       # 09:29:58: a 2 s preamble
+        step_body = [t for typ, t, _ in f if typ not in (b"S", b"R", b"H")]
+        per_ms = (len(step_body) - 1) * 1_000_000 / (step_body[-1] - step_body[0])
+        self.assertAlmostEqual(per_ms, 500, delta=10)
+        r = run("gen", "--seed", "1", "--messages", "1000", "--profile", "nope", "-o",
+                out["none"])
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--profile is flat, intraday or step", r.stderr)
+        r = run("gen", "--seed", "1", "--messages", "1000", "--profile", "step", "--session",
+                "100", "-o", out["none"])
+        self.assertEqual(r.returncode, 2)
+
+
+
+    def test_gen_outputs_are_both_or_neither(self):
+        """gen -o and --manifest are one result: when either cannot be written, the error names
+        that path and the system's reason, and neither is committed (no file, no temp file
+        left, an existing file of that name untouched)."""
+        d = tempfile.mkdtemp(dir=self.tmp.name)
+        out, man = os.path.join(d, "g.itch"), os.path.join(d, "g.man")
+        base = ["gen", "--seed", "1", "--messages", "5000", "--scenario", "corrupt"]
+        # the manifest cannot be opened: the day must not appear
+        r = run(*base, "--manifest", "/proc/x", "-o", out)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--manifest /proc/x: cannot open file: ", r.stderr)
+        self.assertRegex(r.stderr, r"cannot open file: \S")   # the system's reason follows
+        self.assertEqual(os.listdir(d), [])
+        # the day cannot be opened: the manifest must not appear
+        r = run(*base, "--manifest", man, "-o", "/proc/y.itch")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("-o /proc/y.itch: cannot open file: ", r.stderr)
+        self.assertEqual(os.listdir(d), [])
+        # an existing day is left as it was when the manifest fails
+        with open(out, "wb") as fh:
+            fh.write(b"old")
+        r = run(*base, "--manifest", "/proc/x", "-o", out)
+        self.assertEqual(r.returncode, 2)
+        with open(out, "rb") as fh:
+            self.assertEqual(fh.read(), b"old")
+        os.remove(out)
+        # the manifest fails only at its commit (its name is a directory): the day is removed
+        os.mkdir(man)
+        r = run(*base, "--manifest", man, "-o", out)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--manifest %s" % man, r.stderr)
+        self.assertEqual(sorted(os.listdir(d)), ["g.man"])
+        self.assertEqual(os.listdir(man), [])
+        os.rmdir(man)
+        # and both together when nothing fails
+        r = run(*base, "--manifest", man, "-o", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sorted(os.listdir(d)), ["g.itch", "g.man"])
+
+
+
 if __name__ == "__main__":
     unittest.main()

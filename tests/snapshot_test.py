@@ -199,7 +199,8 @@ class Refusals(unittest.TestCase):
 
     def test_truncated_everywhere(self):
         secs = self.sections()
-        self.assertEqual([s[0] for s in secs], ["META", "INST", "ORDR"])
+        # taken with health (the default): version 2, the health state in a fourth section
+        self.assertEqual([s[0] for s in secs], ["META", "INST", "ORDR", "HLTH"])
         points = [0, 7, 15, 16 + 3]
         for tag, off, n in secs:
             points += [off + 8, off + 16 + n // 2, off + 16 + n + 4]
@@ -211,8 +212,11 @@ class Refusals(unittest.TestCase):
 
     def test_version(self):
         bad = bytearray(self.raw)
-        struct.pack_into("<I", bad, 8, 2)
-        self.refused(self.write("v2.snap", bytes(bad)), "version 2", "header")
+        struct.pack_into("<I", bad, 8, 3)
+        self.refused(self.write("v3.snap", bytes(bad)), "version 3", "header")
+        # version 1 has no health section: its 3 sections, not 4
+        struct.pack_into("<I", bad, 8, 1)
+        self.refused(self.write("v1.snap", bytes(bad)), "4 sections, version 1 has 3", "header")
         with open(self.json) as f:
             doc = json.load(f)
         doc["version"] = 7

@@ -78,6 +78,15 @@ static int put_bad_length(hr *x)
     return blanc_health_publishable(x->h);
 }
 
+/* A frame of a type this build does not know ('z'), of length len. */
+static int put_unknown_type(hr *x, size_t len)
+{
+    uint8_t m[64] = {'z'};
+    blanc_replay_message(x->r, m, len, x->index * 64);
+    x->index++;
+    return blanc_health_publishable(x->h);
+}
+
 /* Close the journal and return its text (static buffer). */
 static const char *hr_close(hr *x)
 {
@@ -178,47 +187,122 @@ static void corrupt_attribution(void **state)
     hr_close(&x);
 }
 
-/* §2: backwards against the feed's high-water mark, and forward jumps beyond
- * jump_ns: exactly jump_ns is not a jump, one more is. One late message
- * counts once (the next in-order one is not a skew event). */
-static void skew_backwards_and_jumps(void **state)
+/* §2: a type this build does not know is skipped and counted, not corruption.
+ * Default thresholds (corrupt Local at 1 ppm, Feeder 10, Main 50, Kill 500 of
+ * a million-message window): 1000 unknown-type frames interleaved with valid
+ * messages would have been Kill at the 500th. Now every frame is published,
+ * no journal line; the replay still counts each one as unknown_type. A known
+ * type of the wrong length is still corrupt: Local at once. */
+static void unknown_types_move_no_breaker(void **state)
+{
+    (void)state;
+    blanc_health_config c;
+    blanc_health_config_default(&c);
+    hr x;
+    hr_open(&x, &c);
+    put(&x, ev_dir(1, "AAA"), T0);
+    for (uint64_t k = 0; k < 1000; k++) {
+        assert_int_equal(put_unknown_type(&x, 5 + k % 40), 1);
+        assert_int_equal(put(&x, ev_add(1, 1 + k, 'B', 100, 10000), T0 + k), 1);
+    }
+    blanc_health_stats st;
+    blanc_health_get_stats(x.h, &st);
+    assert_int_equal(st.published, 2001);
+    assert_int_equal(st.gated, 0);
+    assert_int_equal(st.det[BLANC_DET_CORRUPT].events, 0);
+    assert_int_equal(st.global_worst, BLANC_HEALTH_FUSE);
+    assert_int_equal(blanc_replay_get_stats(x.r)->anomalies[BLANC_AN_UNKNOWN_TYPE].count, 1000);
+    put_bad_length(&x);
+    assert_int_equal(gstate(&x), BLANC_HEALTH_LOCAL);
+    assert_int_equal(lines(hr_close(&x)), 1);
+}
+
+/* §2: backwards against the feed's high-water mark, and times past 24:00;
+ * a forward jump of any size within the day is not an event. One late
+ * message counts once (the next in-order one is not a skew event).
+ *   0 dir(1) 09:30            G = 09:30
+ *   1 dir(2) 09:30 + 1000     fine
+ *   2 dir(3) 15:30            a six-hour jump: fine (no event)
+ *   3 dir(4) 24:00 + 5        past midnight: event 1, Local; G stays 15:30
+ *   4 add(1) 15:30 - 501      501 ns back: event 2, Feeder; instrument 1 Local
+ *   5 add(1) 15:30            back at the mark: fine */
+static void skew_backwards_and_past_midnight(void **state)
 {
     (void)state;
     blanc_health_config c = quiet_config();
     c.window_messages = 1000;
-    c.skew_jump_ns = 1000;
     c.thresholds[BLANC_DET_SKEW][0] = 1000; /* 1 event in 1000 */
     c.thresholds[BLANC_DET_SKEW][1] = 2000;
     c.thresholds[BLANC_DET_SKEW][2] = 3000;
+    const uint64_t t1 = UINT64_C(55800) * 1000000000u, day = UINT64_C(86400) * 1000000000u;
     hr x;
     hr_open(&x, &c);
     put(&x, ev_dir(1, "AAA"), T0);
-    put(&x, ev_dir(2, "BBB"), T0 + 1000); /* exactly the bound: fine */
+    put(&x, ev_dir(2, "BBB"), T0 + 1000);
+    put(&x, ev_dir(3, "CCC"), t1);
     assert_int_equal(gstate(&x), BLANC_HEALTH_FUSE);
-    put(&x, ev_dir(3, "CCC"), T0 + 2001); /* 1001 > 1000: a jump */
+    put(&x, ev_dir(4, "DDD"), day + 5);
     assert_int_equal(gstate(&x), BLANC_HEALTH_LOCAL);
-    put(&x, ev_add(1, 1, 'B', 100, 10000), T0 + 1500); /* 501 ns back */
+    put(&x, ev_add(1, 1, 'B', 100, 10000), t1 - 501);
     assert_int_equal(gstate(&x), BLANC_HEALTH_FEEDER);
     assert_int_equal(blanc_health_state(x.h, 1), BLANC_HEALTH_LOCAL);
-    put(&x, ev_add(1, 2, 'B', 100, 10000), T0 + 2001); /* back at the mark: fine */
+    put(&x, ev_add(1, 2, 'B', 100, 10000), t1);
     assert_int_equal(gstate(&x), BLANC_HEALTH_FEEDER);
     blanc_health_stats st;
     blanc_health_get_stats(x.h, &st);
     assert_int_equal(st.det[BLANC_DET_SKEW].events, 2);
     assert_int_equal(st.max_backward_ns, 501);
-    hr_close(&x);
+    const char *j = hr_close(&x);
+    /* the Local line of message 3 carries G = 15:30, not the impossible time */
+    assert_non_null(strstr(j, "{\"index\":3,\"ts\":55800000000000,\"scope\":\"global\""));
 }
 
-/* §4 by hand, s = 1, factor 2, min_messages 4, burst thresholds 2/3/4/5 ms.
+/* The issue's clean day, by hand: a 2-second sparse preamble (one message
+ * every 10 ms), then a steady 500 messages per feed millisecond for 400 ms,
+ * default configuration. The step makes a long hot run: the baseline b
+ * (about 0.1 msg/ms before) approaches 500 as 500 x (1 - (1 - 2^-10)^t), and a
+ * millisecond is hot while 500 >= 8 b, i.e. for t <= ln(7/8) / ln(1 - 2^-10)
+ * = 136.7 ms. Before burst was taken out of the breaker that run (>= 100 ms,
+ * the old Kill threshold) ended in Kill with nearly everything gated. Now: all
+ * 200,201 messages published, no journal line, the run still reported. */
+static void clean_step_in_rate_never_gates(void **state)
+{
+    (void)state;
+    blanc_health_config c;
+    blanc_health_config_default(&c);
+    hr x;
+    hr_open(&x, &c);
+    blanc_event e = ev_dir(1, "AAA");
+    const uint64_t ms = 1000000;
+    put(&x, e, T0);
+    for (uint64_t k = 1; k <= 200; k++)
+        assert_int_equal(put(&x, e, T0 + k * 10 * ms), 1);
+    const uint64_t t = T0 + 2001 * ms;
+    for (uint64_t k = 0; k < 200000; k++)
+        assert_int_equal(put(&x, e, t + k * 2000), 1); /* 500 per ms */
+    blanc_health_stats st;
+    blanc_health_get_stats(x.h, &st);
+    assert_int_equal(st.gated, 0);
+    assert_int_equal(st.published, 200201);
+    assert_int_equal(st.global_worst, BLANC_HEALTH_FUSE);
+    assert_int_equal(st.peak_per_ms, 500);
+    assert_in_range(st.longest_burst_ms, 130, 140);
+    assert_int_equal(st.bursts, 1);
+    assert_int_equal(lines(hr_close(&x)), 0);
+}
+
+/* §4 by hand, s = 1, factor 2, min_messages 4, min_run_ms 2. Burst moves no
+ * breaker: the feed stays in Fuse throughout and the journal stays empty.
  *   ms0: 2 msgs (first: b=0, w=0)
  *   close ms0: b = 0 - 0 + floor(2*65536/2) = 65536, w = 1
  *   ms1: 2 msgs, not warm (w < 2)
  *   close ms1: b = 65536 - 32768 + 65536 = 98304, w = 2
  *   ms2: hot needs n >= 4 and n*65536 >= 2*98304 = 196608 (n >= 3): at the 4th message, R = 1
  *   close ms2 (n = 4, hot): b = 98304 - 49152 + 131072 = 180224, w = 3, R stays 1
- *   ms3: hot needs n*65536 >= 360448, n >= 5.5: the 5th message is not, the 6th is: R = 2 -> Local
+ *   ms3: hot needs n*65536 >= 360448, n >= 5.5: the 5th message is not, the 6th is: R = 2,
+ *        which is min_run_ms: one burst
  *   ms4: 1 message; R is still 2 (ms4 may still become hot)
- *   ms6 (ms5 empty): close ms4 (not hot) R = 0 -> target Fuse, a quiet timer is armed. */
+ *   ms6 (ms5 empty): close ms4 (not hot) R = 0. */
 static void burst_baseline_by_hand(void **state)
 {
     (void)state;
@@ -227,8 +311,7 @@ static void burst_baseline_by_hand(void **state)
     c.burst_factor = 2;
     c.burst_min_messages = 4;
     c.quiet_messages = 1000;
-    uint64_t t[4] = {2, 3, 4, 5};
-    memcpy(c.thresholds[BLANC_DET_BURST], t, sizeof t);
+    c.burst_min_run_ms = 2;
     hr x;
     hr_open(&x, &c);
     blanc_event e = ev_dir(1, "AAA");
@@ -245,9 +328,12 @@ static void burst_baseline_by_hand(void **state)
     assert_int_equal(st.det[BLANC_DET_BURST].value, 1);
     for (int k = 0; k < 5; k++)
         put(&x, e, T0 + 3 * ms + (uint64_t)k);
-    assert_int_equal(gstate(&x), BLANC_HEALTH_FUSE); /* 5th: one below */
+    blanc_health_get_stats(x.h, &st);
+    assert_int_equal(st.det[BLANC_DET_BURST].value, 1); /* 5th: one below */
     put(&x, e, T0 + 3 * ms + 5);
-    assert_int_equal(gstate(&x), BLANC_HEALTH_LOCAL); /* 6th: at */
+    blanc_health_get_stats(x.h, &st);
+    assert_int_equal(st.det[BLANC_DET_BURST].value, 2); /* 6th: at */
+    assert_int_equal(st.bursts, 1);
     put(&x, e, T0 + 4 * ms);
     blanc_health_get_stats(x.h, &st);
     assert_int_equal(st.det[BLANC_DET_BURST].value, 2);
@@ -257,33 +343,35 @@ static void burst_baseline_by_hand(void **state)
     assert_int_equal(st.longest_burst_ms, 2);
     assert_int_equal(st.peak_per_ms, 6);
     assert_int_equal(st.bursts, 1);
-    assert_int_equal(gstate(&x), BLANC_HEALTH_LOCAL); /* hysteresis: not yet */
-    hr_close(&x);
+    assert_int_equal(st.global_worst, BLANC_HEALTH_FUSE);
+    assert_int_equal(st.gated, 0);
+    assert_int_equal(lines(hr_close(&x)), 0);
 }
 
-/* §5 with Q = 0 (found by the reference model): s = 0, factor 1, min 2, burst
- * Local at 1 ms. R at ms0; two adds at ms1: close ms0 gives b = 65536, w = 1,
- * the 2nd add makes ms1 hot (R = 1, Local). An add at ms3 closes ms1 and skips
- * empty ms2: R = 0, target Fuse, a timer due at this same index recovers in
- * step 5 of it, not one message later. */
+/* §5 with Q = 0 (found by the reference model, once with a burst): W = 2,
+ * gap Local at one event (500000 ppm). 0 dir(2); 1 delete of an unknown ref
+ * of instrument 2: Local for the feed and instrument 2; 2 an add; 3 = 1 + W:
+ * the event leaves, target Fuse, a timer due at this same index recovers in
+ * step 5 of it (both scopes), not one message later. */
 static void quiet_zero_recovers_at_the_same_message(void **state)
 {
     (void)state;
     blanc_health_config c = quiet_config();
+    c.window_messages = 2;
     c.quiet_messages = 0;
-    c.burst_baseline_shift = 0;
-    c.burst_factor = 1;
-    c.burst_min_messages = 2;
-    c.thresholds[BLANC_DET_BURST][0] = 1;
+    c.thresholds[BLANC_DET_GAP][0] = 500000;
     hr x;
     hr_open(&x, &c);
     const uint64_t ms = 1000000;
     put(&x, ev_dir(2, "AB"), 1);
-    put(&x, ev_add(2, 1, 'B', 1, 1), ms + 1);
-    put(&x, ev_add(2, 2, 'B', 1, 1), ms + 2);
+    put(&x, ev_mod('D', 2, 99, 0), ms + 1);
     assert_int_equal(gstate(&x), BLANC_HEALTH_LOCAL);
-    put(&x, ev_add(2, 3, 'B', 1, 1), 3 * ms + 1);
+    assert_int_equal(blanc_health_state(x.h, 2), BLANC_HEALTH_LOCAL);
+    put(&x, ev_add(2, 1, 'B', 1, 1), ms + 2);
+    assert_int_equal(gstate(&x), BLANC_HEALTH_LOCAL);
+    put(&x, ev_add(2, 2, 'B', 1, 1), 3 * ms + 1);
     assert_int_equal(gstate(&x), BLANC_HEALTH_FUSE);
+    assert_int_equal(blanc_health_state(x.h, 2), BLANC_HEALTH_FUSE);
     assert_non_null(strstr(hr_close(&x), "{\"index\":3,\"ts\":3000001,\"scope\":\"global\","
                                             "\"from\":\"local\",\"to\":\"fuse\",\"cause\":\"recover\""));
 }
@@ -311,7 +399,7 @@ static void hysteresis_recovers_after_quiet_window(void **state)
     assert_int_equal(lines(j), 2);
     assert_non_null(strstr(j, "{\"index\":16,\"ts\":34200000000000,\"scope\":\"global\",\"from\":"
                               "\"local\",\"to\":\"fuse\",\"cause\":\"recover\",\"values\":"
-                              "{\"gap\":0,\"corrupt\":0,\"skew\":0,\"burst\":0},\"crossed\":[]}\n"));
+                              "{\"gap\":0,\"corrupt\":0,\"skew\":0},\"crossed\":[]}\n"));
 }
 
 /* §5: an event while the quiet timer runs cancels it; the count starts again
@@ -454,10 +542,10 @@ static void config_documented_defaults_round_trip(void **state)
                       "\n[thresholds]                #   Local  Feeder  Main  Kill\n"
                       "gap     = [5, 50, 200, 1000]      # ppm of the window\n"
                       "corrupt = [1, 10, 50, 500]\n"
-                      "skew    = [5, 20, 100, 1000]\n"
-                      "burst   = [2, 5, 10, 100]\n"
-                      "[skew]\njump_ns = 60_000_000_000\n"
+                      "skew    = [5, 20, 100, 0]\n"
+                      "[skew]\n"
                       "[burst]\nfactor = 8\nmin_messages = 16\nbaseline_shift = 10\n"
+                      "min_run_ms = 2\n"
                       "[reset]\nevents = \"O\"\nat_index = []\nat_time = []\n";
     blanc_health_config a, b;
     blanc_config_error err;
@@ -505,6 +593,10 @@ static void config_errors_name_the_line(void **state)
         {"window_messages = 5 x\n", 1, "after the value"},
         {"[burst]\nbaseline_shift = 21\n", 2, "baseline_shift"},
         {"gap = [1, 2, 3, 4]\n", 1, "unknown key gap"},
+        /* §7: retired keys, refused with the reason; §5: skew never reaches Kill */
+        {"# old file\n[thresholds]\nburst = [2, 5, 10, 100]\n", 3, "thresholds.burst is no longer"},
+        {"[skew]\njump_ns = 60000000000\n", 2, "skew.jump_ns is no longer"},
+        {"[thresholds]\nskew = [5, 20, 100, 1000]\n", 2, "never reaches Kill"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         blanc_health_config c, before;
@@ -525,7 +617,9 @@ int main(void)
         cmocka_unit_test(gap_thresholds_at_boundaries),
         cmocka_unit_test(crossing_is_exact_not_rounded),
         cmocka_unit_test(corrupt_attribution),
-        cmocka_unit_test(skew_backwards_and_jumps),
+        cmocka_unit_test(skew_backwards_and_past_midnight),
+        cmocka_unit_test(clean_step_in_rate_never_gates),
+        cmocka_unit_test(unknown_types_move_no_breaker),
         cmocka_unit_test(burst_baseline_by_hand),
         cmocka_unit_test(hysteresis_recovers_after_quiet_window),
         cmocka_unit_test(re_escalation_cancels_recovery),

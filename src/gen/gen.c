@@ -8,6 +8,12 @@
  * Scenarios damage the body at positions drawn from a second RNG stream, so a
  * damaged day is the normal day of the same seed plus the damage; every
  * injection is reported so tests can check it was detected.
+ *
+ * Profiles shape the body's rate over feed time. Flat (the default, and the
+ * bytes of every earlier version) spreads it evenly over the session. The
+ * others cut the body into segments, each a share of the messages over a span
+ * of feed time, evenly spaced with the same jitter inside it: intraday is a
+ * realistic day's curve, step the sudden rise of an open after a quiet start.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +45,9 @@ typedef struct gen {
     uint64_t next_at[N_INJECT];
     uint32_t n_at, at_i;
     uint64_t burst_left, drop_left;
+    /* profile segments (not flat): the current one and the end of its span */
+    uint32_t seg_i;
+    uint64_t seg_t1;
 } gen;
 /* While drop_left > 0 (gap scenario) the model runs but put_raw writes nothing. */
 
@@ -60,6 +69,59 @@ const char *blanc_scenario_name(blanc_scenario s)
     case BLANC_SCENARIO_GAP: return "gap";
     }
     return "?";
+}
+
+int blanc_gen_profile_parse(const char *name)
+{
+    static const char *const names[] = {"flat", "intraday", "step"};
+    for (int i = 0; i < 3; i++)
+        if (name && !strcmp(name, names[i]))
+            return i;
+    return BLANC_EINVAL;
+}
+
+const char *blanc_gen_profile_name(blanc_gen_profile p)
+{
+    switch (p) {
+    case BLANC_PROFILE_FLAT: return "flat";
+    case BLANC_PROFILE_INTRADAY: return "intraday";
+    case BLANC_PROFILE_STEP: return "step";
+    }
+    return "?";
+}
+
+/* One stretch of the body: weight (a share of the body's messages, out of
+ * SEG_TOTAL) spread over feed time [t0, t1); sys: a System Event written at
+ * t0 before the segment (Q: market open, M: market close), or 0. */
+typedef struct seg {
+    uint64_t t0, t1;
+    uint32_t weight;
+    char sys;
+} seg;
+
+#define MS_NS UINT64_C(1000000)
+#define HALF_HOUR (1800 * NS_PER_S)
+/* The session's half hours, 09:30 to 16:00: busy open, quiet midday, busier
+ * into the close (a U), per mille of the 88 % the session carries x 254. */
+static const uint32_t u_shape[13] = {40, 30, 22, 17, 13, 11, 10, 10, 11, 13, 17, 24, 36};
+#define U_SUM 254u
+#define SEG_TOTAL (1000u * U_SUM)
+
+/* intraday: 3 % pre-market (04:00 to 09:30), 2.5 % in the first half second
+ * of 09:30 (the opening cross and the rush after it), 88 % over the session
+ * in the U above, 2.5 % in the quarter second after 16:00 (the closing
+ * cross), 4 % after hours to 20:00. */
+static size_t intraday_segments(seg *s)
+{
+    size_t n = 0;
+    s[n++] = (seg){T_START, T_OPEN, 30 * U_SUM, 0};
+    s[n++] = (seg){T_OPEN, T_OPEN + 500 * MS_NS, 25 * U_SUM, 'Q'};
+    for (uint32_t k = 0; k < 13; k++)
+        s[n++] = (seg){k ? T_OPEN + k * HALF_HOUR : T_OPEN + 500 * MS_NS,
+                       T_OPEN + (k + 1) * HALF_HOUR, 880 * u_shape[k], 0};
+    s[n++] = (seg){T_CLOSE, T_CLOSE + 250 * MS_NS, 25 * U_SUM, 'M'};
+    s[n++] = (seg){T_CLOSE + 250 * MS_NS, T_END - MS_NS, 40 * U_SUM, 0};
+    return n;
 }
 
 void blanc_gen_result_free(blanc_gen_result *r)
@@ -140,11 +202,22 @@ static void system_event(gen *g, char code)
     put(g, &e);
 }
 
+/* Start of day, directory, trading actions, then (flat, step) the open.
+ * Flat and intraday start at 04:00 with the directory 1 us apart; step packs
+ * the same frames evenly into the 2 s before 09:30 (about 0.1 per ms), the
+ * quiet start whose baseline makes the open a step. */
 static void preamble(gen *g)
 {
-    g->ts = T_START;
+    int step = g->cfg->profile == BLANC_PROFILE_STEP;
+    uint64_t dir_step = 1000;
+    g->ts = step ? T_OPEN - 2 * NS_PER_S : T_START;
     system_event(g, 'O');
-    g->ts += NS_PER_S;
+    if (step) {
+        g->ts += MS_NS;
+        dir_step = (2 * NS_PER_S - 2 * MS_NS) / (2 * (uint64_t)g->m.n + 1);
+    } else {
+        g->ts += NS_PER_S;
+    }
     system_event(g, 'S');
     for (uint32_t i = 0; i < g->m.n; i++) {
         sym *s = &g->m.s[i];
@@ -163,7 +236,7 @@ static void preamble(gen *g)
         d->luld_tier = '2';
         d->etp_flag = 'N';
         d->inverse = 'N';
-        g->ts += 1000;
+        g->ts += dir_step;
         put(g, &e);
     }
     for (uint32_t i = 0; i < g->m.n; i++) {
@@ -171,18 +244,22 @@ static void preamble(gen *g)
         memcpy(e.stock, g->m.s[i].name, 8);
         e.u.trading.state = 'T';
         memcpy(e.u.trading.reason, "    ", 4);
-        g->ts += 1000;
+        g->ts += dir_step;
         put(g, &e);
     }
+    if (g->cfg->profile == BLANC_PROFILE_INTRADAY)
+        return; /* its segments write Q at 09:30 */
     g->ts = T_OPEN;
     system_event(g, 'Q');
 }
 
 static void postamble(gen *g)
 {
-    if (g->ts < T_CLOSE)
-        g->ts = T_CLOSE;
-    system_event(g, 'M');
+    if (g->cfg->profile != BLANC_PROFILE_INTRADAY) { /* else M came with its segment */
+        if (g->ts < T_CLOSE)
+            g->ts = T_CLOSE;
+        system_event(g, 'M');
+    }
     g->ts = g->ts < T_END ? T_END : g->ts + 1000;
     system_event(g, 'E');
     g->ts += 1000;
@@ -461,8 +538,22 @@ static void advance_time(gen *g)
         g->burst_left--;
     }
     g->ts += gap;
-    if (g->ts >= T_CLOSE)
-        g->ts = T_CLOSE - 1;
+    if (g->ts >= g->seg_t1)
+        g->ts = g->seg_t1 - 1;
+}
+
+/* Enter segment sg (intraday): its start time, its System Event. */
+static void enter_segment(gen *g, const seg *sg)
+{
+    if (g->ts < sg->t0)
+        g->ts = sg->t0;
+    if (sg->sys) { /* written even inside a gap: the day's frame never drops */
+        uint64_t drop = g->drop_left;
+        g->drop_left = 0;
+        system_event(g, sg->sys);
+        g->drop_left = drop;
+    }
+    g->seg_t1 = sg->t1;
 }
 
 int blanc_gen_write(const blanc_gen_config *cfg, blanc_sink *sink, blanc_gen_result *res)
@@ -495,12 +586,32 @@ int blanc_gen_write(const blanc_gen_config *cfg, blanc_sink *sink, blanc_gen_res
     uint64_t span = cfg->session_ns && cfg->session_ns < T_CLOSE - T_OPEN ? cfg->session_ns
                                                                            : T_CLOSE - T_OPEN;
     g->gap_ns = span / (body + 1) * 9 / 10;
+    g->seg_t1 = T_CLOSE;
+    if (cfg->profile == BLANC_PROFILE_STEP)
+        g->gap_ns = 2000; /* ~500 per feed ms: the jitter's mean is the spacing */
+    seg segs[20];
+    size_t nseg = cfg->profile == BLANC_PROFILE_INTRADAY ? intraday_segments(segs) : 0;
+    uint64_t seg_end = UINT64_MAX, weight_sum = 0; /* body frames at the segment's end */
     if (cfg->scenario != BLANC_SCENARIO_NORMAL)
         schedule(g, body);
     preamble(g);
-    uint64_t end = g->written + body;
+    uint64_t start = g->written, end = start + body;
     while (g->written < end && !g->err) {
-        if (g->at_i < g->n_at && g->written - (end - body) >= g->next_at[g->at_i]) {
+        while (blanc_unlikely(nseg) && g->seg_i < nseg &&
+               (g->seg_i == 0 || g->written - start >= seg_end)) {
+            /* Segment shares by cumulative rounding: the counts add up to body. */
+            const seg *sg = &segs[g->seg_i++];
+            weight_sum += sg->weight;
+            seg_end = g->seg_i == nseg ? body : body / SEG_TOTAL * weight_sum +
+                                                     body % SEG_TOTAL * weight_sum / SEG_TOTAL;
+            uint64_t before = g->written;
+            enter_segment(g, sg);
+            start += g->written - before; /* a System Event is not a body frame */
+            end += g->written - before;
+        }
+        if (blanc_unlikely(nseg)) /* spread what is left of the segment over its time */
+            g->gap_ns = (g->seg_t1 - g->ts) / (seg_end - (g->written - start) + 1);
+        if (g->at_i < g->n_at && g->written - start >= g->next_at[g->at_i]) {
             g->at_i++;
             if (cfg->scenario == BLANC_SCENARIO_BURST) {
                 g->burst_left = 500 + rng_below(&g->dmg, 4500);
@@ -522,6 +633,8 @@ int blanc_gen_write(const blanc_gen_config *cfg, blanc_sink *sink, blanc_gen_res
         }
         step(g);
     }
+    while (g->seg_i < nseg) /* segments a short body never reached: their events */
+        enter_segment(g, &segs[g->seg_i++]);
     postamble(g);
     flush(g);
     if (res) {

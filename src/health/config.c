@@ -17,17 +17,17 @@ void blanc_health_config_default(blanc_health_config *c)
     static const uint64_t thr[BLANC_DETECTORS][4] = {
         {5, 50, 200, 1000}, /* gap, ppm */
         {1, 10, 50, 500},   /* corrupt, ppm */
-        {5, 20, 100, 1000}, /* skew, ppm */
-        {2, 5, 10, 100},    /* burst, hot ms */
+        {5, 20, 100, 0},    /* skew, ppm: never Kill (docs/HEALTH.md §5) */
+        {0, 0, 0, 0},       /* burst: never a breaker input (docs/HEALTH.md §4) */
     };
     memset(c, 0, sizeof *c);
     c->window_messages = 1000000;
     c->quiet_messages = 100000;
     memcpy(c->thresholds, thr, sizeof thr);
-    c->skew_jump_ns = UINT64_C(60000000000);
     c->burst_factor = 8;
     c->burst_min_messages = 16;
     c->burst_baseline_shift = 10;
+    c->burst_min_run_ms = 2;
     strcpy(c->reset_events, "O");
 }
 
@@ -67,8 +67,13 @@ int blanc_health_config_check(const blanc_health_config *c, blanc_config_error *
                 prev = t;
         }
     }
-    if (c->skew_jump_ns > (UINT64_C(1) << 48))
-        return fail(err, 0, "skew.jump_ns must be at most 2^48 (the timestamp range)");
+    for (int k = 0; k < 4; k++)
+        if (c->thresholds[BLANC_DET_BURST][k])
+            return fail(err, 0, "burst thresholds must be 0: a burst is load, not damage, and "
+                                "never moves the breaker (docs/HEALTH.md §4)");
+    if (c->thresholds[BLANC_DET_SKEW][3])
+        return fail(err, 0, "skew's Kill threshold must be 0: skew never reaches Kill "
+                            "(docs/HEALTH.md §5)");
     if (c->burst_factor > 65536)
         return fail(err, 0, "burst.factor must be at most 65536");
     if (c->burst_baseline_shift > 20)
@@ -154,7 +159,7 @@ static int parse_string(cursor *c, char *out, size_t cap)
     return 0;
 }
 
-enum { V_INT, V_STR, V_INTS, V_TIMES };
+enum { V_INT, V_STR, V_INTS, V_TIMES, V_GONE };
 
 /* A one-line array of integers (V_INTS) or of time strings (V_TIMES). */
 static int parse_array(cursor *c, int kind, uint64_t *out, size_t cap, size_t *n)
@@ -192,19 +197,33 @@ static int parse_array(cursor *c, int kind, uint64_t *out, size_t cap, size_t *n
     }
 }
 
+/* What a key sets. The two retired keys are still known, so that a file
+ * written for an older Blanc is refused with a reason, not "unknown key". */
+enum {
+    K_WINDOW, K_QUIET, K_T_GAP, K_T_CORRUPT, K_T_SKEW, K_FACTOR, K_MIN_MESSAGES, K_SHIFT,
+    K_MIN_RUN, K_EVENTS, K_AT_INDEX, K_AT_TIME, K_GONE_T_BURST, K_GONE_JUMP
+};
+
 typedef struct key {
     const char *section, *name;
-    int kind;
+    int kind, id;
 } key;
 
 static const key keys[] = {
-    {"", "window_messages", V_INT},     {"", "quiet_messages", V_INT},
-    {"thresholds", "gap", V_INTS},      {"thresholds", "corrupt", V_INTS},
-    {"thresholds", "skew", V_INTS},     {"thresholds", "burst", V_INTS},
-    {"skew", "jump_ns", V_INT},         {"burst", "factor", V_INT},
-    {"burst", "min_messages", V_INT},   {"burst", "baseline_shift", V_INT},
-    {"reset", "events", V_STR},         {"reset", "at_index", V_INTS},
-    {"reset", "at_time", V_TIMES},
+    {"", "window_messages", V_INT, K_WINDOW},
+    {"", "quiet_messages", V_INT, K_QUIET},
+    {"thresholds", "gap", V_INTS, K_T_GAP},
+    {"thresholds", "corrupt", V_INTS, K_T_CORRUPT},
+    {"thresholds", "skew", V_INTS, K_T_SKEW},
+    {"thresholds", "burst", V_GONE, K_GONE_T_BURST},
+    {"skew", "jump_ns", V_GONE, K_GONE_JUMP},
+    {"burst", "factor", V_INT, K_FACTOR},
+    {"burst", "min_messages", V_INT, K_MIN_MESSAGES},
+    {"burst", "baseline_shift", V_INT, K_SHIFT},
+    {"burst", "min_run_ms", V_INT, K_MIN_RUN},
+    {"reset", "events", V_STR, K_EVENTS},
+    {"reset", "at_index", V_INTS, K_AT_INDEX},
+    {"reset", "at_time", V_TIMES, K_AT_TIME},
 };
 enum { NKEYS = sizeof keys / sizeof keys[0] };
 
@@ -212,37 +231,48 @@ static int set_value(cursor *c, blanc_health_config *cfg, int k)
 {
     uint64_t v = 0, list[BLANC_HEALTH_MAX_RESETS];
     size_t n = 0;
-    int rc;
+    int rc, id = keys[k].id;
     switch (keys[k].kind) {
+    case V_GONE:
+        if (id == K_GONE_T_BURST)
+            return fail(c->err, c->line,
+                        "thresholds.burst is no longer accepted: a burst is load, not damage, "
+                        "and never moves the breaker (docs/HEALTH.md §4); remove the line");
+        return fail(c->err, c->line,
+                    "skew.jump_ns is no longer accepted: a forward jump in feed time is a quiet "
+                    "period, not skew (docs/HEALTH.md §2); remove the line");
     case V_INT: rc = parse_uint(c, &v); break;
     case V_STR: rc = parse_string(c, cfg->reset_events, sizeof cfg->reset_events); break;
     default: rc = parse_array(c, keys[k].kind, list, BLANC_HEALTH_MAX_RESETS, &n); break;
     }
     if (rc)
         return rc;
-    if (k >= 2 && k <= 5) { /* a threshold list */
+    if (id == K_T_GAP || id == K_T_CORRUPT || id == K_T_SKEW) {
         if (n != 4)
             return fail(c->err, c->line, "%s needs 4 thresholds (Local, Feeder, Main, Kill)",
                         keys[k].name);
-        memcpy(cfg->thresholds[k - 2], list, sizeof cfg->thresholds[0]);
+        if (id == K_T_SKEW && list[3])
+            return fail(c->err, c->line, "skew's Kill threshold must be 0: skew never reaches "
+                                         "Kill (docs/HEALTH.md §5)");
+        memcpy(cfg->thresholds[id - K_T_GAP], list, sizeof cfg->thresholds[0]);
         return 0;
     }
-    switch (k) {
-    case 0: cfg->window_messages = v; break;
-    case 1: cfg->quiet_messages = v; break;
-    case 6: cfg->skew_jump_ns = v; break;
-    case 7: cfg->burst_factor = v; break;
-    case 8: cfg->burst_min_messages = v; break;
-    case 9:
+    switch (id) {
+    case K_WINDOW: cfg->window_messages = v; break;
+    case K_QUIET: cfg->quiet_messages = v; break;
+    case K_FACTOR: cfg->burst_factor = v; break;
+    case K_MIN_MESSAGES: cfg->burst_min_messages = v; break;
+    case K_MIN_RUN: cfg->burst_min_run_ms = v; break;
+    case K_SHIFT:
         if (v > 20)
             return fail(c->err, c->line, "baseline_shift must be 0 .. 20");
         cfg->burst_baseline_shift = (uint32_t)v;
         break;
-    case 11:
+    case K_AT_INDEX:
         memcpy(cfg->reset_at_index, list, n * sizeof list[0]);
         cfg->n_reset_at_index = n;
         break;
-    case 12:
+    case K_AT_TIME:
         memcpy(cfg->reset_at_time, list, n * sizeof list[0]);
         cfg->n_reset_at_time = n;
         break;

@@ -13,6 +13,7 @@
 enum { EV_GAP = 1, EV_CORRUPT = 2, EV_SKEW = 4 };
 enum { NSCOPES = 65536 };
 enum { DECAY_TABLE = 256 }; /* scope 0 is the feed, 1..65535 the instruments */
+#define HEALTH_DAY_NS (UINT64_C(86400) * 1000000000u) /* no ITCH time reaches 24:00 */
 
 typedef struct hscope {
     uint32_t count[3]; /* gap, corrupt, skew events in the window */
@@ -114,7 +115,9 @@ static inline void health_gate_fast(blanc_health *h, uint64_t i, uint16_t locate
 
 static inline int health_message(blanc_health *h, uint64_t i, uint64_t t, uint16_t locate)
 {
-    if (blanc_likely(i < h->next_i && t - h->g <= h->cfg.skew_jump_ns && t < h->ms_end &&
+    /* In order (t >= G) and within the day: t < ms_end, which is at most
+     * 24:00 (docs/HEALTH.md §2). */
+    if (blanc_likely(i < h->next_i && t >= h->g && t < h->ms_end &&
                      t + 1 >= h->hwm[locate] && h->n + 1 < h->hot_at)) {
         h->g = t;
         h->hwm[locate] = t + 1;
@@ -122,12 +125,16 @@ static inline int health_message(blanc_health *h, uint64_t i, uint64_t t, uint16
         health_gate_fast(h, i, locate);
         return 0;
     }
-    if (i < h->next_i && t - h->g <= h->cfg.skew_jump_ns && t < h->next_ts &&
+    if (i < h->next_i && t >= h->g && t < h->next_ts && t < HEALTH_DAY_NS &&
         t + 1 >= h->hwm[locate] && h->ms_end)
         return health_new_ms(h, i, t, locate);
     health_obs o = {t, 0, locate, 1, 1, 0};
     return health_observe(h, i, &o);
 }
+
+/* After a state was restored from a snapshot (image.c): recompute what is
+ * derived from the scopes and the limits of the fast paths. */
+void health_restored(blanc_health *h);
 
 /* The journal line of one transition of scope s (journal.c). */
 void health_journal(blanc_health *h, uint32_t s, int from, int to, const char *cause);

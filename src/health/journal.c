@@ -34,23 +34,17 @@ int blanc_health_finish(blanc_health *h)
     return h->err;
 }
 
-/* A detector's value as the journal shows it: ppm, or ms for burst. */
+/* A detector's value as the journal shows it: ppm of the window. Burst is
+ * not a breaker input (docs/HEALTH.md §4), so it is in no journal line. */
 static uint64_t shown(const blanc_health *h, uint32_t s, int d)
 {
-    if (d == BLANC_DET_BURST)
-        return h->run;
     return health_ppm(h, h->scope[s].count[d]);
-}
-
-static uint64_t raw(const blanc_health *h, uint32_t s, int d)
-{
-    return d == BLANC_DET_BURST ? h->run : h->scope[s].count[d];
 }
 
 void health_journal(blanc_health *h, uint32_t s, int from, int to, const char *cause)
 {
     obuf *o = h->jb;
-    int nd = s ? 3 : BLANC_DETECTORS;
+    const int nd = 3; /* gap, corrupt, skew */
     ob_str(o, "{\"index\":");
     ob_u64(o, h->index);
     ob_str(o, ",\"ts\":");
@@ -82,7 +76,7 @@ void health_journal(blanc_health *h, uint32_t s, int from, int to, const char *c
     ob_str(o, "},\"crossed\":[");
     int first = 1;
     for (int d = 0; d < nd && strcmp(cause, "recover"); d++) {
-        int l = health_level(h, d, raw(h, s, d));
+        int l = health_level(h, d, h->scope[s].count[d]);
         if (!l)
             continue;
         ob_str(o, first ? "{\"detector\":\"" : ",{\"detector\":\"");

@@ -17,6 +17,7 @@
 #include "feed/itch_sniff.h"
 #include "feed/itch_types.h"
 #include "health/health.h"
+#include "health/image.h"
 #include "replay/replay.h"
 
 blanc_replay *blanc_replay_create(const blanc_replay_options *opts)
@@ -39,6 +40,8 @@ void blanc_replay_free(blanc_replay *r)
     if (!r)
         return;
     blanc_books_free(r->books);
+    health_image_free(r->snap_health);
+    free(r->snap_health);
     free(r);
 }
 

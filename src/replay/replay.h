@@ -29,6 +29,9 @@ struct blanc_replay {
     blanc_health *health; /* not owned; NULL when health is not tracked */
     int sniffed;          /* the start of the input was judged (itch_sniff.c) */
     char why[192];        /* why the input was refused (BLANC_ENOTITCH) */
+    /* The health state of the snapshot this replay was rebuilt from, if it
+     * had one (snapshot*.c), for blanc_health_resume(); owned. */
+    struct health_image *snap_health;
     uint32_t anomalies;   /* of the message being handled: bit per blanc_anomaly */
 };
 

@@ -36,7 +36,7 @@ struct blanc_session {
     blanc_emitter *em;
     snap_taken *snaps;
     size_t n_snaps, cap_snaps;
-    int made_dir, committed;
+    int made_dir, committed, health_restarted;
     uint64_t start_messages, emit_records;
     blanc_session_error *err; /* of the call in progress (run) */
 };
@@ -167,6 +167,26 @@ int blanc_session_open(blanc_session **out, const blanc_session_options *o,
             blanc_health_config_check(o->health, &ce);
             fail(err, rc, 0, NULL, "health config: %s", ce.what);
             goto out;
+        }
+        /* A resumed run continues the snapshot's health state, so its journal,
+         * gates and final health are the uninterrupted run's; a snapshot
+         * without one starts health empty here, and says so. */
+        if (o->resume) {
+            blanc_snap_error se;
+            memset(&se, 0, sizeof se);
+            rc = blanc_health_resume(s->h, s->r, &se);
+            if (rc == BLANC_ENOTFOUND) {
+                s->health_restarted = 1;
+            } else if (rc == BLANC_EMISMATCH) {
+                fail(err, rc, 0, o->resume,
+                     "%s; resume with the snapshot run's --health-config and --reset-at, or "
+                     "with --no-health", se.what);
+                goto out;
+            } else if (rc) {
+                fail(err, rc, 0, o->resume, "%s (section %s, offset %" PRIu64 ")", se.what,
+                     se.section, se.offset);
+                goto out;
+            }
         }
         if (o->health_journal) {
             if ((rc = open_sink(&s->journal, o->health_journal, err)))
@@ -367,6 +387,8 @@ void blanc_session_free(blanc_session *s)
 blanc_replay *blanc_session_replay(blanc_session *s) { return s->r; }
 
 blanc_health *blanc_session_health(blanc_session *s) { return s->h; }
+
+int blanc_session_health_restarted(const blanc_session *s) { return s->health_restarted; }
 
 void blanc_session_input(const blanc_session *s, blanc_session_input_info *in)
 {

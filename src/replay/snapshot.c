@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "book/restore.h"
+#include "health/image.h"
 #include "replay/replay.h"
 #include "replay/snapshot.h"
 
@@ -271,6 +272,28 @@ int snap_finish(blanc_replay *r, const snap_inst *insts, uint32_t n, const uint6
         return snap_fail(err, BLANC_EBADSNAP, "state", 0,
                          "rebuilt books do not match the recorded %s digest "
                          "(the snapshot was damaged or edited)", which);
+    return 0;
+}
+
+int snap_health_get(const blanc_replay *r, health_image *img, int *have)
+{
+    memset(img, 0, sizeof *img);
+    *have = r->health != NULL;
+    return r->health ? health_image_get(r->health, img) : 0;
+}
+
+int snap_health_keep(blanc_replay *r, health_image *img)
+{
+    health_image *k = malloc(sizeof *k);
+    if (!k) {
+        health_image_free(img);
+        return BLANC_ENOMEM;
+    }
+    *k = *img;
+    memset(img, 0, sizeof *img);
+    health_image_free(r->snap_health);
+    free(r->snap_health);
+    r->snap_health = k;
     return 0;
 }
 

@@ -9,7 +9,10 @@
 
 #include "blanc.h"
 
-#define SNAP_VERSION 1
+#define SNAP_VERSION 1        /* books and replay state only */
+#define SNAP_VERSION_HEALTH 2 /* ... and the health tracker's state */
+
+struct health_image;
 
 /* The META words, in their binary order. */
 enum {
@@ -60,6 +63,12 @@ int snap_fail(blanc_snap_error *err, int code, const char *section, uint64_t off
     __attribute__((format(printf, 5, 6)))
 #endif
     ;
+
+/* The health state to save with r: 0 and *img filled (lists malloc'd) if a
+ * tracker is attached, 0 with *have = 0 if none. */
+int snap_health_get(const blanc_replay *r, struct health_image *img, int *have);
+/* Hand a parsed health image to the rebuilt replay (moved: *img is emptied). */
+int snap_health_keep(blanc_replay *r, struct health_image *img);
 
 int snap_write_binary(const blanc_replay *r, blanc_sink *sink);
 int snap_read_binary(blanc_replay **out, const uint8_t *p, size_t n, blanc_snap_error *err);

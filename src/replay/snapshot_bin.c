@@ -13,6 +13,7 @@
 
 #include "common/bytes.h"
 #include "book/restore.h"
+#include "health/image.h"
 #include "replay/replay.h"
 #include "replay/snapshot.h"
 
@@ -21,7 +22,7 @@
 #define SECTION_HEAD 16
 #define INST_LEN 40
 #define ORDER_LEN 16
-#define N_SECTIONS 3
+#define N_SECTIONS 3 /* version 1; version 2 adds HLTH */
 
 /* ---- writing ----------------------------------------------------------- */
 
@@ -113,11 +114,20 @@ int snap_write_binary(const blanc_replay *r, blanc_sink *sink)
     w->sink = sink;
     w->err = 0;
     w->n = 0;
+    health_image img;
+    int have_health;
+    if ((rc = snap_health_get(r, &img, &have_health)) != 0) {
+        XXH3_freeState(w->xxh);
+        free(w);
+        free(in);
+        return rc;
+    }
 
+    /* Without health the bytes of version 1, exactly; with it version 2. */
     uint8_t h[HEADER_LEN];
     memcpy(h, MAGIC, 8);
-    blanc_put_le32(h + 8, SNAP_VERSION);
-    blanc_put_le32(h + 12, N_SECTIONS);
+    blanc_put_le32(h + 8, have_health ? SNAP_VERSION_HEALTH : SNAP_VERSION);
+    blanc_put_le32(h + 12, N_SECTIONS + (have_health ? 1 : 0));
     w->err = blanc_sink_write(sink, h, sizeof h);
 
     sw_begin(w, "META", (uint64_t)M_COUNT * 8);
@@ -148,6 +158,25 @@ int snap_write_binary(const blanc_replay *r, blanc_sink *sink)
             rc = snap_orders_each(r->books, in[i].locate, 'S', put_order, w);
     }
     sw_end(w);
+    if (have_health) {
+        /* HLTH: config digest, the scalar count and scalars, then each list
+         * as its record count and records, all u64 (docs/SNAPSHOT.md). */
+        uint64_t len = 16 + (uint64_t)HI_COUNT * 8;
+        for (int k = 0; k < HI_LISTS; k++)
+            len += 8 + img.n[k] * health_image_width[k] * 8;
+        sw_begin(w, "HLTH", len);
+        sw_le(w, img.config_digest, 8);
+        sw_le(w, HI_COUNT, 8);
+        for (int i = 0; i < HI_COUNT; i++)
+            sw_le(w, img.w[i], 8);
+        for (int k = 0; k < HI_LISTS; k++) {
+            sw_le(w, img.n[k], 8);
+            for (uint64_t i = 0; i < img.n[k] * health_image_width[k]; i++)
+                sw_le(w, img.list[k][i], 8);
+        }
+        sw_end(w);
+    }
+    health_image_free(&img);
     if (!rc)
         rc = w->err < 0 ? w->err : 0;
     XXH3_freeState(w->xxh);
@@ -194,6 +223,51 @@ static int section(const uint8_t *p, size_t n, size_t *off, const char tag[4],
     return 0;
 }
 
+/* HLTH (version 2): its layout checked against its length before anything is
+ * allocated; what the words say is checked by blanc_health_resume(). */
+static int read_health(const uint8_t *q, uint64_t len, size_t base, health_image *img,
+                       blanc_snap_error *err)
+{
+    memset(img, 0, sizeof *img);
+    if (len < 16 + (uint64_t)HI_COUNT * 8)
+        return snap_fail(err, BLANC_EBADSNAP, "HLTH", base, "%llu bytes: too short",
+                         (unsigned long long)len);
+    img->config_digest = blanc_le64(q);
+    if (blanc_le64(q + 8) != HI_COUNT)
+        return snap_fail(err, BLANC_EBADSNAP, "HLTH", base + 8, "%llu scalars, version 2 has %d",
+                         (unsigned long long)blanc_le64(q + 8), HI_COUNT);
+    for (int i = 0; i < HI_COUNT; i++)
+        img->w[i] = blanc_le64(q + 16 + 8 * (size_t)i);
+    uint64_t at = 16 + (uint64_t)HI_COUNT * 8;
+    for (int k = 0; k < HI_LISTS; k++) {
+        if (len - at < 8) {
+            health_image_free(img);
+            return snap_fail(err, BLANC_EBADSNAP, "HLTH", base + at, "ends before its %s list",
+                             health_image_list_name[k]);
+        }
+        uint64_t n = blanc_le64(q + at), wd = health_image_width[k];
+        at += 8;
+        if (n > (len - at) / (8 * wd)) {
+            health_image_free(img);
+            return snap_fail(err, BLANC_EBADSNAP, "HLTH", base + at - 8,
+                             "%llu %s records do not fit in the section",
+                             (unsigned long long)n, health_image_list_name[k]);
+        }
+        if (health_image_alloc(img, k, n)) {
+            health_image_free(img);
+            return BLANC_ENOMEM;
+        }
+        for (uint64_t i = 0; i < n * wd; i++, at += 8)
+            img->list[k][i] = blanc_le64(q + at);
+    }
+    if (at != len) {
+        health_image_free(img);
+        return snap_fail(err, BLANC_EBADSNAP, "HLTH", base + at,
+                         "%llu bytes after the last list", (unsigned long long)(len - at));
+    }
+    return 0;
+}
+
 static int read_orders(blanc_replay *r, const snap_inst *in, uint32_t n, const uint8_t *o,
                        uint64_t len, size_t base, blanc_snap_error *err)
 {
@@ -232,13 +306,14 @@ int snap_read_binary(blanc_replay **out, const uint8_t *p, size_t n, blanc_snap_
         return snap_fail(err, BLANC_EBADSNAP, "header", 0,
                          "truncated: %zu bytes, the header alone is %d", n, HEADER_LEN);
     uint32_t version = blanc_le32(p + 8);
-    if (version != SNAP_VERSION)
+    if (version != SNAP_VERSION && version != SNAP_VERSION_HEALTH)
         return snap_fail(err, BLANC_EVERSION, "header", 8,
-                         "snapshot format version %u; this build reads version %d", version,
-                         SNAP_VERSION);
-    if (blanc_le32(p + 12) != N_SECTIONS)
-        return snap_fail(err, BLANC_EBADSNAP, "header", 12, "%u sections, version 1 has %d",
-                         blanc_le32(p + 12), N_SECTIONS);
+                         "snapshot format version %u; this build reads versions %d and %d",
+                         version, SNAP_VERSION, SNAP_VERSION_HEALTH);
+    uint32_t sections = N_SECTIONS + (version == SNAP_VERSION_HEALTH ? 1 : 0);
+    if (blanc_le32(p + 12) != sections)
+        return snap_fail(err, BLANC_EBADSNAP, "header", 12, "%u sections, version %u has %u",
+                         blanc_le32(p + 12), version, sections);
     size_t off = HEADER_LEN;
     const uint8_t *meta, *inst, *ord;
     uint64_t meta_len, inst_len, ord_len;
@@ -255,6 +330,11 @@ int snap_read_binary(blanc_replay **out, const uint8_t *p, size_t n, blanc_snap_
         return rc;
     ord_off = off + SECTION_HEAD;
     if ((rc = section(p, n, &off, "ORDR", &ord, &ord_len, err)))
+        return rc;
+    const uint8_t *hl = NULL;
+    uint64_t hl_len = 0;
+    size_t hl_off = off + SECTION_HEAD;
+    if (sections > N_SECTIONS && (rc = section(p, n, &off, "HLTH", &hl, &hl_len, err)))
         return rc;
     if (off != n)
         return snap_fail(err, BLANC_EBADSNAP, "trailer", off,
@@ -289,6 +369,13 @@ int snap_read_binary(blanc_replay **out, const uint8_t *p, size_t n, blanc_snap_
         rc = read_orders(r, in, count, ord, ord_len, ord_off, err);
     if (!rc)
         rc = snap_finish(r, in, count, m, err);
+    if (!rc && hl) {
+        health_image img;
+        if (!(rc = read_health(hl, hl_len, hl_off, &img, err)))
+            rc = snap_health_keep(r, &img);
+        else
+            health_image_free(&img);
+    }
     free(in);
     if (rc) {
         blanc_replay_free(r);

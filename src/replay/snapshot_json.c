@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "health/image.h"
 #include "out/obuf.h"
 #include "replay/replay.h"
 #include "replay/snapshot.h"
@@ -157,6 +158,60 @@ static void put_replay(obuf *o, const uint64_t m[M_COUNT])
     ob_char(o, '}');
 }
 
+/* Scalar indexes in the order of their names: the sorted keys of "scalars". */
+static int cmp_scalar(const void *a, const void *b)
+{
+    return strcmp(health_image_scalar_name[*(const int *)a],
+                  health_image_scalar_name[*(const int *)b]);
+}
+
+static void scalar_order(int ord[HI_COUNT])
+{
+    for (int i = 0; i < HI_COUNT; i++)
+        ord[i] = i;
+    qsort(ord, HI_COUNT, sizeof ord[0], cmp_scalar);
+}
+
+/* "health": {"config", "events", "hwm", "scalars", "scopes", "timers"} (sorted). */
+static void put_health(obuf *o, const health_image *img)
+{
+    static const int list_at[] = {2, 1, -1, 0, 3}; /* events, hwm, (scalars), scopes, timers */
+    static const char *const keys[] = {"events", "hwm", "scalars", "scopes", "timers"};
+    ob_str(o, "\"health\":{\"config\":");
+    put_hex(o, img->config_digest);
+    for (int q = 0; q < 5; q++) {
+        ob_str(o, ",\"");
+        ob_str(o, keys[q]);
+        ob_str(o, "\":");
+        int k = list_at[q];
+        if (k < 0) {
+            int ord[HI_COUNT];
+            scalar_order(ord);
+            for (int i = 0; i < HI_COUNT; i++) {
+                ob_str(o, i ? ",\"" : "{\"");
+                ob_str(o, health_image_scalar_name[ord[i]]);
+                ob_str(o, "\":");
+                ob_u64(o, img->w[ord[i]]);
+            }
+            ob_char(o, '}');
+            continue;
+        }
+        ob_char(o, '[');
+        const uint64_t *p = img->list[k];
+        for (uint64_t i = 0; i < img->n[k]; i++) {
+            ob_str(o, i ? ",[" : "[");
+            for (unsigned c = 0; c < health_image_width[k]; c++) {
+                if (c)
+                    ob_char(o, ',');
+                ob_u64(o, *p++);
+            }
+            ob_char(o, ']');
+        }
+        ob_char(o, ']');
+    }
+    ob_str(o, "},");
+}
+
 int snap_write_json(const blanc_replay *r, blanc_sink *sink)
 {
     uint64_t m[M_COUNT];
@@ -173,6 +228,13 @@ int snap_write_json(const blanc_replay *r, blanc_sink *sink)
     o->sink = sink;
     o->err = 0;
     o->n = 0;
+    health_image img;
+    int have_health;
+    if ((rc = snap_health_get(r, &img, &have_health)) != 0) {
+        free(o);
+        free(in);
+        return rc;
+    }
     ob_str(o, "{\"books\":[");
     for (uint32_t i = 0; i < n && !rc; i++) {
         if (i)
@@ -202,7 +264,11 @@ int snap_write_json(const blanc_replay *r, blanc_sink *sink)
     put_hex(o, m[M_L3]);
     ob_str(o, ",\"stream\":");
     put_hex(o, m[M_STREAM]);
-    ob_str(o, "},\"format\":\"blanc-snapshot\",\"input\":{\"bytes\":");
+    ob_str(o, "},\"format\":\"blanc-snapshot\",");
+    if (have_health)
+        put_health(o, &img);
+    health_image_free(&img);
+    ob_str(o, "\"input\":{\"bytes\":");
     ob_u64(o, m[M_INPUT_BYTES]);
     ob_str(o, ",\"xxh3\":");
     if (m[M_HAVE_INPUT_XXH3])
@@ -211,7 +277,7 @@ int snap_write_json(const blanc_replay *r, blanc_sink *sink)
         ob_str(o, "null");
     ob_str(o, "},\"replay\":");
     put_replay(o, m);
-    ob_str(o, ",\"version\":1}\n");
+    ob_str(o, have_health ? ",\"version\":2}\n" : ",\"version\":1}\n");
     ob_flush(o);
     if (!rc)
         rc = o->err;
@@ -459,6 +525,53 @@ static int read_books(jreader *j, blanc_replay *r, const json_t *books, snap_ins
     return 0;
 }
 
+static int read_health_json(jreader *j, const json_t *hj, health_image *img)
+{
+    memset(img, 0, sizeof *img);
+    if (!json_is_object(hj))
+        return jfail(j, "not an object");
+    int rc = jhex(j, hj, "health", "config", &img->config_digest);
+    if (rc)
+        return rc;
+    const json_t *sc = jfield(j, hj, "health", "scalars");
+    if (!json_is_object(sc) || json_object_size(sc) != HI_COUNT)
+        return jfail(j, "not an object of the 56 health scalars");
+    for (int i = 0; i < HI_COUNT; i++)
+        if ((rc = ju64(j, sc, "health.scalars", health_image_scalar_name[i], UINT64_MAX,
+                       &img->w[i])))
+            return rc;
+    for (int k = 0; k < HI_LISTS; k++) {
+        const json_t *a = jfield(j, hj, "health", health_image_list_name[k]);
+        char parent[32];
+        snprintf(parent, sizeof parent, "health.%s", health_image_list_name[k]);
+        if (!json_is_array(a))
+            return jfail(j, "not an array");
+        size_t n = json_array_size(a);
+        unsigned wd = health_image_width[k];
+        if (health_image_alloc(img, k, n)) {
+            health_image_free(img);
+            return BLANC_ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const json_t *rec = json_array_get(a, i);
+            snprintf(j->path, sizeof j->path, "%s[%zu]", parent, i);
+            if (!json_is_array(rec) || json_array_size(rec) != wd) {
+                health_image_free(img);
+                return jfail(j, "not an array of the record's integers");
+            }
+            for (unsigned c = 0; c < wd; c++) {
+                const json_t *v = json_array_get(rec, c);
+                if (!json_is_integer(v) || json_integer_value(v) < 0) {
+                    health_image_free(img);
+                    return jfail(j, "not a non-negative integer");
+                }
+                img->list[k][i * wd + c] = (uint64_t)json_integer_value(v);
+            }
+        }
+    }
+    return 0;
+}
+
 int snap_read_json(blanc_replay **out, const uint8_t *p, size_t n, blanc_snap_error *err)
 {
     json_error_t je;
@@ -480,10 +593,17 @@ int snap_read_json(blanc_replay **out, const uint8_t *p, size_t n, blanc_snap_er
     }
     if ((rc = ju64(&j, doc, "", "version", UINT32_MAX, &version)))
         goto out;
-    if (version != SNAP_VERSION) {
+    if (version != SNAP_VERSION && version != SNAP_VERSION_HEALTH) {
         rc = snap_fail(err, BLANC_EVERSION, "json", 0,
-                       "snapshot format version %llu; this build reads version %d",
-                       (unsigned long long)version, SNAP_VERSION);
+                       "snapshot format version %llu; this build reads versions %d and %d",
+                       (unsigned long long)version, SNAP_VERSION, SNAP_VERSION_HEALTH);
+        goto out;
+    }
+    const json_t *hj = json_object_get(doc, "health");
+    if ((version == SNAP_VERSION_HEALTH) != (hj != NULL)) {
+        rc = snap_fail(err, BLANC_EBADSNAP, "json", 0,
+                       "version %llu %s a \"health\" member", (unsigned long long)version,
+                       hj ? "cannot have" : "needs");
         goto out;
     }
     if ((rc = read_replay(&j, json_object_get(doc, "replay"), m)))
@@ -511,7 +631,16 @@ int snap_read_json(blanc_replay **out, const uint8_t *p, size_t n, blanc_snap_er
         goto out;
     if ((rc = read_books(&j, r, json_object_get(doc, "books"), &in, &count)))
         goto out;
-    rc = snap_finish(r, in, count, m, err);
+    if ((rc = snap_finish(r, in, count, m, err)))
+        goto out;
+    if (hj) {
+        health_image img;
+        snprintf(j.path, sizeof j.path, ".health");
+        if (!(rc = read_health_json(&j, hj, &img)))
+            rc = snap_health_keep(r, &img);
+        else
+            health_image_free(&img); /* the lists read before the refusal */
+    }
 out:
     json_decref(doc);
     free(in);

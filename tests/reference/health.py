@@ -29,13 +29,14 @@ import book  # noqa: E402
 FUSE, LOCAL, FEEDER, MAIN, KILL = range(5)
 STATE_NAMES = ("fuse", "local", "feeder", "main", "kill")
 
-# detectors, in journal order (section 8)
-GAP, CORRUPT, SKEW, BURST = range(4)
-DETECTORS = ("gap", "corrupt", "skew", "burst")
+# detectors, in journal order (section 8); burst is measured but is no breaker input (section 4)
+GAP, CORRUPT, SKEW = range(3)
+DETECTORS = ("gap", "corrupt", "skew")
+DAY_NS = 86_400_000_000_000   # section 2: no ITCH timestamp reaches 24:00
 
 # section 2: the anomaly keys behind each event
 GAP_KEYS = frozenset(("unknown_ref", "no_directory"))
-CORRUPT_KEYS = frozenset(("truncated", "bad_length", "unknown_type", "zero_length",
+CORRUPT_KEYS = frozenset(("truncated", "bad_length", "zero_length",
                           "stream_cut", "bad_field", "dup_ref", "overfill", "dir_conflict"))
 
 U64_MAX = (1 << 64) - 1
@@ -55,11 +56,10 @@ def default_config():
         "thresholds": {
             "gap": [5, 50, 200, 1000],
             "corrupt": [1, 10, 50, 500],
-            "skew": [5, 20, 100, 1000],
-            "burst": [2, 5, 10, 100],
+            "skew": [5, 20, 100, 0],
         },
-        "skew": {"jump_ns": 60000000000},
-        "burst": {"factor": 8, "min_messages": 16, "baseline_shift": 10},
+        "skew": {},
+        "burst": {"factor": 8, "min_messages": 16, "baseline_shift": 10, "min_run_ms": 2},
         "reset": {"events": "O", "at_index": [], "at_time": []},
     }
 
@@ -147,9 +147,9 @@ def load_config(text):
             fail(section, key, "%s: unsigned integer expected" % key)
         return v
 
-    sections = {"thresholds": ("gap", "corrupt", "skew", "burst"),
-                "skew": ("jump_ns",),
-                "burst": ("factor", "min_messages", "baseline_shift"),
+    sections = {"thresholds": ("gap", "corrupt", "skew"),
+                "skew": (),
+                "burst": ("factor", "min_messages", "baseline_shift", "min_run_ms"),
                 "reset": ("events", "at_index", "at_time")}
     for key, v in doc.items():
         if key in ("window_messages", "quiet_messages"):
@@ -160,6 +160,11 @@ def load_config(text):
         if not isinstance(v, dict):
             fail("", key, "%r must be a section" % key)
         for sub, sv in v.items():
+            # section 7: keys of earlier versions, refused with the reason
+            if (key, sub) == ("thresholds", "burst"):
+                fail(key, sub, "thresholds.burst is no longer accepted: burst never gates")
+            if (key, sub) == ("skew", "jump_ns"):
+                fail(key, sub, "skew.jump_ns is no longer accepted: a forward jump is no event")
             if sub not in sections[key]:
                 fail(key, sub, "unknown key %r in [%s]" % (sub, key))
             if key == "thresholds":
@@ -169,6 +174,8 @@ def load_config(text):
                 nz = [x for x in sv if x != 0]
                 if nz != sorted(nz):
                     fail(key, sub, "%s: thresholds must not decrease" % sub)
+                if sub == "skew" and sv[3] != 0:
+                    fail(key, sub, "skew: the Kill threshold must be 0 (section 5)")
                 cfg[key][sub] = sv
             elif key == "reset" and sub == "events":
                 if not isinstance(sv, str) or any(ord(c) > 255 for c in sv):
@@ -216,9 +223,8 @@ class Health:
         self.W = cfg["window_messages"]
         self.Q = cfg["quiet_messages"]
         th = cfg["thresholds"]
-        self.th = (tuple(th["gap"]), tuple(th["corrupt"]), tuple(th["skew"]),
-                   tuple(th["burst"]))
-        self.jump = cfg["skew"]["jump_ns"]
+        self.th = (tuple(th["gap"]), tuple(th["corrupt"]), tuple(th["skew"]))
+        self.min_run = cfg["burst"]["min_run_ms"]
         self.factor = cfg["burst"]["factor"]
         self.min_messages = cfg["burst"]["min_messages"]
         self.s = cfg["burst"]["baseline_shift"]
@@ -270,7 +276,7 @@ class Health:
 
     def levels(self, scope):
         """[(detector, level, threshold, value)] for each detector of the scope, and the
-        values dict (rates in ppm, burst in ms)."""
+        values dict (rates in ppm). Burst is not among them (section 4)."""
         W = self.W
         out = []
         values = {}
@@ -286,15 +292,6 @@ class Health:
                     lvl, thr = k, T
                     break
             out.append((d, lvl, thr, rate))
-        if scope == GLOBAL:
-            values["burst"] = self.R
-            lvl, thr = 0, 0
-            for k in range(4, 0, -1):
-                T = self.th[BURST][k - 1]
-                if T != 0 and self.R >= T:
-                    lvl, thr = k, T
-                    break
-            out.append((BURST, lvl, thr, self.R))
         return out, values
 
     def target(self, scope):
@@ -365,15 +362,16 @@ class Health:
         gap = bool(anoms & GAP_KEYS)
         corrupt = bool(anoms & CORRUPT_KEYS)
         skew = False
-        R_before = self.R
-        if decoded:
+        if decoded and ts >= DAY_NS:
+            # condition 2: past midnight; no mark moves, burst counts it in m0 once started
+            skew = True
+            if self.G is not None:
+                self.burst_step(self.m0)
+        elif decoded:
             G = self.G
-            if G is not None:
-                if ts < G:
-                    skew = True
-                    self.max_back = max(self.max_back, G - ts)
-                if ts - G > self.jump:
-                    skew = True
+            if G is not None and ts < G:
+                skew = True
+                self.max_back = max(self.max_back, G - ts)
             if has_inst:
                 h = self.H.get(locate)
                 if h is not None and ts < h:
@@ -396,8 +394,6 @@ class Health:
             touched.add(GLOBAL)
             if L:
                 touched.add(L)
-        if self.R != R_before:
-            touched.add(GLOBAL)
 
         # 4. decide
         for scope in sorted(touched):
@@ -450,7 +446,7 @@ class Health:
             st = self.state[scope]
             if st == KILL:
                 continue
-            tg = self.target(scope)   # instruments: Fuse; global: the burst level
+            tg = self.target(scope)   # Fuse: the windows are empty
             if tg != st:
                 lines.append(self.line(i, scope, st, tg, "reset"))
                 self.set_state(scope, tg)
@@ -486,7 +482,7 @@ class Health:
             self.R += 1
             if self.R > self.longest:
                 self.longest = self.R
-            if self.th[BURST][0] != 0 and self.R == self.th[BURST][0]:
+            if self.min_run != 0 and self.R == self.min_run:
                 self.bursts += 1
 
     # -- results ---------------------------------------------------------------------------

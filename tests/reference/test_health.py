@@ -25,8 +25,8 @@ from test_reference import hdr, msg_A, msg_D, msg_R, msg_S, stream  # noqa: E402
 OFF = (0, 0, 0, 0)
 
 
-def config(W=100, Q=1000, gap=OFF, corrupt=OFF, skew=OFF, burst=OFF, jump=60_000_000_000,
-           factor=8, min_messages=16, shift=10, events="O", at_index=(), at_time=()):
+def config(W=100, Q=1000, gap=OFF, corrupt=OFF, skew=OFF, factor=8, min_messages=16, shift=10,
+           min_run=2, events="O", at_index=(), at_time=()):
     """A HEALTH.md section 7 file (parsed by health.load_config, so the parser is used too)."""
     arr = lambda xs: "[" + ", ".join(str(x) for x in xs) + "]"
     return "\n".join([
@@ -37,13 +37,11 @@ def config(W=100, Q=1000, gap=OFF, corrupt=OFF, skew=OFF, burst=OFF, jump=60_000
         "gap = " + arr(gap),
         "corrupt = " + arr(corrupt),
         "skew = " + arr(skew),
-        "burst = " + arr(burst),
-        "[skew]",
-        "jump_ns = %d" % jump,
         "[burst]",
         "factor = %d" % factor,
         "min_messages = %d" % min_messages,
         "baseline_shift = %d" % shift,
+        "min_run_ms = %d" % min_run,
         "[reset]",
         'events = "%s"' % events,
         "at_index = " + arr(at_index),
@@ -55,7 +53,7 @@ def config(W=100, Q=1000, gap=OFF, corrupt=OFF, skew=OFF, burst=OFF, jump=60_000
 def line(index, ts, frm, to, cause, values, crossed=(), locate=None, symbol=None):
     """One journal line, keys in the order of HEALTH.md section 8.
 
-    values: (gap, corrupt, skew) for an instrument, (gap, corrupt, skew, burst) for global;
+    values: (gap, corrupt, skew), for either scope (burst is in no line, section 8);
     crossed: (detector, level, threshold, value) tuples.
     """
     obj = {"index": index, "ts": ts, "scope": "global" if locate is None else "instrument"}
@@ -66,7 +64,8 @@ def line(index, ts, frm, to, cause, values, crossed=(), locate=None, symbol=None
     obj["from"] = frm
     obj["to"] = to
     obj["cause"] = cause
-    obj["values"] = dict(zip(("gap", "corrupt", "skew", "burst"), values))
+    assert len(values) == 3
+    obj["values"] = dict(zip(("gap", "corrupt", "skew"), values))
     obj["crossed"] = [{"detector": d, "level": lv, "threshold": t, "value": v}
                       for d, lv, t, v in crossed]
     return json.dumps(obj, separators=(",", ":"))
@@ -110,12 +109,12 @@ class Gap(unittest.TestCase):
         lines, s = run(self.data(6), config(gap=(30000, 50000, 0, 0)))
         self.assertEqual(lines, [
             '{"index":3,"ts":4,"scope":"global","from":"fuse","to":"local","cause":"escalate",'
-            '"values":{"gap":30000,"corrupt":0,"skew":0,"burst":0},'
+            '"values":{"gap":30000,"corrupt":0,"skew":0},'
             '"crossed":[{"detector":"gap","level":"local","threshold":30000,"value":30000}]}',
             '{"index":3,"ts":4,"scope":"instrument","locate":1,"symbol":"AAA","from":"fuse",'
             '"to":"local","cause":"escalate","values":{"gap":30000,"corrupt":0,"skew":0},'
             '"crossed":[{"detector":"gap","level":"local","threshold":30000,"value":30000}]}',
-            line(5, 6, "local", "feeder", "escalate", (50000, 0, 0, 0),
+            line(5, 6, "local", "feeder", "escalate", (50000, 0, 0),
                  [("gap", "feeder", 50000, 50000)]),
             line(5, 6, "local", "feeder", "escalate", (50000, 0, 0),
                  [("gap", "feeder", 50000, 50000)], locate=1, symbol="AAA"),
@@ -135,7 +134,7 @@ class Gap(unittest.TestCase):
         # 3,000,100: Local, reported rate 40,000.
         lines, s = run(self.data(4), config(gap=(30001, 0, 0, 0)))
         self.assertEqual(lines, [
-            line(4, 5, "fuse", "local", "escalate", (40000, 0, 0, 0),
+            line(4, 5, "fuse", "local", "escalate", (40000, 0, 0),
                  [("gap", "local", 30001, 40000)]),
             line(4, 5, "fuse", "local", "escalate", (40000, 0, 0),
                  [("gap", "local", 30001, 40000)], locate=1, symbol="AAA"),
@@ -147,7 +146,7 @@ class Gap(unittest.TestCase):
         # Local = 29,999: c = 2 -> 2e6 < 2,999,900; c = 3 at index 3 -> 3e6 >= 2,999,900.
         lines, _ = run(self.data(3), config(gap=(29999, 0, 0, 0)))
         self.assertEqual(lines, [
-            line(3, 4, "fuse", "local", "escalate", (30000, 0, 0, 0),
+            line(3, 4, "fuse", "local", "escalate", (30000, 0, 0),
                  [("gap", "local", 29999, 30000)]),
             line(3, 4, "fuse", "local", "escalate", (30000, 0, 0),
                  [("gap", "local", 29999, 30000)], locate=1, symbol="AAA"),
@@ -169,7 +168,7 @@ class Gap(unittest.TestCase):
         data = stream(msg_A(9, 1, "B", 10, 100, 5))
         lines, _ = run(data, config(W=10, gap=(100000, 0, 0, 0)))
         self.assertEqual(lines, [
-            line(0, 5, "fuse", "local", "escalate", (100000, 0, 0, 0),
+            line(0, 5, "fuse", "local", "escalate", (100000, 0, 0),
                  [("gap", "local", 100000, 100000)]),
             line(0, 5, "fuse", "local", "escalate", (100000, 0, 0),
                  [("gap", "local", 100000, 100000)], locate=9),
@@ -191,20 +190,23 @@ class Corrupt(unittest.TestCase):
         # W = 10: one event = 100,000 ppm; corrupt Local 100,000, Feeder 200,000.
         # 0 R(1) ts 1; 1 A ref 5 ts 2; 2 A ref 5 again ts 3 -> dup_ref: corrupt event for
         # global (c=1, Local) and instrument 1 (c=1, Local);
-        # 3 frame "Zxx" -> unknown_type, did not decode: global only, c=2 -> Feeder; G stays 3.
+        # 3 frame "Sxx": a known type (S is 12 bytes) of length 3 -> bad_length, did not
+        #   decode: global only, c=2 -> Feeder; G stays 3.
+        # 4 frame "Zxx": a type this build does not know -> unknown_type, which is no event
+        #   (section 2): nothing changes; gated because the feed is in Feeder.
         data = stream(msg_R(1, "AAA", 1), msg_A(1, 5, "B", 100, 10, 2),
-                      msg_A(1, 5, "B", 100, 10, 3), b"Zxx")
+                      msg_A(1, 5, "B", 100, 10, 3), b"Sxx", b"Zxx")
         lines, s = run(data, config(W=10, corrupt=(100000, 200000, 0, 0)))
         self.assertEqual(lines, [
-            line(2, 3, "fuse", "local", "escalate", (0, 100000, 0, 0),
+            line(2, 3, "fuse", "local", "escalate", (0, 100000, 0),
                  [("corrupt", "local", 100000, 100000)]),
             line(2, 3, "fuse", "local", "escalate", (0, 100000, 0),
                  [("corrupt", "local", 100000, 100000)], locate=1, symbol="AAA"),
-            line(3, 3, "local", "feeder", "escalate", (0, 200000, 0, 0),
+            line(3, 3, "local", "feeder", "escalate", (0, 200000, 0),
                  [("corrupt", "feeder", 200000, 200000)]),
         ])
         self.assertEqual(s["published"], 3)
-        self.assertEqual(s["gated"], 1)
+        self.assertEqual(s["gated"], 2)
         self.assertEqual(s["first_gated"], 3)
         self.assertEqual(s["events"], {"gap": 0, "corrupt": 2, "skew": 0})
         self.assertEqual(s["instruments_worst"], {"local": 1, "feeder": 0, "main": 0, "kill": 0})
@@ -216,7 +218,7 @@ class Corrupt(unittest.TestCase):
         # Index 2 is not a message: neither published nor gated.
         data = stream(msg_R(1, "AAA", 5), msg_A(1, 1, "S", 10, 10, 7)) + b"\x00\x10ab"
         lines, s = run(data, config(W=10, corrupt=(50000, 100000, 0, 0)))
-        self.assertEqual(lines, [line(2, 7, "fuse", "feeder", "escalate", (0, 100000, 0, 0),
+        self.assertEqual(lines, [line(2, 7, "fuse", "feeder", "escalate", (0, 100000, 0),
                                       [("corrupt", "feeder", 100000, 100000)])])
         self.assertEqual((s["published"], s["gated"], s["first_gated"]), (2, 0, None))
         self.assertEqual(s["global_state"], "feeder")
@@ -226,7 +228,7 @@ class Corrupt(unittest.TestCase):
         # follows (index 1, ts 5, so G = 5), which is replayed: one corrupt event.
         data = stream(S(4)) + b"\x00\x00" + stream(S(5))
         lines, s = run(data, config(W=10, corrupt=(100000, 0, 0, 0)))
-        self.assertEqual(lines, [line(1, 5, "fuse", "local", "escalate", (0, 100000, 0, 0),
+        self.assertEqual(lines, [line(1, 5, "fuse", "local", "escalate", (0, 100000, 0),
                                       [("corrupt", "local", 100000, 100000)])])
         self.assertEqual((s["published"], s["gated"]), (2, 0))
 
@@ -234,7 +236,7 @@ class Corrupt(unittest.TestCase):
         # Zero prefix, then 1 byte: zero_length and truncated, both observed at N = 1.
         data = stream(S(4)) + b"\x00\x00\x05"
         lines, s = run(data, config(W=10, corrupt=(100000, 0, 0, 0)))
-        self.assertEqual(lines, [line(1, 4, "fuse", "local", "escalate", (0, 100000, 0, 0),
+        self.assertEqual(lines, [line(1, 4, "fuse", "local", "escalate", (0, 100000, 0),
                                       [("corrupt", "local", 100000, 100000)])])
         self.assertEqual((s["published"], s["gated"]), (1, 0))
 
@@ -244,7 +246,7 @@ class Corrupt(unittest.TestCase):
         data = stream(msg_R(1, "AAA", 1), msg_D(1, 9, 2), S(3))
         lines, s = run(data, config(W=10, gap=(100000, 0, 0, 0)), strict=True)
         self.assertEqual(lines, [
-            line(1, 2, "fuse", "local", "escalate", (100000, 0, 0, 0),
+            line(1, 2, "fuse", "local", "escalate", (100000, 0, 0),
                  [("gap", "local", 100000, 100000)]),
             line(1, 2, "fuse", "local", "escalate", (100000, 0, 0),
                  [("gap", "local", 100000, 100000)], locate=1, symbol="AAA"),
@@ -253,46 +255,68 @@ class Corrupt(unittest.TestCase):
 
     def test_fixed_framing_unknown_type_is_observed(self):
         # fixed framing: S, S, then type 'Z' -> frame index 2, unknown_type, the replay stops.
-        # corrupt = [100000, 100000, 0, 0]: one event crosses both, the highest is Feeder.
+        # It is observed (a message, published) but unknown_type is no event (section 2):
+        # with corrupt = [100000, 100000, 0, 0] (one event would be Feeder) nothing happens.
         data = b"\x00\x00" + S(10) + b"\x00\x00" + S(11) + b"\x00\x00Zxxxx"
         lines, s = run(data, config(W=10, corrupt=(100000, 100000, 0, 0)), framing="fixed")
-        self.assertEqual(lines, [line(2, 11, "fuse", "feeder", "escalate", (0, 100000, 0, 0),
-                                      [("corrupt", "feeder", 100000, 100000)])])
-        self.assertEqual((s["published"], s["gated"], s["first_gated"]), (2, 1, 2))
+        self.assertEqual(lines, [])
+        self.assertEqual((s["published"], s["gated"], s["first_gated"]), (3, 0, None))
+        self.assertEqual(s["events"]["corrupt"], 0)
+
+    def test_many_unknown_types_interleaved(self):
+        # 200 frames of unknown types ('z', lengths 5..24) between 201 System Events, with
+        # default thresholds (corrupt Local at 1 ppm, Kill at 500): every frame publishable.
+        frames = [S(1000)]
+        for k in range(200):
+            frames += [b"z" + bytes(4 + k % 20), S(1001 + k)]
+        lines, s = run(stream(*frames), "")
+        self.assertEqual(lines, [])
+        self.assertEqual((s["published"], s["gated"], s["events"]["corrupt"]), (401, 0, 0))
 
 
 class Skew(unittest.TestCase):
-    def test_backwards_and_jump(self):
-        # W = 10 (1 event = 100,000 ppm); skew Local 100,000, Feeder 200,000; jump 1,000 ns.
+    def test_backwards_and_past_midnight(self):
+        # W = 10 (1 event = 100,000 ppm); skew Local 100,000, Feeder 200,000.
         # 0 R(1) ts 1000: no G yet. G = 1000, H1 = 1000.
-        # 1 R(2) ts 1500: 1500 - 1000 = 500 <= 1000. G = 1500, H2 = 1500.
+        # 1 R(2) ts 1500: G = 1500, H2 = 1500.
         # 2 A(1) ts 1200: 1200 < G (backwards overall, step 300) although H1 = 1000 <= 1200
         #   (fine within instrument 1): one event, global (c=1 Local) AND instrument 1 (the
         #   observation has an instrument: attribution, section 2) -> Local. H1 = 1200.
-        # 3 S ts 2600: 2600 - 1500 = 1100 > 1000: forward jump, global only, c=2 -> Feeder.
-        # 4 A(2) ts 1400: < G = 2600 (step 1200) and < H2 = 1500: one event (not two); global
+        # 3 S ts 24:00 + 5: past midnight (condition 2), global only, c=2 -> Feeder. G stays
+        #   1500 (no mark moves), so the journal's ts is 1500.
+        # 4 A(2) ts 1400: < G = 1500 (step 100) and < H2 = 1500: one event (not two); global
         #   c=3 stays Feeder (Main off), instrument 2 c=1 -> Local.
-        # 5 S ts 3600: 3600 - 2600 = 1000, not > 1000: no event.
+        # 5 S ts 3_600_000_000_000 (01:00): a forward jump of an hour: no event (section 2).
+        day = 86_400_000_000_000
         data = stream(msg_R(1, "AAA", 1000), msg_R(2, "BBB", 1500),
-                      msg_A(1, 7, "B", 10, 10, 1200), S(2600), msg_A(2, 8, "S", 10, 10, 1400),
-                      S(3600))
-        lines, s = run(data, config(W=10, skew=(100000, 200000, 0, 0), jump=1000))
+                      msg_A(1, 7, "B", 10, 10, 1200), S(day + 5), msg_A(2, 8, "S", 10, 10, 1400),
+                      S(3_600_000_000_000))
+        lines, s = run(data, config(W=10, skew=(100000, 200000, 0, 0)))
         self.assertEqual(lines, [
-            line(2, 1500, "fuse", "local", "escalate", (0, 0, 100000, 0),
+            line(2, 1500, "fuse", "local", "escalate", (0, 0, 100000),
                  [("skew", "local", 100000, 100000)]),
             line(2, 1500, "fuse", "local", "escalate", (0, 0, 100000),
                  [("skew", "local", 100000, 100000)], locate=1, symbol="AAA"),
-            line(3, 2600, "local", "feeder", "escalate", (0, 0, 200000, 0),
+            line(3, 1500, "local", "feeder", "escalate", (0, 0, 200000),
                  [("skew", "feeder", 200000, 200000)]),
-            line(4, 2600, "fuse", "local", "escalate", (0, 0, 100000),
+            line(4, 1500, "fuse", "local", "escalate", (0, 0, 100000),
                  [("skew", "local", 100000, 100000)], locate=2, symbol="BBB"),
         ])
         self.assertEqual(s["events"], {"gap": 0, "corrupt": 0, "skew": 3})
-        self.assertEqual(s["max_backward_ns"], 1200)
+        self.assertEqual(s["max_backward_ns"], 300)
         self.assertEqual((s["published"], s["gated"], s["first_gated"]), (3, 3, 3))
-        # all six messages in feed millisecond 0: peak 6 per ms, never hot (w stays 0)
-        self.assertEqual(s["peak_msgs_per_ms"], 6)
+        # messages 0-4 in feed millisecond 0 (message 3 counts in the current one): peak 5
+        # per ms; message 5 opens ms 3_600_000 after a new start (w = 0): never hot
+        self.assertEqual(s["peak_msgs_per_ms"], 5)
         self.assertEqual(s["longest_burst_ms"], 0)
+
+    def test_quiet_hours_are_not_skew(self):
+        # a thin feed: one message every 10 minutes from 04:00 to 20:00 (97 messages), then
+        # messages an hour apart: every step forward is a quiet period, none is an event.
+        ts = [14_400_000_000_000 + k * 600_000_000_000 for k in range(97)]
+        ts += [ts[-1] + 3_600_000_000_000 * k for k in (1, 2, 3)]
+        _, s = run(stream(*[S(t) for t in ts]), config(W=10, skew=(1, 0, 0, 0)))
+        self.assertEqual((s["events"]["skew"], s["gated"], s["global_worst"]), (0, 0, "fuse"))
 
     def test_time_backwards_is_not_an_input(self):
         # 10, 5, 6: message 1 is skew (5 < G = 10); message 2 is time_backwards? no (6 > 5),
@@ -316,8 +340,9 @@ class Burst(unittest.TestCase):
         self.assertEqual(health.decay(777, 0, 10), 777)
         self.assertEqual(health.decay(777, 1, 0), 0)
 
-    def test_runs_baseline_and_hysteresis(self):
-        # s = 1 (2^s = 2 ms), min_messages 2, factor 2; burst Local 1 ms, Feeder 2 ms; Q = 1.
+    def test_runs_baseline_and_no_breaker(self):
+        # s = 1 (2^s = 2 ms), min_messages 2, factor 2, min_run_ms 2; Q = 1. Burst is measured
+        # exactly as before this revision but moves no breaker: the journal stays empty.
         # Per millisecond (ms: message indexes):
         #   ms0: 0 | ms1: 1 | ms2: 2 | ms3: 3-6 | ms4: 7-8 | ms5: 9 | ms8: 10-11
         #   ms9: 12-14 | ms10: 15 | ms11: 16 | ms100: 17-19 | ms101: 20-22 | ms102: 23-27
@@ -326,19 +351,17 @@ class Burst(unittest.TestCase):
         # 1: close ms0 (n=1): b = 32768, w = 1.                            n=1 (< 2)
         # 2: close ms1: b = 32768 - 16384 + 32768 = 49152, w = 2.         n=1
         # 3: close ms2: b = 49152 - 24576 + 32768 = 57344, w = 3.         n=1
-        # 4: n=2, w=3 >= 2, 2 x 65536 = 131072 >= 2 x 57344 = 114688: hot, R=1 -> Local.
+        # 4: n=2, w=3 >= 2, 2 x 65536 = 131072 >= 2 x 57344 = 114688: hot, R=1.
         # 7: close ms3 (n=4, hot: R stays 1): b = 57344 - 28672 + 131072 = 159744, w=4.
         # 8: n=2: 131072 < 319488, not hot.
         # 9: close ms4 (not hot): R=0; b = 159744 - 79872 + 65536 = 145408, w=5.
-        #    global Local, target Fuse -> quiet timer due 9 + 1 = 10.
         # 10: close ms5: b = 145408 - 72704 + 32768 = 105472, w=6; k = 8-5-1 = 2 empty ms
-        #    (<= 32 x 2): decay by (1/2)^2 -> 26368, w=8. Timer due: recover Local -> Fuse.
-        # 11: n=2: 131072 >= 52736: hot, R=1 -> escalate Fuse -> Local again.
+        #    (<= 32 x 2): decay by (1/2)^2 -> 26368, w=8.
+        # 11: n=2: 131072 >= 52736: hot, R=1.
         # 12: close ms8 (hot): b = 26368 - 13184 + 65536 = 78720, w=9, R stays 1.
-        # 13: n=2: 131072 < 157440. 14: n=3: 196608 >= 157440: hot, R=2 -> Feeder.
+        # 13: n=2: 131072 < 157440. 14: n=3: 196608 >= 157440: hot, R=2 = min_run_ms: a burst.
         # 15: close ms9 (hot): b = 78720 - 39360 + 98304 = 137664, w=10, R=2.
         # 16: close ms10 (not hot): R=0, b = 137664 - 68832 + 32768 = 101600, w=11.
-        #    (global is Feeder: latched, no timer.)
         # 17: close ms11: b = 101600 - 50800 + 32768 = 83568, w=12; k = 88 > 64: b=0, w=0.
         # 18, 19: w = 0 < 2: never hot.
         # 20: close ms100 (n=3): b = 98304, w=1. 21, 22: w=1 < 2.
@@ -351,7 +374,7 @@ class Burst(unittest.TestCase):
             for j in range(count):
                 msgs.append(S(ms * 1_000_000 + j * 1000 + 1))
         ts = [int.from_bytes(m[5:11], "big") for m in msgs]
-        cfg = config(Q=1, burst=(1, 2, 0, 0), factor=2, min_messages=2, shift=1)
+        cfg = config(Q=1, factor=2, min_messages=2, shift=1, min_run=2)
         h, rows = trace(stream(*msgs), cfg)
         expect = {0: (0, 1, 0, 0, 0), 1: (1, 1, 32768, 1, 0), 2: (2, 1, 49152, 2, 0),
                   3: (3, 1, 57344, 3, 0), 4: (3, 2, 57344, 3, 1), 7: (4, 1, 159744, 4, 1),
@@ -363,20 +386,17 @@ class Burst(unittest.TestCase):
                   26: (102, 4, 147456, 2, 0), 27: (102, 5, 147456, 2, 1)}
         for i, row in expect.items():
             self.assertEqual(rows[i], row, "after message %d" % i)
-        self.assertEqual(h.journal_lines(), [
-            line(4, ts[4], "fuse", "local", "escalate", (0, 0, 0, 1), [("burst", "local", 1, 1)]),
-            line(10, ts[10], "local", "fuse", "recover", (0, 0, 0, 0)),
-            line(11, ts[11], "fuse", "local", "escalate", (0, 0, 0, 1),
-                 [("burst", "local", 1, 1)]),
-            line(14, ts[14], "local", "feeder", "escalate", (0, 0, 0, 2),
-                 [("burst", "feeder", 2, 2)]),
-        ])
+        self.assertEqual(h.journal_lines(), [])
         s = h.summary()
         self.assertEqual(s["longest_burst_ms"], 2)
         self.assertEqual(s["peak_msgs_per_ms"], 5)
-        self.assertEqual(s["bursts"], 3)                 # runs starting at 4, 11, 27
-        self.assertEqual((s["published"], s["gated"], s["first_gated"]), (14, 14, 14))
-        self.assertEqual(s["global_state"], "feeder")
+        self.assertEqual(s["bursts"], 1)                 # runs at 4, 11, 27: only 11's reaches 2
+        self.assertEqual((s["published"], s["gated"], s["first_gated"]), (28, 0, None))
+        self.assertEqual((s["global_state"], s["global_worst"]), ("fuse", "fuse"))
+        # min_run_ms 1: every run counts; 0: the count is off
+        h1, _ = trace(stream(*msgs), config(Q=1, factor=2, min_messages=2, shift=1, min_run=1))
+        h0, _ = trace(stream(*msgs), config(Q=1, factor=2, min_messages=2, shift=1, min_run=0))
+        self.assertEqual((h1.summary()["bursts"], h0.summary()["bursts"]), (3, 0))
 
 
 class Hysteresis(unittest.TestCase):
@@ -394,11 +414,11 @@ class Hysteresis(unittest.TestCase):
             msgs.append(msg_R(1, "AAA", 1000) if i == 0 else
                         msg_D(1, 900 + i, 1000 + i) if i in (1, 10, 17) else S(1000 + i))
         lines, s = run(stream(*msgs), config(W=5, Q=3, gap=(200000, 600000, 0, 0)))
-        up = lambda i: [line(i, 1000 + i, "fuse", "local", "escalate", (200000, 0, 0, 0),
+        up = lambda i: [line(i, 1000 + i, "fuse", "local", "escalate", (200000, 0, 0),
                              [("gap", "local", 200000, 200000)]),
                         line(i, 1000 + i, "fuse", "local", "escalate", (200000, 0, 0),
                              [("gap", "local", 200000, 200000)], locate=1, symbol="AAA")]
-        down = lambda i: [line(i, 1000 + i, "local", "fuse", "recover", (0, 0, 0, 0)),
+        down = lambda i: [line(i, 1000 + i, "local", "fuse", "recover", (0, 0, 0)),
                           line(i, 1000 + i, "local", "fuse", "recover", (0, 0, 0),
                                locate=1, symbol="AAA")]
         self.assertEqual(lines, up(1) + down(9) + up(10) + down(25))
@@ -413,22 +433,19 @@ class Hysteresis(unittest.TestCase):
         self.assertEqual([json.loads(x)["index"] for x in lines], [1, 1, 6, 6])
         self.assertEqual(json.loads(lines[2])["cause"], "recover")
 
-    def test_quiet_zero_at_a_message_with_an_instrument(self):
-        # s = 0 (2^s = 1), min 2, factor 1, burst Local 1, Q = 0; all messages of locate 2.
+    def test_burst_with_quiet_zero_moves_nothing(self):
+        # Once a Local-at-1-ms burst with Q = 0 (a recovery at the same index); now burst is
+        # no input: s = 0 (2^s = 1), min 2, factor 1, min_run_ms 1; all messages of locate 2.
         # 0 R(2) ms0: first, n=1, w=0.
-        # 1 A ms1: close ms0: b = 0 - 0 + 65536 = 65536, w=1; n=1 (< 2).
-        # 2 A ms1: n=2, w=1 >= 1, 131072 >= 65536: hot, R=1 -> global Local.
-        # 3 A ms3: close ms1 (hot, R kept): w=2; k = 1 empty ms -> R=0: global decided,
-        #   target Fuse: timer due 3 + 0 = 3 -> recovers in step 5 of index 3 itself.
+        # 1 A ms1: close ms0: b = 0 - 0 + 65536, w=1; n=1 (< 2).
+        # 2 A ms1: n=2, w=1 >= 1, 131072 >= 65536: hot, R=1 (a burst: R = min_run_ms).
+        # 3 A ms3: close ms1 (hot, R kept): w=2; k = 1 empty ms -> R=0.
+        # No journal line, nothing gated.
         A = lambda ref, t: msg_A(2, ref, "B", 1, 1, t)
         msgs = [msg_R(2, "AB", 1), A(1, 1_000_001), A(2, 1_000_002), A(3, 3_000_001)]
-        lines, _ = run(stream(*msgs), config(Q=0, burst=(1, 0, 0, 0), shift=0, factor=1,
-                                             min_messages=2))
-        self.assertEqual(lines, [
-            line(2, 1_000_002, "fuse", "local", "escalate", (0, 0, 0, 1),
-                 [("burst", "local", 1, 1)]),
-            line(3, 3_000_001, "local", "fuse", "recover", (0, 0, 0, 0)),
-        ])
+        lines, s = run(stream(*msgs), config(Q=0, shift=0, factor=1, min_messages=2, min_run=1))
+        self.assertEqual(lines, [])
+        self.assertEqual((s["bursts"], s["longest_burst_ms"], s["gated"]), (1, 1, 0))
 
 
 class Latching(unittest.TestCase):
@@ -440,7 +457,7 @@ class Latching(unittest.TestCase):
         lvl = ("fuse", "local", "feeder", "main", "kill")[c if c < 3 else 4]
         thr = {1: 100000, 2: 200000, 3: 300000}[c]
         cr = [("gap", lvl, thr, c * 100000)]
-        return [line(i, ts, frm, to, "escalate", (c * 100000, 0, 0, 0), cr),
+        return [line(i, ts, frm, to, "escalate", (c * 100000, 0, 0), cr),
                 line(i, ts, frm, to, "escalate", (c * 100000, 0, 0), cr, locate=1,
                      symbol="AAA")]
 
@@ -455,10 +472,10 @@ class Latching(unittest.TestCase):
         lines, s = run(stream(*msgs), config(**self.CFG))
         self.assertEqual(lines, self.esc(1, 1, "fuse", "local", 1)
                          + self.esc(2, 2, "local", "feeder", 2) + [
-            line(5, 5, "feeder", "fuse", "reset", (0, 0, 0, 0)),
+            line(5, 5, "feeder", "fuse", "reset", (0, 0, 0)),
             line(5, 5, "feeder", "fuse", "reset", (0, 0, 0), locate=1, symbol="AAA"),
         ] + self.esc(6, 6, "fuse", "local", 1) + [
-            line(17, 17, "local", "fuse", "recover", (0, 0, 0, 0)),
+            line(17, 17, "local", "fuse", "recover", (0, 0, 0)),
             line(17, 17, "local", "fuse", "recover", (0, 0, 0), locate=1, symbol="AAA"),
         ])
         self.assertEqual((s["published"], s["gated"], s["first_gated"]), (15, 3, 2))
@@ -473,7 +490,7 @@ class Latching(unittest.TestCase):
         msgs = [msg_R(1, "AAA", 0), msg_D(1, 91, 1), msg_D(1, 92, 2)] \
             + [S(i) for i in range(3, 16)]
         expect = self.esc(1, 1, "fuse", "local", 1) + self.esc(2, 2, "local", "feeder", 2) + [
-            line(14, 14, "feeder", "fuse", "reset", (0, 0, 0, 0)),
+            line(14, 14, "feeder", "fuse", "reset", (0, 0, 0)),
             line(14, 14, "feeder", "fuse", "reset", (0, 0, 0), locate=1, symbol="AAA"),
         ]
         for cfg, kw in ((config(**self.CFG), {"reset_at": [14]}),
@@ -515,26 +532,27 @@ class Latching(unittest.TestCase):
         self.assertEqual(json.loads(lines[2])["ts"], 1500)
         self.assertEqual(s["resets"], 1)
 
-    def test_reset_keeps_burst_run(self):
-        # a reset while a burst run is open: global takes the burst level, not Fuse.
-        # s = 0 (2^s = 1 ms), min 2, factor 1, burst Local 1; gap Local 100,000 (W = 10).
-        # 0 S ms0: first, w=0.   1 D(no dir, locate 9) ms1: close ms0: b = 0 - 0 + 65536,
-        # w=1; gap event -> global Local (gap) and instrument 9 Local. n=1.
-        # 2 S ms1: n=2, w=1 >= 1, 131072 >= 65536: hot, R=1: global target still Local.
-        # 3 S 'O' ms1: reset: instrument 9 Local -> Fuse (line); global: target = burst
-        # Local = state: no line.
+    def test_reset_during_a_burst_run_gives_fuse(self):
+        # a reset while a burst run is open: every scope takes Fuse (burst is no input).
+        # s = 0 (2^s = 1 ms), min 2, factor 1; gap Local 100,000 (W = 10).
+        # 0 S ms0: first, w=0.   1 A(locate 9, no directory) ms1: close ms0: b = 65536, w=1;
+        # no_directory: a gap event -> global Local and instrument 9 Local. n=1.
+        # 2 S ms1: n=2, w=1 >= 1, 131072 >= 65536: hot, R=1: nothing decided.
+        # 3 S 'O' ms1: reset: windows emptied; global Local -> Fuse, then instrument 9
+        # Local -> Fuse (global first), values 0, nothing crossed; ts = G = 1_000_003.
         msgs = [S(1), msg_A(9, 1, "B", 1, 1, 1_000_001), S(1_000_002),
                 msg_S(1_000_003, b"O")]
-        lines, s = run(stream(*msgs), config(W=10, gap=(100000, 0, 0, 0), burst=(1, 0, 0, 0),
-                                             shift=0, factor=1, min_messages=2))
+        lines, s = run(stream(*msgs), config(W=10, gap=(100000, 0, 0, 0), shift=0, factor=1,
+                                             min_messages=2))
         self.assertEqual(lines, [
-            line(1, 1_000_001, "fuse", "local", "escalate", (100000, 0, 0, 0),
+            line(1, 1_000_001, "fuse", "local", "escalate", (100000, 0, 0),
                  [("gap", "local", 100000, 100000)]),
             line(1, 1_000_001, "fuse", "local", "escalate", (100000, 0, 0),
                  [("gap", "local", 100000, 100000)], locate=9),
+            line(3, 1_000_003, "local", "fuse", "reset", (0, 0, 0)),
             line(3, 1_000_003, "local", "fuse", "reset", (0, 0, 0), locate=9),
         ])
-        self.assertEqual(s["global_state"], "local")
+        self.assertEqual(s["global_state"], "fuse")
 
 
 class Config(unittest.TestCase):
@@ -542,7 +560,10 @@ class Config(unittest.TestCase):
         cfg = health.load_config("window_messages = 1_000\n[burst]\nfactor = 3 # comment\n")
         d = health.default_config()
         self.assertEqual(cfg["window_messages"], 1000)
-        self.assertEqual(cfg["burst"], {"factor": 3, "min_messages": 16, "baseline_shift": 10})
+        self.assertEqual(cfg["burst"], {"factor": 3, "min_messages": 16, "baseline_shift": 10,
+                                        "min_run_ms": 2})
+        self.assertEqual(d["thresholds"]["skew"], [5, 20, 100, 0])
+        self.assertNotIn("burst", d["thresholds"])
         self.assertEqual(cfg["thresholds"], d["thresholds"])
         self.assertEqual(d["thresholds"]["gap"], [5, 50, 200, 1000])
         self.assertEqual(health.load_config(""), d)
@@ -553,9 +574,13 @@ class Config(unittest.TestCase):
                              ("[thresholds]\ngap = [5, 0, 4, 0]\n", 2),
                              ("[thresholds]\ngap = [5, 6, 7]\n", 2),
                              ("[nope]\n", 1),
-                             ("[skew]\njump_ns = -1\n", 2),
-                             ("[skew]\njump_ns = 0x10\n", 2),
-                             ("[skew]\njump_ns = 1.5\n", 2),
+                             ("[burst]\nmin_run_ms = -1\n", 2),
+                             ("[burst]\nmin_run_ms = 0x10\n", 2),
+                             ("[burst]\nmin_run_ms = 1.5\n", 2),
+                             # retired keys (section 7) and skew at Kill (section 5)
+                             ("[skew]\njump_ns = 60000000000\n", 2),
+                             ("# x\n[thresholds]\nburst = [2, 5, 10, 100]\n", 3),
+                             ("[thresholds]\nskew = [5, 20, 100, 1000]\n", 2),
                              ("quiet_messages = 1\nquiet_messages = 2\n", 2),
                              ("[reset]\nat_time = [\"12:61:00\"]\n", 2)):
             with self.subTest(text=text):
@@ -605,7 +630,7 @@ class Cli(unittest.TestCase):
                 fh.write("bogus = 1\n")
             r3 = subprocess.run(cmd, capture_output=True, text=True)
             self.assertEqual(r3.returncode, 2)
-            self.assertIn("h.toml:19:", r3.stderr)   # config() writes 18 lines
+            self.assertIn("h.toml:17:", r3.stderr)   # config() writes 16 lines
 
 
 if __name__ == "__main__":
