@@ -156,26 +156,35 @@ int cmd_gen(int argc, char **argv)
     blanc_gen_result res;
     int rc = blanc_gen_write(&cfg, sink, &res);
     if (rc) {
+        if (blanc_sink_error(sink, NULL))
+            cli_sink_error(out, rc, sink); /* the output failed, not the generator */
+        else
+            cli_error("gen: %s", blanc_strerror(rc));
         blanc_sink_abort(sink);
         blanc_sink_abort(msink);
-        cli_error("gen: %s", blanc_strerror(rc));
         return CLI_USAGE;
     }
     if (msink && (rc = write_manifest(msink, &cfg, &res)) != 0) {
-        cli_error("gen: --manifest %s: %s", manifest, blanc_strerror(rc));
+        cli_sink_error(manifest, rc, msink);
         blanc_sink_abort(sink);
         blanc_sink_abort(msink);
         blanc_gen_result_free(&res);
         return CLI_USAGE;
     }
-    if ((rc = blanc_sink_commit(sink)) != 0) {
-        cli_error("gen: -o %s: %s", out, blanc_strerror(rc));
+    if (msink && blanc_sink_error(msink, NULL)) {
+        cli_sink_error(manifest, BLANC_EIO, msink);
+        blanc_sink_abort(sink);
         blanc_sink_abort(msink);
         blanc_gen_result_free(&res);
         return CLI_USAGE;
     }
-    if (msink && (rc = blanc_sink_commit(msink)) != 0) {
-        cli_error("gen: --manifest %s: %s (%s removed)", manifest, blanc_strerror(rc), out);
+    if (cli_sink_commit(out, sink) != 0) {
+        blanc_sink_abort(msink);
+        blanc_gen_result_free(&res);
+        return CLI_USAGE;
+    }
+    if (msink && cli_sink_commit(manifest, msink) != 0) {
+        cli_error("gen: %s removed: its --manifest could not be written", out);
         if (strcmp(out, "-"))
             remove(out);
         blanc_gen_result_free(&res);

@@ -28,7 +28,7 @@ ENOSPC_TEXT = os.strerror(28)  # errno.ENOSPC: "No space left on device"
 LEAD_WIRED_REPLAY_EMIT_ERRORS = True
 # OWNER OF cli/cmd_gen.c: remove this skip once gen reports its -o/--manifest
 # write failures with cli_sink_error()/cli_sink_commit().
-GEN_WIRED_WRITE_ERRORS = False
+GEN_WIRED_WRITE_ERRORS = True
 # LEAD: set True once cmd_replay.c's getopt default: case is
 # `default: return cli_bad_option("replay", "ho:", argv);`
 LEAD_WIRED_BAD_OPTION = True
