@@ -116,6 +116,53 @@ class Trust(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertEqual(json.loads(r.stdout)["messages"], k)
 
+    def test_a_cut_never_splits_a_zero_prefix_from_its_message(self):
+        """The zero_length anomaly belongs to the message after it (its health
+        event too): a time cut between them would hold it half counted, and the
+        resumed journal would miss it. Both cut kinds pause before the zeros."""
+        fr = frames(self.plain_bytes)
+        k = 2 * len(fr) // 3
+        at = fr[k][0]
+        data = self.plain_bytes[:at] + b"\0\0" * 3 + self.plain_bytes[at:]
+        ts = int.from_bytes(self.plain_bytes[at + 2 + 5:at + 2 + 11], "big")
+        for name, blob in (("zeros.itch", data), ("zeros.itch.gz", gzip.compress(data, 1))):
+            p = self.path(name, blob)
+            full_j = os.path.join(self.tmp.name, name + ".full.jsonl")
+            full, _ = replay_json(p, "--health-journal", full_j)
+            t = "%02d:%02d:%02d.%09d" % ((ts - 1) // 3600000000000, (ts - 1) // 60000000000 % 60,
+                                         (ts - 1) // 1000000000 % 60, (ts - 1) % 1000000000)
+            for cut in (str(k), t):
+                out = os.path.join(self.tmp.name, name + ".snaps" + cut.replace(":", ""))
+                j, r = replay_json(p, "--snapshot-at", cut, "--snapshot-out", out)
+                snap = j["snapshots"][0]
+                # Before message k, whose own stamp is the first past ts - 1 —
+                # unless an earlier message shares that stamp.
+                self.assertLessEqual(snap["messages"], k)
+                res_j = os.path.join(self.tmp.name, name + cut.replace(":", "") + ".res.jsonl")
+                res, r = replay_json(p, "--resume", snap["path"], "--health-journal", res_j)
+                self.assertEqual(res["anomalies"], full["anomalies"])
+                for h in (res["health"], full["health"]):
+                    h.pop("journal", None)
+                self.assertEqual(res["health"], full["health"])
+                want = [l for l in read(full_j, "r").splitlines()
+                        if json.loads(l)["index"] >= snap["messages"]]
+                got = read(res_j, "r").splitlines()
+                self.assertTrue(any('"zero_length"' in l or '"corrupt"' in l for l in want))
+                self.assertEqual(got, want)
+
+    def test_a_long_run_of_zeros_with_a_time_cut_ends(self):
+        fr = frames(self.plain_bytes)
+        at = fr[len(fr) // 2][0]
+        data = self.plain_bytes[:at] + bytes(5 << 20) + self.plain_bytes[at:]
+        p = self.path("manyzeros.itch.gz", gzip.compress(data, 1))
+        r = subprocess.run([BIN, "replay", p, "--json", "--snapshot-at", "23:00:00",
+                            "--snapshot-out", os.path.join(self.tmp.name, "mz")],
+                           capture_output=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        j = json.loads(r.stdout)
+        self.assertEqual(j["messages"], len(fr))
+        self.assertEqual(j["anomalies"]["zero_length"]["count"], (5 << 20) // 2)
+
     def test_not_itch_is_refused(self):
         rnd = random.Random(5)
         pcap = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)

@@ -218,6 +218,35 @@ int blanc_replay_message(blanc_replay *r, const uint8_t *msg, size_t len, uint64
     return rc;
 }
 
+/*
+ * At a run of zero length prefixes starting at p[at], with data after it:
+ * whether the pause must come before the run (1), not (0), or cannot be told
+ * until more bytes arrive (-1). An index cut at the next message index pauses
+ * here; a time cut does when the first frame after the run is a message
+ * stamped later than the limit — the same test pause_here() applies to it.
+ */
+static int zero_run_pauses(const blanc_replay *r, const uint8_t *p, size_t n, size_t at, int eof)
+{
+    if (r->st.messages >= r->until_index)
+        return 1;
+    if (r->until_ts == UINT64_MAX)
+        return 0;
+    size_t q = at;
+    while (n - q >= 2 && blanc_be16(p + q) == 0)
+        q += 2;
+    /* A run of zeros as long as a window would wait forever for its end (a
+     * stream window does not grow past its capacity): it is not waited for. */
+    if (q - at >= ((size_t)1 << 20))
+        return 0;
+    if (n - q < 2)
+        return eof ? 0 : -1;
+    if (blanc_be16(p + q) < 11)
+        return 0; /* no timestamp: it cannot be past the limit */
+    if (n - q - 2 < 11)
+        return eof ? 0 : -1;
+    return blanc_be48(p + q + 2 + 5) > r->until_ts;
+}
+
 /* Offset of the frame after the one at `at`, or n when there is no whole
  * frame there (the cursor then stays parked at the end). */
 static inline size_t next_frame(const uint8_t *p, size_t n, size_t at)
@@ -274,6 +303,7 @@ static size_t process(blanc_replay *r, const uint8_t *p, size_t n, uint64_t base
     /* Two look-ahead cursors, FAR and NEAR frames ahead of pos: see book/prefetch.h. */
     enum { FAR = 16, NEAR = 8 };
     size_t far = pos, near = pos;
+    int zero_run_checked = 0;
     int prefetch = !r->opts.no_book;
     for (int k = 0; prefetch && k < FAR; k++) {
         far = next_frame(p, n, far);
@@ -302,11 +332,20 @@ static size_t process(blanc_replay *r, const uint8_t *p, size_t n, uint64_t base
             }
             /* A zero length with data after it is damage, not an end: count
              * it (for the message that follows, SEMANTICS.md §1) and go on
-             * with the next two bytes as the next prefix. An index cut here
-             * pauses before it, so that no pause holds it half counted. */
-            if (blanc_unlikely(r->watch) && r->st.messages >= r->until_index) {
-                r->paused = r->stop = 1;
-                break;
+             * with the next two bytes as the next prefix. A cut pauses before
+             * it, so that no pause holds it half counted (SNAPSHOT.md). */
+            if (blanc_unlikely(r->watch) && !zero_run_checked) {
+                /* Once per run of zeros: the answer depends only on what
+                 * follows the run, and looking again at each would be
+                 * quadratic in the run's length. */
+                int w = zero_run_pauses(r, p, n, pos, eof);
+                zero_run_checked = w == 0;
+                if (w < 0)
+                    break; /* the frame after the zeros is not here yet */
+                if (w) {
+                    r->paused = r->stop = 1;
+                    break;
+                }
             }
             pos += 2;
             if (record_anomaly(r, BLANC_AN_ZERO_LENGTH, base + pos - 2, r->st.messages)) {
@@ -316,6 +355,7 @@ static size_t process(blanc_replay *r, const uint8_t *p, size_t n, uint64_t base
             }
             continue;
         }
+        zero_run_checked = 0;
         if (blanc_unlikely(n - pos - 2 < len))
             break;
         if (blanc_unlikely(r->watch) && pause_here(r, p + pos + 2, len))
