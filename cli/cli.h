@@ -69,6 +69,12 @@ int cli_sink_commit(const char *path, blanc_sink *s);
  * fails (a NULL buf is out of memory). CLI_OK or CLI_USAGE. */
 int cli_write_atomic(const char *path, const char *buf, size_t n);
 
+/* fault.c: while a replay reads a mapped input (src, or the session's), a
+ * SIGBUS from the file being truncated under it becomes a clear error at its
+ * offset, the session's outputs are removed, and the process exits 2. */
+void cli_fault_guard(const char *file, const blanc_source *src, const blanc_session *s);
+void cli_fault_clear(void);
+
 /* Parse a decimal unsigned integer with an optional k/M/G (10^3/10^6/10^9)
  * suffix. Returns 0 or -1 if s is not such a number. */
 int cli_parse_u64(const char *s, uint64_t *out);

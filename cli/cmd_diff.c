@@ -132,7 +132,9 @@ static int replay_input(const char *path, const blanc_replay_options *o, uint64_
         blanc_source_close(src);
         return BLANC_ENOMEM;
     }
+    cli_fault_guard(path, src, NULL);
     rc = blanc_replay_run_until(r, src, until, BLANC_NO_LIMIT);
+    cli_fault_clear();
     blanc_source_close(src);
     if (rc < 0 && rc != BLANC_ESTRICT) {
         cli_error("%s: %s", path, blanc_strerror(rc));

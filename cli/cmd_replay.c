@@ -552,7 +552,7 @@ static void print_session_error(const blanc_session_error *e)
     char where[4200];
     snprintf(where, sizeof where, "%s%s", e->path, e->path[0] ? ": " : "");
     const char *hint = "";
-    if (e->code == BLANC_EMISMATCH)
+    if (e->code == BLANC_EMISMATCH || e->code == BLANC_ENODIGEST)
         hint = "; --force to resume anyway";
     else if (e->code == BLANC_ENOTITCH && strstr(e->what, "zero length prefix at byte 0"))
         hint = "; a file written with zeroed prefixes reads with --framing fixed or auto";
@@ -643,7 +643,9 @@ int cmd_replay(int argc, char **argv)
         a.strict = blanc_replay_get_options(ri.r)->strict;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    cli_fault_guard(a.file, NULL, ri.s);
     rc = blanc_session_run(ri.s, &err);
+    cli_fault_clear();
     clock_gettime(CLOCK_MONOTONIC, &t1);
     ri.secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     blanc_session_input(ri.s, &ri.in);

@@ -67,7 +67,8 @@ const char *blanc_version(void);
     X(VERSION, -23, "unsupported snapshot version")                                 \
     X(MISMATCH, -24, "input is not the one the snapshot was taken from")           \
     X(NOTITCH, -25, "not an ITCH 5.0 BinaryFILE")                                   \
-    X(CUTPAST, -26, "cut point not reached: the input ended before it")
+    X(CUTPAST, -26, "cut point not reached: the input ended before it")            \
+    X(NODIGEST, -27, "the snapshot records no input digest to check the input against")
 
 enum {
     BLANC_OK = 0,
@@ -247,6 +248,11 @@ uint64_t blanc_source_offset(const blanc_source *s);
  * how many bytes of the file itself were read to get there (the same number
  * for a plain input). */
 uint64_t blanc_source_available(const blanc_source *s);
+/* Whether addr lies in the mapping of a plain file source, and at which byte
+ * of it (*off). A file truncated by another process while it is mapped makes
+ * a read past its new end fault (SIGBUS); a program's handler uses this to
+ * say where. Async-signal-safe. */
+int blanc_source_mapped_offset(const blanc_source *s, const void *addr, uint64_t *off);
 uint64_t blanc_source_raw_bytes(const blanc_source *s);
 void blanc_source_close(blanc_source *s);
 
@@ -563,6 +569,11 @@ int blanc_session_commit(blanc_session *s, blanc_session_error *err);
 /* Free everything; without a commit, outputs and snapshots are removed. */
 void blanc_session_free(blanc_session *s);
 blanc_replay *blanc_session_replay(blanc_session *s);
+const blanc_source *blanc_session_source(const blanc_session *s);
+/* Remove every output of an uncommitted session (temp files, snapshots, a
+ * folder it made) and nothing else: for a signal handler about to _exit()
+ * (unlink and rmdir only; async-signal-safe). */
+void blanc_session_unlink_outputs(const blanc_session *s);
 blanc_health *blanc_session_health(blanc_session *s); /* NULL if not tracked */
 /* Resumed from a snapshot that held no health state: health started empty at
  * the resume point (a snapshot with one continues it exactly). */
@@ -646,7 +657,8 @@ int blanc_snapshot_load(blanc_replay **out, const char *path, blanc_snap_error *
  * Bring src (the input, opened from its start) to the position of a replay
  * rebuilt from a snapshot, checking that its bytes up to there have the
  * recorded digest: BLANC_EMISMATCH if not (or if the input is shorter), unless
- * force. Then blanc_replay_run_until() continues exactly where the snapshot
+ * force. A snapshot taken without an input digest (no_input_digest) cannot
+ * name its input: BLANC_ENODIGEST unless force. Then blanc_replay_run_until() continues exactly where the snapshot
  * was taken: resumed and uninterrupted runs end with the same digests.
  */
 int blanc_replay_resume(blanc_replay *r, blanc_source *src, int force);
@@ -713,6 +725,9 @@ int blanc_sink_commit_sys(blanc_sink *s, int *sys_errno);
 int blanc_sink_commit(blanc_sink *s);
 /* Remove the temporary file. Frees s. NULL is a no-op. */
 void blanc_sink_abort(blanc_sink *s);
+/* Remove the temporary file without freeing anything: for a signal handler
+ * that is about to _exit() (async-signal-safe). NULL is a no-op. */
+void blanc_sink_unlink_temp(const blanc_sink *s);
 
 /* s[0..n) as the body of a JSON string (no quotes), as every JSON output
  * writes text such as paths (docs/EMIT.md "JSON strings"): valid UTF-8 as is,

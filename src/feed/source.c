@@ -377,6 +377,18 @@ blanc_compression blanc_source_compression(const blanc_source *s) { return s->co
 
 uint64_t blanc_source_offset(const blanc_source *s) { return s->consumed; }
 
+int blanc_source_mapped_offset(const blanc_source *s, const void *addr, uint64_t *off)
+{
+    if (!s || s->kind != K_MAP || !s->base)
+        return 0;
+    uintptr_t a = (uintptr_t)addr, b = (uintptr_t)s->base;
+    if (a < b || a - b >= s->size)
+        return 0;
+    if (off)
+        *off = (uint64_t)(a - b);
+    return 1;
+}
+
 uint64_t blanc_source_available(const blanc_source *s)
 {
     size_t window = s->kind == K_STREAM ? s->end - s->start : s->shown - s->start;

@@ -4,7 +4,10 @@
  * renamed onto the target only at commit. ".gz" and ".zst" suffixes compress
  * on the way through; "-" writes to stdout.
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +77,66 @@ static void sink_free(blanc_sink *s)
     free(s);
 }
 
+/*
+ * Temp files are named PATH.tmp-HOST-PID.XXXXXX. A run killed outright
+ * (SIGKILL, power loss) cannot remove its own, so the next run that opens
+ * the same PATH removes those this host's dead processes left: same host
+ * (so a shared folder's other machines are never touched), a PID that no
+ * longer runs (kill(pid, 0) says ESRCH). A final name is never partial.
+ */
+static void host_tag(char *out, size_t cap)
+{
+    char h[64] = "";
+    if (gethostname(h, sizeof h - 1) != 0 || !h[0])
+        snprintf(h, sizeof h, "host");
+    size_t j = 0;
+    for (size_t i = 0; h[i] && j + 1 < cap; i++) {
+        unsigned char c = (unsigned char)h[i];
+        out[j++] = (char)(isalnum(c) ? c : '_');
+    }
+    out[j] = 0;
+}
+
+static void remove_stale(const char *path, const char *host)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    const char *base = slash ? slash + 1 : path;
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path + 1), path);
+    else
+        snprintf(dir, sizeof dir, ".");
+    char prefix[512];
+    int pl = snprintf(prefix, sizeof prefix, "%s.tmp-%s-", base, host);
+    if (pl <= 0 || (size_t)pl >= sizeof prefix)
+        return;
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, (size_t)pl))
+            continue;
+        const char *q = e->d_name + pl;
+        char *end;
+        long pid = strtol(q, &end, 10);
+        if (end == q || pid <= 0 || *end != '.' || strlen(end + 1) != 6)
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* alive, or not ours to judge */
+        char full[4600];
+        snprintf(full, sizeof full, "%s%s", slash ? dir : "", e->d_name);
+        unlink(full);
+    }
+    closedir(d);
+}
+
+void blanc_sink_unlink_temp(const blanc_sink *s)
+{
+    if (s && s->tmp && !s->is_stdout)
+        unlink(s->tmp);
+}
+
 int blanc_sink_open(blanc_sink **out, const char *path, int *sys_errno)
 {
     if (!out || !path || !*path)
@@ -103,14 +166,17 @@ int blanc_sink_open(blanc_sink **out, const char *path, int *sys_errno)
             sink_free(s);
             return BLANC_EISDIR;
         }
-        size_t len = strlen(path);
+        char host[64];
+        host_tag(host, sizeof host);
+        remove_stale(path, host);
+        size_t cap = strlen(path) + strlen(host) + 48;
         s->path = strdup(path);
-        s->tmp = malloc(len + 16);
+        s->tmp = malloc(cap);
         if (!s->path || !s->tmp) {
             sink_free(s);
             return BLANC_ENOMEM;
         }
-        snprintf(s->tmp, len + 16, "%s.tmp.XXXXXX", path);
+        snprintf(s->tmp, cap, "%s.tmp-%s-%ld.XXXXXX", path, host, (long)getpid());
         s->fd = mkstemp(s->tmp);
         if (s->fd >= 0)
             fchmod(s->fd, 0644); /* mkstemp makes 0600; outputs are ordinary files */

@@ -447,6 +447,10 @@ int blanc_replay_run(blanc_replay *r, blanc_source *src)
 
 int blanc_replay_resume(blanc_replay *r, blanc_source *src, int force)
 {
+    /* Without a recorded digest nothing says this is the snapshot's input:
+     * any bytes would "resume" and end with made-up digests. */
+    if (!force && (!r->have_prefix_digest || r->opts.no_input_digest))
+        return BLANC_ENODIGEST;
     if (r->opts.no_input_digest)
         blanc_source_set_hashing(src, 0);
     int rc = blanc_source_skip(src, r->hashed);

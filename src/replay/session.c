@@ -122,6 +122,9 @@ static int resume(blanc_session *s, blanc_session_error *err)
                     "its first %" PRIu64 " bytes do not hash to the %016" PRIx64
                     " recorded in %s (or it is shorter)",
                     pos, digest, o->resume);
+    if (rc == BLANC_ENODIGEST)
+        return fail(err, rc, 0, o->resume,
+                    "it was taken with --no-input-digest, so %s cannot be checked", o->input);
     if (rc)
         return fail(err, rc, 0, o->input, "cannot reach the snapshot's position (byte %" PRIu64 ")",
                     pos);
@@ -385,6 +388,21 @@ void blanc_session_free(blanc_session *s)
 }
 
 blanc_replay *blanc_session_replay(blanc_session *s) { return s->r; }
+
+const blanc_source *blanc_session_source(const blanc_session *s) { return s->src; }
+
+void blanc_session_unlink_outputs(const blanc_session *s)
+{
+    /* unlink() and rmdir() only: callable from a signal handler. */
+    if (!s || s->committed)
+        return;
+    blanc_sink_unlink_temp(s->emit_sink);
+    blanc_sink_unlink_temp(s->journal);
+    for (size_t i = 0; i < s->n_snaps; i++)
+        unlink(s->snaps[i].path);
+    if (s->made_dir)
+        rmdir(s->o.snapshot_dir);
+}
 
 blanc_health *blanc_session_health(blanc_session *s) { return s->h; }
 
