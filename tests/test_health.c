@@ -534,9 +534,9 @@ static void reset_order_is_global_then_ascending_locate(void **state)
     /* Walk back to the first reset line, then read the scopes in order. */
     while (r > j && r[-1] != '\n')
         r--;
-    static const char *const want[] = {"\"global\"", "\"locate\":2,", "\"locate\":5,",
-                                       "\"locate\":9,", "\"locate\":17,", "\"locate\":300,", "\"locate\":40000,",
-                                       "\"locate\":65535,"};
+    static const char *const want[] = {
+        "\"global\"",       "\"locate\":2,",   "\"locate\":5,",     "\"locate\":9,",
+        "\"locate\":17,",   "\"locate\":300,", "\"locate\":40000,", "\"locate\":65535,"};
     for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
         const char *e = strchr(r, '\n');
         assert_non_null(e);
