@@ -53,8 +53,11 @@ void cli_health_json(json *j, const cli_health *ch);
 
 /* metrics_http.c: live /metrics for blanc replay (libmicrohttpd). */
 typedef struct cli_metrics cli_metrics;
-int cli_metrics_start(cli_metrics **out, const char *addr);
+int cli_metrics_start(cli_metrics **out, const char *addr, int health);
 void cli_metrics_update(cli_metrics *m, const blanc_replay *r, const blanc_health *h);
+/* The same once 100 ms of wall time or 2^20 messages passed since the last
+ * publish (called every 2^16 messages). */
+void cli_metrics_tick(cli_metrics *m, const blanc_replay *r, const blanc_health *h);
 void cli_metrics_stop(cli_metrics *m);
 
 /* out.c: the one message for a file that failed, "blanc: PATH: <blanc_strerror(rc)>"

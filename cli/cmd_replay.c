@@ -564,7 +564,7 @@ static void print_session_error(const blanc_session_error *e)
 static int tick(void *ctx, blanc_session *s)
 {
     const replay_args *a = ctx;
-    cli_metrics_update(a->metrics, blanc_session_replay(s), blanc_session_health(s));
+    cli_metrics_tick(a->metrics, blanc_session_replay(s), blanc_session_health(s));
     return 0;
 }
 
@@ -620,10 +620,11 @@ int cmd_replay(int argc, char **argv)
     so.snapshot_dir = a.snap_dir;
     so.snapshot_format = a.snap_format;
     if (a.metrics_addr) {
-        if (cli_metrics_start(&a.metrics, a.metrics_addr))
+        if (cli_metrics_start(&a.metrics, a.metrics_addr, !a.health.off))
             return CLI_USAGE;
-        /* Publish every 2^20 messages (a pause changes nothing computed). */
-        so.tick = 1u << 20;
+        /* Look every 2^16 messages, publish once 100 ms or 2^20 messages
+         * passed (cli_metrics_tick; a pause changes nothing computed). */
+        so.tick = 1u << 16;
         so.on_tick = tick;
         so.ctx = &a;
     }
@@ -638,6 +639,7 @@ int cmd_replay(int argc, char **argv)
     }
     ri.r = blanc_session_replay(ri.s);
     a.health.h = blanc_session_health(ri.s);
+    cli_metrics_update(a.metrics, ri.r, a.health.h); /* a resumed state at once */
     a.health.restarted = blanc_session_health_restarted(ri.s);
     if (a.resume)
         a.strict = blanc_replay_get_options(ri.r)->strict;

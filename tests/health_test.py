@@ -8,6 +8,7 @@ Run: BLANC_BIN=build/blanc BLANC_SOURCE_DIR=. python3 tests/health_test.py
 """
 import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -551,6 +552,46 @@ class Health(unittest.TestCase):
                                     "--journal", ref], capture_output=True, text=True)
                 self.assertEqual(r.returncode, 0, r.stderr)
                 self.assertEqual(read(mine), read(ref))
+
+    @unittest.skipUnless(os.path.exists(REFERENCE), "no reference model")
+    def test_reset_pairs_journal_matches_the_reference(self):
+        """Resets visit only the instruments not in Fuse (docs/HEALTH.md §6) and still list them
+        global first, then by ascending locate: pairs of [adds with price 0][System Event 'O'],
+        the adds on locates in scrambled order, some reaching Feeder or Main."""
+        def frame(m):
+            return struct.pack(">H", len(m)) + m
+
+        def add0(locate, ref, ts):
+            return frame(b"A" + struct.pack(">HH", locate, 0) + ts.to_bytes(6, "big") +
+                         struct.pack(">Q", ref) + b"B" + struct.pack(">I", 100) + b"ZZZ     " +
+                         struct.pack(">I", 0))
+
+        def sys_o(ts):
+            return frame(b"S" + struct.pack(">HH", 0, 0) + ts.to_bytes(6, "big") + b"O")
+
+        rounds = [[65535], [300, 5, 65535, 17], [9, 9, 9, 2, 40000], [65535, 1, 65535]]
+        data, ts, ref = b"", 34200 * 10**9, 1
+        for k in range(400):
+            for loc in rounds[k % len(rounds)]:
+                data += add0(loc, ref, ts)
+                ref += 1
+                ts += 1
+            data += sys_o(ts)
+            ts += 1
+        f = self.path("reset-pairs.itch")
+        with open(f, "wb") as out:
+            out.write(data)
+        cfg = config(self.path("pairs.toml"), window=1000, quiet=100000, gap=(1000, 2000, 3000, 0),
+                     corrupt=(1000, 2000, 3000, 0), skew=(0, 0, 0, 0))
+        h, jl, mine = self.replay(f, "--health-config", cfg, name="pairs.jl")
+        self.assertEqual(h["resets"], 400)
+        resets = [e for e in jl if e["cause"] == "reset"]
+        self.assertGreater(len(resets), 800)
+        ref_jl = self.path("pairs-ref.jl")
+        r = subprocess.run([sys.executable, REFERENCE, f, "--config", cfg, "--journal", ref_jl],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(read(mine), read(ref_jl))
 
 
 if __name__ == "__main__":

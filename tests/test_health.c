@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "blanc.h"
+#include "health/health.h"
 #include "util.h"
 
 typedef struct hr {
@@ -467,6 +468,89 @@ static void latch_reset_and_kill(void **state)
     hr_close(&x);
 }
 
+/* §6 cost: a reset visits the instrument scopes not in Fuse, not all 65,535.
+ * 20,000 pairs of [an add with price 0 on locate 65535][System Event 'O']:
+ * each add puts 65535 (and the feed) in Local, each 'O' resets both. The
+ * old reset scanned every locate while any was in Local: 20,000 x 65,535
+ * visits; now one per reset. The counter is internal (health/health.h). */
+static void reset_visits_only_scopes_not_in_fuse(void **state)
+{
+    (void)state;
+    blanc_health_config c = quiet_config();
+    c.window_messages = 10;
+    c.quiet_messages = 1000000;
+    c.thresholds[BLANC_DET_GAP][0] = 100000;     /* Local at one event */
+    c.thresholds[BLANC_DET_CORRUPT][0] = 100000; /* Local at one event */
+    strcpy(c.reset_events, "O");
+    hr x;
+    hr_open(&x, &c);
+    blanc_event sys;
+    memset(&sys, 0, sizeof sys);
+    sys.type = 'S';
+    sys.u.event_code = 'O';
+    enum { PAIRS = 20000 };
+    for (uint64_t k = 0; k < PAIRS; k++) {
+        put(&x, ev_add(65535, 1 + k, 'B', 100, 0), T0 + 2 * k);
+        assert_int_equal(blanc_health_state(x.h, 65535), BLANC_HEALTH_LOCAL);
+        put(&x, sys, T0 + 2 * k + 1);
+        assert_int_equal(blanc_health_state(x.h, 65535), BLANC_HEALTH_FUSE);
+        assert_int_equal(gstate(&x), BLANC_HEALTH_FUSE);
+    }
+    blanc_health_stats st;
+    blanc_health_get_stats(x.h, &st);
+    assert_int_equal(st.resets, PAIRS);
+    assert_int_equal(st.transitions, 4 * PAIRS); /* feed and 65535, up and back */
+    assert_true(x.h->reset_visits <= 2 * (uint64_t)PAIRS);
+    hr_close(&x);
+}
+
+/* §5/§6 order: a reset's transitions are the feed first, then ascending
+ * locate, whatever order the instruments left Fuse in. */
+static void reset_order_is_global_then_ascending_locate(void **state)
+{
+    (void)state;
+    blanc_health_config c = quiet_config();
+    c.window_messages = 100;
+    c.quiet_messages = 1000000;
+    uint64_t t[4] = {10000, 20000, 30000, 0}; /* Local 1, Feeder 2, Main 3 events */
+    memcpy(c.thresholds[BLANC_DET_GAP], t, sizeof t);
+    strcpy(c.reset_events, "O");
+    hr x;
+    hr_open(&x, &c);
+    blanc_event sys;
+    memset(&sys, 0, sizeof sys);
+    sys.type = 'S';
+    sys.u.event_code = 'O';
+    static const uint16_t loc[] = {300, 5, 65535, 17, 300, 40000, 9, 9, 9, 2};
+    uint64_t ts = T0;
+    for (size_t k = 0; k < sizeof loc / sizeof loc[0]; k++)
+        put(&x, ev_mod('D', loc[k], 1000 + k, 0), ts++); /* unknown ref: gap */
+    assert_int_equal(blanc_health_state(x.h, 300), BLANC_HEALTH_FEEDER);
+    assert_int_equal(blanc_health_state(x.h, 9), BLANC_HEALTH_MAIN);
+    put(&x, sys, ts++);
+    const char *j = hr_close(&x);
+    const char *r = strstr(j, "\"cause\":\"reset\"");
+    assert_non_null(r);
+    /* Walk back to the first reset line, then read the scopes in order. */
+    while (r > j && r[-1] != '\n')
+        r--;
+    static const char *const want[] = {
+        "\"global\"",       "\"locate\":2,",   "\"locate\":5,",     "\"locate\":9,",
+        "\"locate\":17,",   "\"locate\":300,", "\"locate\":40000,", "\"locate\":65535,"};
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+        const char *e = strchr(r, '\n');
+        assert_non_null(e);
+        char line[1024];
+        size_t n = (size_t)(e - r) < sizeof line - 1 ? (size_t)(e - r) : sizeof line - 1;
+        memcpy(line, r, n);
+        line[n] = 0;
+        assert_non_null(strstr(line, "\"cause\":\"reset\""));
+        assert_non_null(strstr(line, want[k]));
+        r = e + 1;
+    }
+    assert_int_equal(*r, 0);
+}
+
 static void kill_is_final(void **state)
 {
     (void)state;
@@ -625,6 +709,8 @@ int main(void)
         cmocka_unit_test(re_escalation_cancels_recovery),
         cmocka_unit_test(quiet_zero_recovers_at_the_same_message),
         cmocka_unit_test(latch_reset_and_kill),
+        cmocka_unit_test(reset_visits_only_scopes_not_in_fuse),
+        cmocka_unit_test(reset_order_is_global_then_ascending_locate),
         cmocka_unit_test(kill_is_final),
         cmocka_unit_test(end_of_input_observation),
         cmocka_unit_test(config_documented_defaults_round_trip),

@@ -68,7 +68,9 @@ int blanc_health_create(blanc_health **out, const blanc_health_config *c)
     h->cfg = *c;
     h->scope = calloc(NSCOPES, sizeof *h->scope);
     h->hwm = calloc(NSCOPES, sizeof *h->hwm);
-    if (!h->scope || !h->hwm) {
+    h->live = malloc(NSCOPES * sizeof *h->live);
+    h->live_pos = malloc(NSCOPES * sizeof *h->live_pos);
+    if (!h->scope || !h->hwm || !h->live || !h->live_pos) {
         blanc_health_free(h);
         return BLANC_ENOMEM;
     }
@@ -103,6 +105,8 @@ void blanc_health_free(blanc_health *h)
         return;
     free(h->scope);
     free(h->hwm);
+    free(h->live);
+    free(h->live_pos);
     free(h->ev);
     free(h->tm);
     free(h->jb);
@@ -189,6 +193,22 @@ static void track_max(blanc_health *h, int d)
     }
 }
 
+static int is_live(int st) { return st > BLANC_HEALTH_FUSE && st < BLANC_HEALTH_KILL; }
+
+static void live_add(blanc_health *h, uint32_t s)
+{
+    h->live_pos[s] = (uint16_t)h->n_live;
+    h->live[h->n_live++] = (uint16_t)s;
+}
+
+/* Swap the last one into s's place. */
+static void live_remove(blanc_health *h, uint32_t s)
+{
+    uint16_t p = h->live_pos[s], last = h->live[--h->n_live];
+    h->live[p] = last;
+    h->live_pos[last] = p;
+}
+
 static void set_state(blanc_health *h, uint32_t s, int to, const char *cause)
 {
     hscope *sc = &h->scope[s];
@@ -196,7 +216,10 @@ static void set_state(blanc_health *h, uint32_t s, int to, const char *cause)
     sc->state = (uint8_t)to;
     h->st.transitions++;
     if (s) { /* instruments that a reset must visit, and those gated */
-        h->latched_or_local += (to > 0 && to < 4) - (from > 0 && from < 4);
+        if (is_live(to) && !is_live(from))
+            live_add(h, s);
+        else if (is_live(from) && !is_live(to))
+            live_remove(h, s);
         h->inst_gated += (to >= BLANC_HEALTH_FEEDER) - (from >= BLANC_HEALTH_FEEDER);
     }
     if (to > sc->worst) {
@@ -287,6 +310,12 @@ static void recover(blanc_health *h, uint64_t i)
         set_state(h, due[k], target_of(h, due[k]), "recover");
 }
 
+static int cmp_u16_desc(const void *a, const void *b)
+{
+    uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+    return (x < y) - (x > y);
+}
+
 /* §6: empty every window, disarm every timer; each scope short of Kill takes
  * its target from the empty windows: Fuse. */
 static void reset(blanc_health *h)
@@ -305,10 +334,15 @@ static void reset(blanc_health *h)
         track_max(h, d);
     if (h->scope[0].state != BLANC_HEALTH_KILL && target_of(h, 0) != h->scope[0].state)
         set_state(h, 0, target_of(h, 0), "reset");
-    for (uint32_t s = 1; h->latched_or_local && s < NSCOPES; s++) {
-        int st = h->scope[s].state;
-        if (st != BLANC_HEALTH_FUSE && st != BLANC_HEALTH_KILL)
-            set_state(h, s, BLANC_HEALTH_FUSE, "reset");
+    /* The journal lists them by ascending locate (§6): sort the live set
+     * descending, then take it from the end, so each one leaves the set as
+     * its last element. */
+    qsort(h->live, h->n_live, sizeof h->live[0], cmp_u16_desc);
+    for (size_t k = 0; k < h->n_live; k++)
+        h->live_pos[h->live[k]] = (uint16_t)k;
+    while (h->n_live) {
+        h->reset_visits++;
+        set_state(h, h->live[h->n_live - 1], BLANC_HEALTH_FUSE, "reset");
     }
 }
 
@@ -500,10 +534,12 @@ static int settle(blanc_health *h, uint64_t i)
 
 void health_restored(blanc_health *h)
 {
-    h->latched_or_local = h->inst_gated = 0;
+    h->inst_gated = 0;
+    h->n_live = 0;
     for (uint32_t s = 1; s < NSCOPES; s++) {
         int st = h->scope[s].state;
-        h->latched_or_local += st > 0 && st < BLANC_HEALTH_KILL;
+        if (is_live(st))
+            live_add(h, s);
         h->inst_gated += st >= BLANC_HEALTH_FEEDER;
     }
     h->any_gated = h->scope[0].state >= BLANC_HEALTH_FEEDER || h->inst_gated;

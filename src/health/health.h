@@ -61,7 +61,11 @@ struct blanc_health {
     size_t n_dirty;
     size_t next_ri, next_rt; /* next reset index / time point */
     int pub, err;
-    int latched_or_local; /* instruments in Local, Feeder or Main */
+    /* The instruments in Local, Feeder or Main, in no order: what a reset
+     * must visit (§6), so it costs these and not all 65,535 locates.
+     * live_pos[s] is s's place in live while s is in it. */
+    uint16_t *live, *live_pos;
+    size_t n_live;
     int inst_gated;       /* instruments in Feeder or worse */
     int any_gated;        /* the feed or any instrument is in Feeder or worse */
     int seen;             /* anything observed yet */
@@ -73,6 +77,8 @@ struct blanc_health {
     uint64_t index;    /* the observation being handled */
     uint64_t ts_after; /* the high-water mark once it is counted (journal ts) */
     blanc_health_stats st;
+    uint64_t reset_visits; /* instrument scopes a reset looked at, all resets
+                            * (tests: a reset costs the scopes not in Fuse) */
     blanc_sink *sink;
     obuf *jb; /* the journal's buffer, when a journal is set */
 };
