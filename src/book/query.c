@@ -138,10 +138,11 @@ long blanc_books_queue(const blanc_books *b, uint16_t locate, char side, uint32_
 
 int blanc_books_order(const blanc_books *b, uint16_t locate, uint64_t ref, blanc_order *out)
 {
-    uint32_t tag = order_map_tag(locate, ref), idx;
+    uint32_t tag = order_map_tag(&b->map, locate, ref), idx, steps;
     int found;
 #define KEY_EQ(h) (ord(b, (h))->ref == ref && ord(b, (h))->locate == locate)
-    ORDER_MAP_PROBE(&b->map, tag, found, idx, KEY_EQ);
+    ORDER_MAP_PROBE(&b->map, tag, found, idx, steps, KEY_EQ);
+    (void)steps;
 #undef KEY_EQ
     if (!found)
         return BLANC_ENOTFOUND;
