@@ -36,8 +36,8 @@ void blanc_books_free(blanc_books *b)
     for (size_t i = 0; i < 65536; i++) {
         book *bk = b->by_locate[i];
         if (bk) {
-            free(bk->sides[0].e);
-            free(bk->sides[1].e);
+            free(bk->sides[0].dir);
+            free(bk->sides[1].dir);
             free(bk);
         }
     }
@@ -45,6 +45,7 @@ void blanc_books_free(blanc_books *b)
     free(b->by_symbol);
     free(b->orders);
     free(b->levels);
+    free(b->chunks);
     free(b);
 }
 
