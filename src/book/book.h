@@ -25,7 +25,8 @@
  * touch if the insert is at its edge, else in halves); a chunk under 1/4 full
  * merges with a neighbour if the two fit in 3/4, so chunks stay >= ~1/4 full
  * on average and memory stays linear in levels. The top chunk is the last in
- * the directory: the common case is one extra load from the old layout.
+ * the directory, and a copy of its entry sits in the side itself, so the
+ * common case reads the chunk where it used to read the array.
  * Every entry and directory entry moved is counted in blanc_books.level_moves
  * (tests/test_book_hostile.c bounds it).
  * A level keeps its orders in a doubly linked FIFO (time priority): O(1) append,
@@ -71,7 +72,8 @@ typedef struct side_chunk {
 typedef struct book_side {
     side_entry *dir; /* dir[lo .. lo + nchunks): (first key, chunk handle) */
     uint32_t lo, nchunks, dircap;
-    uint32_t n; /* levels */
+    uint32_t n;       /* levels */
+    side_entry top;   /* copy of the last directory entry: the common case reads no directory */
 } book_side;
 
 typedef struct book {

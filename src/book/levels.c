@@ -45,7 +45,7 @@ static uint32_t dir_find(const book_side *s, uint32_t key)
 {
     const side_entry *d = dir_of(s);
     uint32_t n = s->nchunks;
-    if (d[n - 1].key <= key)
+    if (s->top.key <= key)
         return n - 1; /* the top chunk: the common case */
     uint32_t lo = 0, hi = n - 1; /* first chunk whose first key > key */
     while (lo < hi) {
@@ -58,11 +58,26 @@ static uint32_t dir_find(const book_side *s, uint32_t key)
     return lo ? lo - 1 : 0;
 }
 
+/* The chunk dir_find(s, key) names. */
+static inline side_chunk *chunk_for(const blanc_books *b, const book_side *s, uint32_t c)
+{
+    return &b->chunks[(c + 1 == s->nchunks ? s->top.level : dir_of(s)[c].level) - 1];
+}
+
+/* Refresh the copy of the top directory entry after the directory changed. */
+static inline void sync_top(book_side *s)
+{
+    if (s->nchunks)
+        s->top = dir_of(s)[s->nchunks - 1];
+    else
+        s->top.key = s->top.level = 0;
+}
+
 uint32_t side_find(const blanc_books *b, const book_side *s, uint32_t key)
 {
     if (!s->nchunks)
         return 0;
-    const side_chunk *ch = chunk_at(b, s, dir_find(s, key));
+    const side_chunk *ch = chunk_for(b, s, dir_find(s, key));
     uint32_t i = chunk_lower_bound(ch, key);
     return (i < ch->n && ch->e[i].key == key) ? ch->e[i].level : 0;
 }
@@ -199,7 +214,7 @@ uint32_t level_get(blanc_books *b, book *bk, int side, uint32_t price)
     int how = NEW_AT;
     if (s->nchunks) {
         c = dir_find(s, key);
-        const side_chunk *ch = chunk_at(b, s, c);
+        const side_chunk *ch = chunk_for(b, s, c);
         i = chunk_lower_bound(ch, key);
         if (i < ch->n && ch->e[i].key == key)
             return ch->e[i].level;
@@ -256,6 +271,7 @@ uint32_t level_get(blanc_books *b, book *bk, int side, uint32_t price)
             chunk_insert(b, s, c + 1, i - half, key, h);
     }
     }
+    sync_top(s);
     s->n++;
     b->n_levels++;
     return h;
@@ -295,7 +311,7 @@ void level_drop(blanc_books *b, book *bk, int side, uint32_t lh)
     level *l = lvl(b, lh);
     uint32_t key = side_key(side, l->price);
     uint32_t c = dir_find(s, key);
-    side_chunk *ch = chunk_at(b, s, c);
+    side_chunk *ch = chunk_for(b, s, c);
     uint32_t i = chunk_lower_bound(ch, key);
     memmove(&ch->e[i], &ch->e[i + 1], (size_t)(ch->n - i - 1) * sizeof *ch->e);
     b->level_moves += ch->n - i - 1;
@@ -308,6 +324,7 @@ void level_drop(blanc_books *b, book *bk, int side, uint32_t lh)
         if (ch->n < MERGE_BELOW)
             chunk_merge(b, s, c);
     }
+    sync_top(s);
     s->n--;
     b->n_levels--;
     l->head = b->levels_free;

@@ -198,6 +198,9 @@ static int check_side(const blanc_books *b, const book *bk, int s, uint64_t *ord
     const book_side *bs = &bk->sides[s];
     if ((uint64_t)bs->lo + bs->nchunks > bs->dircap)
         return BLANC_EINVAL;
+    if (bs->nchunks ? memcmp(&bs->top, &bs->dir[bs->lo + bs->nchunks - 1], sizeof bs->top)
+                    : bs->top.level != 0)
+        return BLANC_EINVAL;
     uint32_t n = 0, last = 0;
     for (uint32_t c = 0; c < bs->nchunks; c++) {
         const side_chunk *ch = chunk_at(b, bs, c);
