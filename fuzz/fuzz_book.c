@@ -1,19 +1,24 @@
 /*
  * The book under random VALID-shaped programs: every 4 input bytes are one
- * message (op, ref slot, shares, price) on 3 instruments and 64 refs each, so
- * most messages hit live orders. After every message: blanc_books_check(),
- * and the result code, every order and the best bid/ask agree with a shadow
- * model kept here from docs/SEMANTICS.md.
+ * message (op, ref slot, shares, price) on 3 instruments, 256 refs and 256
+ * prices each (enough for a side to span several level chunks), so most
+ * messages hit live orders. After every message: blanc_books_check(), the
+ * result code, every order and the best bid/ask agree with a shadow model
+ * kept here from docs/SEMANTICS.md, and the work the message cost stays
+ * within the structures' bounds (book/order_map.h, book/book.h): no lookup
+ * reads more than a run of the order map, no run exceeds the cap, and the
+ * level moves of one message are bounded by the chunk size.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "blanc.h"
+#include "book/book.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define NLOC 3
-#define NREF 64
+#define NREF 256
 
 typedef struct shadow {
     int live;
@@ -26,6 +31,32 @@ static int expect(int cond)
     if (!cond)
         abort();
     return 0;
+}
+
+/* Work of one message: map slots read, level entries moved. */
+typedef struct work {
+    uint64_t map, moves, rekeys;
+} work;
+
+static work work_now(const blanc_books *b)
+{
+    work w = {b->map.st.probes + b->map.st.shifts, b->level_moves, b->map.st.rekeys};
+    return w;
+}
+
+static void within_bounds(const blanc_books *b, work before)
+{
+    work w = work_now(b);
+    expect(b->map.st.max_probe <= ORDER_MAP_MAX_RUN + 1);
+    expect(order_map_longest_run(&b->map) <= ORDER_MAP_MAX_RUN);
+    /* A message makes at most three lookups and one deletion, each within a
+     * run (a rekey, never expected here, would rebuild the map instead). */
+    if (w.rekeys == before.rekeys)
+        expect(w.map - before.map <= 4 * (ORDER_MAP_MAX_RUN + 1));
+    /* At most one level dropped and one made: each moves < SIDE_CHUNK entries
+     * in a chunk, plus a split or merge (< SIDE_CHUNK) and a directory move or
+     * regrowth (<= the chunks in use). */
+    expect(w.moves - before.moves <= 4 * SIDE_CHUNK + 2 * (uint64_t)b->chunks_used);
 }
 
 static void compare(blanc_books *b, shadow sh[NLOC + 1][NREF])
@@ -77,9 +108,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         e.ref = idx + 1;
         e.new_ref = (unsigned)(p[1] >> 2) % NREF + 1;
         e.shares = p[2] < 8 ? p[2] : (uint32_t)p[2] * 3;
-        e.price = p[3] < 4 ? p[3] : 1000 + (uint32_t)(p[3] % 32) * 100;
+        e.price = p[3] < 4 ? p[3] : 1000 + (uint32_t)(p[3] % 32) * 100 + (uint32_t)(p[2] >> 5) * 10;
         e.side = (p[3] & 0x40) ? 'S' : (p[3] & 0x20) ? 'B' : (p[0] & 8 ? 'Z' : 'B');
+        work before = work_now(b);
         int rc = blanc_books_apply(b, &e);
+        within_bounds(b, before);
         shadow *o = e.locate <= NLOC ? &sh[e.locate][idx] : NULL;
         switch (e.type) {
         case 'A':

@@ -32,6 +32,25 @@ for i in range(8):
     n = 64 * (i + 1)
     with open(f"corpus/book/prog{i}", "wb") as f:
         f.write(bytes(r.randrange(256) for _ in range(4 * n)))
+# Deep sides (fuzz_book.c's encoding): 256 bids on locate 1 at new worst prices
+# and 256 asks on locate 2 at prices from the middle out, then deletes of
+# each from the worst inward and in a shuffled order; splits, merges, hand-offs.
+def add(loc, i, side_bit, k):
+    return bytes([0 if loc == 1 else 24, i, (k // 32) << 5 | 8, side_bit | (k % 32)])
+def dele(loc, i):
+    return bytes([5 if loc == 1 else 17, i, 0, 0])
+prog = b""
+for i in range(256):
+    prog += add(1, i, 0x20, 255 - i)
+    prog += add(2, i, 0x40, (128 + (i // 2 if i % 2 else -(i // 2) - 1)) % 256)
+for i in range(256):
+    prog += dele(1, 255 - i)
+order = list(range(256))
+r.shuffle(order)
+for i in order:
+    prog += dele(2, i)
+with open("corpus/book/levels_deep", "wb") as f:
+    f.write(prog)
 PY
 # Snapshots: selector byte (odd = the target re-seals section checksums) + file.
 mkdir -p corpus/snapshot

@@ -7,10 +7,28 @@
  * it grows. Freed slots go on a free list threaded through `next`, so a day
  * allocates only when the live set reaches a new peak — never per message.
  *
- * Each side of a book is an array of (key, level handle) sorted by key with the
- * best price at the END: key = price for bids, ~price for asks, so "better" is
- * "larger key" on both sides. Most activity is within a few ticks of the top,
- * so inserting or removing a level moves only the few entries above it.
+ * Each side of a book keeps its levels sorted by key, best at the END:
+ * key = price for bids, ~price for asks, so "better" is "larger key" on both
+ * sides. Most activity is within a few ticks of the top, where a sorted array
+ * moves only the few entries above the touch; but a single array moves ALL of
+ * them for a level far from the top (a feed adding ever-worse prices made 1M
+ * adds cost 52 s). So the array is cut in two levels (a B+tree of height 2):
+ *  - chunks of at most SIDE_CHUNK (64) sorted (key, level) entries, pooled in
+ *    blanc_books and named by 32-bit handles; an insert or removal moves at
+ *    most 63 entries, wherever it lands;
+ *  - a directory per side: (first key, chunk handle) per chunk, ascending,
+ *    kept with free room at BOTH ends so that a chunk added or dropped at
+ *    either end (a new best or a new worst) moves no directory entry; in the
+ *    middle it moves the shorter half, <= levels / 128, and chunks are only
+ *    added once per >= 32 new levels.
+ * A full chunk hands an entry to a neighbour with room, or splits (at the
+ * touch if the insert is at its edge, else in halves); a chunk under 1/4 full
+ * merges with a neighbour if the two fit in 3/4, so chunks stay >= ~1/4 full
+ * on average and memory stays linear in levels. The top chunk is the last in
+ * the directory, and a copy of its entry sits in the side itself, so the
+ * common case reads the chunk where it used to read the array.
+ * Every entry and directory entry moved is counted in blanc_books.level_moves
+ * (tests/test_book_hostile.c bounds it).
  * A level keeps its orders in a doubly linked FIFO (time priority): O(1) append,
  * O(1) removal from the middle.
  */
@@ -43,9 +61,19 @@ typedef struct side_entry {
     uint32_t level;
 } side_entry;
 
+#define SIDE_CHUNK 64u
+
+typedef struct side_chunk {
+    uint32_t n;    /* entries in use; the free list links through e[0].level */
+    uint32_t unused;
+    side_entry e[SIDE_CHUNK];
+} side_chunk;
+
 typedef struct book_side {
-    side_entry *e;
-    uint32_t n, cap;
+    side_entry *dir; /* dir[lo .. lo + nchunks): (first key, chunk handle) */
+    uint32_t lo, nchunks, dircap;
+    uint32_t n;       /* levels */
+    side_entry top;   /* copy of the last directory entry: the common case reads no directory */
 } book_side;
 
 typedef struct book {
@@ -64,6 +92,9 @@ struct blanc_books {
     uint32_t orders_cap, orders_used, orders_free;
     level *levels;
     uint32_t levels_cap, levels_used, levels_free;
+    side_chunk *chunks;
+    uint32_t chunks_cap, chunks_used, chunks_free;
+    uint64_t level_moves; /* side entries + directory entries moved (work counter) */
     uint64_t live, peak, n_levels;
     uint32_t n_books;
     uint16_t *by_symbol; /* locates sorted by symbol: lookup and digest order */
@@ -73,6 +104,10 @@ struct blanc_books {
 static inline order *ord(const blanc_books *b, uint32_t h) { return &b->orders[h - 1]; }
 static inline level *lvl(const blanc_books *b, uint32_t h) { return &b->levels[h - 1]; }
 static inline uint32_t side_key(int side, uint32_t price) { return side ? ~price : price; }
+static inline side_chunk *chunk_at(const blanc_books *b, const book_side *s, uint32_t c)
+{
+    return &b->chunks[s->dir[s->lo + c].level - 1];
+}
 
 /* The array `arr` of *cap elements, doubled (or `first` long if empty);
  * handles stay 32-bit. NULL, with arr and *cap untouched, if that fails. */
@@ -81,8 +116,9 @@ void *book_grow(void *arr, uint32_t *cap, size_t elem, uint32_t first);
 /* levels.c */
 uint32_t level_get(blanc_books *b, book *bk, int side, uint32_t price); /* 0 on ENOMEM */
 void level_drop(blanc_books *b, book *bk, int side, uint32_t lh);
-/* Index in the side array of the level with this key, or -1. */
-long side_find(const book_side *s, uint32_t key);
+/* Handle of the level with this key on this side, or 0. */
+uint32_t side_find(const blanc_books *b, const book_side *s, uint32_t key);
+
 
 /* query.c: index in by_symbol of the first symbol >= sym. */
 uint32_t symbol_lower_bound(const blanc_books *b, const char sym[8]);

@@ -9,12 +9,20 @@
 #include "book/book.h"
 #include "common/bytes.h"
 
+/* How the order map reads a key back when it rehashes under a new key. */
+static void order_key(const void *ctx, uint32_t h, uint16_t *locate, uint64_t *ref)
+{
+    const order *o = ord(ctx, h);
+    *locate = o->locate;
+    *ref = o->ref;
+}
+
 blanc_books *blanc_books_create(size_t expected_orders)
 {
     blanc_books *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
-    if (order_map_init(&b->map, expected_orders ? expected_orders : 4096)) {
+    if (order_map_init(&b->map, expected_orders ? expected_orders : 4096, order_key, b)) {
         free(b);
         return NULL;
     }
@@ -28,8 +36,8 @@ void blanc_books_free(blanc_books *b)
     for (size_t i = 0; i < 65536; i++) {
         book *bk = b->by_locate[i];
         if (bk) {
-            free(bk->sides[0].e);
-            free(bk->sides[1].e);
+            free(bk->sides[0].dir);
+            free(bk->sides[1].dir);
             free(bk);
         }
     }
@@ -37,6 +45,7 @@ void blanc_books_free(blanc_books *b)
     free(b->by_symbol);
     free(b->orders);
     free(b->levels);
+    free(b->chunks);
     free(b);
 }
 
@@ -58,14 +67,17 @@ static uint32_t order_alloc(blanc_books *b)
 
 /* Find the slot of (locate, ref). */
 #define KEY_EQ(h) (ord(b, (h))->ref == ref && ord(b, (h))->locate == locate)
-static inline uint32_t map_probe(const blanc_books *b, uint16_t locate, uint64_t ref,
-                                 uint32_t *tag, int *found)
+static inline uint32_t map_probe(blanc_books *b, uint16_t locate, uint64_t ref, uint32_t *tag,
+                                 int *found)
 {
-    uint32_t idx;
+    uint32_t idx, steps;
     int f;
-    *tag = order_map_tag(locate, ref);
-    ORDER_MAP_PROBE(&b->map, *tag, f, idx, KEY_EQ);
+    *tag = order_map_tag(&b->map, locate, ref);
+    ORDER_MAP_PROBE(&b->map, *tag, f, idx, steps, KEY_EQ);
     *found = f;
+    b->map.st.probes += steps;
+    if (blanc_unlikely(steps > b->map.st.max_probe))
+        b->map.st.max_probe = steps;
     return idx;
 }
 #undef KEY_EQ

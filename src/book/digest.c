@@ -53,16 +53,19 @@ static uint64_t book_digest(const blanc_books *b, int with_orders)
             uint8_t sb = s ? 'S' : 'B';
             hput(&x, &sb, 1);
             hle32(&x, bs->n);
-            for (uint32_t k = bs->n; k-- > 0;) {
-                const level *l = lvl(b, bs->e[k].level);
-                hle32(&x, l->price);
-                hle64(&x, l->shares);
-                hle32(&x, l->count);
-                if (!with_orders)
-                    continue;
-                for (uint32_t h = l->head; h; h = ord(b, h)->next) {
-                    hle64(&x, ord(b, h)->ref);
-                    hle32(&x, ord(b, h)->shares);
+            for (uint32_t c = bs->nchunks; c-- > 0;) {
+                const side_chunk *ch = chunk_at(b, bs, c);
+                for (uint32_t k = ch->n; k-- > 0;) {
+                    const level *l = lvl(b, ch->e[k].level);
+                    hle32(&x, l->price);
+                    hle64(&x, l->shares);
+                    hle32(&x, l->count);
+                    if (!with_orders)
+                        continue;
+                    for (uint32_t h = l->head; h; h = ord(b, h)->next) {
+                        hle64(&x, ord(b, h)->ref);
+                        hle32(&x, ord(b, h)->shares);
+                    }
                 }
             }
         }

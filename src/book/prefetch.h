@@ -24,7 +24,7 @@ static inline void books_prefetch_slot(const blanc_books *b, const uint8_t *m)
 {
     if (!prefetch_wants(m[0]))
         return;
-    uint32_t tag = order_map_tag(blanc_be16(m + 1), blanc_be64(m + 11));
+    uint32_t tag = order_map_tag(&b->map, blanc_be16(m + 1), blanc_be64(m + 11));
     __builtin_prefetch(&b->map.slots[order_map_home(&b->map, tag)]);
 }
 
@@ -32,7 +32,7 @@ static inline void books_prefetch_node(const blanc_books *b, const uint8_t *m)
 {
     if (!prefetch_wants(m[0]))
         return;
-    uint32_t tag = order_map_tag(blanc_be16(m + 1), blanc_be64(m + 11));
+    uint32_t tag = order_map_tag(&b->map, blanc_be16(m + 1), blanc_be64(m + 11));
     uint64_t s = b->map.slots[order_map_home(&b->map, tag)];
     if (s && (uint32_t)(s >> 32) == tag)
         __builtin_prefetch(ord(b, (uint32_t)s));

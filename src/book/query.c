@@ -80,8 +80,11 @@ int blanc_books_levels(const blanc_books *b, uint16_t locate, char side, blanc_l
         return BLANC_EINVAL;
     const book_side *bs = &bk->sides[s];
     size_t k = 0;
-    for (; k < n && k < bs->n; k++)
-        level_out(lvl(b, bs->e[bs->n - 1 - k].level), &out[k]);
+    for (uint32_t c = bs->nchunks; c-- > 0 && k < n;) {
+        const side_chunk *ch = chunk_at(b, bs, c);
+        for (uint32_t j = ch->n; j-- > 0 && k < n;)
+            level_out(lvl(b, ch->e[j].level), &out[k++]);
+    }
     return (int)k;
 }
 
@@ -107,10 +110,10 @@ static int level_at(const blanc_books *b, uint16_t locate, char side, uint32_t p
         return BLANC_ENOTFOUND;
     if (s < 0)
         return BLANC_EINVAL;
-    long i = side_find(&bk->sides[s], side_key(s, price));
-    if (i < 0)
+    uint32_t lh = side_find(b, &bk->sides[s], side_key(s, price));
+    if (!lh)
         return 0;
-    *l = lvl(b, bk->sides[s].e[i].level);
+    *l = lvl(b, lh);
     return 1;
 }
 
@@ -138,10 +141,11 @@ long blanc_books_queue(const blanc_books *b, uint16_t locate, char side, uint32_
 
 int blanc_books_order(const blanc_books *b, uint16_t locate, uint64_t ref, blanc_order *out)
 {
-    uint32_t tag = order_map_tag(locate, ref), idx;
+    uint32_t tag = order_map_tag(&b->map, locate, ref), idx, steps;
     int found;
 #define KEY_EQ(h) (ord(b, (h))->ref == ref && ord(b, (h))->locate == locate)
-    ORDER_MAP_PROBE(&b->map, tag, found, idx, KEY_EQ);
+    ORDER_MAP_PROBE(&b->map, tag, found, idx, steps, KEY_EQ);
+    (void)steps;
 #undef KEY_EQ
     if (!found)
         return BLANC_ENOTFOUND;
@@ -158,6 +162,61 @@ void blanc_books_stats_get(const blanc_books *b, blanc_books_stats *out)
     out->order_capacity = b->orders_cap;
 }
 
+/* One level of the checker: its queue against its counters; adds its orders
+ * to *orders. */
+static int check_level(const blanc_books *b, const book *bk, int s, const side_entry *e,
+                       uint64_t *orders)
+{
+    const level *l = lvl(b, e->level);
+    if (side_key(s, l->price) != e->key || l->count == 0)
+        return BLANC_EINVAL;
+    uint64_t sum = 0;
+    uint32_t cnt = 0, prev = 0;
+    for (uint32_t h = l->head; h; h = ord(b, h)->next) {
+        const order *o = ord(b, h);
+        if (o->prev != prev || o->level != e->level || o->side != s || o->price != l->price ||
+            o->shares == 0 || o->locate != bk->locate)
+            return BLANC_EINVAL;
+        blanc_order found;
+        if (blanc_books_order(b, o->locate, o->ref, &found) || found.price != o->price)
+            return BLANC_EINVAL;
+        sum += o->shares;
+        prev = h;
+        if (++cnt > l->count)
+            return BLANC_EINVAL;
+    }
+    if (cnt != l->count || sum != l->shares || l->tail != prev)
+        return BLANC_EINVAL;
+    *orders += cnt;
+    return 0;
+}
+
+/* One side: the directory, its chunks (non-empty, at most SIDE_CHUNK, first
+ * keys in the directory), keys strictly rising, and every level. */
+static int check_side(const blanc_books *b, const book *bk, int s, uint64_t *orders)
+{
+    const book_side *bs = &bk->sides[s];
+    if ((uint64_t)bs->lo + bs->nchunks > bs->dircap)
+        return BLANC_EINVAL;
+    if (bs->nchunks ? memcmp(&bs->top, &bs->dir[bs->lo + bs->nchunks - 1], sizeof bs->top)
+                    : bs->top.level != 0)
+        return BLANC_EINVAL;
+    uint32_t n = 0, last = 0;
+    for (uint32_t c = 0; c < bs->nchunks; c++) {
+        const side_chunk *ch = chunk_at(b, bs, c);
+        if (ch->n == 0 || ch->n > SIDE_CHUNK || bs->dir[bs->lo + c].key != ch->e[0].key)
+            return BLANC_EINVAL;
+        for (uint32_t k = 0; k < ch->n; k++) {
+            if (n++ && last >= ch->e[k].key)
+                return BLANC_EINVAL;
+            last = ch->e[k].key;
+            if (check_level(b, bk, s, &ch->e[k], orders))
+                return BLANC_EINVAL;
+        }
+    }
+    return n == bs->n ? 0 : BLANC_EINVAL;
+}
+
 /* Walk everything and compare against the counters kept incrementally. */
 int blanc_books_check(const blanc_books *b)
 {
@@ -168,33 +227,9 @@ int blanc_books_check(const blanc_books *b)
             return BLANC_EINVAL;
         uint64_t book_orders = 0;
         for (int s = 0; s < 2; s++) {
-            const book_side *bs = &bk->sides[s];
-            for (uint32_t k = 0; k < bs->n; k++) {
-                if (k && bs->e[k - 1].key >= bs->e[k].key)
-                    return BLANC_EINVAL;
-                const level *l = lvl(b, bs->e[k].level);
-                if (side_key(s, l->price) != bs->e[k].key || l->count == 0)
-                    return BLANC_EINVAL;
-                uint64_t sum = 0;
-                uint32_t cnt = 0, prev = 0;
-                for (uint32_t h = l->head; h; h = ord(b, h)->next) {
-                    const order *o = ord(b, h);
-                    if (o->prev != prev || o->level != bs->e[k].level || o->side != s ||
-                        o->price != l->price || o->shares == 0 || o->locate != bk->locate)
-                        return BLANC_EINVAL;
-                    blanc_order found;
-                    if (blanc_books_order(b, o->locate, o->ref, &found) || found.price != o->price)
-                        return BLANC_EINVAL;
-                    sum += o->shares;
-                    prev = h;
-                    if (++cnt > l->count)
-                        return BLANC_EINVAL;
-                }
-                if (cnt != l->count || sum != l->shares || l->tail != prev)
-                    return BLANC_EINVAL;
-                book_orders += cnt;
-                levels++;
-            }
+            if (check_side(b, bk, s, &book_orders))
+                return BLANC_EINVAL;
+            levels += bk->sides[s].n;
         }
         if (book_orders != bk->orders)
             return BLANC_EINVAL;

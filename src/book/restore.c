@@ -54,5 +54,6 @@ void books_restore_peak(blanc_books *b, uint64_t peak)
 
 void books_restore_prefetch(const blanc_books *b, uint16_t locate, uint64_t ref)
 {
-    __builtin_prefetch(&b->map.slots[order_map_home(&b->map, order_map_tag(locate, ref))]);
+    uint32_t tag = order_map_tag(&b->map, locate, ref);
+    __builtin_prefetch(&b->map.slots[order_map_home(&b->map, tag)]);
 }

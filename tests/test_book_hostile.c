@@ -1,0 +1,343 @@
+/* Hostile input must not cost more than a bounded amount of work per message.
+ * Work is counted, not timed: the order map's probe/shift counters and the
+ * side arrays' element moves (book/order_map.h, book/book.h), asserted against
+ * bounds for N = 200,000 hostile operations. Each bound is checked as the
+ * program runs, so a quadratic structure fails within the first few thousand
+ * operations instead of running for minutes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "book/book.h"
+#include "util.h"
+
+#define N 200000u
+#define PHI UINT64_C(0x9E3779B97F4A7C15) /* the old map's multiplier */
+
+static blanc_books *one_book(void)
+{
+    blanc_books *b = blanc_books_create(0);
+    assert_non_null(b);
+    blanc_event e = ev_dir(1, "HOSTILE");
+    assert_int_equal(blanc_books_apply(b, &e), BLANC_NOEFFECT);
+    return b;
+}
+
+static int apply(blanc_books *b, blanc_event e) { return blanc_books_apply(b, &e); }
+
+/* Map work so far within budget: total probes + shifts <= 8 per operation
+ * done (plus one over-long run's worth, the most a rekey can follow), no
+ * lookup reading more than a run and the empty slot after it, no run left
+ * longer than the cap. */
+static void map_within(const blanc_books *b, uint64_t ops, const char *what)
+{
+    const order_map_stats *st = &b->map.st;
+    uint64_t work = st->probes + st->shifts;
+    if (work > 8 * ops + ORDER_MAP_MAX_RUN * ORDER_MAP_MAX_RUN ||
+        st->max_probe > ORDER_MAP_MAX_RUN + 1 ||
+        st->max_run > ORDER_MAP_MAX_RUN) {
+        print_error("%s: after %llu ops: probes %llu shifts %llu max_probe %u max_run %u\n",
+                    what, (unsigned long long)ops, (unsigned long long)st->probes,
+                    (unsigned long long)st->shifts, st->max_probe, st->max_run);
+        fail();
+    }
+}
+
+/* N adds of refs[i] on one instrument, then N deletes in the same order. */
+static void adds_then_deletes(const uint64_t *refs, const char *what, int degenerate)
+{
+    blanc_books *b = one_book();
+    if (degenerate) {
+        /* A key the feed knows, under which every ref of locate 1 has tag 0:
+         * the run cap alone must rescue the map (by rekeying). */
+        b->map.key[1] = 1;
+    }
+    uint64_t ops = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        assert_int_equal(apply(b, ev_add(1, refs[i], 'B', 100, 1000000 + i % 16)),
+                         BLANC_APPLIED);
+        if (++ops % 1024 == 0)
+            map_within(b, ops, what);
+    }
+    assert_int_equal(blanc_books_check(b), 0);
+    for (uint32_t i = 0; i < N; i++) {
+        assert_int_equal(apply(b, ev_mod('D', 1, refs[i], 0)), BLANC_APPLIED);
+        if (++ops % 1024 == 0)
+            map_within(b, ops, what);
+    }
+    map_within(b, ops, what);
+    print_message("%s: probes %llu shifts %llu max_probe %u max_run %u rekeys %llu (%u ops)\n",
+                  what, (unsigned long long)b->map.st.probes,
+                  (unsigned long long)b->map.st.shifts, b->map.st.max_probe,
+                  b->map.st.max_run, (unsigned long long)b->map.st.rekeys, 2 * N);
+    if (degenerate)
+        assert_true(b->map.st.rekeys >= 1);
+    assert_int_equal(blanc_books_check(b), 0);
+    blanc_books_free(b);
+}
+
+/* The first pattern: a Fibonacci stride, refs < 2^47 and rising. */
+static void map_fibonacci_stride_is_linear(void **state)
+{
+    (void)state;
+    uint64_t *refs = malloc(N * sizeof *refs);
+    assert_non_null(refs);
+    for (uint32_t i = 0; i < N; i++)
+        refs[i] = (uint64_t)(i + 1) * 433494437u;
+    adds_then_deletes(refs, "fibonacci stride", 0);
+    free(refs);
+}
+
+/* The second: refs whose old hash ((ref ^ locate << 48) * PHI) has the same
+ * top 32 bits, so every key had the same tag AND home under the old map. */
+static void map_same_old_home_is_linear(void **state)
+{
+    (void)state;
+    uint64_t inv = PHI; /* PHI^-1 mod 2^64 by Newton's iteration */
+    for (int k = 0; k < 6; k++)
+        inv *= 2 - PHI * inv;
+    assert_true(inv * PHI == 1);
+    uint64_t *refs = malloc(N * sizeof *refs);
+    assert_non_null(refs);
+    for (uint32_t i = 0; i < N; i++) {
+        refs[i] = ((UINT64_C(0x1234567) << 32 | i) * inv) ^ (UINT64_C(1) << 48);
+        assert_true((uint32_t)(((refs[i] ^ UINT64_C(1) << 48) * PHI) >> 32) == 0x1234567);
+    }
+    adds_then_deletes(refs, "same old home", 0);
+    free(refs);
+}
+
+/* A key under which all refs collide (as if a feed had learnt it): the run
+ * cap makes the map rekey, and the work stays linear. */
+static void map_run_cap_rekeys_a_broken_key(void **state)
+{
+    (void)state;
+    uint64_t *refs = malloc(N * sizeof *refs);
+    assert_non_null(refs);
+    for (uint32_t i = 0; i < N; i++)
+        refs[i] = i + 1;
+    adds_then_deletes(refs, "broken key", 1);
+    free(refs);
+}
+
+/* Outputs never depend on the map's key or layout: the same feed into two
+ * books, one rekeyed again and again along the way, gives the same digests,
+ * queues and levels. */
+static void outputs_do_not_depend_on_the_key(void **state)
+{
+    (void)state;
+    blanc_books *a = one_book(), *b = one_book();
+    uint64_t x = 42;
+    for (uint32_t i = 0; i < 50000; i++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        uint32_t r = (uint32_t)(x >> 33);
+        blanc_event e;
+        uint64_t ref = (uint64_t)r % 4096 + 1;
+        switch (r % 5) {
+        case 0:
+        case 1:
+            e = ev_add(1, ref, r & 64 ? 'B' : 'S', r % 300 + 1, 1000 + r % 50);
+            break;
+        case 2:
+            e = ev_mod('D', 1, ref, 0);
+            break;
+        case 3:
+            e = ev_mod('X', 1, ref, r % 50 + 1);
+            break;
+        default:
+            e = ev_replace(1, ref, ref + 1, r % 200 + 1, 1000 + r % 40);
+        }
+        assert_int_equal(blanc_books_apply(a, &e), blanc_books_apply(b, &e));
+        if (i % 997 == 0)
+            order_map_rekey(&b->map);
+    }
+    assert_true(b->map.st.rekeys >= 50);
+    assert_int_equal(blanc_books_check(a), 0);
+    assert_int_equal(blanc_books_check(b), 0);
+    assert_true(blanc_books_digest_l3(a) == blanc_books_digest_l3(b));
+    assert_true(blanc_books_digest_l2(a) == blanc_books_digest_l2(b));
+    assert_true(blanc_books_digest_stream(a) == blanc_books_digest_stream(b));
+    for (uint64_t ref = 1; ref <= 4097; ref++) {
+        blanc_order oa, ob;
+        int ra = blanc_books_order(a, 1, ref, &oa), rb = blanc_books_order(b, 1, ref, &ob);
+        assert_int_equal(ra, rb);
+        if (!ra)
+            assert_true(oa.shares == ob.shares && oa.price == ob.price && oa.side == ob.side);
+    }
+    blanc_books_free(a);
+    blanc_books_free(b);
+}
+
+/* Level work so far within budget: element moves <= SIDE_CHUNK per op. */
+static void levels_within(const blanc_books *b, uint64_t ops, const char *what)
+{
+    if (b->level_moves > SIDE_CHUNK * ops + 4096) {
+        print_error("%s: after %llu ops: %llu level moves\n", what, (unsigned long long)ops,
+                    (unsigned long long)b->level_moves);
+        fail();
+    }
+}
+
+/* N adds on one side, each at a price worse than any before, then deletes
+ * from the worst inward: every add and delete lands at the far end of the
+ * side from the best, where one sorted array moves every level. */
+static void worst_prices_then_inward(char side)
+{
+    const char *what = side == 'B' ? "bids at new worst prices" : "asks at new worst prices";
+    blanc_books *b = one_book();
+    uint64_t ops = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        uint32_t price = side == 'B' ? 3000000 - i : 1000000 + i;
+        assert_int_equal(apply(b, ev_add(1, i + 1, side, 100, price)), BLANC_APPLIED);
+        if (++ops % 1024 == 0)
+            levels_within(b, ops, what);
+    }
+    blanc_instrument in;
+    assert_int_equal(blanc_books_instrument(b, 1, &in), 0);
+    assert_int_equal(side == 'B' ? in.bid_levels : in.ask_levels, N);
+    blanc_level lv[3];
+    assert_int_equal(blanc_books_levels(b, 1, side, lv, 3), 3);
+    assert_int_equal(lv[0].price, side == 'B' ? 3000000 : 1000000);
+    assert_int_equal(lv[2].price, side == 'B' ? 2999998 : 1000002);
+    blanc_level one;
+    assert_int_equal(blanc_books_level(b, 1, side, side == 'B' ? 3000000 - N / 2 : 1000000 + N / 2,
+                                       &one),
+                     1);
+    assert_int_equal(blanc_books_check(b), 0);
+    for (uint32_t i = N; i-- > 0;) {
+        assert_int_equal(apply(b, ev_mod('D', 1, i + 1, 0)), BLANC_APPLIED);
+        if (++ops % 1024 == 0)
+            levels_within(b, ops, what);
+        if (i == N / 2)
+            assert_int_equal(blanc_books_check(b), 0);
+    }
+    levels_within(b, ops, what);
+    print_message("%s: %llu level moves (%llu ops)\n", what, (unsigned long long)b->level_moves,
+                  (unsigned long long)ops);
+    assert_int_equal(blanc_books_check(b), 0);
+    assert_int_equal(blanc_books_instrument(b, 1, &in), 0);
+    assert_int_equal(in.bid_levels + in.ask_levels, 0);
+    blanc_books_free(b);
+}
+
+static void levels_bids_at_new_worst_prices_are_linear(void **state)
+{
+    (void)state;
+    worst_prices_then_inward('B');
+}
+
+static void levels_asks_at_new_worst_prices_are_linear(void **state)
+{
+    (void)state;
+    worst_prices_then_inward('S');
+}
+
+/* Adds at the median: within a chunk as anywhere, but a new chunk in the
+ * middle of the directory moves the shorter half of it (book.h), so the
+ * budget per op is twice the edges' one. */
+static void median_within(const blanc_books *b, uint64_t ops)
+{
+    if (b->level_moves > 2 * SIDE_CHUNK * ops + 4096) {
+        print_error("median adds: after %llu ops: %llu level moves\n", (unsigned long long)ops,
+                    (unsigned long long)b->level_moves);
+        fail();
+    }
+}
+
+/* The middle: prices alternately just above the low group and just below
+ * the high group, so every add lands between the two, at the median. */
+static void levels_median_adds_are_bounded(void **state)
+{
+    (void)state;
+    blanc_books *b = one_book();
+    uint64_t ops = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        uint32_t price = i % 2 ? 1000000 + i / 2 : 2000000 - i / 2;
+        assert_int_equal(apply(b, ev_add(1, i + 1, 'B', 100, price)), BLANC_APPLIED);
+        if (++ops % 1024 == 0)
+            median_within(b, ops);
+    }
+    for (uint32_t i = 0; i < N; i++) {
+        assert_int_equal(apply(b, ev_mod('D', 1, i + 1, 0)), BLANC_APPLIED);
+        if (++ops % 1024 == 0)
+            median_within(b, ops);
+    }
+    print_message("median adds: %llu level moves (%llu ops)\n",
+                  (unsigned long long)b->level_moves, (unsigned long long)ops);
+    assert_int_equal(blanc_books_check(b), 0);
+    blanc_books_free(b);
+}
+
+/* Many levels, random adds and deletes all over the side, against a naive
+ * model (a count per price): the full level list, best first, must match;
+ * this drives chunk splits, hand-offs and merges in every position. */
+#define PRICES 6000
+static void levels_match_a_naive_model_across_chunks(void **state)
+{
+    (void)state;
+    static uint32_t live_at[2][PRICES];
+    static uint64_t ref_price[PRICES * 8];
+    static blanc_level got[PRICES + 1];
+    memset(live_at, 0, sizeof live_at);
+    memset(ref_price, 0, sizeof ref_price);
+    blanc_books *b = one_book();
+    uint64_t x = 7;
+    for (uint32_t step = 0; step < 300000; step++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        uint32_t r = (uint32_t)(x >> 33);
+        uint32_t slot = r % (PRICES * 8);
+        /* Phases: fill, thin out, refill around the middle. */
+        int want_add = (step / 50000) % 2 == 0 ? r % 4 != 0 : r % 4 == 0;
+        if (!ref_price[slot] && want_add) {
+            uint32_t p = (step / 100000) == 2 ? PRICES / 2 - 500 + (r >> 8) % 1000
+                                              : (r >> 8) % PRICES;
+            int s = (r >> 20) & 1;
+            assert_int_equal(apply(b, ev_add(1, slot + 1, s ? 'S' : 'B', 10, p + 1)),
+                             BLANC_APPLIED);
+            ref_price[slot] = (uint64_t)s << 32 | (p + 1);
+            live_at[s][p]++;
+        } else if (ref_price[slot]) {
+            assert_int_equal(apply(b, ev_mod('D', 1, slot + 1, 0)), BLANC_APPLIED);
+            live_at[ref_price[slot] >> 32][(uint32_t)ref_price[slot] - 1]--;
+            ref_price[slot] = 0;
+        }
+        if (step % 10007 == 0 || step == 299999) {
+            assert_int_equal(blanc_books_check(b), 0);
+            for (int s = 0; s < 2; s++) {
+                int n = blanc_books_levels(b, 1, s ? 'S' : 'B', got, PRICES + 1);
+                int k = 0;
+                for (uint32_t j = 0; j < PRICES; j++) {
+                    uint32_t p = s ? j : PRICES - 1 - j; /* best first */
+                    if (!live_at[s][p])
+                        continue;
+                    assert_true(k < n);
+                    assert_int_equal(got[k].price, p + 1);
+                    assert_int_equal(got[k].orders, live_at[s][p]);
+                    k++;
+                }
+                assert_int_equal(k, n);
+            }
+        }
+    }
+    blanc_books_free(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(map_fibonacci_stride_is_linear),
+        cmocka_unit_test(map_same_old_home_is_linear),
+        cmocka_unit_test(map_run_cap_rekeys_a_broken_key),
+        cmocka_unit_test(outputs_do_not_depend_on_the_key),
+        cmocka_unit_test(levels_bids_at_new_worst_prices_are_linear),
+        cmocka_unit_test(levels_asks_at_new_worst_prices_are_linear),
+        cmocka_unit_test(levels_median_adds_are_bounded),
+        cmocka_unit_test(levels_match_a_naive_model_across_chunks),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
