@@ -84,7 +84,9 @@ class Metrics(unittest.TestCase):
             port = int(re.search(r"127\.0\.0\.1:(\d+)/metrics", line).group(1))
             feed.join()
             # mid-replay: the input is not all there yet, so the replay cannot have finished
-            ctype, mid = self.poll(port, lambda t: (value(t, "blanc_replay_messages_total") or 0) >= 1 << 20)
+            # (what is shown may lag the replay by up to 2^20 messages while the
+            # input stalls: docs/TELEMETRY.md; 3/5 of the day is ~1.5M messages)
+            ctype, mid = self.poll(port, lambda t: (value(t, "blanc_replay_messages_total") or 0) >= 1 << 18)
             self.assertTrue(ctype.startswith("text/plain; version=0.0.4"))
             self.assertLess(value(mid, "blanc_replay_messages_total"), self.final["messages"])
             self.assertLessEqual(value(mid, "blanc_replay_book_changes_total"),
