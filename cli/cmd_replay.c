@@ -129,18 +129,13 @@ static int add_symbol(replay_args *a, const char *s)
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
         n--;
     char *out = a->symbols[a->n_symbols];
-    char pad[8];
-    if (n == 0 || n > 8) {
+    if (n == 0 || n > 8) { /* what blanc_symbol_pad() accepts */
         cli_error("replay: --symbol '%s' is not a 1-8 character symbol", s);
         return CLI_USAGE;
     }
     for (size_t i = 0; i < n; i++)
         out[i] = (char)toupper((unsigned char)s[i]);
     out[n] = 0;
-    if (blanc_symbol_pad(out, pad)) {
-        cli_error("replay: --symbol '%s' is not a 1-8 character symbol", s);
-        return CLI_USAGE;
-    }
     a->n_symbols++;
     return CLI_OK;
 }

@@ -248,6 +248,9 @@ uint64_t blanc_source_offset(const blanc_source *s);
  * how many bytes of the file itself were read to get there (the same number
  * for a plain input). */
 uint64_t blanc_source_available(const blanc_source *s);
+/* The length of the ITCH stream when it is known before reading it (a plain
+ * file or memory): 1 and *size; 0 for compressed input and pipes. */
+int blanc_source_size(const blanc_source *s, uint64_t *size);
 /* Whether addr lies in the mapping of a plain file source, and at which byte
  * of it (*off). A file truncated by another process while it is mapped makes
  * a read past its new end fault (SIGBUS); a program's handler uses this to

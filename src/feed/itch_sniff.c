@@ -65,16 +65,18 @@ static tally scan(const uint8_t *p, size_t n, blanc_framing f)
             pos += 2 + want;
             continue;
         }
-        size_t len = blanc_be16(p + pos);
-        if (len == 0) {
+        const uint8_t *msg;
+        size_t len;
+        int rc = blanc_itch_frame(p + pos, n - pos, &msg, &len);
+        if (rc == BLANC_ETRUNCATED)
+            break;
+        if (rc == BLANC_EENDSESSION) {
             count(&t, pos, 0, 0, 0);
             pos += 2;
             continue;
         }
-        if (n - pos - 2 < len)
-            break;
         count(&t, pos, type, len, want == len);
-        pos += 2 + len;
+        pos += (size_t)rc;
     }
     return t;
 }

@@ -389,6 +389,14 @@ int blanc_source_mapped_offset(const blanc_source *s, const void *addr, uint64_t
     return 1;
 }
 
+int blanc_source_size(const blanc_source *s, uint64_t *size)
+{
+    if (s->kind == K_STREAM)
+        return 0;
+    *size = s->size;
+    return 1;
+}
+
 uint64_t blanc_source_available(const blanc_source *s)
 {
     size_t window = s->kind == K_STREAM ? s->end - s->start : s->shown - s->start;

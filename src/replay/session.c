@@ -65,29 +65,21 @@ static int fail(blanc_session_error *e, int code, int sys, const char *path, con
 }
 
 /* The most messages `size` bytes can hold: the shortest frame is 3 bytes (a
- * one-byte frame of an unknown type counts as a message). */
-static int cuts_fit(const blanc_session_options *o, blanc_session_error *err)
+ * one-byte frame of an unknown type counts as a message). Only a source whose
+ * length is known before reading (a plain file) can tell. */
+static int cuts_fit(const blanc_session *s, blanc_session_error *err)
 {
-    struct stat st;
-    if (!o->input || !strcmp(o->input, "-") || stat(o->input, &st) || !S_ISREG(st.st_mode))
+    uint64_t size;
+    if (!blanc_source_size(s->src, &size))
         return 0;
-    uint8_t magic[4] = {0};
-    FILE *f = fopen(o->input, "rb");
-    if (!f)
-        return 0;
-    size_t m = fread(magic, 1, 4, f);
-    fclose(f);
-    if ((m >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) ||
-        (m == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd))
-        return 0; /* compressed: its length says nothing sure */
-    uint64_t most = (uint64_t)st.st_size / 3;
-    for (size_t i = 0; i < o->n_cuts; i++) {
-        const blanc_cut *c = &o->cuts[i];
+    uint64_t most = size / 3;
+    for (size_t i = 0; i < s->o.n_cuts; i++) {
+        const blanc_cut *c = &s->o.cuts[i];
         if (c->kind == BLANC_CUT_INDEX && c->at > most)
-            return fail(err, BLANC_ECUTPAST, 0, o->input,
+            return fail(err, BLANC_ECUTPAST, 0, s->o.input,
                         "a cut at message %" PRIu64 " lies past the end: %" PRIu64
                         " bytes hold at most %" PRIu64 " messages",
-                        c->at, (uint64_t)st.st_size, most);
+                        c->at, size, most);
     }
     return 0;
 }
@@ -137,9 +129,7 @@ int blanc_session_open(blanc_session **out, const blanc_session_options *o,
     if (!out || !o || !o->input || (o->n_cuts && !o->snapshot_dir) || (!o->emit != !o->emit_out))
         return fail(err, BLANC_EINVAL, 0, NULL, NULL);
     *out = NULL;
-    int rc = cuts_fit(o, err);
-    if (rc)
-        return rc;
+    int rc;
     blanc_session *s = calloc(1, sizeof *s);
     if (!s)
         return fail(err, BLANC_ENOMEM, 0, NULL, NULL);
@@ -149,6 +139,8 @@ int blanc_session_open(blanc_session **out, const blanc_session_options *o,
         fail(err, rc, sys, o->input, NULL);
         goto out;
     }
+    if ((rc = cuts_fit(s, err)))
+        goto out;
     if (o->resume) {
         if ((rc = resume(s, err)))
             goto out;
@@ -366,6 +358,16 @@ int blanc_session_commit(blanc_session *s, blanc_session_error *err)
     return 0;
 }
 
+/* The snapshots this session wrote, and the folder if it made it
+ * (unlink/rmdir only: blanc_session_unlink_outputs runs in a signal handler). */
+static void unlink_snapshots(const blanc_session *s)
+{
+    for (size_t i = 0; i < s->n_snaps; i++)
+        unlink(s->snaps[i].path);
+    if (s->made_dir)
+        rmdir(s->o.snapshot_dir);
+}
+
 void blanc_session_free(blanc_session *s)
 {
     if (!s)
@@ -373,13 +375,10 @@ void blanc_session_free(blanc_session *s)
     blanc_emitter_free(s->em);
     blanc_sink_abort(s->emit_sink);
     blanc_sink_abort(s->journal);
-    for (size_t i = 0; i < s->n_snaps; i++) {
-        if (!s->committed)
-            unlink(s->snaps[i].path);
+    if (!s->committed)
+        unlink_snapshots(s);
+    for (size_t i = 0; i < s->n_snaps; i++)
         free(s->snaps[i].path);
-    }
-    if (!s->committed && s->made_dir)
-        rmdir(s->o.snapshot_dir);
     free(s->snaps);
     blanc_health_free(s->h);
     blanc_replay_free(s->r);
@@ -398,10 +397,7 @@ void blanc_session_unlink_outputs(const blanc_session *s)
         return;
     blanc_sink_unlink_temp(s->emit_sink);
     blanc_sink_unlink_temp(s->journal);
-    for (size_t i = 0; i < s->n_snaps; i++)
-        unlink(s->snaps[i].path);
-    if (s->made_dir)
-        rmdir(s->o.snapshot_dir);
+    unlink_snapshots(s);
 }
 
 blanc_health *blanc_session_health(blanc_session *s) { return s->h; }
