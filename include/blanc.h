@@ -68,7 +68,9 @@ const char *blanc_version(void);
     X(MISMATCH, -24, "input is not the one the snapshot was taken from")           \
     X(NOTITCH, -25, "not an ITCH 5.0 BinaryFILE")                                   \
     X(CUTPAST, -26, "cut point not reached: the input ended before it")            \
-    X(NODIGEST, -27, "the snapshot records no input digest to check the input against")
+    X(NODIGEST, -27, "the snapshot records no input digest to check the input against") \
+    X(BADPACKET, -28, "damaged capture packet")                                     \
+    X(NOSESSION, -29, "no such session or channel in the capture")
 
 enum {
     BLANC_OK = 0,
@@ -260,6 +262,146 @@ uint64_t blanc_source_raw_bytes(const blanc_source *s);
 void blanc_source_close(blanc_source *s);
 
 /* ------------------------------------------------------------------------ */
+/* Feed: message sources (src/feed/feed.c and one file per container)        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The container an input's messages come in. The feed layer owns framing:
+ * the replay consumes messages (blanc_msg) and never sees a container.
+ */
+typedef enum blanc_framing {
+    BLANC_FRAMING_BINARYFILE = 0, /* 2-byte length prefix, 0 = end of session */
+    BLANC_FRAMING_FIXED = 1,      /* ignore the prefix, use each type's length
+                                     (files written with zeroed prefixes, e.g. RITCH) */
+    BLANC_FRAMING_AUTO = 2,       /* decide by content (docs/SEMANTICS.md §1.1);
+                                     the feed then reports the one chosen */
+    BLANC_FRAMING_PCAP = 3,       /* pcap or pcapng capture: MoldUDP64 over UDP,
+                                     SoupBinTCP over TCP */
+    BLANC_FRAMING_SOUPBINTCP = 4, /* a SoupBinTCP byte stream (file or stdin) */
+    BLANC_FRAMING_UDP = 5         /* live MoldUDP64 from a socket (blanc_feed_open_udp) */
+} blanc_framing;
+
+/* Name of a framing ("binaryfile", "fixed", "auto", "pcap", "soupbintcp", "udp"). */
+const char *blanc_framing_name(blanc_framing f);
+
+/*
+ * One message as a feed yields it. Damage that the feed skipped on the way to
+ * it (zero length prefixes in a BinaryFILE, damaged packets in a capture) is
+ * counted on the message that follows, so that a cut before the message is
+ * also a cut before its damage (docs/SEMANTICS.md §1, docs/SNAPSHOT.md).
+ */
+typedef struct blanc_msg {
+    const uint8_t *p;    /* the message from its type byte; NULL: damage only
+                            (a skipped run too long to wait for its message) */
+    uint32_t len;        /* its length as framed; the replay checks it against the type */
+    uint32_t damage;     /* damaged units skipped just before it */
+    uint8_t damage_kind; /* their blanc_anomaly (ZERO_LENGTH, BAD_PACKET) */
+    uint32_t session;    /* the feed's session number, from 1; 0: none */
+    uint64_t damage_at;  /* stream offset of the first of them */
+    uint64_t offset;     /* stream offset of its frame; in a capture, of its
+                            packet's record */
+    uint64_t packet;     /* capture packet number, from 1; 0 outside captures */
+    uint64_t seq;        /* transport sequence number; 0: none (or unsequenced) */
+    uint64_t lost;       /* messages certainly lost just before it: sequence
+                            numbers seq - lost .. seq - 1 (a seq_gap anomaly) */
+} blanc_msg;
+
+/* How a feed's input ended (blanc_feed_end_info, after next() returned 0). */
+typedef enum blanc_feed_how {
+    BLANC_END_NONE = 0,   /* not ended */
+    BLANC_END_EOF,        /* clean end of input */
+    BLANC_END_MARKER,     /* an end-of-session marker (BinaryFILE 0 prefix, MoldUDP64
+                             count 0xFFFF, SoupBinTCP Z) */
+    BLANC_END_TRUNCATED,  /* the input ends inside a frame (anomaly truncated) */
+    BLANC_END_CUT,        /* the compressed stream is damaged or cut (stream_cut) */
+    BLANC_END_DESYNC,     /* fixed framing met an unknown type: it cannot go on */
+    BLANC_END_ERROR       /* a hard error: see error */
+} blanc_feed_how;
+
+typedef struct blanc_feed_end {
+    blanc_feed_how how;
+    int error;           /* BLANC_END_ERROR: the error (BLANC_EIO, BLANC_ENOMEM) */
+    uint64_t offset;     /* stream offset of the truncation or cut */
+    uint32_t damage;     /* damage skipped after the last message, before the end */
+    uint8_t damage_kind;
+    uint64_t damage_at;
+} blanc_feed_end;
+
+/* Transport accounting of a captured or live input (docs/FEEDS.md). */
+typedef struct blanc_transport_stats {
+    uint64_t packets;       /* packets read (every packet of the capture) */
+    uint64_t messages;      /* messages delivered in sequence */
+    uint64_t sessions;      /* sessions seen */
+    uint64_t gaps;          /* sequence gaps (runs of lost messages) */
+    uint64_t lost_messages; /* messages in those gaps */
+    uint64_t duplicates;    /* messages seen again on the same line (dropped) */
+    uint64_t out_of_order;  /* packets that came early and were held to reorder */
+    uint64_t arbitrated;    /* copies dropped because the other line had them first */
+    uint64_t heartbeats;    /* packets with no messages (MoldUDP64 count 0, Soup H) */
+    uint64_t skipped;       /* packets of other protocols, ports, channels or sessions */
+    uint64_t bad_packets;   /* truncated, fragmented or malformed (anomaly bad_packet) */
+} blanc_transport_stats;
+
+typedef struct blanc_feed blanc_feed;
+
+typedef struct blanc_feed_options {
+    blanc_framing framing;        /* BLANC_FRAMING_AUTO: by content */
+    int no_sniff;                 /* do not judge the start of a byte stream
+                                     (docs/SEMANTICS.md §1.1): fuzzers, known ITCH */
+    const char *const *channels;  /* capture selection: "GROUP:PORT" (or ":PORT") */
+    size_t n_channels;
+    const char *const *sessions;  /* capture selection: MoldUDP64 session names */
+    size_t n_sessions;
+    uint32_t reorder_window;      /* packets held per session to reorder; 0: 64 */
+} blanc_feed_options;
+
+/*
+ * Open a feed over src (borrowed: it must outlive the feed). With AUTO framing
+ * the container is chosen from the content (pcap and pcapng magic, SoupBinTCP,
+ * then BinaryFILE or fixed by the ITCH rule). Reads the start of the input
+ * without consuming it. Returns 0, BLANC_ENOTITCH with a sentence in why[cap]
+ * (the input is no ITCH container), BLANC_ENOSESSION, BLANC_ENOMEM or a source
+ * error.
+ */
+int blanc_feed_open(blanc_feed **out, blanc_source *src, const blanc_feed_options *o,
+                    char *why, size_t cap);
+/* The framing in use (never AUTO). */
+blanc_framing blanc_feed_framing(const blanc_feed *f);
+/*
+ * Up to cap next messages into out. Returns how many (> 0), 0 at the end of
+ * input (blanc_feed_end_info says how), or a negative error. The messages (and
+ * the bytes they point to) stay valid until the next call of next(),
+ * consume() or skip(). blanc_feed_consume(f, k) says the first k were used;
+ * the others come again first from the next next() (a pause).
+ */
+int blanc_feed_next(blanc_feed *f, blanc_msg *out, size_t cap);
+void blanc_feed_consume(blanc_feed *f, size_t k);
+const blanc_feed_end *blanc_feed_end_info(const blanc_feed *f);
+/* Stream bytes consumed: the input digest covers exactly these (DIGEST.md). */
+uint64_t blanc_feed_offset(const blanc_feed *f);
+/*
+ * Get back to a position an earlier run consumed to (blanc_feed_offset then)
+ * by reading through to it: how a resume finds a snapshot's place. Returns 0,
+ * BLANC_ETRUNCATED if the input ends first, BLANC_EMISMATCH if no message
+ * boundary lies there, or a source error.
+ */
+int blanc_feed_skip(blanc_feed *f, uint64_t offset);
+/*
+ * The feed's state beyond its offset (held packets, sequence numbers,
+ * counters) as a blob a snapshot keeps; empty for a BinaryFILE. *blob is
+ * malloc'd (free it), NULL when *len is 0. restore() takes it back after
+ * skip(). Errors: BLANC_ENOMEM; restore: BLANC_EBADSNAP.
+ */
+int blanc_feed_save(const blanc_feed *f, uint8_t **blob, size_t *len);
+int blanc_feed_restore(blanc_feed *f, const uint8_t *blob, size_t len);
+/* Transport counters: 1 and *st for a capture or live feed, 0 for a byte stream. */
+int blanc_feed_transport(const blanc_feed *f, blanc_transport_stats *st);
+/* Name of session number s (1..), or NULL. */
+const char *blanc_feed_session_name(const blanc_feed *f, uint32_t s);
+blanc_source *blanc_feed_source(const blanc_feed *f);
+void blanc_feed_free(blanc_feed *f);
+
+/* ------------------------------------------------------------------------ */
 /* Book                                                                      */
 /* ------------------------------------------------------------------------ */
 
@@ -382,7 +524,9 @@ int blanc_books_check(const blanc_books *b);
     X(NO_DIRECTORY, "no_directory", "add for an instrument with no R message")      \
     X(BAD_FIELD, "bad_field", "invalid side, zero price or zero shares")            \
     X(DIR_CONFLICT, "dir_conflict", "stock directory conflicts with an earlier one") \
-    X(TIME_BACKWARDS, "time_backwards", "timestamp earlier than the previous message")
+    X(TIME_BACKWARDS, "time_backwards", "timestamp earlier than the previous message") \
+    X(BAD_PACKET, "bad_packet", "capture packet truncated, fragmented or malformed")  \
+    X(SEQ_GAP, "seq_gap", "messages lost: a gap in the transport's sequence numbers")
 
 typedef enum blanc_anomaly {
 #define BLANC__ANENUM(name, key, text) BLANC_AN_##name,
@@ -400,13 +544,6 @@ typedef struct blanc_anomaly_stat {
     uint64_t first_index;  /* 0-based message index of the first occurrence */
 } blanc_anomaly_stat;
 
-typedef enum blanc_framing {
-    BLANC_FRAMING_BINARYFILE = 0, /* 2-byte length prefix, 0 = end of session */
-    BLANC_FRAMING_FIXED = 1,      /* ignore the prefix, use each type's length
-                                     (files written with zeroed prefixes, e.g. RITCH) */
-    BLANC_FRAMING_AUTO = 2        /* decide from the first 64 KiB (docs/SEMANTICS.md
-                                     §1.1); the replay then reports the one chosen */
-} blanc_framing;
 
 typedef struct blanc_replay_options {
     blanc_framing framing;

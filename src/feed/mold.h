@@ -1,0 +1,98 @@
+/*
+ * MoldUDP64 (docs/FEEDS.md): packet parsing (mold.c, stateless, in the
+ * picohttpparser manner) and the stream that turns packets from one or more
+ * channels into one sequenced message stream (mold_stream.c): sessions,
+ * selection, gaps, duplicates, reordering within a bounded window, and A/B
+ * arbitration (the first copy of each sequence number wins). Used by the
+ * capture feed (feed_capture.c) and the live feed (feed_udp.c).
+ */
+#ifndef BLANC_MOLD_H
+#define BLANC_MOLD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blanc.h"
+
+#define MOLD_HEADER 20           /* session(10) sequence(8) count(2) */
+#define MOLD_HEARTBEAT 0         /* count */
+#define MOLD_END_OF_SESSION 0xFFFF
+
+typedef struct mold_packet {
+    char session[10];     /* as sent: 10 alphanumeric bytes, space padded */
+    uint64_t seq;         /* sequence number of the first message */
+    uint16_t count;       /* messages; 0 heartbeat; 0xFFFF end of session */
+    const uint8_t *blocks; /* count message blocks: 2-byte length, message */
+    size_t len;
+} mold_packet;
+
+/* Parse a UDP payload. 0, or BLANC_EBADPACKET (shorter than the header, or
+ * blocks that do not add up to the payload: count says more than it holds). */
+int blanc__mold_parse(const uint8_t *p, size_t n, mold_packet *out);
+
+/* Where a packet came from: its channel (destination group and port) and
+ * where it lies in the input. */
+typedef struct mold_origin {
+    uint32_t group;   /* destination IPv4 address, host order */
+    uint16_t port;    /* destination UDP port */
+    uint64_t packet;  /* packet number in the capture, from 1 */
+    uint64_t offset;  /* stream offset of the packet's record */
+    uint64_t ts_ns;   /* capture time, ns since the epoch (0 if unknown) */
+} mold_origin;
+
+typedef struct mold_stream mold_stream;
+
+typedef struct mold_stream_options {
+    const char *const *channels; /* "GROUP:PORT" or ":PORT"; none: all */
+    size_t n_channels;
+    const char *const *sessions; /* session names (trailing spaces optional); none: the first seen */
+    size_t n_sessions;
+    uint32_t reorder_window;     /* packets held per session; 0: 64 */
+    int account_all;             /* capture info: account every session, select none away */
+} mold_stream_options;
+
+/* BLANC_EINVAL for a malformed channel ("GROUP:PORT" expected), BLANC_ENOMEM. */
+int blanc__mold_stream_create(mold_stream **out, const mold_stream_options *o);
+void blanc__mold_stream_free(mold_stream *m);
+
+/*
+ * One UDP payload. Copies what it must keep. Returns 0 (taken: messages may
+ * now be ready), 1 (skipped: other channel or session, counted), a damaged
+ * packet BLANC_EBADPACKET (counted; the feed reports it as anomaly bad_packet
+ * on the next message), or BLANC_ENOMEM.
+ */
+int blanc__mold_stream_push(mold_stream *m, const mold_origin *from, const uint8_t *p, size_t n);
+/*
+ * Messages ready in sequence order into out[cap], with seq, session, packet,
+ * offset and lost (certain gaps) filled. Returns the count; the messages stay
+ * valid until the next push(), take(), consume() or flush().
+ * consume(k): the first k were used; the rest come first next time.
+ */
+int blanc__mold_stream_take(mold_stream *m, blanc_msg *out, size_t cap);
+void blanc__mold_stream_consume(mold_stream *m, size_t k);
+/* The input ended: what is held is released (missing numbers become gaps). */
+void blanc__mold_stream_flush(mold_stream *m);
+/* The selected session sent its end-of-session packet. */
+int blanc__mold_stream_ended(const mold_stream *m);
+void blanc__mold_stream_stats(const mold_stream *m, blanc_transport_stats *st);
+const char *blanc__mold_stream_session_name(const mold_stream *m, uint32_t s);
+/* State for snapshots (held packets, next numbers, counters). */
+int blanc__mold_stream_save(const mold_stream *m, uint8_t **blob, size_t *len);
+int blanc__mold_stream_restore(mold_stream *m, const uint8_t *blob, size_t len);
+
+/* capture info: per channel and session. */
+typedef struct mold_session_info {
+    char session[11];         /* NUL-terminated, trailing spaces kept out */
+    uint32_t group;
+    uint16_t port;
+    uint64_t packets, messages, first_seq, last_seq, first_ts_ns, last_ts_ns;
+    uint64_t gaps, lost, duplicates, out_of_order, heartbeats;
+    int ended;                /* end of session seen */
+} mold_session_info;
+/* Number of (channel, session) pairs; info i into *out. Gap ranges:
+ * blanc__mold_stream_gap(m, i, k, &from, &to) for k < info.gaps (first 1000 kept). */
+size_t blanc__mold_stream_info_count(const mold_stream *m);
+int blanc__mold_stream_info(const mold_stream *m, size_t i, mold_session_info *out);
+int blanc__mold_stream_gap(const mold_stream *m, size_t i, uint64_t k, uint64_t *from, uint64_t *to);
+
+#endif
