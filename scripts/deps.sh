@@ -7,7 +7,7 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config zlib1g-dev libzstd-dev libxxhash-dev libjansson-dev
-      libmicrohttpd-dev libcmocka-dev python3 zstd xxhash prometheus yamllint)
+      libmicrohttpd-dev libcmocka-dev libpcap-dev tshark python3 zstd xxhash prometheus yamllint)
 if [[ "${1:-}" == "--ci" ]]; then
     pkgs+=(clang libclang-rt-14-dev chromium)
 elif [[ -n "${1:-}" ]]; then
