@@ -70,7 +70,9 @@ int blanc__mold_stream_push(mold_stream *m, const mold_origin *from, const uint8
  */
 int blanc__mold_stream_take(mold_stream *m, blanc_msg *out, size_t cap);
 void blanc__mold_stream_consume(mold_stream *m, size_t k);
-/* The input ended: what is held is released (missing numbers become gaps). */
+/* The input ended: what is held is released (missing numbers become gaps).
+ * Loss or damage with no message after it comes out as a mark: a blanc_msg
+ * with p NULL, len 0, carrying lost (seq = the next number) or damage. */
 void blanc__mold_stream_flush(mold_stream *m);
 /* Every selected session seen (at least one) has reached its end-of-session
  * packet in sequence (what came before it delivered or declared lost). */
