@@ -742,6 +742,21 @@ uint32_t blanc__mold_stream_selected(const mold_stream *m)
     return n;
 }
 
+int blanc__mold_stream_missing(const mold_stream *m, uint32_t *session, uint64_t *from,
+                               uint64_t *count)
+{
+    for (uint32_t i = 0; i < m->nsessions; i++) {
+        const mold_session *s = &m->sessions[i];
+        if (s->nheld) {
+            *session = i + 1;
+            *from = s->next;
+            *count = MOLD_HELD(s, 0)->seq - s->next;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void blanc__mold_stream_stats(const mold_stream *m, blanc_transport_stats *st)
 {
     *st = m->st;
