@@ -484,7 +484,10 @@ static void burst(blanc_health *h)
 
 static uint8_t events_of(uint32_t an)
 {
-    const uint32_t gap = 1u << BLANC_AN_UNKNOWN_REF | 1u << BLANC_AN_NO_DIRECTORY;
+    /* seq_gap is loss the transport's sequence numbers prove (a capture or
+     * a live feed), the others loss guessed from its effects. */
+    const uint32_t gap = 1u << BLANC_AN_UNKNOWN_REF | 1u << BLANC_AN_NO_DIRECTORY |
+                         1u << BLANC_AN_SEQ_GAP;
     /* unknown_type is not here: a type this build does not know (Nasdaq adds
      * them, 'O' in 2023) is skipped by its length and counted, not damage
      * (docs/HEALTH.md §2). A known type of the wrong length is. */
@@ -492,7 +495,7 @@ static uint8_t events_of(uint32_t an)
                              1u << BLANC_AN_ZERO_LENGTH |
                              1u << BLANC_AN_STREAM_CUT | 1u << BLANC_AN_BAD_FIELD |
                              1u << BLANC_AN_DUP_REF | 1u << BLANC_AN_OVERFILL |
-                             1u << BLANC_AN_DIR_CONFLICT;
+                             1u << BLANC_AN_DIR_CONFLICT | 1u << BLANC_AN_BAD_PACKET;
     return (uint8_t)((an & gap ? EV_GAP : 0) | (an & corrupt ? EV_CORRUPT : 0));
 }
 
@@ -586,6 +589,12 @@ int health_observe(blanc_health *h, uint64_t i, const health_obs *o)
         expire(h, i);
     uint8_t mask = blanc_unlikely(o->anomalies) ? events_of(o->anomalies) : 0;
     uint16_t locate = o->decoded ? o->locate : 0;
+    /* Loss the sequence numbers prove and damaged packets belong to the
+     * feed, not to the instrument of the message that happens to follow. */
+    const uint32_t transport = 1u << BLANC_AN_SEQ_GAP | 1u << BLANC_AN_BAD_PACKET;
+    uint16_t ev_locate = o->anomalies && !(o->anomalies & ~transport) ? 0 : locate;
+    h->lost = o->lost;
+    h->lost_from = o->lost_from;
     if (blanc_unlikely(o->decoded && o->ts >= HEALTH_DAY_NS)) {
         /* §2 condition 2: a time no clock of the day can show. It moves no
          * mark, so one bad timestamp cannot make the rest of the day look
@@ -612,9 +621,11 @@ int health_observe(blanc_health *h, uint64_t i, const health_obs *o)
         h->have_g = 1;
         burst(h);
     }
-    if (blanc_unlikely(mask) && add_event(h, i, locate, mask))
+    if (blanc_unlikely(mask) && add_event(h, i, ev_locate, mask))
         return h->err = BLANC_ENOMEM;
-    if (settle(h, i))
+    int settled = settle(h, i);
+    h->lost = 0;
+    if (settled)
         return h->err;
     if (o->message)
         health_gate(h, i, locate);
