@@ -188,6 +188,33 @@ int blanc_itch_type_index(uint8_t type);
 #define BLANC_ITCH_NTYPES 23
 extern const char blanc_itch_types[BLANC_ITCH_NTYPES + 1];
 
+/* How a field's bytes read (all integers unsigned big-endian). */
+typedef enum blanc_field_kind {
+    BLANC_FIELD_ALPHA = 0,    /* ASCII, left-justified, space padded */
+    BLANC_FIELD_INTEGER = 1,  /* 1, 2, 4, 6 or 8 bytes */
+    BLANC_FIELD_PRICE4 = 2,   /* Price(4): 4 bytes, 4 implied decimals */
+    BLANC_FIELD_PRICE8 = 3,   /* Price(8): 8 bytes, 8 implied decimals (MWCB levels) */
+    BLANC_FIELD_TIMESTAMP = 4 /* 6 bytes, ns since midnight */
+} blanc_field_kind;
+
+/* One field of an ITCH 5.0 message layout (src/feed/itch_fields.c). */
+typedef struct blanc_itch_field {
+    const char *name; /* the spec's name in snake_case ("stock_locate"); "type" for
+                         the Message Type byte */
+    uint8_t offset, width;
+    uint8_t kind;     /* blanc_field_kind */
+} blanc_itch_field;
+
+/* Every field of a type, the 11-byte header first, in the spec's order: they
+ * tile the message (their widths sum to blanc_itch_msg_len). *n (if given)
+ * gets the count; NULL and 0 for an unknown type. Static data. */
+const blanc_itch_field *blanc_itch_fields(uint8_t type, size_t *n);
+/* The spec's name of a type ("Add Order (no attribution)"), or NULL. */
+const char *blanc_itch_type_name(uint8_t type);
+/* The value of a numeric field (INTEGER, PRICE4, PRICE8, TIMESTAMP) of msg,
+ * which must hold the whole message. */
+uint64_t blanc_itch_field_uint(const uint8_t *msg, const blanc_itch_field *f);
+
 /* ------------------------------------------------------------------------ */
 /* Feed: byte sources                                                        */
 /* ------------------------------------------------------------------------ */
@@ -922,6 +949,52 @@ int blanc_emitter_finish(blanc_emitter *e);
 uint64_t blanc_emitter_records(const blanc_emitter *e);
 /* Detach from the replay and free. NULL is a no-op. */
 void blanc_emitter_free(blanc_emitter *e);
+
+/* ------------------------------------------------------------------------ */
+/* Message dump: every field of every message (docs/FEEDS.md)                */
+/* ------------------------------------------------------------------------ */
+
+typedef enum blanc_dump_format {
+    BLANC_DUMP_JSONL = 0, /* one object per message: "type", the fields, the position */
+    BLANC_DUMP_CSV = 1    /* one type only (types holds one byte): a header, then rows */
+} blanc_dump_format;
+
+typedef struct blanc_dump_options {
+    blanc_dump_format format;
+    int price_decimal;        /* prices in dollars ("123.4500") instead of integer ticks */
+    int transport;            /* add packet, session and seq (captured and live feeds) */
+    const char *types;        /* type bytes to keep, NUL-terminated; NULL or "" = all */
+    const char (*symbols)[8]; /* only these instruments (8-byte padded); NULL = all */
+    size_t n_symbols;
+    uint64_t from, until;     /* only timestamps in [from, until) (ns); until 0 = no end */
+} blanc_dump_options;
+
+/* What a dump saw: the anomalies in the replay's terms (docs/SEMANTICS.md). */
+typedef struct blanc_dump_stats {
+    uint64_t messages;        /* frames seen, valid or not (the replay's message index) */
+    uint64_t records;         /* written */
+    blanc_anomaly_stat anomalies[BLANC_AN_COUNT]; /* only the feed's: framing, damage, gaps */
+    uint64_t anomalies_total;
+} blanc_dump_stats;
+
+typedef struct blanc_dumper blanc_dumper;
+
+/* A dump writer into sink (not owned, not committed). Writes the CSV header
+ * at once. BLANC_EINVAL: bad options (CSV without exactly one known type, a
+ * type byte that is no ITCH type, until <= from); BLANC_ENOMEM. */
+int blanc_dumper_create(blanc_dumper **out, const blanc_dump_options *o, blanc_sink *sink);
+/* One message as a feed yields it (session_name: the feed's name of
+ * m->session, or NULL). Returns 1 written, 0 filtered out or damage only,
+ * BLANC_EUNKNOWNTYPE or BLANC_EBADLEN (counted, not written), or the sink's
+ * write error. */
+int blanc_dumper_write(blanc_dumper *d, const blanc_msg *m, const char *session_name);
+/* The feed's end (after next() returned 0): counts a truncation, a stream
+ * cut, the unknown type fixed framing stopped at, and damage at the end. */
+void blanc_dumper_end(blanc_dumper *d, const blanc_feed_end *e);
+/* Flush into the sink. Returns the first write error, else 0. */
+int blanc_dumper_finish(blanc_dumper *d);
+const blanc_dump_stats *blanc_dumper_stats(const blanc_dumper *d);
+void blanc_dumper_free(blanc_dumper *d);
 
 /* ------------------------------------------------------------------------ */
 /* Feed health and the circuit breaker (docs/HEALTH.md)                      */
