@@ -162,7 +162,7 @@ static void value(blanc_dumper *d, const uint8_t *m, const blanc_itch_field *f, 
     switch ((blanc_field_kind)f->kind) {
     case BLANC_FIELD_ALPHA:
         if (csv)
-            ob_csv_chars(o, (const char *)p, trimmed(p, f->width));
+            blanc__ob_csv_chars(o, (const char *)p, trimmed(p, f->width));
         else
             ob_json_chars(o, (const char *)p, trimmed(p, f->width));
         break;
@@ -213,7 +213,7 @@ static void write_record(blanc_dumper *d, const blanc_msg *m, const char *sessio
         ob_u64(o, m->packet);
         if (csv) {
             ob_char(o, ',');
-            ob_csv_chars(o, s, trimmed((const uint8_t *)s, strlen(s)));
+            blanc__ob_csv_chars(o, s, trimmed((const uint8_t *)s, strlen(s)));
         } else {
             ob_str(o, ",\"session\":");
             ob_json_chars(o, s, trimmed((const uint8_t *)s, strlen(s)));

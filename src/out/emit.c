@@ -86,7 +86,7 @@ static void csv_symbol(obuf *o, const char sym[8])
     size_t n = 8;
     while (n && sym[n - 1] == ' ')
         n--;
-    ob_csv_chars(o, sym, n);
+    blanc__ob_csv_chars(o, sym, n);
 }
 
 static void side_json(obuf *o, char side)

@@ -9,7 +9,7 @@ void ob_json_symbol(obuf *o, const char sym[8])
     ob_json_chars(o, sym, n);
 }
 
-void ob_csv_chars(obuf *o, const char *s, size_t n)
+void blanc__ob_csv_chars(obuf *o, const char *s, size_t n)
 {
     int quote = 0;
     for (size_t i = 0; i < n; i++)
