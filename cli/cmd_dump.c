@@ -200,91 +200,49 @@ static int parse_args(int argc, char **argv, dump_args *a)
 }
 
 /* One warning line per anomaly kind, in blanc replay's words. */
-static void warn_anomalies(const char *file, const blanc_dump_stats *st)
+static void warn_anomalies(const char *file, const blanc_dump_stats *st, uint64_t stream_bytes)
 {
     for (int i = 0; i < BLANC_AN_COUNT; i++) {
         const blanc_anomaly_stat *as = &st->anomalies[i];
-        if (as->count)
-            fprintf(stderr, "blanc: %s: warning: %" PRIu64 " %s (%s), first at byte %" PRIu64
-                            ", message %" PRIu64 "\n",
-                    file, as->count, blanc_anomaly_key((blanc_anomaly)i),
-                    blanc_anomaly_text((blanc_anomaly)i), as->first_offset, as->first_index);
+        if (!as->count)
+            continue;
+        char extra[96] = "";
+        if (i == BLANC_AN_ZERO_LENGTH)
+            snprintf(extra, sizeof extra, "; %" PRIu64 " bytes follow the first",
+                     stream_bytes - as->first_offset - 2);
+        fprintf(stderr, "blanc: %s: warning: %" PRIu64 " %s (%s), first at byte %" PRIu64
+                        ", message %" PRIu64 "%s\n",
+                file, as->count, blanc_anomaly_key((blanc_anomaly)i),
+                blanc_anomaly_text((blanc_anomaly)i), as->first_offset, as->first_index, extra);
     }
 }
 
-/*
- * TEMPORARY, until the replay-on-feed commit brings blanc_feed: BinaryFILE
- * framing over the byte source, yielding blanc_msg as a feed would.
- */
-static int run_bytes(blanc_source *src, blanc_dumper *d, int *write_err)
+/* Every message the feed yields, into the dumper. Returns 0, a feed error, or
+ * the sink's write error (*write_err then set). */
+static int run_feed(blanc_feed *f, blanc_dumper *d, int *write_err)
 {
-    blanc_feed_end end;
-    memset(&end, 0, sizeof end);
-    uint32_t zeros = 0;
-    uint64_t zeros_at = 0;
+    blanc_msg batch[256];
     for (;;) {
-        const uint8_t *p;
-        size_t n;
-        int more = blanc_source_next(src, &p, &n);
-        if (more < 0 && more != BLANC_ECORRUPT && more != BLANC_ESTREAMCUT)
-            return more;
-        size_t used = 0;
-        for (;;) {
-            const uint8_t *m;
-            size_t len;
-            int rc = blanc_itch_frame(p + used, n - used, &m, &len);
-            uint64_t off = blanc_source_offset(src) + used;
-            if (rc == BLANC_ETRUNCATED)
-                break;
-            if (rc == BLANC_EENDSESSION) {
-                if (more == 0 && n - used == 2) {
-                    used += 2;
-                    end.how = BLANC_END_MARKER;
-                    break;
-                }
-                if (!zeros++)
-                    zeros_at = off;
-                used += 2;
-                continue;
-            }
-            blanc_msg msg;
-            memset(&msg, 0, sizeof msg);
-            msg.p = m;
-            msg.len = (uint32_t)len;
-            msg.offset = off;
-            msg.damage = zeros;
-            msg.damage_at = zeros_at;
-            msg.damage_kind = BLANC_AN_ZERO_LENGTH;
-            zeros = 0;
-            int w = blanc_dumper_write(d, &msg, NULL);
+        int n = blanc_feed_next(f, batch, sizeof batch / sizeof batch[0]);
+        if (n < 0)
+            return n;
+        if (n == 0)
+            break;
+        for (int i = 0; i < n; i++) {
+            const blanc_msg *m = &batch[i];
+            int w = blanc_dumper_write(d, m, m->session ? blanc_feed_session_name(f, m->session)
+                                                        : NULL);
             if (w < 0 && w != BLANC_EUNKNOWNTYPE && w != BLANC_EBADLEN) {
                 *write_err = w;
                 return w;
             }
-            used += (size_t)rc;
         }
-        blanc_source_consume(src, used);
-        if (end.how == BLANC_END_MARKER)
-            break;
-        if (more < 0) {
-            end.how = BLANC_END_CUT;
-            end.offset = blanc_source_available(src);
-            break;
-        }
-        if (more == 0) {
-            if (n - used) {
-                end.how = BLANC_END_TRUNCATED;
-                end.offset = blanc_source_offset(src);
-            } else {
-                end.how = BLANC_END_EOF;
-            }
-            break;
-        }
+        blanc_feed_consume(f, (size_t)n);
     }
-    end.damage = zeros;
-    end.damage_at = zeros_at;
-    end.damage_kind = BLANC_AN_ZERO_LENGTH;
-    blanc_dumper_end(d, &end);
+    const blanc_feed_end *e = blanc_feed_end_info(f);
+    if (e->how == BLANC_END_ERROR)
+        return e->error ? e->error : BLANC_EIO;
+    blanc_dumper_end(d, e);
     return 0;
 }
 
@@ -301,22 +259,43 @@ int cmd_dump(int argc, char **argv)
         return CLI_USAGE;
     }
     blanc_source_set_hashing(src, 0);
-    blanc_sink *sink;
-    if ((rc = blanc_sink_open(&sink, a.out, &sys))) {
-        cli_file_error(a.out, rc, sys);
+    blanc_feed_options fo;
+    memset(&fo, 0, sizeof fo);
+    fo.framing = a.framing;
+    blanc_feed *f;
+    char why[256];
+    if ((rc = blanc_feed_open(&f, src, &fo, why, sizeof why))) {
+        /* In replay's words (cmd_replay.c print_session_error). */
+        const char *hint = rc == BLANC_ENOTITCH && strstr(why, "zero length prefix at byte 0")
+                               ? "; a file written with zeroed prefixes reads with --framing fixed or auto"
+                               : "";
+        if (why[0])
+            cli_error("%s: %s (%s)%s", a.file, blanc_strerror(rc), why, hint);
+        else
+            cli_file_error(a.file, rc, 0);
         blanc_source_close(src);
         return CLI_USAGE;
     }
+    blanc_sink *sink;
+    if ((rc = blanc_sink_open(&sink, a.out, &sys))) {
+        cli_file_error(a.out, rc, sys);
+        blanc_feed_free(f);
+        blanc_source_close(src);
+        return CLI_USAGE;
+    }
+    blanc_transport_stats ts;
+    a.o.transport = blanc_feed_transport(f, &ts) == 1;
     blanc_dumper *d;
     if ((rc = blanc_dumper_create(&d, &a.o, sink))) {
         cli_error("dump: %s", blanc_strerror(rc));
         blanc_sink_abort(sink);
+        blanc_feed_free(f);
         blanc_source_close(src);
         return CLI_USAGE;
     }
     int write_err = 0;
     cli_fault_guard(a.file, src, NULL);
-    rc = run_bytes(src, d, &write_err);
+    rc = run_feed(f, d, &write_err);
     cli_fault_clear();
     if (!rc)
         rc = write_err = blanc_dumper_finish(d);
@@ -337,8 +316,9 @@ int cmd_dump(int argc, char **argv)
     } else if (cli_sink_commit(a.out, sink)) {
         exit_code = CLI_USAGE;
     }
-    warn_anomalies(a.file, st);
+    warn_anomalies(a.file, st, blanc_source_available(src));
     blanc_dumper_free(d);
+    blanc_feed_free(f);
     blanc_source_close(src);
     return exit_code;
 }

@@ -991,7 +991,8 @@ int blanc_dumper_create(blanc_dumper **out, const blanc_dump_options *o, blanc_s
  * write error. */
 int blanc_dumper_write(blanc_dumper *d, const blanc_msg *m, const char *session_name);
 /* The feed's end (after next() returned 0): counts a truncation, a stream
- * cut, the unknown type fixed framing stopped at, and damage at the end. */
+ * cut and damage after the last message. (The unknown type fixed framing
+ * stops at is a message, counted by write.) */
 void blanc_dumper_end(blanc_dumper *d, const blanc_feed_end *e);
 /* Flush into the sink. Returns the first write error, else 0. */
 int blanc_dumper_finish(blanc_dumper *d);

@@ -371,6 +371,25 @@ class Damaged(unittest.TestCase):
             data = f.read()
         got, r = dump_jsonl(RITCH)
         self.assertEqual(got, list(expected(data)))
+        # the same file as RITCH ships it (zeroed prefixes, gzip): fixed framing, found by
+        # content or asked for; the prefixes are still there, so the offsets are the same
+        self.assertEqual(dump_jsonl(RITCH_ZERO)[0], got)
+        self.assertEqual(dump_jsonl(RITCH_ZERO, "--framing", "fixed")[0], got)
+
+    def test_fixed_framing_stops_at_an_unknown_type(self):
+        rng = random.Random(9)
+        good = [random_message(rng, t) for t in "SRAD"]
+        data = b"".join(frame(m, 0) for m in good) + b"\0\0Z" + bytes(40)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "fixed.itch")
+            with open(path, "wb") as f:
+                f.write(data)
+            got, r = dump_jsonl(path, "--framing", "fixed")
+            self.assertEqual(len(got), 4)
+            self.assertEqual(got[3][-2:], [("message", 3), ("offset", len(data) - 43 - 21)])
+            self.assertEqual(r.stderr.decode(),
+                             f"blanc: {path}: warning: 1 unknown_type (unknown message type), "
+                             f"first at byte {len(data) - 43}, message 4\n")
 
 
 class Errors(unittest.TestCase):
@@ -411,6 +430,12 @@ class Errors(unittest.TestCase):
             empty = os.path.join(tmp, "empty.itch")
             open(empty, "wb").close()
             self.assertUsage(run("dump", empty, check=False), empty, "empty")
+            text = os.path.join(tmp, "notes.txt")
+            with open(text, "w") as f:
+                f.write("these are not ITCH messages\n" * 50)
+            self.assertUsage(run("dump", text, check=False), text, "not an ITCH 5.0 BinaryFILE")
+            self.assertUsage(run("dump", RITCH_ZERO, "--framing", "binaryfile", check=False),
+                             "zero length prefix at byte 0", "--framing fixed or auto")
             out = os.path.join(tmp, "no", "such", "dir.jsonl")
             r = run("dump", SAMPLE, "-o", out, check=False)
             self.assertUsage(r, out)

@@ -263,10 +263,6 @@ void blanc_dumper_end(blanc_dumper *d, const blanc_feed_end *e)
     switch (e->how) {
     case BLANC_END_TRUNCATED: count(d, BLANC_AN_TRUNCATED, e->offset, index, 1); break;
     case BLANC_END_CUT: count(d, BLANC_AN_STREAM_CUT, e->offset, index, 1); break;
-    case BLANC_END_DESYNC: /* the unknown type fixed framing cannot step over is a frame */
-        count(d, BLANC_AN_UNKNOWN_TYPE, e->offset, index, 1);
-        d->st.messages++;
-        break;
     default: break;
     }
 }
