@@ -1185,7 +1185,8 @@ typedef struct blanc_gen_line_stats {
     uint64_t heartbeats;       /* heartbeat packets (never dropped) */
     uint64_t dropped_packets, dropped_messages;
     uint64_t dup_packets, dup_messages; /* extra copies written */
-    uint64_t reordered_packets; /* written after 1 to 3 later packets */
+    uint64_t reordered_packets; /* held for 1 to 3 later packets and written after
+                                   one of them (the arrival order shows it) */
 } blanc_gen_line_stats;
 
 typedef struct blanc_gen_config {

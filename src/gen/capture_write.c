@@ -10,7 +10,8 @@
  * Lines: every data packet goes to line A and, with ab, to line B. On each
  * line its own RNG stream decides, in this order, drop (the packet is not
  * written), reorder (held back and written after 1 to 3 later packets of the
- * day) and duplicate (written twice in a row). Heartbeats and the end of
+ * day; counted as reordered if a later packet did go out first) and
+ * duplicate (written twice in a row). Heartbeats and the end of
  * session are never touched, and held packets go out before them, so the
  * end of session always says how many messages there were. Each decision
  * is counted and, with a packet log, listed: tests know the exact loss.
@@ -47,6 +48,7 @@ typedef struct line {
     blanc_gen_line_stats st;
     held h[HOLD_CAP];
     uint32_t n_held;
+    uint64_t top; /* highest sequence number written on the line */
     char name[32]; /* "A 233.54.12.111:26477" */
 } line;
 
@@ -107,10 +109,22 @@ static void emit(capw *w, line *l, const uint8_t *p, size_t n, uint64_t seq, uns
     log_line(w, l, ++w->frames, seq, count, what);
 }
 
+/* A held packet goes out: reordered if a later one went out before it (a
+ * hold whose overtakers were all dropped ends up in order after all). */
+static void release(capw *w, line *l, const held *h)
+{
+    int late = h->seq < l->top;
+    emit(w, l, h->p, h->n, h->seq, h->count, late ? "reordered" : "data");
+    if (late)
+        l->st.reordered_packets++;
+    else
+        l->top = h->seq;
+}
+
 static void release_all(capw *w, line *l)
 {
     for (uint32_t i = 0; i < l->n_held; i++)
-        emit(w, l, l->h[i].p, l->h[i].n, l->h[i].seq, l->h[i].count, "reordered");
+        release(w, l, &l->h[i]);
     l->n_held = 0;
 }
 
@@ -122,7 +136,7 @@ static void tick_held(capw *w, line *l)
     for (uint32_t i = 0; i < l->n_held; i++) {
         held *h = &l->h[i];
         if (--h->countdown == 0) {
-            emit(w, l, h->p, h->n, h->seq, h->count, "reordered");
+            release(w, l, h);
         } else if (k != i) {
             held tmp = l->h[k]; /* keep the buffers: swap */
             l->h[k] = *h;
@@ -166,10 +180,10 @@ static void send_data(capw *w)
             h->count = w->count;
             h->n = w->n;
             memcpy(h->p, w->pay, w->n);
-            l->st.reordered_packets++;
         } else {
             dropped_all = 0;
             emit(w, l, w->pay, w->n, seq, w->count, "data");
+            l->top = seq;
             if (dup) {
                 emit(w, l, w->pay, w->n, seq, w->count, "duplicate");
                 l->st.dup_packets++;
