@@ -351,6 +351,41 @@ class GenCapture(unittest.TestCase):
         theirs = [(p.frame, "%s:%d" % (p.dst, p.port), p.session, p.seq, p.count)
                   for p in tshark_packets(cap)]
         self.assertEqual(mine, theirs)
+        # A/B of one session is one arbitrated stream: lost is what no line carries
+        self.check_capture_info(cap)
+        one, _ = self.gen("info1.pcap", "--heartbeat", "0", "--drop-packets", "0.05",
+                          "--dup-packets", "0.03", "--reorder-packets", "0.03")
+        x = self.check_capture_info(one)[0]
+        m = manifest_transport(one + ".man")[0]["A"]
+        self.assertEqual(x["lost_messages"], m["dropped_messages"])
+        self.assertEqual(x["duplicates"], m["dup_messages"])
+
+    def check_capture_info(self, cap):
+        """capture info's loss, gap count and gap ranges per session: the messages of
+        sequence numbers no written packet of the log carries, in merged ranges."""
+        _, lost = manifest_transport(cap + ".man")
+        carried = set()
+        for e in packet_log(cap + ".log"):
+            if e.frame is not None and e.count not in (0, 0xFFFF):
+                carried.update(range(e.seq, e.seq + e.count))
+        ranges = []
+        for q in range(1, len(self.frames) + 1):
+            if q in carried:
+                continue
+            if ranges and ranges[-1][1] + 1 == q:
+                ranges[-1][1] = q
+            else:
+                ranges.append([q, q])
+        self.assertEqual(sum(b - a + 1 for a, b in ranges), lost)
+        info = json.loads(run("capture", "info", cap, "--json").stdout)
+        for x in info["sessions"]:
+            self.assertEqual(x["session"].rstrip(), "BLANC00001")
+            self.assertEqual(x["last_seq"], len(self.frames))
+            self.assertTrue(x["ended"])
+            self.assertEqual(x["lost_messages"], lost)
+            self.assertEqual(x["gaps"], len(ranges))
+            self.assertEqual(x["gap_ranges"], ranges[:len(x["gap_ranges"])])
+        return info["sessions"]
 
     def replay_json(self, path, *opts):
         r = run("replay", path, "--json", *opts, check=False)
