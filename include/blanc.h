@@ -1218,6 +1218,53 @@ typedef enum blanc_gen_profile {
 int blanc_gen_profile_parse(const char *name);
 const char *blanc_gen_profile_name(blanc_gen_profile p);
 
+/*
+ * What blanc_gen_write writes the day as (docs/FEEDS.md "Generating captures").
+ * The messages and their bytes are the same in every format: a capture's
+ * MoldUDP64 message blocks, concatenated in sequence order, are the BinaryFILE.
+ */
+typedef enum blanc_gen_format {
+    BLANC_GEN_BINARYFILE = 0,      /* the day as a BinaryFILE */
+    BLANC_GEN_MOLDUDP64_PCAP = 1,  /* MoldUDP64 over Ethernet/IPv4/UDP, pcap (ns) */
+    BLANC_GEN_MOLDUDP64_PCAPNG = 2, /* the same packets as pcapng (if_tsresol 9) */
+    BLANC_GEN_SOUPBINTCP = 3       /* a SoupBinTCP server byte stream */
+} blanc_gen_format;
+
+/* Parse "binaryfile", "moldudp64-pcap", "pcapng", "soupbintcp"; BLANC_EINVAL. */
+int blanc_gen_format_parse(const char *name);
+const char *blanc_gen_format_name(blanc_gen_format f);
+
+#define BLANC_GEN_GROUP_A UINT32_C(0xE9360C6F) /* 233.54.12.111 */
+#define BLANC_GEN_GROUP_B UINT32_C(0xE931C46F) /* 233.49.196.111 */
+#define BLANC_GEN_PORT 26477
+
+/* Transport of a generated capture. Rates are per packet and per line, in
+ * parts per million, drawn from a stream of the day's seed. */
+typedef struct blanc_gen_transport {
+    blanc_gen_format format;
+    uint32_t group[2];    /* line A, line B destination (host order); 0: the defaults */
+    uint16_t port[2];     /* 0: BLANC_GEN_PORT */
+    int ab;               /* write line B too (same session and sequence numbers) */
+    uint32_t drop_ppm, dup_ppm, reorder_ppm;
+    uint32_t payload;     /* UDP payload limit; 0: 1400 (at least 64, at most 65000) */
+    uint32_t heartbeat_s; /* a heartbeat after this much quiet feed time; 0: none */
+    uint64_t window_ns;   /* a packet closes once its messages span this; 0: 1 ms */
+    uint64_t epoch_ns;    /* capture clock at the day's 00:00 (ITCH time 0); 0: 2024-01-02 UTC */
+    char session[10];     /* MoldUDP64/SoupBinTCP session; all zero: "BLANC00001" */
+    blanc_sink *packet_log; /* NULL, or a line per packet decision (docs/FEEDS.md) */
+} blanc_gen_transport;
+
+/* Per line: what was written and what the transport did to it. */
+typedef struct blanc_gen_line_stats {
+    uint64_t packets;          /* records written (all kinds, duplicates included) */
+    uint64_t data_packets;     /* packets carrying messages (before loss) */
+    uint64_t heartbeats;       /* heartbeat packets (never dropped) */
+    uint64_t dropped_packets, dropped_messages;
+    uint64_t dup_packets, dup_messages; /* extra copies written */
+    uint64_t reordered_packets; /* held for 1 to 3 later packets and written after
+                                   one of them (the arrival order shows it) */
+} blanc_gen_line_stats;
+
 typedef struct blanc_gen_config {
     uint64_t seed;
     uint64_t messages;  /* total frames to write, including the directory and system events */
@@ -1225,6 +1272,7 @@ typedef struct blanc_gen_config {
     blanc_scenario scenario;
     uint64_t session_ns; /* feed time the body spans from 09:30; 0 = until 16:00 (flat only) */
     blanc_gen_profile profile; /* 0: flat, the bytes of earlier versions */
+    const blanc_gen_transport *transport; /* NULL: a BinaryFILE */
 } blanc_gen_config;
 
 /* One place where the generator injected damage (for tests that check detection). */
@@ -1239,6 +1287,10 @@ typedef struct blanc_gen_result {
     uint64_t messages, bytes;
     blanc_gen_injection *injections; /* malloc'd; free with blanc_gen_result_free */
     size_t n_injections;
+    /* Captures: line A, line B (with ab), and the messages dropped on every
+     * line written (what a replay arbitrating all lines must report lost). */
+    blanc_gen_line_stats line[2];
+    uint64_t lost_all_lines;
 } blanc_gen_result;
 
 /* Write a generated day to sink (not committed: the caller commits or aborts).
