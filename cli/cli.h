@@ -17,6 +17,7 @@ int cmd_gen(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
 int cmd_bench_compare(int argc, char **argv);
 int cmd_bench_drift(int argc, char **argv);
 /* prom.c: a bench result as Prometheus text exposition. */
