@@ -9,8 +9,9 @@
  * so in the saved blob: a resume skips packets up to the offset (feeding
  * nothing) and restores the blob, and is where it was.
  *
- * Damage (packets cut by the snap length, fragments, malformed headers or
- * MoldUDP64) is a count carried to the next message delivered, as the
+ * Damage (packets cut by the snap length, fragments, malformed headers) is
+ * a count carried to the next message delivered (payloads that are no
+ * MoldUDP64 the stream carries the same way itself), as the
  * BinaryFILE carries its zero prefixes: a cut before that message is a cut
  * before the damage too. A long run without messages is handed over alone
  * (a message with p NULL) so the count stays bounded.
@@ -40,6 +41,7 @@ typedef struct capfeed {
     int done;            /* the input ended: how is in done_how */
     blanc_feed_end done_end;
     int has_selection;
+    int alone;           /* next() handed out damage alone, not the stream's */
 } capfeed;
 
 int blanc__is_capture(const uint8_t *p, size_t n)
@@ -79,18 +81,19 @@ static int feed_packet(capfeed *c, const cap_packet *pk)
         return 0;
     }
     mold_origin from = {pk->dst_ip, pk->dst_port, pk->number, pk->offset, pk->ts_ns};
+    /* A payload that is no MoldUDP64 packet: the stream counts it and carries
+     * its damage to its next message itself. */
     int rc = blanc__mold_stream_push(c->mold, &from, pk->payload, pk->len);
-    if (rc == BLANC_EBADPACKET) {
-        note_damage(c, pk->offset); /* the stream counts it in bad_packets */
-        return 0;
-    }
-    return rc < 0 ? rc : 0;
+    return rc < 0 && rc != BLANC_EBADPACKET ? rc : 0;
 }
 
 /* The input ended (how), at offset: release what the stream holds. */
 static void finish(capfeed *c, blanc_feed_how how, int error, uint64_t offset)
 {
     blanc__mold_stream_flush(c->mold);
+    /* An end of session held behind a gap comes out in the flush. */
+    if (how == BLANC_END_EOF && blanc__mold_stream_ended(c->mold))
+        how = BLANC_END_MARKER;
     c->done = 1;
     memset(&c->done_end, 0, sizeof c->done_end);
     c->done_end.how = how;
@@ -120,11 +123,15 @@ static int read_packet(capfeed *c)
     return 0;
 }
 
+/* Ours go with the stream's own (bad MoldUDP64) on the first message. */
 static void hand_damage(capfeed *c, blanc_msg *m)
 {
-    m->damage = c->damage;
-    m->damage_kind = c->damage ? BLANC_AN_BAD_PACKET : 0;
-    m->damage_at = c->damage ? c->damage_at : 0;
+    if (!c->damage)
+        return;
+    if (!m->damage || c->damage_at < m->damage_at)
+        m->damage_at = c->damage_at;
+    m->damage += c->damage;
+    m->damage_kind = BLANC_AN_BAD_PACKET;
 }
 
 static int cf_next(blanc_feed *f, blanc_msg *out, size_t cap)
@@ -132,6 +139,7 @@ static int cf_next(blanc_feed *f, blanc_msg *out, size_t cap)
     capfeed *c = (capfeed *)f;
     if (f->end.how != BLANC_END_NONE || cap == 0)
         return 0;
+    c->alone = 0;
     for (;;) {
         int n = blanc__mold_stream_take(c->mold, out, cap);
         if (n < 0)
@@ -144,6 +152,7 @@ static int cf_next(blanc_feed *f, blanc_msg *out, size_t cap)
             memset(out, 0, sizeof *out);
             hand_damage(c, out);
             out->offset = c->damage_at;
+            c->alone = 1;
             return 1;
         }
         if (c->done) {
@@ -152,13 +161,10 @@ static int cf_next(blanc_feed *f, blanc_msg *out, size_t cap)
             f->end.damage_kind = c->damage ? BLANC_AN_BAD_PACKET : 0;
             f->end.damage_at = c->damage ? c->damage_at : 0;
             c->damage = 0;
-            if (f->end.how == BLANC_END_EOF && c->has_selection) {
-                blanc_transport_stats st;
-                blanc__mold_stream_stats(c->mold, &st);
-                if (st.sessions == 0) { /* nothing the selection names was seen */
-                    f->end.how = BLANC_END_ERROR;
-                    f->end.error = BLANC_ENOSESSION;
-                }
+            if (f->end.how == BLANC_END_EOF && c->has_selection &&
+                blanc__mold_stream_selected(c->mold) == 0) {
+                f->end.how = BLANC_END_ERROR; /* nothing the selection names was seen */
+                f->end.error = BLANC_ENOSESSION;
             }
             return 0;
         }
@@ -178,7 +184,10 @@ static void cf_consume(blanc_feed *f, size_t k)
     if (k == 0)
         return;
     c->damage = 0; /* handed over on the first of them */
-    blanc__mold_stream_consume(c->mold, k);
+    if (c->alone)
+        c->alone = 0;
+    else
+        blanc__mold_stream_consume(c->mold, k);
 }
 
 static int cf_skip(blanc_feed *f, uint64_t offset)
