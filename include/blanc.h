@@ -722,6 +722,7 @@ typedef enum blanc_snap_format {
 typedef struct blanc_session_options {
     const char *input;            /* a path, or "-" for stdin */
     blanc_replay_options replay;  /* a new replay's options (framing AUTO: by content) */
+    blanc_feed_options feed;      /* capture selection (channels, sessions) */
     const char *resume;           /* continue from this snapshot of the same input */
     int force;                    /* resume even if the input's digest differs */
     const blanc_health_config *health; /* track health with it (NULL: not tracked) */
