@@ -51,7 +51,6 @@ static void put64(wbuf *w, uint64_t v) { put(w, &v, 8); }
 static void put_slot(wbuf *w, const mold_slot *s)
 {
     put8(w, s->kind);
-    put8(w, s->line_dup);
     put32(w, s->session);
     put32(w, s->pair);
     put64(w, s->packet);
@@ -93,6 +92,7 @@ int blanc__mold_stream_save(const mold_stream *m, uint8_t **blob, size_t *len)
         put8(&w, s->started);
         put8(&w, s->ended);
         put64(&w, s->next);
+        put32(&w, s->last_pair);
         put64(&w, s->pending_lost);
         put64(&w, s->gaps);
         put64(&w, s->lost);
@@ -103,7 +103,7 @@ int blanc__mold_stream_save(const mold_stream *m, uint8_t **blob, size_t *len)
         }
         put32(&w, s->nheld);
         for (uint32_t h = 0; h < s->nheld; h++)
-            put_slot(&w, s->held[h]);
+            put_slot(&w, MOLD_HELD(s, h));
     }
     put32(&w, m->npairs);
     for (uint32_t i = 0; i < m->npairs; i++) {
@@ -113,7 +113,7 @@ int blanc__mold_stream_save(const mold_stream *m, uint8_t **blob, size_t *len)
         put32(&w, p->session);
         const uint64_t v[] = {p->packets,     p->messages,   p->first_seq,  p->last_seq,
                               p->first_ts_ns, p->last_ts_ns, p->duplicates, p->out_of_order,
-                              p->heartbeats,  p->arbitrated, p->line_next};
+                              p->heartbeats,  p->arbitrated};
         for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
             put64(&w, v[k]);
         put8(&w, p->ended);
@@ -180,7 +180,7 @@ static uint64_t get64(rbuf *r)
 /* One slot, checked: its packet parses to its kind, its position is inside. */
 static mold_slot *get_slot(mold_stream *m, rbuf *r)
 {
-    uint8_t kind = get8(r), line_dup = get8(r);
+    uint8_t kind = get8(r);
     uint32_t session = get32(r), pair = get32(r);
     uint64_t packet = get64(r), offset = get64(r), ts = get64(r);
     uint16_t idx = get16(r);
@@ -189,7 +189,7 @@ static mold_slot *get_slot(mold_stream *m, rbuf *r)
     uint64_t damage_at = get64(r), seq = get64(r);
     uint32_t len = get32(r);
     const uint8_t *bytes = get(r, len);
-    if (r->err || kind > SLOT_MARK || line_dup > 1 || session >= m->nsessions ||
+    if (r->err || kind > SLOT_MARK || session >= m->nsessions ||
         (kind != SLOT_MARK && pair >= m->npairs))
         return NULL;
     mold_packet pk = {0};
@@ -212,7 +212,6 @@ static mold_slot *get_slot(mold_stream *m, rbuf *r)
     if (len)
         memcpy(s->buf, bytes, len);
     s->kind = kind;
-    s->line_dup = line_dup;
     s->session = session;
     s->pair = pair;
     s->packet = packet;
@@ -267,6 +266,7 @@ static int load(mold_stream *m, rbuf *r)
         s->started = get8(r);
         s->ended = get8(r);
         s->next = get64(r);
+        s->last_pair = get32(r);
         s->pending_lost = get64(r);
         s->gaps = get64(r);
         s->lost = get64(r);
@@ -292,7 +292,7 @@ static int load(mold_stream *m, rbuf *r)
         held_at[i] = r->at;
         /* Skip the slots for now: each is a fixed part and its bytes. */
         for (uint32_t h = 0; h < nh; h++) {
-            if (!get(r, 1 + 1 + 4 + 4 + 8 * 3 + 2 + 8 + 4 + 8 + 8))
+            if (!get(r, 1 + 4 + 4 + 8 * 3 + 2 + 8 + 4 + 8 + 8))
                 return BLANC_EBADSNAP;
             uint32_t len = get32(r);
             if (!get(r, len))
@@ -310,7 +310,7 @@ static int load(mold_stream *m, rbuf *r)
         p->session = get32(r);
         uint64_t *v[] = {&p->packets,     &p->messages,   &p->first_seq,  &p->last_seq,
                          &p->first_ts_ns, &p->last_ts_ns, &p->duplicates, &p->out_of_order,
-                         &p->heartbeats,  &p->arbitrated, &p->line_next};
+                         &p->heartbeats,  &p->arbitrated};
         for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
             *v[k] = get64(r);
         p->ended = get8(r);

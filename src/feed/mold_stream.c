@@ -213,7 +213,7 @@ int blanc__mold_session_held_alloc(mold_stream *m, mold_session *s)
 {
     if (s->held)
         return 0;
-    s->held = calloc((size_t)m->window + 1, sizeof *s->held);
+    s->held = calloc(2 * ((size_t)m->window + 1), sizeof *s->held);
     return s->held ? 0 : BLANC_ENOMEM;
 }
 
@@ -331,9 +331,11 @@ static int channel_ok(const mold_stream *m, const mold_origin *o)
 
 /* ---- sequencing ------------------------------------------------------- */
 
-static void redundant(mold_stream *m, uint32_t pair, int line_dup, uint64_t n)
+/* Copies of numbers already delivered (or held): a duplicate when the copy
+ * that won came on the same line, else arbitrated (the other line was first). */
+static void redundant(mold_stream *m, uint32_t pair, uint32_t winner, uint64_t n)
 {
-    if (line_dup) {
+    if (pair == winner) {
         m->st.duplicates += n;
         m->pairs[pair].duplicates += n;
     } else {
@@ -342,11 +344,32 @@ static void redundant(mold_stream *m, uint32_t pair, int line_dup, uint64_t n)
     }
 }
 
-static void release(mold_stream *m, mold_session *s, mold_slot *h)
+/* Take the lowest held slot out. */
+static mold_slot *release(mold_stream *m, mold_session *s)
 {
-    s->nheld--;
-    memmove(s->held, s->held + 1, s->nheld * sizeof *s->held);
+    mold_slot *h = s->held[s->hhead++];
+    if (!--s->nheld)
+        s->hhead = 0;
     m->held_bytes -= h->len;
+    return h;
+}
+
+/* Put sl at sorted position lo, shifting the shorter side. */
+static void insert_held(mold_session *s, uint32_t lo, mold_slot *sl, uint32_t window)
+{
+    if (s->hhead && lo < s->nheld / 2) {
+        s->hhead--;
+        memmove(s->held + s->hhead, s->held + s->hhead + 1, lo * sizeof *s->held);
+    } else {
+        if (s->hhead + s->nheld == 2 * (window + 1)) {
+            memmove(s->held, s->held + s->hhead, s->nheld * sizeof *s->held);
+            s->hhead = 0;
+        }
+        memmove(s->held + s->hhead + lo + 1, s->held + s->hhead + lo,
+                (s->nheld - lo) * sizeof *s->held);
+    }
+    MOLD_HELD(s, lo) = sl;
+    s->nheld++;
 }
 
 /* A slot whose first number is at or below next: deliver what is new. */
@@ -359,16 +382,17 @@ static void deliver(mold_stream *m, mold_session *s, mold_slot *sl)
     }
     if (sl->kind == SLOT_HEARTBEAT || sl->seq + sl->count <= s->next) {
         if (sl->kind == SLOT_DATA)
-            redundant(m, sl->pair, sl->line_dup, sl->count);
+            redundant(m, sl->pair, s->last_pair, sl->count);
         blanc__mold_slot_put(m, sl);
         return;
     }
     uint64_t old = s->next - sl->seq; /* overlap: the first ones came already */
     if (old) {
-        redundant(m, sl->pair, sl->line_dup, old);
+        redundant(m, sl->pair, s->last_pair, old);
         blanc__mold_slot_skip(sl, (uint32_t)old);
     }
     s->next = sl->seq + sl->count;
+    s->last_pair = sl->pair;
     sl->lost = s->pending_lost;
     s->pending_lost = 0;
     enqueue(m, sl);
@@ -377,17 +401,14 @@ static void deliver(mold_stream *m, mold_session *s, mold_slot *sl)
 /* Held slots that the next number has reached. */
 static void drain(mold_stream *m, mold_session *s)
 {
-    while (s->nheld && s->held[0]->seq <= s->next) {
-        mold_slot *h = s->held[0];
-        release(m, s, h);
-        deliver(m, s, h);
-    }
+    while (s->nheld && MOLD_HELD(s, 0)->seq <= s->next)
+        deliver(m, s, release(m, s));
 }
 
 /* The numbers before the lowest held slot are not coming: a certain gap. */
 static void declare_gap(mold_stream *m, mold_session *s)
 {
-    uint64_t to = s->held[0]->seq, lost = to - s->next;
+    uint64_t to = MOLD_HELD(s, 0)->seq, lost = to - s->next;
     s->pending_lost += lost;
     s->gaps++;
     s->lost += lost;
@@ -421,25 +442,29 @@ static int key_less(const mold_slot *a, uint64_t seq, uint8_t kind)
 
 /* Hold an early packet (seq > next); copies held elsewhere drop it. */
 static int hold(mold_stream *m, mold_session *s, const mold_packet *pk, uint8_t kind,
-                uint32_t pair, int line_dup, const mold_origin *o, const uint8_t *p, size_t n)
+                uint32_t pair, const mold_origin *o, const uint8_t *p, size_t n)
 {
     uint32_t lo = 0, hi = s->nheld;
     while (lo < hi) {
         uint32_t mid = (lo + hi) / 2;
-        if (key_less(s->held[mid], pk->seq, kind))
+        if (key_less(MOLD_HELD(s, mid), pk->seq, kind))
             lo = mid + 1;
         else
             hi = mid;
     }
     uint16_t count = kind == SLOT_DATA ? pk->count : 0;
     uint64_t end = pk->seq + count;
-    const mold_slot *at = lo < s->nheld ? s->held[lo] : NULL;
-    const mold_slot *before = lo ? s->held[lo - 1] : NULL;
-    if ((at && at->seq == pk->seq && at->kind == kind && at->seq + at->count >= end) ||
-        (before && kind == SLOT_DATA && before->kind == SLOT_DATA &&
-         before->seq + before->count >= end)) {
+    const mold_slot *at = lo < s->nheld ? MOLD_HELD(s, lo) : NULL;
+    const mold_slot *before = lo ? MOLD_HELD(s, lo - 1) : NULL;
+    const mold_slot *cover = NULL;
+    if (at && at->seq == pk->seq && at->kind == kind && at->seq + at->count >= end)
+        cover = at;
+    else if (before && kind == SLOT_DATA && before->kind == SLOT_DATA &&
+             before->seq + before->count >= end)
+        cover = before;
+    if (cover) {
         if (kind == SLOT_DATA)
-            redundant(m, pair, line_dup, count);
+            redundant(m, pair, cover->pair, count);
         return 0;
     }
     mold_slot *sl = blanc__mold_slot_get(m, n);
@@ -449,15 +474,12 @@ static int hold(mold_stream *m, mold_session *s, const mold_packet *pk, uint8_t 
     sl->seq = pk->seq;
     sl->count = count;
     sl->kind = kind;
-    sl->line_dup = (uint8_t)line_dup;
     sl->session = (uint32_t)(s - m->sessions);
     sl->pair = pair;
     sl->packet = o->packet;
     sl->offset = o->offset;
     sl->ts_ns = o->ts_ns;
-    memmove(s->held + lo + 1, s->held + lo, (s->nheld - lo) * sizeof *s->held);
-    s->held[lo] = sl;
-    s->nheld++;
+    insert_held(s, lo, sl, m->window);
     m->held_bytes += n;
     if (kind == SLOT_DATA) {
         m->st.out_of_order++;
@@ -535,7 +557,6 @@ int blanc__mold_stream_push(mold_stream *m, const mold_origin *o, const uint8_t 
     }
     mold_session *s = &m->sessions[si];
     mold_pair *lp = &m->pairs[pi];
-    uint64_t line_next = lp->line_next;
     line_account(lp, &pk, o);
     if (pk.count == MOLD_HEARTBEAT)
         m->st.heartbeats++;
@@ -564,15 +585,12 @@ int blanc__mold_stream_push(mold_stream *m, const mold_origin *o, const uint8_t 
         return 0;
     }
     uint16_t count = kind == SLOT_DATA ? pk.count : 0;
-    int line_dup = pk.seq < line_next;
-    if (kind == SLOT_DATA && pk.seq + count > lp->line_next)
-        lp->line_next = pk.seq + count;
     if (!s->started) {
         s->started = 1;
         s->next = pk.seq;
     }
     if (pk.seq > s->next)
-        return hold(m, s, &pk, kind, (uint32_t)pi, line_dup, o, p, n);
+        return hold(m, s, &pk, kind, (uint32_t)pi, o, p, n);
     if (kind == SLOT_END) {
         s->ended = 1;
         return 0;
@@ -580,13 +598,12 @@ int blanc__mold_stream_push(mold_stream *m, const mold_origin *o, const uint8_t 
     if (kind == SLOT_HEARTBEAT)
         return 0;
     if (pk.seq + count <= s->next) {
-        redundant(m, (uint32_t)pi, line_dup, count);
+        redundant(m, (uint32_t)pi, s->last_pair, count);
         return 0;
     }
     mold_slot *sl;
     if (copy_ready(m, &pk, (uint32_t)si, (uint32_t)pi, o, p, n, &sl))
         return BLANC_ENOMEM;
-    sl->line_dup = (uint8_t)line_dup;
     deliver(m, s, sl);
     drain(m, s);
     return 0;
@@ -609,10 +626,11 @@ static void fill(const mold_slot *sl, uint16_t idx, size_t pos, int first, blanc
     out->offset = sl->offset;
     if (first) {
         out->lost = sl->lost;
-        out->damage = sl->damage;
-        out->damage_at = sl->damage_at;
-        if (sl->damage)
+        if (sl->damage) {
+            out->damage = sl->damage;
+            out->damage_at = sl->damage_at;
             out->damage_kind = BLANC_AN_BAD_PACKET;
+        }
     }
 }
 
@@ -652,6 +670,7 @@ void blanc__mold_stream_consume(mold_stream *m, size_t k)
         }
         sl->lost = 0;
         sl->damage = 0;
+        sl->damage_at = 0;
         if (sl->kind != SLOT_DATA || sl->idx == sl->count) {
             m->ready_head++;
             m->ready_n--;
@@ -743,7 +762,7 @@ void blanc__mold_reset(mold_stream *m)
     for (uint32_t i = 0; i < m->nsessions; i++) {
         mold_session *s = &m->sessions[i];
         for (uint32_t h = 0; h < s->nheld; h++)
-            blanc__mold_slot_put(m, s->held[h]);
+            blanc__mold_slot_put(m, MOLD_HELD(s, h));
         free(s->held);
         free(s->ranges);
         memset(s, 0, sizeof *s);

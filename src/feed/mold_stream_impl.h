@@ -23,6 +23,7 @@
 #define MOLD_HELD_BYTES_CAP ((size_t)64 << 20)
 #define MOLD_SESSION_HASH 512 /* power of two, >= 2 * MOLD_MAX_SESSIONS */
 #define MOLD_PAIR_HASH 2048   /* power of two, >= 2 * MOLD_MAX_PAIRS */
+#define MOLD_HELD(s, i) ((s)->held[(s)->hhead + (i)])
 
 enum mold_slot_kind {
     SLOT_DATA = 0,      /* count > 0 message blocks */
@@ -39,7 +40,6 @@ typedef struct mold_slot {
     uint16_t idx;           /* next block to hand out */
     size_t pos;             /* byte offset of block idx in buf */
     uint8_t kind;
-    uint8_t line_dup;       /* its line had already gone past seq when it came */
     uint32_t session, pair; /* 0-based indexes */
     uint64_t packet, offset, ts_ns;
     uint64_t lost;          /* carried by block idx (the next handed out) */
@@ -54,12 +54,16 @@ typedef struct mold_session {
     uint8_t selected;       /* its messages are sequenced and delivered */
     uint8_t started, ended;
     uint64_t next;          /* next expected sequence number (once started) */
+    uint32_t last_pair;     /* the line that delivered last (index) */
     uint64_t pending_lost;  /* declared lost, not yet attached to a message */
     uint64_t gaps, lost;
     uint64_t (*ranges)[2];  /* first MOLD_MAX_GAP_RANGES gaps: from, to */
     uint32_t nranges, cap_ranges;
-    mold_slot **held;       /* sorted by (seq, kind); window + 1 entries */
-    uint32_t nheld;
+    /* Held slots sorted by (seq, kind): held[hhead .. hhead + nheld) in an
+     * array of 2 * (window + 1), so that taking the lowest (the common case
+     * once a gap fills) and holding below all (reversed arrival) are O(1). */
+    mold_slot **held;
+    uint32_t hhead, nheld;
 } mold_session;
 
 typedef struct mold_pair {
@@ -68,7 +72,6 @@ typedef struct mold_pair {
     uint32_t session;
     uint64_t packets, messages, first_seq, last_seq, first_ts_ns, last_ts_ns;
     uint64_t duplicates, out_of_order, heartbeats, arbitrated;
-    uint64_t line_next;     /* highest seq + count this line sent */
     uint8_t ended, have_seq, have_ts;
 } mold_pair;
 
