@@ -241,5 +241,55 @@ class Captures(unittest.TestCase):
         self.assertIn("2025-12-01T14:00:00.000000007Z", r.stdout)
 
 
+class SameBooks(unittest.TestCase):
+    """The bundled sample day as a MoldUDP64 capture replays to the books of the BinaryFILE
+    it was made from: the l3, l2 and stream digests are equal (docs/DIGEST.md; the input
+    digest differs, it covers the capture's bytes). Packets of at most 1400 bytes, with a
+    heartbeat every 50 packets and the end of session last, some behind a VLAN tag."""
+
+    def test_sample_day(self):
+        day = os.path.join(SRC, "data", "sample-day.itch.zst")
+        data = subprocess.run(["zstd", "-dc", day], capture_output=True, check=True).stdout
+        frames, ts = [], T0
+        pkts = P.packetize(P.binaryfile_messages(data))
+        for i, (seq, ms) in enumerate(pkts):
+            vl = [(0x8100, 5)] if i % 3 == 0 else ()
+            frames.append(P.Frame(udp_frame(P.LINKTYPE_ETHERNET, P.mold("SAMPLE", seq, ms),
+                                            vlans=vl), ts))
+            ts += 1000
+            if i % 50 == 49:
+                frames.append(P.Frame(udp_frame(P.LINKTYPE_ETHERNET, P.mold(
+                    "SAMPLE", seq + len(ms), [], count=0)), ts))
+        end = pkts[-1][0] + len(pkts[-1][1])
+        frames.append(P.Frame(udp_frame(P.LINKTYPE_ETHERNET, P.mold("SAMPLE", end, [],
+                                                                     count=0xFFFF)), ts))
+        with tempfile.TemporaryDirectory() as tmp:
+            cap = os.path.join(tmp, "sample.pcap")
+            with open(cap, "wb") as f:
+                f.write(P.pcap(frames, nano=True))
+            ref = run("replay", "--json", day)
+            self.assertEqual(ref.returncode, 0, ref.stderr)
+            info = run("capture", "info", "--json", cap)
+            self.assertEqual(info.returncode, 0, info.stderr)
+            (sess,) = json.loads(info.stdout)["sessions"]
+            self.assertEqual((sess["session"], sess["messages"], sess["gaps"], sess["ended"]),
+                             ("SAMPLE", json.loads(ref.stdout)["messages"], 0, True))
+            got = run("replay", "--json", cap)
+            if got.returncode == 2 and "not an ITCH 5.0 BinaryFILE" in got.stderr:
+                # Until the replay consumes feeds (the lead's "replay consumes" commit) it
+                # reads BinaryFILEs only; remove this skip once that is merged.
+                self.skipTest("replay does not read captures yet")
+            self.assertEqual(got.returncode, 0, got.stderr)
+            a, b = json.loads(ref.stdout), json.loads(got.stdout)
+            for k in ("l3", "l2", "stream"):
+                self.assertEqual(a["digests"][k], b["digests"][k], k)
+            self.assertEqual(a["messages"], b["messages"])
+            self.assertEqual(b["transport"]["messages"], a["messages"])
+            self.assertEqual(b["transport"]["packets"], len(frames))
+            self.assertEqual(b["transport"]["gaps"], 0)
+            self.assertEqual(b["transport"]["sessions"], 1)
+            self.assertEqual(a["anomalies_total"], b["anomalies_total"])
+
+
 if __name__ == "__main__":
     unittest.main()
