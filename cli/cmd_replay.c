@@ -372,7 +372,7 @@ static const char *comp_name(blanc_compression c)
 
 static const char *framing_name(blanc_framing f)
 {
-    return f == BLANC_FRAMING_FIXED ? "fixed" : "binaryfile";
+    return blanc_framing_name(f); /* the feed's: binaryfile, fixed, pcap, ... */
 }
 
 typedef struct run_info {
@@ -445,6 +445,9 @@ static void print_json(FILE *f, const replay_args *a, const run_info *ri)
     }
     json_close(&j, '}');
     json_bool(&j, "ended_by_session_marker", st->ended_by_session_marker);
+    blanc_transport_stats ts;
+    if (blanc_feed_transport(blanc_session_feed(ri->s), &ts))
+        cli_transport_json(&j, &ts);
     json_open(&j, "digests", '{');
     json_hex64(&j, "l3", d.l3);
     json_hex64(&j, "l2", d.l2);
@@ -523,6 +526,9 @@ static void print_text(FILE *f, const replay_args *a, const run_info *ri)
     fprintf(f, "instruments  %" PRIu32 "\n", bs.instruments);
     fprintf(f, "live orders  %" PRIu64 " (peak %" PRIu64 "), %" PRIu64 " price levels\n",
            bs.live_orders, bs.peak_orders, bs.levels);
+    blanc_transport_stats ts;
+    if (blanc_feed_transport(blanc_session_feed(ri->s), &ts))
+        cli_transport_text(f, &ts);
     fprintf(f, "anomalies    %" PRIu64 "\n", st->anomalies_total);
     for (int i = 0; i < BLANC_AN_COUNT; i++) {
         const blanc_anomaly_stat *as = &st->anomalies[i];
@@ -651,7 +657,6 @@ int cmd_replay(int argc, char **argv)
     memset(&so, 0, sizeof so);
     so.input = a.file;
     so.replay = a.opts;
-    so.feed.framing = a.opts.framing;
     so.feed.channels = a.channels;
     so.feed.n_channels = a.n_channels;
     so.feed.sessions = a.sessions;

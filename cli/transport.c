@@ -7,7 +7,7 @@
 void cli_transport_text(FILE *f, const blanc_transport_stats *t)
 {
     fprintf(f,
-            "transport: %" PRIu64 " packets, %" PRIu64 " messages, %" PRIu64 " sessions, %" PRIu64
+            "transport    %" PRIu64 " packets, %" PRIu64 " messages, %" PRIu64 " sessions, %" PRIu64
             " gaps (%" PRIu64 " messages lost), %" PRIu64 " duplicates, %" PRIu64
             " out of order, %" PRIu64 " arbitrated, %" PRIu64 " heartbeats, %" PRIu64
             " skipped, %" PRIu64 " bad packets\n",
