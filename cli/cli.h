@@ -18,6 +18,7 @@ int cmd_snapshot(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
 int cmd_bench_compare(int argc, char **argv);
 int cmd_bench_drift(int argc, char **argv);
 /* prom.c: a bench result as Prometheus text exposition. */
@@ -36,6 +37,11 @@ void cli_ladder_json(json *j, const blanc_books *b, const char *user, uint64_t d
 int cli_load_snapshot(const char *path, blanc_replay **out);
 /* Parse "HH:MM:SS[.fraction]" (feed time of day) into ns. 0 or -1. */
 int cli_parse_time(const char *s, uint64_t *ns);
+
+/* transport.c: the "transport" line and JSON object of a replay summary,
+ * for an input with transport (blanc_feed_transport returned 1). */
+void cli_transport_text(FILE *f, const blanc_transport_stats *t);
+void cli_transport_json(json *j, const blanc_transport_stats *t);
 
 /* health.c: the health part of blanc replay. */
 typedef struct cli_health {

@@ -79,4 +79,41 @@ for s in "$tmp"/v1-snap-bin/* "$tmp"/v1-snap-json/*; do
     { printf '\1'; cat "$s"; } > "corpus/snapshot/v1-sealed-$b"
     { printf '\0'; cat "$s"; } > "corpus/snapshot/v1-raw-$b"
 done
+# Captures: selector byte (0 pcap us, 1 pcap ns, 2 pcapng: the target prepends
+# that magic; 3: the bytes as they are) + a capture written by tests/pcap.py.
+mkdir -p corpus/capture
+/usr/bin/python3 - <<'PY'
+import sys
+sys.path.insert(0, "../tests")
+import pcap as P
+def f(lt, payload, port=26477, vlans=(), frag=0):
+    return P.link_frame(lt, P.ipv4("10.1.1.1", "233.54.12.111", 17, P.udp(40000, port, payload),
+                                   frag=frag), vlans=vlans)
+def day(lt=P.LINKTYPE_ETHERNET, vlans=()):
+    spec = [(1, 3), (4, 2), (6, 0), (9, 1), (9, 1), (3, 1)]
+    fr = [P.Frame(f(lt, P.mold("ABC", s, [b"S" + bytes([s, i]) for i in range(n)]), vlans=vlans),
+                  10**18 + k) for k, (s, n) in enumerate(spec)]
+    fr.append(P.Frame(f(lt, P.mold("ABC", 10, [], count=0xFFFF)), 10**18 + 9))
+    return fr
+def out(name, data):
+    with open("corpus/capture/" + name, "wb") as fh:
+        fh.write(b"\x03" + data)
+out("eth", P.pcap(day()))
+out("vlan2", P.pcap(day(vlans=[(0x88A8, 1), (0x8100, 2)]), nano=True, big_endian=True))
+out("sll", P.pcap(day(P.LINKTYPE_LINUX_SLL), linktype=P.LINKTYPE_LINUX_SLL))
+out("sll2", P.pcap(day(P.LINKTYPE_LINUX_SLL2), linktype=P.LINKTYPE_LINUX_SLL2))
+out("raw", P.pcap(day(P.LINKTYPE_RAW), linktype=P.LINKTYPE_RAW))
+out("pcapng", P.pcapng(day(), comment_every=2))
+bad = day()
+bad.insert(1, P.Frame(bad[0].data, 10**18, caplen=40))
+bad.insert(2, P.Frame(f(1, P.mold("ABC", 3, [b"x"]), frag=0x2000), 10**18))
+bad.insert(3, P.Frame(f(1, b"\0" * 25), 10**18))
+out("damaged", P.pcap(bad))
+out("cut", P.pcap(day())[:-7])
+# without the magic (the target prepends it): pcap us, pcapng
+with open("corpus/capture/magic-pcap", "wb") as fh:
+    fh.write(b"\x00" + P.pcap(day())[4:])
+with open("corpus/capture/magic-pcapng", "wb") as fh:
+    fh.write(b"\x02" + P.pcapng(day())[4:])
+PY
 echo "corpus: $(find corpus -type f | wc -l) files, $(du -sh corpus | cut -f1)"

@@ -428,6 +428,65 @@ const char *blanc_feed_session_name(const blanc_feed *f, uint32_t s);
 blanc_source *blanc_feed_source(const blanc_feed *f);
 void blanc_feed_free(blanc_feed *f);
 
+/*
+ * Capture info (`blanc capture info`): read a whole capture and account every
+ * MoldUDP64 channel and session in it (nothing is selected away), with an
+ * optional call per packet for a listing. The info holds no packet data.
+ */
+typedef enum blanc_capture_kind {
+    BLANC_CAPPKT_MOLD = 1,    /* UDP carrying a MoldUDP64 packet */
+    BLANC_CAPPKT_BADMOLD = 2, /* UDP that does not parse as MoldUDP64 */
+    BLANC_CAPPKT_TCP = 3,
+    BLANC_CAPPKT_OTHER = 4,   /* not IPv4 UDP or TCP */
+    BLANC_CAPPKT_DAMAGED = 5  /* cut by the snap length, an IP fragment, bad header */
+} blanc_capture_kind;
+
+typedef struct blanc_capture_packet {
+    blanc_capture_kind kind;
+    uint64_t number, offset, ts_ns; /* from 1; its record's stream offset; ns since the epoch */
+    uint32_t src_ip, dst_ip;        /* host order (0 for OTHER and DAMAGED) */
+    uint16_t src_port, dst_port;
+    char session[11];               /* MOLD: trailing spaces kept out */
+    uint64_t seq;                   /* MOLD */
+    uint16_t count;                 /* MOLD: 0 heartbeat, 0xFFFF end of session */
+    const char *why;                /* DAMAGED: a short phrase */
+} blanc_capture_packet;
+
+typedef struct blanc_capture_totals {
+    uint64_t packets, udp, tcp, other, damaged; /* udp: MOLD + BADMOLD; damaged: DAMAGED + BADMOLD */
+} blanc_capture_totals;
+
+/* One (channel, session) pair. */
+typedef struct blanc_capture_session {
+    char session[11];
+    uint32_t group; /* destination address, host order */
+    uint16_t port;
+    uint64_t packets, messages, first_seq, last_seq, first_ts_ns, last_ts_ns;
+    uint64_t gaps, lost, duplicates, out_of_order, heartbeats;
+    int ended; /* its end-of-session packet was seen */
+} blanc_capture_session;
+
+typedef struct blanc_capture_info blanc_capture_info;
+typedef void (*blanc_capture_packet_fn)(void *ctx, const blanc_capture_packet *pk);
+
+/*
+ * Read src (a pcap or pcapng capture) to its end. on_packet (may be NULL) is
+ * called for every packet in order. Returns 0 and *out; BLANC_ENOTITCH with
+ * why (not a capture); BLANC_ETRUNCATED (the file ends inside a record) or
+ * BLANC_EBADPACKET (a record libpcap cannot read) with *out still set to what
+ * was read before and why naming the packet; BLANC_ENOMEM; a source error.
+ */
+int blanc_capture_info_read(blanc_capture_info **out, blanc_source *src,
+                            blanc_capture_packet_fn on_packet, void *ctx, char *why, size_t cap);
+void blanc_capture_info_totals(const blanc_capture_info *ci, blanc_capture_totals *t);
+/* Pairs in order of first appearance; session i into *out (0, or BLANC_EINVAL). */
+size_t blanc_capture_info_count(const blanc_capture_info *ci);
+int blanc_capture_info_session(const blanc_capture_info *ci, size_t i, blanc_capture_session *out);
+/* Gap k (< gaps, the first 1000 kept) of pair i: lost sequence numbers from..to. */
+int blanc_capture_info_gap(const blanc_capture_info *ci, size_t i, uint64_t k, uint64_t *from,
+                           uint64_t *to);
+void blanc_capture_info_free(blanc_capture_info *ci);
+
 /* ------------------------------------------------------------------------ */
 /* Book                                                                      */
 /* ------------------------------------------------------------------------ */

@@ -21,6 +21,8 @@ COMMANDS = {
     ("snapshot",): "blanc snapshot show",
     ("snapshot", "show"): "blanc snapshot show",
     ("diff",): "blanc diff",
+    ("capture",): "blanc capture info",
+    ("capture", "info"): "blanc capture info",
     ("bench",): "blanc bench",
     ("bench", "compare"): "blanc bench compare",
     ("bench", "drift"): "blanc bench drift",
