@@ -155,6 +155,33 @@ int blanc__feed_soup_open(blanc_feed **out, blanc_source *src, const blanc_feed_
     return 0;
 }
 
+/* Where the walk of the sample stopped: the start of a packet the sample
+ * cuts, which must look like one as far as it goes (random bytes stop the
+ * walk at a header that merely parses, and would otherwise pass). */
+static int tail_plausible(const uint8_t *p, size_t n)
+{
+    soup_packet pk;
+    int rc = blanc__soup_parse(p, n, &pk);
+    if (rc > 0)
+        return blanc__soup_plausible(&pk);
+    if (rc != BLANC_ETRUNCATED)
+        return 0;
+    if (n < SOUP_HEADER)
+        return 1;
+    size_t len = (size_t)p[0] << 8 | p[1];
+    switch (p[2]) {
+    case 'S': return n == SOUP_HEADER || blanc_itch_msg_len(p[3]) == len - 1;
+    case 'A': case 'L': return 1;
+    case '+': {
+        for (size_t i = SOUP_HEADER; i < n; i++)
+            if (p[i] < 0x20 || p[i] > 0x7e)
+                return 0;
+        return 1;
+    }
+    default: return 0;
+    }
+}
+
 /*
  * The content check for AUTO (docs/FEEDS.md): the first packet is whole-
  * heartedly plausible, at least one sequenced message is there and nine in
@@ -189,6 +216,10 @@ int blanc__is_soup(const uint8_t *p, size_t n)
     }
     blanc_transport_stats st;
     blanc__soup_stream_stats(s, &st);
+    uint64_t off = blanc__soup_stream_offset(s);
+    int ended = blanc__soup_stream_ended(s);
     blanc__soup_stream_free(s);
+    if (!ended && !tail_plausible(p + off, n - (size_t)off))
+        return 0;
     return exact > 0 && exact * 10 >= msgs * 9 && st.bad_packets * 10 <= st.packets;
 }
