@@ -405,8 +405,9 @@ int blanc__tcp_reasm_take(tcp_reasm *r, blanc_msg *out, size_t cap)
         piece *f = &r->pc[r->pc_head];
         size_t at = f->idx + (size_t)(c - f->off);
         int more = r->pc_n > 1;
-        int k = blanc__soup_stream_take(r->s, r->buf + at, f->idx + f->len - at, more || r->finished,
-                                        out, cap);
+        /* Nothing delivered yet: no buffer, and NULL + 0 would be undefined. */
+        const uint8_t *p = r->buf ? r->buf + at : (const uint8_t *)"";
+        int k = blanc__soup_stream_take(r->s, p, f->idx + f->len - at, more || r->finished, out, cap);
         if (k > 0) {
             size_t j = r->ch_head;
             for (int i = 0; i < k; i++) {
