@@ -78,7 +78,7 @@ int blanc__soup_login(const soup_packet *pk, char session[SOUP_SESSION_LEN + 1],
     return 0;
 }
 
-int blanc__soup_parse(const uint8_t *p, size_t n, soup_packet *out)
+int blanc__soup_header(const uint8_t *p, size_t n)
 {
     if (n < 2)
         return BLANC_ETRUNCATED;
@@ -90,6 +90,15 @@ int blanc__soup_parse(const uint8_t *p, size_t n, soup_packet *out)
     int want = type_len(p[2]);
     if (want == 0 || (want > 0 && len != (size_t)want) || (want < 0 && len < (size_t)-want))
         return BLANC_EBADPACKET;
+    return 0;
+}
+
+int blanc__soup_parse(const uint8_t *p, size_t n, soup_packet *out)
+{
+    int rc = blanc__soup_header(p, n);
+    if (rc < 0)
+        return rc;
+    size_t len = blanc_be16(p);
     if (n < 2 + len)
         return BLANC_ETRUNCATED;
     out->type = p[2];

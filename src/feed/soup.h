@@ -46,6 +46,11 @@ typedef struct soup_packet {
  */
 int blanc__soup_parse(const uint8_t *p, size_t n, soup_packet *out);
 
+/* The verdict of the header alone (length and type): 0 a packet of this type
+ * may start here, BLANC_ETRUNCATED fewer than 3 bytes (and not yet bad),
+ * BLANC_EBADPACKET. */
+int blanc__soup_header(const uint8_t *p, size_t n);
+
 /*
  * Whether a parsed packet is also plausible on its content, the stricter test
  * used to find packet boundaries again after damage and to recognise a stream

@@ -18,7 +18,8 @@
  * one bad_packet, reported on the next message. The stream then scans
  * forward one byte at a time for a packet boundary: a position where a
  * plausible packet (soup.h: an 'S' must hold one ITCH message of exactly its
- * length) is followed by a valid packet header or by the end of input. Each
+ * length) is followed by a valid packet header (its 3 bytes alone) or by the
+ * end of input. Each
  * position is judged once, in O(1), from at most one packet plus 3 bytes, so
  * hostile input stays linear. Messages may have been lost in the damage and
  * Soup does not number them: the sequence number is unknown (0) until the
@@ -75,7 +76,7 @@ void blanc__soup_stream_free(soup_stream *s) { free(s); }
 /* A boundary candidate at q[0..m) after damage: 1 yes, 0 no, -1 need more. */
 static int candidate(const uint8_t *q, size_t m, int eof)
 {
-    soup_packet pk, nx;
+    soup_packet pk;
     int rc = blanc__soup_parse(q, m, &pk);
     if (rc == BLANC_ETRUNCATED)
         return eof ? 0 : -1;
@@ -84,10 +85,12 @@ static int candidate(const uint8_t *q, size_t m, int eof)
     size_t rem = m - (size_t)rc;
     if (rem == 0)
         return eof ? 1 : -1;
-    int r2 = blanc__soup_parse(q + rc, rem, &nx);
+    /* The next header alone, never its content: the verdict must not depend
+     * on how many bytes of the next packet the window happens to hold. */
+    int r2 = blanc__soup_header(q + rc, rem);
     if (r2 == BLANC_EBADPACKET)
         return 0;
-    if (r2 > 0 || rem >= SOUP_HEADER || eof)
+    if (r2 == 0 || eof)
         return 1;
     return -1;
 }
