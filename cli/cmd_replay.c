@@ -325,7 +325,7 @@ static const char *comp_name(blanc_compression c)
 
 static const char *framing_name(blanc_framing f)
 {
-    return f == BLANC_FRAMING_FIXED ? "fixed" : "binaryfile";
+    return f == BLANC_FRAMING_AUTO ? "binaryfile" : blanc_framing_name(f);
 }
 
 typedef struct run_info {

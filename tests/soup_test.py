@@ -79,6 +79,35 @@ class SoupReplay(unittest.TestCase):
                     self.assertEqual(j["transport"]["messages"], n)
                     self.assertEqual(j["transport"]["sessions"], 1)
 
+    def test_snapshot_resumes(self):
+        """A snapshot of a SoupBinTCP replay (the feed's state in its FEED
+        section) resumes to the uninterrupted end, plain and gzipped."""
+        with open(RITCH, "rb") as f:
+            binaryfile = f.read()
+        stream, n = soup(binaryfile)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "day.soup")
+            with open(path, "wb") as f:
+                f.write(stream)
+            with gzip.open(path + ".gz", "wb") as f:
+                f.write(stream)
+            for p in (path, path + ".gz"):
+                whole = replay(p)
+                snaps = os.path.join(d, "snaps-" + os.path.basename(p))
+                for cut in ("1", "4321", str(n - 1)):
+                    r = subprocess.run([BIN, "replay", p, "--snapshot-at", cut, "--snapshot-out", snaps],
+                                       capture_output=True)
+                    self.assertEqual(r.returncode, 0, r.stderr.decode())
+                files = sorted(os.listdir(snaps))
+                self.assertEqual(len(files), 3, files)
+                for snap in files:
+                    r = subprocess.run([BIN, "replay", p, "--resume", os.path.join(snaps, snap), "--json"],
+                                       capture_output=True)
+                    self.assertEqual(r.returncode, 0, r.stderr.decode())
+                    j = json.loads(r.stdout)
+                    self.assertEqual(j["digests"], whole["digests"])
+                    self.assertEqual(j["messages"], n)
+
     def test_ritch_day(self):
         with open(RITCH, "rb") as f:
             self.check_day(f.read())
