@@ -116,4 +116,51 @@ with open("corpus/capture/magic-pcap", "wb") as fh:
 with open("corpus/capture/magic-pcapng", "wb") as fh:
     fh.write(b"\x02" + P.pcapng(day())[4:])
 PY
+# SoupBinTCP: selector byte (even = byte stream, odd = TCP segments; fuzz_soup.c)
+# + a stream made from a generated day: login accepted, each message as an S
+# packet, heartbeats, end of session; cut, damaged, and as TCP segments.
+mkdir -p corpus/soup
+/usr/bin/python3 - "$tmp/normal.itch" "$tmp/corrupt.itch" <<'PY'
+import struct, sys
+def frames(path):
+    b = open(path, "rb").read()
+    i = 0
+    while i + 2 <= len(b):
+        n = struct.unpack(">H", b[i:i + 2])[0]
+        if n == 0:
+            break
+        yield b[i + 2:i + 2 + n]
+        i += 2 + n
+def pkt(t, payload=b""):
+    return struct.pack(">H", len(payload) + 1) + t + payload
+def soup(path, seq=1):
+    out = pkt(b"A", b"%10s%20d" % (b"SESS1", seq))
+    for k, m in enumerate(frames(path)):
+        out += pkt(b"S", m)
+        if k % 50 == 0:
+            out += pkt(b"H")
+    return out + pkt(b"Z")
+normal, corrupt = soup(sys.argv[1]), soup(sys.argv[2], 1000)
+w = lambda name, data: open("corpus/soup/" + name, "wb").write(data)
+w("stream-normal", b"\0" + normal)
+w("stream-corrupt", b"\0" + corrupt)
+w("stream-cut", b"\0" + normal[:len(normal) // 2 + 7])
+w("stream-damaged", b"\0" + normal[:300] + b"\xee" * 17 + normal[300:2000] + b"\0\0" + normal[2000:])
+w("stream-client", b"\0" + pkt(b"L", b"user01pass000001" + b" " * 10 + b"%20d" % 1) + normal[:3000] + pkt(b"R") + pkt(b"O"))
+# Segments: seq delta (>h), flags, length (1 byte), payload. First byte after
+# the selector: options (bit 0: lock on by content; the rest: window).
+def segs(data, order, flags=0x10, opt=1):
+    cuts = [data[i:i + 200] for i in range(0, len(data), 200)]
+    out, seq = bytes([opt]), 0
+    for j in order:
+        pos = j * 200
+        out += struct.pack(">hBB", pos - seq, flags, len(cuts[j])) + cuts[j]
+        seq = pos
+    return out
+n = (len(normal[:4000]) + 199) // 200
+w("tcp-inorder", b"\1" + segs(normal[:4000], range(n)))
+w("tcp-reorder", b"\1" + segs(normal[:4000], [i ^ 1 for i in range(n - 1)] + [n - 1]))
+w("tcp-retransmit", b"\1" + segs(normal[:4000], [i // 2 for i in range(2 * n)]))
+w("tcp-hole", b"\1" + segs(normal[:4000], [i for i in range(n) if i != 3], opt=0))
+PY
 echo "corpus: $(find corpus -type f | wc -l) files, $(du -sh corpus | cut -f1)"
