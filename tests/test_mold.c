@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -21,6 +22,8 @@
 
 /* ---- parse ------------------------------------------------------------ */
 
+#define A_GROUP 0xe9360c01u /* 233.54.12.1 */
+#define B_GROUP 0xe9360c02u
 #define SESS 'N', 'A', 'S', 'D', 'A', 'Q', '0', '1', ' ', ' '
 
 static void parse_literal_packets(void **state)
@@ -74,6 +77,166 @@ static void parse_literal_packets(void **state)
     assert_int_equal(blanc__mold_parse(top, sizeof top, &pk), 0);
 }
 
+/* Debian's tshark has its own MoldUDP64 dissector: random packets written
+ * as a pcap must read the same there (session, sequence number, count, each
+ * block's length and number) and be malformed there exactly when they are
+ * damaged here, except that tshark does not always object to whole blocks
+ * after the counted ones, nor to bytes after a heartbeat or an end of
+ * session, where Blanc does (the packet does not add up). */
+/* Whether the count's blocks fit and bytes are left after them. */
+static int trailing(const uint8_t *p, size_t n)
+{
+    size_t pos = MOLD_HEADER;
+    for (unsigned k = 0; k < blanc_be16(p + 18); k++) {
+        if (n - pos < 2 || blanc_be16(p + pos) > n - pos - 2)
+            return 0;
+        pos += 2u + blanc_be16(p + pos);
+    }
+    return pos < n;
+}
+
+static void put_le32(uint8_t *p, uint32_t v) { blanc_put_le32(p, v); }
+
+static void parse_agrees_with_tshark(void **state)
+{
+    (void)state;
+    if (system("command -v tshark >/dev/null 2>&1") != 0)
+        skip();
+    enum { NP = 300 };
+    static uint8_t pk[NP][1500];
+    static size_t plen[NP];
+    uint64_t r = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < NP; i++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        uint8_t *b = pk[i];
+        memcpy(b, "SESSION", 7);
+        memset(b + 7, ' ', 3);
+        b[7] = (uint8_t)('0' + r % 10);
+        blanc_put_be64(b + 10, (r >> 8) % 2 ? (r >> 9) : (r >> 20) % 1000);
+        unsigned kind = (unsigned)(r >> 40) % 10, count = 1 + (unsigned)(r >> 44) % 8;
+        size_t n = MOLD_HEADER;
+        if (kind == 0) { /* heartbeat */
+            blanc_put_be16(b + 18, 0);
+        } else if (kind == 1) { /* end of session */
+            blanc_put_be16(b + 18, 0xFFFF);
+        } else {
+            uint64_t q = r;
+            for (unsigned k = 0; k < count; k++) {
+                q = q * 6364136223846793005ull + 1442695040888963407ull;
+                size_t l = (size_t)(q >> 58);
+                blanc_put_be16(b + n, (uint16_t)l);
+                for (size_t j = 0; j < l; j++)
+                    b[n + 2 + j] = (uint8_t)(q >> (j % 56));
+                n += 2 + l;
+            }
+            unsigned claim = count;
+            if (kind == 7) /* a block short */
+                n -= 1 + (size_t)((r >> 50) % 3);
+            else if (kind == 8) /* trailing bytes */
+                n += 1 + (size_t)((r >> 50) % 3);
+            else if (kind == 9) /* count off by one */
+                claim = (r >> 50) % 2 ? count + 1 : count - 1;
+            if (claim == 0)
+                claim = count + 1;
+            blanc_put_be16(b + 18, (uint16_t)claim);
+        }
+        plen[i] = n;
+    }
+    char path[] = "/tmp/blanc-test-mold-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "wb");
+    uint8_t gh[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0};
+    put_le32(gh + 16, 65535);
+    put_le32(gh + 20, 1); /* Ethernet */
+    fwrite(gh, 1, sizeof gh, f);
+    for (int i = 0; i < NP; i++) {
+        uint8_t h[16 + 14 + 20 + 8] = {0};
+        size_t frame = 14 + 20 + 8 + plen[i];
+        put_le32(h + 0, (uint32_t)i);
+        put_le32(h + 8, (uint32_t)frame);
+        put_le32(h + 12, (uint32_t)frame);
+        uint8_t *e = h + 16;
+        memcpy(e, "\x01\x00\x5e\x36\x0c\x01\x00\x11\x22\x33\x44\x55\x08\x00", 14);
+        uint8_t *ip = e + 14;
+        ip[0] = 0x45;
+        blanc_put_be16(ip + 2, (uint16_t)(20 + 8 + plen[i]));
+        ip[8] = 64;
+        ip[9] = 17;
+        blanc_put_be32(ip + 12, 0x0a000001u);
+        blanc_put_be32(ip + 16, A_GROUP);
+        uint8_t *udp = ip + 20;
+        blanc_put_be16(udp, 1234);
+        blanc_put_be16(udp + 2, 26400);
+        blanc_put_be16(udp + 4, (uint16_t)(8 + plen[i]));
+        fwrite(h, 1, sizeof h, f);
+        fwrite(pk[i], 1, plen[i], f);
+    }
+    fclose(f);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "tshark -r %s -d udp.port==26400,moldudp64 -T fields -E occurrence=a "
+             "-E aggregator=, -e frame.number -e moldudp64.session -e moldudp64.sequence "
+             "-e moldudp64.count -e moldudp64.msglen -e moldudp64.msgseq -e _ws.malformed "
+             "2>/dev/null",
+             path);
+    FILE *t = popen(cmd, "r");
+    assert_non_null(t);
+    static char line[65536];
+    int rows = 0, compared_bad = 0;
+    while (fgets(line, sizeof line, t)) {
+        char *fld[7] = {0};
+        char *p = line;
+        for (int k = 0; k < 7; k++) {
+            fld[k] = p;
+            p = p ? strchr(p, '\t') : NULL;
+            if (p)
+                *p++ = 0;
+        }
+        char *nl = fld[6] ? strchr(fld[6], '\n') : NULL;
+        if (nl)
+            *nl = 0;
+        int i = atoi(fld[0]) - 1;
+        assert_true(i >= 0 && i < NP);
+        rows++;
+        mold_packet m;
+        int rc = blanc__mold_parse(pk[i], plen[i], &m);
+        int malformed = fld[6] && *fld[6];
+        uint16_t claim = blanc_be16(pk[i] + 18);
+        if (claim == 0 || claim == 0xFFFF) {
+            assert_int_equal(rc, 0);
+            assert_false(malformed);
+        } else {
+            /* Damaged there: damaged here. Valid here: valid there. */
+            assert_int_equal(rc != 0 || !malformed, 1);
+            assert_int_equal(rc == 0 || malformed || trailing(pk[i], plen[i]), 1);
+            compared_bad += malformed;
+        }
+        assert_memory_equal(fld[1], pk[i], 10);
+        assert_true(strtoull(fld[2], NULL, 10) == blanc_be64(pk[i] + 10));
+        assert_int_equal(atoi(fld[3]), claim);
+        if (rc || m.count == 0 || m.count == 0xFFFF)
+            continue;
+        /* Each block's length and number, in order. */
+        char *lens = fld[4], *seqs = fld[5];
+        size_t pos = 0;
+        for (unsigned k = 0; k < m.count; k++) {
+            assert_int_equal(strtoul(lens, &lens, 10), blanc_be16(m.blocks + pos));
+            assert_true(strtoull(seqs, &seqs, 10) == m.seq + k);
+            if (*lens == ',')
+                lens++;
+            if (*seqs == ',')
+                seqs++;
+            pos += 2u + blanc_be16(m.blocks + pos);
+        }
+        assert_int_equal(*lens, 0);
+    }
+    pclose(t);
+    unlink(path);
+    assert_int_equal(rows, NP);
+    assert_true(compared_bad > 20);
+}
+
 /* ---- building packets --------------------------------------------------- */
 
 /* Message k of a session is 8 bytes: its number, big-endian, so what is
@@ -95,8 +258,6 @@ static size_t mk(uint8_t *b, const char *sess, uint64_t seq, uint16_t count)
     return n;
 }
 
-#define A_GROUP 0xe9360c01u /* 233.54.12.1 */
-#define B_GROUP 0xe9360c02u
 
 typedef struct rec {
     uint64_t seq, lost, packet, damage_at, content;
@@ -277,12 +438,20 @@ static void reorder_inside_the_window(void **state)
     (void)state;
     run r;
     start(&r, mkstream(NULL, 0, NULL, 0, 0, 0));
+    uint32_t ms;
+    uint64_t from, count;
     sendp(&r, A_GROUP, "S", 1, 1);
+    assert_int_equal(blanc__mold_stream_missing(r.m, &ms, &from, &count), 0);
     sendp(&r, A_GROUP, "S", 4, 1);
+    assert_int_equal(blanc__mold_stream_missing(r.m, &ms, &from, &count), 1);
+    assert_true(ms == 1 && from == 2 && count == 2);
     sendp(&r, A_GROUP, "S", 3, 1);
     sendp(&r, A_GROUP, "S", 4, 1); /* a duplicate of a held packet */
     assert_int_equal(r.n, 1);
+    assert_int_equal(blanc__mold_stream_missing(r.m, &ms, &from, &count), 1);
+    assert_true(from == 2 && count == 1);
     sendp(&r, A_GROUP, "S", 2, 1);
+    assert_int_equal(blanc__mold_stream_missing(r.m, &ms, &from, &count), 0);
     assert_int_equal(r.n, 4);
     expect_range(&r, 0, 1, 4);
     for (size_t i = 0; i < 4; i++)
@@ -815,6 +984,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parse_literal_packets),
+        cmocka_unit_test(parse_agrees_with_tshark),
         cmocka_unit_test(in_order_and_heartbeats),
         cmocka_unit_test(gap_is_declared_past_the_window),
         cmocka_unit_test(reorder_inside_the_window),

@@ -23,15 +23,14 @@ int blanc__mold_parse(const uint8_t *p, size_t n, mold_packet *out)
         return BLANC_EBADPACKET;
     /* Every block is at least its 2-byte length, so this walk stops after at
      * most len/2 steps whatever count claims. */
-    size_t pos = 0;
-    for (uint32_t i = 0; i < out->count; i++) {
-        if (out->len - pos < 2)
+    const uint8_t *b = p + MOLD_HEADER;
+    size_t pos = 0, len = n - MOLD_HEADER;
+    for (uint32_t i = out->count; i; i--) {
+        if (pos + 2 > len)
             return BLANC_EBADPACKET;
-        size_t l = blanc_be16(out->blocks + pos);
-        pos += 2;
-        if (l > out->len - pos)
-            return BLANC_EBADPACKET;
-        pos += l;
+        pos += 2u + blanc_be16(b + pos);
     }
-    return pos == out->len ? 0 : BLANC_EBADPACKET;
+    /* pos grows by at most 65537 a block from at most len: no overflow, and
+     * a block past the end leaves pos > len. */
+    return pos == len ? 0 : BLANC_EBADPACKET;
 }

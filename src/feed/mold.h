@@ -70,7 +70,9 @@ int blanc__mold_stream_push(mold_stream *m, const mold_origin *from, const uint8
  */
 int blanc__mold_stream_take(mold_stream *m, blanc_msg *out, size_t cap);
 void blanc__mold_stream_consume(mold_stream *m, size_t k);
-/* The input ended: what is held is released (missing numbers become gaps). */
+/* The input ended: what is held is released (missing numbers become gaps).
+ * Loss or damage with no message after it comes out as a mark: a blanc_msg
+ * with p NULL, len 0, carrying lost (seq = the next number) or damage. */
 void blanc__mold_stream_flush(mold_stream *m);
 /* Every selected session seen (at least one) has reached its end-of-session
  * packet in sequence (what came before it delivered or declared lost). */
@@ -81,6 +83,11 @@ int blanc__mold_stream_unsequenced(const mold_stream *m);
 /* Sessions seen that are selected (0 with names given: none of them seen,
  * BLANC_ENOSESSION for the feed). */
 uint32_t blanc__mold_stream_selected(const mold_stream *m);
+/* The first hole a selected session is waiting on (packets held behind it):
+ * 1 with its session (1-based) and the missing numbers from .. from + count - 1,
+ * or 0. What a live feed re-requests before the window gives the hole up. */
+int blanc__mold_stream_missing(const mold_stream *m, uint32_t *session, uint64_t *from,
+                               uint64_t *count);
 void blanc__mold_stream_stats(const mold_stream *m, blanc_transport_stats *st);
 const char *blanc__mold_stream_session_name(const mold_stream *m, uint32_t s);
 /* State for snapshots (held packets, next numbers, counters). */

@@ -189,8 +189,11 @@ static mold_slot *get_slot(mold_stream *m, rbuf *r)
     uint64_t damage_at = get64(r), seq = get64(r);
     uint32_t len = get32(r);
     const uint8_t *bytes = get(r, len);
-    if (r->err || kind > SLOT_MARK || session >= m->nsessions ||
-        (kind != SLOT_MARK && pair >= m->npairs))
+    if (r->err || kind > SLOT_MARK)
+        return NULL;
+    /* A mark without loss carries only damage and may precede every session. */
+    if (kind == SLOT_MARK ? (lost ? session >= m->nsessions : session != 0)
+                          : session >= m->nsessions || pair >= m->npairs)
         return NULL;
     mold_packet pk = {0};
     if (kind == SLOT_MARK) {
@@ -338,7 +341,7 @@ static int load(mold_stream *m, rbuf *r)
             m->held_bytes += sl->len;
             const mold_slot *prev = h ? s->held[h - 1] : NULL;
             if (sl->kind == SLOT_MARK || sl->session != i || sl->seq <= s->next ||
-                (prev && (prev->seq > sl->seq || (prev->seq == sl->seq && prev->kind >= sl->kind))))
+                (prev && (prev->seq > sl->seq || (prev->seq == sl->seq && prev->kind > sl->kind))))
                 return BLANC_EBADSNAP;
         }
     }

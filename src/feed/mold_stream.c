@@ -169,10 +169,12 @@ void blanc__mold_slot_put(mold_stream *m, mold_slot *s)
 
 void blanc__mold_slot_skip(mold_slot *s, uint32_t k)
 {
-    for (uint32_t i = 0; i < k && s->idx < s->count; i++) {
-        s->pos += 2u + blanc_be16(s->buf + s->pos);
-        s->idx++;
-    }
+    size_t pos = s->pos;
+    uint32_t idx = s->idx, end = s->count - idx < k ? s->count : idx + k;
+    for (; idx < end; idx++)
+        pos += 2u + blanc_be16(s->buf + pos);
+    s->pos = pos;
+    s->idx = (uint16_t)idx;
 }
 
 /* Room for extra more ready slots, so that enqueue() cannot fail midway. */
@@ -536,6 +538,7 @@ static int copy_ready(mold_stream *m, const mold_packet *pk, uint32_t session, u
 
 int blanc__mold_stream_push(mold_stream *m, const mold_origin *o, const uint8_t *p, size_t n)
 {
+    m->tk.valid = 0; /* the ready queue may move */
     m->st.packets++;
     if (!channel_ok(m, o)) {
         m->st.skipped++;
@@ -611,26 +614,18 @@ int blanc__mold_stream_push(mold_stream *m, const mold_origin *o, const uint8_t 
 
 /* ---- handing messages out --------------------------------------------- */
 
-static void fill(const mold_slot *sl, uint16_t idx, size_t pos, int first, blanc_msg *out)
+static void fill_mark(const mold_slot *sl, blanc_msg *out)
 {
     memset(out, 0, sizeof *out);
-    if (sl->kind == SLOT_DATA) {
-        out->p = sl->buf + pos + 2;
-        out->len = blanc_be16(sl->buf + pos);
-        out->seq = sl->seq ? sl->seq + idx : 0;
-    } else {
-        out->seq = sl->seq;
-    }
-    out->session = sl->kind == SLOT_MARK && !sl->lost ? 0 : sl->session + 1;
+    out->seq = sl->seq;
+    out->session = sl->lost ? sl->session + 1 : 0;
     out->packet = sl->packet;
     out->offset = sl->offset;
-    if (first) {
-        out->lost = sl->lost;
-        if (sl->damage) {
-            out->damage = sl->damage;
-            out->damage_at = sl->damage_at;
-            out->damage_kind = BLANC_AN_BAD_PACKET;
-        }
+    out->lost = sl->lost;
+    if (sl->damage) {
+        out->damage = sl->damage;
+        out->damage_at = sl->damage_at;
+        out->damage_kind = BLANC_AN_BAD_PACKET;
     }
 }
 
@@ -638,24 +633,81 @@ int blanc__mold_stream_take(mold_stream *m, blanc_msg *out, size_t cap)
 {
     if (cap > INT32_MAX)
         cap = INT32_MAX;
-    size_t n = 0;
-    for (size_t r = 0; r < m->ready_n && n < cap; r++) {
+    size_t n = 0, data = 0, r = 0;
+    uint16_t stop = 0;
+    size_t stop_pos = 0;
+    for (; r < m->ready_n && n < cap; r++) {
         const mold_slot *sl = m->ready[m->ready_head + r];
         if (sl->kind == SLOT_MARK) {
-            fill(sl, 0, 0, 1, &out[n++]);
+            fill_mark(sl, &out[n++]);
             continue;
         }
+        /* Locals: the compiler cannot keep sl's fields in registers across
+         * stores through out (they might alias). */
+        const uint8_t *buf = sl->buf;
         size_t pos = sl->pos;
-        for (uint16_t idx = sl->idx; idx < sl->count && n < cap; idx++) {
-            fill(sl, idx, pos, idx == sl->idx, &out[n++]);
-            pos += 2u + blanc_be16(sl->buf + pos);
+        uint16_t idx = sl->idx, count = sl->count;
+        uint64_t seq = sl->seq, packet = sl->packet, offset = sl->offset;
+        uint32_t session = sl->session + 1;
+        size_t first = n;
+        for (; idx < count && n < cap; idx++, n++) {
+            uint16_t len = blanc_be16(buf + pos);
+            blanc_msg *g = &out[n];
+            g->p = buf + pos + 2;
+            g->len = len;
+            g->damage = 0;
+            g->damage_kind = 0;
+            g->session = session;
+            g->damage_at = 0;
+            g->offset = offset;
+            g->packet = packet;
+            g->seq = seq ? seq + idx : 0;
+            g->lost = 0;
+            pos += 2u + len;
+        }
+        data += n - first;
+        if (sl->idx == idx)
+            continue;
+        out[first].lost = sl->lost;
+        if (sl->damage) {
+            out[first].damage = sl->damage;
+            out[first].damage_at = sl->damage_at;
+            out[first].damage_kind = BLANC_AN_BAD_PACKET;
+        }
+        if (idx < count) { /* stopped inside this slot */
+            stop = idx;
+            stop_pos = pos;
+            break;
         }
     }
+    m->tk.valid = 1;
+    m->tk.n = n;
+    m->tk.data = data;
+    m->tk.full = r;
+    m->tk.idx = stop;
+    m->tk.pos = stop_pos;
     return (int)n;
 }
 
 void blanc__mold_stream_consume(mold_stream *m, size_t k)
 {
+    if (m->tk.valid && k == m->tk.n) {
+        for (size_t r = 0; r < m->tk.full; r++)
+            blanc__mold_slot_put(m, m->ready[m->ready_head + r]);
+        m->ready_head += m->tk.full;
+        m->ready_n -= m->tk.full;
+        if (m->tk.idx) {
+            mold_slot *sl = m->ready[m->ready_head];
+            sl->idx = m->tk.idx;
+            sl->pos = m->tk.pos;
+            sl->lost = 0;
+            sl->damage = 0;
+            sl->damage_at = 0;
+        }
+        m->st.messages += m->tk.data;
+        k = 0;
+    }
+    m->tk.valid = 0;
     while (k && m->ready_n) {
         mold_slot *sl = m->ready[m->ready_head];
         if (sl->kind == SLOT_DATA) {
@@ -696,6 +748,7 @@ static void mark(mold_stream *m, uint32_t session, uint64_t seq, uint64_t lost)
 
 void blanc__mold_stream_flush(mold_stream *m)
 {
+    m->tk.valid = 0;
     size_t need = m->nsessions + 1;
     for (uint32_t i = 0; i < m->nsessions; i++)
         need += m->sessions[i].nheld;
@@ -742,6 +795,21 @@ uint32_t blanc__mold_stream_selected(const mold_stream *m)
     return n;
 }
 
+int blanc__mold_stream_missing(const mold_stream *m, uint32_t *session, uint64_t *from,
+                               uint64_t *count)
+{
+    for (uint32_t i = 0; i < m->nsessions; i++) {
+        const mold_session *s = &m->sessions[i];
+        if (s->nheld) {
+            *session = i + 1;
+            *from = s->next;
+            *count = MOLD_HELD(s, 0)->seq - s->next;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void blanc__mold_stream_stats(const mold_stream *m, blanc_transport_stats *st)
 {
     *st = m->st;
@@ -773,6 +841,7 @@ void blanc__mold_reset(mold_stream *m)
     m->pending_damage = 0;
     m->pending_damage_at = 0;
     m->unsequenced = m->default_chosen = 0;
+    m->tk.valid = 0;
     blanc__mold_rehash(m);
 }
 

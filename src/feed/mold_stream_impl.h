@@ -107,6 +107,17 @@ struct mold_stream {
     uint64_t pending_damage_at;
     uint8_t unsequenced;      /* a sequence-0 packet with messages was seen */
     uint8_t default_chosen;   /* no names given: the first session is chosen */
+
+    /* Where the last take() stopped, so that consume() of all it handed out
+     * (the common case) jumps there instead of walking the blocks again.
+     * Valid until anything else changes the ready queue. */
+    struct {
+        int valid;
+        size_t n, data;   /* handed out; of them messages (not marks) */
+        size_t full;      /* ready slots handed out to their end */
+        uint16_t idx;     /* and in the next one: where it stopped (0: nothing) */
+        size_t pos;
+    } tk;
 };
 
 /* mold_stream.c, for mold_save.c */
