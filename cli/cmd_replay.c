@@ -35,6 +35,14 @@ static const char usage_text[] =
     "  --no-book           decode and count only, build no book (to time the feed layer)\n"
     "  --expect-orders N   presize the order map for N live orders\n"
     "\n"
+    "captures (pcap, pcapng; docs/FEEDS.md):\n"
+    "  --channel G:P       replay the MoldUDP64 packets sent to group G port P (or\n"
+    "                      :P, any group); repeatable: two lines of one session\n"
+    "                      are arbitrated (the first copy of each number wins)\n"
+    "  --session NAME      replay this MoldUDP64 session (repeatable); without\n"
+    "                      --session, the first session seen ('blanc capture info'\n"
+    "                      lists them all)\n"
+    "\n"
     "snapshots (docs/SNAPSHOT.md):\n"
     "  --snapshot-at CUT   take a snapshot at CUT: a message index N (the state after\n"
     "                      N messages), a feed time HH:MM:SS[.nnnnnnnnn] (the state\n"
@@ -74,6 +82,7 @@ static const char usage_text[] =
     "            2 usage error, or input that is unreadable, empty or not ITCH\n";
 
 #define MAX_CUTS 256
+#define MAX_SELECT 16 /* --channel, --session each */
 
 typedef struct replay_args {
     const char *file;
@@ -93,7 +102,28 @@ typedef struct replay_args {
     const char *metrics_addr;
     uint64_t metrics_linger;
     cli_metrics *metrics;
+    const char *channels[MAX_SELECT], *sessions[MAX_SELECT];
+    size_t n_channels, n_sessions;
 } replay_args;
+
+/* "A.B.C.D:PORT" or ":PORT", as the capture feed takes it (docs/FEEDS.md). */
+static int channel_ok(const char *s)
+{
+    const char *colon = strrchr(s, ':');
+    if (!colon || !colon[1] || strlen(colon + 1) > 5)
+        return 0;
+    for (const char *q = colon + 1; *q; q++)
+        if (!isdigit((unsigned char)*q))
+            return 0;
+    if (atoi(colon + 1) > 65535)
+        return 0;
+    if (colon == s)
+        return 1;
+    unsigned a, b, c, d;
+    char tail;
+    return sscanf(s, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 5 && tail == ':' &&
+           a < 256 && b < 256 && c < 256 && d < 256;
+}
 
 static int parse_cut(replay_args *a, const char *s)
 {
@@ -215,6 +245,7 @@ static int parse_args(int argc, char **argv, replay_args *a)
         {"health-config", required_argument, 0, 'H'}, {"health-journal", required_argument, 0, 'J'},
         {"reset-at", required_argument, 0, 'R'},    {"no-health", no_argument, 0, 'N'},
         {"metrics-listen", required_argument, 0, 'L'}, {"metrics-linger", required_argument, 0, 'G'},
+        {"channel", required_argument, 0, 'C'},     {"session", required_argument, 0, 'T'},
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->depth = 5;
@@ -259,6 +290,22 @@ static int parse_args(int argc, char **argv, replay_args *a)
             a->linger_given = 1;
             break;
         case 'x': a->force = 1; break;
+        case 'C':
+            if (a->n_channels == MAX_SELECT || !channel_ok(optarg)) {
+                cli_error("replay: --channel wants GROUP:PORT or :PORT (at most %d), not '%s'",
+                          MAX_SELECT, optarg);
+                return CLI_USAGE;
+            }
+            a->channels[a->n_channels++] = optarg;
+            break;
+        case 'T':
+            if (a->n_sessions == MAX_SELECT || !*optarg || strlen(optarg) > 10) {
+                cli_error("replay: --session wants a name of 1 to 10 characters (at most %d), "
+                          "not '%s'", MAX_SELECT, optarg);
+                return CLI_USAGE;
+            }
+            a->sessions[a->n_sessions++] = optarg;
+            break;
         case 'E': {
             int k = blanc_emit_kind_parse(optarg);
             if (k < 0) {
@@ -325,7 +372,7 @@ static const char *comp_name(blanc_compression c)
 
 static const char *framing_name(blanc_framing f)
 {
-    return f == BLANC_FRAMING_FIXED ? "fixed" : "binaryfile";
+    return blanc_framing_name(f); /* the feed's: binaryfile, fixed, pcap, ... */
 }
 
 typedef struct run_info {
@@ -398,6 +445,9 @@ static void print_json(FILE *f, const replay_args *a, const run_info *ri)
     }
     json_close(&j, '}');
     json_bool(&j, "ended_by_session_marker", st->ended_by_session_marker);
+    blanc_transport_stats ts;
+    if (blanc_feed_transport(blanc_session_feed(ri->s), &ts))
+        cli_transport_json(&j, &ts);
     json_open(&j, "digests", '{');
     json_hex64(&j, "l3", d.l3);
     json_hex64(&j, "l2", d.l2);
@@ -476,6 +526,9 @@ static void print_text(FILE *f, const replay_args *a, const run_info *ri)
     fprintf(f, "instruments  %" PRIu32 "\n", bs.instruments);
     fprintf(f, "live orders  %" PRIu64 " (peak %" PRIu64 "), %" PRIu64 " price levels\n",
            bs.live_orders, bs.peak_orders, bs.levels);
+    blanc_transport_stats ts;
+    if (blanc_feed_transport(blanc_session_feed(ri->s), &ts))
+        cli_transport_text(f, &ts);
     fprintf(f, "anomalies    %" PRIu64 "\n", st->anomalies_total);
     for (int i = 0; i < BLANC_AN_COUNT; i++) {
         const blanc_anomaly_stat *as = &st->anomalies[i];
@@ -604,6 +657,10 @@ int cmd_replay(int argc, char **argv)
     memset(&so, 0, sizeof so);
     so.input = a.file;
     so.replay = a.opts;
+    so.feed.channels = a.channels;
+    so.feed.n_channels = a.n_channels;
+    so.feed.sessions = a.sessions;
+    so.feed.n_sessions = a.n_sessions;
     so.resume = a.resume;
     so.force = a.force;
     so.health = a.health.off ? NULL : &hc;

@@ -18,7 +18,9 @@ static const struct {
     {"gen", cmd_gen, "generate a deterministic ITCH 5.0 day (normal, burst, corrupt, gap)"},
     {"snapshot", cmd_snapshot, "show a snapshot's books (snapshot show SNAP)"},
     {"diff", cmd_diff, "compare two snapshots, or a snapshot and a replay at its point"},
+    {"capture", cmd_capture, "what a pcap/pcapng capture holds (capture info FILE)"},
     {"bench", cmd_bench, "measure a replay: throughput, per-message latency, host report"},
+    {"dump", cmd_dump, "print every message with all its fields (JSON lines or CSV)"},
 };
 
 static void usage(FILE *f)

@@ -14,6 +14,12 @@ for t in decode replay; do
     head -c 4096 ../data/ritch/20101224.TEST_ITCH_50.reframed > corpus/$t/ritch-head
 done
 head -c 2048 ../data/ritch/20101224.TEST_ITCH_50.reframed > corpus/replay/ritch-head-cut
+# Dump: an options byte (fuzz_dump.c) + frames.
+mkdir -p corpus/dump
+for sel in 0 1 2 7 68 133 198; do
+    { printf "\\$(printf %o $sel)"; cat "$tmp/corrupt.itch"; } > corpus/dump/gen-corrupt-$sel
+done
+{ printf '\0'; head -c 4096 ../data/ritch/20101224.TEST_ITCH_50.reframed; } > corpus/dump/ritch-head
 printf '\0\0' > corpus/replay/end-marker
 # Source: selector byte (0 plain, 1 gzip, 2 zstd) + body; the target prepends the magic.
 mkdir -p corpus/source
@@ -73,12 +79,96 @@ for s in "$tmp"/v1-snap-bin/* "$tmp"/v1-snap-json/*; do
     { printf '\1'; cat "$s"; } > "corpus/snapshot/v1-sealed-$b"
     { printf '\0'; cat "$s"; } > "corpus/snapshot/v1-raw-$b"
 done
+# Captures: selector byte (0 pcap us, 1 pcap ns, 2 pcapng: the target prepends
+# that magic; 3: the bytes as they are) + a capture written by tests/pcap.py.
+mkdir -p corpus/capture
+/usr/bin/python3 - <<'PY'
+import sys
+sys.path.insert(0, "../tests")
+import pcap as P
+def f(lt, payload, port=26477, vlans=(), frag=0):
+    return P.link_frame(lt, P.ipv4("10.1.1.1", "233.54.12.111", 17, P.udp(40000, port, payload),
+                                   frag=frag), vlans=vlans)
+def day(lt=P.LINKTYPE_ETHERNET, vlans=()):
+    spec = [(1, 3), (4, 2), (6, 0), (9, 1), (9, 1), (3, 1)]
+    fr = [P.Frame(f(lt, P.mold("ABC", s, [b"S" + bytes([s, i]) for i in range(n)]), vlans=vlans),
+                  10**18 + k) for k, (s, n) in enumerate(spec)]
+    fr.append(P.Frame(f(lt, P.mold("ABC", 10, [], count=0xFFFF)), 10**18 + 9))
+    return fr
+def out(name, data):
+    with open("corpus/capture/" + name, "wb") as fh:
+        fh.write(b"\x03" + data)
+out("eth", P.pcap(day()))
+out("vlan2", P.pcap(day(vlans=[(0x88A8, 1), (0x8100, 2)]), nano=True, big_endian=True))
+out("sll", P.pcap(day(P.LINKTYPE_LINUX_SLL), linktype=P.LINKTYPE_LINUX_SLL))
+out("sll2", P.pcap(day(P.LINKTYPE_LINUX_SLL2), linktype=P.LINKTYPE_LINUX_SLL2))
+out("raw", P.pcap(day(P.LINKTYPE_RAW), linktype=P.LINKTYPE_RAW))
+out("pcapng", P.pcapng(day(), comment_every=2))
+bad = day()
+bad.insert(1, P.Frame(bad[0].data, 10**18, caplen=40))
+bad.insert(2, P.Frame(f(1, P.mold("ABC", 3, [b"x"]), frag=0x2000), 10**18))
+bad.insert(3, P.Frame(f(1, b"\0" * 25), 10**18))
+out("damaged", P.pcap(bad))
+out("cut", P.pcap(day())[:-7])
+# without the magic (the target prepends it): pcap us, pcapng
+with open("corpus/capture/magic-pcap", "wb") as fh:
+    fh.write(b"\x00" + P.pcap(day())[4:])
+with open("corpus/capture/magic-pcapng", "wb") as fh:
+    fh.write(b"\x02" + P.pcapng(day())[4:])
+PY
+# SoupBinTCP: selector byte (even = byte stream, odd = TCP segments; fuzz_soup.c)
+# + a stream made from a generated day: login accepted, each message as an S
+# packet, heartbeats, end of session; cut, damaged, and as TCP segments.
+mkdir -p corpus/soup
+/usr/bin/python3 - "$tmp/normal.itch" "$tmp/corrupt.itch" <<'PY'
+import struct, sys
+def frames(path):
+    b = open(path, "rb").read()
+    i = 0
+    while i + 2 <= len(b):
+        n = struct.unpack(">H", b[i:i + 2])[0]
+        if n == 0:
+            break
+        yield b[i + 2:i + 2 + n]
+        i += 2 + n
+def pkt(t, payload=b""):
+    return struct.pack(">H", len(payload) + 1) + t + payload
+def soup(path, seq=1):
+    out = pkt(b"A", b"%10s%20d" % (b"SESS1", seq))
+    for k, m in enumerate(frames(path)):
+        out += pkt(b"S", m)
+        if k % 50 == 0:
+            out += pkt(b"H")
+    return out + pkt(b"Z")
+normal, corrupt = soup(sys.argv[1]), soup(sys.argv[2], 1000)
+w = lambda name, data: open("corpus/soup/" + name, "wb").write(data)
+w("stream-normal", b"\0" + normal)
+w("stream-corrupt", b"\0" + corrupt)
+w("stream-cut", b"\0" + normal[:len(normal) // 2 + 7])
+w("stream-damaged", b"\0" + normal[:300] + b"\xee" * 17 + normal[300:2000] + b"\0\0" + normal[2000:])
+w("stream-client", b"\0" + pkt(b"L", b"user01pass000001" + b" " * 10 + b"%20d" % 1) + normal[:3000] + pkt(b"R") + pkt(b"O"))
+# Segments: seq delta (>h), flags, length (1 byte), payload. First byte after
+# the selector: options (bit 0: lock on by content; the rest: window).
+def segs(data, order, flags=0x10, opt=1):
+    cuts = [data[i:i + 200] for i in range(0, len(data), 200)]
+    out, seq = bytes([opt]), 0
+    for j in order:
+        pos = j * 200
+        out += struct.pack(">hBB", pos - seq, flags, len(cuts[j])) + cuts[j]
+        seq = pos
+    return out
+n = (len(normal[:4000]) + 199) // 200
+w("tcp-inorder", b"\1" + segs(normal[:4000], range(n)))
+w("tcp-reorder", b"\1" + segs(normal[:4000], [i ^ 1 for i in range(n - 1)] + [n - 1]))
+w("tcp-retransmit", b"\1" + segs(normal[:4000], [i // 2 for i in range(2 * n)]))
+w("tcp-hole", b"\1" + segs(normal[:4000], [i for i in range(n) if i != 3], opt=0))
+PY
 # MoldUDP64 (fuzz_mold.c's encoding): an options byte, then per packet a
 # control byte (line, port, take cap, pause, save/restore), a 2-byte length
 # and the UDP payload: in order, gaps, reordering, A/B, heartbeats, end of
 # session, unsequenced, damaged packets, several sessions.
 mkdir -p corpus/mold
-python3 - <<'PY'
+/usr/bin/python3 - <<'PY'
 import random, struct
 def pkt(sess, seq, count, msgs=None):
     b = sess.ljust(10).encode()[:10] + struct.pack(">QH", seq, count)

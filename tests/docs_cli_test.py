@@ -21,9 +21,12 @@ COMMANDS = {
     ("snapshot",): "blanc snapshot show",
     ("snapshot", "show"): "blanc snapshot show",
     ("diff",): "blanc diff",
+    ("capture",): "blanc capture info",
+    ("capture", "info"): "blanc capture info",
     ("bench",): "blanc bench",
     ("bench", "compare"): "blanc bench compare",
     ("bench", "drift"): "blanc bench drift",
+    ("dump",): "blanc dump",
 }
 BLOCK = re.compile(r"^<!-- (blanc[a-z ]*?) --help -->\n```text\n(.*?)^```$", re.M | re.S)
 

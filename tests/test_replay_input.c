@@ -281,6 +281,8 @@ static void not_itch_is_refused(void **state)
         {junk, sizeof junk}, {(const uint8_t *)text, sizeof text - 1}, {pcap, sizeof pcap}};
     for (int framing = 0; framing < 3; framing++) {
         for (size_t i = 0; i < 3; i++) {
+            if (i == 2 && framing == BLANC_FRAMING_AUTO)
+                continue; /* by content a capture (test_feed_capture.c), refused as ITCH only */
             blanc_replay_options o = {0};
             o.framing = (blanc_framing)framing;
             run r = replay_bytes(in[i].p, in[i].n, &o);

@@ -44,8 +44,14 @@ typedef struct cap_packet {
 int blanc__capture_open(capture **out, blanc_source *src, char *why, size_t cap);
 /* The next packet: 1 and *pk (valid until the next call), 0 at the end,
  * BLANC_ETRUNCATED when the file ends inside a record (at *pk->offset),
- * or a source error. */
+ * BLANC_EBADPACKET for a record libpcap cannot read on from (a bogus length:
+ * blanc__capture_error says which), or a source error. pk->number and
+ * pk->offset are set in every case. In pcapng, blocks other than packets
+ * (statistics, name resolution) belong to the packet after them: a record's
+ * offset is where the previous packet's ended. */
 int blanc__capture_next(capture *c, cap_packet *pk);
+/* libpcap's message for the last BLANC_ETRUNCATED or BLANC_EBADPACKET. */
+const char *blanc__capture_error(const capture *c);
 void blanc__capture_free(capture *c);
 
 #endif

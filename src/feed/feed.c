@@ -57,6 +57,14 @@ int blanc_feed_open(blanc_feed **out, blanc_source *src, const blanc_feed_option
         return rc;
     if (f == BLANC_FRAMING_AUTO && !n)
         f = BLANC_FRAMING_BINARYFILE; /* empty: nothing to judge, nothing to replay */
+    if (f == BLANC_FRAMING_AUTO && blanc__is_capture(p, n))
+        f = BLANC_FRAMING_PCAP;
+    if (f == BLANC_FRAMING_PCAP)
+        return blanc__feed_capture_open(out, src, o, why, cap);
+    if (f == BLANC_FRAMING_AUTO && blanc__is_soup(p, n))
+        f = BLANC_FRAMING_SOUPBINTCP;
+    if (f == BLANC_FRAMING_SOUPBINTCP)
+        return blanc__feed_soup_open(out, src, o);
     if (f == BLANC_FRAMING_BINARYFILE || f == BLANC_FRAMING_FIXED || f == BLANC_FRAMING_AUTO) {
         if (n && !o->no_sniff && (rc = blanc__itch_sniff(p, n, &f, why, cap)))
             return rc;

@@ -1,0 +1,253 @@
+/* blanc capture info: what a capture holds, per MoldUDP64 channel and
+ * session, or packet by packet (--packets, what tests compare with tshark). */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+    "usage: blanc capture info FILE [--packets] [--json]\n"
+    "\n"
+    "Read a pcap or pcapng capture (plain, .gz or .zst) to its end and account\n"
+    "every MoldUDP64 channel (destination GROUP:PORT) and session in it:\n"
+    "packets, messages, first and last sequence number and capture time, gaps\n"
+    "with their ranges, duplicates, out-of-order packets, heartbeats, end of\n"
+    "session; then the packet totals (UDP, TCP, other, damaged).\n"
+    "  --packets  list every packet instead, one a line: number, channel,\n"
+    "             session, sequence number, message count (MoldUDP64), or\n"
+    "             what else it is (tcp, other, damaged: why, not-moldudp64)\n"
+    "  --json     the same as JSON (--packets: one JSON object a line)\n"
+    "exit codes: 0 ok, 2 usage error, unreadable capture, or one that ends\n"
+    "inside a record (what was read before is still shown)\n";
+
+static void fmt_ip(uint32_t ip, uint16_t port, char out[24])
+{
+    snprintf(out, 24, "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255,
+             port);
+}
+
+/* UTC date and time to the nanosecond. */
+static void fmt_utc(uint64_t ns, char out[48])
+{
+    time_t sec = (time_t)(ns / 1000000000u);
+    struct tm tm;
+    if (!gmtime_r(&sec, &tm)) {
+        snprintf(out, 48, "%" PRIu64 "ns", ns);
+        return;
+    }
+    char day[32];
+    strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, 48, "%s.%09" PRIu64 "Z", day, ns % 1000000000u);
+}
+
+static const char *kind_name(blanc_capture_kind k)
+{
+    switch (k) {
+    case BLANC_CAPPKT_MOLD: return "moldudp64";
+    case BLANC_CAPPKT_BADMOLD: return "not-moldudp64";
+    case BLANC_CAPPKT_TCP: return "tcp";
+    case BLANC_CAPPKT_OTHER: return "other";
+    default: return "damaged";
+    }
+}
+
+static void packet_line(void *ctx, const blanc_capture_packet *p)
+{
+    const int *as_json = ctx;
+    char ch[24], from[24];
+    fmt_ip(p->dst_ip, p->dst_port, ch);
+    fmt_ip(p->src_ip, p->src_port, from);
+    if (*as_json) {
+        json j;
+        json_init(&j, stdout);
+        json_open(&j, NULL, '{');
+        json_u64(&j, "packet", p->number);
+        json_str(&j, "kind", kind_name(p->kind));
+        json_u64(&j, "offset", p->offset);
+        json_u64(&j, "ts_ns", p->ts_ns);
+        if (p->kind != BLANC_CAPPKT_OTHER && p->kind != BLANC_CAPPKT_DAMAGED) {
+            json_str(&j, "channel", ch);
+            json_str(&j, "from", from);
+        }
+        if (p->kind == BLANC_CAPPKT_MOLD) {
+            json_str(&j, "session", p->session);
+            json_u64(&j, "seq", p->seq);
+            json_u64(&j, "count", p->count);
+        }
+        if (p->why)
+            json_str(&j, "why", p->why);
+        json_close(&j, '}');
+        json_end(&j);
+    } else if (p->kind == BLANC_CAPPKT_MOLD) {
+        printf("%" PRIu64 "\t%s\t%s\t%" PRIu64 "\t%u\n", p->number, ch, p->session, p->seq,
+               p->count);
+    } else if (p->kind == BLANC_CAPPKT_DAMAGED) {
+        printf("%" PRIu64 "\tdamaged: %s\n", p->number, p->why);
+    } else if (p->kind == BLANC_CAPPKT_OTHER) {
+        printf("%" PRIu64 "\tother\n", p->number);
+    } else {
+        printf("%" PRIu64 "\t%s\t%s\tfrom %s\n", p->number, ch, kind_name(p->kind), from);
+    }
+}
+
+static void info_text(const char *path, const blanc_capture_info *ci)
+{
+    blanc_capture_totals t;
+    blanc_capture_info_totals(ci, &t);
+    printf("%s: %" PRIu64 " packets: %" PRIu64 " UDP, %" PRIu64 " TCP, %" PRIu64
+           " other, %" PRIu64 " damaged\n",
+           path, t.packets, t.udp, t.tcp, t.other, t.damaged);
+    size_t n = blanc_capture_info_count(ci);
+    for (size_t i = 0; i < n; i++) {
+        blanc_capture_session s;
+        blanc_capture_info_session(ci, i, &s);
+        char ch[24], t0[48], t1[48];
+        fmt_ip(s.group, s.port, ch);
+        fmt_utc(s.first_ts_ns, t0);
+        fmt_utc(s.last_ts_ns, t1);
+        printf("channel %s session '%s': %" PRIu64 " packets, %" PRIu64 " messages\n", ch,
+               s.session, s.packets, s.messages);
+        printf("  sequence %" PRIu64 "..%" PRIu64 ", time %s .. %s\n", s.first_seq, s.last_seq,
+               t0, t1);
+        printf("  gaps %" PRIu64 " (%" PRIu64 " messages lost), duplicates %" PRIu64
+               ", out of order %" PRIu64 ", heartbeats %" PRIu64 "%s\n",
+               s.gaps, s.lost, s.duplicates, s.out_of_order, s.heartbeats,
+               s.ended ? ", end of session" : "");
+        for (uint64_t k = 0; k < s.gaps; k++) {
+            uint64_t from, to;
+            if (blanc_capture_info_gap(ci, i, k, &from, &to) < 0)
+                break;
+            printf("  gap %" PRIu64 "..%" PRIu64 "\n", from, to);
+        }
+    }
+}
+
+static void info_json(const char *path, const blanc_capture_info *ci, const char *error)
+{
+    json j;
+    json_init(&j, stdout);
+    json_open(&j, NULL, '{');
+    json_str(&j, "file", path);
+    blanc_capture_totals t;
+    blanc_capture_info_totals(ci, &t);
+    json_open(&j, "packets", '{');
+    json_u64(&j, "total", t.packets);
+    json_u64(&j, "udp", t.udp);
+    json_u64(&j, "tcp", t.tcp);
+    json_u64(&j, "other", t.other);
+    json_u64(&j, "damaged", t.damaged);
+    json_close(&j, '}');
+    json_open(&j, "sessions", '[');
+    size_t n = blanc_capture_info_count(ci);
+    for (size_t i = 0; i < n; i++) {
+        blanc_capture_session s;
+        blanc_capture_info_session(ci, i, &s);
+        char ch[24];
+        fmt_ip(s.group, s.port, ch);
+        json_open(&j, NULL, '{');
+        json_str(&j, "channel", ch);
+        json_str(&j, "session", s.session);
+        json_u64(&j, "packets", s.packets);
+        json_u64(&j, "messages", s.messages);
+        json_u64(&j, "first_seq", s.first_seq);
+        json_u64(&j, "last_seq", s.last_seq);
+        json_u64(&j, "first_ts_ns", s.first_ts_ns);
+        json_u64(&j, "last_ts_ns", s.last_ts_ns);
+        json_u64(&j, "gaps", s.gaps);
+        json_u64(&j, "lost_messages", s.lost);
+        json_open(&j, "gap_ranges", '[');
+        for (uint64_t k = 0; k < s.gaps; k++) {
+            uint64_t from, to;
+            if (blanc_capture_info_gap(ci, i, k, &from, &to) < 0)
+                break;
+            json_open(&j, NULL, '[');
+            json_u64(&j, NULL, from);
+            json_u64(&j, NULL, to);
+            json_close(&j, ']');
+        }
+        json_close(&j, ']');
+        json_u64(&j, "duplicates", s.duplicates);
+        json_u64(&j, "out_of_order", s.out_of_order);
+        json_u64(&j, "heartbeats", s.heartbeats);
+        json_bool(&j, "ended", s.ended);
+        json_close(&j, '}');
+    }
+    json_close(&j, ']');
+    if (error)
+        json_str(&j, "error", error);
+    else
+        json_null(&j, "error");
+    json_close(&j, '}');
+    json_end(&j);
+}
+
+int cmd_capture(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"packets", no_argument, 0, 'p'},
+                                             {"json", no_argument, 0, 'j'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
+    int as_json = 0, packets = 0, c;
+    if (argc < 2 || strcmp(argv[1], "info")) {
+        if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+            fputs(usage_text, stdout);
+            return CLI_OK;
+        }
+        if (argc >= 2)
+            cli_error("capture: '%s' is not a subcommand (info); see 'blanc capture --help'",
+                      argv[1]);
+        else
+            fputs(usage_text, stderr);
+        return CLI_USAGE;
+    }
+    argc--, argv++;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p': packets = 1; break;
+        case 'j': as_json = 1; break;
+        case 'h': fputs(usage_text, stdout); return CLI_OK;
+        default: return cli_bad_option("capture info", "h", argv);
+        }
+    }
+    if (optind != argc - 1) {
+        fputs(usage_text, stderr);
+        return CLI_USAGE;
+    }
+    const char *path = argv[optind];
+    blanc_source *src;
+    int sys_errno = 0;
+    int rc = blanc_source_open(&src, path, &sys_errno);
+    if (rc) {
+        cli_file_error(path, rc, sys_errno);
+        return CLI_USAGE;
+    }
+    blanc_capture_info *ci;
+    char why[512] = "";
+    rc = blanc_capture_info_read(&ci, src, packets ? packet_line : NULL, &as_json, why,
+                                 sizeof why);
+    blanc_source_close(src);
+    char error[640] = "";
+    if (rc == BLANC_ENOTITCH)
+        snprintf(error, sizeof error, "%s: %s", path, why);
+    else if (rc < 0)
+        snprintf(error, sizeof error, "%s: %s%s%s", path, blanc_strerror(rc), *why ? ": " : "",
+                 why);
+    if (ci && !packets) {
+        if (as_json)
+            info_json(path, ci, rc < 0 ? error : NULL);
+        else
+            info_text(path, ci);
+    }
+    fflush(stdout);
+    blanc_capture_info_free(ci);
+    if (rc < 0) {
+        cli_error("%s", error);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}

@@ -1,0 +1,249 @@
+/*
+ * Captures: libpcap reads pcap and pcapng; we decode the link, IPv4 and
+ * UDP/TCP headers ourselves (capture.h).
+ *
+ * libpcap wants a FILE, the input is a blanc_source (plain, .gz, .zst, a
+ * pipe). A cookie FILE (fopencookie) bridges them, and it is unbuffered
+ * (_IONBF): glibc then passes each fread of libpcap straight to the cookie
+ * with its own size, so the source consumes exactly the bytes libpcap asked
+ * for and no read-ahead. libpcap reads a record as its header then its body,
+ * so after pcap_next_ex the source offset is exactly the end of that record:
+ * a position Blanc keeps (a snapshot, a resume) is always a packet boundary,
+ * and the input digest covers exactly the packets read (tests/test_capture.c
+ * checks the offsets against the records' lengths).
+ */
+#define _GNU_SOURCE
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bytes.h"
+#include "feed/capture.h"
+
+struct capture {
+    blanc_source *src;
+    FILE *fp;
+    pcap_t *pc;
+    int dlt;
+    int src_err;       /* the source's error, when a read failed */
+    uint64_t number;   /* packets returned */
+    uint64_t end;      /* source offset after the last record */
+    char err[PCAP_ERRBUF_SIZE];
+};
+
+/* The cookie's read: what the source has, up to size. 0 at its end; a
+ * source error is kept for next() to return and reads as an I/O error. */
+static ssize_t cookie_read(void *cookie, char *buf, size_t size)
+{
+    capture *c = cookie;
+    size_t done = 0;
+    while (done < size) {
+        const uint8_t *p;
+        size_t n;
+        int rc = blanc_source_next(c->src, &p, &n);
+        if (rc < 0 && n == 0) {
+            c->src_err = rc;
+            return done ? (ssize_t)done : -1;
+        }
+        if (n == 0)
+            break; /* the end (rc 0), or nothing yet and nothing more */
+        size_t k = n < size - done ? n : size - done;
+        memcpy(buf + done, p, k);
+        blanc_source_consume(c->src, k);
+        done += k;
+    }
+    return (ssize_t)done;
+}
+
+static int cookie_close(void *cookie)
+{
+    (void)cookie; /* the source is borrowed */
+    return 0;
+}
+
+int blanc__capture_open(capture **out, blanc_source *src, char *why, size_t cap)
+{
+    capture *c = calloc(1, sizeof *c);
+    if (!c)
+        return BLANC_ENOMEM;
+    c->src = src;
+    cookie_io_functions_t io = {cookie_read, NULL, NULL, cookie_close};
+    c->fp = fopencookie(c, "rb", io);
+    if (!c->fp || setvbuf(c->fp, NULL, _IONBF, 0) != 0) {
+        if (c->fp)
+            fclose(c->fp);
+        free(c);
+        return BLANC_ENOMEM;
+    }
+    c->pc = pcap_fopen_offline_with_tstamp_precision(c->fp, PCAP_TSTAMP_PRECISION_NANO, c->err);
+    if (!c->pc) {
+        int rc = c->src_err ? c->src_err : BLANC_ENOTITCH;
+        if (why && cap)
+            snprintf(why, cap, "not a capture libpcap can read: %s", c->err);
+        fclose(c->fp); /* libpcap leaves a FILE it refused to the caller */
+        free(c);
+        return rc;
+    }
+    c->dlt = pcap_datalink(c->pc);
+    c->end = blanc_source_offset(src);
+    *out = c;
+    return 0;
+}
+
+void blanc__capture_free(capture *c)
+{
+    if (!c)
+        return;
+    pcap_close(c->pc); /* closes the cookie FILE */
+    free(c);
+}
+
+const char *blanc__capture_error(const capture *c)
+{
+    return c->err;
+}
+
+static int damaged(cap_packet *pk, const char *why)
+{
+    pk->kind = CAP_DAMAGED;
+    pk->why = why;
+    return 1;
+}
+
+static int other(cap_packet *pk)
+{
+    pk->kind = CAP_OTHER;
+    return 1;
+}
+
+#define ETH_IPV4 0x0800
+#define IPPROTO_UDP_ 17
+#define IPPROTO_TCP_ 6
+
+/*
+ * Decode the packet's headers down to the UDP or TCP payload. p[0..cap) is
+ * what was captured of a packet of wire length len. Whatever is missing is a
+ * snap-length cut when cap < len, and a malformed packet otherwise.
+ */
+static int decode(cap_packet *pk, int dlt, const uint8_t *p, size_t cap, size_t len)
+{
+    int cut = cap < len;
+    const char *short_link = cut ? "link header cut by the snap length" : "link header too short";
+    size_t at;
+    unsigned ether;
+    if (dlt == DLT_EN10MB) {
+        if (cap < 14)
+            return damaged(pk, short_link);
+        ether = blanc_be16(p + 12);
+        at = 14;
+    } else if (dlt == DLT_LINUX_SLL) {
+        if (cap < 16)
+            return damaged(pk, short_link);
+        ether = blanc_be16(p + 14);
+        at = 16;
+    } else if (dlt == DLT_LINUX_SLL2) {
+        if (cap < 20)
+            return damaged(pk, short_link);
+        ether = blanc_be16(p);
+        at = 20;
+    } else if (dlt == DLT_RAW || dlt == DLT_IPV4) {
+        if (cap < 1)
+            return damaged(pk, short_link);
+        if (p[0] >> 4 != 4)
+            return other(pk); /* IPv6 */
+        ether = ETH_IPV4;
+        at = 0;
+    } else {
+        return other(pk);
+    }
+    /* 802.1Q, 802.1ad and the old QinQ type, stacked: each tag is 4 bytes,
+     * so the loop ends within cap / 4 rounds. */
+    while (ether == 0x8100 || ether == 0x88a8 || ether == 0x9100) {
+        if (cap - at < 4)
+            return damaged(pk, cut ? "VLAN tag cut by the snap length" : "VLAN tag too short");
+        ether = blanc_be16(p + at + 2);
+        at += 4;
+    }
+    if (ether != ETH_IPV4)
+        return other(pk);
+
+    const uint8_t *ip = p + at;
+    size_t have = cap - at, wire = len - at;
+    if (have < 20)
+        return damaged(pk, cut ? "IPv4 header cut by the snap length" : "IPv4 header too short");
+    if (ip[0] >> 4 != 4)
+        return damaged(pk, "IPv4 ethertype with another IP version");
+    size_t ihl = (size_t)(ip[0] & 15) * 4;
+    size_t total = blanc_be16(ip + 2);
+    if (ihl < 20)
+        return damaged(pk, "bad IPv4 header length (IHL < 5)");
+    if (total < ihl || total > wire)
+        return damaged(pk, "bad IPv4 total length");
+    if (total > have)
+        return damaged(pk, "IPv4 packet cut by the snap length");
+    unsigned frag = blanc_be16(ip + 6);
+    if (frag & 0x3fff)
+        return damaged(pk, "IP fragment"); /* MF set or a fragment offset */
+    pk->src_ip = blanc_be32(ip + 12);
+    pk->dst_ip = blanc_be32(ip + 16);
+    const uint8_t *l4 = ip + ihl;
+    size_t l4len = total - ihl; /* past total: Ethernet padding */
+    if (ip[9] == IPPROTO_UDP_) {
+        if (l4len < 8)
+            return damaged(pk, "UDP header too short");
+        size_t ulen = blanc_be16(l4 + 4);
+        if (ulen < 8 || ulen > l4len)
+            return damaged(pk, "bad UDP length");
+        pk->kind = CAP_UDP;
+        pk->src_port = blanc_be16(l4);
+        pk->dst_port = blanc_be16(l4 + 2);
+        pk->payload = l4 + 8;
+        pk->len = ulen - 8;
+        return 1;
+    }
+    if (ip[9] == IPPROTO_TCP_) {
+        if (l4len < 20)
+            return damaged(pk, "TCP header too short");
+        size_t off = (size_t)(l4[12] >> 4) * 4;
+        if (off < 20 || off > l4len)
+            return damaged(pk, "bad TCP data offset");
+        pk->kind = CAP_TCP;
+        pk->src_port = blanc_be16(l4);
+        pk->dst_port = blanc_be16(l4 + 2);
+        pk->tcp_seq = blanc_be32(l4 + 4);
+        pk->tcp_flags = l4[13];
+        pk->payload = l4 + off;
+        pk->len = l4len - off;
+        return 1;
+    }
+    return other(pk);
+}
+
+int blanc__capture_next(capture *c, cap_packet *pk)
+{
+    memset(pk, 0, sizeof *pk);
+    pk->offset = c->end;
+    pk->end = c->end;
+    pk->number = c->number + 1;
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int rc = pcap_next_ex(c->pc, &h, &data);
+    if (c->src_err)
+        return c->src_err;
+    if (rc == PCAP_ERROR_BREAK)
+        return 0; /* the end, between records */
+    if (rc != 1) {
+        snprintf(c->err, sizeof c->err, "%s", pcap_geterr(c->pc));
+        /* libpcap says "truncated dump file" for a record the file ends in
+         * (header or body); anything else is a record it cannot read on
+         * from (a bogus length). */
+        return strstr(c->err, "truncated") ? BLANC_ETRUNCATED : BLANC_EBADPACKET;
+    }
+    c->number++;
+    c->end = blanc_source_offset(c->src);
+    pk->end = c->end;
+    /* Nanosecond precision was asked for: tv_usec holds nanoseconds. */
+    pk->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec;
+    return decode(pk, c->dlt, data, h->caplen, h->len > h->caplen ? h->len : h->caplen);
+}

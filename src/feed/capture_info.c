@@ -1,0 +1,168 @@
+/*
+ * Capture info (blanc.h): the capture walker and a MoldUDP64 stream that
+ * accounts every session (account_all), read to the end. The per-packet
+ * call parses each MoldUDP64 header itself so a listing shows every packet
+ * as sent, whatever the stream did with it (held, duplicate, arbitrated).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "feed/capture.h"
+#include "feed/mold.h"
+
+struct blanc_capture_info {
+    mold_stream *mold;
+    blanc_capture_totals t;
+};
+
+static void trimmed(char out[11], const char in[10])
+{
+    size_t n = 10;
+    while (n > 0 && in[n - 1] == ' ')
+        n--;
+    memcpy(out, in, n);
+    out[n] = 0;
+}
+
+/* Take the packet into the stream and, when asked, describe it. */
+static int one(blanc_capture_info *ci, const cap_packet *pk, blanc_capture_packet_fn fn, void *ctx)
+{
+    blanc_capture_packet d;
+    memset(&d, 0, sizeof d);
+    d.number = pk->number;
+    d.offset = pk->offset;
+    d.ts_ns = pk->ts_ns;
+    d.src_ip = pk->src_ip;
+    d.dst_ip = pk->dst_ip;
+    d.src_port = pk->src_port;
+    d.dst_port = pk->dst_port;
+    ci->t.packets++;
+    if (pk->kind == CAP_UDP) {
+        ci->t.udp++;
+        mold_packet mp;
+        if (blanc__mold_parse(pk->payload, pk->len, &mp) == 0) {
+            d.kind = BLANC_CAPPKT_MOLD;
+            trimmed(d.session, mp.session);
+            d.seq = mp.seq;
+            d.count = mp.count;
+        } else {
+            d.kind = BLANC_CAPPKT_BADMOLD;
+            ci->t.damaged++;
+        }
+        mold_origin from = {pk->dst_ip, pk->dst_port, pk->number, pk->offset, pk->ts_ns};
+        int rc = blanc__mold_stream_push(ci->mold, &from, pk->payload, pk->len);
+        if (rc == BLANC_ENOMEM)
+            return rc;
+        /* Nothing is delivered: drop what became ready, keep memory bounded. */
+        blanc_msg m[64];
+        int n;
+        while ((n = blanc__mold_stream_take(ci->mold, m, 64)) > 0)
+            blanc__mold_stream_consume(ci->mold, (size_t)n);
+    } else if (pk->kind == CAP_TCP) {
+        d.kind = BLANC_CAPPKT_TCP;
+        ci->t.tcp++;
+    } else if (pk->kind == CAP_OTHER) {
+        d.kind = BLANC_CAPPKT_OTHER;
+        ci->t.other++;
+    } else {
+        d.kind = BLANC_CAPPKT_DAMAGED;
+        d.why = pk->why;
+        ci->t.damaged++;
+    }
+    if (fn)
+        fn(ctx, &d);
+    return 0;
+}
+
+int blanc_capture_info_read(blanc_capture_info **out, blanc_source *src,
+                            blanc_capture_packet_fn on_packet, void *ctx, char *why, size_t cap)
+{
+    *out = NULL;
+    blanc_capture_info *ci = calloc(1, sizeof *ci);
+    if (!ci)
+        return BLANC_ENOMEM;
+    mold_stream_options mo = {0};
+    mo.account_all = 1;
+    int rc = blanc__mold_stream_create(&ci->mold, &mo);
+    if (rc < 0) {
+        free(ci);
+        return rc;
+    }
+    capture *c;
+    rc = blanc__capture_open(&c, src, why, cap);
+    if (rc < 0) {
+        blanc_capture_info_free(ci);
+        return rc;
+    }
+    cap_packet pk;
+    while ((rc = blanc__capture_next(c, &pk)) == 1)
+        if ((rc = one(ci, &pk, on_packet, ctx)) < 0)
+            break;
+    if (rc == 0 || rc == BLANC_ETRUNCATED || rc == BLANC_EBADPACKET) {
+        blanc__mold_stream_flush(ci->mold);
+        blanc_msg m[64];
+        int n;
+        while ((n = blanc__mold_stream_take(ci->mold, m, 64)) > 0)
+            blanc__mold_stream_consume(ci->mold, (size_t)n);
+        *out = ci;
+    }
+    if (rc < 0 && why && cap)
+        snprintf(why, cap, "packet %llu (record at byte %llu): %s",
+                 (unsigned long long)pk.number, (unsigned long long)pk.offset,
+                 rc == BLANC_ETRUNCATED || rc == BLANC_EBADPACKET ? blanc__capture_error(c)
+                                                                  : blanc_strerror(rc));
+    blanc__capture_free(c);
+    if (!*out)
+        blanc_capture_info_free(ci);
+    return rc;
+}
+
+void blanc_capture_info_totals(const blanc_capture_info *ci, blanc_capture_totals *t)
+{
+    *t = ci->t;
+}
+
+size_t blanc_capture_info_count(const blanc_capture_info *ci)
+{
+    return blanc__mold_stream_info_count(ci->mold);
+}
+
+int blanc_capture_info_session(const blanc_capture_info *ci, size_t i, blanc_capture_session *out)
+{
+    mold_session_info in;
+    int rc = blanc__mold_stream_info(ci->mold, i, &in);
+    if (rc < 0)
+        return rc;
+    memset(out, 0, sizeof *out);
+    memcpy(out->session, in.session, sizeof out->session);
+    out->group = in.group;
+    out->port = in.port;
+    out->packets = in.packets;
+    out->messages = in.messages;
+    out->first_seq = in.first_seq;
+    out->last_seq = in.last_seq;
+    out->first_ts_ns = in.first_ts_ns;
+    out->last_ts_ns = in.last_ts_ns;
+    out->gaps = in.gaps;
+    out->lost = in.lost;
+    out->duplicates = in.duplicates;
+    out->out_of_order = in.out_of_order;
+    out->heartbeats = in.heartbeats;
+    out->ended = in.ended;
+    return 0;
+}
+
+int blanc_capture_info_gap(const blanc_capture_info *ci, size_t i, uint64_t k, uint64_t *from,
+                           uint64_t *to)
+{
+    return blanc__mold_stream_gap(ci->mold, i, k, from, to);
+}
+
+void blanc_capture_info_free(blanc_capture_info *ci)
+{
+    if (!ci)
+        return;
+    blanc__mold_stream_free(ci->mold);
+    free(ci);
+}

@@ -1,0 +1,463 @@
+/*
+ * TCP reassembly for one direction of one connection (tcp_reasm.h).
+ *
+ * Three stores, each bounded:
+ *   - buf: bytes delivered in order and not yet committed by the soup
+ *     stream, in pieces; a new piece starts after a hole given up, so the
+ *     stream can be told of the hole (blanc__soup_stream_gap) exactly when
+ *     it has read everything before it;
+ *   - a ring of `window` bytes with a presence bitmap, for data that came
+ *     ahead of a hole (out of order). When the hole closes, the run of
+ *     present bytes at the front moves to buf. When a segment lands past the
+ *     window, the hole at the front is given up: the run after it moves to
+ *     buf, and so on until the segment fits;
+ *   - chunks: which capture packet delivered which bytes, so a message gets
+ *     the packet (and record offset) that completed it.
+ * Sequence numbers are compared by signed 32-bit difference, so wraparound is
+ * ordinary arithmetic. Every byte is copied, scanned and cleared a bounded
+ * number of times: linear in the capture whatever its segments say.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "feed/soup.h"
+#include "feed/tcp_reasm.h"
+
+#define BUF_SLACK ((size_t)4 << 20)
+
+typedef struct piece {
+    uint64_t off; /* stream offset of its first byte */
+    size_t idx;   /* where it starts in buf */
+    size_t len;
+} piece;
+
+typedef struct chunk {
+    uint64_t end;    /* stream offset after its last byte */
+    uint64_t packet; /* capture packet number */
+    uint64_t record; /* stream offset of the capture record */
+} chunk;
+
+struct tcp_reasm {
+    uint16_t port;
+    int locked;
+    uint32_t src_ip, dst_ip;
+    uint16_t src_port, dst_port;
+    uint32_t next;     /* next expected TCP sequence number */
+    uint64_t next_off; /* its stream offset */
+    int finished;
+
+    uint8_t *buf;
+    size_t buf_len, buf_cap;
+    piece *pc;
+    size_t pc_head, pc_n, pc_cap; /* live: pc[pc_head .. pc_head + pc_n) */
+    chunk *ch;
+    size_t ch_head, ch_n, ch_cap;
+
+    uint8_t *ring;
+    uint64_t *bits;
+    size_t win, ring_head;
+    uint64_t held; /* present bytes in the ring */
+
+    soup_stream *s;
+    uint64_t retransmits, out_of_order, holes, skipped;
+    uint64_t last_packet, last_record; /* the connection's last packet */
+};
+
+int blanc__tcp_reasm_create(tcp_reasm **out, const tcp_reasm_options *o)
+{
+    tcp_reasm *r = calloc(1, sizeof *r);
+    if (!r)
+        return BLANC_ENOMEM;
+    size_t w = o && o->window ? o->window : TCP_REASM_WINDOW_DEFAULT;
+    size_t win = (size_t)64 << 10;
+    while (win < w && win < ((size_t)1 << 30))
+        win <<= 1;
+    r->win = win;
+    r->port = o ? o->server_port : 0;
+    if (blanc__soup_stream_create(&r->s) < 0) {
+        free(r);
+        return BLANC_ENOMEM;
+    }
+    *out = r;
+    return 0;
+}
+
+void blanc__tcp_reasm_free(tcp_reasm *r)
+{
+    if (!r)
+        return;
+    blanc__soup_stream_free(r->s);
+    free(r->buf);
+    free(r->pc);
+    free(r->ch);
+    free(r->ring);
+    free(r->bits);
+    free(r);
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * elem);
+    if (!q)
+        return BLANC_ENOMEM;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+/* ---- ring ---------------------------------------------------------------- */
+
+static int bit(const tcp_reasm *r, size_t rel)
+{
+    size_t i = (r->ring_head + rel) & (r->win - 1);
+    return (int)(r->bits[i / 64] >> (i % 64) & 1);
+}
+
+/* The ring now starts k bytes later. */
+static void ring_advance(tcp_reasm *r, uint64_t k)
+{
+    if (!r->held) {
+        r->ring_head = 0;
+        return;
+    }
+    if (k >= r->win) {
+        memset(r->bits, 0, r->win / 8);
+        r->held = 0;
+        r->ring_head = 0;
+        return;
+    }
+    for (size_t rel = 0; rel < k; rel++) {
+        size_t i = (r->ring_head + rel) & (r->win - 1);
+        uint64_t m = (uint64_t)1 << (i % 64);
+        if (r->bits[i / 64] & m) {
+            r->bits[i / 64] &= ~m;
+            r->held--;
+        }
+    }
+    r->ring_head = (r->ring_head + (size_t)k) & (r->win - 1);
+}
+
+static int ring_put(tcp_reasm *r, size_t rel, const uint8_t *p, size_t n)
+{
+    if (!r->ring) {
+        r->ring = malloc(r->win);
+        r->bits = calloc(r->win / 64, sizeof *r->bits);
+        if (!r->ring || !r->bits)
+            return BLANC_ENOMEM;
+    }
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (r->ring_head + rel + k) & (r->win - 1);
+        uint64_t m = (uint64_t)1 << (i % 64);
+        r->ring[i] = p[k];
+        if (!(r->bits[i / 64] & m)) {
+            r->bits[i / 64] |= m;
+            r->held++;
+        }
+    }
+    return 0;
+}
+
+/* ---- delivery ------------------------------------------------------------ */
+
+static piece *last_piece(tcp_reasm *r) { return &r->pc[r->pc_head + r->pc_n - 1]; }
+
+static int note_chunk(tcp_reasm *r, const cap_packet *pk)
+{
+    if (r->ch_n && r->ch[r->ch_head + r->ch_n - 1].packet == pk->number) {
+        r->ch[r->ch_head + r->ch_n - 1].end = r->next_off;
+        return 0;
+    }
+    if (r->ch_head && r->ch_head + r->ch_n == r->ch_cap) {
+        memmove(r->ch, r->ch + r->ch_head, r->ch_n * sizeof *r->ch);
+        r->ch_head = 0;
+    }
+    if (grow((void **)&r->ch, &r->ch_cap, r->ch_head + r->ch_n + 1, sizeof *r->ch) < 0)
+        return BLANC_ENOMEM;
+    r->ch[r->ch_head + r->ch_n++] = (chunk){r->next_off, pk->number, pk->offset};
+    return 0;
+}
+
+/* In-order bytes: append to the last piece. */
+static int deliver(tcp_reasm *r, const uint8_t *p, size_t n, const cap_packet *pk)
+{
+    if (r->buf_len + n > r->win + BUF_SLACK)
+        return BLANC_ELIMIT;
+    if (grow((void **)&r->buf, &r->buf_cap, r->buf_len + n, 1) < 0)
+        return BLANC_ENOMEM;
+    memcpy(r->buf + r->buf_len, p, n);
+    r->buf_len += n;
+    last_piece(r)->len += n;
+    r->next += (uint32_t)n;
+    r->next_off += n;
+    return note_chunk(r, pk);
+}
+
+/* Give up on the k missing bytes at the front: a new piece after them. */
+static int give_up(tcp_reasm *r, uint64_t k)
+{
+    r->holes++;
+    ring_advance(r, k);
+    r->next += (uint32_t)k;
+    r->next_off += k;
+    piece *l = last_piece(r);
+    if (!l->len && r->pc_n > 1) { /* nothing since the last hole: one longer hole */
+        l->off = r->next_off;
+        return 0;
+    }
+    if (r->pc_head && r->pc_head + r->pc_n == r->pc_cap) {
+        memmove(r->pc, r->pc + r->pc_head, r->pc_n * sizeof *r->pc);
+        r->pc_head = 0;
+    }
+    if (grow((void **)&r->pc, &r->pc_cap, r->pc_head + r->pc_n + 1, sizeof *r->pc) < 0)
+        return BLANC_ENOMEM;
+    r->pc[r->pc_head + r->pc_n++] = (piece){r->next_off, r->buf_len, 0};
+    return 0;
+}
+
+/* The run of held bytes at the front of the ring, now in order. */
+static int release_front(tcp_reasm *r, const cap_packet *pk)
+{
+    while (r->held && bit(r, 0)) {
+        size_t run = 0, lim = r->win - r->ring_head; /* up to the ring's end */
+        while (run < lim && bit(r, run))
+            run++;
+        uint8_t *src = r->ring + r->ring_head;
+        /* deliver() copies before ring_advance() clears: same bytes, no overlap */
+        int rc = deliver(r, src, run, pk);
+        if (rc < 0)
+            return rc;
+        ring_advance(r, run);
+    }
+    return 0;
+}
+
+static size_t first_present(const tcp_reasm *r)
+{
+    size_t rel = 0;
+    while (!bit(r, rel))
+        rel++;
+    return rel;
+}
+
+static int data(tcp_reasm *r, const cap_packet *pk)
+{
+    const uint8_t *p = pk->payload;
+    size_t n = pk->len;
+    int32_t d = (int32_t)(pk->tcp_seq - r->next);
+    int rc;
+    /* Past the window: give up holes at the front until it fits. */
+    while (d > 0 && (uint64_t)d + n > r->win) {
+        if (!r->held) {
+            if ((rc = give_up(r, (uint64_t)d)) < 0)
+                return rc;
+        } else {
+            size_t f = first_present(r);
+            if ((rc = give_up(r, f)) < 0 || (rc = release_front(r, pk)) < 0)
+                return rc;
+        }
+        d = (int32_t)(pk->tcp_seq - r->next);
+    }
+    if (d > 0) {
+        r->out_of_order++;
+        return ring_put(r, (size_t)d, p, n);
+    }
+    if ((int64_t)d + (int64_t)n <= 0) {
+        r->retransmits++;
+        return 0;
+    }
+    if (d < 0) {
+        r->retransmits++;
+        p += (size_t)-(int64_t)d;
+        n -= (size_t)-(int64_t)d;
+    }
+    if ((rc = deliver(r, p, n, pk)) < 0)
+        return rc;
+    ring_advance(r, n);
+    return release_front(r, pk);
+}
+
+/* Drop what the stream has committed: bytes, spent chunks. */
+static void compact(tcp_reasm *r)
+{
+    uint64_t c = blanc__soup_stream_offset(r->s);
+    piece *f = &r->pc[r->pc_head];
+    size_t drop = f->idx + (size_t)(c - f->off);
+    if (drop) {
+        memmove(r->buf, r->buf + drop, r->buf_len - drop);
+        r->buf_len -= drop;
+        f->len -= (size_t)(c - f->off);
+        f->off = c;
+        for (size_t i = 1; i < r->pc_n; i++)
+            r->pc[r->pc_head + i].idx -= drop;
+        f->idx = 0;
+    }
+    while (r->ch_n && r->ch[r->ch_head].end <= c) {
+        r->ch_head++;
+        r->ch_n--;
+    }
+}
+
+static int lock(tcp_reasm *r, const cap_packet *pk, uint32_t first)
+{
+    r->locked = 1;
+    r->src_ip = pk->src_ip;
+    r->dst_ip = pk->dst_ip;
+    r->src_port = pk->src_port;
+    r->dst_port = pk->dst_port;
+    r->next = first;
+    if (grow((void **)&r->pc, &r->pc_cap, 1, sizeof *r->pc) < 0)
+        return BLANC_ENOMEM;
+    r->pc_head = 0;
+    r->pc_n = 1;
+    r->pc[0] = (piece){r->next_off, r->buf_len, 0};
+    return 0;
+}
+
+static int looks_server(const uint8_t *p, size_t n)
+{
+    soup_packet pk;
+    int rc = blanc__soup_parse(p, n, &pk);
+    if (rc == BLANC_ETRUNCATED && n >= SOUP_HEADER) /* header fine, rest in later segments */
+        return p[2] == 'A' || p[2] == 'S' || p[2] == 'H' || p[2] == '+';
+    if (rc < 0 || !blanc__soup_plausible(&pk))
+        return 0;
+    return pk.type == 'A' || pk.type == 'S' || pk.type == 'H' || pk.type == '+' || pk.type == 'Z';
+}
+
+int blanc__tcp_reasm_push(tcp_reasm *r, const cap_packet *pk)
+{
+    if (pk->kind != CAP_TCP || r->finished)
+        return 1;
+    if (!r->locked) {
+        int mine = r->port ? pk->src_port == r->port
+                           : pk->len && !(pk->tcp_flags & TCP_SYN) && looks_server(pk->payload, pk->len);
+        if (!mine) {
+            r->skipped++;
+            return 1;
+        }
+        int rc = lock(r, pk, pk->tcp_flags & TCP_SYN ? pk->tcp_seq + 1 : pk->tcp_seq);
+        if (rc < 0)
+            return rc;
+    } else if (pk->src_ip != r->src_ip || pk->dst_ip != r->dst_ip || pk->src_port != r->src_port ||
+               pk->dst_port != r->dst_port) {
+        r->skipped++;
+        return 1;
+    }
+    compact(r);
+    r->last_packet = pk->number;
+    r->last_record = pk->offset;
+    uint32_t seq = pk->tcp_seq;
+    if (pk->tcp_flags & TCP_SYN) {
+        if (seq + 1 == r->next && !pk->len)
+            return 0; /* the SYN again, or the first one */
+        /* A new connection on the same ports: what the old one left is
+         * damage (a zero-length hole), its held bytes are gone. */
+        ring_advance(r, r->win);
+        int rc = give_up(r, 0);
+        if (rc < 0)
+            return rc;
+        r->holes--; /* not a hole of the stream */
+        r->next = seq + 1;
+        if (!pk->len)
+            return 0;
+        cap_packet q = *pk;
+        q.tcp_seq = seq + 1;
+        return data(r, &q);
+    }
+    if (!pk->len)
+        return 0;
+    return data(r, pk);
+}
+
+void blanc__tcp_reasm_finish(tcp_reasm *r)
+{
+    if (r->finished)
+        return;
+    r->finished = 1;
+    if (!r->locked)
+        return;
+    /* What is released now is attributed to the last packet of the connection. */
+    cap_packet last;
+    memset(&last, 0, sizeof last);
+    last.number = r->last_packet;
+    last.offset = r->last_record;
+    while (r->held) {
+        if (give_up(r, first_present(r)) < 0 || release_front(r, &last) < 0)
+            break;
+    }
+}
+
+int blanc__tcp_reasm_take(tcp_reasm *r, blanc_msg *out, size_t cap)
+{
+    if (!r->locked)
+        return 0;
+    for (;;) {
+        uint64_t c = blanc__soup_stream_offset(r->s);
+        while (r->ch_n && r->ch[r->ch_head].end <= c) {
+            r->ch_head++;
+            r->ch_n--;
+        }
+        piece *f = &r->pc[r->pc_head];
+        size_t at = f->idx + (size_t)(c - f->off);
+        int more = r->pc_n > 1;
+        /* Nothing delivered yet: no buffer, and NULL + 0 would be undefined. */
+        const uint8_t *p = r->buf ? r->buf + at : (const uint8_t *)"";
+        int k = blanc__soup_stream_take(r->s, p, f->idx + f->len - at, more || r->finished, out, cap);
+        if (k > 0) {
+            size_t j = r->ch_head;
+            for (int i = 0; i < k; i++) {
+                uint64_t end = out[i].offset + SOUP_HEADER + out[i].len;
+                while (j + 1 < r->ch_head + r->ch_n && r->ch[j].end < end)
+                    j++;
+                out[i].packet = r->ch[j].packet;
+                out[i].offset = r->ch[j].record;
+            }
+            return k;
+        }
+        if (!more || blanc__soup_stream_ended(r->s))
+            return 0;
+        uint64_t end = f->off + f->len;
+        piece *nx = f + 1;
+        c = blanc__soup_stream_offset(r->s);
+        if (c < end || nx->off > end)
+            blanc__soup_stream_gap(r->s, end, nx->off - end);
+        r->pc_head++;
+        r->pc_n--;
+    }
+}
+
+void blanc__tcp_reasm_consume(tcp_reasm *r, size_t k) { blanc__soup_stream_consume(r->s, k); }
+
+int blanc__tcp_reasm_ended(const tcp_reasm *r) { return blanc__soup_stream_ended(r->s); }
+
+int blanc__tcp_reasm_truncated(const tcp_reasm *r)
+{
+    if (!r->locked || blanc__soup_stream_ended(r->s) || blanc__soup_stream_resyncing(r->s))
+        return 0;
+    const piece *f = &r->pc[r->pc_head];
+    return r->pc_n == 1 && blanc__soup_stream_offset(r->s) < f->off + f->len;
+}
+
+void blanc__tcp_reasm_pending_damage(const tcp_reasm *r, uint32_t *damage, uint64_t *at)
+{
+    blanc__soup_stream_pending_damage(r->s, damage, at);
+}
+
+void blanc__tcp_reasm_stats(const tcp_reasm *r, blanc_transport_stats *st)
+{
+    blanc__soup_stream_stats(r->s, st);
+    st->duplicates += r->retransmits;
+    st->out_of_order += r->out_of_order;
+    st->gaps += r->holes;
+    st->skipped += r->skipped;
+}
+
+const char *blanc__tcp_reasm_session_name(const tcp_reasm *r, uint32_t s)
+{
+    return blanc__soup_stream_session_name(r->s, s);
+}
