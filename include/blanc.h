@@ -423,7 +423,7 @@ typedef struct blanc_udp_options {
     const char *session;        /* follow this session (NULL: the first seen) */
     uint32_t idle_timeout_ms;   /* end after this long with no packet; 0: never */
     uint32_t rcvbuf;            /* SO_RCVBUF asked, bytes; 0: 64 MiB */
-    uint32_t reorder_window;    /* packets held behind a gap; 0: 8192 */
+    uint32_t reorder_window;    /* packets held behind a gap; 0: 4096 (the most) */
     uint32_t gap_wait_ms;       /* wait per re-request, or in all without a
                                    retransmission server, before a gap is lost; 0: 20 */
     uint32_t rerequest_tries;   /* re-requests of one gap before it is lost; 0: 5 */

@@ -40,7 +40,7 @@
 #define BATCH 64
 #define SLOT 9216 /* a jumbo frame's payload: longer datagrams are damaged (truncated) */
 #define DEFAULT_RCVBUF (64u << 20)
-#define DEFAULT_WINDOW 8192
+#define DEFAULT_WINDOW 4096 /* the stream's most */
 #define DEFAULT_WAIT_MS 20
 #define DEFAULT_TRIES 5
 
@@ -67,7 +67,7 @@ typedef struct udp_feed {
     uint64_t hole_from, hole_since, next_try;
     uint32_t tries;
     int have_hole;
-    /* damage since the last message: packets the stream refused */
+    /* damage since the last message: datagrams too long for a slot */
     uint32_t damage;
     uint64_t damage_at;
     uint64_t last_rx; /* monotonic ns of the last datagram (idle timeout) */
@@ -136,15 +136,15 @@ static int push_one(udp_feed *u, unsigned i)
         if (!memcmp(p, u->want, 10))
             blanc__udp_gap_packet(&u->gap, blanc_be64(p + 10), blanc_be16(p + 18));
     }
-    int rc = truncated ? BLANC_EBADPACKET : blanc__mold_stream_push(u->m, &from, p, n);
-    if (truncated)
+    if (truncated) { /* cut by the slot: never parsed, damage of our own */
         u->st.truncated++;
-    if (rc == BLANC_EBADPACKET) {
         if (!u->damage++)
             u->damage_at = from.offset;
         return 0;
     }
-    return rc < 0 ? rc : 0;
+    /* A damaged packet the stream counts and carries to its next message. */
+    int rc = blanc__mold_stream_push(u->m, &from, p, n);
+    return rc < 0 && rc != BLANC_EBADPACKET ? rc : 0;
 }
 
 /* One recvmmsg batch from socket k without waiting: > 0 datagrams, 0 none. */
