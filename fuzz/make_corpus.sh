@@ -73,4 +73,50 @@ for s in "$tmp"/v1-snap-bin/* "$tmp"/v1-snap-json/*; do
     { printf '\1'; cat "$s"; } > "corpus/snapshot/v1-sealed-$b"
     { printf '\0'; cat "$s"; } > "corpus/snapshot/v1-raw-$b"
 done
+# MoldUDP64 (fuzz_mold.c's encoding): an options byte, then per packet a
+# control byte (line, port, take cap, pause, save/restore), a 2-byte length
+# and the UDP payload: in order, gaps, reordering, A/B, heartbeats, end of
+# session, unsequenced, damaged packets, several sessions.
+mkdir -p corpus/mold
+python3 - <<'PY'
+import random, struct
+def pkt(sess, seq, count, msgs=None):
+    b = sess.ljust(10).encode()[:10] + struct.pack(">QH", seq, count)
+    if count in (0, 0xFFFF):
+        return b
+    for i in range(count):
+        m = msgs[i] if msgs else b"D" + struct.pack(">Q", seq + i)
+        b += struct.pack(">H", len(m)) + m
+    return b
+def rec(ctl, payload):
+    return bytes([ctl]) + struct.pack(">H", len(payload)) + payload
+def write(name, opt, recs):
+    with open(f"corpus/mold/{name}", "wb") as f:
+        f.write(bytes([opt]) + b"".join(recs))
+r = random.Random(12)
+seqs = [(1 + 3 * i, 3) for i in range(40)]
+write("in-order", 3, [rec(0, pkt("NASDAQ01", s, c)) for s, c in seqs] + [rec(0, pkt("NASDAQ01", 121, 0xFFFF))])
+write("gaps", 2, [rec(0x80 if i % 7 == 3 else 0, pkt("S1", s, c)) for i, (s, c) in enumerate(seqs) if i % 9 != 4])
+shuffled = seqs[:]
+for i in range(len(shuffled) - 1):
+    if r.random() < 0.3:
+        shuffled[i], shuffled[i + 1] = shuffled[i + 1], shuffled[i]
+write("reorder", 5, [rec(0x44 if i % 5 == 0 else 0, pkt("S1", s, c)) for i, (s, c) in enumerate(shuffled)])
+ab = []
+for i, (s, c) in enumerate(seqs):
+    if i % 6 != 1: ab.append(rec(0, pkt("S1", s, c)))
+    if i % 6 != 4: ab.append(rec(1, pkt("S1", s, c)))
+write("ab", 7, ab)
+write("heartbeats-end", 0, [rec(0, pkt("S", 1, 2)), rec(0, pkt("S", 3, 0)), rec(0, pkt("S", 3, 1)),
+                            rec(0, pkt("S", 4, 0)), rec(0x80, pkt("S", 5, 0xFFFF))])
+write("unsequenced", 1, [rec(0, pkt("ANON", 0, 2)) for _ in range(5)])
+bad = [rec(0, pkt("S", 1, 2)), rec(0, b"short"), rec(0, pkt("S", 3, 2)[:-1]),
+       rec(0, pkt("S", 3, 2) + b"x"), rec(0, pkt("S", 3, 0xFFFE)[:24]), rec(0, pkt("S", 3, 1))]
+write("damaged", 0, bad)
+write("sessions", 0x10, [rec(i & 3, pkt(f"S{i % 5}", 1 + i // 5, 1)) for i in range(40)])
+write("channels", 0x20, [rec(i & 3, pkt("S", 1 + i, 1)) for i in range(20)])
+write("restore-damage", 4, [rec(0, pkt("S", 1, 1)), rec(0, pkt("S", 4, 2)),
+                            rec(0x20, b"\x00\x10\xff\xff\xff\xff"), rec(0x20, b"\x00\x40\x01"),
+                            rec(0, pkt("S", 2, 2))])
+PY
 echo "corpus: $(find corpus -type f | wc -l) files, $(du -sh corpus | cut -f1)"

@@ -70,10 +70,19 @@ int blanc__mold_stream_push(mold_stream *m, const mold_origin *from, const uint8
  */
 int blanc__mold_stream_take(mold_stream *m, blanc_msg *out, size_t cap);
 void blanc__mold_stream_consume(mold_stream *m, size_t k);
-/* The input ended: what is held is released (missing numbers become gaps). */
+/* The input ended: what is held is released (missing numbers become gaps).
+ * Loss or damage with no message after it comes out as a mark: a blanc_msg
+ * with p NULL, len 0, carrying lost (seq = the next number) or damage. */
 void blanc__mold_stream_flush(mold_stream *m);
-/* The selected session sent its end-of-session packet. */
+/* Every selected session seen (at least one) has reached its end-of-session
+ * packet in sequence (what came before it delivered or declared lost). */
 int blanc__mold_stream_ended(const mold_stream *m);
+/* A packet with sequence number 0 and messages was seen (anonymized
+ * captures): its messages pass in arrival order, unaccounted; warn once. */
+int blanc__mold_stream_unsequenced(const mold_stream *m);
+/* Sessions seen that are selected (0 with names given: none of them seen,
+ * BLANC_ENOSESSION for the feed). */
+uint32_t blanc__mold_stream_selected(const mold_stream *m);
 void blanc__mold_stream_stats(const mold_stream *m, blanc_transport_stats *st);
 const char *blanc__mold_stream_session_name(const mold_stream *m, uint32_t s);
 /* State for snapshots (held packets, next numbers, counters). */
@@ -87,6 +96,8 @@ typedef struct mold_session_info {
     uint16_t port;
     uint64_t packets, messages, first_seq, last_seq, first_ts_ns, last_ts_ns;
     uint64_t gaps, lost, duplicates, out_of_order, heartbeats;
+    uint64_t arbitrated;      /* copies dropped: the other line was first */
+    int selected;             /* its messages are delivered */
     int ended;                /* end of session seen */
 } mold_session_info;
 /* Number of (channel, session) pairs; info i into *out. Gap ranges:

@@ -1,0 +1,797 @@
+/*
+ * The MoldUDP64 stream (docs/FEEDS.md "MoldUDP64 sequencing"): packets from
+ * one or more channels in, one sequenced message stream per selected session
+ * out.
+ *
+ * Each selected session keeps the next number it expects. A packet at that
+ * number is delivered; one below it is a copy (dropped: a duplicate when its
+ * own line had already sent that number, else arbitrated, the other line was
+ * first); one that overlaps it delivers only its new messages; one above it is
+ * held, sorted, until the numbers before it arrive. When more than the reorder
+ * window are held, the numbers missing before the lowest held packet are a
+ * certain gap: counted, kept as a range, and carried as `lost` by the next
+ * message the session delivers. A/B arbitration falls out of this: both lines
+ * feed the same session, so a number lost on one line and present on the
+ * other fills in before the window runs out.
+ *
+ * Messages are handed out from copies the stream owns (slots), so a paused
+ * take() (consume(k) with k short) resumes where it stopped after any number
+ * of pushes, and a snapshot can save exactly what is pending (mold_save.c).
+ */
+#include <stdlib.h>
+
+#include "common/bytes.h"
+#include "feed/mold_stream_impl.h"
+
+/* ---- options ---------------------------------------------------------- */
+
+static int parse_u32(const char *s, size_t n, uint32_t max, uint32_t *out)
+{
+    if (n == 0 || n > 5)
+        return -1;
+    uint32_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (uint32_t)(s[i] - '0');
+    }
+    if (v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* "A.B.C.D:PORT" or ":PORT"; the port 1..65535. */
+static int parse_channel(const char *s, mold_channel *c)
+{
+    const char *colon = strrchr(s, ':');
+    uint32_t port;
+    if (!colon || parse_u32(colon + 1, strlen(colon + 1), 65535, &port) || port == 0)
+        return BLANC_EINVAL;
+    c->port = (uint16_t)port;
+    c->group = 0;
+    c->any_group = colon == s;
+    if (c->any_group)
+        return 0;
+    const char *p = s;
+    for (int i = 0; i < 4; i++) {
+        const char *end = p;
+        while (end < colon && *end != '.')
+            end++;
+        uint32_t octet;
+        if (parse_u32(p, (size_t)(end - p), 255, &octet))
+            return BLANC_EINVAL;
+        c->group = c->group << 8 | octet;
+        if (i < 3) {
+            if (end == colon)
+                return BLANC_EINVAL;
+            p = end + 1;
+        } else if (end != colon) {
+            return BLANC_EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* A user's session name: up to 10 bytes, padded with spaces. */
+static int parse_session(const char *s, char out[10])
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 10)
+        return BLANC_EINVAL;
+    memset(out, ' ', 10);
+    memcpy(out, s, n);
+    return 0;
+}
+
+int blanc__mold_stream_create(mold_stream **out, const mold_stream_options *o)
+{
+    *out = NULL;
+    mold_stream *m = calloc(1, sizeof *m);
+    if (!m)
+        return BLANC_ENOMEM;
+    int rc = BLANC_ENOMEM;
+    m->sessions = calloc(MOLD_MAX_SESSIONS, sizeof *m->sessions);
+    m->pairs = calloc(MOLD_MAX_PAIRS, sizeof *m->pairs);
+    if (!m->sessions || !m->pairs)
+        goto fail;
+    m->window = o && o->reorder_window ? o->reorder_window : MOLD_DEFAULT_WINDOW;
+    if (m->window > MOLD_MAX_WINDOW)
+        m->window = MOLD_MAX_WINDOW;
+    m->account_all = o && o->account_all;
+    if (o && o->n_channels) {
+        m->channels = calloc(o->n_channels, sizeof *m->channels);
+        if (!m->channels)
+            goto fail;
+        for (size_t i = 0; i < o->n_channels; i++)
+            if (!o->channels[i] || parse_channel(o->channels[i], &m->channels[i])) {
+                rc = BLANC_EINVAL;
+                goto fail;
+            }
+        m->nchannels = o->n_channels;
+    }
+    if (o && o->n_sessions) {
+        m->want = calloc(o->n_sessions, sizeof *m->want);
+        if (!m->want)
+            goto fail;
+        for (size_t i = 0; i < o->n_sessions; i++)
+            if (!o->sessions[i] || parse_session(o->sessions[i], m->want[i])) {
+                rc = BLANC_EINVAL;
+                goto fail;
+            }
+        m->nwant = o->n_sessions;
+    }
+    *out = m;
+    return 0;
+fail:
+    blanc__mold_stream_free(m);
+    return rc;
+}
+
+/* ---- slots and queues ------------------------------------------------- */
+
+mold_slot *blanc__mold_slot_get(mold_stream *m, size_t len)
+{
+    mold_slot *s = m->free_slots;
+    if (s) {
+        m->free_slots = s->next_free;
+    } else {
+        s = calloc(1, sizeof *s);
+        if (!s)
+            return NULL;
+    }
+    if (s->cap < len) {
+        size_t cap = len < 2048 ? 2048 : len;
+        uint8_t *b = realloc(s->buf, cap);
+        if (!b) {
+            s->next_free = m->free_slots;
+            m->free_slots = s;
+            return NULL;
+        }
+        s->buf = b;
+        s->cap = cap;
+    }
+    uint8_t *buf = s->buf;
+    size_t cap = s->cap;
+    memset(s, 0, sizeof *s);
+    s->buf = buf;
+    s->cap = cap;
+    s->len = len;
+    s->pos = MOLD_HEADER;
+    return s;
+}
+
+void blanc__mold_slot_put(mold_stream *m, mold_slot *s)
+{
+    s->next_free = m->free_slots;
+    m->free_slots = s;
+}
+
+void blanc__mold_slot_skip(mold_slot *s, uint32_t k)
+{
+    for (uint32_t i = 0; i < k && s->idx < s->count; i++) {
+        s->pos += 2u + blanc_be16(s->buf + s->pos);
+        s->idx++;
+    }
+}
+
+/* Room for extra more ready slots, so that enqueue() cannot fail midway. */
+int blanc__mold_ready_reserve(mold_stream *m, size_t extra)
+{
+    if (m->ready_head + m->ready_n + extra <= m->ready_cap)
+        return 0;
+    if (m->ready_head) {
+        memmove(m->ready, m->ready + m->ready_head, m->ready_n * sizeof *m->ready);
+        m->ready_head = 0;
+        if (m->ready_n + extra <= m->ready_cap)
+            return 0;
+    }
+    size_t cap = m->ready_cap ? m->ready_cap : 64;
+    while (cap < m->ready_n + extra)
+        cap *= 2;
+    mold_slot **r = realloc(m->ready, cap * sizeof *r);
+    if (!r)
+        return BLANC_ENOMEM;
+    m->ready = r;
+    m->ready_cap = cap;
+    return 0;
+}
+
+/* The damage of bad packets pushed since the last ready slot goes with this
+ * one: its first message is the next message after them. */
+static void enqueue(mold_stream *m, mold_slot *s)
+{
+    if (m->pending_damage) {
+        s->damage = m->pending_damage;
+        s->damage_at = m->pending_damage_at;
+        m->pending_damage = 0;
+    }
+    m->ready[m->ready_head + m->ready_n++] = s;
+}
+
+int blanc__mold_session_held_alloc(mold_stream *m, mold_session *s)
+{
+    if (s->held)
+        return 0;
+    s->held = calloc(2 * ((size_t)m->window + 1), sizeof *s->held);
+    return s->held ? 0 : BLANC_ENOMEM;
+}
+
+/* ---- lookup tables ---------------------------------------------------- */
+
+static uint32_t session_hash(const char name[10])
+{
+    return (uint32_t)blanc_fnv1a64(BLANC_FNV64_OFFSET, name, 10) & (MOLD_SESSION_HASH - 1);
+}
+
+static uint32_t pair_hash(uint32_t group, uint16_t port, uint32_t session)
+{
+    uint64_t k = ((uint64_t)group << 32 | (uint64_t)port << 16 | session) * 0x9e3779b97f4a7c15ull;
+    return (uint32_t)(k >> 53) & (MOLD_PAIR_HASH - 1);
+}
+
+void blanc__mold_rehash(mold_stream *m)
+{
+    memset(m->session_hash, 0, sizeof m->session_hash);
+    memset(m->pair_hash, 0, sizeof m->pair_hash);
+    for (uint32_t i = 0; i < m->nsessions; i++) {
+        uint32_t h = session_hash(m->sessions[i].name);
+        while (m->session_hash[h])
+            h = (h + 1) & (MOLD_SESSION_HASH - 1);
+        m->session_hash[h] = (uint16_t)(i + 1);
+    }
+    for (uint32_t i = 0; i < m->npairs; i++) {
+        const mold_pair *p = &m->pairs[i];
+        uint32_t h = pair_hash(p->group, p->port, p->session);
+        while (m->pair_hash[h])
+            h = (h + 1) & (MOLD_PAIR_HASH - 1);
+        m->pair_hash[h] = (uint16_t)(i + 1);
+    }
+    m->last_pair = 0;
+}
+
+static int wanted(const mold_stream *m, const char name[10])
+{
+    for (size_t i = 0; i < m->nwant; i++)
+        if (!memcmp(m->want[i], name, 10))
+            return 1;
+    return 0;
+}
+
+/* The session's index, entered on first sight; -1 when the table is full. */
+static int64_t session_find(mold_stream *m, const char name[10])
+{
+    uint32_t h = session_hash(name);
+    for (; m->session_hash[h]; h = (h + 1) & (MOLD_SESSION_HASH - 1)) {
+        uint32_t i = m->session_hash[h] - 1u;
+        if (!memcmp(m->sessions[i].name, name, 10))
+            return i;
+    }
+    if (m->nsessions == MOLD_MAX_SESSIONS)
+        return -1;
+    uint32_t i = m->nsessions++;
+    mold_session *s = &m->sessions[i];
+    memset(s, 0, sizeof *s);
+    memcpy(s->name, name, 10);
+    size_t n = 10;
+    while (n && name[n - 1] == ' ')
+        n--;
+    memcpy(s->str, name, n);
+    s->str[n] = 0;
+    if (m->account_all)
+        s->selected = 1;
+    else if (m->nwant)
+        s->selected = (uint8_t)wanted(m, name);
+    else if (!m->default_chosen)
+        s->selected = m->default_chosen = 1;
+    m->session_hash[h] = (uint16_t)(i + 1);
+    return i;
+}
+
+static int64_t pair_find(mold_stream *m, const mold_origin *o, uint32_t session)
+{
+    if (m->last_pair) {
+        const mold_pair *p = &m->pairs[m->last_pair - 1];
+        if (p->group == o->group && p->port == o->port && p->session == session)
+            return m->last_pair - 1;
+    }
+    uint32_t h = pair_hash(o->group, o->port, session);
+    for (; m->pair_hash[h]; h = (h + 1) & (MOLD_PAIR_HASH - 1)) {
+        uint32_t i = m->pair_hash[h] - 1u;
+        const mold_pair *p = &m->pairs[i];
+        if (p->group == o->group && p->port == o->port && p->session == session) {
+            m->last_pair = i + 1;
+            return i;
+        }
+    }
+    if (m->npairs == MOLD_MAX_PAIRS)
+        return -1;
+    uint32_t i = m->npairs++;
+    mold_pair *p = &m->pairs[i];
+    memset(p, 0, sizeof *p);
+    p->group = o->group;
+    p->port = o->port;
+    p->session = session;
+    m->pair_hash[h] = (uint16_t)(i + 1);
+    m->last_pair = i + 1;
+    return i;
+}
+
+static int channel_ok(const mold_stream *m, const mold_origin *o)
+{
+    if (!m->nchannels)
+        return 1;
+    for (size_t i = 0; i < m->nchannels; i++) {
+        const mold_channel *c = &m->channels[i];
+        if (c->port == o->port && (c->any_group || c->group == o->group))
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- sequencing ------------------------------------------------------- */
+
+/* Copies of numbers already delivered (or held): a duplicate when the copy
+ * that won came on the same line, else arbitrated (the other line was first). */
+static void redundant(mold_stream *m, uint32_t pair, uint32_t winner, uint64_t n)
+{
+    if (pair == winner) {
+        m->st.duplicates += n;
+        m->pairs[pair].duplicates += n;
+    } else {
+        m->st.arbitrated += n;
+        m->pairs[pair].arbitrated += n;
+    }
+}
+
+/* Take the lowest held slot out. */
+static mold_slot *release(mold_stream *m, mold_session *s)
+{
+    mold_slot *h = s->held[s->hhead++];
+    if (!--s->nheld)
+        s->hhead = 0;
+    m->held_bytes -= h->len;
+    return h;
+}
+
+/* Put sl at sorted position lo, shifting the shorter side. */
+static void insert_held(mold_session *s, uint32_t lo, mold_slot *sl, uint32_t window)
+{
+    if (s->hhead && lo < s->nheld / 2) {
+        s->hhead--;
+        memmove(s->held + s->hhead, s->held + s->hhead + 1, lo * sizeof *s->held);
+    } else {
+        if (s->hhead + s->nheld == 2 * (window + 1)) {
+            memmove(s->held, s->held + s->hhead, s->nheld * sizeof *s->held);
+            s->hhead = 0;
+        }
+        memmove(s->held + s->hhead + lo + 1, s->held + s->hhead + lo,
+                (s->nheld - lo) * sizeof *s->held);
+    }
+    MOLD_HELD(s, lo) = sl;
+    s->nheld++;
+}
+
+/* A slot whose first number is at or below next: deliver what is new. */
+static void deliver(mold_stream *m, mold_session *s, mold_slot *sl)
+{
+    if (sl->kind == SLOT_END) {
+        s->ended = 1;
+        blanc__mold_slot_put(m, sl);
+        return;
+    }
+    if (sl->kind == SLOT_HEARTBEAT || sl->seq + sl->count <= s->next) {
+        if (sl->kind == SLOT_DATA)
+            redundant(m, sl->pair, s->last_pair, sl->count);
+        blanc__mold_slot_put(m, sl);
+        return;
+    }
+    uint64_t old = s->next - sl->seq; /* overlap: the first ones came already */
+    if (old) {
+        redundant(m, sl->pair, s->last_pair, old);
+        blanc__mold_slot_skip(sl, (uint32_t)old);
+    }
+    s->next = sl->seq + sl->count;
+    s->last_pair = sl->pair;
+    sl->lost = s->pending_lost;
+    s->pending_lost = 0;
+    enqueue(m, sl);
+}
+
+/* Held slots that the next number has reached. */
+static void drain(mold_stream *m, mold_session *s)
+{
+    while (s->nheld && MOLD_HELD(s, 0)->seq <= s->next)
+        deliver(m, s, release(m, s));
+}
+
+/* The numbers before the lowest held slot are not coming: a certain gap. */
+static void declare_gap(mold_stream *m, mold_session *s)
+{
+    uint64_t to = MOLD_HELD(s, 0)->seq, lost = to - s->next;
+    s->pending_lost += lost;
+    s->gaps++;
+    s->lost += lost;
+    m->st.gaps++;
+    m->st.lost_messages += lost;
+    if (s->nranges < MOLD_MAX_GAP_RANGES) {
+        if (s->nranges == s->cap_ranges) {
+            uint32_t cap = s->cap_ranges ? s->cap_ranges * 2 : 16;
+            if (cap > MOLD_MAX_GAP_RANGES)
+                cap = MOLD_MAX_GAP_RANGES;
+            uint64_t(*r)[2] = realloc(s->ranges, cap * sizeof *r);
+            if (r) {
+                s->ranges = r;
+                s->cap_ranges = cap;
+            }
+        }
+        if (s->nranges < s->cap_ranges) {
+            s->ranges[s->nranges][0] = s->next;
+            s->ranges[s->nranges][1] = to - 1;
+            s->nranges++;
+        }
+    }
+    s->next = to;
+    drain(m, s);
+}
+
+static int key_less(const mold_slot *a, uint64_t seq, uint8_t kind)
+{
+    return a->seq < seq || (a->seq == seq && a->kind < kind);
+}
+
+/* Hold an early packet (seq > next); copies held elsewhere drop it. */
+static int hold(mold_stream *m, mold_session *s, const mold_packet *pk, uint8_t kind,
+                uint32_t pair, const mold_origin *o, const uint8_t *p, size_t n)
+{
+    uint32_t lo = 0, hi = s->nheld;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (key_less(MOLD_HELD(s, mid), pk->seq, kind))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint16_t count = kind == SLOT_DATA ? pk->count : 0;
+    uint64_t end = pk->seq + count;
+    const mold_slot *at = lo < s->nheld ? MOLD_HELD(s, lo) : NULL;
+    const mold_slot *before = lo ? MOLD_HELD(s, lo - 1) : NULL;
+    const mold_slot *cover = NULL;
+    if (at && at->seq == pk->seq && at->kind == kind && at->seq + at->count >= end)
+        cover = at;
+    else if (before && kind == SLOT_DATA && before->kind == SLOT_DATA &&
+             before->seq + before->count >= end)
+        cover = before;
+    if (cover) {
+        if (kind == SLOT_DATA)
+            redundant(m, pair, cover->pair, count);
+        return 0;
+    }
+    mold_slot *sl = blanc__mold_slot_get(m, n);
+    if (!sl)
+        return BLANC_ENOMEM;
+    memcpy(sl->buf, p, n);
+    sl->seq = pk->seq;
+    sl->count = count;
+    sl->kind = kind;
+    sl->session = (uint32_t)(s - m->sessions);
+    sl->pair = pair;
+    sl->packet = o->packet;
+    sl->offset = o->offset;
+    sl->ts_ns = o->ts_ns;
+    insert_held(s, lo, sl, m->window);
+    m->held_bytes += n;
+    if (kind == SLOT_DATA) {
+        m->st.out_of_order++;
+        m->pairs[pair].out_of_order++;
+    }
+    while (s->nheld && (s->nheld > m->window || m->held_bytes > MOLD_HELD_BYTES_CAP))
+        declare_gap(m, s);
+    return 0;
+}
+
+static void line_account(mold_pair *lp, const mold_packet *pk, const mold_origin *o)
+{
+    lp->packets++;
+    if (!lp->have_ts) {
+        lp->first_ts_ns = o->ts_ns;
+        lp->have_ts = 1;
+    }
+    lp->last_ts_ns = o->ts_ns;
+    if (pk->count == MOLD_HEARTBEAT) {
+        lp->heartbeats++;
+    } else if (pk->count == MOLD_END_OF_SESSION) {
+        lp->ended = 1;
+    } else {
+        lp->messages += pk->count;
+        if (pk->seq) {
+            uint64_t last = pk->seq + pk->count - 1;
+            if (!lp->have_seq || pk->seq < lp->first_seq)
+                lp->first_seq = pk->seq;
+            if (!lp->have_seq || last > lp->last_seq)
+                lp->last_seq = last;
+            lp->have_seq = 1;
+        }
+    }
+}
+
+static int copy_ready(mold_stream *m, const mold_packet *pk, uint32_t session, uint32_t pair,
+                      const mold_origin *o, const uint8_t *p, size_t n, mold_slot **out)
+{
+    mold_slot *sl = blanc__mold_slot_get(m, n);
+    if (!sl)
+        return BLANC_ENOMEM;
+    memcpy(sl->buf, p, n);
+    sl->seq = pk->seq;
+    sl->count = pk->count;
+    sl->kind = SLOT_DATA;
+    sl->session = session;
+    sl->pair = pair;
+    sl->packet = o->packet;
+    sl->offset = o->offset;
+    sl->ts_ns = o->ts_ns;
+    *out = sl;
+    return 0;
+}
+
+int blanc__mold_stream_push(mold_stream *m, const mold_origin *o, const uint8_t *p, size_t n)
+{
+    m->st.packets++;
+    if (!channel_ok(m, o)) {
+        m->st.skipped++;
+        return 1;
+    }
+    mold_packet pk;
+    if (blanc__mold_parse(p, n, &pk)) {
+        if (!m->pending_damage)
+            m->pending_damage_at = o->offset;
+        m->pending_damage++;
+        m->st.bad_packets++;
+        return BLANC_EBADPACKET;
+    }
+    int64_t si = session_find(m, pk.session);
+    int64_t pi = si < 0 ? -1 : pair_find(m, o, (uint32_t)si);
+    if (pi < 0) {
+        m->st.skipped++;
+        return 1;
+    }
+    mold_session *s = &m->sessions[si];
+    mold_pair *lp = &m->pairs[pi];
+    line_account(lp, &pk, o);
+    if (pk.count == MOLD_HEARTBEAT)
+        m->st.heartbeats++;
+    if (!s->selected) {
+        m->st.skipped++;
+        return 1;
+    }
+    if (blanc__mold_ready_reserve(m, (size_t)m->window + 2) ||
+        blanc__mold_session_held_alloc(m, s))
+        return BLANC_ENOMEM;
+    uint8_t kind = pk.count == MOLD_HEARTBEAT       ? SLOT_HEARTBEAT
+                   : pk.count == MOLD_END_OF_SESSION ? SLOT_END
+                                                     : SLOT_DATA;
+    if (pk.seq == 0) {
+        /* Unsequenced (anonymized captures): arrival order, no accounting. */
+        if (kind == SLOT_END)
+            s->ended = 1;
+        if (kind != SLOT_DATA)
+            return 0;
+        mold_slot *sl;
+        if (copy_ready(m, &pk, (uint32_t)si, (uint32_t)pi, o, p, n, &sl))
+            return BLANC_ENOMEM;
+        sl->seq = 0;
+        m->unsequenced = 1;
+        enqueue(m, sl);
+        return 0;
+    }
+    uint16_t count = kind == SLOT_DATA ? pk.count : 0;
+    if (!s->started) {
+        s->started = 1;
+        s->next = pk.seq;
+    }
+    if (pk.seq > s->next)
+        return hold(m, s, &pk, kind, (uint32_t)pi, o, p, n);
+    if (kind == SLOT_END) {
+        s->ended = 1;
+        return 0;
+    }
+    if (kind == SLOT_HEARTBEAT)
+        return 0;
+    if (pk.seq + count <= s->next) {
+        redundant(m, (uint32_t)pi, s->last_pair, count);
+        return 0;
+    }
+    mold_slot *sl;
+    if (copy_ready(m, &pk, (uint32_t)si, (uint32_t)pi, o, p, n, &sl))
+        return BLANC_ENOMEM;
+    deliver(m, s, sl);
+    drain(m, s);
+    return 0;
+}
+
+/* ---- handing messages out --------------------------------------------- */
+
+static void fill(const mold_slot *sl, uint16_t idx, size_t pos, int first, blanc_msg *out)
+{
+    memset(out, 0, sizeof *out);
+    if (sl->kind == SLOT_DATA) {
+        out->p = sl->buf + pos + 2;
+        out->len = blanc_be16(sl->buf + pos);
+        out->seq = sl->seq ? sl->seq + idx : 0;
+    } else {
+        out->seq = sl->seq;
+    }
+    out->session = sl->kind == SLOT_MARK && !sl->lost ? 0 : sl->session + 1;
+    out->packet = sl->packet;
+    out->offset = sl->offset;
+    if (first) {
+        out->lost = sl->lost;
+        if (sl->damage) {
+            out->damage = sl->damage;
+            out->damage_at = sl->damage_at;
+            out->damage_kind = BLANC_AN_BAD_PACKET;
+        }
+    }
+}
+
+int blanc__mold_stream_take(mold_stream *m, blanc_msg *out, size_t cap)
+{
+    if (cap > INT32_MAX)
+        cap = INT32_MAX;
+    size_t n = 0;
+    for (size_t r = 0; r < m->ready_n && n < cap; r++) {
+        const mold_slot *sl = m->ready[m->ready_head + r];
+        if (sl->kind == SLOT_MARK) {
+            fill(sl, 0, 0, 1, &out[n++]);
+            continue;
+        }
+        size_t pos = sl->pos;
+        for (uint16_t idx = sl->idx; idx < sl->count && n < cap; idx++) {
+            fill(sl, idx, pos, idx == sl->idx, &out[n++]);
+            pos += 2u + blanc_be16(sl->buf + pos);
+        }
+    }
+    return (int)n;
+}
+
+void blanc__mold_stream_consume(mold_stream *m, size_t k)
+{
+    while (k && m->ready_n) {
+        mold_slot *sl = m->ready[m->ready_head];
+        if (sl->kind == SLOT_DATA) {
+            uint32_t step = sl->count - sl->idx;
+            if (step > k)
+                step = (uint32_t)k;
+            blanc__mold_slot_skip(sl, step);
+            m->st.messages += step;
+            k -= step;
+        } else {
+            k--;
+        }
+        sl->lost = 0;
+        sl->damage = 0;
+        sl->damage_at = 0;
+        if (sl->kind != SLOT_DATA || sl->idx == sl->count) {
+            m->ready_head++;
+            m->ready_n--;
+            blanc__mold_slot_put(m, sl);
+        }
+    }
+    if (!m->ready_n)
+        m->ready_head = 0;
+}
+
+static void mark(mold_stream *m, uint32_t session, uint64_t seq, uint64_t lost)
+{
+    /* Reserved by the caller; a failed slot only loses the mark. */
+    mold_slot *sl = blanc__mold_slot_get(m, 0);
+    if (!sl)
+        return;
+    sl->kind = SLOT_MARK;
+    sl->session = session;
+    sl->seq = seq;
+    sl->lost = lost;
+    enqueue(m, sl);
+}
+
+void blanc__mold_stream_flush(mold_stream *m)
+{
+    size_t need = m->nsessions + 1;
+    for (uint32_t i = 0; i < m->nsessions; i++)
+        need += m->sessions[i].nheld;
+    if (blanc__mold_ready_reserve(m, need))
+        return;
+    for (uint32_t i = 0; i < m->nsessions; i++) {
+        mold_session *s = &m->sessions[i];
+        while (s->nheld)
+            declare_gap(m, s);
+        /* Lost at the very end: no message follows to carry it. */
+        if (s->pending_lost) {
+            mark(m, i, s->next, s->pending_lost);
+            s->pending_lost = 0;
+        }
+    }
+    if (m->pending_damage)
+        mark(m, 0, 0, 0);
+}
+
+/* ---- state ------------------------------------------------------------ */
+
+int blanc__mold_stream_ended(const mold_stream *m)
+{
+    int any = 0;
+    for (uint32_t i = 0; i < m->nsessions; i++)
+        if (m->sessions[i].selected) {
+            if (!m->sessions[i].ended)
+                return 0;
+            any = 1;
+        }
+    return any;
+}
+
+int blanc__mold_stream_unsequenced(const mold_stream *m)
+{
+    return m->unsequenced;
+}
+
+uint32_t blanc__mold_stream_selected(const mold_stream *m)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < m->nsessions; i++)
+        n += m->sessions[i].selected;
+    return n;
+}
+
+void blanc__mold_stream_stats(const mold_stream *m, blanc_transport_stats *st)
+{
+    *st = m->st;
+    st->sessions = m->nsessions;
+}
+
+const char *blanc__mold_stream_session_name(const mold_stream *m, uint32_t s)
+{
+    return s >= 1 && s <= m->nsessions ? m->sessions[s - 1].str : NULL;
+}
+
+/* Back to empty (the options stay); slots return to the free list. */
+void blanc__mold_reset(mold_stream *m)
+{
+    for (size_t r = 0; r < m->ready_n; r++)
+        blanc__mold_slot_put(m, m->ready[m->ready_head + r]);
+    m->ready_head = m->ready_n = 0;
+    for (uint32_t i = 0; i < m->nsessions; i++) {
+        mold_session *s = &m->sessions[i];
+        for (uint32_t h = 0; h < s->nheld; h++)
+            blanc__mold_slot_put(m, MOLD_HELD(s, h));
+        free(s->held);
+        free(s->ranges);
+        memset(s, 0, sizeof *s);
+    }
+    m->nsessions = m->npairs = 0;
+    m->held_bytes = 0;
+    memset(&m->st, 0, sizeof m->st);
+    m->pending_damage = 0;
+    m->pending_damage_at = 0;
+    m->unsequenced = m->default_chosen = 0;
+    blanc__mold_rehash(m);
+}
+
+void blanc__mold_stream_free(mold_stream *m)
+{
+    if (!m)
+        return;
+    if (m->sessions && m->pairs)
+        blanc__mold_reset(m);
+    while (m->free_slots) {
+        mold_slot *s = m->free_slots;
+        m->free_slots = s->next_free;
+        free(s->buf);
+        free(s);
+    }
+    free(m->ready);
+    free(m->sessions);
+    free(m->pairs);
+    free(m->channels);
+    free(m->want);
+    free(m);
+}

@@ -1,0 +1,122 @@
+/*
+ * The inside of a mold_stream, shared by mold_stream.c (sequencing) and
+ * mold_save.c (snapshot blob, capture info). Nothing else includes this.
+ *
+ * Shape: a fixed table of sessions (bounded, hostile captures name many) and
+ * of (channel, session) pairs ("lines"); per sequenced session a sorted array
+ * of held packets (at most the reorder window); one FIFO of ready packets
+ * whose messages take() hands out. Held and ready packets live in slots that
+ * own a copy of the packet; slots and their buffers are recycled through a
+ * free list, so the steady state allocates nothing.
+ */
+#ifndef BLANC_MOLD_STREAM_IMPL_H
+#define BLANC_MOLD_STREAM_IMPL_H
+
+#include "feed/mold.h"
+
+#define MOLD_MAX_SESSIONS 256
+#define MOLD_MAX_PAIRS 1024
+#define MOLD_MAX_GAP_RANGES 1000
+#define MOLD_DEFAULT_WINDOW 64
+#define MOLD_MAX_WINDOW 4096
+/* Held bytes over all sessions; past it the session pushing declares gaps. */
+#define MOLD_HELD_BYTES_CAP ((size_t)64 << 20)
+#define MOLD_SESSION_HASH 512 /* power of two, >= 2 * MOLD_MAX_SESSIONS */
+#define MOLD_PAIR_HASH 2048   /* power of two, >= 2 * MOLD_MAX_PAIRS */
+#define MOLD_HELD(s, i) ((s)->held[(s)->hhead + (i)])
+
+enum mold_slot_kind {
+    SLOT_DATA = 0,      /* count > 0 message blocks */
+    SLOT_HEARTBEAT = 1, /* count 0: held only, marks where the next number is */
+    SLOT_END = 2,       /* end of session: held only */
+    SLOT_MARK = 3       /* ready only: no message, carries lost/damage at flush */
+};
+
+typedef struct mold_slot {
+    uint8_t *buf;           /* the whole packet (header included) */
+    size_t len, cap;
+    uint64_t seq;           /* of its first message; 0 unsequenced */
+    uint16_t count;         /* message blocks (0 for HEARTBEAT, END, MARK) */
+    uint16_t idx;           /* next block to hand out */
+    size_t pos;             /* byte offset of block idx in buf */
+    uint8_t kind;
+    uint32_t session, pair; /* 0-based indexes */
+    uint64_t packet, offset, ts_ns;
+    uint64_t lost;          /* carried by block idx (the next handed out) */
+    uint32_t damage;
+    uint64_t damage_at;
+    struct mold_slot *next_free;
+} mold_slot;
+
+typedef struct mold_session {
+    char name[10];
+    char str[11];           /* trimmed, NUL-terminated */
+    uint8_t selected;       /* its messages are sequenced and delivered */
+    uint8_t started, ended;
+    uint64_t next;          /* next expected sequence number (once started) */
+    uint32_t last_pair;     /* the line that delivered last (index) */
+    uint64_t pending_lost;  /* declared lost, not yet attached to a message */
+    uint64_t gaps, lost;
+    uint64_t (*ranges)[2];  /* first MOLD_MAX_GAP_RANGES gaps: from, to */
+    uint32_t nranges, cap_ranges;
+    /* Held slots sorted by (seq, kind): held[hhead .. hhead + nheld) in an
+     * array of 2 * (window + 1), so that taking the lowest (the common case
+     * once a gap fills) and holding below all (reversed arrival) are O(1). */
+    mold_slot **held;
+    uint32_t hhead, nheld;
+} mold_session;
+
+typedef struct mold_pair {
+    uint32_t group;
+    uint16_t port;
+    uint32_t session;
+    uint64_t packets, messages, first_seq, last_seq, first_ts_ns, last_ts_ns;
+    uint64_t duplicates, out_of_order, heartbeats, arbitrated;
+    uint8_t ended, have_seq, have_ts;
+} mold_pair;
+
+typedef struct mold_channel {
+    uint32_t group;
+    uint16_t port;
+    uint8_t any_group;
+} mold_channel;
+
+struct mold_stream {
+    mold_channel *channels;
+    size_t nchannels;
+    char (*want)[10];
+    size_t nwant;
+    uint32_t window;
+    int account_all;
+
+    mold_session *sessions; /* MOLD_MAX_SESSIONS */
+    uint32_t nsessions;
+    uint16_t session_hash[MOLD_SESSION_HASH]; /* index + 1; 0 empty */
+    mold_pair *pairs;       /* MOLD_MAX_PAIRS */
+    uint32_t npairs;
+    uint16_t pair_hash[MOLD_PAIR_HASH];
+    uint32_t last_pair;     /* index + 1: the fast path for runs from one line */
+
+    mold_slot **ready;      /* FIFO: ready[ready_head .. ready_head + ready_n) */
+    size_t ready_head, ready_n, ready_cap;
+    mold_slot *free_slots;
+    size_t held_bytes;
+
+    blanc_transport_stats st;
+    uint32_t pending_damage;  /* bad packets not yet attached to a message */
+    uint64_t pending_damage_at;
+    uint8_t unsequenced;      /* a sequence-0 packet with messages was seen */
+    uint8_t default_chosen;   /* no names given: the first session is chosen */
+};
+
+/* mold_stream.c, for mold_save.c */
+void blanc__mold_reset(mold_stream *m);
+mold_slot *blanc__mold_slot_get(mold_stream *m, size_t len);
+void blanc__mold_slot_put(mold_stream *m, mold_slot *s);
+int blanc__mold_ready_reserve(mold_stream *m, size_t extra);
+int blanc__mold_session_held_alloc(mold_stream *m, mold_session *s);
+void blanc__mold_rehash(mold_stream *m);
+/* Advance s to block idx + k (blocks are known to fit: parsed). */
+void blanc__mold_slot_skip(mold_slot *s, uint32_t k);
+
+#endif
