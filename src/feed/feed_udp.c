@@ -5,9 +5,8 @@
  * unicast port) and from a second socket the re-requests are sent from, so
  * that the retransmission server's answers (sent to the requester) arrive
  * apart from the group. Both go, as one channel, into the MoldUDP64 stream
- * (mold.h), which orders them, drops duplicates and accounts gaps. One packet
- * is pushed per step and its messages taken before the next push: the stream
- * may hand out messages that point into the receive slot, valid until then.
+ * (mold.h), which orders them, drops duplicates and accounts gaps; it copies
+ * what it keeps, so a whole batch is pushed before its messages are taken.
  *
  * A gap (numbers missing while later ones are held, udp_gap.h) is re-requested
  * at once and every gap_wait_ms again, up to rerequest_tries times; then, or
@@ -115,7 +114,7 @@ static void note_drops(udp_feed *u, struct msghdr *h)
     }
 }
 
-/* Push slot i of the batch: the gap view first, then the stream. */
+/* Push slot i of the batch to the stream, and what it took to the hole view. */
 static int push_one(udp_feed *u, unsigned i)
 {
     const uint8_t *p = u->slots + (size_t)i * SLOT;
@@ -128,14 +127,6 @@ static int push_one(udp_feed *u, unsigned i)
     if (u->batch_sock == SOCK_REQ)
         u->st.retransmitted++;
     u->st.bytes += n;
-    if (!truncated && n >= MOLD_HEADER) {
-        if (!u->want_set) { /* no session asked: the first seen, as the stream does */
-            memcpy(u->want, p, 10);
-            u->want_set = 1;
-        }
-        if (!memcmp(p, u->want, 10))
-            blanc__udp_gap_packet(&u->gap, blanc_be64(p + 10), blanc_be16(p + 18));
-    }
     if (truncated) { /* cut by the slot: never parsed, damage of our own */
         u->st.truncated++;
         if (!u->damage++)
@@ -144,6 +135,14 @@ static int push_one(udp_feed *u, unsigned i)
     }
     /* A damaged packet the stream counts and carries to its next message. */
     int rc = blanc__mold_stream_push(u->m, &from, p, n);
+    if (rc == 0) { /* taken: what it says exists goes into the hole view */
+        if (!u->want_set) { /* no session asked: the first taken, as the stream does */
+            memcpy(u->want, p, 10);
+            u->want_set = 1;
+        }
+        if (!memcmp(p, u->want, 10))
+            blanc__udp_gap_packet(&u->gap, blanc_be64(p + 10), blanc_be16(p + 18));
+    }
     return rc < 0 && rc != BLANC_EBADPACKET ? rc : 0;
 }
 
@@ -250,8 +249,8 @@ static int udp_next(blanc_feed *f, blanc_msg *out, size_t cap)
         int n = blanc__mold_stream_take(u->m, out, cap);
         if (n > 0) {
             for (int i = n - 1; i >= 0; i--) {
-                if (out[i].seq) {
-                    blanc__udp_gap_ready(&u->gap, out[i].seq + 1);
+                if (out[i].seq) { /* a mark (p NULL) carries the next number */
+                    blanc__udp_gap_ready(&u->gap, out[i].seq + (out[i].p != NULL));
                     break;
                 }
             }
@@ -265,12 +264,14 @@ static int udp_next(blanc_feed *f, blanc_msg *out, size_t cap)
         }
         if (n < 0)
             return n;
-        if (u->at < u->n) {
-            int rc = push_one(u, u->at++);
-            if (rc) {
-                f->end.how = BLANC_END_ERROR;
-                f->end.error = rc;
-                return rc;
+        if (u->at < u->n) { /* the stream copies what it keeps: push the whole batch */
+            while (u->at < u->n) {
+                int rc = push_one(u, u->at++);
+                if (rc) {
+                    f->end.how = BLANC_END_ERROR;
+                    f->end.error = rc;
+                    return rc;
+                }
             }
             continue;
         }
@@ -291,7 +292,7 @@ static int udp_next(blanc_feed *f, blanc_msg *out, size_t cap)
         uint64_t due = tend_gap(u, now);
         if (due == 0)
             continue; /* given up: the stream has messages to take */
-        if (u->gap.eos_seq && !u->have_hole && u->gap.ready >= u->gap.eos_seq) {
+        if (blanc__mold_stream_ended(u->m)) { /* end of session reached in sequence */
             finish(u, BLANC_END_MARKER);
             continue;
         }

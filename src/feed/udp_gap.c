@@ -40,6 +40,13 @@ void blanc__udp_gap_packet(udp_gap *g, uint64_t seq, uint16_t count)
 {
     if (seq == 0)
         return; /* unsequenced: nothing to ask for */
+    if (g->ready == 0) { /* the first packet sets the stream's start, as in mold_stream */
+        g->ready = count == 0 || count == 0xFFFF ? seq : seq + count;
+        g->known_end = g->ready;
+        if (count == 0xFFFF)
+            g->eos_seq = seq;
+        return;
+    }
     if (count == 0xFFFF) {
         g->eos_seq = seq;
         if (seq > g->known_end)
@@ -47,8 +54,6 @@ void blanc__udp_gap_packet(udp_gap *g, uint64_t seq, uint16_t count)
         return;
     }
     uint64_t end = seq + count;
-    if (g->ready == 0)
-        return; /* the stream's start is the first packet it makes ready */
     if (end > g->known_end)
         g->known_end = end; /* a heartbeat too: numbers below seq were sent */
     if (count == 0 || end <= g->ready)

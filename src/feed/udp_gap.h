@@ -24,7 +24,8 @@ typedef struct udp_gap {
 } udp_gap;
 
 /* A packet of the followed session: count messages from seq (0: heartbeat,
- * 0xFFFF: end of session). */
+ * 0xFFFF: end of session). The first one sets ready, as the stream's first
+ * packet sets its next number (a whole batch is pushed before a take). */
 void blanc__udp_gap_packet(udp_gap *g, uint64_t seq, uint16_t count);
 /* The stream made messages up to next - 1 ready (or declared them lost). */
 void blanc__udp_gap_ready(udp_gap *g, uint64_t next);
