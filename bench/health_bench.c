@@ -35,8 +35,12 @@ static double once(const uint8_t *buf, size_t len, int health, uint64_t *gated)
     if (h)
         blanc_replay_set_health(r, h);
     double t0 = now();
-    int rc = blanc_replay_run(r, src);
+    blanc_feed *f;
+    if (blanc_feed_open(&f, src, NULL, NULL, 0))
+        return -1;
+    int rc = blanc_replay_run(r, f);
     double t1 = now();
+    blanc_feed_free(f);
     uint64_t msgs = blanc_replay_get_stats(r)->messages;
     if (h) {
         blanc_health_stats st;

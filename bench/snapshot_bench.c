@@ -64,9 +64,15 @@ int main(int argc, char **argv)
     blanc_replay_options o = {0};
     o.no_input_digest = 1;
     blanc_replay *r = blanc_replay_create(&o);
+    blanc_feed *f;
+    if (blanc_feed_open(&f, src, NULL, NULL, 0)) {
+        fprintf(stderr, "%s: not ITCH\n", argv[1]);
+        return 2;
+    }
     double t0 = now();
-    blanc_replay_run(r, src);
+    blanc_replay_run(r, f);
     double t1 = now();
+    blanc_feed_free(f);
     blanc_source_close(src);
     blanc_books_stats bs;
     blanc_books_stats_get(blanc_replay_books(r), &bs);

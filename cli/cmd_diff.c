@@ -132,9 +132,24 @@ static int replay_input(const char *path, const blanc_replay_options *o, uint64_
         blanc_source_close(src);
         return BLANC_ENOMEM;
     }
+    blanc_feed_options fo = {0};
+    fo.framing = o->framing;
+    fo.no_sniff = o->no_sniff;
+    blanc_feed *f = NULL;
+    char why[256];
     cli_fault_guard(path, src, NULL);
-    rc = blanc_replay_run_until(r, src, until, BLANC_NO_LIMIT);
+    rc = blanc_feed_open(&f, src, &fo, why, sizeof why);
+    if (rc == BLANC_ENOTITCH) {
+        cli_fault_clear();
+        cli_error("%s: %s", path, why);
+        blanc_source_close(src);
+        blanc_replay_free(r);
+        return rc;
+    }
+    if (!rc)
+        rc = blanc_replay_run_until(r, f, until, BLANC_NO_LIMIT);
     cli_fault_clear();
+    blanc_feed_free(f);
     blanc_source_close(src);
     if (rc < 0 && rc != BLANC_ESTRICT) {
         cli_error("%s: %s", path, blanc_strerror(rc));

@@ -43,7 +43,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (blanc_health_create(&h, &c))
             abort();
         blanc_replay_set_health(r, h);
-        int rc = blanc_replay_run(r, s);
+        blanc_feed_options fo = {0};
+        fo.framing = o.framing;
+        fo.no_sniff = o.no_sniff;
+        blanc_feed *f = NULL;
+        int rc = blanc_feed_open(&f, s, &fo, NULL, 0);
+        if (!rc)
+            rc = blanc_replay_run(r, f);
+        blanc_feed_free(f);
         if (rc && rc != BLANC_ESTRICT && rc != BLANC_ENOTITCH)
             abort();
         blanc_health_stats hs;

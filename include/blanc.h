@@ -635,12 +635,12 @@ blanc_replay *blanc_replay_create(const blanc_replay_options *opts);
 void blanc_replay_free(blanc_replay *r);
 
 /*
- * Replay everything src yields. Returns 0 when the input ended (anomalies do
+ * Replay every message f yields. Returns 0 when the input ended (anomalies do
  * not make it fail: they are counted), BLANC_ESTRICT in strict mode at the first
  * anomaly, or a hard error (BLANC_ENOMEM, BLANC_EIO). Compressed-stream damage
  * is an anomaly (stream_cut): the run stops there, keeping everything before.
  */
-int blanc_replay_run(blanc_replay *r, blanc_source *src);
+int blanc_replay_run(blanc_replay *r, blanc_feed *f);
 
 /* No limit, for blanc_replay_run_until. */
 #define BLANC_NO_LIMIT UINT64_MAX
@@ -655,10 +655,10 @@ int blanc_parse_time(const char *s, uint64_t *ns);
  * Like blanc_replay_run, but pause before the message at 0-based index
  * until_index (so exactly until_index frames have been handled) or before the
  * first message stamped later than until_ts (ns since midnight), whichever
- * comes first. Returns BLANC_REPLAY_PAUSED there; the source keeps its place,
+ * comes first. Returns BLANC_REPLAY_PAUSED there; the feed keeps its place,
  * and the next call continues from it. At the end of input, as run().
  */
-int blanc_replay_run_until(blanc_replay *r, blanc_source *src, uint64_t until_index,
+int blanc_replay_run_until(blanc_replay *r, blanc_feed *f, uint64_t until_index,
                            uint64_t until_ts);
 
 /*
@@ -697,11 +697,11 @@ typedef struct blanc_run_plan {
 int blanc_run_plan_check(const blanc_run_plan *p, const blanc_replay *r);
 
 /*
- * Run r over src by the plan. Returns what blanc_replay_run() would, or the
+ * Run r over f by the plan. Returns what blanc_replay_run() would, or the
  * first negative on_pause result, or BLANC_ECUTPAST when the run ended well
  * but an index cut lay beyond the last message (that cut is left untaken).
  */
-int blanc_replay_run_plan(blanc_replay *r, blanc_source *src, blanc_run_plan *p);
+int blanc_replay_run_plan(blanc_replay *r, blanc_feed *f, blanc_run_plan *p);
 
 /* ------------------------------------------------------------------------ */
 /* Replay sessions: one run with all its parts (src/replay/session.c)        */
@@ -719,6 +719,8 @@ typedef enum blanc_snap_format {
 typedef struct blanc_session_options {
     const char *input;            /* a path, or "-" for stdin */
     blanc_replay_options replay;  /* a new replay's options (framing AUTO: by content) */
+    blanc_feed_options feed;      /* capture selection and reorder window; the framing
+                                     and no_sniff come from replay */
     const char *resume;           /* continue from this snapshot of the same input */
     int force;                    /* resume even if the input's digest differs */
     const blanc_health_config *health; /* track health with it (NULL: not tracked) */
@@ -766,6 +768,7 @@ int blanc_session_commit(blanc_session *s, blanc_session_error *err);
 void blanc_session_free(blanc_session *s);
 blanc_replay *blanc_session_replay(blanc_session *s);
 const blanc_source *blanc_session_source(const blanc_session *s);
+const blanc_feed *blanc_session_feed(const blanc_session *s);
 /* Remove every output of an uncommitted session (temp files, snapshots, a
  * folder it made) and nothing else: for a signal handler about to _exit()
  * (unlink and rmdir only; async-signal-safe). */
@@ -782,9 +785,6 @@ uint64_t blanc_session_emit_records(const blanc_session *s);
 
 /* Nonzero once the input has ended (or a strict/hard stop): nothing more to read. */
 int blanc_replay_finished(const blanc_replay *r);
-/* After BLANC_ENOTITCH: a sentence on what the start of the input held
- * instead ("" otherwise). Owned by r. */
-const char *blanc_replay_refusal(const blanc_replay *r);
 
 /* How many input bytes the replay has read and hashed, and (in *digest) their
  * XXH3-64 — the whole input once finished, else the prefix up to the pause
@@ -850,14 +850,16 @@ int blanc_snapshot_format_of(const void *data, size_t len);
 int blanc_snapshot_load(blanc_replay **out, const char *path, blanc_snap_error *err);
 
 /*
- * Bring src (the input, opened from its start) to the position of a replay
- * rebuilt from a snapshot, checking that its bytes up to there have the
- * recorded digest: BLANC_EMISMATCH if not (or if the input is shorter), unless
- * force. A snapshot taken without an input digest (no_input_digest) cannot
- * name its input: BLANC_ENODIGEST unless force. Then blanc_replay_run_until() continues exactly where the snapshot
+ * Bring f (a feed over the input, opened from its start) to the position of
+ * a replay rebuilt from a snapshot, checking that the input's bytes up to
+ * there have the recorded digest: BLANC_EMISMATCH if not (or if the input is
+ * shorter), unless force, and giving the feed back the state the snapshot
+ * kept of it (held packets, sequence numbers). A snapshot taken without an
+ * input digest (no_input_digest) cannot name its input: BLANC_ENODIGEST unless
+ * force. Then blanc_replay_run_until() continues exactly where the snapshot
  * was taken: resumed and uninterrupted runs end with the same digests.
  */
-int blanc_replay_resume(blanc_replay *r, blanc_source *src, int force);
+int blanc_replay_resume(blanc_replay *r, blanc_feed *f, int force);
 
 /* ------------------------------------------------------------------------ */
 /* Comparing two states                                                      */

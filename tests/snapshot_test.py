@@ -212,8 +212,8 @@ class Refusals(unittest.TestCase):
 
     def test_version(self):
         bad = bytearray(self.raw)
-        struct.pack_into("<I", bad, 8, 3)
-        self.refused(self.write("v3.snap", bytes(bad)), "version 3", "header")
+        struct.pack_into("<I", bad, 8, 4)
+        self.refused(self.write("v4.snap", bytes(bad)), "version 4", "header")
         # version 1 has no health section: its 3 sections, not 4
         struct.pack_into("<I", bad, 8, 1)
         self.refused(self.write("v1.snap", bytes(bad)), "4 sections, version 1 has 3", "header")

@@ -27,6 +27,7 @@
 #include <zstd.h>
 
 #include "blanc.h"
+#include "util.h"
 
 enum { SRC_MAP, SRC_GZIP, SRC_ZSTD, SRC_PIPE, SRC_MEM, N_SRC };
 static const char *const src_name[N_SRC] = {"map", "gzip", "zstd", "pipe", "mem"};
@@ -137,19 +138,21 @@ static pid_t feed_fifo(void)
 
 typedef struct opened {
     blanc_source *s;
+    blanc_feed *f;
     pid_t child;
 } opened;
 
 static opened open_src(int kind)
 {
-    opened o = {NULL, 0};
+    opened o = {NULL, NULL, 0};
     if (kind == SRC_MEM) {
         assert_int_equal(blanc_source_open_mem(&o.s, day, day_len), 0);
-        return o;
+    } else {
+        if (kind == SRC_PIPE)
+            o.child = feed_fifo();
+        assert_int_equal(blanc_source_open(&o.s, path[kind], NULL), 0);
     }
-    if (kind == SRC_PIPE)
-        o.child = feed_fifo();
-    assert_int_equal(blanc_source_open(&o.s, path[kind], NULL), 0);
+    assert_int_equal(blanc_feed_open(&o.f, o.s, NULL, NULL, 0), 0);
     return o;
 }
 
@@ -161,6 +164,7 @@ static void close_src(opened *o)
         int st;
         assert_int_equal(waitpid(o->child, &st, 0), o->child);
     }
+    blanc_feed_free(o->f);
     blanc_source_close(o->s);
 }
 
@@ -170,7 +174,7 @@ static blanc_digests prefix_digests(uint64_t frames)
     blanc_replay *r = blanc_replay_create(NULL);
     blanc_source *s;
     assert_int_equal(blanc_source_open_mem(&s, day, off[frames]), 0);
-    assert_int_equal(blanc_replay_run(r, s), 0);
+    assert_int_equal(test_run_source(r, s, NULL, 0), 0);
     assert_int_equal(blanc_replay_get_stats(r)->messages, frames);
     blanc_digests d;
     blanc_replay_digests(r, &d);
@@ -239,7 +243,7 @@ static void run_cuts(int kind, blanc_cut *cuts, size_t n)
     blanc_replay *r = blanc_replay_create(NULL);
     opened o = open_src(kind);
     blanc_run_plan plan = {cuts, n, 0, on_pause, &p};
-    int rc = blanc_replay_run_plan(r, o.s, &plan);
+    int rc = blanc_replay_run_plan(r, o.f, &plan);
     if (rc)
         fail_msg("%s: run_plan returned %d (%s)", src_name[kind], rc, blanc_strerror(rc));
     close_src(&o);
@@ -266,8 +270,8 @@ static void run_cuts(int kind, blanc_cut *cuts, size_t n)
         blanc_snap_error err;
         assert_int_equal(blanc_snapshot_load(&s, p.snap[k], &err), 0);
         opened q = open_src(kind);
-        assert_int_equal(blanc_replay_resume(s, q.s, 0), 0);
-        assert_int_equal(blanc_replay_run(s, q.s), 0);
+        assert_int_equal(blanc_replay_resume(s, q.f, 0), 0);
+        assert_int_equal(blanc_replay_run(s, q.f), 0);
         close_src(&q);
         assert_end_state(s);
         blanc_replay_free(s);
@@ -291,7 +295,7 @@ static void matrix(void **state)
     blanc_replay *r = blanc_replay_create(NULL);
     blanc_source *s;
     assert_int_equal(blanc_source_open_mem(&s, day, day_len), 0);
-    assert_int_equal(blanc_replay_run(r, s), 0);
+    assert_int_equal(test_run_source(r, s, NULL, 0), 0);
     blanc_replay_digests(r, &want);
     want_bytes = blanc_replay_get_stats(r)->bytes;
     assert_int_equal(want_bytes, day_len);
@@ -330,10 +334,13 @@ static void cut_past_the_end_is_reported(void **state)
     (void)state;
     blanc_replay *r = blanc_replay_create(NULL);
     blanc_source *s;
+    blanc_feed *f;
     assert_int_equal(blanc_source_open_mem(&s, day, day_len), 0);
+    assert_int_equal(blanc_feed_open(&f, s, NULL, NULL, 0), 0);
     blanc_cut c[] = {{BLANC_CUT_INDEX, 5, 0, 0}, {BLANC_CUT_INDEX, n_frames + 1, 0, 0}};
     blanc_run_plan plan = {c, 2, 0, NULL, NULL};
-    assert_int_equal(blanc_replay_run_plan(r, s, &plan), BLANC_ECUTPAST);
+    assert_int_equal(blanc_replay_run_plan(r, f, &plan), BLANC_ECUTPAST);
+    blanc_feed_free(f);
     assert_true(c[0].taken);
     assert_false(c[1].taken);
     blanc_source_close(s);
@@ -357,7 +364,7 @@ static void ticks_change_nothing(void **state)
     opened o = open_src(SRC_ZSTD);
     int ticks = 0;
     blanc_run_plan plan = {NULL, 0, 65536, count_tick, &ticks};
-    assert_int_equal(blanc_replay_run_plan(r, o.s, &plan), 0);
+    assert_int_equal(blanc_replay_run_plan(r, o.f, &plan), 0);
     close_src(&o);
     assert_end_state(r);
     assert_int_equal(ticks, (int)(n_frames / 65536));

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "blanc.h"
+#include "util.h"
 
 static char dir[] = "/tmp/blanc-gen-XXXXXX";
 
@@ -127,7 +128,7 @@ static void damaged_days_report_their_injections(void **state)
         blanc_replay *rp = blanc_replay_create(NULL);
         blanc_source *s;
         assert_int_equal(blanc_source_open(&s, p, NULL), 0);
-        assert_int_equal(blanc_replay_run(rp, s), 0);
+        assert_int_equal(test_run_source(rp, s, NULL, 0), 0);
         const blanc_replay_stats *st = blanc_replay_get_stats(rp);
         if (sc == BLANC_SCENARIO_BURST) {
             assert_int_equal(st->anomalies_total, 0);

@@ -595,7 +595,7 @@ static void end_of_input_observation(void **state)
     buf[n + 3] = 20;
     blanc_source *src;
     assert_int_equal(blanc_source_open_mem(&src, buf, len), 0);
-    assert_int_equal(blanc_replay_run(r, src), 0);
+    assert_int_equal(test_run_source(r, src, NULL, 0), 0);
     blanc_health_stats st;
     blanc_health_get_stats(h, &st);
     assert_int_equal(st.observed, 2);

@@ -6,6 +6,31 @@
 
 #include "blanc.h"
 
+/* A feed over src in r's framing (and sniffing) options. */
+static inline int test_feed_open(blanc_feed **f, blanc_source *src, const blanc_replay *r,
+                                 char *why, size_t cap)
+{
+    const blanc_replay_options *ro = blanc_replay_get_options(r);
+    blanc_feed_options fo;
+    memset(&fo, 0, sizeof fo);
+    fo.framing = ro->framing;
+    fo.no_sniff = ro->no_sniff;
+    return blanc_feed_open(f, src, &fo, why, cap);
+}
+
+/* Replay all of src; the feed's refusal (BLANC_ENOTITCH) in why when given. */
+static inline int test_run_source(blanc_replay *r, blanc_source *src, char *why, size_t cap)
+{
+    blanc_feed *f;
+    char buf[256];
+    int rc = test_feed_open(&f, src, r, why ? why : buf, why ? cap : sizeof buf);
+    if (rc)
+        return rc;
+    rc = blanc_replay_run(r, f);
+    blanc_feed_free(f);
+    return rc;
+}
+
 static inline blanc_event ev_dir(uint16_t locate, const char *sym)
 {
     blanc_event e;

@@ -109,7 +109,9 @@ static double pass(const uint8_t *data, size_t len, int no_book, timer *t, uint6
     o.no_book = no_book;
     blanc_replay *r = blanc_replay_create(&o);
     blanc_source *src = NULL;
-    if (!r || blanc_source_open_mem(&src, data, len)) {
+    blanc_feed *f = NULL;
+    if (!r || blanc_source_open_mem(&src, data, len) || blanc_feed_open(&f, src, NULL, NULL, 0)) {
+        blanc_source_close(src);
         blanc_replay_free(r);
         return -1;
     }
@@ -120,9 +122,10 @@ static double pass(const uint8_t *data, size_t len, int no_book, timer *t, uint6
     /* Wall time of the pass: a plain clock, no calibration needed. */
     static const blanc_clock mono = {0, 1.0, 0, ""};
     uint64_t a = blanc_clock_now(&mono);
-    int rc = blanc_replay_run(r, src);
+    int rc = blanc_replay_run(r, f);
     uint64_t b = blanc_clock_now(&mono);
     *msgs = blanc_replay_get_stats(r)->messages;
+    blanc_feed_free(f);
     blanc_source_close(src);
     blanc_replay_free(r);
     return rc < 0 ? -1 : (double)(b - a) / 1e9;

@@ -484,7 +484,10 @@ static void burst(blanc_health *h)
 
 static uint8_t events_of(uint32_t an)
 {
-    const uint32_t gap = 1u << BLANC_AN_UNKNOWN_REF | 1u << BLANC_AN_NO_DIRECTORY;
+    /* seq_gap is loss the transport's sequence numbers prove (a capture or
+     * a live feed), the others loss guessed from its effects. */
+    const uint32_t gap = 1u << BLANC_AN_UNKNOWN_REF | 1u << BLANC_AN_NO_DIRECTORY |
+                         1u << BLANC_AN_SEQ_GAP;
     /* unknown_type is not here: a type this build does not know (Nasdaq adds
      * them, 'O' in 2023) is skipped by its length and counted, not damage
      * (docs/HEALTH.md §2). A known type of the wrong length is. */
@@ -492,7 +495,7 @@ static uint8_t events_of(uint32_t an)
                              1u << BLANC_AN_ZERO_LENGTH |
                              1u << BLANC_AN_STREAM_CUT | 1u << BLANC_AN_BAD_FIELD |
                              1u << BLANC_AN_DUP_REF | 1u << BLANC_AN_OVERFILL |
-                             1u << BLANC_AN_DIR_CONFLICT;
+                             1u << BLANC_AN_DIR_CONFLICT | 1u << BLANC_AN_BAD_PACKET;
     return (uint8_t)((an & gap ? EV_GAP : 0) | (an & corrupt ? EV_CORRUPT : 0));
 }
 

@@ -56,7 +56,7 @@ int blanc_run_plan_check(const blanc_run_plan *p, const blanc_replay *r)
     return 0;
 }
 
-int blanc_replay_run_plan(blanc_replay *r, blanc_source *src, blanc_run_plan *p)
+int blanc_replay_run_plan(blanc_replay *r, blanc_feed *f, blanc_run_plan *p)
 {
     int rc = blanc_run_plan_check(p, r);
     if (rc)
@@ -68,7 +68,7 @@ int blanc_replay_run_plan(blanc_replay *r, blanc_source *src, blanc_run_plan *p)
         next_limits(p, &idx, &ts);
         uint64_t tick = p->tick ? now + p->tick : BLANC_NO_LIMIT;
         int tick_first = tick < idx;
-        rc = blanc_replay_run_until(r, src, tick_first ? tick : idx, ts);
+        rc = blanc_replay_run_until(r, f, tick_first ? tick : idx, ts);
         if (rc != BLANC_REPLAY_PAUSED)
             break;
         uint64_t at = blanc_replay_get_stats(r)->messages;

@@ -14,7 +14,6 @@
 #include "common/bytes.h"
 #include "book/prefetch.h"
 #include "feed/itch_decode.h"
-#include "feed/itch_sniff.h"
 #include "feed/itch_types.h"
 #include "health/health.h"
 #include "health/image.h"
@@ -42,6 +41,7 @@ void blanc_replay_free(blanc_replay *r)
     blanc_books_free(r->books);
     health_image_free(r->snap_health);
     free(r->snap_health);
+    free(r->feed_blob);
     free(r);
 }
 
@@ -218,250 +218,197 @@ int blanc_replay_message(blanc_replay *r, const uint8_t *msg, size_t len, uint64
     return rc;
 }
 
-/*
- * At a run of zero length prefixes starting at p[at], with data after it:
- * whether the pause must come before the run (1), not (0), or cannot be told
- * until more bytes arrive (-1). An index cut at the next message index pauses
- * here; a time cut does when the first frame after the run is a message
- * stamped later than the limit — the same test pause_here() applies to it.
- */
-static int zero_run_pauses(const blanc_replay *r, const uint8_t *p, size_t n, size_t at, int eof)
+/* The feed's state beyond its offset, for a snapshot taken now. */
+static int save_feed(blanc_replay *r, const blanc_feed *f)
 {
+    free(r->feed_blob);
+    r->feed_blob = NULL;
+    r->feed_blob_len = 0;
+    int rc = blanc_feed_save(f, &r->feed_blob, &r->feed_blob_len);
+    if (rc)
+        r->st.stop_error = rc;
+    return rc;
+}
+
+/* Damage the feed skipped before message m (zero length prefixes, damaged
+ * packets) and messages the transport proves lost before it: counted for the
+ * message that follows (docs/SEMANTICS.md §1). Returns nonzero to stop. */
+static int record_skipped(blanc_replay *r, const blanc_msg *m)
+{
+    uint64_t index = r->st.messages;
+    if (m->damage) {
+        blanc_anomaly a = (blanc_anomaly)m->damage_kind;
+        blanc_anomaly_stat *s = &r->st.anomalies[a];
+        r->anomalies |= 1u << a;
+        if (s->count == 0) {
+            s->first_offset = m->damage_at;
+            s->first_index = index;
+        }
+        s->count += m->damage;
+        r->st.anomalies_total += m->damage;
+        if (r->opts.strict) {
+            r->stop = 1;
+            r->st.stop_error = BLANC_ESTRICT;
+        }
+    }
+    if (m->lost && !r->stop)
+        record_anomaly(r, BLANC_AN_SEQ_GAP, m->offset, index);
+    if (r->stop && r->health)
+        observe(r, index, NULL, 0);
+    return r->stop;
+}
+
+/* Whether to pause before m: the limit is reached (pause_here), or for
+ * damage alone (a run too long to wait for its message), an index limit. */
+static int pause_before(blanc_replay *r, const blanc_msg *m)
+{
+    if (blanc_likely(m->p != NULL))
+        return pause_here(r, m->p, m->len);
     if (r->st.messages >= r->until_index)
-        return 1;
-    if (r->until_ts == UINT64_MAX)
-        return 0;
-    size_t q = at;
-    while (n - q >= 2 && blanc_be16(p + q) == 0)
-        q += 2;
-    /* A run of zeros as long as a window would wait forever for its end (a
-     * stream window does not grow past its capacity): it is not waited for. */
-    if (q - at >= ((size_t)1 << 20))
-        return 0;
-    if (n - q < 2)
-        return eof ? 0 : -1;
-    if (blanc_be16(p + q) < 11)
-        return 0; /* no timestamp: it cannot be past the limit */
-    if (n - q - 2 < 11)
-        return eof ? 0 : -1;
-    return blanc_be48(p + q + 2 + 5) > r->until_ts;
+        return r->paused = r->stop = 1;
+    return 0;
 }
 
-/* Offset of the frame after the one at `at`, or n when there is no whole
- * frame there (the cursor then stays parked at the end). */
-static inline size_t next_frame(const uint8_t *p, size_t n, size_t at)
+/* Handle msgs[0..n) until the replay must stop. Returns how many were used. */
+static size_t process(blanc_replay *r, const blanc_msg *msgs, size_t n)
 {
-    if (n - at < 2)
-        return n;
-    size_t len = blanc_be16(p + at);
-    if (len == 0 || n - at - 2 < len)
-        return n;
-    return at + 2 + len;
-}
-
-/* The message at `at` if it is a whole frame of its type's exact length, so
- * its fields may be read; else NULL. */
-static inline const uint8_t *whole_msg(const uint8_t *p, size_t n, size_t at)
-{
-    if (n - at < 3)
-        return NULL;
-    size_t len = blanc_be16(p + at);
-    if (n - at - 2 < len || len != blanc__itch_len[p[at + 2]])
-        return NULL;
-    return p + at + 2;
-}
-
-/*
- * Consume whole frames from p[0..n). base is the stream offset of p[0].
- * Returns the bytes consumed; sets r->stop when the input must not be read
- * further (end-of-session marker, strict anomaly, fixed-framing desync).
- */
-static size_t process(blanc_replay *r, const uint8_t *p, size_t n, uint64_t base, int eof)
-{
-    size_t pos = 0;
-    if (r->opts.framing == BLANC_FRAMING_FIXED) {
-        while (n - pos >= 3 && !r->stop) {
-            size_t len = blanc__itch_len[p[pos + 2]];
-            if (len && n - pos - 2 < len)
-                break;
-            /* An unknown type is a frame too: the pause comes before it. */
-            if (blanc_unlikely(r->watch) && pause_here(r, p + pos + 2, len))
-                break;
-            if (!len) {
-                uint64_t index = r->st.messages++;
-                record_anomaly(r, BLANC_AN_UNKNOWN_TYPE, base + pos, index);
-                if (r->health)
-                    observe(r, index, NULL, 1);
-                r->stop = 1;
-                return pos;
-            }
-            handle(r, p + pos + 2, len, base + pos);
-            pos += 2 + len;
-        }
-        return pos;
-    }
-    /* Two look-ahead cursors, FAR and NEAR frames ahead of pos: see book/prefetch.h. */
+    /* Look-ahead: FAR and NEAR messages ahead, see book/prefetch.h. */
     enum { FAR = 16, NEAR = 8 };
-    size_t far = pos, near = pos;
-    int zero_run_checked = 0;
     int prefetch = !r->opts.no_book;
-    for (int k = 0; prefetch && k < FAR; k++) {
-        far = next_frame(p, n, far);
-        if (k < NEAR)
-            near = next_frame(p, n, near);
-    }
-    while (n - pos >= 2) {
+    size_t i = 0;
+    for (; i < n; i++) {
         if (blanc_likely(prefetch)) {
-            const uint8_t *m;
-            far = next_frame(p, n, far);
-            if ((m = whole_msg(p, n, far)))
-                books_prefetch_slot(r->books, m);
-            near = next_frame(p, n, near);
-            if ((m = whole_msg(p, n, near)))
-                books_prefetch_node(r->books, m);
+            const blanc_msg *a = &msgs[i + FAR < n ? i + FAR : n - 1];
+            if (a->p && a->len == blanc__itch_len[a->p[0]])
+                books_prefetch_slot(r->books, a->p);
+            a = &msgs[i + NEAR < n ? i + NEAR : n - 1];
+            if (a->p && a->len == blanc__itch_len[a->p[0]])
+                books_prefetch_node(r->books, a->p);
         }
-        size_t len = blanc_be16(p + pos);
-        if (blanc_unlikely(len == 0)) {
-            if (n - pos == 2 && !eof)
-                break; /* cannot tell yet whether anything follows the marker */
-            if (n - pos == 2) {
-                /* The last two bytes: the end-of-session marker, a clean end. */
-                r->st.ended_by_session_marker = 1;
-                r->stop = 1;
-                return pos + 2;
-            }
-            /* A zero length with data after it is damage, not an end: count
-             * it (for the message that follows, SEMANTICS.md §1) and go on
-             * with the next two bytes as the next prefix. A cut pauses before
-             * it, so that no pause holds it half counted (SNAPSHOT.md). */
-            if (blanc_unlikely(r->watch) && !zero_run_checked) {
-                /* Once per run of zeros: the answer depends only on what
-                 * follows the run, and looking again at each would be
-                 * quadratic in the run's length. */
-                int w = zero_run_pauses(r, p, n, pos, eof);
-                zero_run_checked = w == 0;
-                if (w < 0)
-                    break; /* the frame after the zeros is not here yet */
-                if (w) {
-                    r->paused = r->stop = 1;
-                    break;
-                }
-            }
-            pos += 2;
-            if (record_anomaly(r, BLANC_AN_ZERO_LENGTH, base + pos - 2, r->st.messages)) {
-                if (r->health)
-                    observe(r, r->st.messages, NULL, 0);
-                break;
-            }
+        const blanc_msg *m = &msgs[i];
+        if (blanc_unlikely(r->watch) && pause_before(r, m))
+            break;
+        if (blanc_unlikely(m->damage | m->lost) && record_skipped(r, m))
+            return i + !m->p; /* damage alone is used up by counting it */
+        if (blanc_unlikely(!m->p))
             continue;
-        }
-        zero_run_checked = 0;
-        if (blanc_unlikely(n - pos - 2 < len))
-            break;
-        if (blanc_unlikely(r->watch) && pause_here(r, p + pos + 2, len))
-            break;
-        handle(r, p + pos + 2, len, base + pos);
-        pos += 2 + len;
+        r->cur = m;
+        handle(r, m->p, m->len, m->offset);
         if (blanc_unlikely(r->stop))
-            break;
+            return i + 1;
     }
-    return pos;
+    return i;
 }
 
-int blanc_replay_run_until(blanc_replay *r, blanc_source *src, uint64_t until_index,
+/* The input ended (the feed says how): what it means for the counts. */
+static int finish_input(blanc_replay *r, const blanc_feed_end *e)
+{
+    if (e->damage) {
+        blanc_msg m = {.damage = e->damage, .damage_kind = e->damage_kind,
+                       .damage_at = e->damage_at};
+        r->anomalies = 0;
+        record_skipped(r, &m);
+        if (r->health && !r->stop)
+            observe(r, r->st.messages, NULL, 0);
+        if (r->stop)
+            return 0;
+    }
+    switch (e->how) {
+    case BLANC_END_MARKER:
+        r->st.ended_by_session_marker = 1;
+        break;
+    case BLANC_END_TRUNCATED:
+        record_end_anomaly(r, BLANC_AN_TRUNCATED, e->offset);
+        break;
+    case BLANC_END_CUT:
+        record_end_anomaly(r, BLANC_AN_STREAM_CUT, e->offset);
+        break;
+    case BLANC_END_ERROR:
+        r->st.stop_error = e->error;
+        return e->error;
+    default:
+        break;
+    }
+    return 0;
+}
+
+int blanc_replay_run_until(blanc_replay *r, blanc_feed *f, uint64_t until_index,
                            uint64_t until_ts)
 {
     if (r->finished)
         return r->st.stop_error;
-    if (r->opts.no_input_digest)
-        blanc_source_set_hashing(src, 0);
+    if (r->opts.no_input_digest && blanc_feed_source(f))
+        blanc_source_set_hashing(blanc_feed_source(f), 0);
+    r->opts.framing = blanc_feed_framing(f);
     r->until_index = until_index;
     r->until_ts = until_ts;
     r->watch = until_index != UINT64_MAX || until_ts != UINT64_MAX;
     r->paused = r->stop = 0;
     int rc = 0;
     while (!r->stop) {
-        const uint8_t *p;
-        size_t n;
-        uint64_t base = blanc_source_offset(src);
-        int more = blanc_source_next(src, &p, &n);
-        int eof = more <= 0;
-        if (blanc_unlikely(!r->sniffed) && !r->hashed && !r->st.messages) {
-            /* The first window holds at least the first 64 KiB (or all). */
-            if (more > 0 && n < BLANC_SNIFF_BYTES)
-                continue;
-            r->sniffed = 1;
-            if (n && !r->opts.no_sniff &&
-                blanc__itch_sniff(p, n, &r->opts.framing, r->why, sizeof r->why)) {
-                rc = r->st.stop_error = BLANC_ENOTITCH;
-                r->finished = 1;
-                return rc;
-            }
-            if (r->opts.framing == BLANC_FRAMING_AUTO) /* empty input, or no_sniff */
-                r->opts.framing = BLANC_FRAMING_BINARYFILE;
+        uint64_t before = blanc_feed_offset(f);
+        int k = blanc_feed_next(f, r->batch, REPLAY_BATCH);
+        if (k < 0) {
+            rc = r->st.stop_error = k;
+            break;
         }
-        size_t used = process(r, p, n, base, eof);
-        blanc_source_consume(src, used);
-        r->st.bytes += used;
-        if (more > 0 || r->stop)
-            continue;
-        if (more < 0) {
-            if (more == BLANC_EIO) {
-                rc = more;
-                r->st.stop_error = more;
-                break;
-            }
-            /* Damaged or cut compressed stream: what came before is kept. */
-            record_end_anomaly(r, BLANC_AN_STREAM_CUT, base + n);
-        } else if (used < n) {
-            record_end_anomaly(r, BLANC_AN_TRUNCATED, base + used);
+        size_t used = k ? process(r, r->batch, (size_t)k) : 0;
+        blanc_feed_consume(f, used);
+        r->st.bytes += blanc_feed_offset(f) - before;
+        if (k == 0 && !r->stop) {
+            rc = finish_input(r, blanc_feed_end_info(f));
+            break;
         }
-        break;
     }
     r->st.last_timestamp = r->last_ts;
     r->watch = 0;
+    blanc_source *src = blanc_feed_source(f);
     if (r->paused && !r->st.stop_error) {
-        r->prefix_digest = blanc_source_digest(src);
-        r->hashed = blanc_source_offset(src);
-        r->have_prefix_digest = !r->opts.no_input_digest;
+        r->prefix_digest = src ? blanc_source_digest(src) : 0;
+        r->hashed = blanc_feed_offset(f);
+        r->have_prefix_digest = !r->opts.no_input_digest && src;
+        if ((rc = save_feed(r, f)))
+            return rc;
         return BLANC_REPLAY_PAUSED;
     }
     r->paused = 0;
     r->finished = 1;
-    if (rc == 0 && !r->opts.no_input_digest) {
+    if (rc == 0 && !r->opts.no_input_digest && src) {
         /* The input digest names the whole input, even past an early stop. */
         int d = blanc_source_drain(src);
         r->prefix_digest = blanc_source_digest(src);
         r->have_prefix_digest = (d != BLANC_EIO);
     }
-    r->hashed = blanc_source_offset(src);
+    r->hashed = src ? blanc_source_offset(src) : blanc_feed_offset(f);
+    save_feed(r, f);
     if (rc)
         return rc;
     return r->st.stop_error;
 }
 
-int blanc_replay_run(blanc_replay *r, blanc_source *src)
+int blanc_replay_run(blanc_replay *r, blanc_feed *f)
 {
-    return blanc_replay_run_until(r, src, UINT64_MAX, UINT64_MAX);
+    return blanc_replay_run_until(r, f, UINT64_MAX, UINT64_MAX);
 }
 
-int blanc_replay_resume(blanc_replay *r, blanc_source *src, int force)
+int blanc_replay_resume(blanc_replay *r, blanc_feed *f, int force)
 {
     /* Without a recorded digest nothing says this is the snapshot's input:
      * any bytes would "resume" and end with made-up digests. */
     if (!force && (!r->have_prefix_digest || r->opts.no_input_digest))
         return BLANC_ENODIGEST;
-    if (r->opts.no_input_digest)
+    blanc_source *src = blanc_feed_source(f);
+    if (r->opts.no_input_digest && src)
         blanc_source_set_hashing(src, 0);
-    int rc = blanc_source_skip(src, r->hashed);
+    int rc = blanc_feed_skip(f, r->hashed);
     if (rc == BLANC_ETRUNCATED)
         return force ? BLANC_EINVAL : BLANC_EMISMATCH; /* cannot continue past the end */
     if (rc)
         return rc;
-    if (!force && r->have_prefix_digest && !r->opts.no_input_digest &&
+    if (!force && r->have_prefix_digest && !r->opts.no_input_digest && src &&
         blanc_source_digest(src) != r->prefix_digest)
         return BLANC_EMISMATCH;
-    return 0;
+    return blanc_feed_restore(f, r->feed_blob, r->feed_blob_len);
 }
 
 void blanc_replay_set_health(blanc_replay *r, blanc_health *h)
@@ -484,8 +431,6 @@ void blanc_replay_set_hooks(blanc_replay *r, const blanc_replay_hooks *h)
 }
 
 int blanc_replay_finished(const blanc_replay *r) { return r->finished; }
-
-const char *blanc_replay_refusal(const blanc_replay *r) { return r->why; }
 
 uint64_t blanc_replay_input_position(const blanc_replay *r, uint64_t *digest)
 {

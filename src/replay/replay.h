@@ -7,6 +7,10 @@
 
 #include "blanc.h"
 
+/* Messages asked of the feed at a time: enough that the look-ahead prefetch
+ * (16 ahead) rarely meets a batch's end, few enough to stay in L1. */
+#define REPLAY_BATCH 256
+
 struct blanc_replay {
     blanc_replay_options opts;
     blanc_books *books;
@@ -27,12 +31,16 @@ struct blanc_replay {
     blanc_replay_hooks hooks;
     int hooked;
     blanc_health *health; /* not owned; NULL when health is not tracked */
-    int sniffed;          /* the start of the input was judged (itch_sniff.c) */
-    char why[192];        /* why the input was refused (BLANC_ENOTITCH) */
     /* The health state of the snapshot this replay was rebuilt from, if it
      * had one (snapshot*.c), for blanc_health_resume(); owned. */
     struct health_image *snap_health;
     uint32_t anomalies;   /* of the message being handled: bit per blanc_anomaly */
+    const blanc_msg *cur; /* the message being handled (its transport position) */
+    /* The feed's state at the last pause or the end (blanc_feed_save), which
+     * a snapshot keeps (section FEED) and a resume gives back; owned. */
+    uint8_t *feed_blob;
+    size_t feed_blob_len;
+    blanc_msg batch[REPLAY_BATCH];
 };
 
 #endif

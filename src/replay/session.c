@@ -30,6 +30,7 @@ typedef struct snap_taken {
 struct blanc_session {
     blanc_session_options o;
     blanc_source *src;
+    blanc_feed *feed;
     blanc_replay *r;
     blanc_health *h;
     blanc_sink *journal, *emit_sink;
@@ -91,6 +92,24 @@ static int open_sink(blanc_sink **out, const char *path, blanc_session_error *er
     return rc ? fail(err, rc, sys, path, NULL) : 0;
 }
 
+/* The feed over the input, in the framing asked for (a resumed replay: the
+ * snapshot's), judged by its content. */
+static int open_feed(blanc_session *s, blanc_framing framing, blanc_session_error *err)
+{
+    blanc_feed_options fo = s->o.feed;
+    fo.framing = framing;
+    /* A resumed input was judged when the snapshot was taken; its digest
+     * (checked next) says it is the same one. */
+    fo.no_sniff = s->o.replay.no_sniff || s->o.resume != NULL;
+    char why[256];
+    int rc = blanc_feed_open(&s->feed, s->src, &fo, why, sizeof why);
+    if (rc == BLANC_ENOTITCH || (rc == BLANC_ENOSESSION && why[0]))
+        return fail(err, rc, 0, s->o.input, "%s", why);
+    if (rc)
+        return fail(err, rc, 0, s->o.input, NULL);
+    return 0;
+}
+
 static int resume(blanc_session *s, blanc_session_error *err)
 {
     const blanc_session_options *o = &s->o;
@@ -105,10 +124,12 @@ static int resume(blanc_session *s, blanc_session_error *err)
     blanc_framing f = blanc_replay_get_options(s->r)->framing;
     if (o->replay.framing != BLANC_FRAMING_AUTO && o->replay.framing != f)
         return fail(err, BLANC_EINVAL, 0, o->resume, "the snapshot was taken with --framing %s",
-                    f == BLANC_FRAMING_FIXED ? "fixed" : "binaryfile");
+                    blanc_framing_name(f));
+    if ((rc = open_feed(s, f, err)))
+        return rc;
     uint64_t digest;
     uint64_t pos = blanc_replay_input_position(s->r, &digest);
-    rc = blanc_replay_resume(s->r, s->src, o->force);
+    rc = blanc_replay_resume(s->r, s->feed, o->force);
     if (rc == BLANC_EMISMATCH)
         return fail(err, rc, 0, o->input,
                     "its first %" PRIu64 " bytes do not hash to the %016" PRIx64
@@ -144,9 +165,13 @@ int blanc_session_open(blanc_session **out, const blanc_session_options *o,
     if (o->resume) {
         if ((rc = resume(s, err)))
             goto out;
-    } else if (!(s->r = blanc_replay_create(&o->replay))) {
-        rc = fail(err, BLANC_ENOMEM, 0, NULL, NULL);
-        goto out;
+    } else {
+        if ((rc = open_feed(s, o->replay.framing, err)))
+            goto out;
+        if (!(s->r = blanc_replay_create(&o->replay))) {
+            rc = fail(err, BLANC_ENOMEM, 0, NULL, NULL);
+            goto out;
+        }
     }
     s->start_messages = blanc_replay_get_stats(s->r)->messages;
     blanc_run_plan check = {o->cuts, o->n_cuts, 0, NULL, NULL};
@@ -303,14 +328,12 @@ int blanc_session_run(blanc_session *s, blanc_session_error *err)
         memset(err, 0, sizeof *err);
     s->err = err;
     blanc_run_plan p = {s->o.cuts, s->o.n_cuts, s->o.on_tick ? s->o.tick : 0, on_pause, s};
-    int rc = blanc_replay_run_plan(s->r, s->src, &p);
+    int rc = blanc_replay_run_plan(s->r, s->feed, &p);
     s->err = NULL;
     if (rc == 0 || rc == BLANC_ESTRICT)
         return rc;
     if (err && err->code == rc)
         return rc; /* a snapshot's own failure, already described */
-    if (rc == BLANC_ENOTITCH)
-        return fail(err, rc, 0, s->o.input, "%s", blanc_replay_refusal(s->r));
     if (rc == BLANC_ECUTPAST) {
         const blanc_cut *c = NULL;
         for (size_t i = 0; i < s->o.n_cuts && !c; i++)
@@ -382,6 +405,7 @@ void blanc_session_free(blanc_session *s)
     free(s->snaps);
     blanc_health_free(s->h);
     blanc_replay_free(s->r);
+    blanc_feed_free(s->feed);
     blanc_source_close(s->src);
     free(s);
 }
@@ -389,6 +413,8 @@ void blanc_session_free(blanc_session *s)
 blanc_replay *blanc_session_replay(blanc_session *s) { return s->r; }
 
 const blanc_source *blanc_session_source(const blanc_session *s) { return s->src; }
+
+const blanc_feed *blanc_session_feed(const blanc_session *s) { return s->feed; }
 
 void blanc_session_unlink_outputs(const blanc_session *s)
 {

@@ -169,7 +169,7 @@ out:
 int snap_begin(blanc_replay **out, const uint64_t m[M_COUNT], size_t orders_hint,
                blanc_snap_error *err)
 {
-    if (m[M_FRAMING] > BLANC_FRAMING_FIXED)
+    if (m[M_FRAMING] > BLANC_FRAMING_UDP || m[M_FRAMING] == BLANC_FRAMING_AUTO)
         return snap_fail(err, BLANC_EBADSNAP, "META", 0, "unknown framing %llu",
                          (unsigned long long)m[M_FRAMING]);
     blanc_replay_options o = {0};

@@ -11,6 +11,8 @@
 
 #define SNAP_VERSION 1        /* books and replay state only */
 #define SNAP_VERSION_HEALTH 2 /* ... and the health tracker's state */
+#define SNAP_VERSION_FEED 3   /* ... (health optional) and the feed's state (FEED):
+                                 written only when the feed has state, a capture */
 
 struct health_image;
 
@@ -21,7 +23,10 @@ enum {
     M_INPUT_BYTES, M_INPUT_XXH3, M_HAVE_INPUT_XXH3, M_L3, M_L2, M_STREAM,
     M_ANOMALIES_TOTAL, M_BY_TYPE,
     M_ANOMALIES = M_BY_TYPE + BLANC_ITCH_NTYPES, /* count, first_offset, first_index each */
-    M_COUNT = M_ANOMALIES + 3 * BLANC_AN_COUNT
+    M_COUNT = M_ANOMALIES + 3 * BLANC_AN_COUNT,
+    /* Before anomalies bad_packet and seq_gap: a META that ends there reads
+     * with them zero. */
+    M_COUNT_OLD = M_COUNT - 3 * 2
 };
 
 typedef struct snap_inst {

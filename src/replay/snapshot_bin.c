@@ -123,11 +123,14 @@ int snap_write_binary(const blanc_replay *r, blanc_sink *sink)
         return rc;
     }
 
-    /* Without health the bytes of version 1, exactly; with it version 2. */
+    /* Without health the bytes of version 1, exactly; with it version 2;
+     * with feed state (a capture's held packets and sequence numbers) 3. */
+    int have_feed = r->feed_blob_len > 0;
     uint8_t h[HEADER_LEN];
     memcpy(h, MAGIC, 8);
-    blanc_put_le32(h + 8, have_health ? SNAP_VERSION_HEALTH : SNAP_VERSION);
-    blanc_put_le32(h + 12, N_SECTIONS + (have_health ? 1 : 0));
+    blanc_put_le32(h + 8, have_feed ? SNAP_VERSION_FEED
+                                    : have_health ? SNAP_VERSION_HEALTH : SNAP_VERSION);
+    blanc_put_le32(h + 12, (uint32_t)(N_SECTIONS + (have_health ? 1 : 0) + have_feed));
     w->err = blanc_sink_write(sink, h, sizeof h);
 
     sw_begin(w, "META", (uint64_t)M_COUNT * 8);
@@ -174,6 +177,11 @@ int snap_write_binary(const blanc_replay *r, blanc_sink *sink)
             for (uint64_t i = 0; i < img.n[k] * health_image_width[k]; i++)
                 sw_le(w, img.list[k][i], 8);
         }
+        sw_end(w);
+    }
+    if (have_feed) {
+        sw_begin(w, "FEED", r->feed_blob_len);
+        sw_bytes(w, r->feed_blob, r->feed_blob_len);
         sw_end(w);
     }
     health_image_free(&img);
@@ -306,11 +314,14 @@ int snap_read_binary(blanc_replay **out, const uint8_t *p, size_t n, blanc_snap_
         return snap_fail(err, BLANC_EBADSNAP, "header", 0,
                          "truncated: %zu bytes, the header alone is %d", n, HEADER_LEN);
     uint32_t version = blanc_le32(p + 8);
-    if (version != SNAP_VERSION && version != SNAP_VERSION_HEALTH)
+    if (version != SNAP_VERSION && version != SNAP_VERSION_HEALTH && version != SNAP_VERSION_FEED)
         return snap_fail(err, BLANC_EVERSION, "header", 8,
-                         "snapshot format version %u; this build reads versions %d and %d",
-                         version, SNAP_VERSION, SNAP_VERSION_HEALTH);
-    uint32_t sections = N_SECTIONS + (version == SNAP_VERSION_HEALTH ? 1 : 0);
+                         "snapshot format version %u; this build reads versions %d to %d",
+                         version, SNAP_VERSION, SNAP_VERSION_FEED);
+    int has_feed = version == SNAP_VERSION_FEED;
+    int has_health = version == SNAP_VERSION_HEALTH ||
+                     (has_feed && blanc_le32(p + 12) == N_SECTIONS + 2);
+    uint32_t sections = (uint32_t)(N_SECTIONS + has_health + has_feed);
     if (blanc_le32(p + 12) != sections)
         return snap_fail(err, BLANC_EBADSNAP, "header", 12, "%u sections, version %u has %u",
                          blanc_le32(p + 12), version, sections);
@@ -321,9 +332,9 @@ int snap_read_binary(blanc_replay **out, const uint8_t *p, size_t n, blanc_snap_
     int rc = section(p, n, &off, "META", &meta, &meta_len, err);
     if (rc)
         return rc;
-    if (meta_len != (uint64_t)M_COUNT * 8)
+    if (meta_len != (uint64_t)M_COUNT * 8 && (has_feed || meta_len != (uint64_t)M_COUNT_OLD * 8))
         return snap_fail(err, BLANC_EBADSNAP, "META", HEADER_LEN,
-                         "%llu bytes, version 1 has %d", (unsigned long long)meta_len,
+                         "%llu bytes, version %u has %d", (unsigned long long)meta_len, version,
                          M_COUNT * 8);
     inst_off = off + SECTION_HEAD;
     if ((rc = section(p, n, &off, "INST", &inst, &inst_len, err)))
@@ -334,14 +345,18 @@ int snap_read_binary(blanc_replay **out, const uint8_t *p, size_t n, blanc_snap_
     const uint8_t *hl = NULL;
     uint64_t hl_len = 0;
     size_t hl_off = off + SECTION_HEAD;
-    if (sections > N_SECTIONS && (rc = section(p, n, &off, "HLTH", &hl, &hl_len, err)))
+    if (has_health && (rc = section(p, n, &off, "HLTH", &hl, &hl_len, err)))
+        return rc;
+    const uint8_t *fd = NULL;
+    uint64_t fd_len = 0;
+    if (has_feed && (rc = section(p, n, &off, "FEED", &fd, &fd_len, err)))
         return rc;
     if (off != n)
         return snap_fail(err, BLANC_EBADSNAP, "trailer", off,
                          "%zu unexpected bytes after the last section", n - off);
 
-    uint64_t m[M_COUNT];
-    for (int i = 0; i < M_COUNT; i++)
+    uint64_t m[M_COUNT] = {0};
+    for (uint64_t i = 0; i < meta_len / 8; i++)
         m[i] = blanc_le64(meta + 8 * i);
     if (inst_len < 4 || (inst_len - 4) % INST_LEN ||
         (inst_len - 4) / INST_LEN != blanc_le32(inst))
@@ -375,6 +390,12 @@ int snap_read_binary(blanc_replay **out, const uint8_t *p, size_t n, blanc_snap_
             rc = snap_health_keep(r, &img);
         else
             health_image_free(&img);
+    }
+    if (!rc && fd_len) {
+        if (!(r->feed_blob = malloc((size_t)fd_len)))
+            rc = BLANC_ENOMEM;
+        else
+            memcpy(r->feed_blob, fd, (size_t)fd_len), r->feed_blob_len = (size_t)fd_len;
     }
     free(in);
     if (rc) {

@@ -42,7 +42,9 @@ SIDE_S = ord("S")
 # docs/SEMANTICS.md section 4, in that order
 ANOMALY_KEYS = ("truncated", "bad_length", "unknown_type", "zero_length", "stream_cut",
                 "unknown_ref", "overfill", "dup_ref", "no_directory", "bad_field",
-                "dir_conflict", "time_backwards")
+                "dir_conflict", "time_backwards",
+                # transport anomalies (docs/FEEDS.md): a BinaryFILE never has them
+                "bad_packet", "seq_gap")
 
 # snapshot stop_error when --strict stopped the replay (BLANC_ESTRICT, value from the brief
 # of this reference: the docs name the error but not its number)

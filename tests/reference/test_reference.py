@@ -468,7 +468,7 @@ class Cli(unittest.TestCase):
 TYPES = "S R H Y L V W K J h A F E C X D U P Q B I N O".split()
 ANOMALY_KEYS = ["truncated", "bad_length", "unknown_type", "zero_length", "stream_cut",
                 "unknown_ref", "overfill", "dup_ref", "no_directory", "bad_field",
-                "dir_conflict", "time_backwards"]
+                "dir_conflict", "time_backwards", "bad_packet", "seq_gap"]
 
 
 def xxh3(data):
