@@ -237,6 +237,9 @@ static void print_json(FILE *f, const cli_run *a, const cli_run_info *ri, const 
     else
         json_hex64(&j, "input", d.input);
     json_close(&j, '}');
+    blanc_transport_stats t;
+    if (blanc_feed_transport(blanc_session_feed(ri->s), &t))
+        cli_transport_json(&j, &t);
     json_double(&j, "elapsed_s", ri->secs);
     json_double(&j, "messages_per_s", rate(ri));
     json_double(&j, "ns_per_message", ns_per_msg(ri));
@@ -315,6 +318,9 @@ static void print_text(FILE *f, const cli_run *a, const cli_run_info *ri, const 
         fprintf(f, "digest input (not computed)\n");
     else
         fprintf(f, "digest input %016" PRIx64 "\n", d.input);
+    blanc_transport_stats t;
+    if (blanc_feed_transport(blanc_session_feed(ri->s), &t))
+        cli_transport_text(f, &t);
     fprintf(f, "elapsed      %.3f s, %.2f M msg/s, %.1f ns/msg\n", ri->secs, rate(ri) / 1e6,
             ns_per_msg(ri));
     cli_health_text(f, &a->health);

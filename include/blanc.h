@@ -717,7 +717,9 @@ typedef enum blanc_snap_format {
 } blanc_snap_format;
 
 typedef struct blanc_session_options {
-    const char *input;            /* a path, or "-" for stdin */
+    const char *input;            /* a path, or "-" for stdin; with live, its name */
+    blanc_feed *live;             /* replay this open feed instead (blanc_feed_open_udp;
+                                     borrowed, no resume): input only names it */
     blanc_replay_options replay;  /* a new replay's options (framing AUTO: by content) */
     blanc_feed_options feed;      /* capture selection and reorder window; the framing
                                      and no_sniff come from replay */

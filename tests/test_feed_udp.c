@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "feed/feed.h"
+#include "blanc.h"
 
 #define PER 5
 #define NPK 200
@@ -157,7 +157,7 @@ static void drain(blanc_feed *f, result *r)
     r->in_order = 1;
     blanc_msg m[64];
     int n;
-    while ((n = f->ops->next(f, m, 64)) > 0) {
+    while ((n = blanc_feed_next(f, m, 64)) > 0) {
         for (int i = 0; i < n; i++) {
             r->lost += m[i].lost;
             if (!m[i].p) {
@@ -171,11 +171,11 @@ static void drain(blanc_feed *f, result *r)
             r->last_seq = m[i].seq;
             r->messages++;
         }
-        f->ops->consume(f, (size_t)n);
+        blanc_feed_consume(f, (size_t)n);
     }
     assert_int_equal(n, 0);
-    r->how = f->end.how;
-    f->ops->transport(f, &r->ts);
+    r->how = blanc_feed_end_info(f)->how;
+    blanc_feed_transport(f, &r->ts);
     blanc_feed_udp_stats(f, &r->us);
 }
 
@@ -196,11 +196,7 @@ static blanc_feed *open_feed(const char *rr_host, uint16_t rr_port, uint32_t idl
     return f;
 }
 
-static void close_feed(blanc_feed *f)
-{
-    f->ops->free(f);
-    free(f);
-}
+static void close_feed(blanc_feed *f) { blanc_feed_free(f); }
 
 static void test_in_order_to_end_of_session(void **state)
 {

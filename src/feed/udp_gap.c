@@ -38,8 +38,8 @@ static void insert(udp_gap *g, uint64_t s, uint64_t e)
 
 void blanc__udp_gap_packet(udp_gap *g, uint64_t seq, uint16_t count)
 {
-    if (seq == 0)
-        return; /* unsequenced: nothing to ask for */
+    if (seq == 0 || seq > UINT64_MAX - 0xFFFF)
+        return; /* unsequenced (nothing to ask for), or numbers that would wrap */
     if (g->ready == 0) { /* the first packet sets the stream's start, as in mold_stream */
         g->ready = count == 0 || count == 0xFFFF ? seq : seq + count;
         g->known_end = g->ready;
