@@ -146,6 +146,15 @@ int cli_run_check(cli_run *a, int snapshots);
  * summary and warnings, free. Returns the exit code. */
 int cli_run_session(cli_run *a, blanc_session_options *so, const cli_run_hooks *hk);
 void cli_session_error(const blanc_session_error *e);
+/* --snapshot-format: bin or json. CLI_OK or CLI_USAGE (said why). */
+int cli_parse_snap_format(const char *cmd, const char *arg, blanc_snap_format *out);
+/* Options that would do nothing are mistakes: the first rule whose bad is
+ * set is said ("CMD: msg") and is CLI_USAGE; else CLI_OK. */
+typedef struct cli_rule {
+    int bad;
+    const char *msg;
+} cli_rule;
+int cli_check_rules(const char *cmd, const cli_rule *rules, size_t n);
 /* The "transport" object / line of a captured or live input. */
 void cli_transport_json(json *j, const blanc_transport_stats *t);
 void cli_transport_text(FILE *f, const blanc_transport_stats *t);

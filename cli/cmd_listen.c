@@ -202,14 +202,8 @@ static int parse_args(int argc, char **argv, listen_args *a)
         case 'O': a->snap_dir = optarg; break;
         case 'F':
             a->snap_format_given = 1;
-            if (!strcmp(optarg, "bin"))
-                a->snap_format = BLANC_SNAP_BINARY;
-            else if (!strcmp(optarg, "json"))
-                a->snap_format = BLANC_SNAP_JSON;
-            else {
-                cli_error("listen: --snapshot-format is bin or json, not '%s'", optarg);
+            if (cli_parse_snap_format("listen", optarg, &a->snap_format))
                 return CLI_USAGE;
-            }
             break;
         case 'h': fputs(usage_text, stdout); return -1;
         default: return cli_bad_option("listen", "ho:", argv);

@@ -124,25 +124,14 @@ static int parse_framing(replay_args *a, const char *s)
 /* Options that would do nothing are mistakes: say which. */
 static int check_args(replay_args *a)
 {
-    static const struct {
-        int bad;
-        const char *msg;
-    } rules[] = {
-        {0, "--snapshot-at needs --snapshot-out DIR"},
-        {0, "--snapshot-out and --snapshot-format need --snapshot-at"},
-        {0, "--force needs --resume"},
+    const cli_rule rules[] = {
+        {a->n_cuts && !a->snap_dir, "--snapshot-at needs --snapshot-out DIR"},
+        {!a->n_cuts && (a->snap_dir || a->snap_format_given),
+         "--snapshot-out and --snapshot-format need --snapshot-at"},
+        {a->force && !a->resume, "--force needs --resume"},
     };
-    int bad[sizeof rules / sizeof rules[0]] = {
-        a->n_cuts && !a->snap_dir,
-        !a->n_cuts && (a->snap_dir || a->snap_format_given),
-        a->force && !a->resume,
-    };
-    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-        if (bad[i]) {
-            cli_error("replay: %s", rules[i].msg);
-            return CLI_USAGE;
-        }
-    }
+    if (cli_check_rules("replay", rules, sizeof rules / sizeof rules[0]))
+        return CLI_USAGE;
     a->run.snapshots = a->n_cuts;
     return cli_run_check(&a->run, a->n_cuts || a->resume);
 }
@@ -176,14 +165,8 @@ static int parse_args(int argc, char **argv, replay_args *a)
         case 'O': a->snap_dir = optarg; break;
         case 'F':
             a->snap_format_given = 1;
-            if (!strcmp(optarg, "bin"))
-                a->snap_format = BLANC_SNAP_BINARY;
-            else if (!strcmp(optarg, "json"))
-                a->snap_format = BLANC_SNAP_JSON;
-            else {
-                cli_error("replay: --snapshot-format is bin or json, not '%s'", optarg);
+            if (cli_parse_snap_format("replay", optarg, &a->snap_format))
                 return CLI_USAGE;
-            }
             break;
         case 'r': a->resume = optarg; break;
         case 'x': a->force = 1; break;

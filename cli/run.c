@@ -107,37 +107,46 @@ int cli_run_option(cli_run *a, int c, const char *arg)
     }
 }
 
-int cli_run_check(cli_run *a, int snapshots)
+int cli_parse_snap_format(const char *cmd, const char *arg, blanc_snap_format *out)
 {
-    static const struct {
-        int bad;
-        const char *msg;
-    } rules[] = {
-        {0, "--emit needs -o OUT ('-' for stdout)"},
-        {0, "-o is the output of --emit"},
-        {0, "--format is the format of --emit"},
-        {0, "--metrics-linger needs --metrics-listen"},
-        {0, "--depth applies to --symbol and --emit l2"},
-        {0, "--no-book builds no books to snapshot, resume or emit"},
-        {0, "--no-health with a health option"},
-        {0, "--no-book computes no book anomalies to track health"},
-    };
-    int bad[sizeof rules / sizeof rules[0]] = {
-        a->emit && !a->emit_out,
-        !a->emit && a->emit_out != NULL,
-        a->format_given && !a->emit,
-        a->linger_given && !a->metrics_addr,
-        a->depth_given && !a->n_symbols && !(a->emit && a->eo.kind == BLANC_EMIT_L2),
-        (a->emit || snapshots) && a->opts.no_book,
-        a->health_given && a->health.off,
-        a->health_given && a->opts.no_book,
-    };
-    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-        if (bad[i]) {
-            cli_error("%s: %s", a->cmd, rules[i].msg);
+    if (!strcmp(arg, "bin"))
+        *out = BLANC_SNAP_BINARY;
+    else if (!strcmp(arg, "json"))
+        *out = BLANC_SNAP_JSON;
+    else {
+        cli_error("%s: --snapshot-format is bin or json, not '%s'", cmd, arg);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+int cli_check_rules(const char *cmd, const cli_rule *rules, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (rules[i].bad) {
+            cli_error("%s: %s", cmd, rules[i].msg);
             return CLI_USAGE;
         }
     }
+    return CLI_OK;
+}
+
+int cli_run_check(cli_run *a, int snapshots)
+{
+    const cli_rule rules[] = {
+        {a->emit && !a->emit_out, "--emit needs -o OUT ('-' for stdout)"},
+        {!a->emit && a->emit_out != NULL, "-o is the output of --emit"},
+        {a->format_given && !a->emit, "--format is the format of --emit"},
+        {a->linger_given && !a->metrics_addr, "--metrics-linger needs --metrics-listen"},
+        {a->depth_given && !a->n_symbols && !(a->emit && a->eo.kind == BLANC_EMIT_L2),
+         "--depth applies to --symbol and --emit l2"},
+        {(a->emit || snapshots) && a->opts.no_book,
+         "--no-book builds no books to snapshot, resume or emit"},
+        {a->health_given && a->health.off, "--no-health with a health option"},
+        {a->health_given && a->opts.no_book, "--no-book computes no book anomalies to track health"},
+    };
+    if (cli_check_rules(a->cmd, rules, sizeof rules / sizeof rules[0]))
+        return CLI_USAGE;
     if (a->opts.no_book)
         a->health.off = 1;
     if (a->emit && a->eo.kind == BLANC_EMIT_L2 && a->depth_given)
@@ -185,39 +194,53 @@ void cli_transport_text(FILE *f, const blanc_transport_stats *t)
             t->out_of_order, t->arbitrated);
 }
 
+/* What both summaries show, read once. */
+typedef struct facts {
+    const blanc_replay_stats *st;
+    blanc_books *b;
+    blanc_books_stats bs;
+    blanc_digests d;
+    blanc_transport_stats t;
+    int has_transport;
+} facts;
+
+static void gather(const cli_run_info *ri, facts *x)
+{
+    x->st = blanc_replay_get_stats(ri->r);
+    x->b = blanc_replay_books(ri->r);
+    blanc_books_stats_get(x->b, &x->bs);
+    blanc_replay_digests(ri->r, &x->d);
+    x->has_transport = blanc_feed_transport(blanc_session_feed(ri->s), &x->t);
+}
+
 static void print_json(FILE *f, const cli_run *a, const cli_run_info *ri, const cli_run_hooks *hk)
 {
-    blanc_replay *r = ri->r;
-    const blanc_replay_stats *st = blanc_replay_get_stats(r);
-    blanc_books *b = blanc_replay_books(r);
-    blanc_books_stats bs;
-    blanc_books_stats_get(b, &bs);
-    blanc_digests d;
-    blanc_replay_digests(r, &d);
+    facts x;
+    gather(ri, &x);
     json j;
     json_init(&j, f);
     json_open(&j, NULL, '{');
     hk->head_json(&j, hk->ctx, ri);
-    json_u64(&j, "bytes", st->bytes);
-    json_u64(&j, "messages", st->messages);
-    json_u64(&j, "messages_replayed", st->messages - ri->in.start_messages);
+    json_u64(&j, "bytes", x.st->bytes);
+    json_u64(&j, "messages", x.st->messages);
+    json_u64(&j, "messages_replayed", x.st->messages - ri->in.start_messages);
     json_open(&j, "by_type", '{');
     for (int i = 0; i < BLANC_ITCH_NTYPES; i++) {
         char k[2] = {blanc_itch_types[i], 0};
-        json_u64(&j, k, st->by_type[i]);
+        json_u64(&j, k, x.st->by_type[i]);
     }
     json_close(&j, '}');
-    json_u64(&j, "book_changes", st->book_changes);
-    json_u64(&j, "instruments", bs.instruments);
-    json_u64(&j, "live_orders", bs.live_orders);
-    json_u64(&j, "peak_orders", bs.peak_orders);
-    json_u64(&j, "levels", bs.levels);
-    json_u64(&j, "first_timestamp", st->first_timestamp);
-    json_u64(&j, "last_timestamp", st->last_timestamp);
-    json_u64(&j, "anomalies_total", st->anomalies_total);
+    json_u64(&j, "book_changes", x.st->book_changes);
+    json_u64(&j, "instruments", x.bs.instruments);
+    json_u64(&j, "live_orders", x.bs.live_orders);
+    json_u64(&j, "peak_orders", x.bs.peak_orders);
+    json_u64(&j, "levels", x.bs.levels);
+    json_u64(&j, "first_timestamp", x.st->first_timestamp);
+    json_u64(&j, "last_timestamp", x.st->last_timestamp);
+    json_u64(&j, "anomalies_total", x.st->anomalies_total);
     json_open(&j, "anomalies", '{');
     for (int i = 0; i < BLANC_AN_COUNT; i++) {
-        const blanc_anomaly_stat *as = &st->anomalies[i];
+        const blanc_anomaly_stat *as = &x.st->anomalies[i];
         if (!as->count)
             continue;
         json_open(&j, blanc_anomaly_key((blanc_anomaly)i), '{');
@@ -227,19 +250,18 @@ static void print_json(FILE *f, const cli_run *a, const cli_run_info *ri, const 
         json_close(&j, '}');
     }
     json_close(&j, '}');
-    json_bool(&j, "ended_by_session_marker", st->ended_by_session_marker);
+    json_bool(&j, "ended_by_session_marker", x.st->ended_by_session_marker);
     json_open(&j, "digests", '{');
-    json_hex64(&j, "l3", d.l3);
-    json_hex64(&j, "l2", d.l2);
-    json_hex64(&j, "stream", d.stream);
+    json_hex64(&j, "l3", x.d.l3);
+    json_hex64(&j, "l2", x.d.l2);
+    json_hex64(&j, "stream", x.d.stream);
     if (a->opts.no_input_digest)
         json_null(&j, "input");
     else
-        json_hex64(&j, "input", d.input);
+        json_hex64(&j, "input", x.d.input);
     json_close(&j, '}');
-    blanc_transport_stats t;
-    if (blanc_feed_transport(blanc_session_feed(ri->s), &t))
-        cli_transport_json(&j, &t);
+    if (x.has_transport)
+        cli_transport_json(&j, &x.t);
     json_double(&j, "elapsed_s", ri->secs);
     json_double(&j, "messages_per_s", rate(ri));
     json_double(&j, "ns_per_message", ns_per_msg(ri));
@@ -264,7 +286,7 @@ static void print_json(FILE *f, const cli_run *a, const cli_run_info *ri, const 
     if (a->n_symbols && !a->emit) {
         json_open(&j, "books", '{');
         for (int i = 0; i < a->n_symbols; i++)
-            cli_ladder_json(&j, b, a->symbols[i], a->depth);
+            cli_ladder_json(&j, x.b, a->symbols[i], a->depth);
         json_close(&j, '}');
     }
     if (hk->tail_json)
@@ -275,52 +297,46 @@ static void print_json(FILE *f, const cli_run *a, const cli_run_info *ri, const 
 
 static void print_text(FILE *f, const cli_run *a, const cli_run_info *ri, const cli_run_hooks *hk)
 {
-    blanc_replay *r = ri->r;
-    const blanc_replay_stats *st = blanc_replay_get_stats(r);
-    blanc_books *b = blanc_replay_books(r);
-    blanc_books_stats bs;
-    blanc_books_stats_get(b, &bs);
-    blanc_digests d;
-    blanc_replay_digests(r, &d);
+    facts x;
+    gather(ri, &x);
     char t0[32], t1[32];
-    cli_fmt_time(st->first_timestamp, t0);
-    cli_fmt_time(st->last_timestamp, t1);
+    cli_fmt_time(x.st->first_timestamp, t0);
+    cli_fmt_time(x.st->last_timestamp, t1);
     hk->head_text(f, hk->ctx, ri);
-    fprintf(f, "messages     %" PRIu64 " (feed time %s .. %s)", st->messages, t0, t1);
+    fprintf(f, "messages     %" PRIu64 " (feed time %s .. %s)", x.st->messages, t0, t1);
     if (ri->in.start_messages)
         fprintf(f, ", %" PRIu64 " replayed after resuming at %" PRIu64,
-                st->messages - ri->in.start_messages, ri->in.start_messages);
+                x.st->messages - ri->in.start_messages, ri->in.start_messages);
     fprintf(f, "\nby type     ");
     for (int i = 0, col = 0; i < BLANC_ITCH_NTYPES; i++) {
-        if (!st->by_type[i])
+        if (!x.st->by_type[i])
             continue;
         if (col && col % 6 == 0)
             fprintf(f, "\n            ");
-        fprintf(f, " %c %-10" PRIu64, blanc_itch_types[i], st->by_type[i]);
+        fprintf(f, " %c %-10" PRIu64, blanc_itch_types[i], x.st->by_type[i]);
         col++;
     }
-    fprintf(f, "\nbook changes %" PRIu64 "\n", st->book_changes);
-    fprintf(f, "instruments  %" PRIu32 "\n", bs.instruments);
+    fprintf(f, "\nbook changes %" PRIu64 "\n", x.st->book_changes);
+    fprintf(f, "instruments  %" PRIu32 "\n", x.bs.instruments);
     fprintf(f, "live orders  %" PRIu64 " (peak %" PRIu64 "), %" PRIu64 " price levels\n",
-           bs.live_orders, bs.peak_orders, bs.levels);
-    fprintf(f, "anomalies    %" PRIu64 "\n", st->anomalies_total);
+           x.bs.live_orders, x.bs.peak_orders, x.bs.levels);
+    fprintf(f, "anomalies    %" PRIu64 "\n", x.st->anomalies_total);
     for (int i = 0; i < BLANC_AN_COUNT; i++) {
-        const blanc_anomaly_stat *as = &st->anomalies[i];
+        const blanc_anomaly_stat *as = &x.st->anomalies[i];
         if (as->count)
             fprintf(f, "  %-15s %10" PRIu64 "  first at byte %" PRIu64 ", message %" PRIu64 "  (%s)\n",
                    blanc_anomaly_key((blanc_anomaly)i), as->count, as->first_offset,
                    as->first_index, blanc_anomaly_text((blanc_anomaly)i));
     }
-    fprintf(f, "digest l3    %016" PRIx64 "\n", d.l3);
-    fprintf(f, "digest l2    %016" PRIx64 "\n", d.l2);
-    fprintf(f, "digest stream %016" PRIx64 "\n", d.stream);
+    fprintf(f, "digest l3    %016" PRIx64 "\n", x.d.l3);
+    fprintf(f, "digest l2    %016" PRIx64 "\n", x.d.l2);
+    fprintf(f, "digest stream %016" PRIx64 "\n", x.d.stream);
     if (a->opts.no_input_digest)
         fprintf(f, "digest input (not computed)\n");
     else
-        fprintf(f, "digest input %016" PRIx64 "\n", d.input);
-    blanc_transport_stats t;
-    if (blanc_feed_transport(blanc_session_feed(ri->s), &t))
-        cli_transport_text(f, &t);
+        fprintf(f, "digest input %016" PRIx64 "\n", x.d.input);
+    if (x.has_transport)
+        cli_transport_text(f, &x.t);
     fprintf(f, "elapsed      %.3f s, %.2f M msg/s, %.1f ns/msg\n", ri->secs, rate(ri) / 1e6,
             ns_per_msg(ri));
     cli_health_text(f, &a->health);
@@ -337,7 +353,7 @@ static void print_text(FILE *f, const cli_run *a, const cli_run_info *ri, const 
     if (hk->tail_text)
         hk->tail_text(f, hk->ctx, ri);
     for (int i = 0; i < a->n_symbols && !a->emit; i++)
-        cli_ladder_text(f, b, a->symbols[i], a->depth);
+        cli_ladder_text(f, x.b, a->symbols[i], a->depth);
 }
 
 /* One warning line per anomaly kind, so that a script's log shows a damaged
