@@ -18,6 +18,7 @@ int cmd_gen(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
 int cmd_bench_compare(int argc, char **argv);
 int cmd_bench_drift(int argc, char **argv);
 /* prom.c: a bench result as Prometheus text exposition. */
@@ -60,6 +61,16 @@ void cli_metrics_update(cli_metrics *m, const blanc_replay *r, const blanc_healt
  * publish (called every 2^16 messages). */
 void cli_metrics_tick(cli_metrics *m, const blanc_replay *r, const blanc_health *h);
 void cli_metrics_stop(cli_metrics *m);
+
+/* gen_capture.c: blanc gen's capture options. Each 0 or -1. */
+int cli_parse_rate_ppm(const char *s, uint32_t *ppm);   /* "0.01", "1%" */
+int cli_parse_channel(const char *s, uint32_t *group, uint16_t *port); /* "A.B.C.D:PORT" */
+int cli_parse_date(const char *s, uint64_t *epoch_ns);  /* "YYYY-MM-DD", 00:00 UTC */
+int cli_parse_session_name(const char *s, char out[10]); /* 1-10 alphanumerics */
+/* The transport counts of a capture gen wrote, as stderr text or manifest
+ * JSON lines, into buf[cap]. Returns the length, -1 if it does not fit. */
+int cli_gen_transport_lines(const blanc_gen_transport *t, const blanc_gen_result *res,
+                            char *buf, size_t cap, int as_json);
 
 /* out.c: the one message for a file that failed, "blanc: PATH: <blanc_strerror(rc)>"
  * followed by ": <strerror(sys_errno)>" when sys_errno is not 0. */

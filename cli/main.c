@@ -20,6 +20,7 @@ static const struct {
     {"snapshot", cmd_snapshot, "show a snapshot's books (snapshot show SNAP)"},
     {"diff", cmd_diff, "compare two snapshots, or a snapshot and a replay at its point"},
     {"bench", cmd_bench, "measure a replay: throughput, per-message latency, host report"},
+    {"dump", cmd_dump, "print every message with all its fields (JSON lines or CSV)"},
 };
 
 static void usage(FILE *f)

@@ -14,6 +14,12 @@ for t in decode replay; do
     head -c 4096 ../data/ritch/20101224.TEST_ITCH_50.reframed > corpus/$t/ritch-head
 done
 head -c 2048 ../data/ritch/20101224.TEST_ITCH_50.reframed > corpus/replay/ritch-head-cut
+# Dump: an options byte (fuzz_dump.c) + frames.
+mkdir -p corpus/dump
+for sel in 0 1 2 7 68 133 198; do
+    { printf "\\$(printf %o $sel)"; cat "$tmp/corrupt.itch"; } > corpus/dump/gen-corrupt-$sel
+done
+{ printf '\0'; head -c 4096 ../data/ritch/20101224.TEST_ITCH_50.reframed; } > corpus/dump/ritch-head
 printf '\0\0' > corpus/replay/end-marker
 # Source: selector byte (0 plain, 1 gzip, 2 zstd) + body; the target prepends the magic.
 mkdir -p corpus/source

@@ -188,6 +188,33 @@ int blanc_itch_type_index(uint8_t type);
 #define BLANC_ITCH_NTYPES 23
 extern const char blanc_itch_types[BLANC_ITCH_NTYPES + 1];
 
+/* How a field's bytes read (all integers unsigned big-endian). */
+typedef enum blanc_field_kind {
+    BLANC_FIELD_ALPHA = 0,    /* ASCII, left-justified, space padded */
+    BLANC_FIELD_INTEGER = 1,  /* 1, 2, 4, 6 or 8 bytes */
+    BLANC_FIELD_PRICE4 = 2,   /* Price(4): 4 bytes, 4 implied decimals */
+    BLANC_FIELD_PRICE8 = 3,   /* Price(8): 8 bytes, 8 implied decimals (MWCB levels) */
+    BLANC_FIELD_TIMESTAMP = 4 /* 6 bytes, ns since midnight */
+} blanc_field_kind;
+
+/* One field of an ITCH 5.0 message layout (src/feed/itch_fields.c). */
+typedef struct blanc_itch_field {
+    const char *name; /* the spec's name in snake_case ("stock_locate"); "type" for
+                         the Message Type byte */
+    uint8_t offset, width;
+    uint8_t kind;     /* blanc_field_kind */
+} blanc_itch_field;
+
+/* Every field of a type, the 11-byte header first, in the spec's order: they
+ * tile the message (their widths sum to blanc_itch_msg_len). *n (if given)
+ * gets the count; NULL and 0 for an unknown type. Static data. */
+const blanc_itch_field *blanc_itch_fields(uint8_t type, size_t *n);
+/* The spec's name of a type ("Add Order (no attribution)"), or NULL. */
+const char *blanc_itch_type_name(uint8_t type);
+/* The value of a numeric field (INTEGER, PRICE4, PRICE8, TIMESTAMP) of msg,
+ * which must hold the whole message. */
+uint64_t blanc_itch_field_uint(const uint8_t *msg, const blanc_itch_field *f);
+
 /* ------------------------------------------------------------------------ */
 /* Feed: byte sources                                                        */
 /* ------------------------------------------------------------------------ */
@@ -984,6 +1011,53 @@ uint64_t blanc_emitter_records(const blanc_emitter *e);
 void blanc_emitter_free(blanc_emitter *e);
 
 /* ------------------------------------------------------------------------ */
+/* Message dump: every field of every message (docs/FEEDS.md)                */
+/* ------------------------------------------------------------------------ */
+
+typedef enum blanc_dump_format {
+    BLANC_DUMP_JSONL = 0, /* one object per message: "type", the fields, the position */
+    BLANC_DUMP_CSV = 1    /* one type only (types holds one byte): a header, then rows */
+} blanc_dump_format;
+
+typedef struct blanc_dump_options {
+    blanc_dump_format format;
+    int price_decimal;        /* prices in dollars ("123.4500") instead of integer ticks */
+    int transport;            /* add packet, session and seq (captured and live feeds) */
+    const char *types;        /* type bytes to keep, NUL-terminated; NULL or "" = all */
+    const char (*symbols)[8]; /* only these instruments (8-byte padded); NULL = all */
+    size_t n_symbols;
+    uint64_t from, until;     /* only timestamps in [from, until) (ns); until 0 = no end */
+} blanc_dump_options;
+
+/* What a dump saw: the anomalies in the replay's terms (docs/SEMANTICS.md). */
+typedef struct blanc_dump_stats {
+    uint64_t messages;        /* frames seen, valid or not (the replay's message index) */
+    uint64_t records;         /* written */
+    blanc_anomaly_stat anomalies[BLANC_AN_COUNT]; /* only the feed's: framing, damage, gaps */
+    uint64_t anomalies_total;
+} blanc_dump_stats;
+
+typedef struct blanc_dumper blanc_dumper;
+
+/* A dump writer into sink (not owned, not committed). Writes the CSV header
+ * at once. BLANC_EINVAL: bad options (CSV without exactly one known type, a
+ * type byte that is no ITCH type, until <= from); BLANC_ENOMEM. */
+int blanc_dumper_create(blanc_dumper **out, const blanc_dump_options *o, blanc_sink *sink);
+/* One message as a feed yields it (session_name: the feed's name of
+ * m->session, or NULL). Returns 1 written, 0 filtered out or damage only,
+ * BLANC_EUNKNOWNTYPE or BLANC_EBADLEN (counted, not written), or the sink's
+ * write error. */
+int blanc_dumper_write(blanc_dumper *d, const blanc_msg *m, const char *session_name);
+/* The feed's end (after next() returned 0): counts a truncation, a stream
+ * cut and damage after the last message. (The unknown type fixed framing
+ * stops at is a message, counted by write.) */
+void blanc_dumper_end(blanc_dumper *d, const blanc_feed_end *e);
+/* Flush into the sink. Returns the first write error, else 0. */
+int blanc_dumper_finish(blanc_dumper *d);
+const blanc_dump_stats *blanc_dumper_stats(const blanc_dumper *d);
+void blanc_dumper_free(blanc_dumper *d);
+
+/* ------------------------------------------------------------------------ */
 /* Feed health and the circuit breaker (docs/HEALTH.md)                      */
 /* ------------------------------------------------------------------------ */
 
@@ -1202,6 +1276,53 @@ typedef enum blanc_gen_profile {
 int blanc_gen_profile_parse(const char *name);
 const char *blanc_gen_profile_name(blanc_gen_profile p);
 
+/*
+ * What blanc_gen_write writes the day as (docs/FEEDS.md "Generating captures").
+ * The messages and their bytes are the same in every format: a capture's
+ * MoldUDP64 message blocks, concatenated in sequence order, are the BinaryFILE.
+ */
+typedef enum blanc_gen_format {
+    BLANC_GEN_BINARYFILE = 0,      /* the day as a BinaryFILE */
+    BLANC_GEN_MOLDUDP64_PCAP = 1,  /* MoldUDP64 over Ethernet/IPv4/UDP, pcap (ns) */
+    BLANC_GEN_MOLDUDP64_PCAPNG = 2, /* the same packets as pcapng (if_tsresol 9) */
+    BLANC_GEN_SOUPBINTCP = 3       /* a SoupBinTCP server byte stream */
+} blanc_gen_format;
+
+/* Parse "binaryfile", "moldudp64-pcap", "pcapng", "soupbintcp"; BLANC_EINVAL. */
+int blanc_gen_format_parse(const char *name);
+const char *blanc_gen_format_name(blanc_gen_format f);
+
+#define BLANC_GEN_GROUP_A UINT32_C(0xE9360C6F) /* 233.54.12.111 */
+#define BLANC_GEN_GROUP_B UINT32_C(0xE931C46F) /* 233.49.196.111 */
+#define BLANC_GEN_PORT 26477
+
+/* Transport of a generated capture. Rates are per packet and per line, in
+ * parts per million, drawn from a stream of the day's seed. */
+typedef struct blanc_gen_transport {
+    blanc_gen_format format;
+    uint32_t group[2];    /* line A, line B destination (host order); 0: the defaults */
+    uint16_t port[2];     /* 0: BLANC_GEN_PORT */
+    int ab;               /* write line B too (same session and sequence numbers) */
+    uint32_t drop_ppm, dup_ppm, reorder_ppm;
+    uint32_t payload;     /* UDP payload limit; 0: 1400 (at least 64, at most 65000) */
+    uint32_t heartbeat_s; /* a heartbeat after this much quiet feed time; 0: none */
+    uint64_t window_ns;   /* a packet closes once its messages span this; 0: 1 ms */
+    uint64_t epoch_ns;    /* capture clock at the day's 00:00 (ITCH time 0); 0: 2024-01-02 UTC */
+    char session[10];     /* MoldUDP64/SoupBinTCP session; all zero: "BLANC00001" */
+    blanc_sink *packet_log; /* NULL, or a line per packet decision (docs/FEEDS.md) */
+} blanc_gen_transport;
+
+/* Per line: what was written and what the transport did to it. */
+typedef struct blanc_gen_line_stats {
+    uint64_t packets;          /* records written (all kinds, duplicates included) */
+    uint64_t data_packets;     /* packets carrying messages (before loss) */
+    uint64_t heartbeats;       /* heartbeat packets (never dropped) */
+    uint64_t dropped_packets, dropped_messages;
+    uint64_t dup_packets, dup_messages; /* extra copies written */
+    uint64_t reordered_packets; /* held for 1 to 3 later packets and written after
+                                   one of them (the arrival order shows it) */
+} blanc_gen_line_stats;
+
 typedef struct blanc_gen_config {
     uint64_t seed;
     uint64_t messages;  /* total frames to write, including the directory and system events */
@@ -1209,6 +1330,7 @@ typedef struct blanc_gen_config {
     blanc_scenario scenario;
     uint64_t session_ns; /* feed time the body spans from 09:30; 0 = until 16:00 (flat only) */
     blanc_gen_profile profile; /* 0: flat, the bytes of earlier versions */
+    const blanc_gen_transport *transport; /* NULL: a BinaryFILE */
 } blanc_gen_config;
 
 /* One place where the generator injected damage (for tests that check detection). */
@@ -1223,6 +1345,10 @@ typedef struct blanc_gen_result {
     uint64_t messages, bytes;
     blanc_gen_injection *injections; /* malloc'd; free with blanc_gen_result_free */
     size_t n_injections;
+    /* Captures: line A, line B (with ab), and the messages dropped on every
+     * line written (what a replay arbitrating all lines must report lost). */
+    blanc_gen_line_stats line[2];
+    uint64_t lost_all_lines;
 } blanc_gen_result;
 
 /* Write a generated day to sink (not committed: the caller commits or aborts).

@@ -25,6 +25,7 @@ COMMANDS = {
     ("bench",): "blanc bench",
     ("bench", "compare"): "blanc bench compare",
     ("bench", "drift"): "blanc bench drift",
+    ("dump",): "blanc dump",
 }
 BLOCK = re.compile(r"^<!-- (blanc[a-z ]*?) --help -->\n```text\n(.*?)^```$", re.M | re.S)
 

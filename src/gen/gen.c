@@ -20,6 +20,7 @@
 
 #include "blanc.h"
 #include "common/bytes.h"
+#include "gen/capture_write.h"
 #include "gen/market.h"
 
 #define NS_PER_S UINT64_C(1000000000)
@@ -32,6 +33,7 @@
 typedef struct gen {
     const blanc_gen_config *cfg;
     blanc_sink *sink;
+    capw *cw; /* a capture: messages go to it instead of buf */
     rng r, dmg;
     market m;
     uint64_t ts, written, offset;
@@ -69,6 +71,22 @@ const char *blanc_scenario_name(blanc_scenario s)
     case BLANC_SCENARIO_GAP: return "gap";
     }
     return "?";
+}
+
+static const char *const format_names[] = {"binaryfile", "moldudp64-pcap", "pcapng",
+                                           "soupbintcp"};
+
+int blanc_gen_format_parse(const char *name)
+{
+    for (int i = 0; i < 4; i++)
+        if (name && !strcmp(name, format_names[i]))
+            return i;
+    return BLANC_EINVAL;
+}
+
+const char *blanc_gen_format_name(blanc_gen_format f)
+{
+    return (unsigned)f < 4 ? format_names[f] : "?";
 }
 
 int blanc_gen_profile_parse(const char *name)
@@ -146,6 +164,13 @@ static void put_raw(gen *g, const uint8_t *msg, size_t len)
 {
     if (g->drop_left)
         return;
+    if (g->cw) {
+        if (!g->err)
+            g->err = blanc__capw_msg(g->cw, msg, len, g->ts);
+        g->offset += len + 2;
+        g->written++;
+        return;
+    }
     if (g->n + len + 2 > sizeof g->buf)
         flush(g);
     blanc_put_be16(g->buf + g->n, (uint16_t)len);
@@ -390,7 +415,7 @@ static void modify(gen *g, sym *s, uint32_t action)
         e.new_ref = g->m.next_ref++;
         e.shares = choose_shares(&g->r);
         e.price = price_of(s, tick);
-        if ((g->err = order_add(s, e.new_ref, side, tick, e.shares)))
+        if ((g->err = g->err ? g->err : order_add(s, e.new_ref, side, tick, e.shares)))
             return;
     } else {
         order_drop(s, i);
@@ -575,6 +600,9 @@ int blanc_gen_write(const blanc_gen_config *cfg, blanc_sink *sink, blanc_gen_res
     rng_seed(&g->r, cfg->seed);
     rng_seed(&g->dmg, cfg->seed ^ UINT64_C(0xD1B54A32D192ED03));
     int rc = market_init(&g->m, &g->r, symbols, cfg->messages);
+    if (!rc && cfg->transport && cfg->transport->format != BLANC_GEN_BINARYFILE)
+        rc = blanc__capw_open(&g->cw, cfg->transport,
+                              cfg->seed ^ UINT64_C(0x3C6EF372FE94F82B), sink);
     if (rc) {
         market_free(&g->m);
         free(g);
@@ -637,6 +665,13 @@ int blanc_gen_write(const blanc_gen_config *cfg, blanc_sink *sink, blanc_gen_res
         enter_segment(g, &segs[g->seg_i++]);
     postamble(g);
     flush(g);
+    if (g->cw) {
+        if (g->err)
+            blanc__capw_free(g->cw);
+        else
+            g->err = blanc__capw_close(g->cw, res);
+        g->cw = NULL;
+    }
     if (res) {
         res->messages = g->written;
         res->bytes = g->offset;

@@ -589,6 +589,12 @@ int health_observe(blanc_health *h, uint64_t i, const health_obs *o)
         expire(h, i);
     uint8_t mask = blanc_unlikely(o->anomalies) ? events_of(o->anomalies) : 0;
     uint16_t locate = o->decoded ? o->locate : 0;
+    /* Loss the sequence numbers prove and damaged packets belong to the
+     * feed, not to the instrument of the message that happens to follow. */
+    const uint32_t transport = 1u << BLANC_AN_SEQ_GAP | 1u << BLANC_AN_BAD_PACKET;
+    uint16_t ev_locate = o->anomalies && !(o->anomalies & ~transport) ? 0 : locate;
+    h->lost = o->lost;
+    h->lost_from = o->lost_from;
     if (blanc_unlikely(o->decoded && o->ts >= HEALTH_DAY_NS)) {
         /* §2 condition 2: a time no clock of the day can show. It moves no
          * mark, so one bad timestamp cannot make the rest of the day look
@@ -615,9 +621,11 @@ int health_observe(blanc_health *h, uint64_t i, const health_obs *o)
         h->have_g = 1;
         burst(h);
     }
-    if (blanc_unlikely(mask) && add_event(h, i, locate, mask))
+    if (blanc_unlikely(mask) && add_event(h, i, ev_locate, mask))
         return h->err = BLANC_ENOMEM;
-    if (settle(h, i))
+    int settled = settle(h, i);
+    h->lost = 0;
+    if (settled)
         return h->err;
     if (o->message)
         health_gate(h, i, locate);

@@ -76,6 +76,7 @@ struct blanc_health {
     uint64_t next_ts;     /* the next reset time point */
     uint64_t index;    /* the observation being handled */
     uint64_t ts_after; /* the high-water mark once it is counted (journal ts) */
+    uint64_t lost, lost_from; /* of the observation being handled (health_obs) */
     blanc_health_stats st;
     uint64_t reset_visits; /* instrument scopes a reset looked at, all resets
                             * (tests: a reset costs the scopes not in Fuse) */
@@ -89,6 +90,10 @@ typedef struct health_obs {
     uint32_t anomalies;
     uint16_t locate;
     uint8_t decoded, message, sys_code;
+    /* Messages the transport proves lost just before this one (anomaly
+     * seq_gap), with the first lost sequence number: the journal shows the
+     * range of a transition it causes. */
+    uint64_t lost, lost_from;
 } health_obs;
 
 /* Observe index i (docs/HEALTH.md §5). Returns 0, or an error that stops the
@@ -134,7 +139,7 @@ static inline int health_message(blanc_health *h, uint64_t i, uint64_t t, uint16
     if (i < h->next_i && t >= h->g && t < h->next_ts && t < HEALTH_DAY_NS &&
         t + 1 >= h->hwm[locate] && h->ms_end)
         return health_new_ms(h, i, t, locate);
-    health_obs o = {t, 0, locate, 1, 1, 0};
+    health_obs o = {t, 0, locate, 1, 1, 0, 0, 0};
     return health_observe(h, i, &o);
 }
 

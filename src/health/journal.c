@@ -66,7 +66,18 @@ void health_journal(blanc_health *h, uint32_t s, int from, int to, const char *c
     ob_str(o, blanc_health_level_name((blanc_health_level)to));
     ob_str(o, "\",\"cause\":\"");
     ob_str(o, cause);
-    ob_str(o, "\",\"values\":{");
+    if (h->lost) {
+        /* Certain loss: the sequence numbers that never arrived. */
+        ob_str(o, "\",\"lost\":");
+        ob_u64(o, h->lost);
+        ob_str(o, ",\"lost_seq\":[");
+        ob_u64(o, h->lost_from);
+        ob_char(o, ',');
+        ob_u64(o, h->lost_from + h->lost - 1);
+        ob_str(o, "],\"values\":{");
+    } else {
+        ob_str(o, "\",\"values\":{");
+    }
     for (int d = 0; d < nd; d++) {
         ob_str(o, d ? ",\"" : "\"");
         ob_str(o, blanc_detector_name((blanc_detector)d));

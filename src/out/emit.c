@@ -86,20 +86,7 @@ static void csv_symbol(obuf *o, const char sym[8])
     size_t n = 8;
     while (n && sym[n - 1] == ' ')
         n--;
-    int quote = 0;
-    for (size_t i = 0; i < n; i++)
-        quote |= sym[i] == ',' || sym[i] == '"' || (unsigned char)sym[i] < 0x20;
-    if (!quote) {
-        ob_put(o, sym, n);
-        return;
-    }
-    ob_char(o, '"');
-    for (size_t i = 0; i < n; i++) {
-        if (sym[i] == '"')
-            ob_char(o, '"');
-        ob_char(o, sym[i]);
-    }
-    ob_char(o, '"');
+    blanc__ob_csv_chars(o, sym, n);
 }
 
 static void side_json(obuf *o, char side)

@@ -113,6 +113,10 @@ void ob_json_chars(obuf *o, const char *s, size_t n);
  * length (at most 6 n). */
 size_t blanc__json_escape(char *out, size_t cap, const char *s, size_t n, int bytes);
 
+/* Raw bytes as one CSV cell: as they are, or quoted ("" for a quote) when
+ * they hold a comma, a quote or a control byte (obuf.c). */
+void blanc__ob_csv_chars(obuf *o, const char *s, size_t n);
+
 /* The trimmed (trailing spaces dropped) ITCH symbol as a JSON string. */
 void ob_json_symbol(obuf *o, const char sym[8]);
 

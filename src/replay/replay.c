@@ -106,7 +106,11 @@ static int pause_here(blanc_replay *r, const uint8_t *m, size_t len)
  * written stops the replay. */
 static void observe(blanc_replay *r, uint64_t index, const blanc_event *ev, int message)
 {
-    health_obs o = {0, r->anomalies, 0, 0, (uint8_t)message, 0};
+    health_obs o = {0, r->anomalies, 0, 0, (uint8_t)message, 0, 0, 0};
+    if (r->cur && r->cur->lost) {
+        o.lost = r->cur->lost;
+        o.lost_from = r->cur->seq - r->cur->lost;
+    }
     r->anomalies = 0;
     if (ev) {
         o.decoded = 1;
@@ -253,8 +257,11 @@ static int record_skipped(blanc_replay *r, const blanc_msg *m)
     }
     if (m->lost && !r->stop)
         record_anomaly(r, BLANC_AN_SEQ_GAP, m->offset, index);
-    if (r->stop && r->health)
+    if (r->stop && r->health) {
+        r->cur = m;
         observe(r, index, NULL, 0);
+        r->cur = NULL;
+    }
     return r->stop;
 }
 
@@ -294,6 +301,7 @@ static size_t process(blanc_replay *r, const blanc_msg *msgs, size_t n)
             continue;
         r->cur = m;
         handle(r, m->p, m->len, m->offset);
+        r->cur = NULL;
         if (blanc_unlikely(r->stop))
             return i + 1;
     }
