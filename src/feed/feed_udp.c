@@ -180,9 +180,11 @@ static void finish(udp_feed *u, blanc_feed_how how)
     u->end_how = how;
 }
 
-/* Decide about the hole: re-request it, or give it up. Returns the ns until
- * something is due (for poll), or UINT64_MAX. */
-static uint64_t tend_gap(udp_feed *u, uint64_t now)
+/* Decide about the hole: re-request it when due and, once the sockets are
+ * drained (nothing that could fill it is still queued), give it up when its
+ * time is over. Returns the ns until something is due (for poll), 0 when it
+ * was given up, or UINT64_MAX. */
+static uint64_t tend_gap(udp_feed *u, uint64_t now, int drained)
 {
     uint64_t from, to;
     if (!blanc__udp_gap_hole(&u->gap, &from, &to)) {
@@ -205,7 +207,7 @@ static uint64_t tend_gap(udp_feed *u, uint64_t now)
     }
     uint64_t give_up = rr ? (u->tries >= u->o.rerequest_tries ? u->next_try : UINT64_MAX)
                           : u->hole_since + wait;
-    if (now >= give_up) {
+    if (drained && now >= give_up) {
         /* Lost: release what is held; the stream counts the missing numbers,
          * and the view moves past them (a late answer is a duplicate). */
         blanc__mold_stream_flush(u->m);
@@ -217,7 +219,7 @@ static uint64_t tend_gap(udp_feed *u, uint64_t now)
     uint64_t due = give_up < u->next_try || !rr || u->tries >= u->o.rerequest_tries
                        ? give_up
                        : u->next_try;
-    return due > now ? due - now : 0;
+    return due > now ? due - now : 1;
 }
 
 /* Wait for a datagram, the stop, or `ns`. */
@@ -289,9 +291,7 @@ static int udp_next(blanc_feed *f, blanc_msg *out, size_t cap)
             continue;
         }
         uint64_t now = now_ns(CLOCK_MONOTONIC);
-        uint64_t due = tend_gap(u, now);
-        if (due == 0)
-            continue; /* given up: the stream has messages to take */
+        tend_gap(u, now, 0); /* re-request at once, before reading on */
         if (blanc__mold_stream_ended(u->m)) { /* end of session reached in sequence */
             finish(u, BLANC_END_MARKER);
             continue;
@@ -307,6 +307,9 @@ static int udp_next(blanc_feed *f, blanc_msg *out, size_t cap)
         }
         if (r > 0)
             continue;
+        uint64_t due = tend_gap(u, now, 1);
+        if (due == 0)
+            continue; /* given up: the stream has messages to take */
         if (u->o.idle_timeout_ms) {
             uint64_t idle = (uint64_t)u->o.idle_timeout_ms * 1000000u;
             if (now >= u->last_rx + idle) {
