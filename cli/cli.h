@@ -13,6 +13,7 @@
 enum { CLI_OK = 0, CLI_ANOMALY = 1, CLI_USAGE = 2 };
 
 int cmd_replay(int argc, char **argv);
+int cmd_listen(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
@@ -94,6 +95,86 @@ int cli_write_atomic(const char *path, const char *buf, size_t n);
  * offset, the session's outputs are removed, and the process exits 2. */
 void cli_fault_guard(const char *file, const blanc_source *src, const blanc_session *s);
 void cli_fault_clear(void);
+
+/* run.c: what blanc replay and blanc listen share (the book, summary, emit,
+ * health and metrics options; the session from open to free; the summary). */
+#define CLI_MAX_SYMBOLS 64
+typedef struct cli_run {
+    const char *cmd;   /* "replay", "listen": names the command in errors */
+    const char *input; /* names the input in warnings: FILE, GROUP:PORT */
+    char symbols[CLI_MAX_SYMBOLS][16]; /* normalized: trimmed, upper case */
+    int n_symbols;
+    uint64_t depth;
+    int depth_given, json, strict, format_given;
+    int snapshots; /* the command takes snapshots: list them in the JSON */
+    blanc_replay_options opts;
+    const char *emit_out;
+    int emit;
+    blanc_emit_options eo;
+    cli_health health;
+    int health_given, linger_given;
+    const char *metrics_addr;
+    uint64_t metrics_linger;
+    cli_metrics *metrics;
+    char pads[CLI_MAX_SYMBOLS][8];
+    blanc_health_config hc;
+} cli_run;
+
+/* The long options cli_run_option() takes, for a command's getopt_long table
+ * ('o' is -o/--output: put "o:" in the short options). */
+#define CLI_RUN_LONGOPTS                                                                       \
+    {"symbol", required_argument, 0, 's'}, {"depth", required_argument, 0, 'd'},               \
+    {"json", no_argument, 0, 'j'}, {"strict", no_argument, 0, 'S'},                            \
+    {"no-book", no_argument, 0, 'B'}, {"expect-orders", required_argument, 0, 'e'},            \
+    {"emit", required_argument, 0, 'E'}, {"format", required_argument, 0, 'm'},                \
+    {"output", required_argument, 0, 'o'}, {"health-config", required_argument, 0, 'H'},       \
+    {"health-journal", required_argument, 0, 'J'}, {"reset-at", required_argument, 0, 'R'},    \
+    {"no-health", no_argument, 0, 'N'}, {"metrics-listen", required_argument, 0, 'L'},         \
+    {"metrics-linger", required_argument, 0, 'G'}
+
+typedef struct cli_run_info {
+    blanc_session *s;
+    blanc_replay *r;
+    blanc_session_input_info in;
+    double secs;
+    int committed;
+} cli_run_info;
+
+/* What a command says about its own input; NULL members are skipped. */
+typedef struct cli_run_hooks {
+    void *ctx;
+    void (*head_json)(json *j, void *ctx, const cli_run_info *ri); /* the first keys */
+    void (*head_text)(FILE *f, void *ctx, const cli_run_info *ri); /* the first lines */
+    void (*tail_json)(json *j, void *ctx, const cli_run_info *ri);
+    void (*tail_text)(FILE *f, void *ctx, const cli_run_info *ri);
+    /* The input held nothing: say so and return nonzero (exit 2). */
+    int (*empty)(void *ctx, const cli_run_info *ri);
+    void (*before_run)(void *ctx, const blanc_session *s);
+    void (*after_run)(void *ctx, const blanc_session *s);
+} cli_run_hooks;
+
+void cli_run_init(cli_run *a, const char *cmd);
+/* One shared option: CLI_OK, CLI_USAGE (said why), or -1: not a shared one. */
+int cli_run_option(cli_run *a, int c, const char *arg);
+/* Options that would do nothing are mistakes: say which. snapshots: the
+ * command will take or resume snapshots. CLI_OK or CLI_USAGE. */
+int cli_run_check(cli_run *a, int snapshots);
+/* Fill the shared part of *so, open the session, run, commit, print the
+ * summary and warnings, free. Returns the exit code. */
+int cli_run_session(cli_run *a, blanc_session_options *so, const cli_run_hooks *hk);
+void cli_session_error(const blanc_session_error *e);
+/* --snapshot-format: bin or json. CLI_OK or CLI_USAGE (said why). */
+int cli_parse_snap_format(const char *cmd, const char *arg, blanc_snap_format *out);
+/* Options that would do nothing are mistakes: the first rule whose bad is
+ * set is said ("CMD: msg") and is CLI_USAGE; else CLI_OK. */
+typedef struct cli_rule {
+    int bad;
+    const char *msg;
+} cli_rule;
+int cli_check_rules(const char *cmd, const cli_rule *rules, size_t n);
+/* The "transport" object / line of a captured or live input. */
+void cli_transport_json(json *j, const blanc_transport_stats *t);
+void cli_transport_text(FILE *f, const blanc_transport_stats *t);
 
 /* Parse a decimal unsigned integer with an optional k/M/G (10^3/10^6/10^9)
  * suffix. Returns 0 or -1 if s is not such a number. */

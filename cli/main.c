@@ -15,6 +15,7 @@ static const struct {
     const char *what;
 } commands[] = {
     {"replay", cmd_replay, "replay an ITCH 5.0 file into order books, print counts and digests"},
+    {"listen", cmd_listen, "replay a live MoldUDP64 feed from a UDP socket (multicast or unicast)"},
     {"gen", cmd_gen, "generate a deterministic ITCH 5.0 day (normal, burst, corrupt, gap)"},
     {"snapshot", cmd_snapshot, "show a snapshot's books (snapshot show SNAP)"},
     {"diff", cmd_diff, "compare two snapshots, or a snapshot and a replay at its point"},

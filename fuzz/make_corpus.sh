@@ -209,4 +209,23 @@ write("restore-damage", 4, [rec(0, pkt("S", 1, 1)), rec(0, pkt("S", 4, 2)),
                             rec(0x20, b"\x00\x10\xff\xff\xff\xff"), rec(0x20, b"\x00\x40\x01"),
                             rec(0, pkt("S", 2, 2))])
 PY
+# The live feed's hole view (fuzz_udp_gap.c's encoding): 11-byte records, a
+# control byte (bit 0: ready up to seq), sequence number and count: in order,
+# holes filled late, heartbeats and end of session past a hole, out-of-order
+# runs beyond the run bound, numbers near the top of the range.
+mkdir -p corpus/udp_gap
+python3 - <<'PY'
+import random, struct
+def rec(ctl, seq, count):
+    return bytes([ctl]) + struct.pack(">QH", seq, count)
+def write(name, recs):
+    with open(f"corpus/udp_gap/{name}", "wb") as f:
+        f.write(b"".join(recs))
+write("in-order", [rec(0, 1 + 5 * i, 5) for i in range(30)] + [rec(1, 151, 0)])
+write("hole-filled", [rec(0, 1, 5), rec(1, 6, 0), rec(0, 11, 5), rec(0, 16, 5), rec(0, 6, 5), rec(1, 21, 0)])
+write("heartbeat-eos", [rec(0, 1, 5), rec(1, 6, 0), rec(0, 9, 0), rec(0, 12, 0xFFFF), rec(1, 12, 0)])
+r = random.Random(7)
+write("many-runs", [rec(0, 1, 1)] + [rec(0, 3 + 2 * r.randrange(400), 1) for _ in range(300)] + [rec(1, 500, 0)])
+write("top", [rec(0, 1, 1), rec(0, 2**64 - 5, 3), rec(0, 2**64 - 70000, 0xFFFE), rec(1, 2**64 - 1, 0)])
+PY
 echo "corpus: $(find corpus -type f | wc -l) files, $(du -sh corpus | cut -f1)"

@@ -310,6 +310,8 @@ typedef enum blanc_framing {
 
 /* Name of a framing ("binaryfile", "fixed", "auto", "pcap", "soupbintcp", "udp"). */
 const char *blanc_framing_name(blanc_framing f);
+/* The framing of that name: 0 and *out, or BLANC_EINVAL. */
+int blanc_framing_parse(const char *s, blanc_framing *out);
 
 /*
  * One message as a feed yields it. Damage that the feed skipped on the way to
@@ -486,6 +488,62 @@ int blanc_capture_info_session(const blanc_capture_info *ci, size_t i, blanc_cap
 int blanc_capture_info_gap(const blanc_capture_info *ci, size_t i, uint64_t k, uint64_t *from,
                            uint64_t *to);
 void blanc_capture_info_free(blanc_capture_info *ci);
+
+/*
+ * Live MoldUDP64 from a UDP socket (src/feed/feed_udp.c, docs/FEEDS.md
+ * "Live"). The feed joins the group (or binds the unicast or any address),
+ * follows one session, holds later packets while a gap is re-requested from
+ * the retransmission server (MoldUDP64 request packets: session, sequence,
+ * count), and declares the gap lost after the tries. It ends (next() returns
+ * 0) at the session's end-of-session packet (BLANC_END_MARKER), after the
+ * idle timeout or once stopped (BLANC_END_EOF): what is held is released
+ * first. Its offset counts the MoldUDP64 payload bytes received.
+ */
+typedef struct blanc_udp_options {
+    const char *group;          /* IPv4 multicast group to join, or a unicast or
+                                   any (0.0.0.0) address to bind */
+    uint16_t port;              /* UDP port */
+    const char *interface;      /* IPv4 address of the interface to join on
+                                   (NULL: the kernel's choice) */
+    const char *rerequest_host; /* IPv4 address of the retransmission server
+                                   (NULL: no re-requests) */
+    uint16_t rerequest_port;
+    const char *session;        /* follow this session (NULL: the first seen) */
+    uint32_t idle_timeout_ms;   /* end after this long with no packet; 0: never */
+    uint32_t rcvbuf;            /* SO_RCVBUF asked, bytes; 0: 64 MiB */
+    uint32_t reorder_window;    /* packets held behind a gap; 0: 4096 (the most) */
+    uint32_t gap_wait_ms;       /* wait per re-request, or in all without a
+                                   retransmission server, before a gap is lost; 0: 20 */
+    uint32_t rerequest_tries;   /* re-requests of one gap before it is lost; 0: 5 */
+} blanc_udp_options;
+
+/* Socket-level counters of a live feed (blanc_feed_udp_stats). */
+typedef struct blanc_udp_stats {
+    uint64_t datagrams;      /* received, both sockets */
+    uint64_t bytes;          /* MoldUDP64 payload bytes received (the offset) */
+    uint64_t batches;        /* recvmmsg calls that returned datagrams */
+    uint64_t waits;          /* poll() calls: the socket was empty */
+    uint64_t rerequests;     /* request packets sent */
+    uint64_t retransmitted;  /* datagrams received from the retransmission server */
+    uint64_t gaps_given_up;  /* gaps declared lost after the wait or the tries */
+    uint64_t kernel_drops;   /* datagrams the kernel dropped (SO_RXQ_OVFL) */
+    uint64_t truncated;      /* datagrams larger than the receive slot */
+    uint32_t rcvbuf;         /* SO_RCVBUF granted, bytes */
+} blanc_udp_stats;
+
+/*
+ * Open the sockets. Returns 0, BLANC_EINVAL (no group or port, an address
+ * that is not IPv4 dotted quad, a session longer than 10), BLANC_EOPEN (a
+ * socket, bind or join failed: *sys_errno says why, if not NULL), BLANC_ENOMEM.
+ */
+int blanc_feed_open_udp(blanc_feed **out, const blanc_udp_options *o, int *sys_errno);
+/* Ask a live feed to end: its next() releases what it holds, then returns 0.
+ * Async-signal-safe (a flag and a write(2)): for a SIGINT handler. */
+void blanc_feed_udp_stop(blanc_feed *f);
+/* 1 and *st for a live feed, 0 for any other. */
+int blanc_feed_udp_stats(const blanc_feed *f, blanc_udp_stats *st);
+/* The local port the feed receives on (its bound port: useful with port 0). */
+uint16_t blanc_feed_udp_port(const blanc_feed *f);
 
 /* ------------------------------------------------------------------------ */
 /* Book                                                                      */
@@ -747,7 +805,9 @@ typedef enum blanc_snap_format {
 } blanc_snap_format;
 
 typedef struct blanc_session_options {
-    const char *input;            /* a path, or "-" for stdin */
+    const char *input;            /* a path, or "-" for stdin; with live, its name */
+    blanc_feed *live;             /* replay this open feed instead (blanc_feed_open_udp;
+                                     borrowed, no resume): input only names it */
     blanc_replay_options replay;  /* a new replay's options (framing AUTO: by content) */
     blanc_feed_options feed;      /* capture selection and reorder window; the framing
                                      and no_sniff come from replay */

@@ -17,6 +17,7 @@ SRC = os.environ.get("BLANC_SOURCE_DIR", ".")
 COMMANDS = {
     (): "blanc",
     ("replay",): "blanc replay",
+    ("listen",): "blanc listen",
     ("gen",): "blanc gen",
     ("snapshot",): "blanc snapshot show",
     ("snapshot", "show"): "blanc snapshot show",

@@ -23,6 +23,17 @@ const char *blanc_framing_name(blanc_framing f)
     return "unknown";
 }
 
+int blanc_framing_parse(const char *s, blanc_framing *out)
+{
+    for (int k = BLANC_FRAMING_BINARYFILE; k <= BLANC_FRAMING_UDP; k++) {
+        if (s && !strcmp(s, blanc_framing_name((blanc_framing)k))) {
+            *out = (blanc_framing)k;
+            return 0;
+        }
+    }
+    return BLANC_EINVAL;
+}
+
 /* The first window of at least BLANC_SNIFF_BYTES (or all of a shorter input),
  * nothing consumed. */
 static int peek_start(blanc_source *src, const uint8_t **p, size_t *n)

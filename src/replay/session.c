@@ -156,13 +156,24 @@ int blanc_session_open(blanc_session **out, const blanc_session_options *o,
         return fail(err, BLANC_ENOMEM, 0, NULL, NULL);
     s->o = *o;
     int sys = 0;
-    if ((rc = blanc_source_open(&s->src, o->input, &sys))) {
+    if (o->live) {
+        /* A socket feed: nothing to open, nothing to read again (no resume),
+         * no length to check cuts against. The caller owns it. */
+        if (o->resume) {
+            rc = fail(err, BLANC_EINVAL, 0, o->input, "a live feed cannot resume a snapshot");
+            goto out;
+        }
+        s->feed = o->live;
+        if (!(s->r = blanc_replay_create(&o->replay))) {
+            rc = fail(err, BLANC_ENOMEM, 0, NULL, NULL);
+            goto out;
+        }
+    } else if ((rc = blanc_source_open(&s->src, o->input, &sys))) {
         fail(err, rc, sys, o->input, NULL);
         goto out;
-    }
-    if ((rc = cuts_fit(s, err)))
+    } else if ((rc = cuts_fit(s, err))) {
         goto out;
-    if (o->resume) {
+    } else if (o->resume) {
         if ((rc = resume(s, err)))
             goto out;
     } else {
@@ -405,7 +416,8 @@ void blanc_session_free(blanc_session *s)
     free(s->snaps);
     blanc_health_free(s->h);
     blanc_replay_free(s->r);
-    blanc_feed_free(s->feed);
+    if (s->feed != s->o.live)
+        blanc_feed_free(s->feed);
     blanc_source_close(s->src);
     free(s);
 }
@@ -432,10 +444,15 @@ int blanc_session_health_restarted(const blanc_session *s) { return s->health_re
 
 void blanc_session_input(const blanc_session *s, blanc_session_input_info *in)
 {
+    in->start_messages = s->start_messages;
+    if (!s->src) { /* a live feed: its offset counts the payload received */
+        in->compression = BLANC_COMP_NONE;
+        in->file_bytes = in->stream_bytes = blanc_feed_offset(s->feed);
+        return;
+    }
     in->compression = blanc_source_compression(s->src);
     in->file_bytes = blanc_source_raw_bytes(s->src);
     in->stream_bytes = blanc_source_available(s->src);
-    in->start_messages = s->start_messages;
 }
 
 size_t blanc_session_snapshots(const blanc_session *s) { return s->n_snaps; }
