@@ -11,6 +11,8 @@
 #include "json.h"
 
 enum { CLI_OK = 0, CLI_ANOMALY = 1, CLI_USAGE = 2 };
+/* Not an exit code: the command goes on (cli_subcommand). */
+#define CLI_CONTINUE (-1)
 
 int cmd_replay(int argc, char **argv);
 int cmd_listen(int argc, char **argv);
@@ -184,6 +186,10 @@ int cli_parse_u64(const char *s, uint64_t *out);
  * unknown or missing its argument, and "see 'blanc CMD --help'". shortopts:
  * the optstring given to getopt_long. Returns CLI_USAGE. */
 int cli_bad_option(const char *cmd, const char *shortopts, char **argv);
+/* A command with one subcommand (`blanc capture info`, `blanc snapshot show`):
+ * CLI_CONTINUE when argv[1] is it, else the exit code after printing the
+ * usage (--help: to stdout, 0) or the error. */
+int cli_subcommand(const char *cmd, const char *sub, int argc, char **argv, const char *usage);
 
 /* Print "blanc: <what>: <why>" to stderr. */
 void cli_error(const char *fmt, ...)

@@ -192,18 +192,9 @@ int cmd_capture(int argc, char **argv)
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     int as_json = 0, packets = 0, c;
-    if (argc < 2 || strcmp(argv[1], "info")) {
-        if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-            fputs(usage_text, stdout);
-            return CLI_OK;
-        }
-        if (argc >= 2)
-            cli_error("capture: '%s' is not a subcommand (info); see 'blanc capture --help'",
-                      argv[1]);
-        else
-            fputs(usage_text, stderr);
-        return CLI_USAGE;
-    }
+    int sub = cli_subcommand("capture", "info", argc, argv, usage_text);
+    if (sub != CLI_CONTINUE)
+        return sub;
     argc--, argv++;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

@@ -71,18 +71,9 @@ int cmd_snapshot(int argc, char **argv)
     const char *symbols[64];
     int n_symbols = 0, as_json = 0, c;
     uint64_t depth = 10;
-    if (argc < 2 || strcmp(argv[1], "show")) {
-        if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-            fputs(usage_text, stdout);
-            return CLI_OK;
-        }
-        if (argc >= 2)
-            cli_error("snapshot: '%s' is not a subcommand (show); see 'blanc snapshot --help'",
-                      argv[1]);
-        else
-            fputs(usage_text, stderr);
-        return CLI_USAGE;
-    }
+    int sub = cli_subcommand("snapshot", "show", argc, argv, usage_text);
+    if (sub != CLI_CONTINUE)
+        return sub;
     argc--, argv++;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

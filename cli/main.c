@@ -49,6 +49,22 @@ void cli_error(const char *fmt, ...)
  * was the last word and missed its argument. A short option is named by
  * optopt, not by a word (optind stays on a cluster such as -xq until its
  * end): in shortopts it missed its argument, else it is unknown. */
+int cli_subcommand(const char *cmd, const char *sub, int argc, char **argv, const char *usage)
+{
+    if (argc >= 2 && !strcmp(argv[1], sub))
+        return CLI_CONTINUE;
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        fputs(usage, stdout);
+        return CLI_OK;
+    }
+    if (argc >= 2)
+        cli_error("%s: '%s' is not a subcommand (%s); see 'blanc %s --help'", cmd, argv[1], sub,
+                  cmd);
+    else
+        fputs(usage, stderr);
+    return CLI_USAGE;
+}
+
 int cli_bad_option(const char *cmd, const char *shortopts, char **argv)
 {
     const char *tok = optind > 0 ? argv[optind - 1] : NULL;
