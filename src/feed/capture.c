@@ -3,23 +3,47 @@
  * UDP/TCP headers ourselves (capture.h).
  *
  * libpcap wants a FILE, the input is a blanc_source (plain, .gz, .zst, a
- * pipe). A cookie FILE (fopencookie) bridges them, and it is unbuffered
- * (_IONBF): glibc then passes each fread of libpcap straight to the cookie
- * with its own size, so the source consumes exactly the bytes libpcap asked
- * for and no read-ahead. libpcap reads a record as its header then its body,
- * so after pcap_next_ex the source offset is exactly the end of that record:
- * a position Blanc keeps (a snapshot, a resume) is always a packet boundary,
- * and the input digest covers exactly the packets read (tests/test_capture.c
- * checks the offsets against the records' lengths).
+ * pipe). A cookie FILE (fopencookie) bridges them. The source must consume
+ * exactly the bytes of the packets libpcap returned and none beyond: after
+ * pcap_next_ex the source offset is the end of that record, so a position
+ * Blanc keeps (a snapshot, a resume) is a packet boundary and the input
+ * digest covers exactly the packets read (tests/test_capture.c checks the
+ * offsets against the records' lengths).
+ *
+ * An unbuffered FILE would give that for free but costs a cookie call per
+ * byte (glibc's cookie streams read an unbuffered FILE through a one-byte
+ * buffer). So the FILE is buffered and the cookie never hands glibc a byte
+ * past the end of the record being read: it follows the file's framing
+ * itself (the pcap file header, then each record's header and caplen bytes;
+ * pcapng blocks by their total length) and serves each segment in one
+ * read. The FILE's buffer is then empty whenever libpcap is between
+ * records. Variants whose record lengths libpcap reinterprets (pcap before
+ * 2.4 with swapped caplen/len, the patched 24-byte record header) fall back
+ * to one byte a read: exact, slow, rare.
  */
 #define _GNU_SOURCE
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/bytes.h"
 #include "feed/capture.h"
+
+#define FILE_BUF 65536 /* the FILE's buffer: one read serves a whole segment */
+
+/* Where the cookie is in the file's framing: the segment it serves now. */
+enum seg {
+    SEG_MAGIC,      /* the first 4 bytes: pcap or pcapng */
+    SEG_PCAP_HEAD,  /* the rest of the pcap file header (20 bytes) */
+    SEG_PCAP_REC,   /* a record header (16 bytes) */
+    SEG_PCAP_BODY,  /* its caplen bytes */
+    SEG_SHB_HEAD,   /* the first SHB's length and byte-order magic (8 bytes) */
+    SEG_BLOCK_HEAD, /* a pcapng block's type and total length (8 bytes) */
+    SEG_BLOCK_BODY, /* the rest of the block */
+    SEG_EXACT       /* unknown framing: one byte a read */
+};
 
 struct capture {
     blanc_source *src;
@@ -29,29 +53,147 @@ struct capture {
     int src_err;       /* the source's error, when a read failed */
     uint64_t number;   /* packets returned */
     uint64_t end;      /* source offset after the last record */
+    /* The source's window not served yet: the cookie asks the source again
+     * only when it is used up (next() on a stream moves the window). */
+    const uint8_t *win;
+    size_t win_n;
+    /* The framing the cookie follows (see the top of the file). */
+    enum seg seg;
+    uint64_t left;     /* bytes of the segment not served yet */
+    uint8_t head[20];  /* a header segment's bytes, as served */
+    size_t head_n;
+    int big;           /* the file's integers are big-endian */
     char err[PCAP_ERRBUF_SIZE];
+    char fbuf[FILE_BUF];
 };
 
-/* The cookie's read: what the source has, up to size. 0 at its end; a
- * source error is kept for next() to return and reads as an I/O error. */
+static uint32_t file32(const capture *c, const uint8_t *p)
+{
+    return c->big ? blanc_be32(p) : blanc_le32(p);
+}
+
+static void enter(capture *c, enum seg s, uint64_t len)
+{
+    c->seg = s;
+    c->left = len;
+    c->head_n = 0;
+}
+
+/* The segment just served is complete: which one comes next. Lengths that
+ * libpcap refuses end its reading, so whatever follows them never matters. */
+static void next_segment(capture *c)
+{
+    const uint8_t *h = c->head;
+    switch (c->seg) {
+    case SEG_MAGIC: {
+        uint32_t le = blanc_le32(h);
+        if (le == 0xa1b2c3d4u || le == 0xa1b23c4du || le == 0xd4c3b2a1u || le == 0x4d3cb2a1u) {
+            c->big = le == 0xd4c3b2a1u || le == 0x4d3cb2a1u;
+            enter(c, SEG_PCAP_HEAD, 20);
+        } else if (le == 0x0a0d0d0au) {
+            enter(c, SEG_SHB_HEAD, 8);
+        } else {
+            enter(c, SEG_EXACT, 1);
+        }
+        break;
+    }
+    case SEG_PCAP_HEAD: {
+        unsigned major = c->big ? blanc_be16(h) : blanc_le16(h);
+        unsigned minor = c->big ? blanc_be16(h + 2) : blanc_le16(h + 2);
+        /* Before 2.4 (and DG/UX's 543.0) libpcap may swap caplen and len. */
+        if (major == 2 && minor == 4)
+            enter(c, SEG_PCAP_REC, 16);
+        else
+            enter(c, SEG_EXACT, 1);
+        break;
+    }
+    case SEG_PCAP_REC:
+        enter(c, SEG_PCAP_BODY, file32(c, h + 8));
+        break;
+    case SEG_PCAP_BODY:
+        enter(c, SEG_PCAP_REC, 16);
+        break;
+    case SEG_SHB_HEAD: {
+        if (blanc_le32(h + 4) == 0x1a2b3c4du)
+            c->big = 0;
+        else if (blanc_be32(h + 4) == 0x1a2b3c4du)
+            c->big = 1;
+        else {
+            enter(c, SEG_EXACT, 1); /* libpcap: not pcapng */
+            break;
+        }
+        uint32_t total = file32(c, h);
+        enter(c, SEG_BLOCK_BODY, total > 12 ? total - 12 : 0);
+        break;
+    }
+    case SEG_BLOCK_HEAD: {
+        uint32_t total = file32(c, h + 4);
+        enter(c, SEG_BLOCK_BODY, total > 8 ? total - 8 : 0);
+        break;
+    }
+    case SEG_BLOCK_BODY:
+        enter(c, SEG_BLOCK_HEAD, 8);
+        break;
+    case SEG_EXACT:
+        enter(c, SEG_EXACT, 1);
+        break;
+    }
+}
+
+/* Whether a segment is the last of its record (or of the file header). */
+static int ends_record(enum seg s)
+{
+    return s == SEG_PCAP_HEAD || s == SEG_PCAP_BODY || s == SEG_BLOCK_BODY || s == SEG_EXACT;
+}
+
+/* Move past the segments that are complete; 1 when a record ended. */
+static int advance(capture *c)
+{
+    int ended = 0;
+    while (c->left == 0 && !ended) {
+        ended = ends_record(c->seg);
+        next_segment(c); /* a header always has bytes; a body may have none */
+    }
+    return ended;
+}
+
+/* The cookie's read: what the source has, up to size and up to the end of
+ * the record being read (its header and body in one read, so libpcap's
+ * second fread of a record is served from the FILE's buffer). 0 at the
+ * source's end; a source error is kept for next() to return and reads as an
+ * I/O error. */
 static ssize_t cookie_read(void *cookie, char *buf, size_t size)
 {
     capture *c = cookie;
     size_t done = 0;
     while (done < size) {
-        const uint8_t *p;
-        size_t n;
-        int rc = blanc_source_next(c->src, &p, &n);
-        if (rc < 0 && n == 0) {
-            c->src_err = rc;
-            return done ? (ssize_t)done : -1;
+        if (c->win_n == 0) {
+            int rc = blanc_source_next(c->src, &c->win, &c->win_n);
+            if (rc < 0 && c->win_n == 0) {
+                c->src_err = rc;
+                return done ? (ssize_t)done : -1;
+            }
+            if (c->win_n == 0)
+                break; /* the end (rc 0), or nothing yet and nothing more */
         }
-        if (n == 0)
-            break; /* the end (rc 0), or nothing yet and nothing more */
-        size_t k = n < size - done ? n : size - done;
-        memcpy(buf + done, p, k);
+        size_t k = size - done;
+        if (k > c->win_n)
+            k = c->win_n;
+        if (k > c->left)
+            k = (size_t)c->left;
+        memcpy(buf + done, c->win, k);
+        if (c->seg != SEG_PCAP_BODY && c->seg != SEG_BLOCK_BODY && c->seg != SEG_EXACT) {
+            size_t room = sizeof c->head - c->head_n, h = k < room ? k : room;
+            memcpy(c->head + c->head_n, c->win, h);
+            c->head_n += h;
+        }
         blanc_source_consume(c->src, k);
+        c->win += k;
+        c->win_n -= k;
+        c->left -= k;
         done += k;
+        if (advance(c))
+            break;
     }
     return (ssize_t)done;
 }
@@ -70,12 +212,16 @@ int blanc__capture_open(capture **out, blanc_source *src, char *why, size_t cap)
     c->src = src;
     cookie_io_functions_t io = {cookie_read, NULL, NULL, cookie_close};
     c->fp = fopencookie(c, "rb", io);
-    if (!c->fp || setvbuf(c->fp, NULL, _IONBF, 0) != 0) {
+    c->seg = SEG_MAGIC;
+    c->left = 4;
+    if (!c->fp || setvbuf(c->fp, c->fbuf, _IOFBF, sizeof c->fbuf) != 0) {
         if (c->fp)
             fclose(c->fp);
         free(c);
         return BLANC_ENOMEM;
     }
+    /* One reader: glibc need not lock the FILE around each of libpcap's freads. */
+    __fsetlocking(c->fp, FSETLOCKING_BYCALLER);
     c->pc = pcap_fopen_offline_with_tstamp_precision(c->fp, PCAP_TSTAMP_PRECISION_NANO, c->err);
     if (!c->pc) {
         int rc = c->src_err ? c->src_err : BLANC_ENOTITCH;
