@@ -3,6 +3,9 @@
  * UDP payloads into the MoldUDP64 stream (mold.h), which selects, orders and
  * accounts them and hands back sequenced messages.
  *
+ * Packets delivered in order are handed out in place (the stream borrows
+ * libpcap's buffer until the next read), others are copied by the stream.
+ *
  * Position: the feed's offset is the source offset after the last packet
  * read, always a record boundary. Messages that packet (or earlier ones)
  * produced but the caller has not consumed yet live in the mold stream, and
@@ -106,7 +109,12 @@ static void finish(capfeed *c, blanc_feed_how how, int error, uint64_t offset)
 static int read_packet(capfeed *c)
 {
     cap_packet pk;
-    int rc = blanc__capture_next(c->cap, &pk);
+    /* The stream borrows the packet it was handed last (libpcap's buffer,
+     * valid until the next read): it copies what it still needs first. */
+    int rc = blanc__mold_stream_release(c->mold);
+    if (rc < 0)
+        return rc;
+    rc = blanc__capture_next(c->cap, &pk);
     if (rc == 1) {
         c->base.offset = pk.end;
         rc = feed_packet(c, &pk);
@@ -195,7 +203,7 @@ static int cf_skip(blanc_feed *f, uint64_t offset)
     capfeed *c = (capfeed *)f;
     while (f->offset < offset) {
         cap_packet pk;
-        int rc = blanc__capture_next(c->cap, &pk);
+        int rc = blanc__capture_next(c->cap, &pk); /* nothing pushed: nothing to release */
         if (rc == 0)
             return BLANC_ETRUNCATED;
         if (rc < 0)
@@ -285,6 +293,7 @@ int blanc__feed_capture_open(blanc_feed **out, blanc_source *src, const blanc_fe
     if (!c)
         return BLANC_ENOMEM;
     mold_stream_options mo = {0};
+    mo.borrow = 1; /* read_packet() releases before each read */
     if (o) {
         mo.channels = o->channels;
         mo.n_channels = o->n_channels;

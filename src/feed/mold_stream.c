@@ -99,6 +99,7 @@ int blanc__mold_stream_create(mold_stream **out, const mold_stream_options *o)
     if (m->window > MOLD_MAX_WINDOW)
         m->window = MOLD_MAX_WINDOW;
     m->account_all = o && o->account_all;
+    m->borrow = o && o->borrow;
     if (o && o->n_channels) {
         m->channels = calloc(o->n_channels, sizeof *m->channels);
         if (!m->channels)
@@ -142,27 +143,39 @@ mold_slot *blanc__mold_slot_get(mold_stream *m, size_t len)
     }
     if (s->cap < len) {
         size_t cap = len < 2048 ? 2048 : len;
-        uint8_t *b = realloc(s->buf, cap);
+        uint8_t *b = realloc(s->own, cap);
         if (!b) {
             s->next_free = m->free_slots;
             m->free_slots = s;
             return NULL;
         }
-        s->buf = b;
+        s->own = b;
         s->cap = cap;
     }
-    uint8_t *buf = s->buf;
-    size_t cap = s->cap;
-    memset(s, 0, sizeof *s);
-    s->buf = buf;
-    s->cap = cap;
+    /* Field by field: a memset of the whole slot costs more than the rest of
+     * a packet's bookkeeping. */
+    s->buf = s->own;
     s->len = len;
+    s->seq = 0;
+    s->count = s->idx = 0;
     s->pos = MOLD_HEADER;
+    s->kind = SLOT_DATA;
+    s->borrowed = 0;
+    s->session = s->pair = 0;
+    s->packet = s->offset = s->ts_ns = 0;
+    s->lost = 0;
+    s->damage = 0;
+    s->damage_at = 0;
+    s->next_free = NULL;
     return s;
 }
 
 void blanc__mold_slot_put(mold_stream *m, mold_slot *s)
 {
+    if (s->borrowed) {
+        s->borrowed = 0;
+        m->nborrowed--;
+    }
     s->next_free = m->free_slots;
     m->free_slots = s;
 }
@@ -250,6 +263,7 @@ void blanc__mold_rehash(mold_stream *m)
         m->pair_hash[h] = (uint16_t)(i + 1);
     }
     m->last_pair = 0;
+    m->last_session = 0;
 }
 
 static int wanted(const mold_stream *m, const char name[10])
@@ -263,11 +277,15 @@ static int wanted(const mold_stream *m, const char name[10])
 /* The session's index, entered on first sight; -1 when the table is full. */
 static int64_t session_find(mold_stream *m, const char name[10])
 {
+    if (m->last_session && !memcmp(m->sessions[m->last_session - 1].name, name, 10))
+        return m->last_session - 1; /* a run of packets of one session */
     uint32_t h = session_hash(name);
     for (; m->session_hash[h]; h = (h + 1) & (MOLD_SESSION_HASH - 1)) {
         uint32_t i = m->session_hash[h] - 1u;
-        if (!memcmp(m->sessions[i].name, name, 10))
+        if (!memcmp(m->sessions[i].name, name, 10)) {
+            m->last_session = i + 1;
             return i;
+        }
     }
     if (m->nsessions == MOLD_MAX_SESSIONS)
         return -1;
@@ -287,6 +305,7 @@ static int64_t session_find(mold_stream *m, const char name[10])
     else if (!m->default_chosen)
         s->selected = m->default_chosen = 1;
     m->session_hash[h] = (uint16_t)(i + 1);
+    m->last_session = i + 1;
     return i;
 }
 
@@ -472,7 +491,7 @@ static int hold(mold_stream *m, mold_session *s, const mold_packet *pk, uint8_t 
     mold_slot *sl = blanc__mold_slot_get(m, n);
     if (!sl)
         return BLANC_ENOMEM;
-    memcpy(sl->buf, p, n);
+    memcpy(sl->own, p, n);
     sl->seq = pk->seq;
     sl->count = count;
     sl->kind = kind;
@@ -520,10 +539,17 @@ static void line_account(mold_pair *lp, const mold_packet *pk, const mold_origin
 static int copy_ready(mold_stream *m, const mold_packet *pk, uint32_t session, uint32_t pair,
                       const mold_origin *o, const uint8_t *p, size_t n, mold_slot **out)
 {
-    mold_slot *sl = blanc__mold_slot_get(m, n);
+    mold_slot *sl = blanc__mold_slot_get(m, m->borrow ? 0 : n);
     if (!sl)
         return BLANC_ENOMEM;
-    memcpy(sl->buf, p, n);
+    if (m->borrow) {
+        sl->buf = p; /* blanc__mold_stream_release() copies it if need be */
+        sl->len = n;
+        sl->borrowed = 1;
+        m->nborrowed++;
+    } else {
+        memcpy(sl->own, p, n);
+    }
     sl->seq = pk->seq;
     sl->count = pk->count;
     sl->kind = SLOT_DATA;
@@ -609,6 +635,29 @@ int blanc__mold_stream_push(mold_stream *m, const mold_origin *o, const uint8_t 
         return BLANC_ENOMEM;
     deliver(m, s, sl);
     drain(m, s);
+    return 0;
+}
+
+int blanc__mold_stream_release(mold_stream *m)
+{
+    for (size_t r = 0; m->nborrowed && r < m->ready_n; r++) {
+        mold_slot *sl = m->ready[m->ready_head + r];
+        if (!sl->borrowed)
+            continue;
+        if (sl->cap < sl->len) {
+            size_t cap = sl->len < 2048 ? 2048 : sl->len;
+            uint8_t *b = realloc(sl->own, cap);
+            if (!b)
+                return BLANC_ENOMEM;
+            sl->own = b;
+            sl->cap = cap;
+        }
+        memcpy(sl->own, sl->buf, sl->len);
+        sl->buf = sl->own;
+        sl->borrowed = 0;
+        m->nborrowed--;
+    }
+    m->tk.valid = 0; /* take()'s pointers were into the borrowed packets */
     return 0;
 }
 
@@ -854,7 +903,7 @@ void blanc__mold_stream_free(mold_stream *m)
     while (m->free_slots) {
         mold_slot *s = m->free_slots;
         m->free_slots = s->next_free;
-        free(s->buf);
+        free(s->own);
         free(s);
     }
     free(m->ready);

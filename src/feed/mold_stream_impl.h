@@ -6,8 +6,10 @@
  * of (channel, session) pairs ("lines"); per sequenced session a sorted array
  * of held packets (at most the reorder window); one FIFO of ready packets
  * whose messages take() hands out. Held and ready packets live in slots that
- * own a copy of the packet; slots and their buffers are recycled through a
- * free list, so the steady state allocates nothing.
+ * own a copy of the packet (or, with the borrow option, point at the caller's
+ * packet while it is ready: blanc__mold_stream_release() copies it before the
+ * caller lets it go); slots and their buffers are recycled through a free
+ * list, so the steady state allocates nothing.
  */
 #ifndef BLANC_MOLD_STREAM_IMPL_H
 #define BLANC_MOLD_STREAM_IMPL_H
@@ -33,13 +35,15 @@ enum mold_slot_kind {
 };
 
 typedef struct mold_slot {
-    uint8_t *buf;           /* the whole packet (header included) */
+    const uint8_t *buf;     /* the whole packet (header included): own, or borrowed */
+    uint8_t *own;           /* the slot's buffer, cap bytes */
     size_t len, cap;
     uint64_t seq;           /* of its first message; 0 unsequenced */
     uint16_t count;         /* message blocks (0 for HEARTBEAT, END, MARK) */
     uint16_t idx;           /* next block to hand out */
     size_t pos;             /* byte offset of block idx in buf */
     uint8_t kind;
+    uint8_t borrowed;       /* buf is the caller's packet, not own */
     uint32_t session, pair; /* 0-based indexes */
     uint64_t packet, offset, ts_ns;
     uint64_t lost;          /* carried by block idx (the next handed out) */
@@ -88,6 +92,8 @@ struct mold_stream {
     size_t nwant;
     uint32_t window;
     int account_all;
+    int borrow;             /* in-order packets are used in place (options) */
+    size_t nborrowed;       /* ready slots whose buf is borrowed */
 
     mold_session *sessions; /* MOLD_MAX_SESSIONS */
     uint32_t nsessions;
@@ -96,6 +102,7 @@ struct mold_stream {
     uint32_t npairs;
     uint16_t pair_hash[MOLD_PAIR_HASH];
     uint32_t last_pair;     /* index + 1: the fast path for runs from one line */
+    uint32_t last_session;  /* index + 1: the same for the session name */
 
     mold_slot **ready;      /* FIFO: ready[ready_head .. ready_head + ready_n) */
     size_t ready_head, ready_n, ready_cap;
