@@ -3,8 +3,9 @@
  * UDP payloads into the MoldUDP64 stream (mold.h), which selects, orders and
  * accounts them and hands back sequenced messages.
  *
- * Packets delivered in order are handed out in place (the stream borrows
- * libpcap's buffer until the next read), others are copied by the stream.
+ * next() reads packets until the stream has a whole batch ready (or the
+ * input ends), so the replay's look-ahead prefetch sees as many messages
+ * ahead as with a BinaryFILE, not one packet's one or two.
  *
  * Position: the feed's offset is the source offset after the last packet
  * read, always a record boundary. Messages that packet (or earlier ones)
@@ -45,6 +46,7 @@ typedef struct capfeed {
     blanc_feed_end done_end;
     int has_selection;
     int alone;           /* next() handed out damage alone, not the stream's */
+    int behind;          /* this batch met damage behind its messages: it ends */
 } capfeed;
 
 int blanc__is_capture(const uint8_t *p, size_t n)
@@ -75,7 +77,13 @@ static int feed_packet(capfeed *c, const cap_packet *pk)
     c->packets++;
     if (pk->kind == CAP_DAMAGED) {
         c->bad_packets++;
-        note_damage(c, pk->offset);
+        /* After messages already ready, the damage goes behind them: the
+         * stream carries it to the next message it makes ready. */
+        if (blanc__mold_stream_ready(c->mold)) {
+            blanc__mold_stream_note_damage(c->mold, pk->offset);
+            c->behind = 1;
+        } else
+            note_damage(c, pk->offset);
         return 0;
     }
     if (pk->kind != CAP_UDP) {
@@ -109,12 +117,7 @@ static void finish(capfeed *c, blanc_feed_how how, int error, uint64_t offset)
 static int read_packet(capfeed *c)
 {
     cap_packet pk;
-    /* The stream borrows the packet it was handed last (libpcap's buffer,
-     * valid until the next read): it copies what it still needs first. */
-    int rc = blanc__mold_stream_release(c->mold);
-    if (rc < 0)
-        return rc;
-    rc = blanc__capture_next(c->cap, &pk);
+    int rc = blanc__capture_next(c->cap, &pk);
     if (rc == 1) {
         c->base.offset = pk.end;
         rc = feed_packet(c, &pk);
@@ -148,7 +151,17 @@ static int cf_next(blanc_feed *f, blanc_msg *out, size_t cap)
     if (f->end.how != BLANC_END_NONE || cap == 0)
         return 0;
     c->alone = 0;
+    c->behind = 0;
     for (;;) {
+        /* A batch: read on while the stream has fewer than cap ready. Runs
+         * of damage stay bounded: before any message by DAMAGE_RUN, behind
+         * the batch's messages by ending the batch. */
+        while (!c->done && !c->behind && c->damage < DAMAGE_RUN &&
+               blanc__mold_stream_ready(c->mold) < cap && !blanc__mold_stream_ended(c->mold)) {
+            int rc = read_packet(c);
+            if (rc < 0)
+                return rc;
+        }
         int n = blanc__mold_stream_take(c->mold, out, cap);
         if (n < 0)
             return n;
@@ -180,9 +193,7 @@ static int cf_next(blanc_feed *f, blanc_msg *out, size_t cap)
             finish(c, BLANC_END_MARKER, 0, f->offset);
             continue;
         }
-        int rc = read_packet(c);
-        if (rc < 0)
-            return rc;
+        c->behind = 0; /* nothing was ready after all: read on */
     }
 }
 
@@ -293,7 +304,6 @@ int blanc__feed_capture_open(blanc_feed **out, blanc_source *src, const blanc_fe
     if (!c)
         return BLANC_ENOMEM;
     mold_stream_options mo = {0};
-    mo.borrow = 1; /* read_packet() releases before each read */
     if (o) {
         mo.channels = o->channels;
         mo.n_channels = o->n_channels;

@@ -49,10 +49,6 @@ typedef struct mold_stream_options {
     size_t n_sessions;
     uint32_t reorder_window;     /* packets held per session; 0: 64 */
     int account_all;             /* capture info: account every session, select none away */
-    /* The caller keeps each pushed packet valid until it calls
-     * blanc__mold_stream_release() (or frees the stream): a packet delivered
-     * in order is then handed out in place, not copied. */
-    int borrow;
 } mold_stream_options;
 
 /* BLANC_EINVAL for a malformed channel ("GROUP:PORT" expected), BLANC_ENOMEM. */
@@ -66,9 +62,12 @@ void blanc__mold_stream_free(mold_stream *m);
  * on the next message), or BLANC_ENOMEM.
  */
 int blanc__mold_stream_push(mold_stream *m, const mold_origin *from, const uint8_t *p, size_t n);
-/* With the borrow option: the packets pushed so far are about to go away;
- * copy what is still ready of them (nothing, when take() has returned 0). */
-int blanc__mold_stream_release(mold_stream *m);
+/* Messages (and marks) ready: what take() with a large enough cap returns. */
+size_t blanc__mold_stream_ready(const mold_stream *m);
+/* Damage the caller saw after the messages ready now (a capture's damaged
+ * packet): carried, as a bad packet at offset at, by the next message the
+ * stream makes ready, as the stream's own damage is (not counted here). */
+void blanc__mold_stream_note_damage(mold_stream *m, uint64_t at);
 /*
  * Messages ready in sequence order into out[cap], with seq, session, packet,
  * offset and lost (certain gaps) filled. Returns the count; the messages stay

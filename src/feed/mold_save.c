@@ -213,7 +213,7 @@ static mold_slot *get_slot(mold_stream *m, rbuf *r)
     if (!s)
         return NULL;
     if (len)
-        memcpy(s->own, bytes, len);
+        memcpy(s->buf, bytes, len);
     s->kind = kind;
     s->session = session;
     s->pair = pair;
@@ -356,6 +356,7 @@ static int load(mold_stream *m, rbuf *r)
         if (!sl)
             return BLANC_EBADSNAP;
         m->ready[m->ready_head + m->ready_n++] = sl;
+        m->ready_msgs += sl->kind == SLOT_MARK ? 1u : (size_t)(sl->count - sl->idx);
         if (sl->kind == SLOT_HEARTBEAT || sl->kind == SLOT_END)
             return BLANC_EBADSNAP;
     }

@@ -99,7 +99,6 @@ int blanc__mold_stream_create(mold_stream **out, const mold_stream_options *o)
     if (m->window > MOLD_MAX_WINDOW)
         m->window = MOLD_MAX_WINDOW;
     m->account_all = o && o->account_all;
-    m->borrow = o && o->borrow;
     if (o && o->n_channels) {
         m->channels = calloc(o->n_channels, sizeof *m->channels);
         if (!m->channels)
@@ -143,24 +142,22 @@ mold_slot *blanc__mold_slot_get(mold_stream *m, size_t len)
     }
     if (s->cap < len) {
         size_t cap = len < 2048 ? 2048 : len;
-        uint8_t *b = realloc(s->own, cap);
+        uint8_t *b = realloc(s->buf, cap);
         if (!b) {
             s->next_free = m->free_slots;
             m->free_slots = s;
             return NULL;
         }
-        s->own = b;
+        s->buf = b;
         s->cap = cap;
     }
     /* Field by field: a memset of the whole slot costs more than the rest of
      * a packet's bookkeeping. */
-    s->buf = s->own;
     s->len = len;
     s->seq = 0;
     s->count = s->idx = 0;
     s->pos = MOLD_HEADER;
     s->kind = SLOT_DATA;
-    s->borrowed = 0;
     s->session = s->pair = 0;
     s->packet = s->offset = s->ts_ns = 0;
     s->lost = 0;
@@ -172,10 +169,6 @@ mold_slot *blanc__mold_slot_get(mold_stream *m, size_t len)
 
 void blanc__mold_slot_put(mold_stream *m, mold_slot *s)
 {
-    if (s->borrowed) {
-        s->borrowed = 0;
-        m->nborrowed--;
-    }
     s->next_free = m->free_slots;
     m->free_slots = s;
 }
@@ -222,6 +215,7 @@ static void enqueue(mold_stream *m, mold_slot *s)
         m->pending_damage = 0;
     }
     m->ready[m->ready_head + m->ready_n++] = s;
+    m->ready_msgs += s->kind == SLOT_MARK ? 1u : (size_t)(s->count - s->idx);
 }
 
 int blanc__mold_session_held_alloc(mold_stream *m, mold_session *s)
@@ -491,7 +485,7 @@ static int hold(mold_stream *m, mold_session *s, const mold_packet *pk, uint8_t 
     mold_slot *sl = blanc__mold_slot_get(m, n);
     if (!sl)
         return BLANC_ENOMEM;
-    memcpy(sl->own, p, n);
+    memcpy(sl->buf, p, n);
     sl->seq = pk->seq;
     sl->count = count;
     sl->kind = kind;
@@ -539,17 +533,10 @@ static void line_account(mold_pair *lp, const mold_packet *pk, const mold_origin
 static int copy_ready(mold_stream *m, const mold_packet *pk, uint32_t session, uint32_t pair,
                       const mold_origin *o, const uint8_t *p, size_t n, mold_slot **out)
 {
-    mold_slot *sl = blanc__mold_slot_get(m, m->borrow ? 0 : n);
+    mold_slot *sl = blanc__mold_slot_get(m, n);
     if (!sl)
         return BLANC_ENOMEM;
-    if (m->borrow) {
-        sl->buf = p; /* blanc__mold_stream_release() copies it if need be */
-        sl->len = n;
-        sl->borrowed = 1;
-        m->nborrowed++;
-    } else {
-        memcpy(sl->own, p, n);
-    }
+    memcpy(sl->buf, p, n);
     sl->seq = pk->seq;
     sl->count = pk->count;
     sl->kind = SLOT_DATA;
@@ -638,27 +625,16 @@ int blanc__mold_stream_push(mold_stream *m, const mold_origin *o, const uint8_t 
     return 0;
 }
 
-int blanc__mold_stream_release(mold_stream *m)
+size_t blanc__mold_stream_ready(const mold_stream *m)
 {
-    for (size_t r = 0; m->nborrowed && r < m->ready_n; r++) {
-        mold_slot *sl = m->ready[m->ready_head + r];
-        if (!sl->borrowed)
-            continue;
-        if (sl->cap < sl->len) {
-            size_t cap = sl->len < 2048 ? 2048 : sl->len;
-            uint8_t *b = realloc(sl->own, cap);
-            if (!b)
-                return BLANC_ENOMEM;
-            sl->own = b;
-            sl->cap = cap;
-        }
-        memcpy(sl->own, sl->buf, sl->len);
-        sl->buf = sl->own;
-        sl->borrowed = 0;
-        m->nborrowed--;
-    }
-    m->tk.valid = 0; /* take()'s pointers were into the borrowed packets */
-    return 0;
+    return m->ready_msgs;
+}
+
+void blanc__mold_stream_note_damage(mold_stream *m, uint64_t at)
+{
+    if (!m->pending_damage)
+        m->pending_damage_at = at;
+    m->pending_damage++;
 }
 
 /* ---- handing messages out --------------------------------------------- */
@@ -754,9 +730,11 @@ void blanc__mold_stream_consume(mold_stream *m, size_t k)
             sl->damage_at = 0;
         }
         m->st.messages += m->tk.data;
+        m->ready_msgs -= m->tk.n;
         k = 0;
     }
     m->tk.valid = 0;
+    m->ready_msgs -= k < m->ready_msgs ? k : m->ready_msgs; /* what the walk below uses */
     while (k && m->ready_n) {
         mold_slot *sl = m->ready[m->ready_head];
         if (sl->kind == SLOT_DATA) {
@@ -876,6 +854,7 @@ void blanc__mold_reset(mold_stream *m)
     for (size_t r = 0; r < m->ready_n; r++)
         blanc__mold_slot_put(m, m->ready[m->ready_head + r]);
     m->ready_head = m->ready_n = 0;
+    m->ready_msgs = 0;
     for (uint32_t i = 0; i < m->nsessions; i++) {
         mold_session *s = &m->sessions[i];
         for (uint32_t h = 0; h < s->nheld; h++)
@@ -903,7 +882,7 @@ void blanc__mold_stream_free(mold_stream *m)
     while (m->free_slots) {
         mold_slot *s = m->free_slots;
         m->free_slots = s->next_free;
-        free(s->own);
+        free(s->buf);
         free(s);
     }
     free(m->ready);

@@ -6,10 +6,8 @@
  * of (channel, session) pairs ("lines"); per sequenced session a sorted array
  * of held packets (at most the reorder window); one FIFO of ready packets
  * whose messages take() hands out. Held and ready packets live in slots that
- * own a copy of the packet (or, with the borrow option, point at the caller's
- * packet while it is ready: blanc__mold_stream_release() copies it before the
- * caller lets it go); slots and their buffers are recycled through a free
- * list, so the steady state allocates nothing.
+ * own a copy of the packet; slots and their buffers are recycled through a
+ * free list, so the steady state allocates nothing.
  */
 #ifndef BLANC_MOLD_STREAM_IMPL_H
 #define BLANC_MOLD_STREAM_IMPL_H
@@ -35,15 +33,13 @@ enum mold_slot_kind {
 };
 
 typedef struct mold_slot {
-    const uint8_t *buf;     /* the whole packet (header included): own, or borrowed */
-    uint8_t *own;           /* the slot's buffer, cap bytes */
+    uint8_t *buf;           /* the whole packet (header included) */
     size_t len, cap;
     uint64_t seq;           /* of its first message; 0 unsequenced */
     uint16_t count;         /* message blocks (0 for HEARTBEAT, END, MARK) */
     uint16_t idx;           /* next block to hand out */
     size_t pos;             /* byte offset of block idx in buf */
     uint8_t kind;
-    uint8_t borrowed;       /* buf is the caller's packet, not own */
     uint32_t session, pair; /* 0-based indexes */
     uint64_t packet, offset, ts_ns;
     uint64_t lost;          /* carried by block idx (the next handed out) */
@@ -92,8 +88,6 @@ struct mold_stream {
     size_t nwant;
     uint32_t window;
     int account_all;
-    int borrow;             /* in-order packets are used in place (options) */
-    size_t nborrowed;       /* ready slots whose buf is borrowed */
 
     mold_session *sessions; /* MOLD_MAX_SESSIONS */
     uint32_t nsessions;
@@ -106,6 +100,7 @@ struct mold_stream {
 
     mold_slot **ready;      /* FIFO: ready[ready_head .. ready_head + ready_n) */
     size_t ready_head, ready_n, ready_cap;
+    size_t ready_msgs;      /* what take() would hand out in all (marks count one) */
     mold_slot *free_slots;
     size_t held_bytes;
 
