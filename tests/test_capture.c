@@ -247,6 +247,56 @@ static void pcap_ethernet_be_nano(void **state)
     close_walk(&x);
 }
 
+/* Every record of ether_day is read and ends where it should: kinds aside. */
+static void offsets_only(walk *x, const size_t *rec, size_t n)
+{
+    cap_packet pk;
+    uint64_t at = 24;
+    for (size_t i = 0; i < n; i++)
+        next_at(x, &pk, &at, rec[i]);
+    assert_int_equal(blanc__capture_next(x->c, &pk), 0);
+    assert_int_equal(blanc_source_offset(x->s), at);
+}
+
+/* The cookie follows the file's framing so that libpcap's buffered reads
+ * never pass a record's end: the variants where libpcap reads otherwise.
+ * pcap 2.3 (libpcap may swap caplen and len: read a byte at a time), records
+ * longer than the file's snap length (libpcap reads and discards the rest),
+ * an empty record (caplen 0), a big-endian capture. */
+static void framing_variants(void **state)
+{
+    (void)state;
+    size_t rec[7];
+    buf w = ether_day(0xa1b2c3d4, 0, rec);
+    w.b[6] = 3; /* version 2.3 */
+    walk x = open_mem(&w);
+    check_ether_day(&x, rec, 0);
+    close_walk(&x);
+
+    w = ether_day(0xa1b2c3d4, 0, rec);
+    uint32_t snap = 40; /* shorter than most records: libpcap discards their rest */
+    memcpy(w.b + 16, &snap, 4);
+    x = open_mem(&w);
+    offsets_only(&x, rec, 7);
+    close_walk(&x);
+
+    w = ether_day(0xa1b23c4d, 1, rec);
+    x = open_mem(&w);
+    offsets_only(&x, rec, 7);
+    close_walk(&x);
+
+    buf e = {{0}, 0, 0};
+    pcap_header(&e, 0xa1b2c3d4, 1);
+    buf none = {{0}, 0, 0}, one = {{0}, 0, 0};
+    pcap_record(&e, 1, 0, &none, 0);
+    eth(&one, 0x0800), ipv4(&one, 17, 0, 0, "X", 5000, 26400);
+    pcap_record(&e, 2, 0, &one, (uint32_t)one.n);
+    size_t r2[2] = {16, 16 + one.n};
+    x = open_mem(&e);
+    offsets_only(&x, r2, 2);
+    close_walk(&x);
+}
+
 /* The same capture gzip'd: offsets are in the decompressed stream. */
 static void pcap_gzip(void **state)
 {
@@ -459,6 +509,7 @@ int main(void)
         cmocka_unit_test(pcap_gzip),        cmocka_unit_test(cooked_and_raw),
         cmocka_unit_test(malformed),        cmocka_unit_test(truncated_and_bogus),
         cmocka_unit_test(not_a_capture),    cmocka_unit_test(pcapng_blocks),
+        cmocka_unit_test(framing_variants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
