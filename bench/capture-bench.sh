@@ -53,12 +53,12 @@ cat "$day" "$cap" >/dev/null # page cache
 cpu_of() {
     local t
     t=$( { /usr/bin/time -f '%U %S' "$BLANC" replay "$@" --no-input-digest >/dev/null; } 2>&1 | tail -1)
-    "$PY" -c "import sys; u, s = map(float, sys.argv[1:]); print(u + s)" $t
+    "$PY" -c "import sys; u, s = map(float, sys.argv[1:]); print(round(u + s, 2))" $t
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-printf 'BinaryFILE %s bytes, %s %s bytes; %s; digests equal (%s)\n' "$(stat -c %s "$day")" \
-    "$FORMAT" "$(stat -c %s "$cap")" "$(grep 'line A' "$cap.gen" 2>/dev/null || true)" "$a"
+printf 'BinaryFILE %s bytes, %s %s bytes; %s; digests equal (%s)\n' "$(stat -L -c %s "$day")" \
+    "$FORMAT" "$(stat -L -c %s "$cap")" "$(grep 'line A' "$cap.gen" 2>/dev/null || true)" "$a"
 for mode in book no-book; do
     extra=()
     [[ $mode == no-book ]] && extra=(--no-book)
