@@ -44,9 +44,9 @@ void blanc_books_free(blanc_books *b)
             free(bk);
         }
     }
-    if (b->ri.pages)
-        for (size_t i = 0; i < (size_t)1 << RI_TABLE_BITS; i++)
-            free(b->ri.table[i]);
+    for (uint32_t i = 0; i < b->ri.pages; i++)
+        free(b->ri.table[b->ri.ids[i]]);
+    free(b->ri.ids);
     free(b->ri.table);
     order_map_free(&b->map);
     free(b->by_symbol);
@@ -119,21 +119,38 @@ static int ri_may_grow(const ref_index *ri)
     return ri->pages < RI_BASE_PAGES || (uint64_t)ri->pages * RI_MIN_DENSITY <= ri->live;
 }
 
+/* A new page for ref's table entry, or NULL (past the bound, or no memory:
+ * the map takes the key instead). */
+static ri_page *ri_page_new(ref_index *ri, uint64_t ref)
+{
+    if (!ri_may_grow(ri))
+        return NULL;
+    if (ri->pages == ri->ids_cap) {
+        uint32_t *ids = book_grow(ri->ids, &ri->ids_cap, sizeof *ids, 256);
+        if (!ids)
+            return NULL;
+        ri->ids = ids;
+    }
+    ri_page *pg = calloc(1, sizeof *pg);
+    if (!pg)
+        return NULL;
+    uint32_t id = (uint32_t)(ref >> RI_PAGE_BITS);
+    ri->table[id] = pg;
+    pg->at = ri->pages;
+    ri->ids[ri->pages++] = id;
+    if (ri->pages > ri->peak_pages)
+        ri->peak_pages = ri->pages;
+    return pg;
+}
+
 /* File a new key (absent, checked by ref_find; map capacity reserved). */
 static void ref_insert(blanc_books *b, uint16_t locate, uint64_t ref, uint32_t h)
 {
     if (blanc_likely(!(ref >> (RI_PAGE_BITS + RI_TABLE_BITS)))) {
         ri_page **slot = &b->ri.table[ref >> RI_PAGE_BITS];
         ri_page *pg = *slot;
-        if (blanc_unlikely(!pg)) {
-            if (ri_may_grow(&b->ri) && (pg = calloc(1, sizeof *pg))) {
-                *slot = pg;
-                if (++b->ri.pages > b->ri.peak_pages)
-                    b->ri.peak_pages = b->ri.pages;
-            } else {
-                b->ri.refused++;
-            }
-        }
+        if (blanc_unlikely(!pg) && !(pg = ri_page_new(&b->ri, ref)))
+            b->ri.refused++;
         if (blanc_likely(pg != NULL) && !pg->h[ref & (RI_PAGE - 1)]) {
             pg->h[ref & (RI_PAGE - 1)] = h;
             pg->live++;
@@ -154,9 +171,12 @@ static void ref_remove(blanc_books *b, const ref_pos *pos, uint64_t ref)
         *pos->cell = 0;
         b->ri.live--;
         if (--pos->page->live == 0) {
-            b->ri.table[ref >> RI_PAGE_BITS] = NULL;
+            ref_index *ri = &b->ri;
+            uint32_t last = ri->ids[--ri->pages];
+            ri->ids[pos->page->at] = last; /* the last page takes its place */
+            ri->table[last]->at = pos->page->at;
+            ri->table[ref >> RI_PAGE_BITS] = NULL;
             free(pos->page);
-            b->ri.pages--;
         }
         return;
     }

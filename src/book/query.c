@@ -230,6 +230,17 @@ int blanc_books_check(const blanc_books *b)
             return BLANC_EINVAL;
         live += book_orders;
     }
+    /* The direct index: every listed page is in the table at its place and
+     * holds orders, and their count is what the index says it holds. */
+    uint64_t direct = 0;
+    for (uint32_t i = 0; i < b->ri.pages; i++) {
+        const ri_page *pg = b->ri.table[b->ri.ids[i]];
+        if (!pg || pg->at != i || !pg->live)
+            return BLANC_EINVAL;
+        direct += pg->live;
+    }
+    if (direct != b->ri.live)
+        return BLANC_EINVAL;
     if (live != b->live || levels != b->n_levels || live != b->map.count + b->ri.live)
         return BLANC_EINVAL;
     /* Best bid strictly below best ask is NOT an invariant: real feeds cross. */

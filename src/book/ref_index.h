@@ -40,12 +40,16 @@
 typedef struct ri_page {
     uint32_t h[RI_PAGE]; /* order handle, 0 = empty */
     uint32_t live;
+    uint32_t at;         /* its place in ref_index.ids */
 } ri_page;
 
 typedef struct ref_index {
     ri_page **table;    /* 2^RI_TABLE_BITS page pointers (calloc'd: untouched
                            entries cost no memory) */
     uint32_t pages;     /* allocated */
+    uint32_t *ids;      /* their table indices, in no order (freeing walks
+                           these, not the whole table); ids_cap long */
+    uint32_t ids_cap;
     uint32_t peak_pages;
     uint64_t live;      /* orders held directly */
     uint64_t refused;   /* orders sent to the map because a page was refused */
