@@ -379,6 +379,19 @@ static void warn_anomalies(const cli_run *a, const cli_run_info *ri)
     }
 }
 
+/* Sequence number 0 (anonymized captures): once, since nothing that depends
+ * on sequence numbers (gaps, copies, reordering) was checked for them. */
+static void warn_unsequenced(const cli_run *a, const cli_run_info *ri)
+{
+    blanc_transport_stats t;
+    if (blanc_feed_transport(blanc_session_feed(ri->s), &t) && t.unsequenced)
+        fprintf(stderr,
+                "blanc: %s: warning: MoldUDP64 packets with sequence number 0 (unsequenced, as in "
+                "anonymized captures): their messages passed in capture order, without gap, "
+                "duplicate or reordering accounting\n",
+                a->input);
+}
+
 /* Symbols asked for that the day never listed. */
 static void warn_symbols(const cli_run *a, const blanc_replay *r)
 {
@@ -512,6 +525,7 @@ int cli_run_session(cli_run *a, blanc_session_options *so, const cli_run_hooks *
         print_text(out, a, &ri, hk);
     fflush(out);
     warn_anomalies(a, &ri);
+    warn_unsequenced(a, &ri);
     warn_symbols(a, ri.r);
     if (exit_code == CLI_OK && a->strict && st->anomalies_total)
         exit_code = CLI_ANOMALY;

@@ -835,6 +835,7 @@ void blanc__mold_stream_stats(const mold_stream *m, blanc_transport_stats *st)
 {
     *st = m->st;
     st->sessions = m->nsessions;
+    st->unsequenced = m->unsequenced;
 }
 
 const char *blanc__mold_stream_session_name(const mold_stream *m, uint32_t s)
