@@ -275,6 +275,18 @@ class Captures(unittest.TestCase):
         r = run("replay", self.write("seq.pcap", P.pcap(mold_frames(), nano=True)))
         self.assertNotIn("sequence number 0", r.stderr)
 
+    def test_bogus_record_names_its_byte(self):
+        """A record libpcap cannot read on from (a capture length past the snap length):
+        replay stops with exit 2 naming the record's byte, not where the messages ended."""
+        frames = mold_frames()
+        data = bytearray(P.pcap(frames, nano=True))
+        at = 24 + 16 + len(frames[0].data) + 16 + len(frames[1].data)  # third record
+        data[at + 8:at + 12] = (0x00ffffff).to_bytes(4, "little")
+        p = self.write("bogus.pcap", bytes(data))
+        r = run("replay", p)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("after 5 messages, byte %d" % at, r.stderr)
+
     def test_text(self):
         p = self.write("t.pcap", P.pcap(mold_frames(), nano=True))
         r = run("capture", "info", p)
