@@ -23,25 +23,31 @@ void cli_run_init(cli_run *a, const char *cmd)
 }
 
 /* ITCH symbols are upper case and space padded: "  aapl " means AAPL. */
+int cli_symbol_arg(const char *cmd, const char *s, char out[9])
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n == 0 || n > 8) { /* what blanc_symbol_pad() accepts */
+        cli_error("%s: --symbol '%s' is not a 1-8 character symbol", cmd, s);
+        return CLI_USAGE;
+    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = (char)toupper((unsigned char)s[i]);
+    out[n] = 0;
+    return CLI_OK;
+}
+
 static int add_symbol(cli_run *a, const char *s)
 {
     if (a->n_symbols == CLI_MAX_SYMBOLS) {
         cli_error("%s: at most %d --symbol options", a->cmd, CLI_MAX_SYMBOLS);
         return CLI_USAGE;
     }
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    char *out = a->symbols[a->n_symbols];
-    if (n == 0 || n > 8) { /* what blanc_symbol_pad() accepts */
-        cli_error("%s: --symbol '%s' is not a 1-8 character symbol", a->cmd, s);
+    if (cli_symbol_arg(a->cmd, s, a->symbols[a->n_symbols]))
         return CLI_USAGE;
-    }
-    for (size_t i = 0; i < n; i++)
-        out[i] = (char)toupper((unsigned char)s[i]);
-    out[n] = 0;
     a->n_symbols++;
     return CLI_OK;
 }
