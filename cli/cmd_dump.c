@@ -4,7 +4,6 @@
  * formatting are the library's (blanc_itch_fields, blanc_dumper); this file
  * parses flags, drives the feed into the dumper and reports.
  */
-#include <ctype.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
