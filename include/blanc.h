@@ -364,11 +364,13 @@ typedef struct blanc_transport_stats {
     uint64_t gaps;          /* sequence gaps (runs of lost messages) */
     uint64_t lost_messages; /* messages in those gaps */
     uint64_t duplicates;    /* messages seen again on the same line (dropped) */
-    uint64_t out_of_order;  /* packets that came early and were held to reorder */
+    uint64_t out_of_order;  /* packets that came after a higher sequence number */
     uint64_t arbitrated;    /* copies dropped because the other line had them first */
     uint64_t heartbeats;    /* packets with no messages (MoldUDP64 count 0, Soup H) */
     uint64_t skipped;       /* packets of other protocols, ports, channels or sessions */
     uint64_t bad_packets;   /* truncated, fragmented or malformed (anomaly bad_packet) */
+    uint64_t unsequenced;   /* 1: MoldUDP64 packets with sequence number 0 (anonymized
+                               captures) passed in arrival order, without gap accounting */
 } blanc_transport_stats;
 
 typedef struct blanc_feed blanc_feed;
