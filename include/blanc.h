@@ -1346,10 +1346,12 @@ typedef enum blanc_gen_format {
     BLANC_GEN_BINARYFILE = 0,      /* the day as a BinaryFILE */
     BLANC_GEN_MOLDUDP64_PCAP = 1,  /* MoldUDP64 over Ethernet/IPv4/UDP, pcap (ns) */
     BLANC_GEN_MOLDUDP64_PCAPNG = 2, /* the same packets as pcapng (if_tsresol 9) */
-    BLANC_GEN_SOUPBINTCP = 3       /* a SoupBinTCP server byte stream */
+    BLANC_GEN_SOUPBINTCP = 3,      /* a SoupBinTCP server byte stream */
+    BLANC_GEN_SOUPBINTCP_PCAP = 4  /* that stream as one TCP connection in a pcap */
 } blanc_gen_format;
 
-/* Parse "binaryfile", "moldudp64-pcap", "pcapng", "soupbintcp"; BLANC_EINVAL. */
+/* Parse "binaryfile", "moldudp64-pcap", "pcapng", "soupbintcp",
+ * "soupbintcp-pcap"; BLANC_EINVAL. */
 int blanc_gen_format_parse(const char *name);
 const char *blanc_gen_format_name(blanc_gen_format f);
 
@@ -1365,7 +1367,9 @@ typedef struct blanc_gen_transport {
     uint16_t port[2];     /* 0: BLANC_GEN_PORT */
     int ab;               /* write line B too (same session and sequence numbers) */
     uint32_t drop_ppm, dup_ppm, reorder_ppm;
-    uint32_t payload;     /* UDP payload limit; 0: 1400 (at least 64, at most 65000) */
+    uint32_t retransmit_ppm; /* soupbintcp-pcap: TCP segments written twice */
+    uint32_t payload;     /* UDP payload limit (soupbintcp-pcap: the TCP MSS); 0: 1400
+                             (at least 128, at most 65000) */
     uint32_t heartbeat_s; /* a heartbeat after this much quiet feed time; 0: none */
     uint64_t window_ns;   /* a packet closes once its messages span this; 0: 1 ms */
     uint64_t epoch_ns;    /* capture clock at the day's 00:00 (ITCH time 0); 0: 2024-01-02 UTC */

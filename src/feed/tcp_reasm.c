@@ -104,8 +104,10 @@ static void ring_advance(tcp_reasm *r, uint64_t k)
     r->ring_head = (r->ring_head + (size_t)k) & (r->win - 1);
 }
 
-static int ring_put(tcp_reasm *r, size_t rel, const uint8_t *p, size_t n)
+/* Returns how many of the bytes were not held yet, or BLANC_ENOMEM. */
+static int64_t ring_put(tcp_reasm *r, size_t rel, const uint8_t *p, size_t n)
 {
+    int64_t fresh = 0;
     if (!r->ring) {
         r->ring = malloc(r->win);
         r->bits = calloc(r->win / 64, sizeof *r->bits);
@@ -119,9 +121,10 @@ static int ring_put(tcp_reasm *r, size_t rel, const uint8_t *p, size_t n)
         if (!(r->bits[i / 64] & m)) {
             r->bits[i / 64] |= m;
             r->held++;
+            fresh++;
         }
     }
-    return 0;
+    return fresh;
 }
 
 /* ---- delivery ------------------------------------------------------------ */
@@ -225,8 +228,15 @@ static int data(tcp_reasm *r, const cap_packet *pk)
         d = (int32_t)(pk->tcp_seq - r->next);
     }
     if (d > 0) {
-        r->out_of_order++;
-        return ring_put(r, (size_t)d, p, n);
+        /* Held past a hole; a copy of bytes held already is a retransmission. */
+        int64_t fresh = ring_put(r, (size_t)d, p, n);
+        if (fresh < 0)
+            return (int)fresh;
+        if (fresh)
+            r->out_of_order++;
+        else
+            r->retransmits++;
+        return 0;
     }
     if ((int64_t)d + (int64_t)n <= 0) {
         r->retransmits++;
