@@ -487,6 +487,25 @@ int blanc_capture_info_session(const blanc_capture_info *ci, size_t i, blanc_cap
 /* Gap k (< gaps, the first 1000 kept) of pair i: lost sequence numbers from..to. */
 int blanc_capture_info_gap(const blanc_capture_info *ci, size_t i, uint64_t k, uint64_t *from,
                            uint64_t *to);
+/*
+ * The SoupBinTCP connection of the capture, the one `blanc replay` follows
+ * when it replays TCP (found by content: the first server data): 1 and *out,
+ * or 0 when no TCP stream carries SoupBinTCP server data.
+ */
+typedef struct blanc_capture_tcp {
+    uint32_t server_ip, client_ip; /* host order */
+    uint16_t server_port, client_port;
+    uint64_t packets;              /* TCP packets of the server's direction */
+    uint64_t first_packet, last_packet; /* capture packet numbers */
+    uint64_t retransmits;          /* segments whose bytes were all seen before */
+    uint64_t out_of_order;         /* segments held past a hole */
+    uint64_t holes;                /* holes given up (bytes never captured) */
+    uint64_t soup_packets, messages, heartbeats;
+    uint64_t first_seq, last_seq;  /* of the sequenced messages; 0 unknown */
+    char session[11];              /* the first login accepted's session, "" none */
+    int ended;                     /* end of session ('Z') seen */
+} blanc_capture_tcp;
+int blanc_capture_info_tcp(const blanc_capture_info *ci, blanc_capture_tcp *out);
 void blanc_capture_info_free(blanc_capture_info *ci);
 
 /*
