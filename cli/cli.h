@@ -158,6 +158,9 @@ typedef struct cli_run_hooks {
 void cli_run_init(cli_run *a, const char *cmd);
 /* One shared option: CLI_OK, CLI_USAGE (said why), or -1: not a shared one. */
 int cli_run_option(cli_run *a, int c, const char *arg);
+/* A --symbol argument as the books name it: trimmed, upper case, 1 to 8
+ * characters into out (NUL-terminated); CLI_USAGE with the error printed. */
+int cli_symbol_arg(const char *cmd, const char *s, char out[9]);
 /* Options that would do nothing are mistakes: say which. snapshots: the
  * command will take or resume snapshots. CLI_OK or CLI_USAGE. */
 int cli_run_check(cli_run *a, int snapshots);

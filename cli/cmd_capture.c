@@ -124,6 +124,21 @@ static void info_text(const char *path, const blanc_capture_info *ci)
             printf("  gap %" PRIu64 "..%" PRIu64 "\n", from, to);
         }
     }
+    blanc_capture_tcp tc;
+    if (blanc_capture_info_tcp(ci, &tc)) {
+        char sv[24], cl[24];
+        fmt_ip(tc.server_ip, tc.server_port, sv);
+        fmt_ip(tc.client_ip, tc.client_port, cl);
+        printf("tcp %s -> %s SoupBinTCP session '%s': %" PRIu64 " packets (%" PRIu64 "..%" PRIu64
+               "), %" PRIu64 " messages\n",
+               sv, cl, tc.session, tc.packets, tc.first_packet, tc.last_packet, tc.messages);
+        printf("  sequence %" PRIu64 "..%" PRIu64 ", soup packets %" PRIu64 ", heartbeats %" PRIu64
+               "%s\n",
+               tc.first_seq, tc.last_seq, tc.soup_packets, tc.heartbeats,
+               tc.ended ? ", end of session" : "");
+        printf("  retransmitted %" PRIu64 ", out of order %" PRIu64 ", holes %" PRIu64 "\n",
+               tc.retransmits, tc.out_of_order, tc.holes);
+    }
 }
 
 static void info_json(const char *path, const blanc_capture_info *ci, const char *error)
@@ -177,6 +192,31 @@ static void info_json(const char *path, const blanc_capture_info *ci, const char
         json_close(&j, '}');
     }
     json_close(&j, ']');
+    blanc_capture_tcp tc;
+    if (blanc_capture_info_tcp(ci, &tc)) {
+        char sv[24], cl[24];
+        fmt_ip(tc.server_ip, tc.server_port, sv);
+        fmt_ip(tc.client_ip, tc.client_port, cl);
+        json_open(&j, "tcp", '{');
+        json_str(&j, "server", sv);
+        json_str(&j, "client", cl);
+        json_str(&j, "session", tc.session);
+        json_u64(&j, "packets", tc.packets);
+        json_u64(&j, "first_packet", tc.first_packet);
+        json_u64(&j, "last_packet", tc.last_packet);
+        json_u64(&j, "soup_packets", tc.soup_packets);
+        json_u64(&j, "messages", tc.messages);
+        json_u64(&j, "first_seq", tc.first_seq);
+        json_u64(&j, "last_seq", tc.last_seq);
+        json_u64(&j, "heartbeats", tc.heartbeats);
+        json_u64(&j, "retransmits", tc.retransmits);
+        json_u64(&j, "out_of_order", tc.out_of_order);
+        json_u64(&j, "holes", tc.holes);
+        json_bool(&j, "ended", tc.ended);
+        json_close(&j, '}');
+    } else {
+        json_null(&j, "tcp");
+    }
     if (error)
         json_str(&j, "error", error);
     else

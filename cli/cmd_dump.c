@@ -4,7 +4,6 @@
  * formatting are the library's (blanc_itch_fields, blanc_dumper); this file
  * parses flags, drives the feed into the dumper and reports.
  */
-#include <ctype.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -84,19 +83,9 @@ static int add_symbol(dump_args *a, const char *s)
         cli_error("dump: at most %d --symbol options", MAX_SYMBOLS);
         return CLI_USAGE;
     }
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
     char up[9];
-    if (n == 0 || n > 8) {
-        cli_error("dump: --symbol '%s' is not a 1-8 character symbol", s);
+    if (cli_symbol_arg("dump", s, up))
         return CLI_USAGE;
-    }
-    for (size_t i = 0; i < n; i++)
-        up[i] = (char)toupper((unsigned char)s[i]);
-    up[n] = 0;
     blanc_symbol_pad(up, a->symbols[a->n_symbols++]);
     return CLI_OK;
 }

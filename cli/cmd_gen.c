@@ -37,22 +37,29 @@ static const char usage_text[] =
     "the same day as a capture (docs/FEEDS.md \"Generating captures\"):\n"
     "  --format NAME       binaryfile (default), moldudp64-pcap (MoldUDP64 over\n"
     "                      Ethernet/IPv4/UDP, pcap with ns timestamps), pcapng, or\n"
-    "                      soupbintcp (a SoupBinTCP server byte stream)\n"
+    "                      soupbintcp (a SoupBinTCP server byte stream), or\n"
+    "                      soupbintcp-pcap (that stream as one TCP connection in a\n"
+    "                      pcap: handshake, segments, FIN)\n"
     "  --channel GROUP:PORT  line A's destination (default 233.54.12.111:26477);\n"
-    "                      given twice, the second is line B's\n"
+    "                      given twice, the second is line B's; soupbintcp-pcap:\n"
+    "                      the server's IP:PORT (default 10.0.0.1:26477)\n"
     "  --ab                write line B too (default 233.49.196.111:26477): the same\n"
     "                      packets, session and sequence numbers, 1 us later\n"
     "  --drop-packets R    drop each data packet with probability R (0.01 or 1%),\n"
     "                      on each line independently\n"
     "  --dup-packets R     write each data packet twice with probability R\n"
-    "  --reorder-packets R write each data packet 1 to 3 packets late with\n"
-    "                      probability R\n"
+    "  --reorder-packets R write each data packet (soupbintcp-pcap: TCP segment)\n"
+    "                      1 to 3 packets late with probability R\n"
+    "  --retransmit-packets R  soupbintcp-pcap: write each TCP segment again right\n"
+    "                      after itself with probability R\n"
     "  --packet-log FILE   one line per packet decision: FRAME LINE GROUP:PORT\n"
     "                      SESSION SEQ COUNT data|duplicate|reordered|dropped|\n"
     "                      heartbeat|end (FRAME '-' when dropped)\n"
     "  --session-name NAME MoldUDP64/SoupBinTCP session (default BLANC00001)\n"
-    "  --payload BYTES     UDP payload limit (default 1400, 128 to 65000)\n"
-    "  --window US         a packet holds messages of at most this much feed time\n"
+    "  --payload BYTES     UDP payload limit, soupbintcp-pcap the TCP MSS (default\n"
+    "                      1400, 128 to 65000)\n"
+    "  --window US         a packet (segment) holds messages of at most this much\n"
+    "                      feed time\n"
     "                      (default 1000)\n"
     "  --heartbeat SECONDS a heartbeat after each such quiet stretch (default 1;\n"
     "                      0: none)\n"
@@ -85,23 +92,26 @@ static int write_manifest(blanc_sink *s, const blanc_gen_config *cfg, const blan
     return rc;
 }
 
-enum { OPT_FORMAT = 256, OPT_CHANNEL, OPT_AB, OPT_DROP, OPT_DUP, OPT_REORDER, OPT_PLOG,
-       OPT_SNAME, OPT_PAYLOAD, OPT_WINDOW, OPT_HEARTBEAT, OPT_DATE };
+enum { OPT_FORMAT = 256, OPT_CHANNEL, OPT_AB, OPT_DROP, OPT_DUP, OPT_REORDER, OPT_RETRANSMIT,
+       OPT_PLOG, OPT_SNAME, OPT_PAYLOAD, OPT_WINDOW, OPT_HEARTBEAT, OPT_DATE };
 
 /* The capture options; 0 handled, CLI_USAGE. */
 static int capture_option(int c, const char *arg, blanc_gen_transport *t, int *n_channels,
                           int *transport_opts)
 {
     uint64_t v;
-    uint32_t *rate = c == OPT_DROP ? &t->drop_ppm : c == OPT_DUP ? &t->dup_ppm : &t->reorder_ppm;
+    uint32_t *rate = c == OPT_DROP         ? &t->drop_ppm
+                     : c == OPT_DUP        ? &t->dup_ppm
+                     : c == OPT_RETRANSMIT ? &t->retransmit_ppm
+                                           : &t->reorder_ppm;
     if (c != OPT_FORMAT)
         (*transport_opts)++;
     switch (c) {
     case OPT_FORMAT: {
         int f = blanc_gen_format_parse(arg);
         if (f < 0) {
-            cli_error("gen: --format is binaryfile, moldudp64-pcap, pcapng or soupbintcp, "
-                      "not '%s'", arg);
+            cli_error("gen: --format is binaryfile, moldudp64-pcap, pcapng, soupbintcp or "
+                      "soupbintcp-pcap, not '%s'", arg);
             return CLI_USAGE;
         }
         t->format = (blanc_gen_format)f;
@@ -121,9 +131,14 @@ static int capture_option(int c, const char *arg, blanc_gen_transport *t, int *n
     case OPT_DROP:
     case OPT_DUP:
     case OPT_REORDER:
+    case OPT_RETRANSMIT:
         if (cli_parse_rate_ppm(arg, rate)) {
             cli_error("gen: --%s-packets wants a rate from 0 to 1 such as 0.01 or 1%%, not '%s'",
-                      c == OPT_DROP ? "drop" : c == OPT_DUP ? "dup" : "reorder", arg);
+                      c == OPT_DROP         ? "drop"
+                      : c == OPT_DUP        ? "dup"
+                      : c == OPT_RETRANSMIT ? "retransmit"
+                                            : "reorder",
+                      arg);
             return CLI_USAGE;
         }
         return 0;
@@ -188,6 +203,7 @@ int cmd_gen(int argc, char **argv)
         {"drop-packets", required_argument, 0, OPT_DROP},
         {"dup-packets", required_argument, 0, OPT_DUP},
         {"reorder-packets", required_argument, 0, OPT_REORDER},
+        {"retransmit-packets", required_argument, 0, OPT_RETRANSMIT},
         {"packet-log", required_argument, 0, OPT_PLOG},
         {"session-name", required_argument, 0, OPT_SNAME},
         {"payload", required_argument, 0, OPT_PAYLOAD},
@@ -279,12 +295,24 @@ int cmd_gen(int argc, char **argv)
         return CLI_USAGE;
     }
     if (tr.format == BLANC_GEN_BINARYFILE && transport_opts) {
-        cli_error("gen: the capture options want --format moldudp64-pcap, pcapng or soupbintcp");
+        cli_error("gen: the capture options want --format moldudp64-pcap, pcapng, soupbintcp "
+                  "or soupbintcp-pcap");
+        return CLI_USAGE;
+    }
+    if (tr.format == BLANC_GEN_SOUPBINTCP_PCAP &&
+        (n_channels > 1 || tr.ab || tr.drop_ppm || tr.dup_ppm || plog)) {
+        cli_error("gen: a SoupBinTCP connection loses nothing and has one server: --ab, "
+                  "--drop-packets, --dup-packets, --packet-log and a second --channel are for "
+                  "MoldUDP64");
+        return CLI_USAGE;
+    }
+    if (tr.retransmit_ppm && tr.format != BLANC_GEN_SOUPBINTCP_PCAP) {
+        cli_error("gen: --retransmit-packets wants --format soupbintcp-pcap");
         return CLI_USAGE;
     }
     if (tr.format == BLANC_GEN_SOUPBINTCP &&
         (n_channels || tr.ab || tr.drop_ppm || tr.dup_ppm || tr.reorder_ppm || plog ||
-         tr.payload || tr.window_ns)) {
+         tr.payload || tr.window_ns || tr.retransmit_ppm)) {
         cli_error("gen: a SoupBinTCP stream has no channels, lines, packet loss or packing: "
                   "--channel, --ab, --*-packets, --packet-log, --payload and --window are for "
                   "MoldUDP64");

@@ -93,7 +93,10 @@ int cli_parse_session_name(const char *s, char out[10])
 
 static void fmt_channel(const blanc_gen_transport *t, int i, char out[32])
 {
-    uint32_t g = t->group[i] ? t->group[i] : i ? BLANC_GEN_GROUP_B : BLANC_GEN_GROUP_A;
+    uint32_t def = t->format == BLANC_GEN_SOUPBINTCP_PCAP ? UINT32_C(0x0A000001) /* 10.0.0.1 */
+                   : i                                  ? BLANC_GEN_GROUP_B
+                                                        : BLANC_GEN_GROUP_A;
+    uint32_t g = t->group[i] ? t->group[i] : def;
     snprintf(out, 32, "%u.%u.%u.%u:%u", g >> 24, g >> 16 & 255, g >> 8 & 255, g & 255,
              t->port[i] ? t->port[i] : BLANC_GEN_PORT);
 }
@@ -102,6 +105,26 @@ int cli_gen_transport_lines(const blanc_gen_transport *t, const blanc_gen_result
                             char *buf, size_t cap, int as_json)
 {
     size_t n = 0;
+    if (t->format == BLANC_GEN_SOUPBINTCP_PCAP) {
+        const blanc_gen_line_stats *s = &res->line[0];
+        char ch[32];
+        fmt_channel(t, 0, ch);
+        int k = as_json
+                    ? snprintf(buf, cap,
+                               "{\"kind\":\"transport\",\"line\":\"A\",\"channel\":\"%s\","
+                               "\"packets\":%" PRIu64 ",\"data_packets\":%" PRIu64
+                               ",\"retransmitted_packets\":%" PRIu64
+                               ",\"reordered_packets\":%" PRIu64 "}\n",
+                               ch, s->packets, s->data_packets, s->dup_packets,
+                               s->reordered_packets)
+                    : snprintf(buf, cap,
+                               "blanc gen: TCP server %s: %" PRIu64 " packets (%" PRIu64
+                               " data segments), retransmitted %" PRIu64 ", reordered %" PRIu64
+                               "\n",
+                               ch, s->packets, s->data_packets, s->dup_packets,
+                               s->reordered_packets);
+        return k > 0 && (size_t)k < cap ? k : -1;
+    }
     int lines = t->ab ? 2 : 1;
     for (int i = 0; i < lines && n < cap; i++) {
         const blanc_gen_line_stats *s = &res->line[i];

@@ -23,25 +23,31 @@ void cli_run_init(cli_run *a, const char *cmd)
 }
 
 /* ITCH symbols are upper case and space padded: "  aapl " means AAPL. */
+int cli_symbol_arg(const char *cmd, const char *s, char out[9])
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n == 0 || n > 8) { /* what blanc_symbol_pad() accepts */
+        cli_error("%s: --symbol '%s' is not a 1-8 character symbol", cmd, s);
+        return CLI_USAGE;
+    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = (char)toupper((unsigned char)s[i]);
+    out[n] = 0;
+    return CLI_OK;
+}
+
 static int add_symbol(cli_run *a, const char *s)
 {
     if (a->n_symbols == CLI_MAX_SYMBOLS) {
         cli_error("%s: at most %d --symbol options", a->cmd, CLI_MAX_SYMBOLS);
         return CLI_USAGE;
     }
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    char *out = a->symbols[a->n_symbols];
-    if (n == 0 || n > 8) { /* what blanc_symbol_pad() accepts */
-        cli_error("%s: --symbol '%s' is not a 1-8 character symbol", a->cmd, s);
+    if (cli_symbol_arg(a->cmd, s, a->symbols[a->n_symbols]))
         return CLI_USAGE;
-    }
-    for (size_t i = 0; i < n; i++)
-        out[i] = (char)toupper((unsigned char)s[i]);
-    out[n] = 0;
     a->n_symbols++;
     return CLI_OK;
 }
@@ -379,6 +385,19 @@ static void warn_anomalies(const cli_run *a, const cli_run_info *ri)
     }
 }
 
+/* Sequence number 0 (anonymized captures): once, since nothing that depends
+ * on sequence numbers (gaps, copies, reordering) was checked for them. */
+static void warn_unsequenced(const cli_run *a, const cli_run_info *ri)
+{
+    blanc_transport_stats t;
+    if (blanc_feed_transport(blanc_session_feed(ri->s), &t) && t.unsequenced)
+        fprintf(stderr,
+                "blanc: %s: warning: MoldUDP64 packets with sequence number 0 (unsequenced, as in "
+                "anonymized captures): their messages passed in capture order, without gap, "
+                "duplicate or reordering accounting\n",
+                a->input);
+}
+
 /* Symbols asked for that the day never listed. */
 static void warn_symbols(const cli_run *a, const blanc_replay *r)
 {
@@ -512,6 +531,7 @@ int cli_run_session(cli_run *a, blanc_session_options *so, const cli_run_hooks *
         print_text(out, a, &ri, hk);
     fflush(out);
     warn_anomalies(a, &ri);
+    warn_unsequenced(a, &ri);
     warn_symbols(a, ri.r);
     if (exit_code == CLI_OK && a->strict && st->anomalies_total)
         exit_code = CLI_ANOMALY;

@@ -116,6 +116,30 @@ with open("corpus/capture/magic-pcap", "wb") as fh:
 with open("corpus/capture/magic-pcapng", "wb") as fh:
     fh.write(b"\x02" + P.pcapng(day())[4:])
 PY
+# Captures carrying SoupBinTCP over TCP: generated connections (clean; with
+# retransmitted and reordered segments, a small MSS so packets straddle
+# segments), one with a segment missing (a hole the feed gives up at the end),
+# and one cut inside a segment.
+for v in "clean:" "faults:--retransmit-packets 0.2 --reorder-packets 0.2"; do
+    name=${v%%:*}
+    # shellcheck disable=SC2086
+    "$BLANC" gen --seed 5 --messages 220 --symbols 3 --session 2 --heartbeat 3600 --payload 128 \
+        --format soupbintcp-pcap ${v#*:} -o "$tmp/tcp-$name.pcap" 2>/dev/null
+    { printf '\3'; cat "$tmp/tcp-$name.pcap"; } > "corpus/capture/tcp-$name"
+done
+/usr/bin/python3 - "$tmp/tcp-faults.pcap" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+head, recs, at = data[:24], [], 24
+while at < len(data):
+    n = struct.unpack_from("<I", data, at + 8)[0]
+    recs.append(data[at:at + 16 + n])
+    at += 16 + n
+with open("corpus/capture/tcp-hole", "wb") as fh:
+    fh.write(b"\x03" + head + b"".join(r for i, r in enumerate(recs) if i != 12))
+with open("corpus/capture/tcp-cut", "wb") as fh:
+    fh.write(b"\x03" + head + b"".join(recs[:40]) + recs[40][:60])
+PY
 # SoupBinTCP: selector byte (even = byte stream, odd = TCP segments; fuzz_soup.c)
 # + a stream made from a generated day: login accepted, each message as an S
 # packet, heartbeats, end of session; cut, damaged, and as TCP segments.

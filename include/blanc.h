@@ -364,11 +364,13 @@ typedef struct blanc_transport_stats {
     uint64_t gaps;          /* sequence gaps (runs of lost messages) */
     uint64_t lost_messages; /* messages in those gaps */
     uint64_t duplicates;    /* messages seen again on the same line (dropped) */
-    uint64_t out_of_order;  /* packets that came early and were held to reorder */
+    uint64_t out_of_order;  /* packets that came after a higher sequence number */
     uint64_t arbitrated;    /* copies dropped because the other line had them first */
     uint64_t heartbeats;    /* packets with no messages (MoldUDP64 count 0, Soup H) */
     uint64_t skipped;       /* packets of other protocols, ports, channels or sessions */
     uint64_t bad_packets;   /* truncated, fragmented or malformed (anomaly bad_packet) */
+    uint64_t unsequenced;   /* 1: MoldUDP64 packets with sequence number 0 (anonymized
+                               captures) passed in arrival order, without gap accounting */
 } blanc_transport_stats;
 
 typedef struct blanc_feed blanc_feed;
@@ -487,6 +489,25 @@ int blanc_capture_info_session(const blanc_capture_info *ci, size_t i, blanc_cap
 /* Gap k (< gaps, the first 1000 kept) of pair i: lost sequence numbers from..to. */
 int blanc_capture_info_gap(const blanc_capture_info *ci, size_t i, uint64_t k, uint64_t *from,
                            uint64_t *to);
+/*
+ * The SoupBinTCP connection of the capture, the one `blanc replay` follows
+ * when it replays TCP (found by content: the first server data): 1 and *out,
+ * or 0 when no TCP stream carries SoupBinTCP server data.
+ */
+typedef struct blanc_capture_tcp {
+    uint32_t server_ip, client_ip; /* host order */
+    uint16_t server_port, client_port;
+    uint64_t packets;              /* TCP packets of the server's direction */
+    uint64_t first_packet, last_packet; /* capture packet numbers */
+    uint64_t retransmits;          /* segments whose bytes were all seen before */
+    uint64_t out_of_order;         /* segments held past a hole */
+    uint64_t holes;                /* holes given up (bytes never captured) */
+    uint64_t soup_packets, messages, heartbeats;
+    uint64_t first_seq, last_seq;  /* of the sequenced messages; 0 unknown */
+    char session[11];              /* the first login accepted's session, "" none */
+    int ended;                     /* end of session ('Z') seen */
+} blanc_capture_tcp;
+int blanc_capture_info_tcp(const blanc_capture_info *ci, blanc_capture_tcp *out);
 void blanc_capture_info_free(blanc_capture_info *ci);
 
 /*
@@ -1346,10 +1367,12 @@ typedef enum blanc_gen_format {
     BLANC_GEN_BINARYFILE = 0,      /* the day as a BinaryFILE */
     BLANC_GEN_MOLDUDP64_PCAP = 1,  /* MoldUDP64 over Ethernet/IPv4/UDP, pcap (ns) */
     BLANC_GEN_MOLDUDP64_PCAPNG = 2, /* the same packets as pcapng (if_tsresol 9) */
-    BLANC_GEN_SOUPBINTCP = 3       /* a SoupBinTCP server byte stream */
+    BLANC_GEN_SOUPBINTCP = 3,      /* a SoupBinTCP server byte stream */
+    BLANC_GEN_SOUPBINTCP_PCAP = 4  /* that stream as one TCP connection in a pcap */
 } blanc_gen_format;
 
-/* Parse "binaryfile", "moldudp64-pcap", "pcapng", "soupbintcp"; BLANC_EINVAL. */
+/* Parse "binaryfile", "moldudp64-pcap", "pcapng", "soupbintcp",
+ * "soupbintcp-pcap"; BLANC_EINVAL. */
 int blanc_gen_format_parse(const char *name);
 const char *blanc_gen_format_name(blanc_gen_format f);
 
@@ -1365,7 +1388,9 @@ typedef struct blanc_gen_transport {
     uint16_t port[2];     /* 0: BLANC_GEN_PORT */
     int ab;               /* write line B too (same session and sequence numbers) */
     uint32_t drop_ppm, dup_ppm, reorder_ppm;
-    uint32_t payload;     /* UDP payload limit; 0: 1400 (at least 64, at most 65000) */
+    uint32_t retransmit_ppm; /* soupbintcp-pcap: TCP segments written twice */
+    uint32_t payload;     /* UDP payload limit (soupbintcp-pcap: the TCP MSS); 0: 1400
+                             (at least 128, at most 65000) */
     uint32_t heartbeat_s; /* a heartbeat after this much quiet feed time; 0: none */
     uint64_t window_ns;   /* a packet closes once its messages span this; 0: 1 ms */
     uint64_t epoch_ns;    /* capture clock at the day's 00:00 (ITCH time 0); 0: 2024-01-02 UTC */

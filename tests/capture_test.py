@@ -254,6 +254,39 @@ class Captures(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("--channel wants GROUP:PORT", r.stderr)
 
+    def test_unsequenced_warns_once(self):
+        """Sequence number 0 (anonymized captures): the messages replay in capture order,
+        nothing is counted as a gap or copy, and stderr says so once."""
+        day = os.path.join(SRC, "data", "sample-day.itch.zst")
+        data = subprocess.run(["zstd", "-dc", day], capture_output=True, check=True).stdout
+        pkts = P.packetize(P.binaryfile_messages(data))[:40]
+        frames = [P.Frame(udp_frame(P.LINKTYPE_ETHERNET, P.mold("ANON", 0, ms)), T0 + i * 1000)
+                  for i, (_, ms) in enumerate(pkts)]
+        p = self.write("anon.pcap", P.pcap(frames, nano=True))
+        r = run("replay", "--json", p)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        t = json.loads(r.stdout)["transport"]
+        self.assertEqual(t["messages"], sum(len(ms) for _, ms in pkts))
+        self.assertEqual((t["gaps"], t["duplicates"], t["out_of_order"]), (0, 0, 0))
+        warn = [ln for ln in r.stderr.splitlines() if "sequence number 0" in ln]
+        self.assertEqual(len(warn), 1, r.stderr)
+        self.assertIn("anon.pcap: warning:", warn[0])
+        # a sequenced capture does not warn
+        r = run("replay", self.write("seq.pcap", P.pcap(mold_frames(), nano=True)))
+        self.assertNotIn("sequence number 0", r.stderr)
+
+    def test_bogus_record_names_its_byte(self):
+        """A record libpcap cannot read on from (a capture length past the snap length):
+        replay stops with exit 2 naming the record's byte, not where the messages ended."""
+        frames = mold_frames()
+        data = bytearray(P.pcap(frames, nano=True))
+        at = 24 + 16 + len(frames[0].data) + 16 + len(frames[1].data)  # third record
+        data[at + 8:at + 12] = (0x00ffffff).to_bytes(4, "little")
+        p = self.write("bogus.pcap", bytes(data))
+        r = run("replay", p)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("after 5 messages, byte %d" % at, r.stderr)
+
     def test_text(self):
         p = self.write("t.pcap", P.pcap(mold_frames(), nano=True))
         r = run("capture", "info", p)

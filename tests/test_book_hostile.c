@@ -119,10 +119,72 @@ static void map_run_cap_rekeys_a_broken_key(void **state)
     (void)state;
     uint64_t *refs = malloc(N * sizeof *refs);
     assert_non_null(refs);
+    /* Past the paged direct index (ref_index.h), so the map holds them. */
     for (uint32_t i = 0; i < N; i++)
-        refs[i] = i + 1;
+        refs[i] = (UINT64_C(1) << 40) + i + 1;
     adds_then_deletes(refs, "broken key", 1);
     free(refs);
+}
+
+/* The direct index under refs spread one per page: pages stop at the bound
+ * (RI_BASE_PAGES, then one per RI_MIN_DENSITY orders held directly), the
+ * rest goes to the map, and everything stays correct; all pages are freed
+ * with their last order. */
+static void direct_index_pages_are_bounded(void **state)
+{
+    (void)state;
+    blanc_books *b = one_book();
+    uint64_t page = RI_PAGE;
+    for (uint32_t i = 0; i < N; i++)
+        assert_int_equal(apply(b, ev_add(1, (uint64_t)(i + 1) * page + 7, 'B', 100, 1000 + i % 8)),
+                         BLANC_APPLIED);
+    print_message("spread refs: %u pages, %llu direct, %u in the map, %llu refused\n", b->ri.pages,
+                  (unsigned long long)b->ri.live, b->map.count, (unsigned long long)b->ri.refused);
+    assert_true(b->ri.pages <= RI_BASE_PAGES + b->ri.live / RI_MIN_DENSITY + 1);
+    assert_true(b->map.count > 0 && b->ri.refused == b->map.count);
+    assert_int_equal(b->ri.live + b->map.count, N);
+    assert_int_equal(blanc_books_check(b), 0);
+    for (uint32_t i = 0; i < N; i++) {
+        blanc_order o;
+        assert_int_equal(blanc_books_order(b, 1, (uint64_t)(i + 1) * page + 7, &o), 0);
+        assert_int_equal(apply(b, ev_mod('D', 1, (uint64_t)(i + 1) * page + 7, 0)), BLANC_APPLIED);
+    }
+    assert_int_equal(b->ri.pages, 0);
+    assert_int_equal(b->ri.live, 0);
+    assert_int_equal(b->map.count, 0);
+    blanc_books_free(b);
+}
+
+/* One ref on two instruments (a damaged feed): the second cannot have the
+ * direct cell and lives in the map; each is found, executed and deleted as
+ * its own order. */
+static void same_ref_on_two_instruments(void **state)
+{
+    (void)state;
+    blanc_books *b = one_book();
+    blanc_event e = ev_dir(2, "OTHER");
+    assert_int_equal(blanc_books_apply(b, &e), BLANC_NOEFFECT);
+    assert_int_equal(apply(b, ev_add(1, 42, 'B', 100, 1000)), BLANC_APPLIED);
+    assert_int_equal(apply(b, ev_add(2, 42, 'S', 70, 2000)), BLANC_APPLIED);
+    assert_int_equal(apply(b, ev_add(2, 42, 'S', 70, 2000)), BLANC_EDUPREF);
+    assert_int_equal(b->ri.live, 1);
+    assert_int_equal(b->map.count, 1);
+    blanc_order o;
+    assert_int_equal(blanc_books_order(b, 2, 42, &o), 0);
+    assert_int_equal(o.shares, 70);
+    assert_int_equal(blanc_books_order(b, 3, 42, &o), BLANC_ENOTFOUND);
+    blanc_event x = ev_mod('E', 2, 42, 20);
+    assert_int_equal(blanc_books_apply(b, &x), BLANC_APPLIED);
+    assert_int_equal(blanc_books_order(b, 2, 42, &o), 0);
+    assert_int_equal(o.shares, 50);
+    assert_int_equal(blanc_books_order(b, 1, 42, &o), 0);
+    assert_int_equal(o.shares, 100);
+    assert_int_equal(apply(b, ev_mod('D', 1, 42, 0)), BLANC_APPLIED);
+    assert_int_equal(blanc_books_order(b, 2, 42, &o), 0);
+    assert_int_equal(apply(b, ev_mod('D', 2, 42, 0)), BLANC_APPLIED);
+    assert_int_equal(b->ri.live + b->map.count, 0);
+    assert_int_equal(blanc_books_check(b), 0);
+    blanc_books_free(b);
 }
 
 /* Outputs never depend on the map's key or layout: the same feed into two
@@ -333,6 +395,8 @@ int main(void)
         cmocka_unit_test(map_fibonacci_stride_is_linear),
         cmocka_unit_test(map_same_old_home_is_linear),
         cmocka_unit_test(map_run_cap_rekeys_a_broken_key),
+        cmocka_unit_test(direct_index_pages_are_bounded),
+        cmocka_unit_test(same_ref_on_two_instruments),
         cmocka_unit_test(outputs_do_not_depend_on_the_key),
         cmocka_unit_test(levels_bids_at_new_worst_prices_are_linear),
         cmocka_unit_test(levels_asks_at_new_worst_prices_are_linear),

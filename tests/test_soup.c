@@ -840,6 +840,93 @@ static void reasm_hole_past_window(void **state)
     assert_true(g.n > before);
 }
 
+/* Push the server segments in order; at push `cut` (if < n), after taking,
+ * consume only part, save, and go on with a fresh reassembler restored from
+ * the blob: the messages must be the uninterrupted run's. */
+static void reasm_cut_run(const sb *s, const seg *sg, size_t n, size_t cut_at, got *g)
+{
+    tcp_reasm_options o = {SERVER, 64 << 10};
+    tcp_reasm *r;
+    assert_int_equal(blanc__tcp_reasm_create(&r, &o), 0);
+    memset(g, 0, sizeof *g);
+    blanc_msg m[5];
+    cap_packet syn = tcp(1, SERVER, ISN - 1, TCP_SYN | TCP_ACK, NULL, 0);
+    assert_int_equal(blanc__tcp_reasm_push(r, &syn), 0);
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n) {
+            cap_packet pk = tcp(i + 2, SERVER, sg[i].seq, TCP_ACK, s->b + sg[i].from, sg[i].len);
+            assert_int_equal(blanc__tcp_reasm_push(r, &pk), 0);
+        } else {
+            blanc__tcp_reasm_finish(r);
+        }
+        int k;
+        while ((k = blanc__tcp_reasm_take(r, m, 5)) > 0) {
+            size_t use = (size_t)k;
+            if (i == cut_at)
+                use = (size_t)k / 2; /* a pause: the rest comes again */
+            keep(g, m, use);
+            blanc__tcp_reasm_consume(r, use);
+            if (i == cut_at) {
+                uint8_t *blob;
+                size_t len;
+                assert_int_equal(blanc__tcp_reasm_save(r, &blob, &len), 0);
+                blanc__tcp_reasm_free(r);
+                assert_int_equal(blanc__tcp_reasm_create(&r, &o), 0);
+                /* Damaged blobs are refused, never read past. */
+                for (size_t cutlen = 0; cutlen < len; cutlen += len / 7 + 1)
+                    assert_int_equal(blanc__tcp_reasm_restore(r, blob, cutlen), BLANC_EBADSNAP);
+                assert_int_equal(blanc__tcp_reasm_restore(r, blob, len), 0);
+                free(blob);
+                cut_at = SIZE_MAX;
+            }
+        }
+    }
+    blanc__tcp_reasm_stats(r, &g->st);
+    blanc__tcp_reasm_free(r);
+}
+
+static void reasm_save_restore_everywhere(void **state)
+{
+    (void)state;
+    static sb s;
+    s = day_stream(2500); /* ~100 KB: the 64 KiB window gives the hole up mid-way */
+    size_t n = cut(&s, ISN, 300, sg_a), m = 0;
+    /* Neighbours swapped, every 9th sent twice (the copy 3 later), segment 20 lost. */
+    for (size_t i = 0; i < n; i++) {
+        if (i == 20)
+            continue;
+        sg_b[m++] = sg_a[i];
+        if (i % 9 == 4 && i + 3 < n)
+            sg_b[m++] = sg_a[i + 3];
+    }
+    for (size_t i = 1; i + 1 < m; i += 6) {
+        seg t = sg_b[i];
+        sg_b[i] = sg_b[i + 1];
+        sg_b[i + 1] = t;
+    }
+    static got ref, g;
+    reasm_cut_run(&s, sg_b, m, SIZE_MAX, &ref);
+    assert_int_equal(ref.st.gaps, 1);
+    assert_true(ref.st.duplicates > 0 && ref.st.out_of_order > 0);
+    /* The hole's damage is placed at the record of the packet that gave it
+     * up: the first one that did not fit the window past it. */
+    uint64_t hole = sg_a[20].seq, giver = 0;
+    for (size_t i = 0; i < m && !giver; i++)
+        if ((int32_t)(sg_b[i].seq - hole) > 0 && sg_b[i].seq - hole + sg_b[i].len > (64u << 10))
+            giver = (i + 2) * 100;
+    size_t d = 0;
+    while (d < ref.n && !ref.m[d].damage)
+        d++;
+    assert_true(d < ref.n);
+    assert_int_equal(ref.m[d].damage_at, giver);
+    for (size_t at = 0; at <= m; at += 7) {
+        reasm_cut_run(&s, sg_b, m, at, &g);
+        same(&ref, &g);
+        for (size_t i = 0; i < g.n; i++)
+            assert_int_equal(g.m[i].packet, ref.m[i].packet);
+    }
+}
+
 /* A truncated tail is reported; a far-off sequence number (another
  * connection's data) becomes a hole, not a crash. */
 static void reasm_odd_segments(void **state)
@@ -902,6 +989,7 @@ int main(void)
         cmocka_unit_test(reasm_out_of_order),
         cmocka_unit_test(reasm_hole_past_window),
         cmocka_unit_test(reasm_odd_segments),
+        cmocka_unit_test(reasm_save_restore_everywhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

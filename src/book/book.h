@@ -37,6 +37,7 @@
 
 #include "blanc.h"
 #include "book/order_map.h"
+#include "book/ref_index.h"
 
 typedef struct order {
     uint64_t ref;
@@ -87,7 +88,8 @@ typedef struct book {
 } book;
 
 struct blanc_books {
-    order_map map;
+    ref_index ri;  /* the paged direct part of the ref index (ref_index.h) */
+    order_map map; /* ... and its keyed-hash part */
     order *orders; /* orders[h - 1] for handle h */
     uint32_t orders_cap, orders_used, orders_free;
     level *levels;
@@ -103,6 +105,27 @@ struct blanc_books {
 
 static inline order *ord(const blanc_books *b, uint32_t h) { return &b->orders[h - 1]; }
 static inline level *lvl(const blanc_books *b, uint32_t h) { return &b->levels[h - 1]; }
+
+/* The handle of (locate, ref), or 0: the direct cell, then the map (ref_index.h).
+ * For queries; the apply path (books.c) also counts the map's probes. */
+static inline uint32_t books_find(const blanc_books *b, uint16_t locate, uint64_t ref)
+{
+    const ri_page *pg = ri_page_of(&b->ri, ref);
+    if (pg) {
+        uint32_t h = pg->h[ref & (RI_PAGE - 1)];
+        if (h && b->orders[h - 1].locate == locate)
+            return h;
+    }
+    if (!b->map.count)
+        return 0;
+    uint32_t tag = order_map_tag(&b->map, locate, ref), idx, steps;
+    int found;
+#define KEY_EQ_(h) (b->orders[(h) - 1].ref == ref && b->orders[(h) - 1].locate == locate)
+    ORDER_MAP_PROBE(&b->map, tag, found, idx, steps, KEY_EQ_);
+#undef KEY_EQ_
+    (void)steps;
+    return found ? (uint32_t)b->map.slots[idx] : 0;
+}
 static inline uint32_t side_key(int side, uint32_t price) { return side ? ~price : price; }
 static inline side_chunk *chunk_at(const blanc_books *b, const book_side *s, uint32_t c)
 {

@@ -22,7 +22,10 @@ blanc_books *blanc_books_create(size_t expected_orders)
     blanc_books *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
-    if (order_map_init(&b->map, expected_orders ? expected_orders : 4096, order_key, b)) {
+    b->ri.table = calloc((size_t)1 << RI_TABLE_BITS, sizeof *b->ri.table);
+    if (!b->ri.table ||
+        order_map_init(&b->map, expected_orders ? expected_orders / 16 : 1024, order_key, b)) {
+        free(b->ri.table);
         free(b);
         return NULL;
     }
@@ -41,6 +44,10 @@ void blanc_books_free(blanc_books *b)
             free(bk);
         }
     }
+    for (uint32_t i = 0; i < b->ri.pages; i++)
+        free(b->ri.table[b->ri.ids[i]]);
+    free(b->ri.ids);
+    free(b->ri.table);
     order_map_free(&b->map);
     free(b->by_symbol);
     free(b->orders);
@@ -65,7 +72,7 @@ static uint32_t order_alloc(blanc_books *b)
     return ++b->orders_used;
 }
 
-/* Find the slot of (locate, ref). */
+/* Find the map slot of (locate, ref). */
 #define KEY_EQ(h) (ord(b, (h))->ref == ref && ord(b, (h))->locate == locate)
 static inline uint32_t map_probe(blanc_books *b, uint16_t locate, uint64_t ref, uint32_t *tag,
                                  int *found)
@@ -82,10 +89,104 @@ static inline uint32_t map_probe(blanc_books *b, uint16_t locate, uint64_t ref, 
 }
 #undef KEY_EQ
 
+/* The handle of (locate, ref), or 0, and where it lives (ref_index.h). */
+static inline uint32_t ref_find(blanc_books *b, uint16_t locate, uint64_t ref, ref_pos *pos)
+{
+    ri_page *pg = ri_page_of(&b->ri, ref);
+    if (blanc_likely(pg != NULL)) {
+        uint32_t *c = &pg->h[ref & (RI_PAGE - 1)];
+        if (blanc_likely(*c != 0) && ord(b, *c)->locate == locate) {
+            pos->cell = c;
+            pos->page = pg;
+            return *c;
+        }
+    }
+    if (blanc_likely(b->map.count == 0))
+        return 0;
+    uint32_t tag;
+    int found;
+    uint32_t idx = map_probe(b, locate, ref, &tag, &found);
+    if (!found)
+        return 0;
+    pos->cell = NULL;
+    pos->idx = idx;
+    return (uint32_t)b->map.slots[idx];
+}
+
+/* Whether the index may take one more page (ref_index.h: the bound). */
+static int ri_may_grow(const ref_index *ri)
+{
+    return ri->pages < RI_BASE_PAGES || (uint64_t)ri->pages * RI_MIN_DENSITY <= ri->live;
+}
+
+/* A new page for ref's table entry, or NULL (past the bound, or no memory:
+ * the map takes the key instead). */
+static ri_page *ri_page_new(ref_index *ri, uint64_t ref)
+{
+    if (!ri_may_grow(ri))
+        return NULL;
+    if (ri->pages == ri->ids_cap) {
+        uint32_t *ids = book_grow(ri->ids, &ri->ids_cap, sizeof *ids, 256);
+        if (!ids)
+            return NULL;
+        ri->ids = ids;
+    }
+    ri_page *pg = calloc(1, sizeof *pg);
+    if (!pg)
+        return NULL;
+    uint32_t id = (uint32_t)(ref >> RI_PAGE_BITS);
+    ri->table[id] = pg;
+    pg->at = ri->pages;
+    ri->ids[ri->pages++] = id;
+    if (ri->pages > ri->peak_pages)
+        ri->peak_pages = ri->pages;
+    return pg;
+}
+
+/* File a new key (absent, checked by ref_find; map capacity reserved). */
+static void ref_insert(blanc_books *b, uint16_t locate, uint64_t ref, uint32_t h)
+{
+    if (blanc_likely(!(ref >> (RI_PAGE_BITS + RI_TABLE_BITS)))) {
+        ri_page **slot = &b->ri.table[ref >> RI_PAGE_BITS];
+        ri_page *pg = *slot;
+        if (blanc_unlikely(!pg) && !(pg = ri_page_new(&b->ri, ref)))
+            b->ri.refused++;
+        if (blanc_likely(pg != NULL) && !pg->h[ref & (RI_PAGE - 1)]) {
+            pg->h[ref & (RI_PAGE - 1)] = h;
+            pg->live++;
+            b->ri.live++;
+            return;
+        }
+    }
+    uint32_t tag;
+    int found;
+    uint32_t idx = map_probe(b, locate, ref, &tag, &found);
+    order_map_put(&b->map, idx, tag, h);
+}
+
+/* Drop a key found at pos; a page whose last order it was is freed. */
+static void ref_remove(blanc_books *b, const ref_pos *pos, uint64_t ref)
+{
+    if (pos->cell) {
+        *pos->cell = 0;
+        b->ri.live--;
+        if (--pos->page->live == 0) {
+            ref_index *ri = &b->ri;
+            uint32_t last = ri->ids[--ri->pages];
+            ri->ids[pos->page->at] = last; /* the last page takes its place */
+            ri->table[last]->at = pos->page->at;
+            ri->table[ref >> RI_PAGE_BITS] = NULL;
+            free(pos->page);
+        }
+        return;
+    }
+    order_map_del(&b->map, pos->idx);
+}
+
 /* Insert a new order at the tail of its level. The slot `idx` came from a
  * probe done after any map change, and capacity was reserved before it. */
-static int order_insert(blanc_books *b, book *bk, uint32_t idx, uint32_t tag, uint64_t ref,
-                        int side, uint32_t price, uint32_t shares)
+static int order_insert(blanc_books *b, book *bk, uint64_t ref, int side, uint32_t price,
+                        uint32_t shares)
 {
     uint32_t lh = level_get(b, bk, side, price);
     if (!lh)
@@ -113,7 +214,7 @@ static int order_insert(blanc_books *b, book *bk, uint32_t idx, uint32_t tag, ui
     l->tail = h;
     l->count++;
     l->shares += shares;
-    order_map_put(&b->map, idx, tag, h);
+    ref_insert(b, bk->locate, ref, h);
     bk->orders++;
     if (++b->live > b->peak)
         b->peak = b->live;
@@ -121,7 +222,7 @@ static int order_insert(blanc_books *b, book *bk, uint32_t idx, uint32_t tag, ui
 }
 
 /* Unlink an order from its level and the map, and free it. */
-static void order_remove(blanc_books *b, book *bk, uint32_t idx, uint32_t h)
+static void order_remove(blanc_books *b, book *bk, const ref_pos *pos, uint32_t h)
 {
     order *o = ord(b, h);
     level *l = lvl(b, o->level);
@@ -136,7 +237,7 @@ static void order_remove(blanc_books *b, book *bk, uint32_t idx, uint32_t h)
     l->shares -= o->shares;
     if (--l->count == 0)
         level_drop(b, bk, o->side, o->level);
-    order_map_del(&b->map, idx);
+    ref_remove(b, pos, o->ref);
     o->next = b->orders_free;
     b->orders_free = h;
     bk->orders--;
@@ -164,12 +265,10 @@ static int apply_add(blanc_books *b, const blanc_event *ev)
         return BLANC_ENODIR;
     if (blanc_unlikely(order_map_reserve_one(&b->map)))
         return BLANC_ENOMEM;
-    uint32_t tag;
-    int found;
-    uint32_t idx = map_probe(b, ev->locate, ev->ref, &tag, &found);
-    if (blanc_unlikely(found))
+    ref_pos pos;
+    if (blanc_unlikely(ref_find(b, ev->locate, ev->ref, &pos) != 0))
         return BLANC_EDUPREF;
-    int rc = order_insert(b, bk, idx, tag, ev->ref, side, ev->price, ev->shares);
+    int rc = order_insert(b, bk, ev->ref, side, ev->price, ev->shares);
     if (rc)
         return rc;
     fold3(bk, w0_of(ev->type, side, ev->price), ev->ref, ev->shares);
@@ -179,12 +278,10 @@ static int apply_add(blanc_books *b, const blanc_event *ev)
 /* E, C, X: take shares from a live order; D: take all of them. */
 static int apply_reduce(blanc_books *b, const blanc_event *ev, int all)
 {
-    uint32_t tag;
-    int found;
-    uint32_t idx = map_probe(b, ev->locate, ev->ref, &tag, &found);
-    if (blanc_unlikely(!found))
+    ref_pos pos;
+    uint32_t h = ref_find(b, ev->locate, ev->ref, &pos);
+    if (blanc_unlikely(!h))
         return BLANC_EUNKNOWNREF;
-    uint32_t h = (uint32_t)b->map.slots[idx];
     order *o = ord(b, h);
     book *bk = b->by_locate[ev->locate];
     int rc = BLANC_APPLIED;
@@ -203,39 +300,31 @@ static int apply_reduce(blanc_books *b, const blanc_event *ev, int all)
         o->shares = left;
         lvl(b, o->level)->shares -= take;
     } else {
-        order_remove(b, bk, idx, h);
+        order_remove(b, bk, &pos, h);
     }
     return rc;
 }
 
 static int apply_replace(blanc_books *b, const blanc_event *ev)
 {
-    uint32_t tag;
-    int found;
-    uint32_t idx = map_probe(b, ev->locate, ev->ref, &tag, &found);
-    if (blanc_unlikely(!found))
+    ref_pos pos, dup;
+    if (blanc_unlikely(!ref_find(b, ev->locate, ev->ref, &pos)))
         return BLANC_EUNKNOWNREF;
     if (blanc_unlikely(ev->shares == 0 || ev->price == 0))
         return BLANC_EBADFIELD;
-    if (ev->new_ref != ev->ref) {
-        uint32_t t2;
-        int dup;
-        (void)map_probe(b, ev->locate, ev->new_ref, &t2, &dup);
-        if (blanc_unlikely(dup))
-            return BLANC_EDUPREF;
-    }
-    /* Reserve before removing, so running out of memory changes nothing. */
+    if (ev->new_ref != ev->ref && blanc_unlikely(ref_find(b, ev->locate, ev->new_ref, &dup)))
+        return BLANC_EDUPREF;
+    /* Reserve before removing, so running out of memory changes nothing; a
+     * map growth moves slots, so the old key is found again after it. */
     if (blanc_unlikely(order_map_reserve_one(&b->map)))
         return BLANC_ENOMEM;
-    idx = map_probe(b, ev->locate, ev->ref, &tag, &found);
-    uint32_t h = (uint32_t)b->map.slots[idx];
+    uint32_t h = ref_find(b, ev->locate, ev->ref, &pos);
     book *bk = b->by_locate[ev->locate];
     int side = ord(b, h)->side;
-    order_remove(b, bk, idx, h);
-    idx = map_probe(b, ev->locate, ev->new_ref, &tag, &found);
+    order_remove(b, bk, &pos, h);
     /* The freed node and (if its level emptied) level are reused here, so the
      * insert cannot fail for lack of memory unless a new side slot is needed. */
-    int rc = order_insert(b, bk, idx, tag, ev->new_ref, side, ev->price, ev->shares);
+    int rc = order_insert(b, bk, ev->new_ref, side, ev->price, ev->shares);
     if (rc)
         return rc;
     fold3(bk, w0_of('U', side, ev->price), ev->new_ref, ev->shares);

@@ -141,15 +141,10 @@ long blanc_books_queue(const blanc_books *b, uint16_t locate, char side, uint32_
 
 int blanc_books_order(const blanc_books *b, uint16_t locate, uint64_t ref, blanc_order *out)
 {
-    uint32_t tag = order_map_tag(&b->map, locate, ref), idx, steps;
-    int found;
-#define KEY_EQ(h) (ord(b, (h))->ref == ref && ord(b, (h))->locate == locate)
-    ORDER_MAP_PROBE(&b->map, tag, found, idx, steps, KEY_EQ);
-    (void)steps;
-#undef KEY_EQ
-    if (!found)
+    uint32_t h = books_find(b, locate, ref);
+    if (!h)
         return BLANC_ENOTFOUND;
-    order_out(ord(b, (uint32_t)b->map.slots[idx]), out);
+    order_out(ord(b, h), out);
     return 0;
 }
 
@@ -235,7 +230,18 @@ int blanc_books_check(const blanc_books *b)
             return BLANC_EINVAL;
         live += book_orders;
     }
-    if (live != b->live || levels != b->n_levels || live != b->map.count)
+    /* The direct index: every listed page is in the table at its place and
+     * holds orders, and their count is what the index says it holds. */
+    uint64_t direct = 0;
+    for (uint32_t i = 0; i < b->ri.pages; i++) {
+        const ri_page *pg = b->ri.table[b->ri.ids[i]];
+        if (!pg || pg->at != i || !pg->live)
+            return BLANC_EINVAL;
+        direct += pg->live;
+    }
+    if (direct != b->ri.live)
+        return BLANC_EINVAL;
+    if (live != b->live || levels != b->n_levels || live != b->map.count + b->ri.live)
         return BLANC_EINVAL;
     /* Best bid strictly below best ask is NOT an invariant: real feeds cross. */
     return 0;

@@ -54,6 +54,11 @@ void books_restore_peak(blanc_books *b, uint64_t peak)
 
 void books_restore_prefetch(const blanc_books *b, uint16_t locate, uint64_t ref)
 {
+    const ri_page *pg = ri_page_of(&b->ri, ref);
+    if (pg) {
+        __builtin_prefetch(&pg->h[ref & (RI_PAGE - 1)]);
+        return;
+    }
     uint32_t tag = order_map_tag(&b->map, locate, ref);
     __builtin_prefetch(&b->map.slots[order_map_home(&b->map, tag)]);
 }

@@ -10,11 +10,30 @@
 
 #include "feed/capture.h"
 #include "feed/mold.h"
+#include "feed/tcp_reasm.h"
 
 struct blanc_capture_info {
     mold_stream *mold;
+    tcp_reasm *tcp; /* the SoupBinTCP connection, by content (as the replay finds it) */
+    uint64_t first_seq, last_seq;
     blanc_capture_totals t;
 };
+
+/* Read out what the reassembler has: nothing is delivered, only numbers kept. */
+static void drain_tcp(blanc_capture_info *ci)
+{
+    blanc_msg m[64];
+    int n;
+    while ((n = blanc__tcp_reasm_take(ci->tcp, m, 64)) > 0) {
+        for (int i = 0; i < n; i++)
+            if (m[i].seq) {
+                if (!ci->first_seq)
+                    ci->first_seq = m[i].seq;
+                ci->last_seq = m[i].seq;
+            }
+        blanc__tcp_reasm_consume(ci->tcp, (size_t)n);
+    }
+}
 
 static void trimmed(char out[11], const char in[10])
 {
@@ -62,6 +81,10 @@ static int one(blanc_capture_info *ci, const cap_packet *pk, blanc_capture_packe
     } else if (pk->kind == CAP_TCP) {
         d.kind = BLANC_CAPPKT_TCP;
         ci->t.tcp++;
+        int rc = blanc__tcp_reasm_push(ci->tcp, pk);
+        if (rc == BLANC_ENOMEM)
+            return rc;
+        drain_tcp(ci);
     } else if (pk->kind == CAP_OTHER) {
         d.kind = BLANC_CAPPKT_OTHER;
         ci->t.other++;
@@ -85,6 +108,8 @@ int blanc_capture_info_read(blanc_capture_info **out, blanc_source *src,
     mold_stream_options mo = {0};
     mo.account_all = 1;
     int rc = blanc__mold_stream_create(&ci->mold, &mo);
+    if (rc == 0 && (rc = blanc__tcp_reasm_create(&ci->tcp, NULL)) < 0)
+        blanc__mold_stream_free(ci->mold);
     if (rc < 0) {
         free(ci);
         return rc;
@@ -105,6 +130,8 @@ int blanc_capture_info_read(blanc_capture_info **out, blanc_source *src,
         int n;
         while ((n = blanc__mold_stream_take(ci->mold, m, 64)) > 0)
             blanc__mold_stream_consume(ci->mold, (size_t)n);
+        blanc__tcp_reasm_finish(ci->tcp);
+        drain_tcp(ci);
         *out = ci;
     }
     if (rc < 0 && why && cap)
@@ -159,10 +186,41 @@ int blanc_capture_info_gap(const blanc_capture_info *ci, size_t i, uint64_t k, u
     return blanc__mold_stream_gap(ci->mold, i, k, from, to);
 }
 
+int blanc_capture_info_tcp(const blanc_capture_info *ci, blanc_capture_tcp *out)
+{
+    tcp_conn c;
+    memset(out, 0, sizeof *out);
+    if (!blanc__tcp_reasm_conn(ci->tcp, &c))
+        return 0;
+    out->server_ip = c.server_ip;
+    out->client_ip = c.client_ip;
+    out->server_port = c.server_port;
+    out->client_port = c.client_port;
+    out->packets = c.packets;
+    out->first_packet = c.first_packet;
+    out->last_packet = c.last_packet;
+    out->retransmits = c.retransmits;
+    out->out_of_order = c.out_of_order;
+    out->holes = c.holes;
+    blanc_transport_stats st;
+    blanc__tcp_reasm_stats(ci->tcp, &st);
+    out->soup_packets = st.packets;
+    out->messages = st.messages;
+    out->heartbeats = st.heartbeats;
+    out->first_seq = ci->first_seq;
+    out->last_seq = ci->last_seq;
+    const char *name = blanc__tcp_reasm_session_name(ci->tcp, 1);
+    if (name)
+        snprintf(out->session, sizeof out->session, "%s", name);
+    out->ended = blanc__tcp_reasm_ended(ci->tcp);
+    return 1;
+}
+
 void blanc_capture_info_free(blanc_capture_info *ci)
 {
     if (!ci)
         return;
+    blanc__tcp_reasm_free(ci->tcp);
     blanc__mold_stream_free(ci->mold);
     free(ci);
 }

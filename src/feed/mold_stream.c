@@ -359,6 +359,15 @@ static void redundant(mold_stream *m, uint32_t pair, uint32_t winner, uint64_t n
     }
 }
 
+/* A data packet that came after a higher number of its session (held, or a
+ * heartbeat past it): out of order. Packets held behind a hole in arrival
+ * order are not: behind a loss, every packet would count. */
+static void late(mold_stream *m, uint32_t pair)
+{
+    m->st.out_of_order++;
+    m->pairs[pair].out_of_order++;
+}
+
 /* Take the lowest held slot out. */
 static mold_slot *release(mold_stream *m, mold_session *s)
 {
@@ -424,11 +433,23 @@ static void drain(mold_stream *m, mold_session *s)
 static void declare_gap(mold_stream *m, mold_session *s)
 {
     uint64_t to = MOLD_HELD(s, 0)->seq, lost = to - s->next;
+    /* Lost still pending means nothing was delivered since the last gap, which
+     * ended right below next (only gaps move next without delivering): the
+     * same run of missing numbers, learnt in two steps (a heartbeat between
+     * two lost packets). One gap, one range. */
+    int extends = s->pending_lost != 0;
     s->pending_lost += lost;
-    s->gaps++;
     s->lost += lost;
-    m->st.gaps++;
     m->st.lost_messages += lost;
+    if (extends) {
+        if (s->nranges == s->gaps && s->nranges)
+            s->ranges[s->nranges - 1][1] = to - 1;
+        s->next = to;
+        drain(m, s);
+        return;
+    }
+    s->gaps++;
+    m->st.gaps++;
     if (s->nranges < MOLD_MAX_GAP_RANGES) {
         if (s->nranges == s->cap_ranges) {
             uint32_t cap = s->cap_ranges ? s->cap_ranges * 2 : 16;
@@ -494,12 +515,10 @@ static int hold(mold_stream *m, mold_session *s, const mold_packet *pk, uint8_t 
     sl->packet = o->packet;
     sl->offset = o->offset;
     sl->ts_ns = o->ts_ns;
+    if (kind == SLOT_DATA && s->nheld && MOLD_HELD(s, s->nheld - 1)->seq > pk->seq)
+        late(m, pair);
     insert_held(s, lo, sl, m->window);
     m->held_bytes += n;
-    if (kind == SLOT_DATA) {
-        m->st.out_of_order++;
-        m->pairs[pair].out_of_order++;
-    }
     while (s->nheld && (s->nheld > m->window || m->held_bytes > MOLD_HELD_BYTES_CAP))
         declare_gap(m, s);
     return 0;
@@ -620,6 +639,8 @@ int blanc__mold_stream_push(mold_stream *m, const mold_origin *o, const uint8_t 
     mold_slot *sl;
     if (copy_ready(m, &pk, (uint32_t)si, (uint32_t)pi, o, p, n, &sl))
         return BLANC_ENOMEM;
+    if (s->nheld)
+        late(m, (uint32_t)pi);
     deliver(m, s, sl);
     drain(m, s);
     return 0;
@@ -841,6 +862,7 @@ void blanc__mold_stream_stats(const mold_stream *m, blanc_transport_stats *st)
 {
     *st = m->st;
     st->sessions = m->nsessions;
+    st->unsequenced = m->unsequenced;
 }
 
 const char *blanc__mold_stream_session_name(const mold_stream *m, uint32_t s)

@@ -280,9 +280,12 @@ void blanc__soup_stream_stats(const soup_stream *s, blanc_transport_stats *st) {
 
 const char *blanc__soup_stream_session_name(const soup_stream *s, uint32_t n)
 {
-    if (n == 0 || n > s->done.n_sessions || n > SOUP_MAX_SESSIONS)
+    /* Messages taken and not yet consumed may name a session whose login
+     * accepted is only in the tentative state (names are only ever added). */
+    const soup_state *t = s->taken ? &s->tent : &s->done;
+    if (n == 0 || n > t->n_sessions || n > SOUP_MAX_SESSIONS)
         return NULL;
-    return s->done.sess[n - 1].name;
+    return t->sess[n - 1].name;
 }
 
 /* ------------------------------------------------------------------------ */

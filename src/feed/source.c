@@ -297,7 +297,12 @@ int blanc_source_next(blanc_source *s, const uint8_t **p, size_t *n)
         *n = s->shown - s->start;
         return grew;
     }
-    if (s->start) {
+    /* Move the unconsumed bytes to the front only once half the window is
+     * consumed (or all of it): a caller that consumes a few bytes per call
+     * (libpcap through capture.c's cookie reads 16-byte record headers) would
+     * otherwise move the whole 4 MiB window each time. The window still holds
+     * at least OUT_CAP / 2 bytes whenever it cannot grow, >> any frame. */
+    if (s->start && (s->start >= OUT_CAP / 2 || s->start == s->end)) {
         memmove(s->buf, s->buf + s->start, s->end - s->start);
         s->end -= s->start;
         s->start = 0;
@@ -313,8 +318,8 @@ int blanc_source_next(blanc_source *s, const uint8_t **p, size_t *n)
         s->end += (size_t)r;
         grew = 1;
     }
-    *p = s->buf;
-    *n = s->end;
+    *p = s->buf + s->start;
+    *n = s->end - s->start;
     /* A window that is full but did not grow (the caller paused before
      * consuming anything) is not the end: the input may go on. */
     if (grew || s->out_state > 0)

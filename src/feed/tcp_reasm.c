@@ -23,45 +23,7 @@
 #include "feed/soup.h"
 #include "feed/tcp_reasm.h"
 
-#define BUF_SLACK ((size_t)4 << 20)
-
-typedef struct piece {
-    uint64_t off; /* stream offset of its first byte */
-    size_t idx;   /* where it starts in buf */
-    size_t len;
-} piece;
-
-typedef struct chunk {
-    uint64_t end;    /* stream offset after its last byte */
-    uint64_t packet; /* capture packet number */
-    uint64_t record; /* stream offset of the capture record */
-} chunk;
-
-struct tcp_reasm {
-    uint16_t port;
-    int locked;
-    uint32_t src_ip, dst_ip;
-    uint16_t src_port, dst_port;
-    uint32_t next;     /* next expected TCP sequence number */
-    uint64_t next_off; /* its stream offset */
-    int finished;
-
-    uint8_t *buf;
-    size_t buf_len, buf_cap;
-    piece *pc;
-    size_t pc_head, pc_n, pc_cap; /* live: pc[pc_head .. pc_head + pc_n) */
-    chunk *ch;
-    size_t ch_head, ch_n, ch_cap;
-
-    uint8_t *ring;
-    uint64_t *bits;
-    size_t win, ring_head;
-    uint64_t held; /* present bytes in the ring */
-
-    soup_stream *s;
-    uint64_t retransmits, out_of_order, holes, skipped;
-    uint64_t last_packet, last_record; /* the connection's last packet */
-};
+#include "feed/tcp_reasm_impl.h"
 
 int blanc__tcp_reasm_create(tcp_reasm **out, const tcp_reasm_options *o)
 {
@@ -142,8 +104,10 @@ static void ring_advance(tcp_reasm *r, uint64_t k)
     r->ring_head = (r->ring_head + (size_t)k) & (r->win - 1);
 }
 
-static int ring_put(tcp_reasm *r, size_t rel, const uint8_t *p, size_t n)
+/* Returns how many of the bytes were not held yet, or BLANC_ENOMEM. */
+static int64_t ring_put(tcp_reasm *r, size_t rel, const uint8_t *p, size_t n)
 {
+    int64_t fresh = 0;
     if (!r->ring) {
         r->ring = malloc(r->win);
         r->bits = calloc(r->win / 64, sizeof *r->bits);
@@ -157,9 +121,10 @@ static int ring_put(tcp_reasm *r, size_t rel, const uint8_t *p, size_t n)
         if (!(r->bits[i / 64] & m)) {
             r->bits[i / 64] |= m;
             r->held++;
+            fresh++;
         }
     }
-    return 0;
+    return fresh;
 }
 
 /* ---- delivery ------------------------------------------------------------ */
@@ -198,7 +163,7 @@ static int deliver(tcp_reasm *r, const uint8_t *p, size_t n, const cap_packet *p
 }
 
 /* Give up on the k missing bytes at the front: a new piece after them. */
-static int give_up(tcp_reasm *r, uint64_t k)
+static int give_up(tcp_reasm *r, uint64_t k, uint64_t record)
 {
     r->holes++;
     ring_advance(r, k);
@@ -215,7 +180,7 @@ static int give_up(tcp_reasm *r, uint64_t k)
     }
     if (grow((void **)&r->pc, &r->pc_cap, r->pc_head + r->pc_n + 1, sizeof *r->pc) < 0)
         return BLANC_ENOMEM;
-    r->pc[r->pc_head + r->pc_n++] = (piece){r->next_off, r->buf_len, 0};
+    r->pc[r->pc_head + r->pc_n++] = (piece){r->next_off, r->buf_len, 0, record};
     return 0;
 }
 
@@ -253,18 +218,25 @@ static int data(tcp_reasm *r, const cap_packet *pk)
     /* Past the window: give up holes at the front until it fits. */
     while (d > 0 && (uint64_t)d + n > r->win) {
         if (!r->held) {
-            if ((rc = give_up(r, (uint64_t)d)) < 0)
+            if ((rc = give_up(r, (uint64_t)d, pk->offset)) < 0)
                 return rc;
         } else {
             size_t f = first_present(r);
-            if ((rc = give_up(r, f)) < 0 || (rc = release_front(r, pk)) < 0)
+            if ((rc = give_up(r, f, pk->offset)) < 0 || (rc = release_front(r, pk)) < 0)
                 return rc;
         }
         d = (int32_t)(pk->tcp_seq - r->next);
     }
     if (d > 0) {
-        r->out_of_order++;
-        return ring_put(r, (size_t)d, p, n);
+        /* Held past a hole; a copy of bytes held already is a retransmission. */
+        int64_t fresh = ring_put(r, (size_t)d, p, n);
+        if (fresh < 0)
+            return (int)fresh;
+        if (fresh)
+            r->out_of_order++;
+        else
+            r->retransmits++;
+        return 0;
     }
     if ((int64_t)d + (int64_t)n <= 0) {
         r->retransmits++;
@@ -314,7 +286,7 @@ static int lock(tcp_reasm *r, const cap_packet *pk, uint32_t first)
         return BLANC_ENOMEM;
     r->pc_head = 0;
     r->pc_n = 1;
-    r->pc[0] = (piece){r->next_off, r->buf_len, 0};
+    r->pc[0] = (piece){r->next_off, r->buf_len, 0, pk->offset};
     return 0;
 }
 
@@ -341,6 +313,7 @@ int blanc__tcp_reasm_push(tcp_reasm *r, const cap_packet *pk)
             return 1;
         }
         int rc = lock(r, pk, pk->tcp_flags & TCP_SYN ? pk->tcp_seq + 1 : pk->tcp_seq);
+        r->first_packet = pk->number;
         if (rc < 0)
             return rc;
     } else if (pk->src_ip != r->src_ip || pk->dst_ip != r->dst_ip || pk->src_port != r->src_port ||
@@ -349,6 +322,7 @@ int blanc__tcp_reasm_push(tcp_reasm *r, const cap_packet *pk)
         return 1;
     }
     compact(r);
+    r->packets++;
     r->last_packet = pk->number;
     r->last_record = pk->offset;
     uint32_t seq = pk->tcp_seq;
@@ -358,7 +332,7 @@ int blanc__tcp_reasm_push(tcp_reasm *r, const cap_packet *pk)
         /* A new connection on the same ports: what the old one left is
          * damage (a zero-length hole), its held bytes are gone. */
         ring_advance(r, r->win);
-        int rc = give_up(r, 0);
+        int rc = give_up(r, 0, pk->offset);
         if (rc < 0)
             return rc;
         r->holes--; /* not a hole of the stream */
@@ -387,9 +361,19 @@ void blanc__tcp_reasm_finish(tcp_reasm *r)
     last.number = r->last_packet;
     last.offset = r->last_record;
     while (r->held) {
-        if (give_up(r, first_present(r)) < 0 || release_front(r, &last) < 0)
+        if (give_up(r, first_present(r), last.offset) < 0 || release_front(r, &last) < 0)
             break;
     }
+}
+
+/* The record of the capture packet that delivered stream offset x (its
+ * chunk is still kept: x is at or past the committed offset). */
+static uint64_t record_of(const tcp_reasm *r, uint64_t x)
+{
+    size_t j = r->ch_head, e = r->ch_head + r->ch_n;
+    while (j + 1 < e && r->ch[j].end <= x)
+        j++;
+    return j < e ? r->ch[j].record : r->last_record;
 }
 
 int blanc__tcp_reasm_take(tcp_reasm *r, blanc_msg *out, size_t cap)
@@ -405,6 +389,9 @@ int blanc__tcp_reasm_take(tcp_reasm *r, blanc_msg *out, size_t cap)
         piece *f = &r->pc[r->pc_head];
         size_t at = f->idx + (size_t)(c - f->off);
         int more = r->pc_n > 1;
+        uint32_t d0;
+        uint64_t at0;
+        blanc__soup_stream_pending_damage(r->s, &d0, &at0);
         /* Nothing delivered yet: no buffer, and NULL + 0 would be undefined. */
         const uint8_t *p = r->buf ? r->buf + at : (const uint8_t *)"";
         int k = blanc__soup_stream_take(r->s, p, f->idx + f->len - at, more || r->finished, out, cap);
@@ -412,6 +399,11 @@ int blanc__tcp_reasm_take(tcp_reasm *r, blanc_msg *out, size_t cap)
             size_t j = r->ch_head;
             for (int i = 0; i < k; i++) {
                 uint64_t end = out[i].offset + SOUP_HEADER + out[i].len;
+                /* Damage is placed in the capture: the packet whose bytes
+                 * held it, or (damage pending from before this take, a hole
+                 * among it) the one remembered when it became pending. */
+                if (out[i].damage)
+                    out[i].damage_at = i == 0 && d0 ? r->dmg_record : record_of(r, out[i].damage_at);
                 while (j + 1 < r->ch_head + r->ch_n && r->ch[j].end < end)
                     j++;
                 out[i].packet = r->ch[j].packet;
@@ -419,19 +411,39 @@ int blanc__tcp_reasm_take(tcp_reasm *r, blanc_msg *out, size_t cap)
             }
             return k;
         }
+        uint32_t d1;
+        uint64_t at1;
+        blanc__soup_stream_pending_damage(r->s, &d1, &at1);
+        if (!d0 && d1)
+            r->dmg_record = record_of(r, at1);
         if (!more || blanc__soup_stream_ended(r->s))
             return 0;
         uint64_t end = f->off + f->len;
         piece *nx = f + 1;
         c = blanc__soup_stream_offset(r->s);
-        if (c < end || nx->off > end)
+        if (c < end || nx->off > end) {
+            if (!d1)
+                r->dmg_record = nx->record;
             blanc__soup_stream_gap(r->s, end, nx->off - end);
+        }
         r->pc_head++;
         r->pc_n--;
     }
 }
 
-void blanc__tcp_reasm_consume(tcp_reasm *r, size_t k) { blanc__soup_stream_consume(r->s, k); }
+void blanc__tcp_reasm_consume(tcp_reasm *r, size_t k)
+{
+    blanc__soup_stream_consume(r->s, k);
+    if (!k)
+        return;
+    /* Damage read after the last message used is pending now: place it
+     * while the chunks that delivered it are still kept. */
+    uint32_t d;
+    uint64_t at;
+    blanc__soup_stream_pending_damage(r->s, &d, &at);
+    if (d)
+        r->dmg_record = record_of(r, at);
+}
 
 int blanc__tcp_reasm_ended(const tcp_reasm *r) { return blanc__soup_stream_ended(r->s); }
 
@@ -446,6 +458,8 @@ int blanc__tcp_reasm_truncated(const tcp_reasm *r)
 void blanc__tcp_reasm_pending_damage(const tcp_reasm *r, uint32_t *damage, uint64_t *at)
 {
     blanc__soup_stream_pending_damage(r->s, damage, at);
+    if (*damage)
+        *at = r->dmg_record;
 }
 
 void blanc__tcp_reasm_stats(const tcp_reasm *r, blanc_transport_stats *st)
@@ -456,6 +470,26 @@ void blanc__tcp_reasm_stats(const tcp_reasm *r, blanc_transport_stats *st)
     st->gaps += r->holes;
     st->skipped += r->skipped;
 }
+
+int blanc__tcp_reasm_conn(const tcp_reasm *r, tcp_conn *c)
+{
+    if (c) {
+        memset(c, 0, sizeof *c);
+        c->server_ip = r->src_ip;
+        c->client_ip = r->dst_ip;
+        c->server_port = r->src_port;
+        c->client_port = r->dst_port;
+        c->packets = r->packets;
+        c->retransmits = r->retransmits;
+        c->out_of_order = r->out_of_order;
+        c->holes = r->holes;
+        c->first_packet = r->first_packet;
+        c->last_packet = r->last_packet;
+    }
+    return r->locked;
+}
+
+size_t blanc__tcp_reasm_buffered(const tcp_reasm *r) { return r->buf_len; }
 
 const char *blanc__tcp_reasm_session_name(const tcp_reasm *r, uint32_t s)
 {

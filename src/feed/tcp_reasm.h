@@ -8,7 +8,9 @@
  * Stream offsets here count TCP sequence space from the connection's first
  * data byte (64-bit, so wraparound of the 32-bit numbers does not show),
  * holes included: a message's offset and packet are then replaced by those
- * of the capture packet that completed it.
+ * of the capture packet that completed it, and a damage_at by the record
+ * offset of the packet whose bytes held the damage (a hole: the packet on
+ * which it was given up; the last packet for holes given up at the end).
  */
 #ifndef BLANC_TCP_REASM_H
 #define BLANC_TCP_REASM_H
@@ -70,5 +72,25 @@ void blanc__tcp_reasm_pending_damage(const tcp_reasm *r, uint32_t *damage, uint6
  */
 void blanc__tcp_reasm_stats(const tcp_reasm *r, blanc_transport_stats *st);
 const char *blanc__tcp_reasm_session_name(const tcp_reasm *r, uint32_t s);
+
+/* Locked on to a connection: *c (may be NULL) names it (server = source). */
+typedef struct tcp_conn {
+    uint32_t server_ip, client_ip;
+    uint16_t server_port, client_port;
+    uint64_t packets;     /* TCP packets of that direction taken */
+    uint64_t retransmits, out_of_order, holes;
+    uint64_t first_packet, last_packet; /* capture packet numbers */
+} tcp_conn;
+int blanc__tcp_reasm_conn(const tcp_reasm *r, tcp_conn *c);
+/* Bytes delivered in order and not yet read by the stream. */
+size_t blanc__tcp_reasm_buffered(const tcp_reasm *r);
+
+/* Snapshot state (tcp_save.c): the connection, the bytes held and not yet
+ * committed, the Soup stream's blob. restore() into a reassembler created
+ * with the same options that was given nothing yet; BLANC_EBADSNAP. */
+int blanc__tcp_reasm_save(const tcp_reasm *r, uint8_t **blob, size_t *len);
+int blanc__tcp_reasm_restore(tcp_reasm *r, const uint8_t *blob, size_t len);
+/* The server port the blob's reassembler was created with (0, or BLANC_EBADSNAP). */
+int blanc__tcp_reasm_blob_port(const uint8_t *blob, size_t len, uint16_t *port);
 
 #endif

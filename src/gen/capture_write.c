@@ -56,6 +56,7 @@ struct capw {
     blanc_gen_transport t;
     blanc_sink *sink;
     soupw *soup;
+    tcpw *tcp; /* soupbintcp-pcap: soup writes into it */
     pktw *pk;
     uint32_t n_lines;
     line ln[2];
@@ -229,9 +230,9 @@ static void set_line(line *l, char name, uint32_t group, uint16_t port, uint8_t 
 
 int blanc__capw_open(capw **out, const blanc_gen_transport *t, uint64_t seed, blanc_sink *sink)
 {
-    if (!t || t->format == BLANC_GEN_BINARYFILE || t->format > BLANC_GEN_SOUPBINTCP ||
+    if (!t || t->format == BLANC_GEN_BINARYFILE || t->format > BLANC_GEN_SOUPBINTCP_PCAP ||
         (t->payload && (t->payload < 128 || t->payload > 65000)) || t->drop_ppm > 1000000 ||
-        t->dup_ppm > 1000000 || t->reorder_ppm > 1000000)
+        t->dup_ppm > 1000000 || t->reorder_ppm > 1000000 || t->retransmit_ppm > 1000000)
         return BLANC_EINVAL;
     capw *w = calloc(1, sizeof *w);
     if (!w)
@@ -250,7 +251,13 @@ int blanc__capw_open(capw **out, const blanc_gen_transport *t, uint64_t seed, bl
         w->t.epoch_ns = DEFAULT_EPOCH;
     int rc;
     if (t->format == BLANC_GEN_SOUPBINTCP) {
-        rc = blanc__soupw_open(&w->soup, &w->t, sink);
+        rc = blanc__soupw_open(&w->soup, &w->t, sink, NULL);
+        goto done;
+    }
+    if (t->format == BLANC_GEN_SOUPBINTCP_PCAP) {
+        rc = blanc__tcpw_open(&w->tcp, &w->t, seed, sink);
+        if (rc == 0)
+            rc = blanc__soupw_open(&w->soup, &w->t, sink, w->tcp);
         goto done;
     }
     w->n_lines = t->ab ? 2 : 1;
@@ -320,6 +327,14 @@ int blanc__capw_close(capw *w, blanc_gen_result *res)
     if (w->soup) {
         rc = blanc__soupw_close(w->soup);
         w->soup = NULL;
+        if (w->tcp) {
+            blanc_gen_line_stats st;
+            int r2 = blanc__tcpw_close(w->tcp, &st);
+            w->tcp = NULL;
+            rc = rc ? rc : r2;
+            if (res)
+                res->line[0] = st;
+        }
     } else {
         send_data(w);
         send_control(w, 0xFFFF);
@@ -343,6 +358,7 @@ void blanc__capw_free(capw *w)
     if (!w)
         return;
     blanc__soupw_free(w->soup);
+    blanc__tcpw_free(w->tcp);
     blanc__pktw_close(w->pk);
     free(w->pay);
     free(w);

@@ -74,19 +74,20 @@ const char *blanc_scenario_name(blanc_scenario s)
 }
 
 static const char *const format_names[] = {"binaryfile", "moldudp64-pcap", "pcapng",
-                                           "soupbintcp"};
+                                           "soupbintcp", "soupbintcp-pcap"};
+#define N_FORMATS (sizeof format_names / sizeof format_names[0])
 
 int blanc_gen_format_parse(const char *name)
 {
-    for (int i = 0; i < 4; i++)
+    for (size_t i = 0; i < N_FORMATS; i++)
         if (name && !strcmp(name, format_names[i]))
-            return i;
+            return (int)i;
     return BLANC_EINVAL;
 }
 
 const char *blanc_gen_format_name(blanc_gen_format f)
 {
-    return (unsigned)f < 4 ? format_names[f] : "?";
+    return (unsigned)f < N_FORMATS ? format_names[f] : "?";
 }
 
 int blanc_gen_profile_parse(const char *name)

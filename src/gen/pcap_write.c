@@ -1,5 +1,6 @@
 /*
- * UDP datagrams as Ethernet/IPv4/UDP frames in a capture file.
+ * UDP datagrams and TCP segments as Ethernet/IPv4/UDP and Ethernet/IPv4/TCP
+ * frames in a capture file.
  *
  * pcap goes through libpcap (pcap_dump over a cookie FILE that writes into
  * the sink, so the file stays atomic and .gz/.zst work): the writer any
@@ -19,6 +20,7 @@
 #define ETH_LEN 14
 #define IP_LEN 20
 #define UDP_LEN 8
+#define TCP_LEN 20
 #define SNAPLEN 65535
 #define FRAME_CAP (ETH_LEN + IP_LEN + UDP_LEN + 65536)
 
@@ -159,12 +161,11 @@ int blanc__pktw_open(pktw **out, int pcapng, blanc_sink *sink)
     return 0;
 }
 
-int blanc__pktw_udp(pktw *w, uint64_t ts_ns, const udp_addr *a, const uint8_t *payload, size_t n)
+/* The frame at w->frame (pcap) or w->frame + 28 (pcapng), len bytes, as
+ * one record. */
+static int write_frame(pktw *w, uint64_t ts_ns, size_t len)
 {
-    if (n > 65535 - IP_LEN - UDP_LEN)
-        return BLANC_EINVAL;
     if (!w->pcapng) {
-        size_t len = build_frame(w->frame, a, payload, n);
         struct pcap_pkthdr h;
         h.ts.tv_sec = (time_t)(ts_ns / 1000000000u);
         h.ts.tv_usec = (suseconds_t)(ts_ns % 1000000000u); /* ns: nano precision */
@@ -174,7 +175,7 @@ int blanc__pktw_udp(pktw *w, uint64_t ts_ns, const udp_addr *a, const uint8_t *p
     }
     /* Enhanced Packet Block: interface 0, 64-bit ns timestamp, data padded to 4. */
     uint8_t *b = w->frame;
-    size_t len = build_frame(b + 28, a, payload, n), pad = (4 - len % 4) % 4;
+    size_t pad = (4 - len % 4) % 4;
     uint32_t total = (uint32_t)(28 + len + pad + 4);
     blanc_put_le32(b, 6);
     blanc_put_le32(b + 4, total);
@@ -186,6 +187,70 @@ int blanc__pktw_udp(pktw *w, uint64_t ts_ns, const udp_addr *a, const uint8_t *p
     memset(b + 28 + len, 0, pad);
     blanc_put_le32(b + 28 + len + pad, total);
     return blanc_sink_write(w->sink, b, total);
+}
+
+int blanc__pktw_udp(pktw *w, uint64_t ts_ns, const udp_addr *a, const uint8_t *payload, size_t n)
+{
+    if (n > 65535 - IP_LEN - UDP_LEN)
+        return BLANC_EINVAL;
+    size_t len = build_frame(w->frame + (w->pcapng ? 28 : 0), a, payload, n);
+    return write_frame(w, ts_ns, len);
+}
+
+/* RFC 793: the one's complement sum over the pseudo header (addresses,
+ * protocol 6, TCP length), the header and the data. */
+static uint16_t tcp_checksum(const uint8_t *ip, const uint8_t *tcp, size_t len)
+{
+    uint64_t sum = 0;
+    for (int i = 12; i < 20; i += 2)
+        sum += blanc_be16(ip + i);
+    sum += 6 + len;
+    size_t i = 0;
+    for (; i + 1 < len; i += 2)
+        sum += blanc_be16(tcp + i);
+    if (i < len)
+        sum += (uint32_t)tcp[i] << 8;
+    while (sum >> 16)
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+int blanc__pktw_tcp(pktw *w, uint64_t ts_ns, const tcp_seg *t, const uint8_t *payload, size_t n)
+{
+    if (n > 65535 - IP_LEN - TCP_LEN)
+        return BLANC_EINVAL;
+    uint8_t *f = w->frame + (w->pcapng ? 28 : 0);
+    static const uint8_t mac[5] = {0x02, 0x00, 0x00, 0x00, 0x00};
+    memcpy(f, mac, 5);
+    f[5] = t->dst_mac_last;
+    memcpy(f + 6, mac, 5);
+    f[11] = t->src_mac_last;
+    blanc_put_be16(f + 12, 0x0800);
+    uint8_t *ip = f + ETH_LEN, *tcp = ip + IP_LEN;
+    ip[0] = 0x45;
+    ip[1] = 0;
+    blanc_put_be16(ip + 2, (uint16_t)(IP_LEN + TCP_LEN + n));
+    blanc_put_be16(ip + 4, t->ip_id);
+    blanc_put_be16(ip + 6, 0x4000); /* don't fragment */
+    ip[8] = 64;                     /* TTL */
+    ip[9] = 6;                      /* TCP */
+    blanc_put_be16(ip + 10, 0);
+    blanc_put_be32(ip + 12, t->src_ip);
+    blanc_put_be32(ip + 16, t->dst_ip);
+    blanc_put_be16(ip + 10, blanc__ipv4_checksum(ip));
+    blanc_put_be16(tcp, t->src_port);
+    blanc_put_be16(tcp + 2, t->dst_port);
+    blanc_put_be32(tcp + 4, t->seq);
+    blanc_put_be32(tcp + 8, t->ack);
+    tcp[12] = (TCP_LEN / 4) << 4; /* data offset: no options */
+    tcp[13] = t->flags;
+    blanc_put_be16(tcp + 14, 65535); /* window */
+    blanc_put_be16(tcp + 16, 0);
+    blanc_put_be16(tcp + 18, 0); /* urgent pointer */
+    if (n)
+        memcpy(tcp + TCP_LEN, payload, n);
+    blanc_put_be16(tcp + 16, tcp_checksum(ip, tcp, TCP_LEN + n));
+    return write_frame(w, ts_ns, ETH_LEN + IP_LEN + TCP_LEN + n);
 }
 
 int blanc__pktw_close(pktw *w)

@@ -329,8 +329,12 @@ static int blame(blanc_session *s, int rc, blanc_session_error *err)
     if (sink_failed(s->journal, &sys))
         return fail(err, rc, sys, s->o.health_journal, NULL);
     const blanc_replay_stats *st = blanc_replay_get_stats(s->r);
+    /* A feed that stopped on a hard error knows where (a capture record it
+     * cannot read on from): the bytes the replay used may end well before. */
+    const blanc_feed_end *e = s->feed ? blanc_feed_end_info(s->feed) : NULL;
+    uint64_t at = e && e->how == BLANC_END_ERROR ? e->offset : st->bytes;
     return fail(err, rc, 0, s->o.input, "after %" PRIu64 " messages, byte %" PRIu64, st->messages,
-                st->bytes);
+                at);
 }
 
 int blanc_session_run(blanc_session *s, blanc_session_error *err)

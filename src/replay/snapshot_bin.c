@@ -55,10 +55,17 @@ static void sw_le(swriter *w, uint64_t v, size_t width)
 
 static void sw_bytes(swriter *w, const void *p, size_t k)
 {
-    if (sizeof w->b - w->n < k)
-        sw_flush(w);
-    memcpy(w->b + w->n, p, k);
-    w->n += k;
+    /* In pieces: a FEED blob (a TCP stream's bytes) may exceed the buffer. */
+    const uint8_t *q = p;
+    while (k) {
+        if (w->n == sizeof w->b)
+            sw_flush(w);
+        size_t m = sizeof w->b - w->n < k ? sizeof w->b - w->n : k;
+        memcpy(w->b + w->n, q, m);
+        w->n += m;
+        q += m;
+        k -= m;
+    }
 }
 
 /* Section header: written straight to the sink, outside the checksum. */

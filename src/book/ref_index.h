@@ -1,0 +1,70 @@
+/*
+ * Ref index: (stock locate, order ref) -> order handle, in two parts.
+ *
+ * A PAGED DIRECT index for the refs a real day has. ITCH order refs are
+ * unique for the day across all instruments and are handed out rising and
+ * nearly dense, so ref >> RI_PAGE_BITS picks a page of RI_PAGE handles and
+ * the low bits the cell: one dependent load where a hash needs a scrambled
+ * probe, and the pages of the recent refs stay hot in cache (groovg/itch-book
+ * measured ~3x over open addressing on real data; our numbers are in
+ * docs/PERFORMANCE.md). A page is allocated on its first order and freed
+ * when its last order dies, so memory follows the live orders, not the
+ * largest ref.
+ *
+ * The KEYED HASH MAP (order_map.h) for everything else: refs at or above
+ * 2^(RI_PAGE_BITS + RI_TABLE_BITS), a second order with the same ref on
+ * another instrument (the cell is taken), and — the bound on hostile input —
+ * any ref whose page would be one page too many: a new page is allocated only
+ * while pages <= RI_BASE_PAGES or pages * RI_MIN_DENSITY <= orders held
+ * directly, so a feed that spreads refs one per page cannot make the index
+ * cost more than 16 KiB per RI_MIN_DENSITY live orders (512 bytes an order)
+ * beyond a fixed 4 MiB; the rest goes to the map, whose own defences (keyed
+ * hash, run cap) keep it linear.
+ *
+ * A key lives in exactly one part. A lookup reads the direct cell first and
+ * confirms the node's locate; only if that misses and the map holds anything
+ * does it probe the map. Nothing outside depends on where a key lives:
+ * digests, snapshots and queries walk the books.
+ */
+#ifndef BLANC_REF_INDEX_H
+#define BLANC_REF_INDEX_H
+
+#include <stdint.h>
+
+#define RI_PAGE_BITS 12u  /* 4096 refs a page: 16 KiB */
+#define RI_PAGE (1u << RI_PAGE_BITS)
+#define RI_TABLE_BITS 21u /* pages: refs below 2^33 go direct */
+#define RI_BASE_PAGES 256u
+#define RI_MIN_DENSITY 32u
+
+typedef struct ri_page {
+    uint32_t h[RI_PAGE]; /* order handle, 0 = empty */
+    uint32_t live;
+    uint32_t at;         /* its place in ref_index.ids */
+} ri_page;
+
+typedef struct ref_index {
+    ri_page **table;    /* 2^RI_TABLE_BITS page pointers (calloc'd: untouched
+                           entries cost no memory) */
+    uint32_t pages;     /* allocated */
+    uint32_t *ids;      /* their table indices, in no order (freeing walks
+                           these, not the whole table); ids_cap long */
+    uint32_t ids_cap;
+    uint32_t peak_pages;
+    uint64_t live;      /* orders held directly */
+    uint64_t refused;   /* orders sent to the map because a page was refused */
+} ref_index;
+
+/* Where a found key lives: its direct cell, or its map slot. */
+typedef struct ref_pos {
+    uint32_t *cell; /* NULL: in the map at slot idx */
+    ri_page *page;
+    uint32_t idx;
+} ref_pos;
+
+static inline ri_page *ri_page_of(const ref_index *ri, uint64_t ref)
+{
+    return (ref >> (RI_PAGE_BITS + RI_TABLE_BITS)) ? NULL : ri->table[ref >> RI_PAGE_BITS];
+}
+
+#endif

@@ -1,0 +1,315 @@
+/*
+ * Snapshot state of the TCP reassembler (tcp_reasm.h): what a resume needs
+ * to go on exactly as the uninterrupted run, since the capture feed's offset
+ * is a packet boundary but the reassembler holds bytes of earlier packets.
+ *
+ * Blob "TCPR", version 1, little-endian u64 fields: the options (window,
+ * port), the connection (locked, finished, addresses, next number and its
+ * stream offset), the counters; then the in-order bytes the Soup stream has
+ * not committed, as pieces (offset, length, hole record) and their bytes;
+ * the chunks still naming packets for them; the bytes held out of order as
+ * runs (distance from the ring's front, length, bytes); then the Soup
+ * stream's own blob. Restore checks every field against the others and the
+ * bounds, so a damaged blob is BLANC_EBADSNAP, never a bad read.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bytes.h"
+#include "feed/tcp_reasm_impl.h"
+
+#define MAGIC 0x52504354u /* "TCPR" */
+#define VERSION 1u
+#define N_HEAD 23 /* u64 fields before the pieces */
+
+typedef struct wr {
+    uint8_t *b;
+    size_t n, cap;
+    int err;
+} wr;
+
+static void put(wr *w, const void *p, size_t n)
+{
+    if (w->err)
+        return;
+    if (w->n + n > w->cap) {
+        size_t c = w->cap ? w->cap : 256;
+        while (c < w->n + n)
+            c *= 2;
+        uint8_t *q = realloc(w->b, c);
+        if (!q) {
+            w->err = 1;
+            return;
+        }
+        w->b = q;
+        w->cap = c;
+    }
+    if (n)
+        memcpy(w->b + w->n, p, n);
+    w->n += n;
+}
+
+static void put64(wr *w, uint64_t v)
+{
+    uint8_t b[8];
+    blanc_put_le64(b, v);
+    put(w, b, 8);
+}
+
+static int ring_bit(const tcp_reasm *r, size_t rel)
+{
+    size_t i = (r->ring_head + rel) & (r->win - 1);
+    return (int)(r->bits[i / 64] >> (i % 64) & 1);
+}
+
+int blanc__tcp_reasm_save(const tcp_reasm *r, uint8_t **blob, size_t *len)
+{
+    wr w = {0};
+    uint64_t c = blanc__soup_stream_offset(r->s);
+    uint64_t head[N_HEAD] = {
+        MAGIC | (uint64_t)VERSION << 32, r->win, r->port, (uint64_t)r->locked,
+        (uint64_t)r->finished, r->src_ip, r->dst_ip, r->src_port, r->dst_port, r->next,
+        r->next_off, r->retransmits, r->out_of_order, r->holes, r->skipped, r->last_packet,
+        r->last_record, r->packets, r->dmg_record, c, r->locked ? r->pc_n : 0, r->held,
+        r->first_packet,
+    };
+    for (size_t i = 0; i < N_HEAD; i++)
+        put64(&w, head[i]);
+    if (r->locked) {
+        for (size_t i = 0; i < r->pc_n; i++) {
+            const piece *p = &r->pc[r->pc_head + i];
+            uint64_t skip = i == 0 ? c - p->off : 0; /* committed: not kept */
+            put64(&w, p->off + skip);
+            put64(&w, p->len - skip);
+            put64(&w, p->record);
+        }
+        for (size_t i = 0; i < r->pc_n; i++) {
+            const piece *p = &r->pc[r->pc_head + i];
+            size_t skip = i == 0 ? (size_t)(c - p->off) : 0;
+            put(&w, r->buf + p->idx + skip, p->len - skip);
+        }
+        size_t first = 0;
+        while (first < r->ch_n && r->ch[r->ch_head + first].end <= c)
+            first++;
+        put64(&w, r->ch_n - first);
+        for (size_t i = first; i < r->ch_n; i++) {
+            const chunk *k = &r->ch[r->ch_head + i];
+            put64(&w, k->end);
+            put64(&w, k->packet);
+            put64(&w, k->record);
+        }
+        /* Held bytes as runs; the scan is bounded by the window. */
+        uint64_t left = r->held;
+        for (size_t rel = 0; left && rel < r->win;) {
+            if (!ring_bit(r, rel)) {
+                rel++;
+                continue;
+            }
+            size_t run = 0;
+            while (rel + run < r->win && ring_bit(r, rel + run))
+                run++;
+            put64(&w, rel);
+            put64(&w, run);
+            for (size_t k = 0; k < run; k++)
+                put(&w, &r->ring[(r->ring_head + rel + k) & (r->win - 1)], 1);
+            left -= run;
+            rel += run;
+        }
+    }
+    uint8_t *inner = NULL;
+    size_t n = 0;
+    int rc = blanc__soup_stream_save(r->s, &inner, &n);
+    if (rc < 0) {
+        free(w.b);
+        return rc;
+    }
+    put64(&w, n);
+    put(&w, inner, n);
+    free(inner);
+    if (w.err) {
+        free(w.b);
+        return BLANC_ENOMEM;
+    }
+    *blob = w.b;
+    *len = w.n;
+    return 0;
+}
+
+typedef struct rd {
+    const uint8_t *p;
+    size_t n, at;
+    int bad;
+} rd;
+
+static uint64_t get64(rd *r)
+{
+    if (r->bad || r->n - r->at < 8) {
+        r->bad = 1;
+        return 0;
+    }
+    uint64_t v = blanc_le64(r->p + r->at);
+    r->at += 8;
+    return v;
+}
+
+static const uint8_t *take(rd *r, uint64_t n)
+{
+    if (r->bad || n > r->n - r->at) {
+        r->bad = 1;
+        return NULL;
+    }
+    const uint8_t *q = r->p + r->at;
+    r->at += (size_t)n;
+    return q;
+}
+
+/* r is fresh (created with the same options, nothing pushed: a resume's
+ * skip feeds the capture feed nothing). */
+int blanc__tcp_reasm_restore(tcp_reasm *r, const uint8_t *blob, size_t len)
+{
+    rd in = {blob, len, 0, 0};
+    uint64_t h[N_HEAD];
+    for (size_t i = 0; i < N_HEAD; i++)
+        h[i] = get64(&in);
+    if (in.bad || h[0] != (MAGIC | (uint64_t)VERSION << 32) || h[1] != r->win || h[2] != r->port ||
+        h[3] > 1 || h[4] > 1 || h[5] > UINT32_MAX || h[6] > UINT32_MAX || h[7] > 65535 ||
+        h[8] > 65535 || h[9] > UINT32_MAX || h[21] > r->win || (!h[3] && (h[20] || h[21])) ||
+        (h[3] && !h[20]) || h[20] > ((size_t)1 << 20))
+        return BLANC_EBADSNAP;
+    uint64_t c = h[19], next_off = h[10], npc = h[20], held = h[21];
+    piece *pc = NULL;
+    chunk *ch = NULL;
+    uint8_t *buf = NULL, *ring = NULL;
+    uint64_t *bits = NULL;
+    size_t nch = 0, buf_len = 0;
+    int rc = BLANC_EBADSNAP;
+    if (h[3]) {
+        pc = calloc((size_t)npc, sizeof *pc);
+        if (!pc)
+            return BLANC_ENOMEM;
+        uint64_t off = c, total = 0;
+        for (uint64_t i = 0; i < npc; i++) {
+            piece *p = &pc[i];
+            p->off = get64(&in);
+            p->len = (size_t)get64(&in);
+            p->record = get64(&in);
+            /* In order, the first at the committed offset, holes between. */
+            if (in.bad || (i == 0 ? p->off != c : p->off <= off) || p->len > r->win + BUF_SLACK)
+                goto out;
+            p->idx = (size_t)total;
+            total += p->len;
+            off = p->off + p->len;
+            if (total > r->win + BUF_SLACK)
+                goto out;
+        }
+        if (off != next_off)
+            goto out;
+        const uint8_t *bytes = take(&in, total);
+        if (!bytes)
+            goto out;
+        buf_len = (size_t)total;
+        if (buf_len && !(buf = malloc(buf_len))) {
+            rc = BLANC_ENOMEM;
+            goto out;
+        }
+        if (buf_len)
+            memcpy(buf, bytes, buf_len);
+        uint64_t n = get64(&in);
+        if (in.bad || n > total + 1) /* each chunk delivered a byte past c (one may straddle c) */
+            goto out;
+        nch = (size_t)n;
+        if (nch && !(ch = calloc(nch, sizeof *ch))) {
+            rc = BLANC_ENOMEM;
+            goto out;
+        }
+        uint64_t prev = c;
+        for (size_t i = 0; i < nch; i++) {
+            ch[i].end = get64(&in);
+            ch[i].packet = get64(&in);
+            ch[i].record = get64(&in);
+            if (in.bad || ch[i].end <= prev || ch[i].end > next_off)
+                goto out;
+            prev = ch[i].end;
+        }
+        if (held) {
+            ring = malloc(r->win);
+            bits = calloc(r->win / 64, sizeof *bits);
+            if (!ring || !bits) {
+                rc = BLANC_ENOMEM;
+                goto out;
+            }
+            uint64_t got = 0, from = 1; /* rel 0 is the hole: never held */
+            while (got < held) {
+                uint64_t rel = get64(&in), run = get64(&in);
+                if (in.bad || rel < from || run == 0 || run > r->win - rel || run > held - got)
+                    goto out;
+                const uint8_t *q = take(&in, run);
+                if (!q)
+                    goto out;
+                memcpy(ring + rel, q, (size_t)run);
+                for (uint64_t k = rel; k < rel + run; k++)
+                    bits[k / 64] |= (uint64_t)1 << (k % 64);
+                got += run;
+                from = rel + run + 1;
+            }
+        }
+    }
+    uint64_t n = get64(&in);
+    const uint8_t *inner = take(&in, n);
+    if (!inner || in.at != len)
+        goto out;
+    blanc__soup_stream_seek(r->s, c);
+    if ((rc = blanc__soup_stream_restore(r->s, inner, (size_t)n)) < 0)
+        goto out;
+    free(r->pc);
+    free(r->ch);
+    free(r->buf);
+    free(r->ring);
+    free(r->bits);
+    r->pc = pc;
+    r->pc_head = 0;
+    r->pc_n = r->pc_cap = (size_t)npc;
+    r->ch = ch;
+    r->ch_head = 0;
+    r->ch_n = r->ch_cap = nch;
+    r->buf = buf;
+    r->buf_len = r->buf_cap = buf_len;
+    r->ring = ring;
+    r->bits = bits;
+    r->ring_head = 0;
+    r->held = held;
+    r->locked = (int)h[3];
+    r->finished = (int)h[4];
+    r->src_ip = (uint32_t)h[5];
+    r->dst_ip = (uint32_t)h[6];
+    r->src_port = (uint16_t)h[7];
+    r->dst_port = (uint16_t)h[8];
+    r->next = (uint32_t)h[9];
+    r->next_off = next_off;
+    r->retransmits = h[11];
+    r->out_of_order = h[12];
+    r->holes = h[13];
+    r->skipped = h[14];
+    r->last_packet = h[15];
+    r->last_record = h[16];
+    r->packets = h[17];
+    r->dmg_record = h[18];
+    r->first_packet = h[22];
+    return 0;
+out:
+    free(pc);
+    free(ch);
+    free(buf);
+    free(ring);
+    free(bits);
+    return rc;
+}
+
+int blanc__tcp_reasm_blob_port(const uint8_t *blob, size_t len, uint16_t *port)
+{
+    if (len < 24 || blanc_le64(blob) != (MAGIC | (uint64_t)VERSION << 32) ||
+        blanc_le64(blob + 16) > 65535)
+        return BLANC_EBADSNAP;
+    *port = (uint16_t)blanc_le64(blob + 16);
+    return 0;
+}
