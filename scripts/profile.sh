@@ -16,7 +16,8 @@
 # stacks cheaply by frame pointers (the optimised code is the same apart from
 # one register). BLANC=path profiles that binary instead, walking stacks by
 # DWARF unwinding (heavier: bigger perf.data, slower perf script).
-# FREQ (default 999) is the sampling rate in Hz.
+# FREQ (default 999) is the sampling rate in Hz. PROFILER=callgrind forces the
+# fallback below even where perf works.
 #
 # Needs perf (Debian: linux-perf). When perf cannot sample here (not
 # installed, or kernel.perf_event_paranoid > 2, or no perf events in the
@@ -42,7 +43,7 @@ mkdir -p "$out"
 
 if [[ -n "${BLANC:-}" ]]; then
     bin=$BLANC
-    callgraph=(--call-graph dwarf,16384)
+    callgraph=(--call-graph "dwarf,16384")
 else
     bdir=/tmp/blanc-prof-build
     echo "profile.sh: building $bdir (Release, -g -fno-omit-frame-pointer)" >&2
@@ -64,7 +65,7 @@ perf_ok() {
     rm -f "$out/.probe.data"
 }
 
-if perf_ok; then
+if [[ "${PROFILER:-perf}" != callgrind ]] && perf_ok; then
     perf record -q -F "$freq" "${callgraph[@]}" -o "$out/perf.data" -- \
         "$bin" replay "$file" "$@" >"$out/replay.txt" 2>&1 ||
         { echo "profile.sh: the profiled replay failed:" >&2; tail -5 "$out/replay.txt" >&2; exit 1; }
@@ -83,7 +84,7 @@ else
     callgrind_annotate --inclusive=yes "$out/callgrind.out" >"$out/top-total.txt"
     # One level: blanc;function SELF_INSTRUCTIONS.
     sed -n 's/^ *\([0-9,]*\) ([ 0-9.]*%)  *\([^ ].*\)$/\1 \2/p' "$out/top-self.txt" |
-        awk '{n=$1; gsub(",","",n); $1=""; sub(/^ /,""); sub(/ \[.*\]$/,""); sub(/^.*:/,""); if (n+0>0) print "blanc;" $0 " " n}' \
+        awk '{n=$1; gsub(",","",n); $1=""; sub(/^ /,""); sub(/ \[.*\]$/,""); sub(/^.*:/,""); if (n+0>0 && $0 != "PROGRAM TOTALS") print "blanc;" $0 " " n}' \
         >"$out/replay.folded"
     how="callgrind instructions"
 fi
@@ -91,4 +92,4 @@ fi
 "$py" "$here/flamegraph.py" "$out/replay.folded" "$out/flame.svg" \
     --title "blanc replay $(basename "$file") ($how)"
 echo "profile.sh: wrote $out/flame.svg, $out/top-self.txt, $out/top-total.txt" >&2
-sed -n '1,40p' "$out/top-self.txt" | grep -v '^#' | head -25
+grep -E '^ *[0-9.,]+%? |%\)' "$out/top-self.txt" | grep -v 'PROGRAM TOTALS' | head -25
