@@ -3,6 +3,8 @@
 #   scripts/deps.sh          build + test dependencies
 #   scripts/deps.sh --ci     also clang, the sanitizer/fuzzer runtimes and chromium
 #                            (renders the drift report headless in a test)
+#   scripts/deps.sh --profile  also perf, valgrind, clang, llvm and GNU time
+#                            (scripts/profile.sh, scripts/build-matrix.sh)
 # Installs only what is missing; does nothing when all is present.
 set -euo pipefail
 
@@ -10,8 +12,10 @@ pkgs=(build-essential cmake pkg-config zlib1g-dev libzstd-dev libxxhash-dev libj
       libmicrohttpd-dev libcmocka-dev libpcap-dev tshark python3 zstd xxhash prometheus yamllint)
 if [[ "${1:-}" == "--ci" ]]; then
     pkgs+=(clang libclang-rt-14-dev chromium)
+elif [[ "${1:-}" == "--profile" ]]; then
+    pkgs+=(linux-perf valgrind clang llvm-14 time)
 elif [[ -n "${1:-}" ]]; then
-    echo "usage: scripts/deps.sh [--ci]" >&2
+    echo "usage: scripts/deps.sh [--ci|--profile]" >&2
     exit 2
 fi
 
