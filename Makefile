@@ -8,6 +8,11 @@ WERROR     ?= OFF
 SANITIZE   ?= OFF
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 SAMPLE     ?= data/sample-day.itch.zst
+# clang by default: its build replays ~0.8x the CPU of gcc's on the same day
+# (docs/PERFORMANCE.md "Build matrix"); `make ... CC=gcc` for gcc.
+ifeq ($(origin CC),default)
+CC = clang
+endif
 
 .PHONY: all deps configure build run test bench fuzz clean
 

@@ -9,9 +9,10 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config zlib1g-dev libzstd-dev libxxhash-dev libjansson-dev
-      libmicrohttpd-dev libcmocka-dev libpcap-dev tshark python3 zstd xxhash prometheus yamllint)
+      libmicrohttpd-dev libcmocka-dev libpcap-dev tshark python3 zstd xxhash prometheus yamllint
+      clang)
 if [[ "${1:-}" == "--ci" ]]; then
-    pkgs+=(clang libclang-rt-14-dev chromium)
+    pkgs+=(gcc libclang-rt-14-dev chromium)
 elif [[ "${1:-}" == "--profile" ]]; then
     pkgs+=(linux-perf valgrind clang llvm-14 time)
 elif [[ -n "${1:-}" ]]; then
