@@ -5,6 +5,7 @@
  * "applied, clamped".
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "book/book.h"
 #include "common/bytes.h"
@@ -22,10 +23,7 @@ blanc_books *blanc_books_create(size_t expected_orders)
     blanc_books *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
-    b->ri.table = calloc((size_t)1 << RI_TABLE_BITS, sizeof *b->ri.table);
-    if (!b->ri.table ||
-        order_map_init(&b->map, expected_orders ? expected_orders / 16 : 1024, order_key, b)) {
-        free(b->ri.table);
+    if (order_map_init(&b->map, expected_orders ? expected_orders / 16 : 1024, order_key, b)) {
         free(b);
         return NULL;
     }
@@ -121,9 +119,11 @@ static int ri_may_grow(const ref_index *ri)
 
 /* A new page for ref's table entry, or NULL (past the bound, or no memory:
  * the map takes the key instead). */
+static int ri_cover(ref_index *ri, uint64_t id);
+
 static ri_page *ri_page_new(ref_index *ri, uint64_t ref)
 {
-    if (!ri_may_grow(ri))
+    if (!ri_may_grow(ri) || ri_cover(ri, ref >> RI_PAGE_BITS))
         return NULL;
     if (ri->pages == ri->ids_cap) {
         uint32_t *ids = book_grow(ri->ids, &ri->ids_cap, sizeof *ids, 256);
@@ -143,12 +143,29 @@ static ri_page *ri_page_new(ref_index *ri, uint64_t ref)
     return pg;
 }
 
+/* Make the table cover page id (doubling, zero-filled). 0, or -1 (no
+ * memory: the map takes the key). */
+static int ri_cover(ref_index *ri, uint64_t id)
+{
+    if (id < ri->table_n)
+        return 0;
+    uint64_t n = ri->table_n ? ri->table_n : 64;
+    while (n <= id)
+        n *= 2;
+    ri_page **t = realloc(ri->table, (size_t)n * sizeof *t);
+    if (!t)
+        return -1;
+    memset(t + ri->table_n, 0, (size_t)(n - ri->table_n) * sizeof *t);
+    ri->table = t;
+    ri->table_n = n;
+    return 0;
+}
+
 /* File a new key (absent, checked by ref_find; map capacity reserved). */
 static void ref_insert(blanc_books *b, uint16_t locate, uint64_t ref, uint32_t h)
 {
     if (blanc_likely(!(ref >> (RI_PAGE_BITS + RI_TABLE_BITS)))) {
-        ri_page **slot = &b->ri.table[ref >> RI_PAGE_BITS];
-        ri_page *pg = *slot;
+        ri_page *pg = ri_page_of(&b->ri, ref);
         if (blanc_unlikely(!pg) && !(pg = ri_page_new(&b->ri, ref)))
             b->ri.refused++;
         if (blanc_likely(pg != NULL) && !pg->h[ref & (RI_PAGE - 1)]) {

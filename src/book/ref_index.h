@@ -44,8 +44,11 @@ typedef struct ri_page {
 } ri_page;
 
 typedef struct ref_index {
-    ri_page **table;    /* 2^RI_TABLE_BITS page pointers (calloc'd: untouched
-                           entries cost no memory) */
+    ri_page **table;    /* page pointers for refs below table_n << RI_PAGE_BITS:
+                           grown by doubling as larger refs come, up to
+                           2^RI_TABLE_BITS (so it follows the largest ref, and a
+                           new book costs nothing until its first order) */
+    uint64_t table_n;
     uint32_t pages;     /* allocated */
     uint32_t *ids;      /* their table indices, in no order (freeing walks
                            these, not the whole table); ids_cap long */
@@ -64,7 +67,7 @@ typedef struct ref_pos {
 
 static inline ri_page *ri_page_of(const ref_index *ri, uint64_t ref)
 {
-    return (ref >> (RI_PAGE_BITS + RI_TABLE_BITS)) ? NULL : ri->table[ref >> RI_PAGE_BITS];
+    return (ref >> RI_PAGE_BITS) < ri->table_n ? ri->table[ref >> RI_PAGE_BITS] : NULL;
 }
 
 #endif

@@ -25,8 +25,8 @@ typedef struct wbuf {
 
 static void put(wbuf *w, const void *v, size_t n)
 {
-    if (w->err)
-        return;
+    if (w->err || !n)
+        return; /* nothing to copy: an empty slot's buffer may be NULL */
     if (w->n + n > w->cap) {
         size_t cap = w->cap ? w->cap : 1024;
         while (cap < w->n + n)
