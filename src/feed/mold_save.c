@@ -213,7 +213,7 @@ static mold_slot *get_slot(mold_stream *m, rbuf *r)
     if (!s)
         return NULL;
     if (len)
-        memcpy(s->buf, bytes, len);
+        memcpy(s->own, bytes, len);
     s->kind = kind;
     s->session = session;
     s->pair = pair;
