@@ -31,7 +31,8 @@
  * is the end, a short header or body is a truncated file, a caplen above the
  * link type's maximum a record it cannot read on from, a caplen above the
  * file's snap length (but below that maximum) is cut to the snap length with
- * the rest skipped; seconds and fractions are signed 32-bit, microseconds
+ * the rest skipped; seconds and fractions are 32-bit, signed unless
+ * libpcap swapped their bytes (it does not mind), microseconds
  * scaled to nanoseconds. libpcap swaps pseudo headers of a few link types in
  * files of the other byte order (SLL and SLL2 CAN frames among ours), which
  * an in-place walk cannot do: those files stay with libpcap. test_capture
@@ -83,6 +84,7 @@ struct capture {
     size_t head_n;
     int big;           /* the file's integers are big-endian */
     int nano;          /* pcap timestamps in nanoseconds (magic a1b23c4d) */
+    int swapped;       /* libpcap swaps the file's integers (pcap_is_swapped) */
     /* The in-place walk (classic pcap): win[0..win_n) is the source's window
      * from its offset, pos the bytes of it walked and not consumed yet. */
     int in_place;
@@ -270,6 +272,7 @@ int blanc__capture_open(capture **out, blanc_source *src, char *why, size_t cap)
     if (c->seg == SEG_PCAP_REC && c->left == 16 && ours && pcap_snapshot(c->pc) > 0) {
         c->in_place = 1;
         c->snap = (uint32_t)pcap_snapshot(c->pc);
+        c->swapped = pcap_is_swapped(c->pc) == 1;
         c->pos = 0; /* win, win_n: what the cookie had not served */
     }
     *out = c;
@@ -403,9 +406,11 @@ static int next_in_place(capture *c, cap_packet *pk)
     c->number++;
     c->end += 16 + (uint64_t)caplen;
     pk->end = c->end;
-    /* libpcap: signed 32-bit fields into a struct timeval; microseconds
-     * times 1000 (nanosecond precision is asked for). */
-    int64_t s = (int32_t)sec, f = (int32_t)frac;
+    /* libpcap 1.10 reads the fields into a struct timeval as signed 32-bit
+     * numbers, or unsigned when it swapped their bytes (its SWAPLONG is
+     * unsigned); microseconds times 1000 (nanosecond precision is asked for). */
+    int64_t s = c->swapped ? (int64_t)sec : (int64_t)(int32_t)sec;
+    int64_t f = c->swapped ? (int64_t)frac : (int64_t)(int32_t)frac;
     pk->ts_ns = (uint64_t)s * 1000000000u + (uint64_t)(c->nano ? f : f * 1000);
     pk->frame = data;
     pk->caplen = take;
