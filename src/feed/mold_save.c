@@ -25,7 +25,8 @@ typedef struct wbuf {
 
 static void put(wbuf *w, const void *v, size_t n)
 {
-    if (w->err)
+    /* A slot without bytes (a mark, or one only ever lent) has no buffer. */
+    if (w->err || n == 0)
         return;
     if (w->n + n > w->cap) {
         size_t cap = w->cap ? w->cap : 1024;
