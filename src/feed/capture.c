@@ -20,6 +20,24 @@
  * records. Variants whose record lengths libpcap reinterprets (pcap before
  * 2.4 with swapped caplen/len, the patched 24-byte record header) fall back
  * to one byte a read: exact, slow, rare.
+ *
+ * Classic pcap 2.4 (magic a1b2c3d4 or a1b23c4d, either byte order) of a link
+ * type we decode is the common case, and there libpcap's per-packet path (two
+ * freads, two copies) was a third of a capture replay. So once libpcap has
+ * opened and checked such a file (the cookie has served it exactly the 24
+ * header bytes), its records are walked in place: each 16-byte header read
+ * from the source's window, the packet left where it is. The rules are
+ * libpcap 1.10's (sf-pcap.c pcap_next_packet): no bytes at a record boundary
+ * is the end, a short header or body is a truncated file, a caplen above the
+ * link type's maximum a record it cannot read on from, a caplen above the
+ * file's snap length (but below that maximum) is cut to the snap length with
+ * the rest skipped; seconds and fractions are 32-bit, signed unless
+ * libpcap swapped their bytes (it does not mind), microseconds
+ * scaled to nanoseconds. libpcap swaps pseudo headers of a few link types in
+ * files of the other byte order (SLL and SLL2 CAN frames among ours), which
+ * an in-place walk cannot do: those files stay with libpcap. test_capture
+ * runs both walks over every test capture and the fuzz corpus and compares
+ * every packet.
  */
 #define _GNU_SOURCE
 #include <pcap/pcap.h>
@@ -30,6 +48,8 @@
 
 #include "common/bytes.h"
 #include "feed/capture.h"
+
+#define MAX_SNAPLEN 262144 /* libpcap's MAXIMUM_SNAPLEN: the most a record of our link types holds */
 
 #define FILE_BUF 65536 /* the FILE's buffer: one read serves a whole segment */
 
@@ -63,6 +83,16 @@ struct capture {
     uint8_t head[20];  /* a header segment's bytes, as served */
     size_t head_n;
     int big;           /* the file's integers are big-endian */
+    int nano;          /* pcap timestamps in nanoseconds (magic a1b23c4d) */
+    int swapped;       /* libpcap swaps the file's integers (pcap_is_swapped) */
+    /* The in-place walk (classic pcap): win[0..win_n) is the source's window
+     * from its offset, pos the bytes of it walked and not consumed yet. */
+    int in_place;
+    int at_end;        /* the source said it has no more */
+    size_t pos;
+    uint32_t snap;     /* libpcap's snap length for the file */
+    int (*release)(void *); /* lending: called before the window may move */
+    void *release_arg;
     char err[PCAP_ERRBUF_SIZE];
     char fbuf[FILE_BUF];
 };
@@ -89,6 +119,7 @@ static void next_segment(capture *c)
         uint32_t le = blanc_le32(h);
         if (le == 0xa1b2c3d4u || le == 0xa1b23c4du || le == 0xd4c3b2a1u || le == 0x4d3cb2a1u) {
             c->big = le == 0xd4c3b2a1u || le == 0x4d3cb2a1u;
+            c->nano = le == 0xa1b23c4du || le == 0x4d3cb2a1u;
             enter(c, SEG_PCAP_HEAD, 20);
         } else if (le == 0x0a0d0d0au) {
             enter(c, SEG_SHB_HEAD, 8);
@@ -233,8 +264,159 @@ int blanc__capture_open(capture **out, blanc_source *src, char *why, size_t cap)
     }
     c->dlt = pcap_datalink(c->pc);
     c->end = blanc_source_offset(src);
+    /* Classic pcap 2.4 (the cookie follows its records: it has served the
+     * file header and nothing more) of a link type whose records hold at most
+     * MAX_SNAPLEN bytes and whose bytes libpcap hands out as they are. */
+    int ours = c->dlt == DLT_EN10MB || c->dlt == DLT_RAW || c->dlt == DLT_IPV4 ||
+               ((c->dlt == DLT_LINUX_SLL || c->dlt == DLT_LINUX_SLL2) && !pcap_is_swapped(c->pc));
+    if (c->seg == SEG_PCAP_REC && c->left == 16 && ours && pcap_snapshot(c->pc) > 0) {
+        c->in_place = 1;
+        c->snap = (uint32_t)pcap_snapshot(c->pc);
+        c->swapped = pcap_is_swapped(c->pc) == 1;
+        c->pos = 0; /* win, win_n: what the cookie had not served */
+    }
     *out = c;
     return 0;
+}
+
+void blanc__capture_lend(capture *c, int (*release)(void *), void *arg)
+{
+    c->release = release;
+    c->release_arg = arg;
+}
+
+void blanc__capture_use_libpcap(capture *c)
+{
+    c->in_place = 0;
+}
+
+int blanc__capture_in_place(const capture *c)
+{
+    return c->in_place;
+}
+
+/* Consume what the walk has passed. */
+static void give_back(capture *c)
+{
+    if (!c->pos)
+        return;
+    blanc_source_consume(c->src, c->pos);
+    c->win += c->pos;
+    c->win_n -= c->pos;
+    c->pos = 0;
+}
+
+void blanc__capture_sync(capture *c)
+{
+    if (c->in_place)
+        give_back(c);
+}
+
+/* Walk n bytes: consumed at once unless packets are lent. */
+static void pass(capture *c, size_t n)
+{
+    c->pos += n;
+    if (!c->release)
+        give_back(c);
+}
+
+/* At least n bytes past the walk in the window: 1; 0 when the input ends
+ * first (the window keeps what there is); a source error or release()'s. */
+static int want(capture *c, size_t n)
+{
+    while (c->win_n - c->pos < n) {
+        if (c->at_end)
+            return 0;
+        /* The window may move: lent packets are copied first. */
+        if (c->release && c->pos) {
+            int rc = c->release(c->release_arg);
+            if (rc < 0)
+                return rc;
+        }
+        give_back(c);
+        size_t had = c->win_n;
+        int rc = blanc_source_next(c->src, &c->win, &c->win_n);
+        if (c->win_n - c->pos >= n)
+            break;
+        if (rc < 0)
+            return c->src_err = rc;
+        if (rc == 0 || c->win_n == had)
+            c->at_end = 1; /* a full window cannot hold a record: never here */
+    }
+    return 1;
+}
+
+static uint32_t rec32(const capture *c, const uint8_t *p)
+{
+    return c->big ? blanc_be32(p) : blanc_le32(p);
+}
+
+static int decode(cap_packet *pk, int dlt, const uint8_t *p, size_t cap, size_t len);
+
+/* One record in place, by libpcap's rules (the top of the file). */
+static int next_in_place(capture *c, cap_packet *pk)
+{
+    int rc = want(c, 16);
+    if (rc < 0)
+        return rc;
+    size_t have = c->win_n - c->pos;
+    if (rc == 0) {
+        if (have == 0)
+            return 0; /* the end, between records */
+        snprintf(c->err, sizeof c->err,
+                 "truncated dump file; tried to read 16 header bytes, only got %zu", have);
+        pass(c, have);
+        return BLANC_ETRUNCATED;
+    }
+    const uint8_t *h = c->win + c->pos;
+    uint32_t sec = rec32(c, h), frac = rec32(c, h + 4);
+    uint32_t caplen = rec32(c, h + 8), len = rec32(c, h + 12);
+    if (caplen > MAX_SNAPLEN) {
+        if (caplen > c->snap)
+            snprintf(c->err, sizeof c->err,
+                     "invalid packet capture length %u, bigger than snaplen of %d", caplen,
+                     (int)c->snap);
+        else
+            snprintf(c->err, sizeof c->err,
+                     "invalid packet capture length %u, bigger than maximum of %u", caplen,
+                     (unsigned)MAX_SNAPLEN);
+        pass(c, 16);
+        return BLANC_EBADPACKET;
+    }
+    /* More than the snap length: the first snap bytes, the rest skipped. */
+    uint32_t take = caplen > c->snap ? c->snap : caplen;
+    rc = want(c, 16 + (size_t)caplen);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        size_t got = c->win_n - c->pos - 16;
+        if (take < caplen && got < take)
+            snprintf(c->err, sizeof c->err,
+                     "truncated dump file; tried to read %d captured bytes, only got %zu",
+                     (int)c->snap, got);
+        else
+            snprintf(c->err, sizeof c->err,
+                     "truncated dump file; tried to read %u captured bytes, only got %zu",
+                     caplen, got);
+        pass(c, c->win_n - c->pos);
+        return BLANC_ETRUNCATED;
+    }
+    const uint8_t *data = c->win + c->pos + 16;
+    pass(c, 16 + (size_t)caplen); /* data stays valid: the window moves in want() only */
+    c->number++;
+    c->end += 16 + (uint64_t)caplen;
+    pk->end = c->end;
+    /* libpcap 1.10 reads the fields into a struct timeval as signed 32-bit
+     * numbers, or unsigned when it swapped their bytes (its SWAPLONG is
+     * unsigned); microseconds times 1000 (nanosecond precision is asked for). */
+    int64_t s = c->swapped ? (int64_t)sec : (int64_t)(int32_t)sec;
+    int64_t f = c->swapped ? (int64_t)frac : (int64_t)(int32_t)frac;
+    pk->ts_ns = (uint64_t)s * 1000000000u + (uint64_t)(c->nano ? f : f * 1000);
+    pk->frame = data;
+    pk->caplen = take;
+    pk->wire_len = len;
+    pk->lent = c->release != NULL;
+    return decode(pk, c->dlt, data, take, len > take ? len : take);
 }
 
 void blanc__capture_free(capture *c)
@@ -381,6 +563,11 @@ int blanc__capture_next(capture *c, cap_packet *pk)
     pk->offset = c->end;
     pk->end = c->end;
     pk->number = c->number + 1;
+    pk->frame = NULL;
+    pk->caplen = pk->wire_len = 0;
+    pk->lent = 0;
+    if (c->in_place)
+        return next_in_place(c, pk);
     struct pcap_pkthdr *h;
     const u_char *data;
     int rc = pcap_next_ex(c->pc, &h, &data);
@@ -400,5 +587,8 @@ int blanc__capture_next(capture *c, cap_packet *pk)
     pk->end = c->end;
     /* Nanosecond precision was asked for: tv_usec holds nanoseconds. */
     pk->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec;
+    pk->frame = data;
+    pk->caplen = h->caplen;
+    pk->wire_len = h->len;
     return decode(pk, c->dlt, data, h->caplen, h->len > h->caplen ? h->len : h->caplen);
 }

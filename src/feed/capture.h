@@ -1,10 +1,15 @@
 /*
  * Captures (capture.c): pcap and pcapng through libpcap, over a blanc_source
  * (so .gz and .zst captures work and the input digest covers the capture's
- * bytes). libpcap reads unbuffered through a cookie FILE, so the source's
- * offset after a packet is exactly the end of that packet's record: a
- * snapshot position is a packet boundary. Link layers: Ethernet (802.1Q/802.1ad
- * VLAN tags, stacked), Linux cooked (SLL, SLL2), raw IPv4. IPv4 only.
+ * bytes). libpcap opens and checks every capture and reads pcapng and the
+ * rarer pcap variants through a cookie FILE; the records of a classic pcap
+ * 2.4 file of a link type we decode are then walked in place, in the
+ * source's window, by the same rules as libpcap's (capture.c; test_capture
+ * runs both on every test capture). Either way the source's offset after a
+ * packet is exactly the end of that packet's record (or, lent, once synced):
+ * a snapshot position is a packet boundary. Link layers: Ethernet
+ * (802.1Q/802.1ad VLAN tags, stacked), Linux cooked (SLL, SLL2), raw IPv4.
+ * IPv4 only.
  */
 #ifndef BLANC_CAPTURE_H
 #define BLANC_CAPTURE_H
@@ -37,6 +42,10 @@ typedef struct cap_packet {
     const uint8_t *payload;
     size_t len;
     const char *why;   /* CAP_DAMAGED: a short phrase */
+    const uint8_t *frame; /* the captured bytes, caplen of them (wire: wire_len) */
+    uint32_t caplen, wire_len;
+    int lent;          /* payload stays valid until the release hook runs
+                          (blanc__capture_lend), not only until the next call */
 } cap_packet;
 
 /* Open over src (its start is a pcap or pcapng header). BLANC_ENOTITCH with
@@ -50,6 +59,23 @@ int blanc__capture_open(capture **out, blanc_source *src, char *why, size_t cap)
  * (statistics, name resolution) belong to the packet after them: a record's
  * offset is where the previous packet's ended. */
 int blanc__capture_next(capture *c, cap_packet *pk);
+/*
+ * Lend packets read in place (classic pcap): the source is no longer consumed
+ * record by record, so pk->payload (pk->lent set) stays valid across calls;
+ * before the capture lets the source move its window it calls release(arg)
+ * (which copies what the caller still holds: 0, or an error next() returns),
+ * then consumes what it has walked. blanc__capture_sync() consumes up to the
+ * end of the last record returned (or the end reached), so that the source's
+ * offset and digest are where they would be without lending; the caller must
+ * not touch lent bytes after it. Packets through libpcap are never lent.
+ */
+void blanc__capture_lend(capture *c, int (*release)(void *arg), void *arg);
+void blanc__capture_sync(capture *c);
+/* Read every record through libpcap's pcap_next_ex (before the first next):
+ * the reference the in-place walk is checked against. */
+void blanc__capture_use_libpcap(capture *c);
+/* Whether records are walked in place (a classic pcap 2.4 file we decode). */
+int blanc__capture_in_place(const capture *c);
 /* libpcap's message for the last BLANC_ETRUNCATED or BLANC_EBADPACKET. */
 const char *blanc__capture_error(const capture *c);
 void blanc__capture_free(capture *c);

@@ -16,8 +16,17 @@
  * input ends), so the replay's look-ahead prefetch sees as many messages
  * ahead as with a BinaryFILE, not one packet's one or two.
  *
+ * Packets a classic pcap lends (read in place from the source's window,
+ * capture.c) go into the MoldUDP64 stream lent: in-order packets' messages
+ * are handed out where they lie, not copied. Before the window may move the
+ * capture calls release() (the stream copies what is still ready of them),
+ * and consume() settles: the packets not yet taken are copied (the tail of the
+ * batch's last packet, usually) and the source is consumed up to the feed's
+ * offset, so that between next() and consume() pairs the source's offset and
+ * digest are exactly what they are without lending.
+ *
  * Position: the feed's offset is the source offset after the last packet
- * read, always a record boundary. Messages that packet (or earlier ones)
+ * read (once settled), always a record boundary. Messages that packet (or earlier ones)
  * produced but the caller has not consumed yet live in the mold stream, and
  * so in the saved blob: a resume skips packets up to the offset (feeding
  * nothing) and restores the blob, and is where it was.
@@ -90,6 +99,20 @@ int blanc__is_capture(const uint8_t *p, size_t n)
         if (memcmp(p, magic[i], 4) == 0)
             return 1;
     return 0;
+}
+
+/* The capture's window may move: nothing the stream holds may point there. */
+static int release_lent(void *arg)
+{
+    return blanc__mold_stream_release(((capfeed *)arg)->mold);
+}
+
+/* Lent bytes copied, the source consumed up to the last packet read. A
+ * failed copy leaves the source behind (the next read fails the same way). */
+static void settle(capfeed *c)
+{
+    if (blanc__mold_stream_release(c->mold) == 0)
+        blanc__capture_sync(c->cap);
 }
 
 static void note_damage(capfeed *c, uint64_t at)
@@ -173,7 +196,8 @@ static int feed_packet(capfeed *c, const cap_packet *pk)
     mold_origin from = {pk->dst_ip, pk->dst_port, pk->number, pk->offset, pk->ts_ns};
     /* A payload that is no MoldUDP64 packet: the stream counts it and carries
      * its damage to its next message itself. */
-    int rc = blanc__mold_stream_push(c->mold, &from, pk->payload, pk->len);
+    int rc = pk->lent ? blanc__mold_stream_push_lent(c->mold, &from, pk->payload, pk->len)
+                      : blanc__mold_stream_push(c->mold, &from, pk->payload, pk->len);
     if (rc == 0 && c->mode == MODE_UNDECIDED)
         decide_mold(c);
     return rc < 0 && rc != BLANC_EBADPACKET ? rc : 0;
@@ -214,6 +238,8 @@ static int read_packet(capfeed *c)
         rc = feed_packet(c, &pk);
         return rc < 0 ? rc : 1;
     }
+    if (rc == BLANC_ENOMEM)
+        return rc; /* copying lent packets before the window moved */
     if (rc == 0)
         finish(c, BLANC_END_EOF, 0, pk.offset);
     else if (rc == BLANC_ETRUNCATED)
@@ -315,6 +341,7 @@ static int cf_next(blanc_feed *f, blanc_msg *out, size_t cap)
         }
         if (c->done) {
             end_now(c);
+            settle(c);
             return 0;
         }
         if (c->mode != MODE_UNDECIDED && stream_ended(c)) {
@@ -330,8 +357,10 @@ static int cf_next(blanc_feed *f, blanc_msg *out, size_t cap)
 static void cf_consume(blanc_feed *f, size_t k)
 {
     capfeed *c = (capfeed *)f;
-    if (k == 0)
+    if (k == 0) {
+        settle(c);
         return;
+    }
     c->damage = 0; /* handed over on the first of them */
     if (c->alone)
         c->alone = 0;
@@ -339,6 +368,7 @@ static void cf_consume(blanc_feed *f, size_t k)
         blanc__tcp_reasm_consume(c->tcp, k);
     else
         blanc__mold_stream_consume(c->mold, k);
+    settle(c);
 }
 
 static int cf_skip(blanc_feed *f, uint64_t offset)
@@ -354,6 +384,7 @@ static int cf_skip(blanc_feed *f, uint64_t offset)
         c->packets++;
         f->offset = pk.end;
     }
+    blanc__capture_sync(c->cap); /* the digest is compared next */
     return f->offset == offset ? 0 : BLANC_EMISMATCH;
 }
 
@@ -546,6 +577,8 @@ int blanc__feed_capture_open(blanc_feed **out, blanc_source *src, const blanc_fe
         if (rc < 0) {
             blanc__mold_stream_free(c->mold);
             blanc__tcp_reasm_free(c->tcp);
+        } else {
+            blanc__capture_lend(c->cap, release_lent, c);
         }
     } else if (rc == BLANC_EINVAL && why && cap) {
         snprintf(why, cap, "a channel is GROUP:PORT (or :PORT), e.g. 233.54.12.111:26477");

@@ -62,6 +62,15 @@ void blanc__mold_stream_free(mold_stream *m);
  * on the next message), or BLANC_ENOMEM.
  */
 int blanc__mold_stream_push(mold_stream *m, const mold_origin *from, const uint8_t *p, size_t n);
+/* The same, but p stays valid (the caller lends it) until the caller calls
+ * blanc__mold_stream_release(): a packet delivered in order is handed out in
+ * place, not copied (packets held for reordering are still copied). */
+int blanc__mold_stream_push_lent(mold_stream *m, const mold_origin *from, const uint8_t *p,
+                                 size_t n);
+/* The lent packets are about to go away: copy what is still ready of them.
+ * 0 or BLANC_ENOMEM (then nothing changed; the lent bytes must stay). Messages
+ * take() returned before are no longer valid. */
+int blanc__mold_stream_release(mold_stream *m);
 /* Messages (and marks) ready: what take() with a large enough cap returns. */
 size_t blanc__mold_stream_ready(const mold_stream *m);
 /* Damage the caller saw after the messages ready now (a capture's damaged

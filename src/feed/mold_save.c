@@ -25,8 +25,9 @@ typedef struct wbuf {
 
 static void put(wbuf *w, const void *v, size_t n)
 {
-    if (w->err || !n)
-        return; /* nothing to copy: an empty slot's buffer may be NULL */
+    /* A slot without bytes (a mark, or one only ever lent) has no buffer. */
+    if (w->err || n == 0)
+        return;
     if (w->n + n > w->cap) {
         size_t cap = w->cap ? w->cap : 1024;
         while (cap < w->n + n)
@@ -213,7 +214,7 @@ static mold_slot *get_slot(mold_stream *m, rbuf *r)
     if (!s)
         return NULL;
     if (len)
-        memcpy(s->buf, bytes, len);
+        memcpy(s->own, bytes, len);
     s->kind = kind;
     s->session = session;
     s->pair = pair;

@@ -17,6 +17,10 @@
  * Messages are handed out from copies the stream owns (slots), so a paused
  * take() (consume(k) with k short) resumes where it stopped after any number
  * of pushes, and a snapshot can save exactly what is pending (mold_save.c).
+ * A caller that can keep its packets valid for a while (the capture feed: a
+ * classic pcap read in place from the source's window) pushes them lent: a
+ * packet delivered in order then stays where it is, and the caller calls
+ * release() before its bytes go away, which copies what is still ready.
  */
 #include <stdlib.h>
 
@@ -142,15 +146,17 @@ mold_slot *blanc__mold_slot_get(mold_stream *m, size_t len)
     }
     if (s->cap < len) {
         size_t cap = len < 2048 ? 2048 : len;
-        uint8_t *b = realloc(s->buf, cap);
+        uint8_t *b = realloc(s->own, cap);
         if (!b) {
             s->next_free = m->free_slots;
             m->free_slots = s;
             return NULL;
         }
-        s->buf = b;
+        s->own = b;
         s->cap = cap;
     }
+    s->buf = s->own;
+    s->lent = 0;
     /* Field by field: a memset of the whole slot costs more than the rest of
      * a packet's bookkeeping. */
     s->len = len;
@@ -169,6 +175,10 @@ mold_slot *blanc__mold_slot_get(mold_stream *m, size_t len)
 
 void blanc__mold_slot_put(mold_stream *m, mold_slot *s)
 {
+    if (s->lent) {
+        s->lent = 0;
+        m->nlent--;
+    }
     s->next_free = m->free_slots;
     m->free_slots = s;
 }
@@ -506,7 +516,7 @@ static int hold(mold_stream *m, mold_session *s, const mold_packet *pk, uint8_t 
     mold_slot *sl = blanc__mold_slot_get(m, n);
     if (!sl)
         return BLANC_ENOMEM;
-    memcpy(sl->buf, p, n);
+    memcpy(sl->own, p, n);
     sl->seq = pk->seq;
     sl->count = count;
     sl->kind = kind;
@@ -549,13 +559,23 @@ static void line_account(mold_pair *lp, const mold_packet *pk, const mold_origin
     }
 }
 
+/* A slot for a packet about to be delivered: a copy, or the caller's bytes
+ * when they are lent. */
 static int copy_ready(mold_stream *m, const mold_packet *pk, uint32_t session, uint32_t pair,
-                      const mold_origin *o, const uint8_t *p, size_t n, mold_slot **out)
+                      const mold_origin *o, const uint8_t *p, size_t n, int lent,
+                      mold_slot **out)
 {
-    mold_slot *sl = blanc__mold_slot_get(m, n);
+    mold_slot *sl = blanc__mold_slot_get(m, lent ? 0 : n);
     if (!sl)
         return BLANC_ENOMEM;
-    memcpy(sl->buf, p, n);
+    if (lent) {
+        sl->buf = p;
+        sl->len = n;
+        sl->lent = 1;
+        m->nlent++;
+    } else {
+        memcpy(sl->own, p, n);
+    }
     sl->seq = pk->seq;
     sl->count = pk->count;
     sl->kind = SLOT_DATA;
@@ -568,7 +588,7 @@ static int copy_ready(mold_stream *m, const mold_packet *pk, uint32_t session, u
     return 0;
 }
 
-int blanc__mold_stream_push(mold_stream *m, const mold_origin *o, const uint8_t *p, size_t n)
+static int push(mold_stream *m, const mold_origin *o, const uint8_t *p, size_t n, int lent)
 {
     m->tk.valid = 0; /* the ready queue may move */
     m->st.packets++;
@@ -612,7 +632,7 @@ int blanc__mold_stream_push(mold_stream *m, const mold_origin *o, const uint8_t 
         if (kind != SLOT_DATA)
             return 0;
         mold_slot *sl;
-        if (copy_ready(m, &pk, (uint32_t)si, (uint32_t)pi, o, p, n, &sl))
+        if (copy_ready(m, &pk, (uint32_t)si, (uint32_t)pi, o, p, n, lent, &sl))
             return BLANC_ENOMEM;
         sl->seq = 0;
         m->unsequenced = 1;
@@ -637,12 +657,51 @@ int blanc__mold_stream_push(mold_stream *m, const mold_origin *o, const uint8_t 
         return 0;
     }
     mold_slot *sl;
-    if (copy_ready(m, &pk, (uint32_t)si, (uint32_t)pi, o, p, n, &sl))
+    if (copy_ready(m, &pk, (uint32_t)si, (uint32_t)pi, o, p, n, lent, &sl))
         return BLANC_ENOMEM;
     if (s->nheld)
         late(m, (uint32_t)pi);
     deliver(m, s, sl);
     drain(m, s);
+    return 0;
+}
+
+int blanc__mold_stream_push(mold_stream *m, const mold_origin *o, const uint8_t *p, size_t n)
+{
+    return push(m, o, p, n, 0);
+}
+
+int blanc__mold_stream_push_lent(mold_stream *m, const mold_origin *o, const uint8_t *p,
+                                 size_t n)
+{
+    return push(m, o, p, n, 1);
+}
+
+int blanc__mold_stream_release(mold_stream *m)
+{
+    if (!m->nlent)
+        return 0;
+    /* Room first, so that a failure leaves every slot as it was. */
+    for (size_t r = 0; r < m->ready_n; r++) {
+        mold_slot *sl = m->ready[m->ready_head + r];
+        if (sl->lent && sl->cap < sl->len) {
+            size_t cap = sl->len < 2048 ? 2048 : sl->len;
+            uint8_t *b = realloc(sl->own, cap);
+            if (!b)
+                return BLANC_ENOMEM;
+            sl->own = b;
+            sl->cap = cap;
+        }
+    }
+    for (size_t r = 0; m->nlent && r < m->ready_n; r++) {
+        mold_slot *sl = m->ready[m->ready_head + r];
+        if (!sl->lent)
+            continue;
+        memcpy(sl->own, sl->buf, sl->len);
+        sl->buf = sl->own;
+        sl->lent = 0;
+        m->nlent--;
+    }
     return 0;
 }
 
@@ -904,7 +963,7 @@ void blanc__mold_stream_free(mold_stream *m)
     while (m->free_slots) {
         mold_slot *s = m->free_slots;
         m->free_slots = s->next_free;
-        free(s->buf);
+        free(s->own);
         free(s);
     }
     free(m->ready);

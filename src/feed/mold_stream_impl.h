@@ -6,8 +6,10 @@
  * of (channel, session) pairs ("lines"); per sequenced session a sorted array
  * of held packets (at most the reorder window); one FIFO of ready packets
  * whose messages take() hands out. Held and ready packets live in slots that
- * own a copy of the packet; slots and their buffers are recycled through a
- * free list, so the steady state allocates nothing.
+ * own a copy of the packet, except ready packets pushed lent
+ * (blanc__mold_stream_push_lent): those point into the caller's bytes until
+ * blanc__mold_stream_release copies them. Slots and their buffers are
+ * recycled through a free list, so the steady state allocates nothing.
  */
 #ifndef BLANC_MOLD_STREAM_IMPL_H
 #define BLANC_MOLD_STREAM_IMPL_H
@@ -33,8 +35,10 @@ enum mold_slot_kind {
 };
 
 typedef struct mold_slot {
-    uint8_t *buf;           /* the whole packet (header included) */
+    const uint8_t *buf;     /* the whole packet (header included): own, or lent */
+    uint8_t *own;           /* the slot's buffer, cap bytes */
     size_t len, cap;
+    uint8_t lent;           /* buf is the caller's (a ready slot only) */
     uint64_t seq;           /* of its first message; 0 unsequenced */
     uint16_t count;         /* message blocks (0 for HEARTBEAT, END, MARK) */
     uint16_t idx;           /* next block to hand out */
@@ -103,6 +107,7 @@ struct mold_stream {
     size_t ready_msgs;      /* what take() would hand out in all (marks count one) */
     mold_slot *free_slots;
     size_t held_bytes;
+    size_t nlent;           /* ready slots whose buf is the caller's */
 
     blanc_transport_stats st;
     uint32_t pending_damage;  /* bad packets not yet attached to a message */

@@ -1,0 +1,413 @@
+/* The in-place pcap walk (src/feed/capture.c) against libpcap's own reader
+ * (pcap_next_ex, blanc__capture_use_libpcap) on the same bytes: every packet
+ * (number, record offsets, timestamp, captured and wire length, the captured
+ * bytes, what the decoder made of them), every end (the same return value,
+ * libpcap's message word for word) and the source's offset after each call
+ * must agree. Inputs: captures built here over every classic pcap variant
+ * (both byte orders, us and ns, our link types and one we do not decode, snap
+ * lengths that libpcap adjusts or cuts to, caplen 0, above the snap length,
+ * above the maximum, signed timestamps), each cut at every length; the fuzz
+ * corpus (as fuzz_capture reads it) and mutants of it; a generated MoldUDP64
+ * day with loss, copies and reordering. Then lending: over a gzip source
+ * (whose window moves) lent packets keep their bytes until the release hook
+ * runs, and sync puts the source where the eager walk is. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <string.h>
+
+#include "feed/capture.h"
+
+typedef struct walk {
+    blanc_source *s;
+    capture *c;
+} walk;
+
+static int open_walk(walk *x, const uint8_t *p, size_t n, int libpcap)
+{
+    char why[256];
+    assert_int_equal(blanc_source_open_mem(&x->s, p, n), 0);
+    int rc = blanc__capture_open(&x->c, x->s, why, sizeof why);
+    if (rc) {
+        blanc_source_close(x->s);
+        return rc;
+    }
+    if (libpcap)
+        blanc__capture_use_libpcap(x->c);
+    return 0;
+}
+
+static void close_walk(walk *x)
+{
+    blanc__capture_free(x->c);
+    blanc_source_close(x->s);
+}
+
+static size_t compared, in_place_files;
+
+static void same_packet(const cap_packet *a, const cap_packet *b)
+{
+    assert_int_equal(a->number, b->number);
+    assert_int_equal(a->offset, b->offset);
+    assert_int_equal(a->end, b->end);
+    assert_int_equal(a->kind, b->kind);
+    assert_int_equal(a->ts_ns, b->ts_ns);
+    assert_int_equal(a->caplen, b->caplen);
+    assert_int_equal(a->wire_len, b->wire_len);
+    if (a->caplen)
+        assert_memory_equal(a->frame, b->frame, a->caplen);
+    assert_int_equal(a->src_ip, b->src_ip);
+    assert_int_equal(a->dst_ip, b->dst_ip);
+    assert_int_equal(a->src_port, b->src_port);
+    assert_int_equal(a->dst_port, b->dst_port);
+    assert_int_equal(a->tcp_seq, b->tcp_seq);
+    assert_int_equal(a->tcp_flags, b->tcp_flags);
+    assert_int_equal(a->len, b->len);
+    if (a->payload || b->payload) {
+        assert_non_null(a->payload);
+        assert_non_null(b->payload);
+        assert_int_equal(a->payload - a->frame, b->payload - b->frame);
+    }
+    if (a->why || b->why) {
+        assert_non_null(a->why);
+        assert_non_null(b->why);
+        assert_string_equal(a->why, b->why);
+    }
+}
+
+/* Both walks over p[0..n): the same, call by call. */
+static void cross_check(const uint8_t *p, size_t n)
+{
+    walk a, b;
+    int ra = open_walk(&a, p, n, 0), rb = open_walk(&b, p, n, 1);
+    assert_int_equal(ra, rb);
+    if (ra)
+        return;
+    in_place_files += (size_t)blanc__capture_in_place(a.c);
+    for (;;) {
+        cap_packet x, y;
+        ra = blanc__capture_next(a.c, &x);
+        rb = blanc__capture_next(b.c, &y);
+        assert_int_equal(ra, rb);
+        assert_int_equal(x.number, y.number);
+        assert_int_equal(x.offset, y.offset);
+        if (ra == 1)
+            same_packet(&x, &y);
+        else if (ra < 0)
+            assert_string_equal(blanc__capture_error(a.c), blanc__capture_error(b.c));
+        if (ra == 1 || ra == 0 || ra == BLANC_ETRUNCATED)
+            assert_int_equal(blanc_source_offset(a.s), blanc_source_offset(b.s));
+        compared++;
+        if (ra != 1)
+            break;
+    }
+    close_walk(&a);
+    close_walk(&b);
+}
+
+/* ---- captures built here --------------------------------------------- */
+
+typedef struct wr {
+    uint8_t b[4096];
+    size_t n;
+    int be;
+} wr;
+
+static void put8(wr *w, unsigned v)
+{
+    assert_true(w->n < sizeof w->b);
+    w->b[w->n++] = (uint8_t)v;
+}
+static void put16(wr *w, unsigned v, int be)
+{
+    if (be)
+        put8(w, v >> 8), put8(w, v);
+    else
+        put8(w, v), put8(w, v >> 8);
+}
+static void put32(wr *w, uint32_t v, int be)
+{
+    if (be)
+        put16(w, v >> 16, 1), put16(w, v & 0xffff, 1);
+    else
+        put16(w, v & 0xffff, 0), put16(w, v >> 16, 0);
+}
+
+/* A UDP datagram behind the link header of linktype (LINKTYPE_ numbers). */
+static size_t frame(uint8_t *f, uint32_t linktype, const char *payload)
+{
+    wr w = {{0}, 0, 1};
+    if (linktype == 1) { /* Ethernet, one VLAN tag */
+        for (int i = 0; i < 12; i++)
+            put8(&w, (unsigned)i);
+        put16(&w, 0x8100, 1), put16(&w, 7, 1), put16(&w, 0x0800, 1);
+    } else if (linktype == 113) { /* SLL */
+        put16(&w, 0, 1), put16(&w, 1, 1), put16(&w, 6, 1);
+        for (int i = 0; i < 8; i++)
+            put8(&w, 0);
+        put16(&w, 0x0800, 1);
+    } else if (linktype == 276) { /* SLL2 */
+        put16(&w, 0x0800, 1), put16(&w, 0, 1), put32(&w, 2, 1), put16(&w, 1, 1);
+        put8(&w, 0), put8(&w, 6);
+        for (int i = 0; i < 8; i++)
+            put8(&w, 0);
+    } else if (linktype == 147) { /* a user link type: not decoded */
+        put32(&w, 0xdeadbeef, 1);
+    }
+    size_t plen = strlen(payload);
+    put8(&w, 0x45), put8(&w, 0), put16(&w, (unsigned)(28 + plen), 1);
+    put32(&w, 0, 1), put8(&w, 64), put8(&w, 17), put16(&w, 0, 1);
+    put32(&w, 0x0a000001, 1), put32(&w, 0xe9363601, 1);
+    put16(&w, 5000, 1), put16(&w, 26477, 1), put16(&w, (unsigned)(8 + plen), 1), put16(&w, 0, 1);
+    for (size_t i = 0; i < plen; i++)
+        put8(&w, (unsigned char)payload[i]);
+    memcpy(f, w.b, w.n);
+    return w.n;
+}
+
+static void record(wr *w, uint32_t sec, uint32_t frac, const uint8_t *f, uint32_t caplen,
+                   uint32_t len, size_t have)
+{
+    put32(w, sec, w->be), put32(w, frac, w->be), put32(w, caplen, w->be), put32(w, len, w->be);
+    for (size_t i = 0; i < have; i++)
+        put8(w, f[i]);
+}
+
+/* A file of every record shape; bogus says which last record ends it. */
+static wr build(uint32_t magic, int be, uint32_t linktype, uint32_t snap, int bogus)
+{
+    wr w = {{0}, 0, be};
+    put32(&w, magic, be), put16(&w, 2, be), put16(&w, 4, be);
+    put32(&w, 0, be), put32(&w, 0, be), put32(&w, snap, be), put32(&w, linktype, be);
+    uint8_t f[256];
+    size_t n = frame(f, linktype, "MOLDUDP64PAYLOAD");
+    record(&w, 1700000000, 123456, f, (uint32_t)n, (uint32_t)n, n);
+    record(&w, 0x80000001u, 999999, f, (uint32_t)n, (uint32_t)n, n); /* negative seconds */
+    record(&w, 5, 0xfffffff0u, f, (uint32_t)n, (uint32_t)n, n);      /* negative fraction */
+    record(&w, 6, 2000000000u, f, 20, (uint32_t)n, 20);             /* cut short, big frac */
+    record(&w, 7, 0, f, 0, 0, 0);                                   /* empty */
+    record(&w, 8, 1, f, (uint32_t)n, 10, n);                         /* len < caplen */
+    if (bogus == 1)
+        record(&w, 9, 0, f, 262145, 262145, n); /* above the maximum */
+    else if (bogus == 2)
+        record(&w, 9, 0, f, 0xffffffffu, 0, 0);
+    return w;
+}
+
+static void built_variants(void **state)
+{
+    (void)state;
+    static const uint32_t magics[] = {0xa1b2c3d4u, 0xa1b23c4du};
+    static const uint32_t links[] = {1, 113, 276, 101, 228, 147};
+    /* 40: records above it are cut to it; 0 and > INT_MAX: libpcap's maximum */
+    static const uint32_t snaps[] = {65535, 40, 0, 0x80000000u, 262144, 300000};
+    for (size_t m = 0; m < 2; m++)
+        for (int be = 0; be < 2; be++)
+            for (size_t l = 0; l < sizeof links / sizeof links[0]; l++)
+                for (size_t s = 0; s < sizeof snaps / sizeof snaps[0]; s++)
+                    for (int bogus = 0; bogus < 3; bogus++) {
+                        wr w = build(magics[m], be, links[l], snaps[s], bogus);
+                        cross_check(w.b, w.n);
+                    }
+    /* Cut at every length (the file header too). */
+    for (int be = 0; be < 2; be++) {
+        wr w = build(magics[be], be, 1, 40, 0);
+        for (size_t n = 0; n <= w.n; n++)
+            cross_check(w.b, n);
+    }
+    /* the records above were in place for the decoded link types (not swapped SLL) */
+    assert_true(in_place_files >= 2 * 2 * 6 * 3 * 3);
+}
+
+/* ---- the fuzz corpus and mutants --------------------------------------- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint32_t next_rand(void)
+{
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return (uint32_t)(rng >> 16);
+}
+
+static void fuzz_corpus(void **state)
+{
+    (void)state;
+    static const uint8_t magic[3][4] = {
+        {0xd4, 0xc3, 0xb2, 0xa1}, {0x4d, 0x3c, 0xb2, 0xa1}, {0x0a, 0x0d, 0x0d, 0x0a}};
+    const char *root = getenv("BLANC_SOURCE_DIR");
+    assert_non_null(root);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/fuzz/corpus/capture", root);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t files = 0, before = in_place_files;
+    struct dirent *e;
+    static uint8_t in[1 << 20], buf[(1 << 20) + 4];
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        size_t size = fread(in, 1, sizeof in, f);
+        fclose(f);
+        if (size < 1)
+            continue;
+        /* As fuzz_capture reads it: the first byte picks the magic. */
+        size_t n = 0;
+        if (in[0] < 3) {
+            memcpy(buf, magic[in[0]], 4);
+            n = 4;
+        }
+        memcpy(buf + n, in + 1, size - 1);
+        n += size - 1;
+        cross_check(buf, n);
+        files++;
+        /* Mutants: bytes of the record headers and lengths changed. */
+        for (int k = 0; k < 150 && n > 24; k++) {
+            static uint8_t mut[(1 << 20) + 4];
+            memcpy(mut, buf, n);
+            int flips = 1 + (int)(next_rand() % 3);
+            for (int i = 0; i < flips; i++) {
+                size_t at = 24 + next_rand() % (n - 24);
+                mut[at] = (uint8_t)(next_rand() % 4 == 0 ? 0xff : next_rand());
+            }
+            size_t len = next_rand() % 4 == 0 ? 24 + next_rand() % (n - 23) : n;
+            cross_check(mut, len);
+        }
+    }
+    closedir(d);
+    assert_true(files >= 10);
+    assert_true(in_place_files > before); /* the corpus has classic pcap files */
+}
+
+/* ---- a generated day, and lending over a moving window ----------------- */
+
+static uint8_t *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *p = malloc((size_t)size + 1);
+    assert_non_null(p);
+    *n = fread(p, 1, (size_t)size, f);
+    fclose(f);
+    return p;
+}
+
+static char gen_dir[] = "/tmp/blanc-inplace-XXXXXX";
+
+static void gen(const char *args, const char *name)
+{
+    const char *bin = getenv("BLANC_BIN");
+    assert_non_null(bin);
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "'%s' gen --seed 7 %s -o '%s/%s' 2>/dev/null", bin, args, gen_dir,
+             name);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Lent packets kept since the last release: their bytes as they were. */
+typedef struct held {
+    const uint8_t *p[4096];
+    uint8_t copy[4096][64];
+    size_t len[4096];
+    size_t n, releases;
+} held;
+
+static int check_held(void *arg)
+{
+    held *h = arg;
+    for (size_t i = 0; i < h->n; i++)
+        assert_memory_equal(h->p[i], h->copy[i], h->len[i]);
+    h->n = 0;
+    h->releases++;
+    return 0;
+}
+
+static void generated_day(void **state)
+{
+    (void)state;
+    assert_non_null(mkdtemp(gen_dir));
+    gen("--messages 60k --symbols 20 --format moldudp64-pcap --ab --drop-packets 0.02 "
+        "--dup-packets 0.02 --reorder-packets 0.02",
+        "day.pcap");
+    gen("--messages 100k --symbols 20 --format moldudp64-pcap", "day.pcap.gz");
+    char path[8192];
+    size_t n;
+    snprintf(path, sizeof path, "%s/day.pcap", gen_dir);
+    uint8_t *p = slurp(path, &n);
+    size_t before = in_place_files;
+    cross_check(p, n);
+    assert_int_equal(in_place_files, before + 1);
+    free(p);
+
+    /* Lending over gzip: the window moves (4 MiB, the day is larger). */
+    snprintf(path, sizeof path, "%s/day.pcap.gz", gen_dir);
+    blanc_source *s, *t;
+    capture *c, *d;
+    char why[256];
+    assert_int_equal(blanc_source_open(&s, path, NULL), 0);
+    assert_int_equal(blanc_source_open(&t, path, NULL), 0);
+    assert_int_equal(blanc__capture_open(&c, s, why, sizeof why), 0);
+    assert_int_equal(blanc__capture_open(&d, t, why, sizeof why), 0);
+    assert_true(blanc__capture_in_place(c));
+    static held h;
+    blanc__capture_lend(c, check_held, &h);
+    cap_packet x, y;
+    size_t packets = 0;
+    int rc;
+    while ((rc = blanc__capture_next(c, &x)) == 1) {
+        assert_int_equal(blanc__capture_next(d, &y), 1);
+        same_packet(&x, &y);
+        assert_true(x.lent);
+        assert_false(y.lent);
+        size_t k = x.caplen < 64 ? x.caplen : 64;
+        if (h.n == 4096 || packets % 1000 == 999) {
+            /* What a consume does: nothing held any more, then sync. */
+            h.n = 0;
+            blanc__capture_sync(c);
+            assert_int_equal(blanc_source_offset(s), x.end);
+            assert_int_equal(blanc_source_digest(s), blanc_source_digest(t));
+        } else {
+            h.p[h.n] = x.frame;
+            memcpy(h.copy[h.n], x.frame, k);
+            h.len[h.n++] = k;
+        }
+        packets++;
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(blanc__capture_next(d, &y), 0);
+    blanc__capture_sync(c);
+    assert_int_equal(blanc_source_offset(s), blanc_source_offset(t));
+    assert_int_equal(blanc_source_digest(s), blanc_source_digest(t));
+    assert_true(h.releases >= 2); /* the window moved while packets were lent */
+    assert_true(packets > 10000);
+    blanc__capture_free(c);
+    blanc__capture_free(d);
+    blanc_source_close(s);
+    blanc_source_close(t);
+    snprintf(path, sizeof path, "rm -rf '%s'", gen_dir);
+    assert_int_equal(system(path), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(built_variants),
+        cmocka_unit_test(fuzz_corpus),
+        cmocka_unit_test(generated_day),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    printf("compared %zu calls\n", compared);
+    return rc;
+}
