@@ -49,23 +49,46 @@ uint16_t blanc__ipv4_checksum(const uint8_t *h)
     return (uint16_t)~sum;
 }
 
-/* RFC 768: over the pseudo header, the UDP header and the payload; a sum of
- * 0 is sent as 0xFFFF (0 means "no checksum"). */
-static uint16_t udp_checksum(const uint8_t *ip, const uint8_t *udp, size_t len)
+/* The one's complement sum over the IPv4 pseudo header (addresses,
+ * protocol, length) and the segment (RFC 768 UDP, RFC 793 TCP), complemented. */
+static uint16_t l4_checksum(const uint8_t *ip, uint8_t proto, const uint8_t *seg, size_t len)
 {
     uint64_t sum = 0;
     for (int i = 12; i < 20; i += 2)
         sum += blanc_be16(ip + i);
-    sum += 17 + len;
+    sum += proto + len;
     size_t i = 0;
     for (; i + 1 < len; i += 2)
-        sum += blanc_be16(udp + i);
+        sum += blanc_be16(seg + i);
     if (i < len)
-        sum += (uint32_t)udp[i] << 8;
+        sum += (uint32_t)seg[i] << 8;
     while (sum >> 16)
         sum = (sum & 0xFFFF) + (sum >> 16);
-    uint16_t c = (uint16_t)~sum;
+    return (uint16_t)~sum;
+}
+
+/* UDP: a sum of 0 is sent as 0xFFFF (0 means "no checksum"). */
+static uint16_t udp_checksum(const uint8_t *ip, const uint8_t *udp, size_t len)
+{
+    uint16_t c = l4_checksum(ip, 17, udp, len);
     return c ? c : 0xFFFF;
+}
+
+/* An IPv4 header without options (don't fragment), checksum filled. */
+static void put_ipv4(uint8_t *ip, size_t total, uint16_t id, uint8_t ttl, uint8_t proto,
+                     uint32_t src, uint32_t dst)
+{
+    ip[0] = 0x45;
+    ip[1] = 0;
+    blanc_put_be16(ip + 2, (uint16_t)total);
+    blanc_put_be16(ip + 4, id);
+    blanc_put_be16(ip + 6, 0x4000);
+    ip[8] = ttl;
+    ip[9] = proto;
+    blanc_put_be16(ip + 10, 0);
+    blanc_put_be32(ip + 12, src);
+    blanc_put_be32(ip + 16, dst);
+    blanc_put_be16(ip + 10, blanc__ipv4_checksum(ip));
 }
 
 /* Build the frame at f; returns its length. The destination MAC is the
@@ -82,17 +105,7 @@ static size_t build_frame(uint8_t *f, const udp_addr *a, const uint8_t *payload,
     f[11] = a->src_mac_last;
     blanc_put_be16(f + 12, 0x0800);
     uint8_t *ip = f + ETH_LEN, *udp = ip + IP_LEN;
-    ip[0] = 0x45;
-    ip[1] = 0;
-    blanc_put_be16(ip + 2, (uint16_t)(IP_LEN + UDP_LEN + n));
-    blanc_put_be16(ip + 4, a->ip_id);
-    blanc_put_be16(ip + 6, 0x4000); /* don't fragment */
-    ip[8] = 32;                     /* TTL */
-    ip[9] = 17;                     /* UDP */
-    blanc_put_be16(ip + 10, 0);
-    blanc_put_be32(ip + 12, a->src_ip);
-    blanc_put_be32(ip + 16, a->dst_ip);
-    blanc_put_be16(ip + 10, blanc__ipv4_checksum(ip));
+    put_ipv4(ip, IP_LEN + UDP_LEN + n, a->ip_id, 32, 17, a->src_ip, a->dst_ip);
     blanc_put_be16(udp, a->src_port);
     blanc_put_be16(udp + 2, a->dst_port);
     blanc_put_be16(udp + 4, (uint16_t)(UDP_LEN + n));
@@ -197,24 +210,6 @@ int blanc__pktw_udp(pktw *w, uint64_t ts_ns, const udp_addr *a, const uint8_t *p
     return write_frame(w, ts_ns, len);
 }
 
-/* RFC 793: the one's complement sum over the pseudo header (addresses,
- * protocol 6, TCP length), the header and the data. */
-static uint16_t tcp_checksum(const uint8_t *ip, const uint8_t *tcp, size_t len)
-{
-    uint64_t sum = 0;
-    for (int i = 12; i < 20; i += 2)
-        sum += blanc_be16(ip + i);
-    sum += 6 + len;
-    size_t i = 0;
-    for (; i + 1 < len; i += 2)
-        sum += blanc_be16(tcp + i);
-    if (i < len)
-        sum += (uint32_t)tcp[i] << 8;
-    while (sum >> 16)
-        sum = (sum & 0xFFFF) + (sum >> 16);
-    return (uint16_t)~sum;
-}
-
 int blanc__pktw_tcp(pktw *w, uint64_t ts_ns, const tcp_seg *t, const uint8_t *payload, size_t n)
 {
     if (n > 65535 - IP_LEN - TCP_LEN)
@@ -227,17 +222,7 @@ int blanc__pktw_tcp(pktw *w, uint64_t ts_ns, const tcp_seg *t, const uint8_t *pa
     f[11] = t->src_mac_last;
     blanc_put_be16(f + 12, 0x0800);
     uint8_t *ip = f + ETH_LEN, *tcp = ip + IP_LEN;
-    ip[0] = 0x45;
-    ip[1] = 0;
-    blanc_put_be16(ip + 2, (uint16_t)(IP_LEN + TCP_LEN + n));
-    blanc_put_be16(ip + 4, t->ip_id);
-    blanc_put_be16(ip + 6, 0x4000); /* don't fragment */
-    ip[8] = 64;                     /* TTL */
-    ip[9] = 6;                      /* TCP */
-    blanc_put_be16(ip + 10, 0);
-    blanc_put_be32(ip + 12, t->src_ip);
-    blanc_put_be32(ip + 16, t->dst_ip);
-    blanc_put_be16(ip + 10, blanc__ipv4_checksum(ip));
+    put_ipv4(ip, IP_LEN + TCP_LEN + n, t->ip_id, 64, 6, t->src_ip, t->dst_ip);
     blanc_put_be16(tcp, t->src_port);
     blanc_put_be16(tcp + 2, t->dst_port);
     blanc_put_be32(tcp + 4, t->seq);
@@ -249,7 +234,7 @@ int blanc__pktw_tcp(pktw *w, uint64_t ts_ns, const tcp_seg *t, const uint8_t *pa
     blanc_put_be16(tcp + 18, 0); /* urgent pointer */
     if (n)
         memcpy(tcp + TCP_LEN, payload, n);
-    blanc_put_be16(tcp + 16, tcp_checksum(ip, tcp, TCP_LEN + n));
+    blanc_put_be16(tcp + 16, l4_checksum(ip, 6, tcp, TCP_LEN + n));
     return write_frame(w, ts_ns, ETH_LEN + IP_LEN + TCP_LEN + n);
 }
 
