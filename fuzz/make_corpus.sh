@@ -233,6 +233,9 @@ write("restore-damage", 4, [rec(0, pkt("S", 1, 1)), rec(0, pkt("S", 4, 2)),
                             rec(0x20, b"\x00\x10\xff\xff\xff\xff"), rec(0x20, b"\x00\x40\x01"),
                             rec(0, pkt("S", 2, 2))])
 PY
+# The direct path differential (fuzz_mold_direct.c) reads the same encoding.
+mkdir -p corpus/mold_direct
+cp corpus/mold/* corpus/mold_direct/
 # The live feed's hole view (fuzz_udp_gap.c's encoding): 11-byte records, a
 # control byte (bit 0: ready up to seq), sequence number and count: in order,
 # holes filled late, heartbeats and end of session past a hole, out-of-order

@@ -14,7 +14,7 @@ cmake -S . -B "$BUILD" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInf
 cmake --build "$BUILD" -j "$(nproc)" >/dev/null
 src=$(pwd)
 status=0
-for t in decode replay source book snapshot health_config dump capture soup mold udp_gap; do
+for t in decode replay source book snapshot health_config dump capture soup mold mold_direct udp_gap; do
     work="$BUILD/corpus-$t"
     mkdir -p "$work"
     echo "fuzz_$t: ${SECS}s"

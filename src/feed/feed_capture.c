@@ -196,8 +196,17 @@ static int feed_packet(capfeed *c, const cap_packet *pk)
     mold_origin from = {pk->dst_ip, pk->dst_port, pk->number, pk->offset, pk->ts_ns};
     /* A payload that is no MoldUDP64 packet: the stream counts it and carries
      * its damage to its next message itself. */
-    int rc = pk->lent ? blanc__mold_stream_push_lent(c->mold, &from, pk->payload, pk->len)
-                      : blanc__mold_stream_push(c->mold, &from, pk->payload, pk->len);
+    int rc;
+    if (pk->lent) {
+        rc = c->mode == MODE_MOLD
+                 ? blanc__mold_stream_push_direct(c->mold, &from, pk->payload, pk->len)
+                 : 0;
+        if (rc)
+            return rc < 0 ? rc : 0;
+        rc = blanc__mold_stream_push_lent(c->mold, &from, pk->payload, pk->len);
+    } else {
+        rc = blanc__mold_stream_push(c->mold, &from, pk->payload, pk->len);
+    }
     if (rc == 0 && c->mode == MODE_UNDECIDED)
         decide_mold(c);
     return rc < 0 && rc != BLANC_EBADPACKET ? rc : 0;
@@ -314,6 +323,8 @@ static int cf_next(blanc_feed *f, blanc_msg *out, size_t cap)
         return 0;
     c->alone = 0;
     c->behind = 0;
+    if (c->mode != MODE_TCP)
+        blanc__mold_stream_direct_begin(c->mold, out, cap);
     for (;;) {
         /* MoldUDP64: a batch, read on while the stream has fewer than cap
          * ready. Runs of damage stay bounded: before any message by

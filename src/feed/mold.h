@@ -67,6 +67,18 @@ int blanc__mold_stream_push(mold_stream *m, const mold_origin *from, const uint8
  * place, not copied (packets held for reordering are still copied). */
 int blanc__mold_stream_push_lent(mold_stream *m, const mold_origin *from, const uint8_t *p,
                                  size_t n);
+/*
+ * The direct path (mold_direct.c) for a caller that fills batches: begin()
+ * names the batch out[cap] (messages a pause left are put there first);
+ * push_direct() of a lent packet then writes its messages into it and returns
+ * 1 when the packet is the plain in-order case, else 0 (nothing done: push it
+ * with push_lent()), or BLANC_ENOMEM. take() must then be given the same out;
+ * it returns the direct messages first, then the queue's. consume() ends the
+ * batch.
+ */
+void blanc__mold_stream_direct_begin(mold_stream *m, blanc_msg *out, size_t cap);
+int blanc__mold_stream_push_direct(mold_stream *m, const mold_origin *from, const uint8_t *p,
+                                   size_t n);
 /* The lent packets are about to go away: copy what is still ready of them.
  * 0 or BLANC_ENOMEM (then nothing changed; the lent bytes must stay). Messages
  * take() returned before are no longer valid. */

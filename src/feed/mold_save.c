@@ -66,6 +66,24 @@ static void put_slot(wbuf *w, const mold_slot *s)
     put(w, s->buf, s->len);
 }
 
+/* A packet handed out directly is a ready slot like any other once saved. */
+static void put_direct(wbuf *w, const mold_direct *d)
+{
+    put8(w, SLOT_DATA);
+    put32(w, d->session);
+    put32(w, d->pair);
+    put64(w, d->packet);
+    put64(w, d->offset);
+    put64(w, d->ts_ns);
+    put16(w, d->idx);
+    put64(w, 0); /* lost, damage, damage_at: a direct packet carries none */
+    put32(w, 0);
+    put64(w, 0);
+    put64(w, d->seq);
+    put32(w, (uint32_t)d->n);
+    put(w, d->p, d->n);
+}
+
 static void put_stats(wbuf *w, const blanc_transport_stats *st)
 {
     const uint64_t v[] = {st->packets,    st->messages,     st->sessions,  st->gaps,
@@ -121,7 +139,10 @@ int blanc__mold_stream_save(const mold_stream *m, uint8_t **blob, size_t *len)
         put8(&w, p->have_seq);
         put8(&w, p->have_ts);
     }
-    put32(&w, (uint32_t)m->ready_n);
+    /* Direct packets not consumed yet come before the queue (they precede it). */
+    put32(&w, (uint32_t)(m->ndirect + m->ready_n));
+    for (size_t r = 0; r < m->ndirect; r++)
+        put_direct(&w, &m->direct[r]);
     for (size_t r = 0; r < m->ready_n; r++)
         put_slot(&w, m->ready[m->ready_head + r]);
     if (w.err) {

@@ -534,7 +534,7 @@ static int hold(mold_stream *m, mold_session *s, const mold_packet *pk, uint8_t 
     return 0;
 }
 
-static void line_account(mold_pair *lp, const mold_packet *pk, const mold_origin *o)
+void blanc__mold_line_account(mold_pair *lp, const mold_packet *pk, const mold_origin *o)
 {
     lp->packets++;
     if (!lp->have_ts) {
@@ -612,7 +612,7 @@ static int push(mold_stream *m, const mold_origin *o, const uint8_t *p, size_t n
     }
     mold_session *s = &m->sessions[si];
     mold_pair *lp = &m->pairs[pi];
-    line_account(lp, &pk, o);
+    blanc__mold_line_account(lp, &pk, o);
     if (pk.count == MOLD_HEARTBEAT)
         m->st.heartbeats++;
     if (!s->selected) {
@@ -679,6 +679,8 @@ int blanc__mold_stream_push_lent(mold_stream *m, const mold_origin *o, const uin
 
 int blanc__mold_stream_release(mold_stream *m)
 {
+    if (blanc__mold_direct_release(m))
+        return BLANC_ENOMEM;
     if (!m->nlent)
         return 0;
     /* Room first, so that a failure leaves every slot as it was. */
@@ -707,7 +709,7 @@ int blanc__mold_stream_release(mold_stream *m)
 
 size_t blanc__mold_stream_ready(const mold_stream *m)
 {
-    return m->ready_msgs;
+    return m->ready_msgs + m->direct_msgs;
 }
 
 void blanc__mold_stream_note_damage(mold_stream *m, uint64_t at)
@@ -738,6 +740,13 @@ int blanc__mold_stream_take(mold_stream *m, blanc_msg *out, size_t cap)
 {
     if (cap > INT32_MAX)
         cap = INT32_MAX;
+    /* The direct packets are in out already (direct_begin was given out),
+     * ahead of the queue; the queue follows only if all of them fit. */
+    size_t direct = m->dout == out ? m->direct_out : 0;
+    if (m->ndirect && (m->dout != out || !m->direct_all))
+        return (int)direct;
+    out += direct;
+    cap -= direct;
     size_t n = 0, data = 0, r = 0;
     uint16_t stop = 0;
     size_t stop_pos = 0;
@@ -791,11 +800,13 @@ int blanc__mold_stream_take(mold_stream *m, blanc_msg *out, size_t cap)
     m->tk.full = r;
     m->tk.idx = stop;
     m->tk.pos = stop_pos;
-    return (int)n;
+    return (int)(direct + n);
 }
 
 void blanc__mold_stream_consume(mold_stream *m, size_t k)
 {
+    if (m->ndirect || m->dout)
+        k = blanc__mold_direct_consume(m, k);
     if (m->tk.valid && k == m->tk.n) {
         for (size_t r = 0; r < m->tk.full; r++)
             blanc__mold_slot_put(m, m->ready[m->ready_head + r]);
@@ -936,6 +947,10 @@ void blanc__mold_reset(mold_stream *m)
         blanc__mold_slot_put(m, m->ready[m->ready_head + r]);
     m->ready_head = m->ready_n = 0;
     m->ready_msgs = 0;
+    m->ndirect = m->direct_msgs = m->direct_out = 0;
+    m->dout = NULL;
+    m->direct_all = 1;
+    m->direct_lent = m->stash_used = 0;
     for (uint32_t i = 0; i < m->nsessions; i++) {
         mold_session *s = &m->sessions[i];
         for (uint32_t h = 0; h < s->nheld; h++)
@@ -967,6 +982,8 @@ void blanc__mold_stream_free(mold_stream *m)
         free(s);
     }
     free(m->ready);
+    free(m->direct);
+    free(m->stash);
     free(m->sessions);
     free(m->pairs);
     free(m->channels);

@@ -70,6 +70,19 @@ typedef struct mold_session {
     uint32_t hhead, nheld;
 } mold_session;
 
+/* A packet handed out directly (blanc__mold_stream_push_direct): its
+ * messages are in the caller's batch, not in a slot. */
+typedef struct mold_direct {
+    const uint8_t *p;       /* the whole packet: the caller's, or the stash */
+    size_t n;
+    uint64_t seq, packet, offset, ts_ns;
+    uint32_t session, pair;
+    uint16_t count;
+    uint16_t idx;           /* next block not consumed, at byte pos */
+    size_t pos;
+    uint32_t first, out_n;  /* in the batch: out_n of its messages from dout[first] */
+} mold_direct;
+
 typedef struct mold_pair {
     uint32_t group;
     uint16_t port;
@@ -115,6 +128,21 @@ struct mold_stream {
     uint8_t unsequenced;      /* a sequence-0 packet with messages was seen */
     uint8_t default_chosen;   /* no names given: the first session is chosen */
 
+    /* The direct path: packets whose messages went straight into the batch
+     * dout[dcap] the caller is filling, ahead of anything in the ready queue
+     * (direct only while the queue is empty). Settled by consume(). */
+    blanc_msg *dout;
+    size_t dcap;
+    mold_direct *direct;
+    size_t ndirect, direct_cap;
+    size_t direct_msgs;     /* not consumed, over all of them */
+    size_t direct_out;      /* in the batch (dout[0 .. direct_out)) */
+    uint8_t direct_all;     /* all of direct_msgs are in the batch: more may follow */
+    uint8_t direct_lent;    /* some point into the caller's bytes */
+    uint8_t *stash;         /* their copies once the caller's bytes go away */
+    size_t stash_cap;
+    uint8_t stash_used;     /* some of them point into it */
+
     /* Where the last take() stopped, so that consume() of all it handed out
      * (the common case) jumps there instead of walking the blocks again.
      * Valid until anything else changes the ready queue. */
@@ -134,6 +162,11 @@ void blanc__mold_slot_put(mold_stream *m, mold_slot *s);
 int blanc__mold_ready_reserve(mold_stream *m, size_t extra);
 int blanc__mold_session_held_alloc(mold_stream *m, mold_session *s);
 void blanc__mold_rehash(mold_stream *m);
+void blanc__mold_line_account(mold_pair *lp, const mold_packet *pk, const mold_origin *o);
+/* mold_direct.c, for mold_stream.c: consume(k) of the batch's direct part
+ * (returns what is left of k for the queue); release of their bytes. */
+size_t blanc__mold_direct_consume(mold_stream *m, size_t k);
+int blanc__mold_direct_release(mold_stream *m);
 /* Advance s to block idx + k (blocks are known to fit: parsed). */
 void blanc__mold_slot_skip(mold_slot *s, uint32_t k);
 
