@@ -408,6 +408,11 @@ blanc_framing blanc_feed_framing(const blanc_feed *f);
 int blanc_feed_next(blanc_feed *f, blanc_msg *out, size_t cap);
 void blanc_feed_consume(blanc_feed *f, size_t k);
 const blanc_feed_end *blanc_feed_end_info(const blanc_feed *f);
+/* Once next() has ended with BLANC_END_ERROR: where and why in the
+ * container's own terms (a capture record libpcap cannot read on from:
+ * "packet 11, record at byte 7632: invalid packet capture length ..."), or
+ * NULL when the container has nothing to add to the error code. */
+const char *blanc_feed_end_detail(const blanc_feed *f);
 /* Stream bytes consumed: the input digest covers exactly these (DIGEST.md). */
 uint64_t blanc_feed_offset(const blanc_feed *f);
 /*

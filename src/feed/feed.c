@@ -97,6 +97,13 @@ void blanc_feed_consume(blanc_feed *f, size_t k) { f->ops->consume(f, k); }
 
 const blanc_feed_end *blanc_feed_end_info(const blanc_feed *f) { return &f->end; }
 
+const char *blanc_feed_end_detail(const blanc_feed *f)
+{
+    if (f->end.how != BLANC_END_ERROR || !f->ops->end_detail)
+        return NULL;
+    return f->ops->end_detail(f);
+}
+
 uint64_t blanc_feed_offset(const blanc_feed *f) { return f->offset; }
 
 int blanc_feed_skip(blanc_feed *f, uint64_t offset) { return f->ops->skip(f, offset); }

@@ -27,6 +27,8 @@ typedef struct feed_ops {
     void (*transport)(const blanc_feed *f, blanc_transport_stats *st);
     const char *(*session_name)(const blanc_feed *f, uint32_t s);
     void (*free)(blanc_feed *f); /* frees the implementation's part, not f */
+    /* NULL: nothing beyond the end's error code (blanc_feed_end_detail). */
+    const char *(*end_detail)(const blanc_feed *f);
 } feed_ops;
 
 /* Every implementation embeds this first and sets ops, framing. */

@@ -81,6 +81,7 @@ typedef struct capfeed {
     uint64_t damage_at;  /* offset of the first of them */
     int done;            /* the input ended: how is in done_how */
     blanc_feed_end done_end;
+    char why[256];       /* an END_ERROR's packet and reason */
     int has_selection;
     int alone;           /* next() handed out damage alone, not the stream's */
     int behind;          /* this batch met damage behind its messages: it ends */
@@ -255,8 +256,13 @@ static int read_packet(capfeed *c)
         finish(c, BLANC_END_TRUNCATED, 0, pk.offset);
     else if (rc == BLANC_ECORRUPT || rc == BLANC_ESTREAMCUT)
         finish(c, BLANC_END_CUT, rc, pk.offset);
-    else
-        finish(c, BLANC_END_ERROR, rc, pk.offset); /* EBADPACKET: a bogus record; EIO */
+    else {
+        /* EBADPACKET: a record libpcap's rules cannot read on from; EIO. */
+        snprintf(c->why, sizeof c->why, "packet %llu, record at byte %llu: %s",
+                 (unsigned long long)pk.number, (unsigned long long)pk.offset,
+                 rc == BLANC_EBADPACKET ? blanc__capture_error(c->cap) : blanc_strerror(rc));
+        finish(c, BLANC_END_ERROR, rc, pk.offset);
+    }
     return 0;
 }
 
@@ -523,6 +529,12 @@ static const char *cf_session_name(const blanc_feed *f, uint32_t s)
     return blanc__mold_stream_session_name(c->mold, s);
 }
 
+static const char *cf_end_detail(const blanc_feed *f)
+{
+    const capfeed *c = (const capfeed *)f;
+    return c->why[0] ? c->why : NULL;
+}
+
 static void cf_free(blanc_feed *f)
 {
     capfeed *c = (capfeed *)f;
@@ -532,7 +544,15 @@ static void cf_free(blanc_feed *f)
 }
 
 static const feed_ops capture_ops = {
-    cf_next, cf_consume, cf_skip, cf_save, cf_restore, cf_transport, cf_session_name, cf_free,
+    .next = cf_next,
+    .consume = cf_consume,
+    .skip = cf_skip,
+    .save = cf_save,
+    .restore = cf_restore,
+    .transport = cf_transport,
+    .session_name = cf_session_name,
+    .free = cf_free,
+    .end_detail = cf_end_detail,
 };
 
 int blanc__feed_capture_open(blanc_feed **out, blanc_source *src, const blanc_feed_options *o,

@@ -371,9 +371,16 @@ static void udp_free(blanc_feed *f)
     free(u->slots);
 }
 
-static const feed_ops udp_ops = {udp_next,      udp_consume,  udp_skip,
-                                 udp_save,      udp_restore,  udp_transport,
-                                 udp_session_name, udp_free};
+static const feed_ops udp_ops = {
+    .next = udp_next,
+    .consume = udp_consume,
+    .skip = udp_skip,
+    .save = udp_save,
+    .restore = udp_restore,
+    .transport = udp_transport,
+    .session_name = udp_session_name,
+    .free = udp_free,
+};
 
 static int parse_ip(const char *s, struct in_addr *a)
 {

@@ -333,6 +333,9 @@ static int blame(blanc_session *s, int rc, blanc_session_error *err)
      * cannot read on from): the bytes the replay used may end well before. */
     const blanc_feed_end *e = s->feed ? blanc_feed_end_info(s->feed) : NULL;
     uint64_t at = e && e->how == BLANC_END_ERROR ? e->offset : st->bytes;
+    const char *why = s->feed ? blanc_feed_end_detail(s->feed) : NULL;
+    if (why)
+        return fail(err, rc, 0, s->o.input, "after %" PRIu64 " messages; %s", st->messages, why);
     return fail(err, rc, 0, s->o.input, "after %" PRIu64 " messages, byte %" PRIu64, st->messages,
                 at);
 }
