@@ -66,22 +66,14 @@ static void put_slot(wbuf *w, const mold_slot *s)
     put(w, s->buf, s->len);
 }
 
-/* A packet handed out directly is a ready slot like any other once saved. */
+/* A packet handed out directly is a ready slot like any other once saved
+ * (it carries no lost or damage: the direct path takes none). */
 static void put_direct(wbuf *w, const mold_direct *d)
 {
-    put8(w, SLOT_DATA);
-    put32(w, d->session);
-    put32(w, d->pair);
-    put64(w, d->packet);
-    put64(w, d->offset);
-    put64(w, d->ts_ns);
-    put16(w, d->idx);
-    put64(w, 0); /* lost, damage, damage_at: a direct packet carries none */
-    put32(w, 0);
-    put64(w, 0);
-    put64(w, d->seq);
-    put32(w, (uint32_t)d->n);
-    put(w, d->p, d->n);
+    mold_slot s = {.buf = d->p, .len = d->n, .seq = d->seq, .count = d->count, .idx = d->idx,
+                   .kind = SLOT_DATA, .session = d->session, .pair = d->pair,
+                   .packet = d->packet, .offset = d->offset, .ts_ns = d->ts_ns};
+    put_slot(w, &s);
 }
 
 static void put_stats(wbuf *w, const blanc_transport_stats *st)
