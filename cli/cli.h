@@ -48,6 +48,7 @@ void cli_transport_json(json *j, const blanc_transport_stats *t);
 
 /* health.c: the health part of blanc replay. */
 typedef struct cli_health {
+    const char *cmd;           /* the command, for its messages */
     int off;                   /* --no-health */
     const char *config, *journal;
     uint64_t reset_at[BLANC_HEALTH_MAX_RESETS];

@@ -255,15 +255,21 @@ static void head_text(FILE *f, void *ctx, const cli_run_info *ri)
 {
     const replay_args *a = ctx;
     const blanc_replay_stats *st = blanc_replay_get_stats(ri->r);
-    const char *fr = framing_name(blanc_replay_get_options(ri->r)->framing);
+    blanc_framing fm = blanc_replay_get_options(ri->r)->framing;
+    const char *fr = framing_name(fm);
+    /* What the bytes used were read in: a capture's records (its file header
+     * included), a SoupBinTCP stream's packets, a BinaryFILE's frames. */
+    const char *unit = fm == BLANC_FRAMING_PCAP         ? "records"
+                       : fm == BLANC_FRAMING_SOUPBINTCP ? "packets"
+                                                        : "frames";
     if (ri->in.compression == BLANC_COMP_NONE)
-        fprintf(f, "file         %s (plain, %s framing, %" PRIu64 " bytes, %" PRIu64 " in whole frames)\n",
-                a->file, fr, ri->in.stream_bytes, st->bytes);
+        fprintf(f, "file         %s (plain, %s framing, %" PRIu64 " bytes, %" PRIu64 " in whole %s)\n",
+                a->file, fr, ri->in.stream_bytes, st->bytes, unit);
     else
-        fprintf(f, "file         %s (%s, %s framing, %" PRIu64 " bytes read; ITCH stream %" PRIu64
-                   " bytes after decompression, %" PRIu64 " in whole frames)\n",
-                a->file, comp_name(ri->in.compression), fr, ri->in.file_bytes, ri->in.stream_bytes,
-                st->bytes);
+        fprintf(f, "file         %s (%s, %s framing, %" PRIu64 " bytes read; %s stream %" PRIu64
+                   " bytes after decompression, %" PRIu64 " in whole %s)\n",
+                a->file, comp_name(ri->in.compression), fr, ri->in.file_bytes,
+                fm == BLANC_FRAMING_PCAP ? "capture" : "ITCH", ri->in.stream_bytes, st->bytes, unit);
 }
 
 static int empty(void *ctx, const cli_run_info *ri)

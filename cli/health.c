@@ -8,13 +8,14 @@
 int cli_health_reset_at(cli_health *ch, const char *s)
 {
     if (ch->n_reset_at == BLANC_HEALTH_MAX_RESETS) {
-        cli_error("replay: at most %d --reset-at options", BLANC_HEALTH_MAX_RESETS);
+        cli_error("%s: at most %d --reset-at options", ch->cmd, BLANC_HEALTH_MAX_RESETS);
         return CLI_USAGE;
     }
     uint64_t v;
     int is_time = strchr(s, ':') != NULL;
     if (is_time ? cli_parse_time(s, &v) : cli_parse_u64(s, &v)) {
-        cli_error("replay: --reset-at wants a message index or HH:MM:SS[.nnnnnnnnn], not '%s'", s);
+        cli_error("%s: --reset-at wants a message index or HH:MM:SS[.nnnnnnnnn], not '%s'", ch->cmd,
+                  s);
         return CLI_USAGE;
     }
     ch->reset_at[ch->n_reset_at] = v;
@@ -42,7 +43,8 @@ int cli_health_config(const cli_health *ch, blanc_health_config *c)
         int t = ch->reset_is_time[i];
         size_t *n = t ? &c->n_reset_at_time : &c->n_reset_at_index;
         if (*n == BLANC_HEALTH_MAX_RESETS) {
-            cli_error("replay: more than %d reset points with the config's", BLANC_HEALTH_MAX_RESETS);
+            cli_error("%s: more than %d reset points with the config's", ch->cmd,
+                      BLANC_HEALTH_MAX_RESETS);
             return CLI_USAGE;
         }
         (t ? c->reset_at_time : c->reset_at_index)[(*n)++] = ch->reset_at[i];

@@ -18,6 +18,7 @@ void cli_run_init(cli_run *a, const char *cmd)
 {
     memset(a, 0, sizeof *a);
     a->cmd = cmd;
+    a->health.cmd = cmd;
     a->depth = 5;
     a->opts.framing = BLANC_FRAMING_AUTO;
 }
