@@ -159,11 +159,17 @@ def emit(path: PathLike, kind: str, *, symbols: Optional[Sequence[str]] = None,
     replay runs.
     """
     if kind in _NOT_YET:
-        raise _blanc.EUNSUPPORTED("%s: %s" % (kind, _NOT_YET[kind]))
+        e = _blanc.EUNSUPPORTED("%s: %s" % (kind, _NOT_YET[kind]))
+        e.code, e.name, e.path, e.detail, e.errno = -21, "BLANC_EUNSUPPORTED", None, "", 0
+        raise e
     p = os.fspath(path)
     d = int(depth or 0) if kind == "l2" else 0
     if chunksize is not None and (not isinstance(chunksize, int) or chunksize <= 0):
         raise ValueError("chunksize is a positive int")
+    if isinstance(symbols, str):
+        raise TypeError("symbols is a list of str, not one str")
+    if symbols is not None:  # as the CLI takes --symbol: trimmed, upper case
+        symbols = [s.strip().upper() for s in symbols]
     stream = _blanc._emit(p, kind, symbols=symbols, depth=d, health=health, strict=strict)
     cols = stream.columns()
     if chunksize is None:

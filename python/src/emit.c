@@ -80,9 +80,9 @@ typedef struct dec {
     int gated; /* the header says records carry the publish gate */
     uint8_t *carry;    /* a record cut by a write, until its rest comes */
     size_t carry_n, carry_cap;
-    size_t rows, cap;
+    size_t rows, cap; /* rows held in col[], of which the first `first` are handed out */
+    size_t first;
     void *col[MAX_COLS];
-    uint64_t high[MAX_COLS]; /* OR of the values written: bit 63 picks uint64 */
     /* symbols: row -> id, id -> 8 bytes; a locate's last id is cached */
     char (*syms)[8];
     uint32_t nsyms, capsyms;
@@ -150,7 +150,6 @@ static int put_row(dec *d, const uint64_t *v)
         switch (d->cols[c].type) {
         case T_INT:
             ((uint64_t *)d->col[c])[r] = x;
-            d->high[c] |= x;
             break;
         case T_SYM: ((uint32_t *)d->col[c])[r] = (uint32_t)x; break;
         default: ((uint8_t *)d->col[c])[r] = (uint8_t)x; break;
@@ -345,16 +344,21 @@ static PyObject *char_obj(uint8_t c)
 
 static void free_capsule(PyObject *cap) { free(PyCapsule_GetPointer(cap, NULL)); }
 
-/* An int64 (or uint64) array over rows [0, n) of column c: the buffer itself
- * when it is handed out whole, else a copy. */
+/* An int64 array of column c's rows [first, first + n) (uint64 when a value
+ * needs bit 63, as read_csv would read it): the buffer itself when it is
+ * handed out whole, else a copy. */
 static PyObject *int_array(emit_obj *o, int c, size_t n, int whole)
 {
     npy_intp dim = (npy_intp)n;
-    int t = o->d->high[c] >> 63 ? NPY_UINT64 : NPY_INT64;
+    const uint64_t *src = (const uint64_t *)o->d->col[c] + o->d->first;
+    uint64_t high = 0;
+    for (size_t i = 0; i < n; i++)
+        high |= src[i];
+    int t = high >> 63 ? NPY_UINT64 : NPY_INT64;
     if (!whole || !n) {
         PyObject *a = PyArray_SimpleNew(1, &dim, t);
         if (a && n)
-            memcpy(PyArray_DATA((PyArrayObject *)a), o->d->col[c], n * 8);
+            memcpy(PyArray_DATA((PyArrayObject *)a), src, n * 8);
         return a;
     }
     void *buf = realloc(o->d->col[c], n * 8); /* shrink to what is used */
@@ -381,12 +385,13 @@ static PyObject *obj_array(emit_obj *o, int c, size_t n)
     PyObject **out = PyArray_DATA((PyArrayObject *)a);
     PyObject *chars[256] = {0};
     int sym = o->d->cols[c].type == T_SYM;
+    size_t f = o->d->first;
     for (size_t i = 0; i < n; i++) {
         PyObject *x;
         if (sym) {
-            x = sym_obj(o, ((uint32_t *)o->d->col[c])[i]);
+            x = sym_obj(o, ((uint32_t *)o->d->col[c])[f + i]);
         } else {
-            uint8_t ch = ((uint8_t *)o->d->col[c])[i];
+            uint8_t ch = ((uint8_t *)o->d->col[c])[f + i];
             x = chars[ch] ? chars[ch] : (chars[ch] = char_obj(ch));
         }
         if (!x) {
@@ -402,11 +407,12 @@ static PyObject *obj_array(emit_obj *o, int c, size_t n)
     return a;
 }
 
-/* Hand out the first n rows as {name: array}; the rest move to the front. */
+/* Hand out the next n rows as {name: array}. Rows handed out stay in the
+ * buffers until they are half of them (a chunk of one row costs no move). */
 static PyObject *hand_out(emit_obj *o, size_t n)
 {
     dec *d = o->d;
-    int whole = n == d->rows;
+    int whole = d->first == 0 && n == d->rows;
     PyObject *dict = PyDict_New();
     for (int c = 0; dict && c < d->ncols; c++) {
         PyObject *a = d->cols[c].type == T_INT ? int_array(o, c, n, whole) : obj_array(o, c, n);
@@ -423,19 +429,20 @@ static PyObject *hand_out(emit_obj *o, size_t n)
         for (int c = 0; c < d->ncols; c++) {
             free(d->col[c]);
             d->col[c] = NULL;
-            d->high[c] = 0;
         }
-        d->rows = d->cap = 0;
-    } else {
+        d->rows = d->cap = d->first = 0;
+        return dict;
+    }
+    d->first += n;
+    if (d->first == d->rows) {
+        d->first = d->rows = 0;
+    } else if (d->first > d->rows / 2 && d->first > 65536) {
         for (int c = 0; c < d->ncols; c++) {
             size_t es = elsize(d->cols[c].type);
-            memmove(d->col[c], (char *)d->col[c] + n * es, (d->rows - n) * es);
-            d->high[c] = 0;
-            if (d->cols[c].type == T_INT)
-                for (size_t i = 0; i < d->rows - n; i++)
-                    d->high[c] |= ((uint64_t *)d->col[c])[i];
+            memmove(d->col[c], (char *)d->col[c] + d->first * es, (d->rows - d->first) * es);
         }
-        d->rows -= n;
+        d->rows -= d->first;
+        d->first = 0;
     }
     return dict;
 }
@@ -462,7 +469,7 @@ static PyObject *emit_read(emit_obj *o, PyObject *args)
     int rc = 0;
     size_t max = want < 0 ? SIZE_MAX : (size_t)want;
     Py_BEGIN_ALLOW_THREADS
-    while (!o->finished && !rc && o->d->rows < max) {
+    while (!o->finished && !rc && o->d->rows - o->d->first < max) {
         if (want < 0) {
             rc = blanc_replay_run(o->r, o->in.feed);
             o->finished = 1;
@@ -486,9 +493,10 @@ static PyObject *emit_read(emit_obj *o, PyObject *args)
         blanc_py_run_error(rc, o->path, o->r, o->in.feed, &err);
         return blanc_py_raise_err(&err);
     }
-    if (o->finished && !o->d->rows && want >= 0)
+    size_t left = o->d->rows - o->d->first;
+    if (o->finished && !left && want >= 0)
         Py_RETURN_NONE;
-    return hand_out(o, o->d->rows < max ? o->d->rows : max);
+    return hand_out(o, left < max ? left : max);
 }
 
 static PyObject *emit_columns(emit_obj *o, PyObject *unused)
