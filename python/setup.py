@@ -21,9 +21,13 @@ if not os.path.exists(lib):
 ext = Extension(
     "blanc._blanc",
     sources=[os.path.join("src", "module.c"), os.path.join("src", "emit.c")],
-    include_dirs=[os.path.join(root, "include"), numpy.get_include()],
-    extra_compile_args=["-std=c17", "-Wall", "-Wextra", "-Wshadow", "-Wstrict-prototypes",
-                        "-Wmissing-prototypes", "-Wvla", "-Wno-missing-field-initializers"],
+    include_dirs=[os.path.join(root, "include")],
+    # The library's warnings (CMakeLists.txt); numpy's headers as system headers, since
+    # they trip -Wcast-qual themselves.
+    extra_compile_args=["-std=c17", "-isystem", numpy.get_include(), "-Wall", "-Wextra",
+                        "-Wshadow", "-Wstrict-prototypes", "-Wconversion", "-Wsign-conversion",
+                        "-Wcast-qual", "-Wundef", "-Wmissing-prototypes", "-Wpointer-arith",
+                        "-Wformat=2", "-Wvla"],
     extra_objects=[lib],
     libraries=["zstd", "z", "jansson", "xxhash", "pcap", "pthread"],
     # libblanc's symbols stay inside the extension: nothing to clash with.
