@@ -10,8 +10,10 @@ pkg = os.path.dirname(here)
 build = os.environ["BLANC_BUILD"]
 out = os.path.join(build, "python")
 env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-b = subprocess.run([sys.executable, "setup.py", "-q", "build", "--build-lib",
-                    os.path.join(out, "lib"), "--build-temp", os.path.join(out, "tmp")],
+os.makedirs(out, exist_ok=True)
+b = subprocess.run([sys.executable, "setup.py", "-q", "egg_info", "--egg-base", out, "build",
+                    "--build-lib", os.path.join(out, "lib"),
+                    "--build-temp", os.path.join(out, "tmp")],
                    cwd=pkg, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 if b.returncode:
     sys.stdout.write(b.stdout)
