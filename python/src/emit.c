@@ -587,7 +587,10 @@ PyObject *blanc_py_emit_open(PyObject *self, PyObject *args, PyObject *kw)
         Py_DECREF(path_obj);
         if (kind < 0)
             return blanc_py_raise(BLANC_EINVAL, NULL, "emit kind is bbo, l2, l3 or trades", 0);
-        return blanc_py_raise(BLANC_EINVAL, NULL, "depth is 0 (all levels) to 100000", 0);
+        if (depth > 100000)
+            return blanc_py_raise(BLANC_EINVAL, NULL, "depth is 0 (all levels) to 100000", 0);
+        /* HOOK: lobster: a kind the library knows and this file does not decode yet */
+        return blanc_py_raise(BLANC_EUNSUPPORTED, NULL, kind_s, 0);
     }
     emit_obj *o = PyObject_New(emit_obj, &blanc_py_emit_type);
     if (!o) {
