@@ -83,10 +83,11 @@ typedef struct dec {
     size_t rows, cap; /* rows held in col[], of which the first `first` are handed out */
     size_t first;
     void *col[MAX_COLS];
-    /* symbols: row -> id, id -> 8 bytes; a locate's last id is cached */
+    /* symbols: row -> id, id -> 8 bytes */
     char (*syms)[8];
+    uint32_t *sym_prev; /* id -> the locate's earlier id + 1 (0: none) */
     uint32_t nsyms, capsyms;
-    uint32_t loc_sym[65536]; /* id + 1; 0 none yet */
+    uint32_t loc_sym[65536]; /* the locate's latest id + 1; 0 none yet */
 } dec;
 
 static uint64_t le(const uint8_t *p, int n)
@@ -110,19 +111,14 @@ static int grow(dec *d)
     return 0;
 }
 
+/* The id of a record's symbol. Ids are per locate: a locate's symbol only
+ * changes from blank (a trade before its directory) to its name, so each
+ * locate has at most a short chain of them and no search grows with the day. */
 static int sym_id(dec *d, uint16_t locate, const uint8_t *sym, uint32_t *id)
 {
-    uint32_t k = d->loc_sym[locate];
-    if (k && !memcmp(d->syms[k - 1], sym, 8)) {
-        *id = k - 1;
-        return 0;
-    }
-    /* A new symbol for this locate (its first, or its name once the
-     * directory came): few per day, so a linear search is enough. */
-    for (uint32_t i = 0; i < d->nsyms; i++) {
-        if (!memcmp(d->syms[i], sym, 8)) {
-            d->loc_sym[locate] = i + 1;
-            *id = i;
+    for (uint32_t k = d->loc_sym[locate]; k; k = d->sym_prev[k - 1]) {
+        if (!memcmp(d->syms[k - 1], sym, 8)) {
+            *id = k - 1;
             return 0;
         }
     }
@@ -132,9 +128,14 @@ static int sym_id(dec *d, uint16_t locate, const uint8_t *sym, uint32_t *id)
         if (!p)
             return BLANC_ENOMEM;
         d->syms = p;
+        p = realloc(d->sym_prev, cap * sizeof *d->sym_prev);
+        if (!p)
+            return BLANC_ENOMEM;
+        d->sym_prev = p;
         d->capsyms = cap;
     }
     memcpy(d->syms[d->nsyms], sym, 8);
+    d->sym_prev[d->nsyms] = d->loc_sym[locate];
     d->loc_sym[locate] = ++d->nsyms;
     *id = d->nsyms - 1;
     return 0;
@@ -276,6 +277,7 @@ static void dec_free(dec *d)
         free(d->col[c]);
     free(d->carry);
     free(d->syms);
+    free(d->sym_prev);
     free(d);
 }
 
