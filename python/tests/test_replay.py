@@ -76,7 +76,9 @@ def test_at_equals_snapshots(gen_day, tmp_path):
         snap = json.load(open(tmp_path / (name + ".json")))
         assert {k: st.digests[k] for k in ("l3", "l2", "stream")} == \
             {k: snap["digests"][k] for k in ("l3", "l2", "stream")}, name
+        assert st.digests["input"] == snap["input"]["xxh3"], name  # of the prefix read
         assert st.messages == snap["replay"]["messages"], name
+        assert st.stats["bytes"] == snap["replay"]["bytes"], name
         for sym in st.symbols()[:5]:
             b = _snapshot_book(snap, sym)
             assert list(st.book(sym).itertuples(index=False, name=None)) == _levels(b)
