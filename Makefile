@@ -1,6 +1,8 @@
 # Short front door over CMake. The two commands of the README:
 #   make run    build, then replay the bundled sample day and print the summary
 #   make test   build, then run the whole test suite through ctest
+#   make python build, then make .venv (Debian's python3, its numpy and pandas) and
+#               install the blanc package there (python/, docs/PYTHON.md)
 # Variables: BUILD (dir), CC, WERROR=ON, SANITIZE=ON, BUILD_TYPE.
 BUILD      ?= build
 BUILD_TYPE ?= Release
@@ -14,7 +16,7 @@ ifeq ($(origin CC),default)
 CC = clang
 endif
 
-.PHONY: all deps configure build run test bench fuzz clean
+.PHONY: all deps configure build run test bench fuzz clean python
 
 # No "make[1]: Entering directory" lines: cmake --build runs make again below.
 MAKEFLAGS += --no-print-directory
@@ -39,6 +41,17 @@ run: configure
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Debian's interpreter (another python3 may come first on PATH); the venv sees
+# its numpy and pandas, and pip builds with its setuptools: nothing is fetched.
+PYTHON ?= /usr/bin/python3
+VENV   ?= .venv
+python: build
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv --system-site-packages $(VENV)
+	BLANC_BUILD=$(abspath $(BUILD)) $(VENV)/bin/python -m pip install --quiet --no-index \
+	    --no-build-isolation --no-deps --force-reinstall ./python
+	@rm -rf python/build python/blanc.egg-info
+	@$(VENV)/bin/python -c "import blanc; print('blanc', blanc.__version__, 'in $(VENV)')"
 
 bench: build
 	bench/replay-bench.sh $(BUILD)/blanc

@@ -1026,6 +1026,14 @@ int blanc_diff(const blanc_replay *a, const blanc_replay *b, blanc_diff_fn fn, v
  * does not exist), BLANC_ENOMEM; the system's errno in *sys_errno if given.
  */
 int blanc_sink_open(blanc_sink **out, const char *path, int *sys_errno);
+/* An output with no file: each write hands its bytes straight to fn(ctx, p,
+ * n) (no copy, no buffer: the writers buffer already), for a program that
+ * keeps what it is given in memory (the Python binding, python/). fn returns
+ * 0, or a negative BLANC_E* code (a positive value counts as BLANC_EIO) that
+ * fails the sink as a file's write error does (sticky). Commit returns the
+ * first error and frees; abort frees. Errors: BLANC_EINVAL, BLANC_ENOMEM. */
+typedef int (*blanc_sink_fn)(void *ctx, const void *p, size_t n);
+int blanc_sink_open_fn(blanc_sink **out, blanc_sink_fn fn, void *ctx);
 /* 0 or BLANC_EIO. The first error sticks: later writes fail with it at once. */
 int blanc_sink_write(blanc_sink *s, const void *p, size_t n);
 /* The first error this sink met (0 if none), with the system's errno for it in

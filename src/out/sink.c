@@ -30,6 +30,8 @@ struct blanc_sink {
     int zs_init;
     ZSTD_CCtx *zc;
     int err, sys; /* the first failure (sticky) and the system's errno for it */
+    blanc_sink_fn fn; /* blanc_sink_open_fn: no file, bytes go to fn at once */
+    void *fn_ctx;
 };
 
 static int ends_with(const char *s, const char *suf)
@@ -206,6 +208,22 @@ int blanc_sink_open(blanc_sink **out, const char *path, int *sys_errno)
     return 0;
 }
 
+/* Memory outputs (the Python binding) take records as they are written: the
+ * writers buffer already, so no copy through buf. */
+int blanc_sink_open_fn(blanc_sink **out, blanc_sink_fn fn, void *ctx)
+{
+    if (!out || !fn)
+        return BLANC_EINVAL;
+    blanc_sink *s = calloc(1, sizeof *s);
+    if (!s)
+        return BLANC_ENOMEM;
+    s->fd = -1;
+    s->fn = fn;
+    s->fn_ctx = ctx;
+    *out = s;
+    return 0;
+}
+
 /* Push buf[0..n) through the compressor (or straight out). `end` finishes
  * the compressed stream. */
 static int drain(blanc_sink *s, int end)
@@ -244,6 +262,10 @@ int blanc_sink_write(blanc_sink *s, const void *p, size_t n)
 {
     if (s->err)
         return s->err;
+    if (s->fn) {
+        int rc = n ? s->fn(s->fn_ctx, p, n) : 0;
+        return rc ? fail(s, rc < 0 ? rc : BLANC_EIO, 0) : 0;
+    }
     const uint8_t *b = p;
     while (n) {
         size_t k = BUF_CAP - s->n < n ? BUF_CAP - s->n : n;
@@ -273,9 +295,9 @@ int blanc_sink_commit_sys(blanc_sink *s, int *sys_errno)
         *sys_errno = 0;
     if (!s)
         return BLANC_EINVAL;
-    if (!s->err)
+    if (!s->err && !s->fn)
         drain(s, 1);
-    if (s->is_stdout) {
+    if (s->is_stdout || s->fn) {
         int rc = blanc_sink_error(s, sys_errno);
         sink_free(s);
         return rc;
@@ -298,7 +320,7 @@ void blanc_sink_abort(blanc_sink *s)
 {
     if (!s)
         return;
-    if (!s->is_stdout) {
+    if (!s->is_stdout && !s->fn) {
         if (s->fd >= 0)
             close(s->fd);
         unlink(s->tmp);

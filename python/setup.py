@@ -1,0 +1,38 @@
+"""Build of the blanc extension over the static libblanc that CMake builds.
+
+BLANC_BUILD names the CMake build folder (default ../build) holding libblanc.a; the
+link line is the library's own (CMakeLists.txt: zlib, zstd, jansson, xxhash, libpcap,
+threads). Nothing is downloaded: pip runs this with --no-build-isolation, using
+Debian's setuptools and numpy.
+"""
+import os
+
+import numpy
+from setuptools import Extension, setup
+
+here = os.path.dirname(os.path.abspath(__file__))
+root = os.path.dirname(here)
+build = os.path.abspath(os.environ.get("BLANC_BUILD", os.path.join(root, "build")))
+lib = os.path.join(build, "libblanc.a")
+if not os.path.exists(lib):
+    raise SystemExit("blanc: %s not found: build the library first (make build), or set "
+                     "BLANC_BUILD to the CMake build folder" % lib)
+
+ext = Extension(
+    "blanc._blanc",
+    sources=[os.path.join("src", "module.c"), os.path.join("src", "emit.c")],
+    include_dirs=[os.path.join(root, "include")],
+    # The library's warnings (CMakeLists.txt); numpy's headers as system headers, since
+    # they trip -Wcast-qual themselves.
+    extra_compile_args=["-std=c17", "-isystem", numpy.get_include(), "-Wall", "-Wextra",
+                        "-Wshadow", "-Wstrict-prototypes", "-Wconversion", "-Wsign-conversion",
+                        "-Wcast-qual", "-Wundef", "-Wmissing-prototypes", "-Wpointer-arith",
+                        "-Wformat=2", "-Wvla"],
+    extra_objects=[lib],
+    libraries=["zstd", "z", "jansson", "xxhash", "pcap", "pthread"],
+    # libblanc's symbols stay inside the extension: nothing to clash with.
+    extra_link_args=["-Wl,--exclude-libs,ALL"],
+)
+
+setup(name="blanc", version="0.1.0", packages=["blanc"],
+      package_data={"blanc": ["py.typed", "*.pyi"]}, ext_modules=[ext])
