@@ -622,6 +622,46 @@ void blanc_books_free(blanc_books *b);
  */
 int blanc_books_apply(blanc_books *b, const blanc_event *ev);
 
+/*
+ * What one message did to the books, filled by blanc_books_apply_change (and
+ * by the replay for its observers, only when one asks for it). Everything is
+ * read from the books while the message is applied, so an observer never has
+ * to look an order up before or after.
+ */
+typedef struct blanc_trade {
+    char type;       /* 'E' 'C' 'P' 'Q'; 0: the message printed nothing */
+    char side;       /* E C: the resting order's side; P: the message's; Q: 0 */
+    char printable;  /* C: the message's flag ('Y'/'N'); E P Q: 'Y' */
+    uint32_t price;  /* E: the resting order's price; C: the execution price; P Q: the message's */
+    uint64_t shares; /* as the message says (an overfill prints the message's shares) */
+    uint64_t ref;    /* the order's ref (Q: 0) */
+    uint64_t match;
+} blanc_trade;
+
+enum {
+    BLANC_CHANGE_BEFORE = 1, /* before: the order the message refers to, as it was */
+    BLANC_CHANGE_AFTER = 2,  /* after: the order left (E C X), added (A F) or replacing (U) */
+    BLANC_CHANGE_BBO = 4     /* the best level of `side` changed (price, shares or orders) */
+};
+
+typedef struct blanc_change {
+    int rc;             /* blanc_books_apply's result for the message */
+    char type;          /* the message type */
+    char side;          /* 'B'/'S': the side whose levels changed; 0 if none did */
+    uint16_t locate;
+    uint32_t flags;     /* BLANC_CHANGE_* */
+    blanc_order before; /* valid with BLANC_CHANGE_BEFORE */
+    blanc_order after;  /* valid with BLANC_CHANGE_AFTER (gone: E C X of all, D) */
+    uint32_t n_levels;  /* levels of `side` the message changed: 0, 1, or 2 (a U to a
+                           new price: [0] the old price, [1] the new) */
+    blanc_level levels[2]; /* each as it is after the message: orders 0 = gone */
+    blanc_trade trade;  /* an execution or trade print (E C applied, P, Q) */
+} blanc_change;
+
+/* blanc_books_apply, also filling *chg with what the message did (every field
+ * set: zero where it does not apply). */
+int blanc_books_apply_change(blanc_books *b, const blanc_event *ev, blanc_change *chg);
+
 /* Locate of the instrument with this 8-byte symbol (space padded), or BLANC_ENOTFOUND. */
 int blanc_books_find(const blanc_books *b, const char symbol[8]);
 /* Parse a user symbol ("AAPL") into the padded 8-byte form. BLANC_EINVAL if too long/empty. */
@@ -907,19 +947,48 @@ uint64_t blanc_replay_input_position(const blanc_replay *r, uint64_t *digest);
 int blanc_replay_message(blanc_replay *r, const uint8_t *msg, size_t len, uint64_t offset);
 
 /*
- * Observers of every decoded message (not called with no_book). before() sees
- * the books as they were, after() as they are, with rc the apply result
- * (BLANC_APPLIED, BLANC_NOEFFECT or the anomaly code). A negative return stops
- * the replay with that error (e.g. an output that cannot be written).
+ * Observers of the replay (docs/API.md "Subscribers"): several at once, called
+ * in the order they were added, never with no_book. Per decoded message:
+ *   before(ev, index)            the books as they were (before the message)
+ *   on_message(ev, index, chg)   after it is applied and health has judged it:
+ *                                chg says what it did (chg->rc: BLANC_APPLIED,
+ *                                BLANC_NOEFFECT or the anomaly code)
+ *   on_bbo(ev, index, bid, ask)  after a message that changed its instrument's
+ *                                best bid or offer: both sides as they are now
+ *                                (a missing side all zeros)
+ *   on_trade(ev, index, trade)   after an execution (E, C) or trade (P, Q) print
+ * Any callback may be NULL. With symbols, on_message, on_bbo and on_trade are
+ * called only for those instruments (8-byte padded; an instrument is known by
+ * its directory message); before() sees every message. A negative return
+ * stops the replay with that error (e.g. an output that cannot be written).
  */
-typedef struct blanc_replay_hooks {
+typedef struct blanc_observer {
     void *ctx;
     int (*before)(void *ctx, const blanc_event *ev, uint64_t index);
-    int (*after)(void *ctx, const blanc_event *ev, uint64_t index, int rc);
-} blanc_replay_hooks;
+    int (*on_message)(void *ctx, const blanc_event *ev, uint64_t index,
+                      const blanc_change *chg);
+    int (*on_bbo)(void *ctx, const blanc_event *ev, uint64_t index, const blanc_level *bid,
+                  const blanc_level *ask);
+    int (*on_trade)(void *ctx, const blanc_event *ev, uint64_t index,
+                    const blanc_trade *trade);
+    const char (*symbols)[8]; /* only these instruments (copied); NULL = all */
+    size_t n_symbols;
+    unsigned flags;           /* BLANC_OBSERVE_* */
+} blanc_observer;
 
-/* Install (copied) or remove (NULL) the hooks. */
-void blanc_replay_set_hooks(blanc_replay *r, const blanc_replay_hooks *h);
+/* on_message needs only chg->rc, type and locate: the record is not computed
+ * for this observer (the bench timer: it times the apply alone). It is still
+ * filled when another observer needs it. */
+#define BLANC_OBSERVE_RC_ONLY 1u
+
+#define BLANC_MAX_OBSERVERS 16
+
+/* Add an observer (copied, symbols too): its id (>= 0) for removal,
+ * BLANC_EINVAL (NULL, or BLANC_MAX_OBSERVERS already) or BLANC_ENOMEM. */
+int blanc_replay_add_observer(blanc_replay *r, const blanc_observer *o);
+/* Remove the observer with this id; BLANC_ENOTFOUND if there is none. The
+ * others keep their order. */
+int blanc_replay_remove_observer(blanc_replay *r, int id);
 
 const blanc_replay_stats *blanc_replay_get_stats(const blanc_replay *r);
 blanc_books *blanc_replay_books(blanc_replay *r);
@@ -1077,19 +1146,21 @@ int blanc_emit_format_parse(const char *s);
 typedef struct blanc_emitter blanc_emitter;
 
 /*
- * Attach a writer of minimal deltas to a replay (it installs the replay's
- * hooks): after each message that changes a book it writes one record with
+ * Attach a writer of minimal deltas to a replay (as one of its observers):
+ * after each message that changes a book it writes one record with
  * the message index and feed timestamp and only what changed in the chosen
  * view — nothing when the view did not change. The deltas are relative to the
  * books as they are now, so a replay resumed from a snapshot continues the
- * stream of the uninterrupted run. A write error stops the replay with it.
+ * stream of the uninterrupted run. With a health tracker (the replay's,
+ * blanc_replay_set_health) every record carries the publish gate of its
+ * message; NULL: no gate. A write error stops the replay with it.
  */
-int blanc_emitter_create(blanc_emitter **out, blanc_replay *r, const blanc_emit_options *o,
-                         blanc_sink *sink);
+int blanc_emitter_create(blanc_emitter **out, blanc_replay *r, const blanc_health *health,
+                         const blanc_emit_options *o, blanc_sink *sink);
 /* Flush what is buffered into the sink (not committed). Returns the first error. */
 int blanc_emitter_finish(blanc_emitter *e);
 uint64_t blanc_emitter_records(const blanc_emitter *e);
-/* Detach from the replay and free. NULL is a no-op. */
+/* Remove its observer from the replay and free. NULL is a no-op. */
 void blanc_emitter_free(blanc_emitter *e);
 
 /* ------------------------------------------------------------------------ */
@@ -1326,7 +1397,7 @@ typedef struct blanc_bench_result {
 
 /* Replay data[0..len) opts->warmup + opts->runs times from memory. Each
  * measured run is a plain pass (throughput) and, with books, a timed pass
- * (every book-changing message timed between the replay's hooks). */
+ * (every book-changing message timed by an observer: before() to on_message). */
 int blanc_bench_run(const uint8_t *data, size_t len, const blanc_bench_options *opts,
                     blanc_bench_result *res);
 void blanc_bench_result_free(blanc_bench_result *res);

@@ -229,7 +229,7 @@ int blanc_session_open(blanc_session **out, const blanc_session_options *o,
     if (o->emit) {
         if ((rc = open_sink(&s->emit_sink, o->emit_out, err)))
             goto out;
-        if ((rc = blanc_emitter_create(&s->em, s->r, o->emit, s->emit_sink))) {
+        if ((rc = blanc_emitter_create(&s->em, s->r, s->h, o->emit, s->emit_sink))) {
             fail(err, rc, 0, o->emit_out, NULL);
             goto out;
         }
