@@ -878,6 +878,7 @@ typedef struct blanc_session_options {
     const char *health_journal;   /* the decision journal (NULL: none) */
     const blanc_emit_options *emit; /* per-message output (NULL: none) ... */
     const char *emit_out;         /* ... written here ('-': stdout) */
+    const struct blanc_lobster_options *lobster; /* LOBSTER files (NULL: none) */
     blanc_cut *cuts;              /* snapshots at these cuts (marked taken) ... */
     size_t n_cuts;
     const char *snapshot_dir;     /* ... in this folder, created with the first */
@@ -933,6 +934,8 @@ void blanc_session_input(const blanc_session *s, blanc_session_input_info *in);
 size_t blanc_session_snapshots(const blanc_session *s);
 const char *blanc_session_snapshot(const blanc_session *s, size_t i, uint64_t *messages);
 uint64_t blanc_session_emit_records(const blanc_session *s);
+/* The LOBSTER writer of opts.lobster (NULL if none), for its row counts. */
+const struct blanc_lobster *blanc_session_lobster(const blanc_session *s);
 
 /* Nonzero once the input has ended (or a strict/hard stop): nothing more to read. */
 int blanc_replay_finished(const blanc_replay *r);
@@ -1162,6 +1165,70 @@ int blanc_emitter_finish(blanc_emitter *e);
 uint64_t blanc_emitter_records(const blanc_emitter *e);
 /* Remove its observer from the replay and free. NULL is a no-op. */
 void blanc_emitter_free(blanc_emitter *e);
+
+/* ------------------------------------------------------------------------ */
+/* LOBSTER files (docs/EMIT.md "LOBSTER")                                    */
+/* ------------------------------------------------------------------------ */
+
+/* One message-file row and the orderbook row after it. */
+typedef struct blanc_lobster_row {
+    uint64_t ts;          /* ns after midnight (the file writes seconds, 9 decimals) */
+    int type;             /* 1 add, 2 cancel, 3 delete, 4 execution, 5 hidden trade,
+                             6 cross, 7 trading state */
+    int64_t order_id;     /* the ref; 6: -1 opening, -2 closing, -3 other cross; 7: 0 */
+    uint64_t size;
+    int64_t price;        /* ticks of 1e-4 dollars; 7: -1 halt/pause, 0 quotation, 1 trading */
+    int direction;        /* 1 buy, -1 sell */
+    const int64_t *book;  /* 4 * depth: AskP1, AskS1, BidP1, BidS1, AskP2, ... */
+} blanc_lobster_row;
+
+#define BLANC_LOBSTER_EMPTY_ASK INT64_C(9999999999)
+#define BLANC_LOBSTER_EMPTY_BID INT64_C(-9999999999)
+#define BLANC_LOBSTER_MAX_SYMBOLS 256
+#define BLANC_LOBSTER_MAX_DEPTH 1000
+
+typedef struct blanc_lobster_options {
+    const char (*symbols)[8]; /* one pair of files each (8-byte padded), required */
+    size_t n_symbols;
+    uint32_t depth;           /* levels per side, 1 .. BLANC_LOBSTER_MAX_DEPTH */
+    uint64_t from_ns, to_ns;  /* feed-time window [from, to); both 0: 09:30 to 16:00 */
+    const char *dir;          /* write the files here (created if missing) ... */
+    const char *date;         /* ... named with this YYYY-MM-DD */
+    /* ... or, with dir NULL, hand each row to on_row (symbol: its index in
+     * symbols); a negative return stops the replay with it. */
+    int (*on_row)(void *ctx, size_t symbol, const blanc_lobster_row *row);
+    void *ctx;
+} blanc_lobster_options;
+
+typedef struct blanc_lobster blanc_lobster;
+
+/*
+ * Attach a LOBSTER writer to a replay (one of its observers): per symbol
+ * SYM_DATE_START_END_message_N.csv and ..._orderbook_N.csv in dir, as temp
+ * files until blanc_lobster_commit. The book is the replay's (rebuilt from
+ * the start of the input); rows are written for messages inside the window.
+ * BLANC_EINVAL for bad options (no symbols, depth, window, a date not
+ * YYYY-MM-DD, a symbol that cannot name a file); an output that cannot be
+ * opened: its code, *sys_errno and its path in path[0..cap).
+ */
+int blanc_lobster_create(blanc_lobster **out, blanc_replay *r, const blanc_lobster_options *o,
+                         int *sys_errno, char *path, size_t cap);
+/* Flush every file (not committed): 0 or the first write error (path, errno
+ * as for create). */
+int blanc_lobster_finish(blanc_lobster *l, int *sys_errno, char *path, size_t cap);
+/* Rename every file into place (after finish). */
+int blanc_lobster_commit(blanc_lobster *l, int *sys_errno, char *path, size_t cap);
+/* Message rows written for symbols[i]. */
+uint64_t blanc_lobster_rows(const blanc_lobster *l, size_t i);
+/* Remove the temp files of an uncommitted writer (unlink only: for a signal handler). */
+void blanc_lobster_unlink_temp(const blanc_lobster *l);
+/* Detach and free; without a commit the files and a folder it made are removed. */
+void blanc_lobster_free(blanc_lobster *l);
+/* The name LOBSTER gives a file: SYM_DATE_START_END_message_N.csv (orderbook
+ * nonzero: _orderbook_), START and END in ms after midnight. The length, or
+ * BLANC_EINVAL (a symbol with '/' or nothing but spaces) / BLANC_ETRUNCATED. */
+int blanc_lobster_file_name(char *out, size_t cap, const char sym[8], const char *date,
+                            uint64_t from_ns, uint64_t to_ns, uint32_t depth, int orderbook);
 
 /* ------------------------------------------------------------------------ */
 /* Message dump: every field of every message (docs/FEEDS.md)                */
