@@ -658,8 +658,11 @@ typedef struct blanc_change {
     blanc_trade trade;  /* an execution or trade print (E C applied, P, Q) */
 } blanc_change;
 
-/* blanc_books_apply, also filling *chg with what the message did (every field
- * set: zero where it does not apply). */
+/* blanc_books_apply, also filling *chg with what the message did. rc, type,
+ * side, locate, flags, n_levels and trade.type are always set; before and
+ * after are valid under their flags, levels[i] for i < n_levels, the rest of
+ * trade when trade.type is not 0. An anomaly (other than an overfill) sets
+ * no flag, no level, no trade. */
 int blanc_books_apply_change(blanc_books *b, const blanc_event *ev, blanc_change *chg);
 
 /* Locate of the instrument with this 8-byte symbol (space padded), or BLANC_ENOTFOUND. */

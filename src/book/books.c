@@ -290,24 +290,17 @@ static inline void order_pub(const order *o, blanc_order *out)
     out->side = side_char(o->side);
 }
 
-/* The best level of one side as (price, shares, orders); zeros if empty. */
-static inline blanc_level side_best(const blanc_books *b, const book *bk, int side)
+/* The handle of the best level of one side, 0 if the side is empty. Whether a
+ * message moved the BBO follows from it without reading levels: a change to
+ * the level that was best before, or is best after, moves it; any other does
+ * not (the best is then a level the message did not touch). */
+static inline uint32_t best_level(const blanc_books *b, const book *bk, int side)
 {
     const book_side *s = &bk->sides[side];
-    blanc_level out = {0, 0, 0};
-    if (s->n) {
-        const side_chunk *ch = &b->chunks[s->top.level - 1];
-        const level *l = lvl(b, ch->e[ch->n - 1].level);
-        out.price = l->price;
-        out.orders = l->count;
-        out.shares = l->shares;
-    }
-    return out;
-}
-
-static inline int level_same(blanc_level x, blanc_level y)
-{
-    return x.price == y.price && x.shares == y.shares && x.orders == y.orders;
+    if (!s->n)
+        return 0;
+    const side_chunk *ch = &b->chunks[s->top.level - 1];
+    return ch->e[ch->n - 1].level;
 }
 
 /* The level at `price` on `side` as it is now ({price, 0, 0} if gone). */
@@ -336,9 +329,6 @@ APPLY apply_add(blanc_books *b, const blanc_event *ev, blanc_change *c)
     ref_pos pos;
     if (blanc_unlikely(ref_find(b, ev->locate, ev->ref, &pos) != 0))
         return BLANC_EDUPREF;
-    blanc_level best = {0, 0, 0};
-    if (c)
-        best = side_best(b, bk, side);
     uint32_t h;
     int rc = order_insert(b, bk, ev->ref, side, ev->price, ev->shares, &h);
     if (rc)
@@ -352,7 +342,7 @@ APPLY apply_add(blanc_books *b, const blanc_event *ev, blanc_change *c)
         order_pub(o, &c->after);
         c->n_levels = 1;
         c->levels[0] = (blanc_level){o->price, l->count, l->shares};
-        if (!level_same(best, side_best(b, bk, side)))
+        if (best_level(b, bk, side) == o->level)
             c->flags |= BLANC_CHANGE_BBO;
     }
     return BLANC_APPLIED;
@@ -380,12 +370,11 @@ APPLY apply_reduce(blanc_books *b, const blanc_event *ev, int all, blanc_change 
     uint32_t left = o->shares - take;
     fold3(bk, w0_of(ev->type, o->side, o->price), ev->ref, left);
     int side = o->side;
-    blanc_level best = {0, 0, 0};
     if (c) {
         const level *l = lvl(b, o->level);
-        best = side_best(b, bk, side);
         c->side = side_char(side);
-        c->flags = BLANC_CHANGE_BEFORE;
+        c->flags = best_level(b, bk, side) == o->level ? BLANC_CHANGE_BEFORE | BLANC_CHANGE_BBO
+                                                        : BLANC_CHANGE_BEFORE;
         order_pub(o, &c->before);
         c->n_levels = 1;
         c->levels[0] = (blanc_level){o->price, l->count - (left ? 0u : 1u), l->shares - take};
@@ -405,8 +394,6 @@ APPLY apply_reduce(blanc_books *b, const blanc_event *ev, int all, blanc_change 
     } else {
         order_remove(b, bk, &pos, h);
     }
-    if (c && !level_same(best, side_best(b, bk, side)))
-        c->flags |= BLANC_CHANGE_BBO;
     return rc;
 }
 
@@ -426,9 +413,9 @@ APPLY apply_replace(blanc_books *b, const blanc_event *ev, blanc_change *c)
     uint32_t h = ref_find(b, ev->locate, ev->ref, &pos);
     book *bk = b->by_locate[ev->locate];
     int side = ord(b, h)->side;
-    blanc_level best = {0, 0, 0};
+    int was_best = 0;
     if (c) {
-        best = side_best(b, bk, side);
+        was_best = best_level(b, bk, side) == ord(b, h)->level;
         c->side = side_char(side);
         c->flags = BLANC_CHANGE_BEFORE;
         order_pub(ord(b, h), &c->before);
@@ -457,8 +444,9 @@ APPLY apply_replace(blanc_books *b, const blanc_event *ev, blanc_change *c)
             c->levels[0] = (blanc_level){o->price, l->count, l->shares};
         } else {
             c->side = 0;
+            was_best = 0; /* the level is as it was: nothing moved */
         }
-        if (!level_same(best, side_best(b, bk, side)))
+        if (c->n_levels && (was_best || best_level(b, bk, side) == o->level))
             c->flags |= BLANC_CHANGE_BBO;
     }
     return BLANC_APPLIED;
@@ -527,14 +515,24 @@ APPLY apply_any(blanc_books *b, const blanc_event *ev, blanc_change *c)
 
 int blanc_books_apply(blanc_books *b, const blanc_event *ev) { return apply_any(b, ev, NULL); }
 
+/* Only what says which parts are valid is cleared: the rest is read only
+ * under its flag (a day's worth of 100-byte memsets is not free). */
+static inline void change_clear(blanc_change *c, const blanc_event *ev)
+{
+    c->type = ev->type;
+    c->side = 0;
+    c->locate = ev->locate;
+    c->flags = 0;
+    c->n_levels = 0;
+    c->trade.type = 0;
+}
+
 int blanc_books_apply_change(blanc_books *b, const blanc_event *ev, blanc_change *chg)
 {
-    memset(chg, 0, sizeof *chg);
-    chg->type = ev->type;
-    chg->locate = ev->locate;
+    change_clear(chg, ev);
     int rc = apply_any(b, ev, chg);
-    if (rc < 0 && rc != BLANC_EOVERFILL) /* nothing changed: say nothing */
-        memset(chg, 0, sizeof *chg), chg->type = ev->type, chg->locate = ev->locate;
+    if (blanc_unlikely(rc < 0) && rc != BLANC_EOVERFILL) /* nothing changed: say nothing */
+        change_clear(chg, ev);
     chg->rc = rc;
     return rc;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bytes.h"
 #include "replay/replay.h"
 
 typedef struct replay_observer {
@@ -15,6 +16,7 @@ typedef struct replay_observer {
     int id;
     char (*symbols)[8]; /* owned copy of o.symbols */
     uint8_t *wanted;    /* per locate: 0 unknown yet, 1 yes, 2 no (only with symbols) */
+    int extras;         /* it has on_bbo or on_trade */
 } replay_observer;
 
 static void refresh(blanc_replay *r)
@@ -34,7 +36,7 @@ int blanc_replay_add_observer(blanc_replay *r, const blanc_observer *o)
         return BLANC_EINVAL;
     if (!r->obs && !(r->obs = calloc(BLANC_MAX_OBSERVERS, sizeof *r->obs)))
         return BLANC_ENOMEM;
-    replay_observer x = {*o, r->next_obs_id, NULL, NULL};
+    replay_observer x = {*o, r->next_obs_id, NULL, NULL, o->on_bbo || o->on_trade};
     if (o->n_symbols) {
         x.symbols = malloc(o->n_symbols * sizeof *x.symbols);
         x.wanted = calloc(65536, 1);
@@ -98,8 +100,6 @@ int blanc__observe_before(blanc_replay *r, const blanc_event *ev, uint64_t index
  * and in its list (asked again while the locate has no directory). */
 static int wanted(const blanc_replay *r, replay_observer *x, uint16_t locate)
 {
-    if (!x->wanted)
-        return 1;
     if (!x->wanted[locate]) {
         blanc_instrument in;
         if (blanc_books_instrument(r->books, locate, &in))
@@ -112,31 +112,49 @@ static int wanted(const blanc_replay *r, replay_observer *x, uint16_t locate)
     return x->wanted[locate] == 1;
 }
 
+/* The per-instrument callbacks of observer x, after its on_message. */
+static int observe_extras(blanc_replay *r, replay_observer *x, const blanc_event *ev,
+                          uint64_t index, int *bbo_read, blanc_level *bid, blanc_level *ask)
+{
+    const blanc_change *c = &r->chg;
+    const blanc_observer *o = &x->o;
+    int hr = 0;
+    if (o->on_bbo && (c->flags & BLANC_CHANGE_BBO)) {
+        if (!*bbo_read) {
+            blanc_books_bbo(r->books, ev->locate, bid, ask);
+            *bbo_read = 1;
+        }
+        if ((hr = o->on_bbo(o->ctx, ev, index, bid, ask)) < 0)
+            return hr;
+    }
+    if (o->on_trade && c->trade.type)
+        hr = o->on_trade(o->ctx, ev, index, &c->trade);
+    return hr;
+}
+
 int blanc__observe_after(blanc_replay *r, const blanc_event *ev, uint64_t index, int rc)
 {
     blanc_change *c = &r->chg;
     if (!r->want_change) { /* the apply filled nothing: the minimum for RC_ONLY */
-        memset(c, 0, sizeof *c);
         c->type = ev->type;
+        c->side = 0;
         c->locate = ev->locate;
+        c->flags = 0;
+        c->n_levels = 0;
+        c->trade.type = 0;
     }
     c->rc = rc;
-    int bbo = (c->flags & BLANC_CHANGE_BBO) != 0;
+    int bbo_read = 0;
     blanc_level bid, ask;
-    if (bbo)
-        blanc_books_bbo(r->books, ev->locate, &bid, &ask);
     for (uint32_t i = 0; i < r->n_obs; i++) {
         replay_observer *x = &r->obs[i];
-        const blanc_observer *o = &x->o;
-        if (!(o->on_message || (bbo && o->on_bbo) || (c->trade.type && o->on_trade)) ||
-            !wanted(r, x, ev->locate))
+        if (blanc_unlikely(x->wanted != NULL) && !wanted(r, x, ev->locate))
             continue;
-        int hr = 0;
-        if (o->on_message && (hr = o->on_message(o->ctx, ev, index, c)) < 0)
+        int hr;
+        if (x->o.on_message && (hr = x->o.on_message(x->o.ctx, ev, index, c)) < 0)
             return hr;
-        if (bbo && o->on_bbo && (hr = o->on_bbo(o->ctx, ev, index, &bid, &ask)) < 0)
-            return hr;
-        if (c->trade.type && o->on_trade && (hr = o->on_trade(o->ctx, ev, index, &c->trade)) < 0)
+        if (blanc_unlikely(x->extras) &&
+            (hr = observe_extras(r, x, ev, index, &bbo_read, &bid, &ask)) < 0)
             return hr;
     }
     return 0;
