@@ -114,6 +114,7 @@ typedef struct cli_run {
     int emit;
     blanc_emit_options eo;
     int lobster; /* --emit lobster: -o is a folder (cli/lobster.c) */
+    int human_given; /* --price or --time */
     const char *date;
     uint64_t from_ns, to_ns;
     int from_given, to_given;
@@ -139,8 +140,9 @@ typedef struct cli_run {
     {"health-journal", required_argument, 0, 'J'}, {"reset-at", required_argument, 0, 'R'},    \
     {"no-health", no_argument, 0, 'N'}, {"metrics-listen", required_argument, 0, 'L'},         \
     {"metrics-linger", required_argument, 0, 'G'}, {"date", required_argument, 0, CLI_OPT_DATE}, \
-    {"from", required_argument, 0, CLI_OPT_FROM}, {"to", required_argument, 0, CLI_OPT_TO}
-enum { CLI_OPT_DATE = 0x100, CLI_OPT_FROM, CLI_OPT_TO };
+    {"from", required_argument, 0, CLI_OPT_FROM}, {"to", required_argument, 0, CLI_OPT_TO},    \
+    {"price", required_argument, 0, CLI_OPT_PRICE}, {"time", required_argument, 0, CLI_OPT_TIME}
+enum { CLI_OPT_DATE = 0x100, CLI_OPT_FROM, CLI_OPT_TO, CLI_OPT_PRICE, CLI_OPT_TIME };
 
 typedef struct cli_run_info {
     blanc_session *s;

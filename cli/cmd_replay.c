@@ -62,6 +62,8 @@ static const char usage_text[] =
     "                      stderr); .gz/.zst compress; written atomically\n"
     "  --depth N           with --emit l2: follow the top N levels (default all)\n"
     "  --symbol SYM        with --emit: only these instruments\n"
+    "  --price decimal     csv, jsonl: prices as dollars (49.5470; default int: ticks)\n"
+    "  --time iso          csv, jsonl: ts as HH:MM:SS.nnnnnnnnn (default ns: integer)\n"
     "\n"
     "LOBSTER files (docs/EMIT.md \"LOBSTER\"):\n"
     "  --emit lobster      with --symbol SYM (repeatable) --depth N -o DIR: per\n"

@@ -104,6 +104,22 @@ int cli_run_option(cli_run *a, int c, const char *arg)
         a->depth_given = 1;
         return CLI_OK;
     case 'j': a->json = 1; return CLI_OK;
+    case CLI_OPT_PRICE:
+        if (strcmp(arg, "decimal") && strcmp(arg, "int")) {
+            cli_error("%s: --price is decimal or int, not '%s'", a->cmd, arg);
+            return CLI_USAGE;
+        }
+        a->eo.price_decimal = !strcmp(arg, "decimal");
+        a->human_given = 1;
+        return CLI_OK;
+    case CLI_OPT_TIME:
+        if (strcmp(arg, "iso") && strcmp(arg, "ns")) {
+            cli_error("%s: --time is iso or ns, not '%s'", a->cmd, arg);
+            return CLI_USAGE;
+        }
+        a->eo.time_iso = !strcmp(arg, "iso");
+        a->human_given = 1;
+        return CLI_OK;
     case CLI_OPT_DATE:
     case CLI_OPT_FROM:
     case CLI_OPT_TO: return cli_lobster_option(a, c, arg);
@@ -149,7 +165,10 @@ int cli_run_check(cli_run *a, int snapshots)
     const cli_rule rules[] = {
         {a->emit && !a->emit_out, "--emit needs -o OUT ('-' for stdout)"},
         {!a->emit && !a->lobster && a->emit_out != NULL, "-o is the output of --emit"},
-        {a->format_given && !a->emit, "--format is the format of --emit"},
+        {a->format_given && !a->emit && !a->lobster, "--format is the format of --emit"},
+        {a->human_given && !a->emit, "--price and --time apply to --emit"},
+        {a->human_given && a->eo.format == BLANC_EMIT_BIN,
+         "--price and --time are for csv and jsonl, not bin"},
         {a->linger_given && !a->metrics_addr, "--metrics-linger needs --metrics-listen"},
         {a->depth_given && !a->n_symbols && !(a->emit && a->eo.kind == BLANC_EMIT_L2),
          "--depth applies to --symbol and --emit l2"},

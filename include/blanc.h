@@ -1143,6 +1143,8 @@ typedef struct blanc_emit_options {
     uint32_t depth;           /* L2: follow the top `depth` levels per side; 0 = all */
     const char (*symbols)[8]; /* only these instruments (8-byte padded); NULL = all */
     size_t n_symbols;
+    int price_decimal;        /* csv, jsonl: prices as dollars, "49.5470" (a JSON string) */
+    int time_iso;             /* csv, jsonl: ts as "HH:MM:SS.nnnnnnnnn" (a JSON string) */
 } blanc_emit_options;
 
 /* "bbo" "l2" "l3" "trades" / "jsonl" "csv" "bin" -> the enum, or BLANC_EINVAL. */

@@ -60,7 +60,8 @@ static int flush_record(blanc_emitter *e, const blanc_event *ev, uint64_t index)
     if (blanc_books_instrument(e->b, ev->locate, &in))
         memset(in.symbol, ' ', 8);
     emit_rec rec = {e->o.kind, index, ev->timestamp, in.symbol, ev->locate,
-                    e->health ? blanc_health_publishable(e->health) != 0 : -1, e->e, e->ne};
+                    e->health ? blanc_health_publishable(e->health) != 0 : -1,
+                    e->o.price_decimal, e->o.time_iso, e->e, e->ne};
     e->fmt->record(&e->out, &rec);
     e->records++;
     e->ne = 0;
@@ -237,7 +238,8 @@ int blanc_emitter_create(blanc_emitter **out, blanc_replay *r, const blanc_healt
 {
     if (!out || !r || !o || !sink || (unsigned)o->kind > BLANC_EMIT_TRADES ||
         (unsigned)o->format > BLANC_EMIT_BIN || o->depth > 100000 ||
-        (o->n_symbols && !o->symbols))
+        (o->n_symbols && !o->symbols) ||
+        ((o->price_decimal || o->time_iso) && o->format == BLANC_EMIT_BIN))
         return BLANC_EINVAL;
     blanc_emitter *e = calloc(1, sizeof *e);
     if (!e)

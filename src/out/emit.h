@@ -22,6 +22,7 @@ typedef struct emit_rec {
     const char *sym; /* 8 bytes, space padded */
     uint16_t locate;
     int gate; /* -1 health not tracked, else 0 gated / 1 publishable */
+    int price_decimal, time_iso; /* for people (human.c) */
     const emit_ent *e;
     size_t n;
 } emit_rec;
@@ -32,5 +33,10 @@ typedef struct emit_format {
 } emit_format;
 
 extern const emit_format blanc__emit_jsonl, blanc__emit_csv, blanc__emit_bin;
+
+/* human.c: ticks of 1e-4 as dollars ("49.5470"), ns after midnight as
+ * "HH:MM:SS.nnnnnnnnn"; quoted: as JSON strings. */
+void blanc__ob_price(obuf *o, uint64_t ticks, int decimal, int quoted);
+void blanc__ob_time(obuf *o, uint64_t ns, int iso, int quoted);
 
 #endif

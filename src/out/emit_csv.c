@@ -21,7 +21,8 @@ static void prefix(obuf *o, const emit_rec *r)
     while (n && r->sym[n - 1] == ' ')
         n--;
     ob_u64(o, r->index);
-    ob_cu64(o, r->ts);
+    ob_char(o, ',');
+    blanc__ob_time(o, r->ts, r->time_iso, 0);
     ob_char(o, ',');
     blanc__ob_csv_chars(o, r->sym, n);
     ob_cu64(o, r->locate);
@@ -47,7 +48,8 @@ static void record(obuf *o, const emit_rec *r)
     if (r->kind == BLANC_EMIT_BBO) {
         prefix(o, r);
         for (size_t i = 0; i < 2; i++) {
-            ob_cu64(o, r->e[i].price);
+            ob_char(o, ',');
+            blanc__ob_price(o, r->e[i].price, r->price_decimal, 0);
             ob_cu64(o, r->e[i].qty);
             ob_cu64(o, r->e[i].count);
         }
@@ -59,7 +61,8 @@ static void record(obuf *o, const emit_rec *r)
         prefix(o, r);
         if (r->kind == BLANC_EMIT_L2) {
             side(o, x->side);
-            ob_cu64(o, x->price);
+            ob_char(o, ',');
+            blanc__ob_price(o, x->price, r->price_decimal, 0);
             ob_cu64(o, x->qty);
             ob_cu64(o, x->count);
         } else {
@@ -67,7 +70,8 @@ static void record(obuf *o, const emit_rec *r)
             ob_char(o, x->code);
             ob_cu64(o, x->ref);
             side(o, x->side);
-            ob_cu64(o, x->price);
+            ob_char(o, ',');
+            blanc__ob_price(o, x->price, r->price_decimal, 0);
             ob_cu64(o, x->qty);
             if (r->kind == BLANC_EMIT_TRADES)
                 ob_cu64(o, x->match);

@@ -17,7 +17,7 @@ static void record(obuf *o, const emit_rec *r)
     ob_str(o, "{\"index\":");
     ob_u64(o, r->index);
     ob_str(o, ",\"ts\":");
-    ob_u64(o, r->ts);
+    blanc__ob_time(o, r->ts, r->time_iso, 1);
     ob_str(o, ",\"symbol\":");
     ob_json_symbol(o, r->sym);
     ob_str(o, ",\"locate\":");
@@ -28,7 +28,7 @@ static void record(obuf *o, const emit_rec *r)
     case BLANC_EMIT_BBO:
         for (size_t i = 0; i < 2; i++) {
             ob_str(o, i ? ",\"ask\":[" : ",\"bid\":[");
-            ob_u64(o, e[i].price);
+            blanc__ob_price(o, e[i].price, r->price_decimal, 1);
             ob_cu64(o, e[i].qty);
             ob_cu64(o, e[i].count);
             ob_char(o, ']');
@@ -39,7 +39,8 @@ static void record(obuf *o, const emit_rec *r)
         for (size_t i = 0; i < r->n; i++) {
             ob_str(o, i ? ",[" : "[");
             side_json(o, e[i].side);
-            ob_cu64(o, e[i].price);
+            ob_char(o, ',');
+            blanc__ob_price(o, e[i].price, r->price_decimal, 1);
             ob_cu64(o, e[i].qty);
             ob_cu64(o, e[i].count);
             ob_char(o, ']');
@@ -55,7 +56,8 @@ static void record(obuf *o, const emit_rec *r)
             ob_u64(o, e[i].ref);
             ob_char(o, ',');
             side_json(o, e[i].side);
-            ob_cu64(o, e[i].price);
+            ob_char(o, ',');
+            blanc__ob_price(o, e[i].price, r->price_decimal, 1);
             ob_cu64(o, e[i].qty);
             ob_char(o, ']');
         }
@@ -69,7 +71,7 @@ static void record(obuf *o, const emit_rec *r)
         ob_str(o, ",\"side\":");
         side_json(o, e[0].side);
         ob_str(o, ",\"price\":");
-        ob_u64(o, e[0].price);
+        blanc__ob_price(o, e[0].price, r->price_decimal, 1);
         ob_str(o, ",\"shares\":");
         ob_u64(o, e[0].qty);
         ob_str(o, ",\"match\":");
