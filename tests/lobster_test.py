@@ -350,6 +350,21 @@ class BlancLobster(unittest.TestCase):
             "%s_2019-01-30_34200000_57600000_%s_2.csv" % (s, k)
             for s in self.syms for k in ("message", "orderbook")))
 
+    def test_resume(self):
+        """Resumed from a snapshot at a feed time, the files are the uninterrupted run's rows
+        stamped after it (the book is the snapshot's)."""
+        snaps = os.path.join(self.tmp.name, "snaps")
+        r = run("replay", self.day, "--snapshot-at", "12:00:00", "--snapshot-out", snaps)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        whole = self.emit(4)
+        part = self.emit(4, "--resume", os.path.join(snaps, os.listdir(snaps)[0]))
+        for sym in self.syms:
+            a = read_files(*self.files(whole, sym, 4, 34200000, 57600000), 4)
+            b = read_files(*self.files(part, sym, 4, 34200000, 57600000), 4)
+            tail = [x for x in a if x[0][0] > 12 * 3600 * 10**9]
+            self.assertGreater(len(tail), 50)
+            self.assertEqual(b, tail)
+
     def test_usage_errors(self):
         base = ["replay", self.day, "--emit", "lobster", "--symbol", self.syms[0]]
         for extra in (["-o", "x"], ["--depth", "5"], ["--depth", "5", "-o", "x", "--format", "csv"],
