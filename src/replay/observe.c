@@ -28,6 +28,10 @@ static void refresh(blanc_replay *r)
         r->want_change |= o->on_bbo || o->on_trade ||
                           (o->on_message && !(o->flags & BLANC_OBSERVE_RC_ONLY));
     }
+    const replay_observer *x = r->n_obs == 1 ? &r->obs[0] : NULL;
+    int fast = x && x->o.on_message && !x->wanted && !x->extras && r->want_change;
+    r->fast_message = fast ? x->o.on_message : NULL;
+    r->fast_ctx = fast ? x->o.ctx : NULL;
 }
 
 int blanc_replay_add_observer(blanc_replay *r, const blanc_observer *o)

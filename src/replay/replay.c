@@ -206,7 +206,7 @@ static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t
         }
     }
     if (blanc_unlikely(r->n_obs)) {
-        int hr = blanc__observe_after(r, ev, index, rc);
+        int hr = blanc__observe(r, ev, index, rc);
         if (hr < 0)
             return hook_failed(r, hr);
     }

@@ -33,6 +33,11 @@ struct blanc_replay {
     struct replay_observer *obs;
     uint32_t n_obs;
     int want_before, want_change;
+    /* One observer, unfiltered, with only on_message on the record: called
+     * straight from the loop (the emitter's common case). */
+    int (*fast_message)(void *ctx, const blanc_event *ev, uint64_t index,
+                        const blanc_change *chg);
+    void *fast_ctx;
     int next_obs_id;
     blanc_change chg; /* the record of the message being handled */
     blanc_health *health; /* not owned; NULL when health is not tracked */
@@ -53,5 +58,14 @@ struct blanc_replay {
 int blanc__observe_before(blanc_replay *r, const blanc_event *ev, uint64_t index);
 int blanc__observe_after(blanc_replay *r, const blanc_event *ev, uint64_t index, int rc);
 void blanc__observers_free(blanc_replay *r);
+
+static inline int blanc__observe(blanc_replay *r, const blanc_event *ev, uint64_t index, int rc)
+{
+    if (r->fast_message) {
+        r->chg.rc = rc;
+        return r->fast_message(r->fast_ctx, ev, index, &r->chg);
+    }
+    return blanc__observe_after(r, ev, index, rc);
+}
 
 #endif
