@@ -114,6 +114,13 @@ typedef struct cli_run {
     const char *emit_out;
     int emit;
     blanc_emit_options eo;
+    int lobster; /* --emit lobster: -o is a folder (cli/lobster.c) */
+    int human_given; /* --price or --time */
+    const char *date;
+    uint64_t from_ns, to_ns;
+    int from_given, to_given;
+    char date_buf[11];
+    blanc_lobster_options lo;
     cli_health health;
     int health_given, linger_given;
     const char *metrics_addr;
@@ -133,7 +140,10 @@ typedef struct cli_run {
     {"output", required_argument, 0, 'o'}, {"health-config", required_argument, 0, 'H'},       \
     {"health-journal", required_argument, 0, 'J'}, {"reset-at", required_argument, 0, 'R'},    \
     {"no-health", no_argument, 0, 'N'}, {"metrics-listen", required_argument, 0, 'L'},         \
-    {"metrics-linger", required_argument, 0, 'G'}
+    {"metrics-linger", required_argument, 0, 'G'}, {"date", required_argument, 0, CLI_OPT_DATE}, \
+    {"from", required_argument, 0, CLI_OPT_FROM}, {"to", required_argument, 0, CLI_OPT_TO},    \
+    {"price", required_argument, 0, CLI_OPT_PRICE}, {"time", required_argument, 0, CLI_OPT_TIME}
+enum { CLI_OPT_DATE = 0x100, CLI_OPT_FROM, CLI_OPT_TO, CLI_OPT_PRICE, CLI_OPT_TIME };
 
 typedef struct cli_run_info {
     blanc_session *s;
@@ -169,6 +179,14 @@ int cli_run_check(cli_run *a, int snapshots);
  * summary and warnings, free. Returns the exit code. */
 int cli_run_session(cli_run *a, blanc_session_options *so, const cli_run_hooks *hk);
 void cli_session_error(const blanc_session_error *e);
+
+/* lobster.c: --emit lobster. Its options (CLI_OK, CLI_USAGE or -1 as
+ * cli_run_option), the checks, the writer's options, the summary. */
+int cli_lobster_option(cli_run *a, int c, const char *arg);
+int cli_lobster_check(cli_run *a);
+void cli_lobster_setup(cli_run *a, blanc_session_options *so);
+void cli_lobster_json(json *j, const cli_run *a, const blanc_session *s, int committed);
+void cli_lobster_text(FILE *f, const cli_run *a, const blanc_session *s, int committed);
 /* --snapshot-format: bin or json. CLI_OK or CLI_USAGE (said why). */
 int cli_parse_snap_format(const char *cmd, const char *arg, blanc_snap_format *out);
 /* Options that would do nothing are mistakes: the first rule whose bad is

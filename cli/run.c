@@ -72,9 +72,13 @@ int cli_run_option(cli_run *a, int c, const char *arg)
         a->linger_given = 1;
         return CLI_OK;
     case 'E': {
+        if (!strcmp(arg, "lobster")) {
+            a->lobster = 1;
+            return CLI_OK;
+        }
         int k = blanc_emit_kind_parse(arg);
         if (k < 0) {
-            cli_error("%s: --emit is bbo, l2, l3 or trades, not '%s'", a->cmd, arg);
+            cli_error("%s: --emit is bbo, l2, l3, trades or lobster, not '%s'", a->cmd, arg);
             return CLI_USAGE;
         }
         a->emit = 1;
@@ -101,6 +105,25 @@ int cli_run_option(cli_run *a, int c, const char *arg)
         a->depth_given = 1;
         return CLI_OK;
     case 'j': a->json = 1; return CLI_OK;
+    case CLI_OPT_PRICE:
+        if (strcmp(arg, "decimal") && strcmp(arg, "int")) {
+            cli_error("%s: --price is decimal or int, not '%s'", a->cmd, arg);
+            return CLI_USAGE;
+        }
+        a->eo.price_decimal = !strcmp(arg, "decimal");
+        a->human_given = 1;
+        return CLI_OK;
+    case CLI_OPT_TIME:
+        if (strcmp(arg, "iso") && strcmp(arg, "ns")) {
+            cli_error("%s: --time is iso or ns, not '%s'", a->cmd, arg);
+            return CLI_USAGE;
+        }
+        a->eo.time_iso = !strcmp(arg, "iso");
+        a->human_given = 1;
+        return CLI_OK;
+    case CLI_OPT_DATE:
+    case CLI_OPT_FROM:
+    case CLI_OPT_TO: return cli_lobster_option(a, c, arg);
     case 'S': a->strict = a->opts.strict = 1; return CLI_OK;
     case 'B': a->opts.no_book = 1; return CLI_OK;
     case 'e':
@@ -142,17 +165,20 @@ int cli_run_check(cli_run *a, int snapshots)
 {
     const cli_rule rules[] = {
         {a->emit && !a->emit_out, "--emit needs -o OUT ('-' for stdout)"},
-        {!a->emit && a->emit_out != NULL, "-o is the output of --emit"},
-        {a->format_given && !a->emit, "--format is the format of --emit"},
+        {!a->emit && !a->lobster && a->emit_out != NULL, "-o is the output of --emit"},
+        {a->format_given && !a->emit && !a->lobster, "--format is the format of --emit"},
+        {a->human_given && !a->emit, "--price and --time apply to --emit"},
+        {a->human_given && a->eo.format == BLANC_EMIT_BIN,
+         "--price and --time are for csv and jsonl, not bin"},
         {a->linger_given && !a->metrics_addr, "--metrics-linger needs --metrics-listen"},
         {a->depth_given && !a->n_symbols && !(a->emit && a->eo.kind == BLANC_EMIT_L2),
          "--depth applies to --symbol and --emit l2"},
-        {(a->emit || snapshots) && a->opts.no_book,
+        {(a->emit || a->lobster || snapshots) && a->opts.no_book,
          "--no-book builds no books to snapshot, resume or emit"},
         {a->health_given && a->health.off, "--no-health with a health option"},
         {a->health_given && a->opts.no_book, "--no-book computes no book anomalies to track health"},
     };
-    if (cli_check_rules(a->cmd, rules, sizeof rules / sizeof rules[0]))
+    if (cli_check_rules(a->cmd, rules, sizeof rules / sizeof rules[0]) || cli_lobster_check(a))
         return CLI_USAGE;
     if (a->opts.no_book)
         a->health.off = 1;
@@ -291,8 +317,9 @@ static void print_json(FILE *f, const cli_run *a, const cli_run_info *ri, const 
         json_str(&j, "emit_output", a->emit_out);
         json_u64(&j, "emit_records", blanc_session_emit_records(ri->s));
     }
+    cli_lobster_json(&j, a, ri->s, ri->committed);
     cli_health_json(&j, &a->health);
-    if (a->n_symbols && !a->emit) {
+    if (a->n_symbols && !a->emit && !a->lobster) {
         json_open(&j, "books", '{');
         for (int i = 0; i < a->n_symbols; i++)
             cli_ladder_json(&j, x.b, a->symbols[i], a->depth);
@@ -359,9 +386,10 @@ static void print_text(FILE *f, const cli_run *a, const cli_run_info *ri, const 
                 a->emit_out);
     else if (a->emit)
         fprintf(f, "emitted      nothing: %s was not written\n", a->emit_out);
+    cli_lobster_text(f, a, ri->s, ri->committed);
     if (hk->tail_text)
         hk->tail_text(f, hk->ctx, ri);
-    for (int i = 0; i < a->n_symbols && !a->emit; i++)
+    for (int i = 0; i < a->n_symbols && !a->emit && !a->lobster; i++)
         cli_ladder_text(f, x.b, a->symbols[i], a->depth);
 }
 
@@ -469,6 +497,7 @@ int cli_run_session(cli_run *a, blanc_session_options *so, const cli_run_hooks *
     so->health_journal = a->health.journal;
     so->emit = a->emit ? &a->eo : NULL;
     so->emit_out = a->emit_out;
+    cli_lobster_setup(a, so);
     if (a->metrics_addr) {
         if (cli_metrics_start(&a->metrics, a->metrics_addr, !a->health.off))
             return CLI_USAGE;

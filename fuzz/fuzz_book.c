@@ -7,7 +7,10 @@
  * kept here from docs/SEMANTICS.md, and the work the message cost stays
  * within the structures' bounds (book/order_map.h, book/book.h): no lookup
  * reads more than a run of the order map, no run exceeds the cap, and the
- * level moves of one message are bounded by the chunk size.
+ * level moves of one message are bounded by the chunk size. Every other
+ * message goes through blanc_books_apply_change, whose record must agree with
+ * the shadow (the order before and after) and with the queries (each level
+ * reported, the BBO flag exactly when the best bid or offer moved).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +87,51 @@ static void compare(blanc_books *b, shadow sh[NLOC + 1][NREF])
     }
 }
 
+static int level_eq(const blanc_level *a, const blanc_level *b)
+{
+    return a->price == b->price && a->shares == b->shares && a->orders == b->orders;
+}
+
+/* The record of e (applied with result rc) against the shadow before it and
+ * the books after it. */
+static void check_change(const blanc_books *b, const blanc_event *e, int rc, const blanc_change *c,
+                         shadow pre, const blanc_level *bid0, const blanc_level *ask0)
+{
+    expect(c->rc == rc && c->type == e->type && c->locate == e->locate);
+    int changed = rc == BLANC_APPLIED || rc == BLANC_EOVERFILL;
+    if (!changed || e->type == 'H' || e->type == 'R') {
+        expect(c->flags == 0 && c->n_levels == 0);
+        expect(c->trade.type == (e->type == 'P' ? 'P' : 0));
+        return;
+    }
+    if (e->type != 'A' && e->type != 'F') {
+        expect((c->flags & BLANC_CHANGE_BEFORE) && c->before.ref == e->ref);
+        expect(c->before.shares == pre.shares && c->before.price == pre.price &&
+               c->before.side == pre.side);
+    }
+    blanc_order now;
+    uint64_t live_ref = e->type == 'U' ? e->new_ref : e->ref;
+    int live = blanc_books_order(b, e->locate, live_ref, &now) == 0 && e->type != 'D';
+    expect(!!(c->flags & BLANC_CHANGE_AFTER) == live);
+    if (live)
+        expect(c->after.shares == now.shares && c->after.price == now.price &&
+               c->after.ref == live_ref);
+    expect(c->n_levels <= 2);
+    for (uint32_t i = 0; i < c->n_levels; i++) {
+        blanc_level q;
+        if (blanc_books_level(b, e->locate, c->side, c->levels[i].price, &q) != 1)
+            q = (blanc_level){c->levels[i].price, 0, 0};
+        expect(level_eq(&q, &c->levels[i]));
+    }
+    blanc_level bid, ask;
+    blanc_books_bbo(b, e->locate, &bid, &ask);
+    int moved = !level_eq(&bid, bid0) || !level_eq(&ask, ask0);
+    expect(!!(c->flags & BLANC_CHANGE_BBO) == moved);
+    if (e->type == 'E' || e->type == 'C')
+        expect(c->trade.type == e->type && c->trade.shares == e->shares &&
+               c->trade.price == (e->type == 'C' ? e->price : pre.price));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static shadow sh[NLOC + 1][NREF];
@@ -111,9 +159,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         e.price = p[3] < 4 ? p[3] : 1000 + (uint32_t)(p[3] % 32) * 100 + (uint32_t)(p[2] >> 5) * 10;
         e.side = (p[3] & 0x40) ? 'S' : (p[3] & 0x20) ? 'B' : (p[0] & 8 ? 'Z' : 'B');
         work before = work_now(b);
-        int rc = blanc_books_apply(b, &e);
-        within_bounds(b, before);
         shadow *o = e.locate <= NLOC ? &sh[e.locate][idx] : NULL;
+        int with_change = (k / 4) % 2;
+        blanc_level bid0 = {0, 0, 0}, ask0 = {0, 0, 0};
+        shadow pre = o ? *o : (shadow){0, 0, 0, 0};
+        if (with_change)
+            blanc_books_bbo(b, e.locate, &bid0, &ask0);
+        blanc_change chg;
+        int rc = with_change ? blanc_books_apply_change(b, &e, &chg) : blanc_books_apply(b, &e);
+        within_bounds(b, before);
+        if (with_change)
+            check_change(b, &e, rc, &chg, pre, &bid0, &ask0);
         switch (e.type) {
         case 'A':
         case 'F':

@@ -627,6 +627,49 @@ void blanc_books_free(blanc_books *b);
  */
 int blanc_books_apply(blanc_books *b, const blanc_event *ev);
 
+/*
+ * What one message did to the books, filled by blanc_books_apply_change (and
+ * by the replay for its observers, only when one asks for it). Everything is
+ * read from the books while the message is applied, so an observer never has
+ * to look an order up before or after.
+ */
+typedef struct blanc_trade {
+    char type;       /* 'E' 'C' 'P' 'Q'; 0: the message printed nothing */
+    char side;       /* E C: the resting order's side; P: the message's; Q: 0 */
+    char printable;  /* C: the message's flag ('Y'/'N'); E P Q: 'Y' */
+    uint32_t price;  /* E: the resting order's price; C: the execution price; P Q: the message's */
+    uint64_t shares; /* as the message says (an overfill prints the message's shares) */
+    uint64_t ref;    /* the order's ref (Q: 0) */
+    uint64_t match;
+} blanc_trade;
+
+enum {
+    BLANC_CHANGE_BEFORE = 1, /* before: the order the message refers to, as it was */
+    BLANC_CHANGE_AFTER = 2,  /* after: the order left (E C X), added (A F) or replacing (U) */
+    BLANC_CHANGE_BBO = 4     /* the best level of `side` changed (price, shares or orders) */
+};
+
+typedef struct blanc_change {
+    int rc;             /* blanc_books_apply's result for the message */
+    char type;          /* the message type */
+    char side;          /* 'B'/'S': the side whose levels changed; 0 if none did */
+    uint16_t locate;
+    uint32_t flags;     /* BLANC_CHANGE_* */
+    blanc_order before; /* valid with BLANC_CHANGE_BEFORE */
+    blanc_order after;  /* valid with BLANC_CHANGE_AFTER (gone: E C X of all, D) */
+    uint32_t n_levels;  /* levels of `side` the message changed: 0, 1, or 2 (a U to a
+                           new price: [0] the old price, [1] the new) */
+    blanc_level levels[2]; /* each as it is after the message: orders 0 = gone */
+    blanc_trade trade;  /* an execution or trade print (E C applied, P, Q) */
+} blanc_change;
+
+/* blanc_books_apply, also filling *chg with what the message did. rc, type,
+ * side, locate, flags, n_levels and trade.type are always set; before and
+ * after are valid under their flags, levels[i] for i < n_levels, the rest of
+ * trade when trade.type is not 0. An anomaly (other than an overfill) sets
+ * no flag, no level, no trade. */
+int blanc_books_apply_change(blanc_books *b, const blanc_event *ev, blanc_change *chg);
+
 /* Locate of the instrument with this 8-byte symbol (space padded), or BLANC_ENOTFOUND. */
 int blanc_books_find(const blanc_books *b, const char symbol[8]);
 /* Parse a user symbol ("AAPL") into the padded 8-byte form. BLANC_EINVAL if too long/empty. */
@@ -843,6 +886,7 @@ typedef struct blanc_session_options {
     const char *health_journal;   /* the decision journal (NULL: none) */
     const blanc_emit_options *emit; /* per-message output (NULL: none) ... */
     const char *emit_out;         /* ... written here ('-': stdout) */
+    const struct blanc_lobster_options *lobster; /* LOBSTER files (NULL: none) */
     blanc_cut *cuts;              /* snapshots at these cuts (marked taken) ... */
     size_t n_cuts;
     const char *snapshot_dir;     /* ... in this folder, created with the first */
@@ -898,6 +942,8 @@ void blanc_session_input(const blanc_session *s, blanc_session_input_info *in);
 size_t blanc_session_snapshots(const blanc_session *s);
 const char *blanc_session_snapshot(const blanc_session *s, size_t i, uint64_t *messages);
 uint64_t blanc_session_emit_records(const blanc_session *s);
+/* The LOBSTER writer of opts.lobster (NULL if none), for its row counts. */
+const struct blanc_lobster *blanc_session_lobster(const blanc_session *s);
 
 /* Nonzero once the input has ended (or a strict/hard stop): nothing more to read. */
 int blanc_replay_finished(const blanc_replay *r);
@@ -912,19 +958,48 @@ uint64_t blanc_replay_input_position(const blanc_replay *r, uint64_t *digest);
 int blanc_replay_message(blanc_replay *r, const uint8_t *msg, size_t len, uint64_t offset);
 
 /*
- * Observers of every decoded message (not called with no_book). before() sees
- * the books as they were, after() as they are, with rc the apply result
- * (BLANC_APPLIED, BLANC_NOEFFECT or the anomaly code). A negative return stops
- * the replay with that error (e.g. an output that cannot be written).
+ * Observers of the replay (docs/API.md "Subscribers"): several at once, called
+ * in the order they were added, never with no_book. Per decoded message:
+ *   before(ev, index)            the books as they were (before the message)
+ *   on_message(ev, index, chg)   after it is applied and health has judged it:
+ *                                chg says what it did (chg->rc: BLANC_APPLIED,
+ *                                BLANC_NOEFFECT or the anomaly code)
+ *   on_bbo(ev, index, bid, ask)  after a message that changed its instrument's
+ *                                best bid or offer: both sides as they are now
+ *                                (a missing side all zeros)
+ *   on_trade(ev, index, trade)   after an execution (E, C) or trade (P, Q) print
+ * Any callback may be NULL. With symbols, on_message, on_bbo and on_trade are
+ * called only for those instruments (8-byte padded; an instrument is known by
+ * its directory message); before() sees every message. A negative return
+ * stops the replay with that error (e.g. an output that cannot be written).
  */
-typedef struct blanc_replay_hooks {
+typedef struct blanc_observer {
     void *ctx;
     int (*before)(void *ctx, const blanc_event *ev, uint64_t index);
-    int (*after)(void *ctx, const blanc_event *ev, uint64_t index, int rc);
-} blanc_replay_hooks;
+    int (*on_message)(void *ctx, const blanc_event *ev, uint64_t index,
+                      const blanc_change *chg);
+    int (*on_bbo)(void *ctx, const blanc_event *ev, uint64_t index, const blanc_level *bid,
+                  const blanc_level *ask);
+    int (*on_trade)(void *ctx, const blanc_event *ev, uint64_t index,
+                    const blanc_trade *trade);
+    const char (*symbols)[8]; /* only these instruments (copied); NULL = all */
+    size_t n_symbols;
+    unsigned flags;           /* BLANC_OBSERVE_* */
+} blanc_observer;
 
-/* Install (copied) or remove (NULL) the hooks. */
-void blanc_replay_set_hooks(blanc_replay *r, const blanc_replay_hooks *h);
+/* on_message needs only chg->rc, type and locate: the record is not computed
+ * for this observer (the bench timer: it times the apply alone). It is still
+ * filled when another observer needs it. */
+#define BLANC_OBSERVE_RC_ONLY 1u
+
+#define BLANC_MAX_OBSERVERS 16
+
+/* Add an observer (copied, symbols too): its id (>= 0) for removal,
+ * BLANC_EINVAL (NULL, or BLANC_MAX_OBSERVERS already) or BLANC_ENOMEM. */
+int blanc_replay_add_observer(blanc_replay *r, const blanc_observer *o);
+/* Remove the observer with this id; BLANC_ENOTFOUND if there is none. The
+ * others keep their order. */
+int blanc_replay_remove_observer(blanc_replay *r, int id);
 
 const blanc_replay_stats *blanc_replay_get_stats(const blanc_replay *r);
 blanc_books *blanc_replay_books(blanc_replay *r);
@@ -1081,6 +1156,8 @@ typedef struct blanc_emit_options {
     uint32_t depth;           /* L2: follow the top `depth` levels per side; 0 = all */
     const char (*symbols)[8]; /* only these instruments (8-byte padded); NULL = all */
     size_t n_symbols;
+    int price_decimal;        /* csv, jsonl: prices as dollars, "49.5470" (a JSON string) */
+    int time_iso;             /* csv, jsonl: ts as "HH:MM:SS.nnnnnnnnn" (a JSON string) */
 } blanc_emit_options;
 
 /* "bbo" "l2" "l3" "trades" / "jsonl" "csv" "bin" -> the enum, or BLANC_EINVAL. */
@@ -1090,20 +1167,86 @@ int blanc_emit_format_parse(const char *s);
 typedef struct blanc_emitter blanc_emitter;
 
 /*
- * Attach a writer of minimal deltas to a replay (it installs the replay's
- * hooks): after each message that changes a book it writes one record with
+ * Attach a writer of minimal deltas to a replay (as one of its observers):
+ * after each message that changes a book it writes one record with
  * the message index and feed timestamp and only what changed in the chosen
  * view — nothing when the view did not change. The deltas are relative to the
  * books as they are now, so a replay resumed from a snapshot continues the
- * stream of the uninterrupted run. A write error stops the replay with it.
+ * stream of the uninterrupted run. With a health tracker (the replay's,
+ * blanc_replay_set_health) every record carries the publish gate of its
+ * message; NULL: no gate. A write error stops the replay with it.
  */
-int blanc_emitter_create(blanc_emitter **out, blanc_replay *r, const blanc_emit_options *o,
-                         blanc_sink *sink);
+int blanc_emitter_create(blanc_emitter **out, blanc_replay *r, const blanc_health *health,
+                         const blanc_emit_options *o, blanc_sink *sink);
 /* Flush what is buffered into the sink (not committed). Returns the first error. */
 int blanc_emitter_finish(blanc_emitter *e);
 uint64_t blanc_emitter_records(const blanc_emitter *e);
-/* Detach from the replay and free. NULL is a no-op. */
+/* Remove its observer from the replay and free. NULL is a no-op. */
 void blanc_emitter_free(blanc_emitter *e);
+
+/* ------------------------------------------------------------------------ */
+/* LOBSTER files (docs/EMIT.md "LOBSTER")                                    */
+/* ------------------------------------------------------------------------ */
+
+/* One message-file row and the orderbook row after it. */
+typedef struct blanc_lobster_row {
+    uint64_t ts;          /* ns after midnight (the file writes seconds, 9 decimals) */
+    int type;             /* 1 add, 2 cancel, 3 delete, 4 execution, 5 hidden trade,
+                             6 cross, 7 trading state */
+    int64_t order_id;     /* the ref; 6: -1 opening, -2 closing, -3 other cross; 7: 0 */
+    uint64_t size;
+    int64_t price;        /* ticks of 1e-4 dollars; 7: -1 halt/pause, 0 quotation, 1 trading */
+    int direction;        /* 1 buy, -1 sell */
+    const int64_t *book;  /* 4 * depth: AskP1, AskS1, BidP1, BidS1, AskP2, ... */
+} blanc_lobster_row;
+
+#define BLANC_LOBSTER_EMPTY_ASK INT64_C(9999999999)
+#define BLANC_LOBSTER_EMPTY_BID INT64_C(-9999999999)
+#define BLANC_LOBSTER_MAX_SYMBOLS 256
+#define BLANC_LOBSTER_MAX_DEPTH 1000
+
+typedef struct blanc_lobster_options {
+    const char (*symbols)[8]; /* one pair of files each (8-byte padded), required */
+    size_t n_symbols;
+    uint32_t depth;           /* levels per side, 1 .. BLANC_LOBSTER_MAX_DEPTH */
+    uint64_t from_ns, to_ns;  /* feed-time window [from, to); both 0: 09:30 to 16:00 */
+    const char *dir;          /* write the files here (created if missing) ... */
+    const char *date;         /* ... named with this YYYY-MM-DD */
+    /* ... or, with dir NULL, hand each row to on_row (symbol: its index in
+     * symbols); a negative return stops the replay with it. */
+    int (*on_row)(void *ctx, size_t symbol, const blanc_lobster_row *row);
+    void *ctx;
+} blanc_lobster_options;
+
+typedef struct blanc_lobster blanc_lobster;
+
+/*
+ * Attach a LOBSTER writer to a replay (one of its observers): per symbol
+ * SYM_DATE_START_END_message_N.csv and ..._orderbook_N.csv in dir, as temp
+ * files until blanc_lobster_commit. The book is the replay's (rebuilt from
+ * the start of the input); rows are written for messages inside the window.
+ * BLANC_EINVAL for bad options (no symbols, depth, window, a date not
+ * YYYY-MM-DD, a symbol that cannot name a file); an output that cannot be
+ * opened: its code, *sys_errno and its path in path[0..cap).
+ */
+int blanc_lobster_create(blanc_lobster **out, blanc_replay *r, const blanc_lobster_options *o,
+                         int *sys_errno, char *path, size_t cap);
+/* Flush every file (not committed): 0 or the first write error (path, errno
+ * as for create). */
+int blanc_lobster_finish(blanc_lobster *l, int *sys_errno, char *path, size_t cap);
+/* Rename every file into place (after finish). */
+int blanc_lobster_commit(blanc_lobster *l, int *sys_errno, char *path, size_t cap);
+/* Message rows written for symbols[i]. */
+uint64_t blanc_lobster_rows(const blanc_lobster *l, size_t i);
+/* Remove the temp files of an uncommitted writer (unlink only: for a signal handler). */
+void blanc_lobster_unlink_temp(const blanc_lobster *l);
+/* Detach and free; without a commit the files and a folder it made are removed. */
+void blanc_lobster_free(blanc_lobster *l);
+/* The name LOBSTER gives a file: SYM_DATE_START_END_message_N.csv (orderbook
+ * nonzero: _orderbook_), START and END in ms after midnight. The length, or
+ * BLANC_EINVAL (a symbol with '/' or nothing but spaces) / BLANC_ETRUNCATED. */
+int blanc_lobster_file_name(char *out, size_t cap, const char sym[8], const char *date,
+                            uint64_t from_ns, uint64_t to_ns, uint32_t depth, int orderbook);
 
 /* ------------------------------------------------------------------------ */
 /* Message dump: every field of every message (docs/FEEDS.md)                */
@@ -1339,7 +1482,7 @@ typedef struct blanc_bench_result {
 
 /* Replay data[0..len) opts->warmup + opts->runs times from memory. Each
  * measured run is a plain pass (throughput) and, with books, a timed pass
- * (every book-changing message timed between the replay's hooks). */
+ * (every book-changing message timed by an observer: before() to on_message). */
 int blanc_bench_run(const uint8_t *data, size_t len, const blanc_bench_options *opts,
                     blanc_bench_result *res);
 void blanc_bench_result_free(blanc_bench_result *res);

@@ -85,7 +85,7 @@ static void same_bytes_as_a_file(void **state)
         assert_int_equal(k ? blanc_sink_open_fn(&s, put, &e) : blanc_sink_open(&s, epath, NULL), 0);
         blanc_emit_options eo = {BLANC_EMIT_L3, BLANC_EMIT_BIN, 0, NULL, 0};
         blanc_emitter *em;
-        assert_int_equal(blanc_emitter_create(&em, r, &eo, s), 0);
+        assert_int_equal(blanc_emitter_create(&em, r, NULL, &eo, s), 0);
         assert_int_equal(blanc_replay_run(r, feed), 0);
         assert_int_equal(blanc_emitter_finish(em), 0);
         blanc_emitter_free(em);

@@ -569,7 +569,7 @@ static int setup(emit_obj *o, blanc_emit_kind kind, uint32_t depth, int health, 
     eo.depth = depth;
     eo.symbols = (const char(*)[8])o->symbols;
     eo.n_symbols = n_symbols;
-    return blanc_emitter_create(&o->em, o->r, &eo, o->sink);
+    return blanc_emitter_create(&o->em, o->r, o->h, &eo, o->sink);
 }
 
 /* _emit(path, kind, symbols, depth, health, strict) -> EmitStream */

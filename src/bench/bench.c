@@ -1,7 +1,7 @@
 /*
  * blanc bench: replay an in-memory input many times and measure it
  * (docs/TELEMETRY.md). Throughput comes from plain passes with nothing
- * attached; latency from separate timed passes where the replay's hooks read
+ * attached; latency from separate timed passes where an observer of the replay reads
  * the clock around each message, so the timing cost never inflates the
  * throughput figures.
  */
@@ -42,12 +42,12 @@ static int before(void *ctx, const blanc_event *ev, uint64_t index)
     return 0;
 }
 
-static int after(void *ctx, const blanc_event *ev, uint64_t index, int rc)
+static int after(void *ctx, const blanc_event *ev, uint64_t index, const blanc_change *chg)
 {
     (void)index;
     timer *t = ctx;
     uint64_t d = blanc_clock_now(&t->clock) - t->t0;
-    if (rc != BLANC_APPLIED)
+    if (chg->rc != BLANC_APPLIED)
         return 0;
     d = d > t->overhead ? d - t->overhead : 0;
     uint64_t ns = (uint64_t)blanc_clock_ns(&t->clock, d);
@@ -116,8 +116,16 @@ static double pass(const uint8_t *data, size_t len, int no_book, timer *t, uint6
         return -1;
     }
     if (t) {
-        blanc_replay_hooks h = {t, before, after};
-        blanc_replay_set_hooks(r, &h);
+        /* RC_ONLY: the change record is not computed, so what is timed is the
+         * apply of a plain replay. */
+        blanc_observer ob = {.ctx = t, .before = before, .on_message = after,
+                             .flags = BLANC_OBSERVE_RC_ONLY};
+        if (blanc_replay_add_observer(r, &ob) < 0) {
+            blanc_feed_free(f);
+            blanc_source_close(src);
+            blanc_replay_free(r);
+            return -1;
+        }
     }
     /* Wall time of the pass: a plain clock, no calibration needed. */
     static const blanc_clock mono = {0, 1.0, 0, ""};

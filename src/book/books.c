@@ -203,7 +203,7 @@ static void ref_remove(blanc_books *b, const ref_pos *pos, uint64_t ref)
 /* Insert a new order at the tail of its level. The slot `idx` came from a
  * probe done after any map change, and capacity was reserved before it. */
 static int order_insert(blanc_books *b, book *bk, uint64_t ref, int side, uint32_t price,
-                        uint32_t shares)
+                        uint32_t shares, uint32_t *hout)
 {
     uint32_t lh = level_get(b, bk, side, price);
     if (!lh)
@@ -232,6 +232,7 @@ static int order_insert(blanc_books *b, book *bk, uint64_t ref, int side, uint32
     l->count++;
     l->shares += shares;
     ref_insert(b, bk->locate, ref, h);
+    *hout = h;
     bk->orders++;
     if (++b->live > b->peak)
         b->peak = b->live;
@@ -272,7 +273,50 @@ static inline uint64_t w0_of(char type, int side, uint32_t price)
     return (uint64_t)(uint8_t)type | (uint64_t)(side ? 'S' : 'B') << 8 | (uint64_t)price << 32;
 }
 
-static int apply_add(blanc_books *b, const blanc_event *ev)
+/* ---- the change record ------------------------------------------------
+ * Each apply function takes `c`, NULL or the record to fill. They are always
+ * inlined into the two entry points, so in blanc_books_apply (c a constant
+ * NULL) every `if (c)` folds away: the record costs nothing unless asked for. */
+#define APPLY static inline __attribute__((always_inline)) int
+
+static inline char side_char(int side) { return side ? 'S' : 'B'; }
+
+static inline void order_pub(const order *o, blanc_order *out)
+{
+    out->ref = o->ref;
+    out->shares = o->shares;
+    out->price = o->price;
+    out->locate = o->locate;
+    out->side = side_char(o->side);
+}
+
+/* The handle of the best level of one side, 0 if the side is empty. Whether a
+ * message moved the BBO follows from it without reading levels: a change to
+ * the level that was best before, or is best after, moves it; any other does
+ * not (the best is then a level the message did not touch). */
+static inline uint32_t best_level(const blanc_books *b, const book *bk, int side)
+{
+    const book_side *s = &bk->sides[side];
+    if (!s->n)
+        return 0;
+    const side_chunk *ch = &b->chunks[s->top.level - 1];
+    return ch->e[ch->n - 1].level;
+}
+
+/* The level at `price` on `side` as it is now ({price, 0, 0} if gone). */
+static inline blanc_level level_now(const blanc_books *b, const book *bk, int side,
+                                    uint32_t price)
+{
+    blanc_level out = {price, 0, 0};
+    uint32_t lh = side_find(b, &bk->sides[side], side_key(side, price));
+    if (lh) {
+        out.orders = lvl(b, lh)->count;
+        out.shares = lvl(b, lh)->shares;
+    }
+    return out;
+}
+
+APPLY apply_add(blanc_books *b, const blanc_event *ev, blanc_change *c)
 {
     int side = ev->side == 'B' ? 0 : ev->side == 'S' ? 1 : -1;
     if (blanc_unlikely(side < 0 || ev->price == 0 || ev->shares == 0))
@@ -285,15 +329,27 @@ static int apply_add(blanc_books *b, const blanc_event *ev)
     ref_pos pos;
     if (blanc_unlikely(ref_find(b, ev->locate, ev->ref, &pos) != 0))
         return BLANC_EDUPREF;
-    int rc = order_insert(b, bk, ev->ref, side, ev->price, ev->shares);
+    uint32_t h;
+    int rc = order_insert(b, bk, ev->ref, side, ev->price, ev->shares, &h);
     if (rc)
         return rc;
     fold3(bk, w0_of(ev->type, side, ev->price), ev->ref, ev->shares);
+    if (c) {
+        const order *o = ord(b, h);
+        const level *l = lvl(b, o->level);
+        c->side = side_char(side);
+        c->flags = BLANC_CHANGE_AFTER;
+        order_pub(o, &c->after);
+        c->n_levels = 1;
+        c->levels[0] = (blanc_level){o->price, l->count, l->shares};
+        if (best_level(b, bk, side) == o->level)
+            c->flags |= BLANC_CHANGE_BBO;
+    }
     return BLANC_APPLIED;
 }
 
 /* E, C, X: take shares from a live order; D: take all of them. */
-static int apply_reduce(blanc_books *b, const blanc_event *ev, int all)
+APPLY apply_reduce(blanc_books *b, const blanc_event *ev, int all, blanc_change *c)
 {
     ref_pos pos;
     uint32_t h = ref_find(b, ev->locate, ev->ref, &pos);
@@ -313,16 +369,35 @@ static int apply_reduce(blanc_books *b, const blanc_event *ev, int all)
     }
     uint32_t left = o->shares - take;
     fold3(bk, w0_of(ev->type, o->side, o->price), ev->ref, left);
+    int side = o->side;
+    if (c) {
+        const level *l = lvl(b, o->level);
+        c->side = side_char(side);
+        c->flags = best_level(b, bk, side) == o->level ? BLANC_CHANGE_BEFORE | BLANC_CHANGE_BBO
+                                                        : BLANC_CHANGE_BEFORE;
+        order_pub(o, &c->before);
+        c->n_levels = 1;
+        c->levels[0] = (blanc_level){o->price, l->count - (left ? 0u : 1u), l->shares - take};
+        if (ev->type == 'E' || ev->type == 'C')
+            c->trade = (blanc_trade){ev->type, side_char(side),
+                                     ev->type == 'C' ? ev->u.printable : 'Y',
+                                     ev->type == 'C' ? ev->price : o->price, ev->shares,
+                                     ev->ref, ev->match};
+    }
     if (left) {
         o->shares = left;
         lvl(b, o->level)->shares -= take;
+        if (c) {
+            c->flags |= BLANC_CHANGE_AFTER;
+            order_pub(o, &c->after);
+        }
     } else {
         order_remove(b, bk, &pos, h);
     }
     return rc;
 }
 
-static int apply_replace(blanc_books *b, const blanc_event *ev)
+APPLY apply_replace(blanc_books *b, const blanc_event *ev, blanc_change *c)
 {
     ref_pos pos, dup;
     if (blanc_unlikely(!ref_find(b, ev->locate, ev->ref, &pos)))
@@ -338,14 +413,42 @@ static int apply_replace(blanc_books *b, const blanc_event *ev)
     uint32_t h = ref_find(b, ev->locate, ev->ref, &pos);
     book *bk = b->by_locate[ev->locate];
     int side = ord(b, h)->side;
+    int was_best = 0;
+    if (c) {
+        was_best = best_level(b, bk, side) == ord(b, h)->level;
+        c->side = side_char(side);
+        c->flags = BLANC_CHANGE_BEFORE;
+        order_pub(ord(b, h), &c->before);
+    }
     order_remove(b, bk, &pos, h);
     /* The freed node and (if its level emptied) level are reused here, so the
      * insert cannot fail for lack of memory unless a new side slot is needed. */
-    int rc = order_insert(b, bk, ev->new_ref, side, ev->price, ev->shares);
+    int rc = order_insert(b, bk, ev->new_ref, side, ev->price, ev->shares, &h);
     if (rc)
         return rc;
     fold3(bk, w0_of('U', side, ev->price), ev->new_ref, ev->shares);
     bk->stream = stream_fold(bk->stream, ev->ref);
+    if (c) {
+        const order *o = ord(b, h);
+        const level *l = lvl(b, o->level);
+        c->flags |= BLANC_CHANGE_AFTER;
+        order_pub(o, &c->after);
+        /* Same price and size: the level's totals are as they were (the order
+         * only lost its place), so no level changed. */
+        if (c->before.price != o->price) {
+            c->n_levels = 2;
+            c->levels[0] = level_now(b, bk, side, c->before.price);
+            c->levels[1] = (blanc_level){o->price, l->count, l->shares};
+        } else if (c->before.shares != o->shares) {
+            c->n_levels = 1;
+            c->levels[0] = (blanc_level){o->price, l->count, l->shares};
+        } else {
+            c->side = 0;
+            was_best = 0; /* the level is as it was: nothing moved */
+        }
+        if (c->n_levels && (was_best || best_level(b, bk, side) == o->level))
+            c->flags |= BLANC_CHANGE_BBO;
+    }
     return BLANC_APPLIED;
 }
 
@@ -374,20 +477,20 @@ static int apply_directory(blanc_books *b, const blanc_event *ev)
     return BLANC_NOEFFECT;
 }
 
-int blanc_books_apply(blanc_books *b, const blanc_event *ev)
+APPLY apply_any(blanc_books *b, const blanc_event *ev, blanc_change *c)
 {
     switch (ev->type) {
     case 'A':
     case 'F':
-        return apply_add(b, ev);
+        return apply_add(b, ev, c);
     case 'D':
-        return apply_reduce(b, ev, 1);
+        return apply_reduce(b, ev, 1, c);
     case 'U':
-        return apply_replace(b, ev);
+        return apply_replace(b, ev, c);
     case 'E':
     case 'C':
     case 'X':
-        return apply_reduce(b, ev, 0);
+        return apply_reduce(b, ev, 0, c);
     case 'R':
         return apply_directory(b, ev);
     case 'H': {
@@ -397,7 +500,39 @@ int blanc_books_apply(blanc_books *b, const blanc_event *ev)
         bk->trading_state = ev->u.trading.state;
         return BLANC_NOEFFECT;
     }
+    case 'P':
+        if (c)
+            c->trade = (blanc_trade){'P', ev->side, 'Y', ev->price, ev->shares, ev->ref, ev->match};
+        return BLANC_NOEFFECT;
+    case 'Q':
+        if (c)
+            c->trade = (blanc_trade){'Q', 0, 'Y', ev->price, ev->u.cross.shares, 0, ev->match};
+        return BLANC_NOEFFECT;
     default:
         return BLANC_NOEFFECT;
     }
+}
+
+int blanc_books_apply(blanc_books *b, const blanc_event *ev) { return apply_any(b, ev, NULL); }
+
+/* Only what says which parts are valid is cleared: the rest is read only
+ * under its flag (a day's worth of 100-byte memsets is not free). */
+static inline void change_clear(blanc_change *c, const blanc_event *ev)
+{
+    c->type = ev->type;
+    c->side = 0;
+    c->locate = ev->locate;
+    c->flags = 0;
+    c->n_levels = 0;
+    c->trade.type = 0;
+}
+
+int blanc_books_apply_change(blanc_books *b, const blanc_event *ev, blanc_change *chg)
+{
+    change_clear(chg, ev);
+    int rc = apply_any(b, ev, chg);
+    if (blanc_unlikely(rc < 0) && rc != BLANC_EOVERFILL) /* nothing changed: say nothing */
+        change_clear(chg, ev);
+    chg->rc = rc;
+    return rc;
 }

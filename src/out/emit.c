@@ -2,45 +2,34 @@
  * Per-message state output (docs/EMIT.md): minimal deltas of a chosen view of
  * the books, one record per book-changing message that changed the view.
  *
- * The replay calls before() and after() around every message. before() looks
- * up the order a message refers to while it still exists (a full execution
- * deletes it), so after() knows which side and price it touched. What changed
- * is then found without scanning the book: for full-depth L2 only the one or
- * two touched levels are read back; for BBO and top-N L2 the new top of the
- * touched book is compared with a small cached copy of what was last written.
+ * The emitter is one observer of the replay: the change record of each
+ * message says which order it touched (before and after), the totals of the
+ * one or two levels it changed and whether the best level moved, so nothing
+ * is looked up around the apply. Full-depth L2 and L3 are written straight
+ * from the record; BBO and top-N L2 compare the new top of the touched book
+ * with a small cached copy of what was last written, and only when the
+ * record says the view may have changed. The bytes are a format's job
+ * (emit_jsonl.c, emit_csv.c, emit_bin.c).
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "out/obuf.h"
-#include "replay/replay.h"
-
-typedef struct ent {
-    char code, side;
-    uint32_t price, count;
-    uint64_t qty, ref, match;
-} ent;
+#include "out/emit.h"
 
 #define MAX_ENTS 4
 
 struct blanc_emitter {
     blanc_replay *r;
+    int obs_id;                 /* its observer in r, -1 when not added */
     const blanc_health *health; /* records carry the publish gate when set */
-    blanc_books *b;
+    const blanc_books *b;
     blanc_emit_options o;
+    const emit_format *fmt;
     uint64_t records;
-    /* before(): the order the message refers to, as it was */
-    int pre_found;
-    blanc_order pre;
-    /* before(), full-depth L2: the levels the message touches, as they were */
-    blanc_level touch[2];
-    int ntouch;
-    char touch_side;
     /* BBO and top-N L2: what was last written, per locate (allocated lazily) */
     blanc_level *view[65536];
     blanc_level *scratch; /* 2 * depth */
-    uint8_t wanted[65536]; /* symbol filter: 0 unknown, 1 yes, 2 no */
-    ent e[MAX_ENTS];
+    emit_ent e[MAX_ENTS];
     size_t ne;
     obuf out;
 };
@@ -63,190 +52,6 @@ int blanc_emit_format_parse(const char *s)
     return BLANC_EINVAL;
 }
 
-static int wanted(blanc_emitter *e, uint16_t locate)
-{
-    if (!e->o.n_symbols)
-        return 1;
-    if (!e->wanted[locate]) {
-        blanc_instrument in;
-        if (blanc_books_instrument(e->b, locate, &in))
-            return 0; /* no directory yet: ask again later */
-        e->wanted[locate] = 2;
-        for (size_t i = 0; i < e->o.n_symbols; i++)
-            if (!memcmp(e->o.symbols[i], in.symbol, 8))
-                e->wanted[locate] = 1;
-    }
-    return e->wanted[locate] == 1;
-}
-
-/* ---- record writing ---------------------------------------------------- */
-
-static void csv_symbol(obuf *o, const char sym[8])
-{
-    size_t n = 8;
-    while (n && sym[n - 1] == ' ')
-        n--;
-    blanc__ob_csv_chars(o, sym, n);
-}
-
-static void side_json(obuf *o, char side)
-{
-    ob_str(o, side == 'B' ? "\"B\"" : side == 'S' ? "\"S\"" : "\"\"");
-}
-
-static void write_jsonl(blanc_emitter *e, const blanc_event *ev, uint64_t index,
-                        const char sym[8])
-{
-    obuf *o = &e->out;
-    ob_str(o, "{\"index\":");
-    ob_u64(o, index);
-    ob_str(o, ",\"ts\":");
-    ob_u64(o, ev->timestamp);
-    ob_str(o, ",\"symbol\":");
-    ob_json_symbol(o, sym);
-    ob_str(o, ",\"locate\":");
-    ob_u64(o, ev->locate);
-    if (e->health)
-        ob_str(o, blanc_health_publishable(e->health) ? ",\"pub\":1" : ",\"pub\":0");
-    switch (e->o.kind) {
-    case BLANC_EMIT_BBO:
-        for (size_t i = 0; i < 2; i++) {
-            ob_str(o, i ? ",\"ask\":[" : ",\"bid\":[");
-            ob_u64(o, e->e[i].price);
-            ob_cu64(o, e->e[i].qty);
-            ob_cu64(o, e->e[i].count);
-            ob_char(o, ']');
-        }
-        break;
-    case BLANC_EMIT_L2:
-        ob_str(o, ",\"levels\":[");
-        for (size_t i = 0; i < e->ne; i++) {
-            ob_str(o, i ? ",[" : "[");
-            side_json(o, e->e[i].side);
-            ob_cu64(o, e->e[i].price);
-            ob_cu64(o, e->e[i].qty);
-            ob_cu64(o, e->e[i].count);
-            ob_char(o, ']');
-        }
-        ob_char(o, ']');
-        break;
-    case BLANC_EMIT_L3:
-        ob_str(o, ",\"orders\":[");
-        for (size_t i = 0; i < e->ne; i++) {
-            ob_str(o, i ? ",[\"" : "[\"");
-            ob_char(o, e->e[i].code);
-            ob_str(o, "\",");
-            ob_u64(o, e->e[i].ref);
-            ob_char(o, ',');
-            side_json(o, e->e[i].side);
-            ob_cu64(o, e->e[i].price);
-            ob_cu64(o, e->e[i].qty);
-            ob_char(o, ']');
-        }
-        ob_char(o, ']');
-        break;
-    case BLANC_EMIT_TRADES:
-        ob_str(o, ",\"type\":\"");
-        ob_char(o, e->e[0].code);
-        ob_str(o, "\",\"ref\":");
-        ob_u64(o, e->e[0].ref);
-        ob_str(o, ",\"side\":");
-        side_json(o, e->e[0].side);
-        ob_str(o, ",\"price\":");
-        ob_u64(o, e->e[0].price);
-        ob_str(o, ",\"shares\":");
-        ob_u64(o, e->e[0].qty);
-        ob_str(o, ",\"match\":");
-        ob_u64(o, e->e[0].match);
-        break;
-    }
-    ob_str(o, "}\n");
-}
-
-static void csv_prefix(obuf *o, const blanc_event *ev, uint64_t index, const char sym[8])
-{
-    ob_u64(o, index);
-    ob_cu64(o, ev->timestamp);
-    ob_char(o, ',');
-    csv_symbol(o, sym);
-    ob_cu64(o, ev->locate);
-}
-
-static void csv_side(obuf *o, char side)
-{
-    ob_char(o, ',');
-    if (side)
-        ob_char(o, side);
-}
-
-/* The gate column ends every row when health is tracked. */
-static void csv_end(const blanc_emitter *e, obuf *o)
-{
-    if (e->health)
-        ob_str(o, blanc_health_publishable(e->health) ? ",1" : ",0");
-    ob_char(o, '\n');
-}
-
-static void write_csv(blanc_emitter *e, const blanc_event *ev, uint64_t index, const char sym[8])
-{
-    obuf *o = &e->out;
-    if (e->o.kind == BLANC_EMIT_BBO) {
-        csv_prefix(o, ev, index, sym);
-        for (size_t i = 0; i < 2; i++) {
-            ob_cu64(o, e->e[i].price);
-            ob_cu64(o, e->e[i].qty);
-            ob_cu64(o, e->e[i].count);
-        }
-        csv_end(e, o);
-        return;
-    }
-    for (size_t i = 0; i < e->ne; i++) {
-        const ent *x = &e->e[i];
-        csv_prefix(o, ev, index, sym);
-        if (e->o.kind == BLANC_EMIT_L2) {
-            csv_side(o, x->side);
-            ob_cu64(o, x->price);
-            ob_cu64(o, x->qty);
-            ob_cu64(o, x->count);
-        } else {
-            ob_char(o, ',');
-            ob_char(o, x->code);
-            ob_cu64(o, x->ref);
-            csv_side(o, x->side);
-            ob_cu64(o, x->price);
-            ob_cu64(o, x->qty);
-            if (e->o.kind == BLANC_EMIT_TRADES) {
-                ob_cu64(o, x->match);
-            }
-        }
-        csv_end(e, o);
-    }
-}
-
-static void write_bin(blanc_emitter *e, const blanc_event *ev, uint64_t index, const char sym[8])
-{
-    obuf *o = &e->out;
-    ob_le(o, index, 8);
-    ob_le(o, ev->timestamp, 8);
-    ob_put(o, sym, 8);
-    ob_le(o, ev->locate, 2);
-    ob_le(o, e->ne, 2);
-    /* flags: bit 0 health tracked, bit 1 publishable */
-    ob_le(o, e->health ? 1u | (blanc_health_publishable(e->health) ? 2u : 0u) : 0u, 4);
-    for (size_t i = 0; i < e->ne; i++) {
-        const ent *x = &e->e[i];
-        ob_le(o, (uint8_t)x->code, 1);
-        ob_le(o, (uint8_t)x->side, 1);
-        ob_le(o, 0, 2);
-        ob_le(o, x->price, 4);
-        ob_le(o, x->count, 4);
-        ob_le(o, 0, 4);
-        ob_le(o, x->qty, 8);
-        ob_le(o, x->ref, 8);
-        ob_le(o, x->match, 8);
-    }
-}
-
 static int flush_record(blanc_emitter *e, const blanc_event *ev, uint64_t index)
 {
     if (!e->ne)
@@ -254,11 +59,10 @@ static int flush_record(blanc_emitter *e, const blanc_event *ev, uint64_t index)
     blanc_instrument in;
     if (blanc_books_instrument(e->b, ev->locate, &in))
         memset(in.symbol, ' ', 8);
-    switch (e->o.format) {
-    case BLANC_EMIT_JSONL: write_jsonl(e, ev, index, in.symbol); break;
-    case BLANC_EMIT_CSV: write_csv(e, ev, index, in.symbol); break;
-    case BLANC_EMIT_BIN: write_bin(e, ev, index, in.symbol); break;
-    }
+    emit_rec rec = {e->o.kind, index, ev->timestamp, in.symbol, ev->locate,
+                    e->health ? blanc_health_publishable(e->health) != 0 : -1,
+                    e->o.price_decimal, e->o.time_iso, e->e, e->ne};
+    e->fmt->record(&e->out, &rec);
     e->records++;
     e->ne = 0;
     return e->out.err;
@@ -267,19 +71,11 @@ static int flush_record(blanc_emitter *e, const blanc_event *ev, uint64_t index)
 static void push(blanc_emitter *e, char code, char side, uint32_t price, uint32_t count,
                  uint64_t qty, uint64_t ref, uint64_t match)
 {
-    if (e->ne < MAX_ENTS) {
-        ent *x = &e->e[e->ne++];
-        x->code = code;
-        x->side = side;
-        x->price = price;
-        x->count = count;
-        x->qty = qty;
-        x->ref = ref;
-        x->match = match;
-    }
+    if (e->ne < MAX_ENTS)
+        e->e[e->ne++] = (emit_ent){code, side, price, count, qty, ref, match};
 }
 
-/* ---- what changed ------------------------------------------------------ */
+/* ---- BBO and top-N: compare with what was last written ------------------ */
 
 /* The top `depth` levels of both sides into v[0..depth) bids, v[depth..) asks,
  * unused slots zero. */
@@ -379,109 +175,57 @@ static int diff_top(blanc_emitter *e, uint16_t locate)
     return 0;
 }
 
-/* Full-depth L2: the one or two levels a message touches, read before and
- * after it; only a level that really changed is written (a replace at the same
- * price and size moves the order to the back of the queue, which L2 cannot see). */
-static void touched(blanc_emitter *e, const blanc_event *ev)
-{
-    e->ntouch = 0;
-    switch (ev->type) {
-    case 'A':
-    case 'F':
-        e->touch[e->ntouch++] = (blanc_level){ev->price, 0, 0};
-        e->touch_side = ev->side;
-        break;
-    case 'U':
-        if (!e->pre_found)
-            return;
-        e->touch[e->ntouch++] = (blanc_level){e->pre.price, 0, 0};
-        if (ev->price != e->pre.price)
-            e->touch[e->ntouch++] = (blanc_level){ev->price, 0, 0};
-        e->touch_side = e->pre.side;
-        break;
-    default:
-        if (!e->pre_found)
-            return;
-        e->touch[e->ntouch++] = (blanc_level){e->pre.price, 0, 0};
-        e->touch_side = e->pre.side;
-        break;
-    }
-    for (int i = 0; i < e->ntouch; i++)
-        blanc_books_level(e->b, ev->locate, e->touch_side, e->touch[i].price, &e->touch[i]);
-}
+/* ---- L3 and full-depth L2: straight from the record -------------------- */
 
-static int diff_l2_full(blanc_emitter *e, const blanc_event *ev)
+static void diff_l3(blanc_emitter *e, const blanc_event *ev, const blanc_change *c)
 {
-    for (int i = 0; i < e->ntouch; i++) {
-        blanc_level now;
-        blanc_books_level(e->b, ev->locate, e->touch_side, e->touch[i].price, &now);
-        if (!level_eq(&now, &e->touch[i]))
-            push(e, 0, e->touch_side, now.price, now.orders, now.shares, 0, 0);
-    }
-    return 0;
-}
-
-static int diff_l3(blanc_emitter *e, const blanc_event *ev)
-{
-    blanc_order o;
+    const blanc_order *pre = &c->before, *post = &c->after;
     switch (ev->type) {
     case 'A':
     case 'F': push(e, 'A', ev->side, ev->price, 0, ev->shares, ev->ref, 0); break;
-    case 'D': push(e, 'D', e->pre.side, e->pre.price, 0, 0, ev->ref, 0); break;
+    case 'D': push(e, 'D', pre->side, pre->price, 0, 0, ev->ref, 0); break;
     case 'U':
-        push(e, 'D', e->pre.side, e->pre.price, 0, 0, ev->ref, 0);
-        push(e, 'A', e->pre.side, ev->price, 0, ev->shares, ev->new_ref, 0);
+        push(e, 'D', pre->side, pre->price, 0, 0, ev->ref, 0);
+        push(e, 'A', pre->side, ev->price, 0, ev->shares, ev->new_ref, 0);
         break;
     default: /* E C X */
-        if (blanc_books_order(e->b, ev->locate, ev->ref, &o) == 0)
-            push(e, 'U', o.side, o.price, 0, o.shares, ev->ref, 0);
+        if (c->flags & BLANC_CHANGE_AFTER)
+            push(e, 'U', post->side, post->price, 0, post->shares, ev->ref, 0);
         else
-            push(e, 'D', e->pre.side, e->pre.price, 0, 0, ev->ref, 0);
+            push(e, 'D', pre->side, pre->price, 0, 0, ev->ref, 0);
         break;
     }
-    return 0;
 }
 
-static int before(void *ctx, const blanc_event *ev, uint64_t index)
-{
-    (void)index;
-    blanc_emitter *e = ctx;
-    if (e->o.depth) /* BBO and top-N compare whole tops: no order to look up */
-        return 0;
-    switch (ev->type) {
-    case 'E': case 'C': case 'X': case 'D': case 'U':
-        e->pre_found = blanc_books_order(e->b, ev->locate, ev->ref, &e->pre) == 0;
-        break;
-    default: e->pre_found = 0; break;
-    }
-    if (e->o.kind == BLANC_EMIT_L2 && !e->o.depth)
-        touched(e, ev);
-    return 0;
-}
-
-static int after(void *ctx, const blanc_event *ev, uint64_t index, int rc)
+static int on_message(void *ctx, const blanc_event *ev, uint64_t index, const blanc_change *c)
 {
     blanc_emitter *e = ctx;
-    int changed = rc == BLANC_APPLIED || rc == BLANC_EOVERFILL;
     e->ne = 0;
     if (e->o.kind == BLANC_EMIT_TRADES) {
-        char t = ev->type;
-        if ((t == 'E' || t == 'C') && changed && wanted(e, ev->locate))
-            push(e, t, e->pre.side, t == 'C' ? ev->price : e->pre.price, 0, ev->shares, ev->ref,
-                 ev->match);
-        else if (t == 'P' && wanted(e, ev->locate))
-            push(e, t, ev->side, ev->price, 0, ev->shares, ev->ref, ev->match);
-        else if (t == 'Q' && wanted(e, ev->locate))
-            push(e, t, 0, ev->price, 0, ev->u.cross.shares, 0, ev->match);
+        const blanc_trade *t = &c->trade;
+        if (t->type)
+            push(e, t->type, t->side, t->price, 0, t->shares, t->ref, t->match);
         return flush_record(e, ev, index);
     }
-    if (!changed || !wanted(e, ev->locate))
+    if (c->rc != BLANC_APPLIED && c->rc != BLANC_EOVERFILL)
         return 0;
     int r = 0;
     switch (e->o.kind) {
-    case BLANC_EMIT_BBO: r = diff_bbo(e, ev->locate); break;
-    case BLANC_EMIT_L2: r = e->o.depth ? diff_top(e, ev->locate) : diff_l2_full(e, ev); break;
-    case BLANC_EMIT_L3: r = diff_l3(e, ev); break;
+    case BLANC_EMIT_BBO:
+        if (c->flags & BLANC_CHANGE_BBO)
+            r = diff_bbo(e, ev->locate);
+        break;
+    case BLANC_EMIT_L2:
+        if (e->o.depth) {
+            if (c->n_levels)
+                r = diff_top(e, ev->locate);
+        } else {
+            for (uint32_t i = 0; i < c->n_levels; i++)
+                push(e, 0, c->side, c->levels[i].price, c->levels[i].orders,
+                     c->levels[i].shares, 0, 0);
+        }
+        break;
+    case BLANC_EMIT_L3: diff_l3(e, ev, c); break;
     default: break;
     }
     return r ? r : flush_record(e, ev, index);
@@ -489,55 +233,44 @@ static int after(void *ctx, const blanc_event *ev, uint64_t index, int rc)
 
 /* ---- lifetime ---------------------------------------------------------- */
 
-static void write_header(blanc_emitter *e)
-{
-    static const char *csv[] = {
-        "index,ts,symbol,locate,bid_price,bid_shares,bid_orders,ask_price,ask_shares,ask_orders\n",
-        "index,ts,symbol,locate,side,price,shares,orders\n",
-        "index,ts,symbol,locate,op,ref,side,price,shares\n",
-        "index,ts,symbol,locate,type,ref,side,price,shares,match\n"};
-    if (e->o.format == BLANC_EMIT_CSV) {
-        const char *h = csv[e->o.kind];
-        ob_put(&e->out, h, strlen(h) - 1);
-        ob_str(&e->out, e->health ? ",pub\n" : "\n");
-    } else if (e->o.format == BLANC_EMIT_BIN) {
-        ob_put(&e->out, "BLANCEMT", 8);
-        ob_le(&e->out, 1, 2);
-        ob_le(&e->out, (uint8_t)e->o.kind, 1);
-        ob_le(&e->out, e->health ? 1 : 0, 1); /* flags: bit 0 records carry the gate */
-        ob_le(&e->out, e->o.depth, 4);
-    }
-}
-
-int blanc_emitter_create(blanc_emitter **out, blanc_replay *r, const blanc_emit_options *o,
-                         blanc_sink *sink)
+int blanc_emitter_create(blanc_emitter **out, blanc_replay *r, const blanc_health *health,
+                         const blanc_emit_options *o, blanc_sink *sink)
 {
     if (!out || !r || !o || !sink || (unsigned)o->kind > BLANC_EMIT_TRADES ||
-        (unsigned)o->format > BLANC_EMIT_BIN || o->depth > 100000)
+        (unsigned)o->format > BLANC_EMIT_BIN || o->depth > 100000 ||
+        (o->n_symbols && !o->symbols) ||
+        ((o->price_decimal || o->time_iso) && o->format == BLANC_EMIT_BIN))
         return BLANC_EINVAL;
     blanc_emitter *e = calloc(1, sizeof *e);
     if (!e)
         return BLANC_ENOMEM;
+    static const emit_format *const fmts[] = {&blanc__emit_jsonl, &blanc__emit_csv,
+                                              &blanc__emit_bin};
     e->r = r;
-    e->health = r->health;
-    e->b = blanc_replay_books(r);
+    e->obs_id = -1;
+    e->health = health;
+    e->b = blanc_replay_books_const(r);
     e->o = *o;
+    e->fmt = fmts[o->format];
     if (e->o.kind == BLANC_EMIT_BBO)
         e->o.depth = 1;
     else if (e->o.kind != BLANC_EMIT_L2)
         e->o.depth = 0;
-    if (e->o.depth && !(e->scratch = calloc(2 * e->o.depth, sizeof *e->scratch))) {
-        free(e);
-        return BLANC_ENOMEM;
-    }
     e->out.sink = sink;
-    if (e->o.depth && prime_views(e)) {
+    if (e->o.depth && (!(e->scratch = calloc(2 * e->o.depth, sizeof *e->scratch)) ||
+                       prime_views(e))) {
         blanc_emitter_free(e);
         return BLANC_ENOMEM;
     }
-    write_header(e);
-    blanc_replay_hooks h = {e, before, after};
-    blanc_replay_set_hooks(r, &h);
+    blanc_observer ob = {.ctx = e, .on_message = on_message, .symbols = o->symbols,
+                         .n_symbols = o->n_symbols};
+    int id = blanc_replay_add_observer(r, &ob);
+    if (id < 0) {
+        blanc_emitter_free(e);
+        return id;
+    }
+    e->obs_id = id;
+    e->fmt->header(&e->out, e->o.kind, e->o.depth, health != NULL);
     *out = e;
     return 0;
 }
@@ -554,7 +287,8 @@ void blanc_emitter_free(blanc_emitter *e)
 {
     if (!e)
         return;
-    blanc_replay_set_hooks(e->r, NULL);
+    if (e->obs_id >= 0)
+        blanc_replay_remove_observer(e->r, e->obs_id);
     for (size_t i = 0; i < 65536; i++)
         free(e->view[i]);
     free(e->scratch);

@@ -38,6 +38,7 @@ void blanc_replay_free(blanc_replay *r)
 {
     if (!r)
         return;
+    blanc__observers_free(r);
     blanc_books_free(r->books);
     health_image_free(r->snap_health);
     free(r->snap_health);
@@ -164,8 +165,8 @@ static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t
     r->last_ts = ev->timestamp;
     if (r->opts.no_book)
         return BLANC_NOEFFECT;
-    if (blanc_unlikely(r->hooked) && r->hooks.before) {
-        int hr = r->hooks.before(r->hooks.ctx, ev, index);
+    if (blanc_unlikely(r->want_before)) {
+        int hr = blanc__observe_before(r, ev, index);
         if (hr < 0)
             return hook_failed(r, hr);
     }
@@ -178,7 +179,8 @@ static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t
             observe(r, index, ev, 1);
         return BLANC_ESTRICT;
     }
-    int rc = blanc_books_apply(r->books, ev);
+    int rc = blanc_likely(!r->want_change) ? blanc_books_apply(r->books, ev)
+                                           : blanc_books_apply_change(r->books, ev, &r->chg);
     if (blanc_likely(rc == BLANC_APPLIED)) {
         r->st.book_changes++;
     } else if (rc < 0) {
@@ -193,7 +195,7 @@ static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t
         }
         record_anomaly(r, a, offset, index);
     }
-    /* Before the after-hook, so per-message output carries this message's gate. */
+    /* Before the observers, so per-message output carries this message's gate. */
     if (blanc_unlikely(r->health != NULL)) {
         if (blanc_likely(!r->anomalies && t != 'S')) {
             int hr = health_message(r->health, index, ev->timestamp, ev->locate);
@@ -203,8 +205,8 @@ static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t
             observe(r, index, ev, 1);
         }
     }
-    if (blanc_unlikely(r->hooked) && r->hooks.after) {
-        int hr = r->hooks.after(r->hooks.ctx, ev, index, rc);
+    if (blanc_unlikely(r->n_obs)) {
+        int hr = blanc__observe(r, ev, index, rc);
         if (hr < 0)
             return hook_failed(r, hr);
     }
@@ -431,17 +433,6 @@ void blanc_replay_set_health(blanc_replay *r, blanc_health *h)
     r->anomalies = 0;
     if (h)
         h->books = r->books;
-}
-
-void blanc_replay_set_hooks(blanc_replay *r, const blanc_replay_hooks *h)
-{
-    if (h) {
-        r->hooks = *h;
-        r->hooked = 1;
-    } else {
-        memset(&r->hooks, 0, sizeof r->hooks);
-        r->hooked = 0;
-    }
 }
 
 int blanc_replay_finished(const blanc_replay *r) { return r->finished; }

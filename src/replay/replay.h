@@ -28,8 +28,18 @@ struct blanc_replay {
      * stamped later than `until_ts`; `watch` says either is set. */
     uint64_t until_index, until_ts;
     int watch, paused;
-    blanc_replay_hooks hooks;
-    int hooked;
+    /* Observers (observe.c), in the order they were added. n_obs is the one
+     * flag the loop reads per message; want_* say what any of them needs. */
+    struct replay_observer *obs;
+    uint32_t n_obs;
+    int want_before, want_change;
+    /* One observer, unfiltered, with only on_message on the record: called
+     * straight from the loop (the emitter's common case). */
+    int (*fast_message)(void *ctx, const blanc_event *ev, uint64_t index,
+                        const blanc_change *chg);
+    void *fast_ctx;
+    int next_obs_id;
+    blanc_change chg; /* the record of the message being handled */
     blanc_health *health; /* not owned; NULL when health is not tracked */
     /* The health state of the snapshot this replay was rebuilt from, if it
      * had one (snapshot*.c), for blanc_health_resume(); owned. */
@@ -42,5 +52,20 @@ struct blanc_replay {
     size_t feed_blob_len;
     blanc_msg batch[REPLAY_BATCH];
 };
+
+/* observe.c: the observer list. before/after call every observer in order
+ * and return the first negative result; free releases the list. */
+int blanc__observe_before(blanc_replay *r, const blanc_event *ev, uint64_t index);
+int blanc__observe_after(blanc_replay *r, const blanc_event *ev, uint64_t index, int rc);
+void blanc__observers_free(blanc_replay *r);
+
+static inline int blanc__observe(blanc_replay *r, const blanc_event *ev, uint64_t index, int rc)
+{
+    if (r->fast_message) {
+        r->chg.rc = rc;
+        return r->fast_message(r->fast_ctx, ev, index, &r->chg);
+    }
+    return blanc__observe_after(r, ev, index, rc);
+}
 
 #endif

@@ -35,6 +35,7 @@ struct blanc_session {
     blanc_health *h;
     blanc_sink *journal, *emit_sink;
     blanc_emitter *em;
+    blanc_lobster *lob;
     snap_taken *snaps;
     size_t n_snaps, cap_snaps;
     int made_dir, committed, health_restarted;
@@ -229,8 +230,15 @@ int blanc_session_open(blanc_session **out, const blanc_session_options *o,
     if (o->emit) {
         if ((rc = open_sink(&s->emit_sink, o->emit_out, err)))
             goto out;
-        if ((rc = blanc_emitter_create(&s->em, s->r, o->emit, s->emit_sink))) {
+        if ((rc = blanc_emitter_create(&s->em, s->r, s->h, o->emit, s->emit_sink))) {
             fail(err, rc, 0, o->emit_out, NULL);
+            goto out;
+        }
+    }
+    if (o->lobster) {
+        char path[SNAP_PATH_MAX];
+        if ((rc = blanc_lobster_create(&s->lob, s->r, o->lobster, &sys, path, sizeof path))) {
+            fail(err, rc, sys, path, NULL);
             goto out;
         }
     }
@@ -324,6 +332,9 @@ static int blame(blanc_session *s, int rc, blanc_session_error *err)
         blanc_emitter_finish(s->em);
     if (sink_failed(s->emit_sink, &sys))
         return fail(err, rc, sys, s->o.emit_out, NULL);
+    char path[SNAP_PATH_MAX];
+    if (s->lob && blanc_lobster_finish(s->lob, &sys, path, sizeof path))
+        return fail(err, rc, sys, path, NULL);
     if (s->h && s->journal)
         blanc_health_finish(s->h);
     if (sink_failed(s->journal, &sys))
@@ -376,6 +387,10 @@ int blanc_session_commit(blanc_session *s, blanc_session_error *err)
         sink_failed(s->journal, &sys);
         return fail(err, rc, sys, s->o.health_journal, NULL);
     }
+    char path[SNAP_PATH_MAX];
+    if (s->lob && ((rc = blanc_lobster_finish(s->lob, &sys, path, sizeof path)) ||
+                   (rc = blanc_lobster_commit(s->lob, &sys, path, sizeof path))))
+        return fail(err, rc, sys, path, NULL);
     s->emit_records = blanc_session_emit_records(s);
     blanc_emitter_free(s->em);
     s->em = NULL;
@@ -414,6 +429,7 @@ void blanc_session_free(blanc_session *s)
     if (!s)
         return;
     blanc_emitter_free(s->em);
+    blanc_lobster_free(s->lob);
     blanc_sink_abort(s->emit_sink);
     blanc_sink_abort(s->journal);
     if (!s->committed)
@@ -442,6 +458,7 @@ void blanc_session_unlink_outputs(const blanc_session *s)
         return;
     blanc_sink_unlink_temp(s->emit_sink);
     blanc_sink_unlink_temp(s->journal);
+    blanc_lobster_unlink_temp(s->lob);
     unlink_snapshots(s);
 }
 
@@ -477,3 +494,5 @@ uint64_t blanc_session_emit_records(const blanc_session *s)
 {
     return s->em ? blanc_emitter_records(s->em) : s->emit_records;
 }
+
+const blanc_lobster *blanc_session_lobster(const blanc_session *s) { return s->lob; }
