@@ -8,13 +8,14 @@ WERROR     ?= OFF
 SANITIZE   ?= OFF
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 SAMPLE     ?= data/sample-day.itch.zst
+PREFIX     ?= /usr/local
 # clang by default: its build replays ~0.8x the CPU of gcc's on the same day
 # (docs/PERFORMANCE.md "Build matrix"); `make ... CC=gcc` for gcc.
 ifeq ($(origin CC),default)
 CC = clang
 endif
 
-.PHONY: all deps configure build run test bench fuzz clean
+.PHONY: all deps configure build run test bench fuzz clean install
 
 # No "make[1]: Entering directory" lines: cmake --build runs make again below.
 MAKEFLAGS += --no-print-directory
@@ -39,6 +40,11 @@ run: configure
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The CLI, both libraries, blanc.h, blanc.pc, the CMake package, man pages and
+# docs under PREFIX (DESTDIR=... stages them elsewhere).
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 bench: build
 	bench/replay-bench.sh $(BUILD)/blanc
