@@ -10,7 +10,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config zlib1g-dev libzstd-dev libxxhash-dev libjansson-dev
       libmicrohttpd-dev libcmocka-dev libpcap-dev tshark python3 zstd xxhash prometheus yamllint
-      clang)
+      clang scdoc)
 if [[ "${1:-}" == "--ci" ]]; then
     pkgs+=(gcc libclang-rt-14-dev chromium)
 elif [[ "${1:-}" == "--profile" ]]; then

@@ -97,7 +97,9 @@ class Install(unittest.TestCase):
                   lib + "/libblanc.so." + v, lib + "/pkgconfig/blanc.pc",
                   lib + "/cmake/blanc/blancConfig.cmake",
                   lib + "/cmake/blanc/blancConfigVersion.cmake",
-                  "share/doc/blanc/README.md", "share/doc/blanc/API.md"]:
+                  "share/doc/blanc/README.md", "share/doc/blanc/API.md",
+                  "share/man/man1/blanc.1.gz", "share/man/man1/blanc-replay.1.gz",
+                  "share/man/man3/libblanc.3.gz"]:
             self.assertIn(f, files)
         # no internal archive, no test or benchmark program
         self.assertFalse([f for f in files if "internal" in f or "bench" in f.split("/")[-1]
