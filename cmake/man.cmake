@@ -1,12 +1,8 @@
 # Man pages (scripts/gen-man.py): blanc(1) and blanc-CMD(1) from the --help
 # texts of docs/CLI.md, libblanc(3) from man/libblanc.3.scd and blanc.h;
 # scdoc renders them, dated SOURCE_DATE_EPOCH (the commit's time unless set).
-option(BLANC_MAN "Build and install the man pages (needs scdoc, python3)" ON)
-if(NOT BLANC_MAN)
-  return()
-endif()
-find_program(SCDOC scdoc REQUIRED)
-find_package(Python3 REQUIRED COMPONENTS Interpreter)
+# The time every generated date is (man pages, the .deb changelog): the
+# commit's, unless SOURCE_DATE_EPOCH says otherwise.
 if(DEFINED ENV{SOURCE_DATE_EPOCH})
   set(BLANC_SOURCE_DATE_EPOCH $ENV{SOURCE_DATE_EPOCH})
 else()
@@ -17,6 +13,12 @@ else()
     set(BLANC_SOURCE_DATE_EPOCH 0)
   endif()
 endif()
+option(BLANC_MAN "Build and install the man pages (needs scdoc, python3)" ON)
+if(NOT BLANC_MAN)
+  return()
+endif()
+find_program(SCDOC scdoc REQUIRED)
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
 set(BLANC_GEN_MAN ${CMAKE_SOURCE_DIR}/scripts/gen-man.py)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/CLI.md)
 execute_process(COMMAND ${Python3_EXECUTABLE} ${BLANC_GEN_MAN} --list
