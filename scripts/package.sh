@@ -16,6 +16,9 @@ build=${1:-build-deb}
 mkdir -p "$build"
 build=$(cd "$build" && pwd)
 cc=${CC:-clang}
+# Every date in the packages (file times, changelog, man pages) is the commit's.
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$src" log -1 --format=%ct 2>/dev/null || echo 0)}
+export SOURCE_DATE_EPOCH
 
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER="$cc" \
       -DCMAKE_INSTALL_PREFIX=/usr -DBLANC_TESTS=OFF >/dev/null
