@@ -4,6 +4,10 @@
 # Components are the .deb packages of cmake/package.cmake:
 #   cli -> blanc, lib -> libblanc0, dev -> libblanc-dev.
 include(GNUInstallDirs)
+# Folders created by the install are 0755 whatever the umask (the .deb's bytes
+# must not depend on it: scripts/reproduce.sh).
+set(CMAKE_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE
+    GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 include(CMakePackageConfigHelpers)
 
 install(TARGETS blanc_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT cli)

@@ -3,7 +3,8 @@
 # (different depths and names), at different times, in different time zones
 # and umasks, must give bit-identical blanc, libblanc.so, libblanc.a and
 # .deb packages.
-#   scripts/reproduce.sh [COMMIT]      (default HEAD; CC as for scripts/package.sh)
+#   scripts/reproduce.sh [COMMIT]      (default HEAD; CC as for scripts/package.sh;
+#                                       KEEP=1 keeps the two builds)
 # Each build is a fresh clone of the commit built by scripts/package.sh, with
 # SOURCE_DATE_EPOCH the commit's time; -ffile-prefix-map (CMakeLists.txt)
 # keeps the folders out of the binaries. Uncommitted changes are not built.
@@ -13,7 +14,7 @@ commit=$(git -C "$repo" rev-parse "${1:-HEAD}")
 SOURCE_DATE_EPOCH=$(git -C "$repo" log -1 --format=%ct "$commit")
 export SOURCE_DATE_EPOCH
 work=$(mktemp -d "${TMPDIR:-/tmp}/blanc-reproduce.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap '[[ -n "${KEEP:-}" ]] || rm -rf "$work"' EXIT
 
 build() { # $1: source folder, $2: time zone, $3: umask
     git clone -q --shared --no-checkout "$repo" "$1"
@@ -36,6 +37,10 @@ for f in $a; do
         printf 'same     %s  %s\n' "$(sha256sum <"$work/a/out/build/$f" | cut -c1-16)" "$f"
     else
         printf 'DIFFERS  %s\n' "$f"
+        if [[ $f == *.deb ]]; then
+            diff <(dpkg-deb -c "$work/a/out/build/$f") \
+                 <(dpkg-deb -c "$work/second/build/of/blanc-b/out/build/$f") | head -20 || true
+        fi
         fail=1
     fi
 done
