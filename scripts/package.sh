@@ -24,7 +24,9 @@ cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER="$cc" 
       -DCMAKE_INSTALL_PREFIX=/usr -DBLANC_TESTS=OFF >/dev/null
 cmake --build "$build" -j "${JOBS:-2}" >/dev/null
 rm -rf "$build/packages"
-(cd "$build" && cpack -G DEB >/dev/null)
+# CPack copies the mode of the files it writes (debian-binary, control.tar.gz)
+# into the .deb's ar headers, so the umask would show in its bytes.
+(cd "$build" && umask 022 && cpack -G DEB >/dev/null)
 ls "$build"/packages/*.deb
 [[ $check == 1 ]] || exit 0
 
