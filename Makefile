@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Short front door over CMake. The two commands of the README:
 #   make run    build, then replay the bundled sample day and print the summary
 #   make test   build, then run the whole test suite through ctest

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The CLI is a thin shell over libblanc: each command parses its flags, calls
  * the library, prints. Exit codes (docs/CLI.md): 0 ok, 1 anomalies under
  * --strict (or "different" for comparing commands), 2 usage or input error. */

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* blanc bench: measure a replay (docs/TELEMETRY.md). */
 #define _GNU_SOURCE /* sched_setaffinity, CPU_* */
 #include <errno.h>

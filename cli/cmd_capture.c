@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* blanc capture info: what a capture holds, per MoldUDP64 channel and
  * session, or packet by packet (--packets, what tests compare with tshark). */
 #include <getopt.h>

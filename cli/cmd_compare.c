@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * blanc bench compare BASE.jsonl NEW.jsonl [--profile P] [--thresholds F] [--json]
  * The delta report between two benches (docs/TELEMETRY.md): the last object

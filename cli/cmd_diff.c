@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* blanc diff: compare two states, each a snapshot or an ITCH input. */
 #include <getopt.h>
 #include <inttypes.h>

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* blanc listen: replay a live MoldUDP64 feed from a socket (docs/FEEDS.md "Live"). */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* blanc replay: replay a file, print what was built and how fast. */
 #include <ctype.h>
 #include <errno.h>

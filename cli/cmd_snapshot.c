@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* blanc snapshot show: what a snapshot holds, and its books as ladders. */
 #include <getopt.h>
 #include <inttypes.h>

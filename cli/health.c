@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The health options of blanc replay (docs/HEALTH.md): config, journal, reset
  * points, and the health part of the summary. */
 #include <inttypes.h>

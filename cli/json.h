@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* A minimal streaming JSON writer for the CLI's --json output: objects, arrays,
  * integers, strings (escaped), with commas handled by a nesting stack. */
 #ifndef BLANC_CLI_JSON_H

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Book ladders and time/price formatting, shared by replay and snapshot show. */
 #include <inttypes.h>
 #include <stdio.h>

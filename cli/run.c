@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * What `blanc replay` and `blanc listen` share: the book, summary, emit,
  * health and metrics options, the session run from open to free, and the

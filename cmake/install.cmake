@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # cmake --install (and make install PREFIX=...): the CLI, libblanc.so.0 and
 # libblanc.a, include/blanc.h, blanc.pc, the CMake package (find_package(blanc)
 # -> blanc::blanc, blanc::blanc_static), the man pages and the docs.

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # The two libraries users link, both made of the blanc_obj objects
 # (position-independent, hidden visibility; include/blanc.h marks its
 # declarations visible):

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Man pages (scripts/gen-man.py): blanc(1) and blanc-CMD(1) from the --help
 # texts of docs/CLI.md, libblanc(3) from man/libblanc.3.scd and blanc.h;
 # scdoc renders them, dated SOURCE_DATE_EPOCH (the commit's time unless set).

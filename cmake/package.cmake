@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # cpack -G DEB: three Debian packages from the install components
 # (cmake/install.cmake), named blanc_VERSION_amd64.deb and so on:
 #   blanc         the CLI and its man pages, the docs

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Install the Debian packages Blanc needs to build and test (Debian 12).
 #   scripts/deps.sh          build + test dependencies
 #   scripts/deps.sh --ci     also clang, the sanitizer/fuzzer runtimes, chromium, lintian and reuse

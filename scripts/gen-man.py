@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Man pages from the texts that are already checked: blanc(1) and one page per command,
 blanc-CMD(1), whose synopsis and options are the command's --help as docs/CLI.md carries it
 (tests/docs_cli_test.py holds that equal to the binary, tests/man_test.py the pages to the

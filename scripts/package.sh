@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Build the Debian packages and check them.
 #   scripts/package.sh [BUILD_DIR]          configure (prefix /usr), build, cpack -G DEB
 #   scripts/package.sh --check [BUILD_DIR]  also: lintian reports no error; the Depends

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Reproducible builds: two clean builds of one commit, in different folders
 # (different depths and names), at different times, in different time zones
 # and umasks, must give bit-identical blanc, libblanc.so, libblanc.a and

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """No build path in any binary: the built blanc, libblanc.so and libblanc.a must not contain the absolute
 source or build directory (an installed blanc must neither depend on the tree it was built in
 nor reveal it). __FILE__, debug info and every string are covered by searching the bytes.

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """cmake --install --prefix into a temporary folder installs the CLI, both libraries, the header,
 blanc.pc, the CMake package, man pages and docs, with no build-tree path in any file; a user
 program builds against it twice over, with `pkg-config --cflags --libs blanc` and with

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The man pages cannot drift from the binary: for every command `blanc --help` lists there is a
 page blanc-CMD(1), and the page, rendered by man(1), shows the text `blanc CMD --help` (and
 `blanc CMD SUB --help` for each subcommand docs/CLI.md documents) line for line; blanc(1)

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """What the shipped libraries export: libblanc.so's dynamic symbols and libblanc.a's global
 symbols are exactly the functions include/blanc.h declares (no internal name such as order_add,
 snap_begin or blanc__*), the SONAME is libblanc.so.MAJOR from the header's version, and a
