@@ -5,13 +5,17 @@
 # (different depths and names), at different times, in different time zones
 # and umasks, must give bit-identical blanc, libblanc.so, libblanc.a and
 # .deb packages.
-#   scripts/reproduce.sh [COMMIT]      (default HEAD; CC as for scripts/package.sh;
-#                                       KEEP=1 keeps the two builds)
+#   scripts/reproduce.sh [--check-packages] [COMMIT]
+#       default HEAD; CC as for scripts/package.sh; KEEP=1 keeps the two builds;
+#       --check-packages then runs scripts/package.sh --check on the first
+#       build (lintian, dpkg --root install: what CI runs)
 # Each build is a fresh clone of the commit built by scripts/package.sh, with
 # SOURCE_DATE_EPOCH the commit's time; -ffile-prefix-map (CMakeLists.txt)
 # keeps the folders out of the binaries. Uncommitted changes are not built.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
+check=0
+if [[ "${1:-}" == "--check-packages" ]]; then check=1; shift; fi
 commit=$(git -C "$repo" rev-parse "${1:-HEAD}")
 SOURCE_DATE_EPOCH=$(git -C "$repo" log -1 --format=%ct "$commit")
 export SOURCE_DATE_EPOCH
@@ -50,4 +54,7 @@ echo "reproduce: commit ${commit:0:12}, SOURCE_DATE_EPOCH $SOURCE_DATE_EPOCH, $(
 if [[ $fail == 1 ]]; then
     echo "reproduce: the builds differ (diffoscope A B shows where)" >&2
     exit 1
+fi
+if [[ $check == 1 ]]; then
+    "$work/a/scripts/package.sh" --check "$work/a/out/build"
 fi

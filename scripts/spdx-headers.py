@@ -7,11 +7,8 @@ Other files (docs, data, generated and template files) are declared in .reuse/de
   scripts/spdx-headers.py --check   print each source file without a header, exit 1 if any
   scripts/spdx-headers.py --add [FILE...]   add the header to those files (or to FILE...)
 
-The header is two lines, after a shebang if there is one:
-  /* SPDX-FileCopyrightText: 2026 The Blanc authors
-   * SPDX-License-Identifier: AGPL-3.0-or-later */          (C)
-  # SPDX-FileCopyrightText: 2026 The Blanc authors
-  # SPDX-License-Identifier: AGPL-3.0-or-later              (the rest)
+The header is the two lines at the top of this file (in a /* */ comment in C), after a
+shebang if there is one.
 """
 import os
 import re
@@ -19,6 +16,9 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Split so that reuse does not read these strings as this file's own tags.
+TAG_COPYRIGHT = "SPDX-" + "FileCopyrightText: "
+TAG_LICENCE = "SPDX-" + "License-Identifier: "
 HOLDER = "2026 The Blanc authors"
 LICENCE = "AGPL-3.0-or-later"
 C_STYLE = re.compile(r"\.(c|h)$")
@@ -40,7 +40,7 @@ def is_source(path):
 def has_header(path):
     with open(os.path.join(ROOT, path), encoding="utf-8", errors="replace") as f:
         head = f.read(2000)
-    return "SPDX-License-Identifier:" in head
+    return TAG_LICENCE in head
 
 
 def add(path):
@@ -48,11 +48,9 @@ def add(path):
     with open(full, encoding="utf-8") as f:
         text = f.read()
     if C_STYLE.search(path):
-        header = "/* SPDX-FileCopyrightText: %s\n * SPDX-License-Identifier: %s */\n" % (
-            HOLDER, LICENCE)
+        header = "/* %s%s\n * %s%s */\n" % (TAG_COPYRIGHT, HOLDER, TAG_LICENCE, LICENCE)
     else:
-        header = "# SPDX-FileCopyrightText: %s\n# SPDX-License-Identifier: %s\n" % (
-            HOLDER, LICENCE)
+        header = "# %s%s\n# %s%s\n" % (TAG_COPYRIGHT, HOLDER, TAG_LICENCE, LICENCE)
     if text.startswith("#!"):
         first, _, rest = text.partition("\n")
         text = first + "\n" + header + rest
