@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* blanc replay: replay a file, print what was built and how fast. */
 #include <ctype.h>
 #include <errno.h>
@@ -251,15 +253,15 @@ static const char *framing_name(blanc_framing f)
     return blanc_framing_name(f); /* the feed's: binaryfile, fixed, pcap, ... */
 }
 
-static void head_json(json *j, void *ctx, const cli_run_info *ri)
+static void head_json(jw *j, void *ctx, const cli_run_info *ri)
 {
     const replay_args *a = ctx;
-    json_str(j, "file", a->file);
-    json_str(j, "compression", ri->in.compression == BLANC_COMP_NONE ? "none" : comp_name(ri->in.compression));
-    json_str(j, "framing", framing_name(blanc_replay_get_options(ri->r)->framing));
-    json_str(j, "blanc_version", blanc_version());
-    json_u64(j, "file_bytes", ri->in.file_bytes);
-    json_u64(j, "stream_bytes", ri->in.stream_bytes);
+    jw_str(j, "file", a->file);
+    jw_str(j, "compression", ri->in.compression == BLANC_COMP_NONE ? "none" : comp_name(ri->in.compression));
+    jw_str(j, "framing", framing_name(blanc_replay_get_options(ri->r)->framing));
+    jw_str(j, "blanc_version", blanc_version());
+    jw_u64(j, "file_bytes", ri->in.file_bytes);
+    jw_u64(j, "stream_bytes", ri->in.stream_bytes);
 }
 
 static void head_text(FILE *f, void *ctx, const cli_run_info *ri)

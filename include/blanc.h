@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * blanc.h — the one public header of Blanc, a limit-order-book replay engine.
  *
@@ -28,10 +30,21 @@
 extern "C" {
 #endif
 
+/* The library is built with hidden visibility: what this header declares is
+ * all that libblanc.so exports (tests/symbols_test.py). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
+/* The one place the version is written: CMake reads these three lines. */
 #define BLANC_VERSION_MAJOR 0
 #define BLANC_VERSION_MINOR 1
 #define BLANC_VERSION_PATCH 0
-#define BLANC_VERSION_STRING "0.1.0"
+#define BLANC__STR(x) #x
+#define BLANC__XSTR(x) BLANC__STR(x)
+#define BLANC_VERSION_STRING                                                          \
+    BLANC__XSTR(BLANC_VERSION_MAJOR) "." BLANC__XSTR(BLANC_VERSION_MINOR) "."         \
+        BLANC__XSTR(BLANC_VERSION_PATCH)
 
 /* The library's version string, e.g. "0.1.0". */
 const char *blanc_version(void);
@@ -1597,6 +1610,10 @@ typedef struct blanc_gen_result {
  * The same config always yields the same bytes. result may be NULL. */
 int blanc_gen_write(const blanc_gen_config *cfg, blanc_sink *sink, blanc_gen_result *result);
 void blanc_gen_result_free(blanc_gen_result *r);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

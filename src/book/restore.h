@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Rebuilding books from a snapshot (src/replay/snapshot*.c). */
 #ifndef BLANC_BOOK_RESTORE_H
 #define BLANC_BOOK_RESTORE_H

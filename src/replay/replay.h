@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The replay's state, shared by the driver (replay.c) and the snapshot
  * writer/reader (snapshot*.c), which must save and restore all of it.

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * A replay session: everything one run of `blanc replay` wires together —
  * the input source, the replay (new, or rebuilt from a snapshot to resume),
