@@ -1,0 +1,519 @@
+/*
+ * The sharded replay (docs/ARCHITECTURE.md "Sharded replay").
+ *
+ * The reader (the replay's own thread) frames each message, checks its type
+ * and length, counts it, checks its time, and sends the book messages
+ * (A F D U E C X H, and an R that creates an instrument) to the worker that
+ * owns the instrument: worker locate % n. A worker decodes and applies them
+ * to its own books and writes back, per message, what the apply returned and
+ * how the live order count moved. The reader keeps a log, in feed order, of
+ * the messages whose effect it does not know yet, and retires it in that
+ * order as results arrive: book changes, book anomalies (first offset and
+ * index), live and peak orders, and the health observations are then made in
+ * exactly the order, and with exactly the values, of the one-thread path.
+ *
+ * The stock directory is the reader's: it applies every R to a books of its
+ * own that holds instruments only, so a directory conflict between two
+ * instruments of different workers is found, and only an R that creates an
+ * instrument goes to a worker. System messages and the other non-book types
+ * change no book and go nowhere.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "book/book.h"
+#include "book/prefetch.h"
+#include "book/restore.h"
+#include "common/bytes.h"
+#include "feed/itch_decode.h"
+#include "feed/itch_types.h"
+#include "health/health.h"
+#include "replay/replay.h"
+#include "replay/shard.h"
+#include "replay/spsc.h"
+
+/* Slots per worker ring (48 bytes each: 192 KiB, within a core's L2 with
+ * room for the books' hot lines) and messages awaiting results. */
+#define RING_SLOTS 4096u
+#define LOG_SLOTS 16384u
+#define NO_SHARD 0xff
+
+/* One raw message: the longest book message (F) is 40 bytes. */
+typedef struct shard_slot {
+    uint8_t m[48];
+} shard_slot;
+
+/* What the worker's apply returned, and live orders after minus before. */
+typedef struct shard_res {
+    int8_t rc;
+    int8_t dlive;
+} shard_res;
+
+typedef struct shard_worker {
+    spsc q;
+    shard_slot *slots;
+    shard_res *res;
+    blanc_books *books;
+    uint64_t retired; /* reader: results counted */
+    int dirty;        /* reader: slots filled since the last publication */
+    int cpu;
+    _Atomic int quit;
+    pthread_t tid;
+} shard_worker;
+
+/* A message whose effect is not counted yet (kind 0: book results only; 1:
+ * a decoded message, also observed by health; 2: a frame that did not decode). */
+typedef struct shard_log {
+    uint64_t index, offset, ts, lost, lost_from;
+    uint32_t anomalies;
+    uint16_t locate;
+    uint8_t shard, kind, type, sys_code;
+} shard_log;
+
+struct shard_engine {
+    unsigned n;
+    shard_worker *w;
+    blanc_books *dir; /* the stock directory: instruments, no orders */
+    shard_log *log;
+    uint64_t lg_head, lg_tail;
+    uint64_t live, peak;
+};
+
+static int has_work(void *arg)
+{
+    shard_worker *w = arg;
+    return spsc_avail(&w->q) || atomic_load_explicit(&w->quit, memory_order_relaxed);
+}
+
+static int has_result(void *arg)
+{
+    shard_worker *w = arg;
+    return atomic_load_explicit(&w->q.tail, memory_order_acquire) > w->retired;
+}
+
+static void *worker_main(void *arg)
+{
+    shard_worker *w = arg;
+    spsc *q = &w->q;
+    blanc_books *b = w->books;
+    blanc_event ev;
+    memset(&ev, 0, sizeof ev);
+    enum { FAR = 16, NEAR = 8, HAND_BACK = 64 };
+    for (;;) {
+        uint64_t n = spsc_avail(q);
+        if (!n) {
+            if (atomic_load_explicit(&w->quit, memory_order_acquire))
+                break;
+            spsc_wait(&q->cons_wait, has_work, w);
+            continue;
+        }
+        for (uint64_t k = 0; k < n; k++) {
+            uint64_t pos = q->c_tail;
+            if (k + FAR < n)
+                books_prefetch_slot(b, w->slots[(pos + FAR) & q->mask].m);
+            if (k + NEAR < n)
+                books_prefetch_node(b, w->slots[(pos + NEAR) & q->mask].m);
+            blanc__itch_fill(w->slots[pos & q->mask].m, &ev);
+            uint64_t live = b->live;
+            int rc = blanc_books_apply(b, &ev);
+            w->res[pos & q->mask] = (shard_res){(int8_t)rc, (int8_t)(b->live - live)};
+            q->c_tail = pos + 1;
+            if ((q->c_tail & (HAND_BACK - 1)) == 0)
+                spsc_release(q);
+        }
+        spsc_release(q);
+    }
+    return NULL;
+}
+
+/* The CPUs this process may run on, in order; at least one (-1: unknown). */
+static unsigned allowed_cpus(int *out, unsigned cap)
+{
+    cpu_set_t set;
+    unsigned n = 0;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        for (size_t c = 0; c < CPU_SETSIZE && n < cap; c++)
+            if (CPU_ISSET(c, &set))
+                out[n++] = (int)c;
+    if (!n)
+        out[n++] = -1;
+    return n;
+}
+
+unsigned blanc_cpus_usable(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return 1;
+    int n = CPU_COUNT(&set);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+void blanc__shard_free(shard_engine *e)
+{
+    if (!e)
+        return;
+    for (unsigned i = 0; i < e->n; i++) {
+        shard_worker *w = &e->w[i];
+        if (w->tid) {
+            atomic_store(&w->quit, 1);
+            spsc_wake(&w->q.cons_wait);
+            pthread_join(w->tid, NULL);
+        }
+        blanc_books_free(w->books);
+        free(w->slots);
+        free(w->res);
+    }
+    free(e->w);
+    blanc_books_free(e->dir);
+    free(e->log);
+    free(e);
+}
+
+/* Workers with empty books and rings, not yet started. */
+static shard_engine *engine_new(unsigned n, size_t expected_orders)
+{
+    shard_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->w = aligned_alloc(SPSC_LINE, n * sizeof *e->w);
+    e->log = malloc(LOG_SLOTS * sizeof *e->log);
+    e->dir = blanc_books_create(0);
+    if (!e->w || !e->log || !e->dir) {
+        free(e->w);
+        e->w = NULL;
+        blanc__shard_free(e);
+        return NULL;
+    }
+    memset(e->w, 0, n * sizeof *e->w);
+    e->n = n;
+    for (unsigned i = 0; i < n; i++) {
+        shard_worker *w = &e->w[i];
+        spsc_init(&w->q, RING_SLOTS);
+        atomic_init(&w->quit, 0);
+        w->cpu = -1;
+        w->slots = aligned_alloc(SPSC_LINE, RING_SLOTS * sizeof *w->slots);
+        w->res = aligned_alloc(SPSC_LINE, RING_SLOTS * sizeof *w->res);
+        w->books = blanc_books_create(expected_orders / n);
+        if (!w->slots || !w->res || !w->books) {
+            blanc__shard_free(e);
+            return NULL;
+        }
+    }
+    return e;
+}
+
+/* Start the threads, pinned round-robin over the CPUs this process may use
+ * (a pinning refused leaves that worker unpinned: cpu -1). */
+static int engine_run(shard_engine *e)
+{
+    int cpus[1024];
+    unsigned nc = allowed_cpus(cpus, 1024);
+    for (unsigned i = 0; i < e->n; i++) {
+        shard_worker *w = &e->w[i];
+        if (pthread_create(&w->tid, NULL, worker_main, w)) {
+            w->tid = 0;
+            return BLANC_ENOMEM;
+        }
+        int c = cpus[i % nc];
+        if (c >= 0) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET((size_t)c, &set);
+            if (pthread_setaffinity_np(w->tid, sizeof set, &set) == 0)
+                w->cpu = c;
+        }
+    }
+    return 0;
+}
+
+int blanc__shard_start(blanc_replay *r)
+{
+    if (r->shard) {
+        if (r->health)
+            r->health->books = r->shard->dir;
+        return 0;
+    }
+    unsigned n = r->threads > SHARD_MAX ? SHARD_MAX : r->threads;
+    shard_engine *e = engine_new(n, r->opts.expected_orders);
+    if (!e)
+        return BLANC_ENOMEM;
+    /* The instruments a resumed replay starts with go to their workers. */
+    const blanc_books *b = r->books;
+    int rc = 0;
+    for (uint32_t i = 0; i < b->n_books && !rc; i++) {
+        uint16_t loc = b->by_symbol[i];
+        rc = books_restore_instrument(e->dir, loc, b->by_locate[loc]->symbol);
+        if (!rc)
+            rc = books_copy_instrument(e->w[loc % n].books, b, loc);
+    }
+    e->live = b->live;
+    e->peak = b->peak;
+    if (rc || (rc = engine_run(e))) {
+        blanc__shard_free(e);
+        return BLANC_ENOMEM;
+    }
+    r->shard = e;
+    r->workers = blanc__shard_workers(e, r->worker_cpus, SHARD_MAX);
+    if (r->health)
+        r->health->books = e->dir; /* the journal names instruments as they come */
+    return 0;
+}
+
+unsigned blanc__shard_workers(const shard_engine *e, int *cpus, size_t cap)
+{
+    if (!e)
+        return 0;
+    for (unsigned i = 0; i < e->n && i < cap; i++)
+        cpus[i] = e->w[i].cpu;
+    return e->n;
+}
+
+static void hard_stop(blanc_replay *r, int rc)
+{
+    r->stop = 1;
+    if (!r->st.stop_error)
+        r->st.stop_error = rc;
+}
+
+/* A book anomaly counted out of feed order: the first is the lowest index. */
+static void record_late(blanc_replay *r, blanc_anomaly a, uint64_t offset, uint64_t index)
+{
+    blanc_anomaly_stat *s = &r->st.anomalies[a];
+    if (s->count++ == 0 || index < s->first_index) {
+        s->first_offset = offset;
+        s->first_index = index;
+    }
+    r->st.anomalies_total++;
+}
+
+/* Health's look at a logged message, as observe() in replay.c makes it. */
+static void health_of(blanc_replay *r, const shard_log *g)
+{
+    int rc;
+    if (g->kind == 1 && !g->anomalies && g->type != 'S') {
+        rc = health_message(r->health, g->index, g->ts, g->locate);
+    } else {
+        health_obs o = {0, g->anomalies, 0, 0, 1, 0, g->lost, g->lost_from};
+        if (g->kind == 1) {
+            o.decoded = 1;
+            o.ts = g->ts;
+            o.locate = g->locate;
+            o.sys_code = g->sys_code;
+        }
+        rc = health_observe(r->health, g->index, &o);
+    }
+    if (blanc_unlikely(rc < 0))
+        hard_stop(r, rc);
+}
+
+/* Count the oldest logged message. 0 if its result is not in yet and
+ * `block` is 0, else 1. */
+static int retire_one(blanc_replay *r, shard_engine *e, int block)
+{
+    shard_log *g = &e->log[e->lg_tail & (LOG_SLOTS - 1)];
+    if (g->shard != NO_SHARD) {
+        shard_worker *w = &e->w[g->shard];
+        if (w->retired == w->q.p_tail) {
+            w->q.p_tail = atomic_load_explicit(&w->q.tail, memory_order_acquire);
+            if (w->retired == w->q.p_tail) {
+                if (!block)
+                    return 0;
+                spsc_wait(&w->q.prod_wait, has_result, w);
+                w->q.p_tail = atomic_load_explicit(&w->q.tail, memory_order_acquire);
+            }
+        }
+        shard_res res = w->res[w->retired++ & w->q.mask];
+        if (res.rc == BLANC_APPLIED || res.rc == BLANC_EOVERFILL)
+            r->st.book_changes++;
+        if (res.rc < 0) {
+            blanc_anomaly a = blanc__replay_anomaly_of(res.rc);
+            if (a == BLANC_AN_COUNT) {
+                hard_stop(r, res.rc); /* out of memory on a worker */
+            } else {
+                record_late(r, a, g->offset, g->index);
+                g->anomalies |= 1u << a;
+            }
+        }
+        e->live += (uint64_t)(int64_t)res.dlive;
+        if (e->live > e->peak)
+            e->peak = e->live;
+    }
+    if (g->kind && r->health)
+        health_of(r, g);
+    e->lg_tail++;
+    return 1;
+}
+
+static void publish_all(shard_engine *e)
+{
+    for (unsigned i = 0; i < e->n; i++) {
+        if (e->w[i].dirty) {
+            e->w[i].dirty = 0;
+            spsc_publish(&e->w[i].q);
+        }
+    }
+}
+
+/* Make room for one more message in worker w's ring. */
+static void ring_room(blanc_replay *r, shard_engine *e, shard_worker *w)
+{
+    uint64_t cap = w->q.mask + 1;
+    if (blanc_likely(w->q.p_head - w->retired < cap))
+        return;
+    publish_all(e);
+    while (w->q.p_head - w->retired > cap / 2)
+        retire_one(r, e, 1);
+}
+
+static shard_log *log_add(blanc_replay *r, shard_engine *e)
+{
+    if (blanc_unlikely(e->lg_head - e->lg_tail == LOG_SLOTS)) {
+        publish_all(e);
+        while (e->lg_head - e->lg_tail > LOG_SLOTS / 2)
+            retire_one(r, e, 1);
+    }
+    return &e->log[e->lg_head++ & (LOG_SLOTS - 1)];
+}
+
+static int is_book_type(uint8_t t)
+{
+    return t == 'A' || t == 'D' || t == 'E' || t == 'U' || t == 'X' || t == 'C' || t == 'F' ||
+           t == 'H';
+}
+
+/* One framed message: handle() of replay.c, with the books elsewhere. */
+static void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
+{
+    uint64_t index = r->st.messages++;
+    const uint8_t *p = m->p;
+    uint8_t t = p[0];
+    int health = r->health != NULL;
+    uint8_t kind = 1, shard = NO_SHARD;
+    if (blanc_unlikely(blanc__itch_len[t] != m->len)) {
+        blanc_anomaly a = blanc__itch_len[t] ? BLANC_AN_BAD_LENGTH : BLANC_AN_UNKNOWN_TYPE;
+        blanc__replay_record_anomaly(r, a, m->offset, index);
+        kind = 2;
+    } else {
+        r->st.by_type[blanc__itch_index1[t] - 1]++;
+        uint64_t ts = blanc_be48(p + 5);
+        if (blanc_unlikely(ts < r->last_ts) && r->have_ts)
+            blanc__replay_record_anomaly(r, BLANC_AN_TIME_BACKWARDS, m->offset, index);
+        if (blanc_unlikely(!r->have_ts)) {
+            r->have_ts = 1;
+            r->st.first_timestamp = ts;
+        }
+        r->last_ts = ts;
+        uint16_t loc = blanc_be16(p + 1);
+        int send = is_book_type(t);
+        if (blanc_unlikely(t == 'R')) {
+            blanc__itch_fill(p, &r->ev);
+            uint32_t had = e->dir->n_books;
+            int rc = blanc_books_apply(e->dir, &r->ev);
+            if (rc < 0) {
+                blanc_anomaly a = blanc__replay_anomaly_of(rc);
+                if (a == BLANC_AN_COUNT)
+                    return hard_stop(r, rc);
+                blanc__replay_record_anomaly(r, a, m->offset, index);
+            }
+            send = e->dir->n_books != had;
+        }
+        if (send) {
+            shard = (uint8_t)(loc % e->n);
+            shard_worker *w = &e->w[shard];
+            ring_room(r, e, w);
+            memcpy(w->slots[w->q.p_head++ & w->q.mask].m, p, m->len);
+            w->dirty = 1;
+        }
+        if (!send && !health) {
+            r->anomalies = 0;
+            return;
+        }
+        shard_log *g = log_add(r, e);
+        g->ts = ts;
+        g->locate = loc;
+        g->type = t;
+        g->sys_code = t == 'S' ? p[11] : 0;
+        g->shard = shard;
+        g->kind = (uint8_t)(health ? 1 : 0);
+        g->index = index;
+        g->offset = m->offset;
+        g->anomalies = r->anomalies;
+        g->lost = m->lost;
+        g->lost_from = m->lost ? m->seq - m->lost : 0;
+        r->anomalies = 0;
+        return;
+    }
+    if (health) {
+        shard_log *g = log_add(r, e);
+        memset(g, 0, sizeof *g);
+        g->index = index;
+        g->shard = NO_SHARD;
+        g->kind = kind;
+        g->anomalies = r->anomalies;
+        g->lost = m->lost;
+        g->lost_from = m->lost ? m->seq - m->lost : 0;
+    }
+    r->anomalies = 0;
+}
+
+size_t blanc__shard_process(blanc_replay *r, const blanc_msg *msgs, size_t n)
+{
+    shard_engine *e = r->shard;
+    size_t i = 0;
+    for (; i < n; i++) {
+        const blanc_msg *m = &msgs[i];
+        if (blanc_unlikely(r->watch) && blanc__replay_pause_before(r, m))
+            break;
+        if (blanc_unlikely(m->damage | m->lost) && blanc__replay_record_skipped(r, m)) {
+            i += !m->p;
+            break;
+        }
+        if (blanc_unlikely(!m->p))
+            continue;
+        route(r, e, m);
+        if (blanc_unlikely(r->stop)) {
+            i++;
+            break;
+        }
+    }
+    publish_all(e);
+    /* Count what is in already, so the log stays short. */
+    while (e->lg_tail != e->lg_head && retire_one(r, e, 0))
+        ;
+    return i;
+}
+
+void blanc__shard_drain(blanc_replay *r)
+{
+    shard_engine *e = r->shard;
+    publish_all(e);
+    while (e->lg_tail != e->lg_head)
+        retire_one(r, e, 1);
+}
+
+int blanc__shard_gather(blanc_replay *r)
+{
+    shard_engine *e = r->shard;
+    blanc_books *nb = blanc_books_create(r->opts.expected_orders);
+    if (!nb)
+        return BLANC_ENOMEM;
+    int rc = 0;
+    for (uint32_t i = 0; i < e->dir->n_books && !rc; i++) {
+        uint16_t loc = e->dir->by_symbol[i];
+        rc = books_copy_instrument(nb, e->w[loc % e->n].books, loc);
+    }
+    if (rc) {
+        blanc_books_free(nb);
+        return BLANC_ENOMEM;
+    }
+    books_restore_peak(nb, e->peak);
+    blanc_books_free(r->books);
+    r->books = nb;
+    if (r->health)
+        r->health->books = nb;
+    return 0;
+}
