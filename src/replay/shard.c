@@ -35,11 +35,19 @@
 #include "replay/shard.h"
 #include "replay/spsc.h"
 
-/* Slots per worker ring (48 bytes each: 192 KiB, within a core's L2 with
- * room for the books' hot lines) and messages awaiting results. */
-#define RING_SLOTS 4096u
-#define LOG_SLOTS 16384u
+/* Slots per worker ring (48 bytes each: 1.5 MiB) and messages awaiting
+ * results (48 bytes each: 3 MiB). Deep, because a worker that loses its core
+ * for a time slice (a few ms: tens of thousands of messages) must not stop
+ * the reader at once; 4096/16384 measured slower on this shared machine
+ * (docs/PERFORMANCE.md "Threads"). */
+#ifndef RING_SLOTS
+#define RING_SLOTS 32768u
+#endif
+#ifndef LOG_SLOTS
+#define LOG_SLOTS 65536u
+#endif
 #define NO_SHARD 0xff
+#define WAKE_MIN 1024u
 
 /* One raw message: the longest book message (F) is 40 bytes. */
 typedef struct shard_slot {
@@ -101,7 +109,7 @@ static void *worker_main(void *arg)
     blanc_books *b = w->books;
     blanc_event ev;
     memset(&ev, 0, sizeof ev);
-    enum { FAR = 16, NEAR = 8, HAND_BACK = 64 };
+    enum { FAR = 16, NEAR = 8, HAND_BACK = 256 };
     for (;;) {
         uint64_t n = spsc_avail(q);
         if (!n) {
@@ -358,6 +366,20 @@ static void publish_all(shard_engine *e)
     }
 }
 
+/* After a batch: hand a worker that is awake its new slots (a store), but
+ * wake a sleeping one only for a good many, so that a wake-up (a system call
+ * and a context switch) is paid once per thousand messages, not per batch. */
+static void publish_some(shard_engine *e)
+{
+    for (unsigned i = 0; i < e->n; i++) {
+        shard_worker *w = &e->w[i];
+        if (w->dirty && (!spsc_consumer_sleeps(&w->q) || spsc_unpublished(&w->q) >= WAKE_MIN)) {
+            w->dirty = 0;
+            spsc_publish(&w->q);
+        }
+    }
+}
+
 /* Make room for one more message in worker w's ring. */
 static void ring_room(blanc_replay *r, shard_engine *e, shard_worker *w)
 {
@@ -480,7 +502,7 @@ size_t blanc__shard_process(blanc_replay *r, const blanc_msg *msgs, size_t n)
             break;
         }
     }
-    publish_all(e);
+    publish_some(e);
     /* Count what is in already, so the log stays short. */
     while (e->lg_tail != e->lg_head && retire_one(r, e, 0))
         ;

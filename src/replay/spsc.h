@@ -28,6 +28,11 @@
 #include <unistd.h>
 
 #define SPSC_LINE 64
+/* Looks before sleeping: a few microseconds, about what a batch takes, so a
+ * busy pair never sleeps and an idle side soon gives its core away. */
+#ifndef SPSC_SPINS
+#define SPSC_SPINS 256
+#endif
 
 /* One direction's sleeper: who waits on `word`. */
 typedef struct spsc_waiter {
@@ -80,7 +85,7 @@ static inline void spsc_wake(spsc_waiter *w)
 /* Wait until ready(arg) holds (it reads a shared position). */
 static inline void spsc_wait(spsc_waiter *w, int (*ready)(void *), void *arg)
 {
-    for (int i = 0; i < 2000; i++) {
+    for (int i = 0; i < SPSC_SPINS; i++) {
         if (ready(arg))
             return;
         spsc_relax();
@@ -105,6 +110,18 @@ static inline uint64_t spsc_free(spsc *q, uint64_t want)
     return cap - (q->p_head - q->p_tail);
 }
 
+/* Producer: slots filled but not yet visible. */
+static inline uint64_t spsc_unpublished(const spsc *q)
+{
+    return q->p_head - atomic_load_explicit(&q->head, memory_order_relaxed);
+}
+
+/* Whether the consumer may be asleep (a publication would cost a wake-up). */
+static inline int spsc_consumer_sleeps(const spsc *q)
+{
+    return atomic_load_explicit(&q->cons_wait.sleeping, memory_order_relaxed) != 0;
+}
+
 /* Producer: make every slot filled so far visible, and wake the consumer. */
 static inline void spsc_publish(spsc *q)
 {
@@ -112,7 +129,8 @@ static inline void spsc_publish(spsc *q)
     spsc_wake(&q->cons_wait);
 }
 
-/* Consumer: slots ready to read from c_tail on. */
+/* Consumer: slots ready to read from c_tail on; the shared head is re-read
+ * only once the slots seen last time are all read. */
 static inline uint64_t spsc_avail(spsc *q)
 {
     if (q->c_head == q->c_tail)
