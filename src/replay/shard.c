@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,6 +227,9 @@ static int engine_run(shard_engine *e)
             w->tid = 0;
             return BLANC_ENOMEM;
         }
+        char name[16];
+        snprintf(name, sizeof name, "blanc-book%u", i % 100u);
+        pthread_setname_np(w->tid, name); /* for top -H and perf; cosmetic */
         int c = cpus[i % nc];
         if (c >= 0) {
             cpu_set_t set;
