@@ -5,6 +5,8 @@
  * time priority, then the digest state is set, so the copy has the same
  * levels, queues and digests; only the internal layout may differ.
  */
+#include <string.h>
+
 #include "book/book.h"
 #include "book/restore.h"
 
@@ -27,4 +29,18 @@ int books_copy_instrument(blanc_books *dst, const blanc_books *src, uint16_t loc
         }
     }
     return rc ? rc : books_restore_state(dst, locate, bk->trading_state, bk->stream, bk->changes);
+}
+
+void books_swap(blanc_books *a, blanc_books *b)
+{
+    /* In pieces: the struct holds the 512 KiB locate table. */
+    unsigned char tmp[4096], *pa = (unsigned char *)a, *pb = (unsigned char *)b;
+    for (size_t at = 0; at < sizeof *a; at += sizeof tmp) {
+        size_t n = sizeof *a - at < sizeof tmp ? sizeof *a - at : sizeof tmp;
+        memcpy(tmp, pa + at, n);
+        memcpy(pa + at, pb + at, n);
+        memcpy(pb + at, tmp, n);
+    }
+    a->map.ctx = a; /* the map reads keys back through its books */
+    b->map.ctx = b;
 }

@@ -215,6 +215,11 @@ static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t
 
 int blanc_replay_message(blanc_replay *r, const uint8_t *msg, size_t len, uint64_t offset)
 {
+    if (blanc_unlikely(r->shard != NULL)) {
+        /* Leaving the workers: the books gathered at the last pause are current. */
+        blanc__shard_free(r->shard);
+        r->shard = NULL;
+    }
     if (!len) {
         record_end_anomaly(r, BLANC_AN_TRUNCATED, offset);
         return BLANC_ETRUNCATED;
@@ -360,6 +365,7 @@ static int use_workers(blanc_replay *r)
         return 1;
     blanc__shard_free(r->shard);
     r->shard = NULL;
+    r->workers = 0;
     if (r->health)
         r->health->books = r->books;
     return 0;

@@ -537,9 +537,11 @@ int blanc__shard_gather(blanc_replay *r)
         return BLANC_ENOMEM;
     }
     books_restore_peak(nb, e->peak);
-    blanc_books_free(r->books);
-    r->books = nb;
+    /* In place: whoever holds blanc_replay_books(r) (the health tracker, a
+     * caller) sees the gathered books. */
+    books_swap(r->books, nb);
+    blanc_books_free(nb);
     if (r->health)
-        r->health->books = nb;
+        r->health->books = r->books;
     return 0;
 }
