@@ -24,7 +24,9 @@
 #define LOG_SLOTS 65536u
 #endif
 #define NO_SHARD 0xff
+#ifndef WAKE_MIN
 #define WAKE_MIN 1024u
+#endif
 
 /* One raw message: the longest book message (F) is 40 bytes. */
 typedef struct shard_slot {
