@@ -35,6 +35,10 @@ static const char usage_text[] =
     "  --no-input-digest   do not hash the input (saves a little time)\n"
     "  --no-book           decode and count only, build no book (to time the feed layer)\n"
     "  --expect-orders N   presize the order map for N live orders\n"
+    "  --threads N         keep the books on N pinned worker threads, fed by the\n"
+    "                      reading thread (default: the CPUs this process may\n"
+    "                      use; 1: one thread). Same results for every N; --emit,\n"
+    "                      --strict, --no-book and --metrics-listen use one thread\n"
     "\n"
     "captures (pcap, pcapng; docs/FEEDS.md):\n"
     "  --channel G:P       replay the MoldUDP64 packets sent to group G port P (or\n"
@@ -109,6 +113,7 @@ typedef struct replay_args {
     int force;
     const char *channels[MAX_SELECT], *sessions[MAX_SELECT];
     size_t n_channels, n_sessions;
+    unsigned threads;
 } replay_args;
 
 static int parse_cut(replay_args *a, const char *s)
@@ -183,11 +188,12 @@ static int parse_args(int argc, char **argv, replay_args *a)
         {"help", no_argument, 0, 'h'},
         {"snapshot-at", required_argument, 0, 'a'}, {"snapshot-out", required_argument, 0, 'O'},
         {"snapshot-format", required_argument, 0, 'F'}, {"resume", required_argument, 0, 'r'},
-        {"force", no_argument, 0, 'x'},
+        {"force", no_argument, 0, 'x'},             {"threads", required_argument, 0, 'P'},
         {"channel", required_argument, 0, 'C'},     {"session", required_argument, 0, 'T'},
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     cli_run_init(&a->run, "replay");
+    a->threads = blanc_cpus_usable();
     optind = 1;
     opterr = 0;
     int c;
@@ -210,6 +216,16 @@ static int parse_args(int argc, char **argv, replay_args *a)
             break;
         case 'r': a->resume = optarg; break;
         case 'x': a->force = 1; break;
+        case 'P': {
+            uint64_t v;
+            if (cli_parse_u64(optarg, &v) || v == 0 || v > BLANC_MAX_THREADS) {
+                cli_error("replay: --threads wants a number from 1 to %d, not '%s'",
+                          BLANC_MAX_THREADS, optarg);
+                return CLI_USAGE;
+            }
+            a->threads = (unsigned)v;
+            break;
+        }
         case 'C':
             if (a->n_channels == MAX_SELECT || !channel_ok(optarg)) {
                 cli_error("replay: --channel wants GROUP:PORT or :PORT (at most %d), not '%s'",
@@ -285,6 +301,45 @@ static void head_text(FILE *f, void *ctx, const cli_run_info *ri)
                 fm == BLANC_FRAMING_PCAP ? "capture" : "ITCH", ri->in.stream_bytes, st->bytes, unit);
 }
 
+/* Why a run asked for threads used one (cmd_replay --help). */
+static const char *one_thread_why(const replay_args *a)
+{
+    const cli_run *r = &a->run;
+    return r->emit ? "--emit" : r->strict ? "--strict" : r->opts.no_book ? "--no-book"
+           : r->metrics_addr ? "--metrics-listen" : NULL;
+}
+
+static void tail_json(jw *j, void *ctx, const cli_run_info *ri)
+{
+    const replay_args *a = ctx;
+    int cpus[BLANC_MAX_THREADS];
+    unsigned n = blanc_replay_threads(ri->r, cpus, BLANC_MAX_THREADS);
+    jw_open(j, "threads", '{');
+    jw_u64(j, "requested", a->threads);
+    jw_u64(j, "workers", n);
+    jw_open(j, "cpus", '[');
+    for (unsigned i = 0; i < n; i++)
+        jw_i64(j, NULL, cpus[i]);
+    jw_close(j, ']');
+    jw_close(j, '}');
+}
+
+static void tail_text(FILE *f, void *ctx, const cli_run_info *ri)
+{
+    const replay_args *a = ctx;
+    int cpus[BLANC_MAX_THREADS];
+    unsigned n = blanc_replay_threads(ri->r, cpus, BLANC_MAX_THREADS);
+    if (!n) {
+        const char *why = a->threads > 1 ? one_thread_why(a) : NULL;
+        fprintf(f, "threads      1%s%s%s\n", why ? " (" : "", why ? why : "", why ? " runs on one)" : "");
+        return;
+    }
+    fprintf(f, "threads      %u book workers and the reader; workers on CPUs", n);
+    for (unsigned i = 0; i < n; i++)
+        fprintf(f, i ? ",%d" : " %d", cpus[i]);
+    fprintf(f, "\n");
+}
+
 static int empty(void *ctx, const cli_run_info *ri)
 {
     const replay_args *a = ctx;
@@ -327,6 +382,7 @@ int cmd_replay(int argc, char **argv)
     so.feed.n_channels = a.n_channels;
     so.feed.sessions = a.sessions;
     so.feed.n_sessions = a.n_sessions;
-    cli_run_hooks hk = {&a, head_json, head_text, NULL, NULL, empty, guard, unguard};
+    so.threads = a.threads;
+    cli_run_hooks hk = {&a, head_json, head_text, tail_json, tail_text, empty, guard, unguard};
     return cli_run_session(&a.run, &so, &hk);
 }

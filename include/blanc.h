@@ -907,6 +907,9 @@ typedef struct blanc_session_options {
     uint64_t tick;                /* call on_tick every `tick` messages */
     int (*on_tick)(void *ctx, blanc_session *s);
     void *ctx;
+    unsigned threads;             /* book workers (blanc_replay_set_threads); a run
+                                     with on_tick uses none: every pause gathers the
+                                     books, too often at each tick */
 } blanc_session_options;
 
 /* What failed, on which file, and why. */
@@ -960,6 +963,24 @@ const struct blanc_lobster *blanc_session_lobster(const blanc_session *s);
 
 /* Nonzero once the input has ended (or a strict/hard stop): nothing more to read. */
 int blanc_replay_finished(const blanc_replay *r);
+
+/*
+ * Threads (docs/ARCHITECTURE.md "Sharded replay"). With n > 1 the runs that
+ * follow keep the books on n worker threads, each owning the instruments
+ * with locate % n equal to its number and pinned round-robin to the CPUs
+ * this process may use, fed by the calling thread, which reads the feed and
+ * counts everything in feed order. Every result (digests, counts, anomalies,
+ * health, snapshots at pauses) is the one-thread result, for every n. A run
+ * with hooks (an emitter), strict or no_book uses the calling thread alone
+ * whatever n. 0 or 1 (the default): the calling thread alone.
+ */
+#define BLANC_MAX_THREADS 64
+int blanc_replay_set_threads(blanc_replay *r, unsigned n); /* BLANC_EINVAL past the max */
+/* Workers of the last run that had any (0: none) and the CPU each was
+ * pinned to (-1: the system refused), up to cap of them. */
+unsigned blanc_replay_threads(const blanc_replay *r, int *cpus, size_t cap);
+/* The CPUs this process may run on (its affinity mask), at least 1. */
+unsigned blanc_cpus_usable(void);
 
 /* How many input bytes the replay has read and hashed, and (in *digest) their
  * XXH3-64 — the whole input once finished, else the prefix up to the pause

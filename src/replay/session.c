@@ -187,6 +187,10 @@ int blanc_session_open(blanc_session **out, const blanc_session_options *o,
             goto out;
         }
     }
+    if ((rc = blanc_replay_set_threads(s->r, o->on_tick ? 1 : o->threads))) {
+        fail(err, rc, 0, NULL, "at most %d threads", BLANC_MAX_THREADS);
+        goto out;
+    }
     s->start_messages = blanc_replay_get_stats(s->r)->messages;
     blanc_run_plan check = {o->cuts, o->n_cuts, 0, NULL, NULL};
     if ((rc = blanc_run_plan_check(&check, s->r))) {
