@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 cap = (len[pass] + k) * 2;
                 out[pass] = realloc(out[pass], cap);
             }
-            if (len[pass] + k <= cap) {
+            if (k && len[pass] + k <= cap) {
                 memcpy(out[pass] + len[pass], p, k);
                 len[pass] += k;
             }
