@@ -5,8 +5,8 @@
  * decoded bytes (a prefix of the original for a cut), the same end code
  * (0, BLANC_ESTREAMCUT, BLANC_ECORRUPT), the same decoded offset and the same
  * count of file bytes taken. The reference is a one-shot call, not Blanc's
- * chunked loop. Inputs are large enough (6 MiB decoded) to cycle the 4 MiB
- * window and the 1 MiB ring slots several times.
+ * chunked loop. Most inputs are 6 MiB decoded (one and a half 4 MiB windows
+ * and ring slots); one is 24 MiB, so the ring of 4 slots wraps.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,18 +27,20 @@
 #define PLAIN_N ((size_t)6 << 20)
 
 static uint8_t *plain;
+static size_t out_cap = PLAIN_N * 3; /* room for a result */
 
 /* Compressible, not trivially: ITCH-like records from an LCG. */
-static void make_plain(void)
+static uint8_t *make_bytes(size_t n)
 {
-    plain = malloc(PLAIN_N);
+    uint8_t *b = malloc(n);
     uint64_t x = 12345;
-    for (size_t i = 0; i < PLAIN_N;) {
+    for (size_t i = 0; i < n;) {
         x = x * 6364136223846793005u + 1442695040888963407u;
         size_t rec = 20 + (size_t)(x >> 59);
-        for (size_t k = 0; k < rec && i < PLAIN_N; k++, i++)
-            plain[i] = k < 4 ? (uint8_t)"AADF"[k] : (uint8_t)((x >> (8 * (k % 7))) & (k & 1 ? 0x0f : 0xff));
+        for (size_t k = 0; k < rec && i < n; k++, i++)
+            b[i] = k < 4 ? (uint8_t)"AADF"[k] : (uint8_t)((x >> (8 * (k % 7))) & (k & 1 ? 0x0f : 0xff));
     }
+    return b;
 }
 
 /* gzip one member of p[0, n); hcrc: with a header CRC (FHCRC). */
@@ -72,14 +74,14 @@ typedef struct result {
 /* zlib over the whole file in one call per member. */
 static result ref_gz(const uint8_t *in, size_t n)
 {
-    result r = {malloc(PLAIN_N * 3), 0, 0, 0, 0};
+    result r = {malloc(out_cap), 0, 0, 0, 0};
     z_stream zs;
     memset(&zs, 0, sizeof zs);
     assert_int_equal(inflateInit2(&zs, 15 + 32), Z_OK);
     zs.next_in = (Bytef *)(uintptr_t)in;
     zs.avail_in = (uInt)n;
     zs.next_out = r.bytes;
-    zs.avail_out = (uInt)(PLAIN_N * 3);
+    zs.avail_out = (uInt)out_cap;
     for (;;) {
         int z = inflate(&zs, Z_NO_FLUSH);
         if (z == Z_STREAM_END) {
@@ -99,10 +101,10 @@ static result ref_gz(const uint8_t *in, size_t n)
 
 static result ref_zstd(const uint8_t *in, size_t n)
 {
-    result r = {malloc(PLAIN_N * 3), 0, 0, 0, 0};
+    result r = {malloc(out_cap), 0, 0, 0, 0};
     ZSTD_DCtx *d = ZSTD_createDCtx();
     ZSTD_inBuffer ib = {in, n, 0};
-    ZSTD_outBuffer ob = {r.bytes, PLAIN_N * 3, 0};
+    ZSTD_outBuffer ob = {r.bytes, out_cap, 0};
     size_t z = ZSTD_decompressStream(d, &ob, &ib);
     r.rc = ZSTD_isError(z) ? BLANC_ECORRUPT : z ? BLANC_ESTREAMCUT : 0;
     r.len = r.available = ob.pos;
@@ -126,7 +128,7 @@ static const char *write_tmp(const uint8_t *p, size_t n)
  * but a short tail each time (a partial frame carried over). */
 static result via_source(const char *path)
 {
-    result r = {malloc(PLAIN_N * 3), 0, 0, 0, 0};
+    result r = {malloc(out_cap), 0, 0, 0, 0};
     blanc_source *s;
     assert_int_equal(blanc_source_open(&s, path, NULL), 0);
     for (;;) {
@@ -134,7 +136,7 @@ static result via_source(const char *path)
         size_t n;
         int more = blanc_source_next(s, &p, &n);
         size_t take = more > 0 && n > 7 ? n - 7 : n;
-        assert_true(r.len + take <= PLAIN_N * 3);
+        assert_true(r.len + take <= out_cap);
         memcpy(r.bytes + r.len, p, take);
         r.len += take;
         blanc_source_consume(s, take);
@@ -158,7 +160,7 @@ static const char *const modes[][2] = {
 /* libzstd reports the bytes of a call only when the call succeeds, so how
  * much of the prefix before damage a corrupt frame yields depends on the
  * output room of the calls: one-shot or inline (the window's room), or the
- * ring's fixed 1 MiB slots, which give one answer per file. Those are checked
+ * ring's fixed 4 MiB slots, which give one answer per file. Those are checked
  * as a prefix of the original, the same on a second run, ending in ECORRUPT. */
 static void check_zstd_threaded(const char *path, size_t file_n)
 {
@@ -176,7 +178,7 @@ static void check(const uint8_t *file, size_t n, int zstd, int want_rc, const ch
     result ref = zstd ? ref_zstd(file, n) : ref_gz(file, n);
     if (want_rc != 99)
         assert_int_equal(ref.rc, want_rc); /* the case is what it says it is */
-    assert_true(ref.len <= PLAIN_N * 2);
+    assert_true(ref.len <= out_cap);
     const char *path = write_tmp(file, n);
     for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
         if (zstd && ref.rc == BLANC_ECORRUPT && !strcmp(modes[m][1], "1")) {
@@ -302,13 +304,33 @@ static void test_early_close(void **state)
     free(gz);
 }
 
+/* 24 MiB decoded: the ring of 4 x 4 MiB slots wraps and the window
+ * refills six times; clean, cut and corrupt late. */
+static void test_long_gzip(void **state)
+{
+    (void)state;
+    size_t n = (size_t)24 << 20, cap = n + (n >> 3) + 4096;
+    uint8_t *big = make_bytes(n), *gz = malloc(cap);
+    size_t gn = gz_member(big, n, gz, cap, 0);
+    out_cap = n + 4096;
+    check(gz, gn, 0, 0, "long clean");
+    check(gz, gn * 3 / 4, 0, BLANC_ESTREAMCUT, "long cut");
+    for (size_t k = 0; k < 4; k++)
+        gz[gn * 3 / 4 + k] ^= 0x5a;
+    check(gz, gn, 0, 99, "long corrupt");
+    out_cap = PLAIN_N * 3;
+    free(big);
+    free(gz);
+}
+
 int main(void)
 {
-    make_plain();
+    plain = make_bytes(PLAIN_N);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gzip_cases),
         cmocka_unit_test(test_zstd_cases),
         cmocka_unit_test(test_early_close),
+        cmocka_unit_test(test_long_gzip),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     free(plain);

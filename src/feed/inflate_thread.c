@@ -15,7 +15,7 @@
  * Stop: the reader may close at any moment (an early stop, an error above);
  * stop() raises a flag, wakes the producer, and joins it: the producer looks
  * at the flag before each slot, so the wait is at most one slot's decode
- * (~1 ms). The thread blocks every signal: handlers run on the reader.
+ * (a few ms). The thread blocks every signal: handlers run on the reader.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -25,7 +25,7 @@
 #include "feed/inflate.h"
 
 #define RING_SLOTS 4
-#define SLOT_CAP ((size_t)1 << 20)
+#define SLOT_CAP ((size_t)4 << 20)
 
 typedef struct slot {
     uint8_t *buf;
