@@ -29,6 +29,8 @@ enum { BLANC__GZ_AUTO = 0, BLANC__GZ_ZLIB = 1 };
 /* Read the first bytes of fd (borrowed) and choose the decoder by them.
  * seekable: fd is a regular file that can be read again from byte 0, which
  * the ISA-L engine needs to hand a damaged stream to zlib. */
+/* gzip or zstd by its magic bytes, else BLANC_COMP_NONE. */
+blanc_compression blanc__sniff_compression(const uint8_t *p, size_t n);
 int blanc__inflate_open(blanc__inflate **out, int fd, int seekable, int gz_engine);
 blanc_compression blanc__inflate_comp(const blanc__inflate *d);
 /* Which engine decodes gzip now: "zlib", "isal", or NULL for zstd/plain. */

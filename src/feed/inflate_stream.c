@@ -44,7 +44,7 @@ struct blanc__inflate {
     uint64_t skip;     /* bytes zlib re-makes and drops after a hand-over */
 };
 
-static blanc_compression sniff(const uint8_t *p, size_t n)
+blanc_compression blanc__sniff_compression(const uint8_t *p, size_t n)
 {
     if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
         return BLANC_COMP_GZIP;
@@ -109,10 +109,10 @@ int blanc__inflate_open(blanc__inflate **out, int fd, int seekable, int gz_engin
         return BLANC_ENOMEM;
     d->fd = fd;
     d->seekable = seekable;
-    d->in = calloc(1, IN_CAP); /* zeroed: gcc cannot see that read() filled what sniff() reads */
+    d->in = calloc(1, IN_CAP); /* zeroed: gcc cannot see that read() filled what the sniff reads */
     int rc = d->in ? read_head(d) : BLANC_ENOMEM;
     if (!rc) {
-        d->comp = sniff(d->in, d->in_len);
+        d->comp = blanc__sniff_compression(d->in, d->in_len);
         if (d->comp == BLANC_COMP_GZIP) {
             /* FLG (byte 3): FHCRC or reserved bits are zlib's to judge. */
             int plain_header = d->in_len >= 4 && !(d->in[3] & 0xe2);

@@ -80,15 +80,6 @@ static int source_alloc(blanc_source **out)
     return 0;
 }
 
-static blanc_compression sniff(const uint8_t *p, size_t n)
-{
-    if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
-        return BLANC_COMP_GZIP;
-    if (n >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd)
-        return BLANC_COMP_ZSTD;
-    return BLANC_COMP_NONE;
-}
-
 static int env_is(const char *name, const char *value)
 {
     const char *e = getenv(name);
@@ -168,7 +159,7 @@ int blanc_source_open(blanc_source **out, const char *path, int *sys_errno)
             blanc_source_close(s);
             return BLANC_EIO;
         }
-        if (sniff(magic, (size_t)m) == BLANC_COMP_NONE) {
+        if (blanc__sniff_compression(magic, (size_t)m) == BLANC_COMP_NONE) {
             s->kind = K_MAP;
             s->size = (size_t)st.st_size;
             if (s->size) {
