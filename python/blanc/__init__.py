@@ -1,13 +1,14 @@
 # SPDX-FileCopyrightText: 2026 The Blanc authors
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Blanc from Python: replay NASDAQ TotalView-ITCH 5.0 days into order books, and read
-the per-message output of ``blanc replay --emit`` as pandas DataFrames.
+the per-message output of ``blanc replay --emit`` (LOBSTER's rows too) as pandas DataFrames.
 
     >>> import blanc
     >>> day = blanc.replay("data/sample-day.itch.zst", symbols=["ONZ"])
     >>> day.digests["l3"]                      # as `blanc replay --json` prints it
     >>> day.book("ONZ")                        # side, price, shares, orders
     >>> bbo = blanc.emit("data/sample-day.itch.zst", "bbo")
+    >>> lob = blanc.emit("data/sample-day.itch.zst", "lobster", symbols=["ONZ"], depth=10)
 
 Prices are integer ticks of 1e-4 dollars and timestamps ns since midnight, as everywhere
 in Blanc. Errors raise subclasses of :class:`blanc.Error`, one per library code and named
@@ -181,7 +182,7 @@ def emit(path: PathLike, kind: str, *, symbols: Optional[Sequence[str]] = None,
     ``order_id``, ``size``, ``price``, ``direction`` (the message file); then the book
     after the row (the orderbook file: ``ask_price_1, ask_size_1, bid_price_1,
     bid_size_1, ...``), all int64. ``symbols`` is required (1 to 256) and ``depth`` is
-    1 to 1000 (None or 0: blanc.EINVAL). ``start``/``end``: the feed-time window
+    1 to 1000 (default 5; None or 0: blanc.EINVAL). ``start``/``end``: the feed-time window
     [start, end) of rows, ``"HH:MM:SS[.fraction]"`` or int ns (default 09:30:00 to
     16:00:00; the book is always rebuilt from the start of the file). ``health`` does
     not apply (rows do not depend on it); the CLI's ``--date`` only names its files.
