@@ -22,7 +22,8 @@ if not os.path.exists(lib):
 
 ext = Extension(
     "blanc._blanc",
-    sources=[os.path.join("src", "module.c"), os.path.join("src", "emit.c")],
+    sources=[os.path.join("src", "module.c"), os.path.join("src", "emit.c"),
+             os.path.join("src", "lobster.c")],
     include_dirs=[os.path.join(root, "include")],
     # The library's warnings (CMakeLists.txt); numpy's headers as system headers, since
     # they trip -Wcast-qual themselves.
