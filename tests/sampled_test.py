@@ -342,6 +342,28 @@ class Sampled(unittest.TestCase):
             o = json.loads(js[0])
             self.assertEqual(o["ts"], human[1][0])
 
+    def test_resume(self):
+        """A run resumed from a snapshot at 12:00:00 writes the uninterrupted rows from
+        there: every sample from 12:00:00 on, every bar after the one the cut splits."""
+        snaps = os.path.join(self.tmp.name, "snaps")
+        run("replay", SAMPLE, "--snapshot-at", "12:00:00", "--snapshot-out", snaps,
+            "--no-health")
+        snap = os.path.join(snaps, "snap-t120000.000000000.snap")
+        cut = 43200 * S
+        for kind, extra, first in (("l2", ["--depth", "3"], cut), ("bars", [], cut + 60 * S)):
+            with self.subTest(kind=kind):
+                args = ["replay", SAMPLE, "--emit", kind, "--every", "1m", "--format", "csv",
+                        *extra]
+                whole = out(*args).splitlines()
+                resumed = out(*args, "--resume", snap).splitlines()
+                self.assertEqual(whole[0], resumed[0])
+                tail = [x for x in whole[1:] if int(x.split(",")[0]) >= first]
+                self.assertGreater(len(tail), 10)
+                self.assertEqual([x for x in resumed[1:] if int(x.split(",")[0]) >= first],
+                                 tail)
+                if kind == "l2":
+                    self.assertEqual(resumed[1:], tail)
+
     # ---- hand-computed -----------------------------------------------------------------
 
     def test_hand_l2(self):
