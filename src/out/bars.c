@@ -34,7 +34,18 @@ typedef struct bars {
     uint16_t touched[65536];
     bar *bar[65536]; /* allocated on an instrument's first print */
     char sym[65536][8];
+    struct keyed {
+        char sym[8];
+        uint16_t locate;
+    } order[65536]; /* the open bar's instruments, sorted for writing */
 } bars;
+
+static int by_symbol(const void *a, const void *b)
+{
+    const struct keyed *x = a, *y = b;
+    int c = memcmp(x->sym, y->sym, 8);
+    return c ? c : (x->locate > y->locate) - (x->locate < y->locate);
+}
 
 /* Nearest tick, halves up: floor((2 n + d) / 2 d). */
 static uint64_t vwap(const bar *x)
@@ -112,16 +123,13 @@ static int flush(bars *s)
 {
     if (!s->n_touched)
         return 0;
-    /* insertion sort by symbol: a bar holds the instruments that traded */
-    for (size_t i = 1; i < s->n_touched; i++) {
-        uint16_t l = s->touched[i];
-        size_t j = i;
-        while (j && memcmp(s->sym[s->touched[j - 1]], s->sym[l], 8) > 0) {
-            s->touched[j] = s->touched[j - 1];
-            j--;
-        }
-        s->touched[j] = l;
+    for (size_t i = 0; i < s->n_touched; i++) {
+        memcpy(s->order[i].sym, s->sym[s->touched[i]], 8);
+        s->order[i].locate = s->touched[i];
     }
+    qsort(s->order, s->n_touched, sizeof s->order[0], by_symbol);
+    for (size_t i = 0; i < s->n_touched; i++)
+        s->touched[i] = s->order[i].locate;
     for (size_t i = 0; i < s->n_touched; i++) {
         uint16_t l = s->touched[i];
         if (s->o.format == BLANC_EMIT_CSV)

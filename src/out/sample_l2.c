@@ -26,9 +26,10 @@ typedef struct sampler {
     uint64_t next;   /* the next instant; UINT64_MAX: none left */
     uint64_t clock;  /* the largest timestamp seen */
     int started;     /* next and clock are set */
-    size_t n_seen;   /* instruments with rows */
+    size_t n_seen;   /* instruments with rows ... */
+    uint16_t loc[65536]; /* ... their locates in symbol order */
     uint8_t seen[65536];
-    uint16_t loc[65536];
+    char sym[65536][8];
     blanc_level *lv; /* 2 * depth: bids, then asks */
 } sampler;
 
@@ -106,13 +107,11 @@ static void row_jsonl(sampler *s, const blanc_instrument *in, uint16_t locate, u
 
 static int sample(sampler *s, uint64_t t)
 {
-    size_t n = blanc_books_symbols(s->b, s->loc, 65536);
     uint32_t d = s->o.depth;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < s->n_seen; i++) {
         uint16_t l = s->loc[i];
         blanc_instrument in;
-        if (!s->seen[l] || blanc_books_instrument(s->b, l, &in))
-            continue;
+        memcpy(in.symbol, s->sym[l], 8);
         memset(s->lv, 0, 2 * d * sizeof *s->lv);
         blanc_books_levels(s->b, l, 'B', s->lv, d);
         blanc_books_levels(s->b, l, 'S', s->lv + d, d);
@@ -123,6 +122,30 @@ static int sample(sampler *s, uint64_t t)
         ++*s->records;
     }
     return s->out->err;
+}
+
+/* An instrument's first order: into the list in symbol order. Once per
+ * instrument, so the insertion's move is paid at most 65536 times. An
+ * instrument the directory does not name yet waits for its next add. */
+static void mark(sampler *s, uint16_t l)
+{
+    blanc_instrument in;
+    if (s->seen[l] || blanc_books_instrument(s->b, l, &in))
+        return;
+    s->seen[l] = 1;
+    memcpy(s->sym[l], in.symbol, 8);
+    size_t lo = 0, hi = s->n_seen;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = memcmp(s->sym[s->loc[mid]], in.symbol, 8);
+        if (c < 0 || (c == 0 && s->loc[mid] < l))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    memmove(s->loc + lo + 1, s->loc + lo, (s->n_seen - lo) * sizeof *s->loc);
+    s->loc[lo] = l;
+    s->n_seen++;
 }
 
 static int before(void *ctx, const blanc_event *ev, uint64_t index)
@@ -155,10 +178,8 @@ static int on_message(void *ctx, const blanc_event *ev, uint64_t index, const bl
 {
     (void)index;
     sampler *s = ctx;
-    if (c->rc == BLANC_APPLIED && (ev->type == 'A' || ev->type == 'F') && !s->seen[ev->locate]) {
-        s->seen[ev->locate] = 1;
-        s->n_seen++;
-    }
+    if (c->rc == BLANC_APPLIED && (ev->type == 'A' || ev->type == 'F'))
+        mark(s, ev->locate);
     return 0;
 }
 
@@ -192,29 +213,34 @@ static int cmp_u64(const void *a, const void *b)
 
 /* The books it starts from (a resumed replay's): instruments with a level
  * have had an order, and the clock is where the replay stopped. */
-static void prime(sampler *s, const blanc_replay *r, const blanc_emit_options *o)
+static int prime(sampler *s, const blanc_replay *r, const blanc_emit_options *o)
 {
-    size_t n = blanc_books_symbols(s->b, s->loc, 65536);
+    size_t n = blanc_books_symbols(s->b, NULL, 0);
+    uint16_t *all = malloc((n + 1) * sizeof *all);
+    if (!all)
+        return BLANC_ENOMEM;
+    blanc_books_symbols(s->b, all, n);
     for (size_t i = 0; i < n; i++) {
         blanc_level bid, ask;
-        uint16_t l = s->loc[i];
-        if (blanc_books_bbo(s->b, l, &bid, &ask) || (!bid.orders && !ask.orders))
+        blanc_instrument in;
+        uint16_t l = all[i];
+        if (blanc_books_bbo(s->b, l, &bid, &ask) || (!bid.orders && !ask.orders) ||
+            blanc_books_instrument(s->b, l, &in))
             continue;
         int wanted = !o->n_symbols;
-        blanc_instrument in;
         for (size_t k = 0; k < o->n_symbols && !wanted; k++)
-            wanted = !blanc_books_instrument(s->b, l, &in) && !memcmp(in.symbol, o->symbols[k], 8);
-        if (wanted && !s->seen[l]) {
-            s->seen[l] = 1;
-            s->n_seen++;
-        }
+            wanted = !memcmp(in.symbol, o->symbols[k], 8);
+        if (wanted)
+            mark(s, l);
     }
+    free(all);
     const blanc_replay_stats *st = blanc_replay_get_stats(r);
     if (st->messages) {
         s->started = 1;
         s->clock = st->last_timestamp;
         s->next = first_from(s, s->clock);
     }
+    return 0;
 }
 
 static int create(void **ctx, blanc_observer *ob, blanc_replay *r, const blanc_emit_options *o,
@@ -246,7 +272,10 @@ static int create(void **ctx, blanc_observer *ob, blanc_replay *r, const blanc_e
         sampler_free(s);
         return BLANC_ENOMEM;
     }
-    prime(s, r, o);
+    if (prime(s, r, o)) {
+        sampler_free(s);
+        return BLANC_ENOMEM;
+    }
     *ob = (blanc_observer){.ctx = s, .before = before, .on_message = on_message,
                            .flags = BLANC_OBSERVE_RC_ONLY};
     if (o->format == BLANC_EMIT_CSV) {
