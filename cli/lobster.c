@@ -81,8 +81,9 @@ int cli_lobster_check(cli_run *a)
         {a->lobster && a->format_given, "--emit lobster writes LOBSTER's CSV: no --format"},
         {a->lobster && a->emit_out && !strcmp(a->emit_out, "-"),
          "--emit lobster writes files into a folder, not '-'"},
-        {!a->lobster && (a->date || a->from_given || a->to_given),
-         "--date, --from and --to apply to --emit lobster"},
+        {!a->lobster && (a->date || a->to_given), "--date and --to apply to --emit lobster"},
+        {!a->lobster && a->from_given && !a->eo.every_ns,
+         "--from applies to --emit lobster and to --every"},
     };
     if (cli_check_rules(a->cmd, rules, sizeof rules / sizeof rules[0]))
         return CLI_USAGE;

@@ -80,7 +80,7 @@ int cli_run_option(cli_run *a, int c, const char *arg)
         }
         int k = blanc_emit_kind_parse(arg);
         if (k < 0) {
-            cli_error("%s: --emit is bbo, l2, l3, trades or lobster, not '%s'", a->cmd, arg);
+            cli_error("%s: --emit is bbo, l2, l3, trades, bars or lobster, not '%s'", a->cmd, arg);
             return CLI_USAGE;
         }
         a->emit = 1;
@@ -126,6 +126,8 @@ int cli_run_option(cli_run *a, int c, const char *arg)
     case CLI_OPT_DATE:
     case CLI_OPT_FROM:
     case CLI_OPT_TO: return cli_lobster_option(a, c, arg);
+    case CLI_OPT_EVERY:
+    case CLI_OPT_AT: return cli_sample_option(a, c, arg);
     case 'S': a->strict = a->opts.strict = 1; return CLI_OK;
     case 'B': a->opts.no_book = 1; return CLI_OK;
     case 'e':
@@ -180,7 +182,8 @@ int cli_run_check(cli_run *a, int snapshots)
         {a->health_given && a->health.off, "--no-health with a health option"},
         {a->health_given && a->opts.no_book, "--no-book computes no book anomalies to track health"},
     };
-    if (cli_check_rules(a->cmd, rules, sizeof rules / sizeof rules[0]) || cli_lobster_check(a))
+    if (cli_check_rules(a->cmd, rules, sizeof rules / sizeof rules[0]) || cli_lobster_check(a) ||
+        cli_sample_check(a))
         return CLI_USAGE;
     if (a->opts.no_book)
         a->health.off = 1;
