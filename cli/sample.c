@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * --every DURATION and --at TIMES (docs/EMIT.md "Sampled books and bars"):
  * the instants of --emit l2 sampled and the length of --emit bars. The

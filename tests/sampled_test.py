@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Sampled books and bars (docs/EMIT.md "Sampled books and bars").
 
 - `--emit l2 --every D` / `--at TIMES` against books rebuilt here from Blanc's full-depth

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Sampled books and bars through the library (docs/EMIT.md "Sampled books
  * and bars"): which option mixes blanc_emitter_create refuses, and the feed

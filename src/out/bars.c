@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * --emit bars --every D (docs/EMIT.md "Sampled books and bars"): OHLCV bars
  * [from + k D, from + (k+1) D) of feed time per instrument, from the printable

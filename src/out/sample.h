@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Sampled outputs (docs/EMIT.md "Sampled books and bars"): the top-N book of
  * each instrument at instants of feed time (sample_l2.c) and OHLCV bars

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * --emit l2 --every D / --at TIMES (docs/EMIT.md "Sampled books and bars"):
  * the top-N book of each instrument at each instant t of feed time, as the
