@@ -219,7 +219,9 @@ def run_blanc_rss(path):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
         os.close(r)
-        os.execv(BLANC, [BLANC, "replay", "--json", path])
+        # One thread: the bounds are the single engine's (docs/PERFORMANCE.md
+        # "Stress bounds"; sharded runs keep a book per worker too).
+        os.execv(BLANC, [BLANC, "replay", "--json", "--threads", "1", path])
     os.close(w)
     chunks = []
     while True:
