@@ -37,7 +37,7 @@ static int two(const char *p) { return (p[0] - '0') * 10 + (p[1] - '0'); }
 
 /* The trading day a file's name starts with: YYYYMMDD (20101224.TEST_ITCH_50)
  * or NASDAQ's MMDDYYYY (01302019.NASDAQ_ITCH50.gz). 0 if it starts with neither. */
-static int date_of_name(const char *input, char out[11])
+int cli_date_of_name(const char *input, char out[11])
 {
     const char *base = strrchr(input, '/');
     base = base ? base + 1 : input;
@@ -79,8 +79,8 @@ int cli_lobster_check(cli_run *a)
         {a->lobster && a->format_given, "--emit lobster writes LOBSTER's CSV: no --format"},
         {a->lobster && a->emit_out && !strcmp(a->emit_out, "-"),
          "--emit lobster writes files into a folder, not '-'"},
-        {!a->lobster && (a->date || a->from_given || a->to_given),
-         "--date, --from and --to apply to --emit lobster"},
+        {!a->lobster && !a->fix && a->date, "--date applies to --emit lobster and fix"},
+        {!a->lobster && (a->from_given || a->to_given), "--from and --to apply to --emit lobster"},
     };
     if (cli_check_rules(a->cmd, rules, sizeof rules / sizeof rules[0]))
         return CLI_USAGE;
@@ -99,7 +99,7 @@ int cli_lobster_check(cli_run *a)
         return CLI_USAGE;
     }
     if (!a->date) {
-        if (!a->input || !date_of_name(a->input, a->date_buf)) {
+        if (!a->input || !cli_date_of_name(a->input, a->date_buf)) {
             cli_error("%s: --emit lobster needs --date YYYY-MM-DD (the input's name does not "
                       "start with one)", a->cmd);
             return CLI_USAGE;
