@@ -64,6 +64,11 @@ int cli_fix_check(cli_run *a)
     int ok = strlen(a->date) == 10 && a->date[4] == '-' && a->date[7] == '-';
     for (int k = 0; ok && k < 10; k++)
         ok = k == 4 || k == 7 || (a->date[k] >= '0' && a->date[k] <= '9');
+    if (ok) {
+        int mo = (a->date[5] - '0') * 10 + a->date[6] - '0';
+        int d = (a->date[8] - '0') * 10 + a->date[9] - '0';
+        ok = mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && strncmp(a->date, "1970", 4) >= 0;
+    }
     if (!ok) {
         cli_error("%s: --date wants YYYY-MM-DD, not '%s'", a->cmd, a->date);
         return CLI_USAGE;

@@ -242,6 +242,7 @@ class FixTest(unittest.TestCase):
             (["--emit", "fix", "--format", "csv", "--date", "2026-12-01"], "no --format"),
             (["--emit", "fix"], "--date"),
             (["--emit", "fix", "--date", "2026-13-01x"], "--date"),
+            (["--emit", "fix", "--date", "2026-13-01"], "--date wants"),
             (["--emit", "fix", "--date", "2026-12-01", "--fix-sender", "A B"], "--fix-sender"),
             (["--emit", "l2", "--fix-version", "4.4"], "apply to --emit fix"),
         ):

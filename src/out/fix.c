@@ -54,12 +54,19 @@ int blanc_fix_version_parse(const char *s)
     }
 }
 
+/* The symbol without its trailing spaces. A byte that is not printable
+ * ASCII (a damaged feed's) becomes '?': an SOH would end the field. */
 static void symbol_field(fix_msg *m, const char sym[8])
 {
+    char t[8];
     size_t n = 8;
     while (n && sym[n - 1] == ' ')
         n--;
-    blanc__fix_str(m, 55, sym, n);
+    for (size_t i = 0; i < n; i++)
+        t[i] = sym[i] >= ' ' && sym[i] <= '~' ? sym[i] : '?';
+    if (!n)
+        t[n++] = '?';
+    blanc__fix_str(m, 55, t, n);
 }
 
 /* The standard header after BodyLength, with SendingTime from feed time. */
