@@ -27,6 +27,7 @@ struct blanc_fix {
     int nanos; /* 5.0SP2: times to the nanosecond; 4.4: milliseconds */
     int no_trades, finished, rc;
     int32_t day;
+    uint64_t offset; /* New York's from UTC that day, ns */
     char sender[COMP_MAX + 1], target[COMP_MAX + 1];
     char (*symbols)[8];
     size_t n_symbols;
@@ -80,7 +81,7 @@ static void begin(blanc_fix *f, char type, uint64_t ts, fix_utc *u)
     blanc__fix_str(&f->m, 49, f->sender, strlen(f->sender));
     blanc__fix_str(&f->m, 56, f->target, strlen(f->target));
     blanc__fix_u64(&f->m, 34, f->seq + 1);
-    blanc__fix_utc(f->day, ts, f->nanos, u);
+    blanc__fix_utc(f->day, f->offset, ts, f->nanos, u);
     char st[28];
     memcpy(st, u->date, 8);
     st[8] = '-';
@@ -275,6 +276,7 @@ int blanc_fix_create(blanc_fix **out, blanc_replay *r, const blanc_fix_options *
     if ((f->day = blanc__fix_day(o->date)) < 0 || comp_id(f->sender, o->sender, "BLANC") ||
         comp_id(f->target, o->target, "CLIENT"))
         goto fail;
+    f->offset = blanc__fix_offset(f->day);
     rc = BLANC_ENOMEM;
     if (!(f->announced = calloc(65536, 1)))
         goto fail;

@@ -27,11 +27,13 @@ void blanc__fix_frame(obuf *o, const char *begin, const fix_msg *m);
 
 /* Days since 1970-01-01 of a YYYY-MM-DD date, or -1 if it is not one. */
 int32_t blanc__fix_day(const char *date);
-/* Feed time to UTC on that day (Eastern: EST or EDT by the day's US rule). */
+/* New York's offset from UTC on that day in ns (EST or EDT by the US rule). */
+uint64_t blanc__fix_offset(int32_t day);
+/* Feed time to UTC on that day, given its offset. */
 typedef struct fix_utc {
     char date[9];  /* YYYYMMDD */
     char time[19]; /* HH:MM:SS.sss or HH:MM:SS.nnnnnnnnn */
 } fix_utc;
-void blanc__fix_utc(int32_t day, uint64_t feed_ns, int nanos, fix_utc *out);
+void blanc__fix_utc(int32_t day, uint64_t offset, uint64_t feed_ns, int nanos, fix_utc *out);
 
 #endif

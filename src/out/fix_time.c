@@ -89,10 +89,15 @@ static void digits(char *p, uint64_t v, int n)
         p[i] = (char)('0' + v % 10);
 }
 
-void blanc__fix_utc(int32_t day, uint64_t feed_ns, int nanos, fix_utc *out)
+uint64_t blanc__fix_offset(int32_t day)
+{
+    return (daylight(day) ? 4u : 5u) * UINT64_C(3600000000000);
+}
+
+void blanc__fix_utc(int32_t day, uint64_t offset, uint64_t feed_ns, int nanos, fix_utc *out)
 {
     const uint64_t per_day = UINT64_C(86400000000000);
-    uint64_t t = feed_ns + (daylight(day) ? 4u : 5u) * UINT64_C(3600000000000);
+    uint64_t t = feed_ns + offset;
     int y, m, d;
     civil_from_days(day + (int32_t)(t / per_day), &y, &m, &d);
     t %= per_day;
