@@ -140,7 +140,7 @@ static int snapshot(blanc_fix *f, uint16_t locate, uint64_t ts)
     begin(f, 'W', ts, &u);
     symbol_field(&f->m, in.symbol);
     blanc__fix_u64(&f->m, 268, (uint64_t)nb + (uint64_t)na);
-    for (int s = 0; s < 2; s++) {
+    for (int s = 0; s < 2 && need; s++) {
         const blanc_level *lv = f->lv + (s ? in.bid_levels : 0);
         for (int k = 0; k < (s ? na : nb); k++) {
             blanc__fix_str(&f->m, 269, s ? "1" : "0", 1);
