@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Short front door over CMake. The two commands of the README:
 #   make run    build, then replay the bundled sample day and print the summary
 #   make test   build, then run the whole test suite through ctest
@@ -10,13 +12,14 @@ WERROR     ?= OFF
 SANITIZE   ?= OFF
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 SAMPLE     ?= data/sample-day.itch.zst
+PREFIX     ?= /usr/local
 # clang by default: its build replays ~0.8x the CPU of gcc's on the same day
 # (docs/PERFORMANCE.md "Build matrix"); `make ... CC=gcc` for gcc.
 ifeq ($(origin CC),default)
 CC = clang
 endif
 
-.PHONY: all deps configure build run test bench fuzz clean python
+.PHONY: all deps configure build run test bench fuzz clean python install
 
 # No "make[1]: Entering directory" lines: cmake --build runs make again below.
 MAKEFLAGS += --no-print-directory
@@ -52,6 +55,11 @@ python: build
 	    --no-build-isolation --no-deps --force-reinstall ./python
 	@rm -rf python/build python/blanc.egg-info
 	@$(VENV)/bin/python -c "import blanc; print('blanc', blanc.__version__, 'in $(VENV)')"
+
+# The CLI, both libraries, blanc.h, blanc.pc, the CMake package, man pages and
+# docs under PREFIX (DESTDIR=... stages them elsewhere).
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 bench: build
 	bench/replay-bench.sh $(BUILD)/blanc

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Capture replay benchmark (a benchmark, not a test: it asserts nothing).
 #   bench/capture-bench.sh [BLANC] [MESSAGES] [SYMBOLS] [RUNS] [SESSION] [FORMAT]
 # Generates one deterministic day (seed 42) twice into $BLANC_BENCH_OUT (default

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * What health tracking costs over a plain replay (docs/PERFORMANCE.md).
  *   build/health_bench FILE [ROUNDS]

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # The live receiver on loopback (docs/PERFORMANCE.md "Live receiver"):
 #   bench/listen-bench.sh BUILD FILE RATE [blanc listen options...]
 # Starts `blanc listen` on 127.0.0.1, sends FILE with build/mold_send at RATE

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * A paced MoldUDP64 sender for the live receiver's benchmark
  * (docs/PERFORMANCE.md "Live receiver").

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Replay throughput benchmark (a benchmark, not a test: it asserts nothing).
 #   bench/replay-bench.sh [BLANC] [MESSAGES] [SYMBOLS] [RUNS]
 # Generates a deterministic day (seed 42) once into bench/out/, warms the page

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Snapshot write/read timing on a day's end state (docs/PERFORMANCE.md).
  *   build/snapshot_bench FILE [DIR]

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* bench.jsonl and thresholds reading for blanc bench compare (bench_files.h). */
 #include <math.h>
 #include <stdio.h>

@@ -1,5 +1,7 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Reading bench.jsonl objects and the thresholds file for blanc bench compare
- * (jansson lives here only: its names clash with the CLI's JSON writer). */
+ * (jansson is included here only; the CLI writes JSON with its own jw_* writer, cli/json.h). */
 #ifndef BLANC_CLI_BENCH_FILES_H
 #define BLANC_CLI_BENCH_FILES_H
 

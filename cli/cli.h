@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The CLI is a thin shell over libblanc: each command parses its flags, calls
  * the library, prints. Exit codes (docs/CLI.md): 0 ok, 1 anomalies under
  * --strict (or "different" for comparing commands), 2 usage or input error. */
@@ -35,7 +37,7 @@ void cli_fmt_time(uint64_t ns, char out[32]);
 void cli_fmt_price(uint32_t p, char out[24]);
 /* The book of one user symbol ("AAPL"), `depth` levels a side. */
 void cli_ladder_text(FILE *f, const blanc_books *b, const char *user, uint64_t depth);
-void cli_ladder_json(json *j, const blanc_books *b, const char *user, uint64_t depth);
+void cli_ladder_json(jw *j, const blanc_books *b, const char *user, uint64_t depth);
 /* cmd_snapshot.c: load a snapshot, printing why it was refused. 0 or an error. */
 int cli_load_snapshot(const char *path, blanc_replay **out);
 /* Parse "HH:MM:SS[.fraction]" (feed time of day) into ns. 0 or -1. */
@@ -44,7 +46,7 @@ int cli_parse_time(const char *s, uint64_t *ns);
 /* transport.c: the "transport" line and JSON object of a replay summary,
  * for an input with transport (blanc_feed_transport returned 1). */
 void cli_transport_text(FILE *f, const blanc_transport_stats *t);
-void cli_transport_json(json *j, const blanc_transport_stats *t);
+void cli_transport_json(jw *j, const blanc_transport_stats *t);
 
 /* health.c: the health part of blanc replay. */
 typedef struct cli_health {
@@ -60,7 +62,7 @@ typedef struct cli_health {
 int cli_health_reset_at(cli_health *ch, const char *s);
 int cli_health_config(const cli_health *ch, blanc_health_config *c);
 void cli_health_text(FILE *f, const cli_health *ch);
-void cli_health_json(json *j, const cli_health *ch);
+void cli_health_json(jw *j, const cli_health *ch);
 
 /* metrics_http.c: live /metrics for blanc replay (libmicrohttpd). */
 typedef struct cli_metrics cli_metrics;
@@ -162,9 +164,9 @@ typedef struct cli_run_info {
 /* What a command says about its own input; NULL members are skipped. */
 typedef struct cli_run_hooks {
     void *ctx;
-    void (*head_json)(json *j, void *ctx, const cli_run_info *ri); /* the first keys */
+    void (*head_json)(jw *j, void *ctx, const cli_run_info *ri); /* the first keys */
     void (*head_text)(FILE *f, void *ctx, const cli_run_info *ri); /* the first lines */
-    void (*tail_json)(json *j, void *ctx, const cli_run_info *ri);
+    void (*tail_json)(jw *j, void *ctx, const cli_run_info *ri);
     void (*tail_text)(FILE *f, void *ctx, const cli_run_info *ri);
     /* The input held nothing: say so and return nonzero (exit 2). */
     int (*empty)(void *ctx, const cli_run_info *ri);
@@ -191,7 +193,7 @@ void cli_session_error(const blanc_session_error *e);
 int cli_lobster_option(cli_run *a, int c, const char *arg);
 int cli_lobster_check(cli_run *a);
 void cli_lobster_setup(cli_run *a, blanc_session_options *so);
-void cli_lobster_json(json *j, const cli_run *a, const blanc_session *s, int committed);
+void cli_lobster_json(jw *j, const cli_run *a, const blanc_session *s, int committed);
 void cli_lobster_text(FILE *f, const cli_run *a, const blanc_session *s, int committed);
 /* The trading day a file's name starts with (YYYYMMDD or MMDDYYYY) as
  * YYYY-MM-DD; 0 if it starts with neither. */
@@ -212,7 +214,7 @@ typedef struct cli_rule {
 } cli_rule;
 int cli_check_rules(const char *cmd, const cli_rule *rules, size_t n);
 /* The "transport" object / line of a captured or live input. */
-void cli_transport_json(json *j, const blanc_transport_stats *t);
+void cli_transport_json(jw *j, const blanc_transport_stats *t);
 void cli_transport_text(FILE *f, const blanc_transport_stats *t);
 
 /* Parse a decimal unsigned integer with an optional k/M/G (10^3/10^6/10^9)

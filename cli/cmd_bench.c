@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* blanc bench: measure a replay (docs/TELEMETRY.md). */
 #define _GNU_SOURCE /* sched_setaffinity, CPU_* */
 #include <errno.h>
@@ -116,17 +118,17 @@ static int pin(int cpu_arg)
     return CLI_OK;
 }
 
-static void latency_json(json *j, const char *key, const blanc_latency *l)
+static void latency_json(jw *j, const char *key, const blanc_latency *l)
 {
-    json_open(j, key, '{');
-    json_u64(j, "count", l->count);
+    jw_open(j, key, '{');
+    jw_u64(j, "count", l->count);
     for (int k = 0; k < BLANC_BENCH_NPCT; k++)
-        json_u64(j, blanc_bench_pct_name(k), l->ns[k]);
-    json_open(j, "valid", '{');
+        jw_u64(j, blanc_bench_pct_name(k), l->ns[k]);
+    jw_open(j, "valid", '{');
     for (int k = 0; k < BLANC_BENCH_NPCT; k++)
-        json_bool(j, blanc_bench_pct_name(k), l->valid[k]);
-    json_close(j, '}');
-    json_close(j, '}');
+        jw_bool(j, blanc_bench_pct_name(k), l->valid[k]);
+    jw_close(j, '}');
+    jw_close(j, '}');
 }
 
 static void write_json(FILE *f, const bench_args *a, const blanc_bench_result *r)
@@ -137,86 +139,86 @@ static void write_json(FILE *f, const bench_args *a, const blanc_bench_result *r
     time_t now = time(NULL);
     struct tm tm;
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-    json j;
-    json_init(&j, f);
-    json_open(&j, NULL, '{');
-    json_str(&j, "schema", "blanc.bench/1");
-    json_str(&j, "time", when);
-    json_str(&j, "file", a->file);
-    json_hex64(&j, "input_digest", r->input_digest);
-    json_u64(&j, "bytes", r->bytes);
-    json_u64(&j, "messages", r->messages);
-    json_str(&j, "mode", a->o.no_book ? "decode" : "book");
-    json_u64(&j, "runs", r->runs);
-    json_u64(&j, "warmup", a->o.warmup);
+    jw j;
+    jw_init(&j, f);
+    jw_open(&j, NULL, '{');
+    jw_str(&j, "schema", "blanc.bench/1");
+    jw_str(&j, "time", when);
+    jw_str(&j, "file", a->file);
+    jw_hex64(&j, "input_digest", r->input_digest);
+    jw_u64(&j, "bytes", r->bytes);
+    jw_u64(&j, "messages", r->messages);
+    jw_str(&j, "mode", a->o.no_book ? "decode" : "book");
+    jw_u64(&j, "runs", r->runs);
+    jw_u64(&j, "warmup", a->o.warmup);
     if (a->cpu >= 0)
-        json_u64(&j, "cpu", (uint64_t)a->cpu);
+        jw_u64(&j, "cpu", (uint64_t)a->cpu);
     else
-        json_null(&j, "cpu");
-    json_open(&j, "clock", '{');
-    json_str(&j, "source", r->clock.source);
-    json_bool(&j, "tsc", r->clock.tsc);
-    json_double(&j, "ticks_per_ns", r->clock.ticks_per_ns);
-    json_double(&j, "overhead_ns", r->overhead_ns);
-    json_bool(&j, "overhead_subtracted", 1);
-    json_close(&j, '}');
-    json_open(&j, "throughput", '{');
-    json_open(&j, "ns_per_msg", '[');
+        jw_null(&j, "cpu");
+    jw_open(&j, "clock", '{');
+    jw_str(&j, "source", r->clock.source);
+    jw_bool(&j, "tsc", r->clock.tsc);
+    jw_double(&j, "ticks_per_ns", r->clock.ticks_per_ns);
+    jw_double(&j, "overhead_ns", r->overhead_ns);
+    jw_bool(&j, "overhead_subtracted", 1);
+    jw_close(&j, '}');
+    jw_open(&j, "throughput", '{');
+    jw_open(&j, "ns_per_msg", '[');
     for (unsigned i = 0; i < r->runs; i++)
-        json_double(&j, NULL, r->ns_per_msg[i]);
-    json_close(&j, ']');
-    json_double(&j, "median_ns_per_msg", r->median_ns_per_msg);
-    json_double(&j, "mad_ns_per_msg", r->mad_ns_per_msg);
-    json_double(&j, "median_msgs_per_s", r->median_msgs_per_s);
-    json_close(&j, '}');
+        jw_double(&j, NULL, r->ns_per_msg[i]);
+    jw_close(&j, ']');
+    jw_double(&j, "median_ns_per_msg", r->median_ns_per_msg);
+    jw_double(&j, "mad_ns_per_msg", r->mad_ns_per_msg);
+    jw_double(&j, "median_msgs_per_s", r->median_msgs_per_s);
+    jw_close(&j, '}');
     if (!a->o.no_book) {
         latency_json(&j, "latency_ns", &r->latency);
-        json_open(&j, "latency_by_type_ns", '{');
+        jw_open(&j, "latency_by_type_ns", '{');
         for (int k = 0; k < BLANC_BENCH_NTYPES; k++) {
             char t[2] = {blanc_bench_type(k), 0};
             if (r->by_type[k].count)
                 latency_json(&j, t, &r->by_type[k]);
         }
-        json_close(&j, '}');
-        json_open(&j, "runs_latency_ns", '[');
+        jw_close(&j, '}');
+        jw_open(&j, "runs_latency_ns", '[');
         for (unsigned i = 0; i < r->runs; i++) {
-            json_open(&j, NULL, '{');
-            json_u64(&j, "p50", r->per_run[i].ns[1]);
-            json_u64(&j, "p99", r->per_run[i].ns[4]);
-            json_u64(&j, "p99.9", r->per_run[i].ns[5]);
-            json_close(&j, '}');
+            jw_open(&j, NULL, '{');
+            jw_u64(&j, "p50", r->per_run[i].ns[1]);
+            jw_u64(&j, "p99", r->per_run[i].ns[4]);
+            jw_u64(&j, "p99.9", r->per_run[i].ns[5]);
+            jw_close(&j, '}');
         }
-        json_close(&j, ']');
-        json_double(&j, "p99_spread_pct", r->p99_spread_pct);
+        jw_close(&j, ']');
+        jw_double(&j, "p99_spread_pct", r->p99_spread_pct);
         /* the distribution itself, for CDF plots: [bucket upper bound ns, count] */
-        json_open(&j, "latency_hist_ns", '[');
+        jw_open(&j, "latency_hist_ns", '[');
         for (size_t i = 0; i < r->n_buckets; i++) {
-            json_open(&j, NULL, '[');
-            json_u64(&j, NULL, r->bucket_hi[i]);
-            json_u64(&j, NULL, r->bucket_count[i]);
-            json_close(&j, ']');
+            jw_open(&j, NULL, '[');
+            jw_u64(&j, NULL, r->bucket_hi[i]);
+            jw_u64(&j, NULL, r->bucket_count[i]);
+            jw_close(&j, ']');
         }
-        json_close(&j, ']');
+        jw_close(&j, ']');
     }
-    json_open(&j, "host", '{');
-    json_str(&j, "cpu_model", hw.cpu_model);
-    json_double(&j, "cpu_mhz", hw.cpu_mhz);
-    json_u64(&j, "logical_cpus", hw.logical_cpus);
-    json_u64(&j, "physical_cores", hw.physical_cores);
-    json_str(&j, "caches", hw.caches);
-    json_str(&j, "governor", hw.governor);
-    json_str(&j, "kernel", hw.kernel);
-    json_u64(&j, "mem_bytes", hw.mem_bytes);
-    json_close(&j, '}');
-    json_open(&j, "build", '{');
-    json_str(&j, "version", hw.version);
-    json_str(&j, "git_sha", hw.git_sha);
-    json_str(&j, "compiler", hw.compiler);
-    json_str(&j, "cflags", hw.cflags);
-    json_str(&j, "build_type", hw.build_type);
-    json_close(&j, '}');
-    json_close(&j, '}');
-    json_end(&j);
+    jw_open(&j, "host", '{');
+    jw_str(&j, "cpu_model", hw.cpu_model);
+    jw_double(&j, "cpu_mhz", hw.cpu_mhz);
+    jw_u64(&j, "logical_cpus", hw.logical_cpus);
+    jw_u64(&j, "physical_cores", hw.physical_cores);
+    jw_str(&j, "caches", hw.caches);
+    jw_str(&j, "governor", hw.governor);
+    jw_str(&j, "kernel", hw.kernel);
+    jw_u64(&j, "mem_bytes", hw.mem_bytes);
+    jw_close(&j, '}');
+    jw_open(&j, "build", '{');
+    jw_str(&j, "version", hw.version);
+    jw_str(&j, "git_sha", hw.git_sha);
+    jw_str(&j, "compiler", hw.compiler);
+    jw_str(&j, "cflags", hw.cflags);
+    jw_str(&j, "build_type", hw.build_type);
+    jw_close(&j, '}');
+    jw_close(&j, '}');
+    jw_end(&j);
 }
 
 typedef void (*render_fn)(FILE *f, const bench_args *a, const blanc_bench_result *r);

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* blanc capture info: what a capture holds, per MoldUDP64 channel and
  * session, or packet by packet (--packets, what tests compare with tshark). */
 #include <getopt.h>
@@ -62,26 +64,26 @@ static void packet_line(void *ctx, const blanc_capture_packet *p)
     fmt_ip(p->dst_ip, p->dst_port, ch);
     fmt_ip(p->src_ip, p->src_port, from);
     if (*as_json) {
-        json j;
-        json_init(&j, stdout);
-        json_open(&j, NULL, '{');
-        json_u64(&j, "packet", p->number);
-        json_str(&j, "kind", kind_name(p->kind));
-        json_u64(&j, "offset", p->offset);
-        json_u64(&j, "ts_ns", p->ts_ns);
+        jw j;
+        jw_init(&j, stdout);
+        jw_open(&j, NULL, '{');
+        jw_u64(&j, "packet", p->number);
+        jw_str(&j, "kind", kind_name(p->kind));
+        jw_u64(&j, "offset", p->offset);
+        jw_u64(&j, "ts_ns", p->ts_ns);
         if (p->kind != BLANC_CAPPKT_OTHER && p->kind != BLANC_CAPPKT_DAMAGED) {
-            json_str(&j, "channel", ch);
-            json_str(&j, "from", from);
+            jw_str(&j, "channel", ch);
+            jw_str(&j, "from", from);
         }
         if (p->kind == BLANC_CAPPKT_MOLD) {
-            json_str(&j, "session", p->session);
-            json_u64(&j, "seq", p->seq);
-            json_u64(&j, "count", p->count);
+            jw_str(&j, "session", p->session);
+            jw_u64(&j, "seq", p->seq);
+            jw_u64(&j, "count", p->count);
         }
         if (p->why)
-            json_str(&j, "why", p->why);
-        json_close(&j, '}');
-        json_end(&j);
+            jw_str(&j, "why", p->why);
+        jw_close(&j, '}');
+        jw_end(&j);
     } else if (p->kind == BLANC_CAPPKT_MOLD) {
         printf("%" PRIu64 "\t%s\t%s\t%" PRIu64 "\t%u\n", p->number, ch, p->session, p->seq,
                p->count);
@@ -143,86 +145,86 @@ static void info_text(const char *path, const blanc_capture_info *ci)
 
 static void info_json(const char *path, const blanc_capture_info *ci, const char *error)
 {
-    json j;
-    json_init(&j, stdout);
-    json_open(&j, NULL, '{');
-    json_str(&j, "file", path);
+    jw j;
+    jw_init(&j, stdout);
+    jw_open(&j, NULL, '{');
+    jw_str(&j, "file", path);
     blanc_capture_totals t;
     blanc_capture_info_totals(ci, &t);
-    json_open(&j, "packets", '{');
-    json_u64(&j, "total", t.packets);
-    json_u64(&j, "udp", t.udp);
-    json_u64(&j, "tcp", t.tcp);
-    json_u64(&j, "other", t.other);
-    json_u64(&j, "damaged", t.damaged);
-    json_close(&j, '}');
-    json_open(&j, "sessions", '[');
+    jw_open(&j, "packets", '{');
+    jw_u64(&j, "total", t.packets);
+    jw_u64(&j, "udp", t.udp);
+    jw_u64(&j, "tcp", t.tcp);
+    jw_u64(&j, "other", t.other);
+    jw_u64(&j, "damaged", t.damaged);
+    jw_close(&j, '}');
+    jw_open(&j, "sessions", '[');
     size_t n = blanc_capture_info_count(ci);
     for (size_t i = 0; i < n; i++) {
         blanc_capture_session s;
         blanc_capture_info_session(ci, i, &s);
         char ch[24];
         fmt_ip(s.group, s.port, ch);
-        json_open(&j, NULL, '{');
-        json_str(&j, "channel", ch);
-        json_str(&j, "session", s.session);
-        json_u64(&j, "packets", s.packets);
-        json_u64(&j, "messages", s.messages);
-        json_u64(&j, "first_seq", s.first_seq);
-        json_u64(&j, "last_seq", s.last_seq);
-        json_u64(&j, "first_ts_ns", s.first_ts_ns);
-        json_u64(&j, "last_ts_ns", s.last_ts_ns);
-        json_u64(&j, "gaps", s.gaps);
-        json_u64(&j, "lost_messages", s.lost);
-        json_open(&j, "gap_ranges", '[');
+        jw_open(&j, NULL, '{');
+        jw_str(&j, "channel", ch);
+        jw_str(&j, "session", s.session);
+        jw_u64(&j, "packets", s.packets);
+        jw_u64(&j, "messages", s.messages);
+        jw_u64(&j, "first_seq", s.first_seq);
+        jw_u64(&j, "last_seq", s.last_seq);
+        jw_u64(&j, "first_ts_ns", s.first_ts_ns);
+        jw_u64(&j, "last_ts_ns", s.last_ts_ns);
+        jw_u64(&j, "gaps", s.gaps);
+        jw_u64(&j, "lost_messages", s.lost);
+        jw_open(&j, "gap_ranges", '[');
         for (uint64_t k = 0; k < s.gaps; k++) {
             uint64_t from, to;
             if (blanc_capture_info_gap(ci, i, k, &from, &to) < 0)
                 break;
-            json_open(&j, NULL, '[');
-            json_u64(&j, NULL, from);
-            json_u64(&j, NULL, to);
-            json_close(&j, ']');
+            jw_open(&j, NULL, '[');
+            jw_u64(&j, NULL, from);
+            jw_u64(&j, NULL, to);
+            jw_close(&j, ']');
         }
-        json_close(&j, ']');
-        json_u64(&j, "duplicates", s.duplicates);
-        json_u64(&j, "out_of_order", s.out_of_order);
-        json_u64(&j, "heartbeats", s.heartbeats);
-        json_bool(&j, "ended", s.ended);
-        json_close(&j, '}');
+        jw_close(&j, ']');
+        jw_u64(&j, "duplicates", s.duplicates);
+        jw_u64(&j, "out_of_order", s.out_of_order);
+        jw_u64(&j, "heartbeats", s.heartbeats);
+        jw_bool(&j, "ended", s.ended);
+        jw_close(&j, '}');
     }
-    json_close(&j, ']');
+    jw_close(&j, ']');
     blanc_capture_tcp tc;
     if (blanc_capture_info_tcp(ci, &tc)) {
         char sv[24], cl[24];
         fmt_ip(tc.server_ip, tc.server_port, sv);
         fmt_ip(tc.client_ip, tc.client_port, cl);
-        json_open(&j, "tcp", '{');
-        json_str(&j, "server", sv);
-        json_str(&j, "client", cl);
-        json_str(&j, "session", tc.session);
-        json_u64(&j, "packets", tc.packets);
-        json_u64(&j, "first_packet", tc.first_packet);
-        json_u64(&j, "last_packet", tc.last_packet);
-        json_u64(&j, "soup_packets", tc.soup_packets);
-        json_u64(&j, "messages", tc.messages);
-        json_u64(&j, "first_seq", tc.first_seq);
-        json_u64(&j, "last_seq", tc.last_seq);
-        json_u64(&j, "heartbeats", tc.heartbeats);
-        json_u64(&j, "retransmits", tc.retransmits);
-        json_u64(&j, "out_of_order", tc.out_of_order);
-        json_u64(&j, "holes", tc.holes);
-        json_bool(&j, "ended", tc.ended);
-        json_close(&j, '}');
+        jw_open(&j, "tcp", '{');
+        jw_str(&j, "server", sv);
+        jw_str(&j, "client", cl);
+        jw_str(&j, "session", tc.session);
+        jw_u64(&j, "packets", tc.packets);
+        jw_u64(&j, "first_packet", tc.first_packet);
+        jw_u64(&j, "last_packet", tc.last_packet);
+        jw_u64(&j, "soup_packets", tc.soup_packets);
+        jw_u64(&j, "messages", tc.messages);
+        jw_u64(&j, "first_seq", tc.first_seq);
+        jw_u64(&j, "last_seq", tc.last_seq);
+        jw_u64(&j, "heartbeats", tc.heartbeats);
+        jw_u64(&j, "retransmits", tc.retransmits);
+        jw_u64(&j, "out_of_order", tc.out_of_order);
+        jw_u64(&j, "holes", tc.holes);
+        jw_bool(&j, "ended", tc.ended);
+        jw_close(&j, '}');
     } else {
-        json_null(&j, "tcp");
+        jw_null(&j, "tcp");
     }
     if (error)
-        json_str(&j, "error", error);
+        jw_str(&j, "error", error);
     else
-        json_null(&j, "error");
-    json_close(&j, '}');
-    json_end(&j);
+        jw_null(&j, "error");
+    jw_close(&j, '}');
+    jw_end(&j);
 }
 
 int cmd_capture(int argc, char **argv)

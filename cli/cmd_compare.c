@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * blanc bench compare BASE.jsonl NEW.jsonl [--profile P] [--thresholds F] [--json]
  * The delta report between two benches (docs/TELEMETRY.md): the last object
@@ -71,13 +73,13 @@ int cmd_bench_compare(int argc, char **argv)
         return CLI_USAGE;
     }
     int regress = 0;
-    json j;
+    jw j;
     if (as_json) {
-        json_init(&j, stdout);
-        json_open(&j, NULL, '{');
-        json_str(&j, "profile", profile);
-        json_bool(&j, "same_input", !strcmp(base.digest, cur.digest));
-        json_open(&j, "metrics", '[');
+        jw_init(&j, stdout);
+        jw_open(&j, NULL, '{');
+        jw_str(&j, "profile", profile);
+        jw_bool(&j, "same_input", !strcmp(base.digest, cur.digest));
+        jw_open(&j, "metrics", '[');
     } else {
         printf("### blanc bench compare (profile `%s`)%s\n\n", profile,
                strcmp(base.digest, cur.digest) ? " — **inputs differ**" : "");
@@ -93,22 +95,22 @@ int cmd_bench_compare(int argc, char **argv)
         regress |= bad;
         const char *verdict = bad ? "regression" : d < 0 ? "better" : "pass";
         if (as_json) {
-            json_open(&j, NULL, '{');
-            json_str(&j, "metric", bench_metric[k]);
-            json_double(&j, "base", b);
-            json_double(&j, "new", n);
-            json_double(&j, "delta", d);
-            json_double(&j, "delta_pct", pct);
+            jw_open(&j, NULL, '{');
+            jw_str(&j, "metric", bench_metric[k]);
+            jw_double(&j, "base", b);
+            jw_double(&j, "new", n);
+            jw_double(&j, "delta", d);
+            jw_double(&j, "delta_pct", pct);
             if (isnan(base.noise[k]) || isnan(cur.noise[k])) {
-                json_null(&j, "noise_base");
-                json_null(&j, "noise_new");
+                jw_null(&j, "noise_base");
+                jw_null(&j, "noise_new");
             } else {
-                json_double(&j, "noise_base", base.noise[k]);
-                json_double(&j, "noise_new", cur.noise[k]);
+                jw_double(&j, "noise_base", base.noise[k]);
+                jw_double(&j, "noise_new", cur.noise[k]);
             }
-            json_double(&j, "allowed_ratio", ratio[k]);
-            json_str(&j, "verdict", verdict);
-            json_close(&j, '}');
+            jw_double(&j, "allowed_ratio", ratio[k]);
+            jw_str(&j, "verdict", verdict);
+            jw_close(&j, '}');
         } else {
             char noise[64];
             if (isnan(base.noise[k]) || isnan(cur.noise[k]))
@@ -120,10 +122,10 @@ int cmd_bench_compare(int argc, char **argv)
         }
     }
     if (as_json) {
-        json_close(&j, ']');
-        json_str(&j, "verdict", regress ? "regression" : "pass");
-        json_close(&j, '}');
-        json_end(&j);
+        jw_close(&j, ']');
+        jw_str(&j, "verdict", regress ? "regression" : "pass");
+        jw_close(&j, '}');
+        jw_end(&j);
     } else {
         printf("\nverdict: %s\n", regress ? "**regression**" : "pass");
     }

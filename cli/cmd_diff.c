@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* blanc diff: compare two states, each a snapshot or an ITCH input. */
 #include <getopt.h>
 #include <inttypes.h>
@@ -26,7 +28,7 @@ static const char *kind_name[] = {"counter", "instrument", "state", "level", "or
 typedef struct printer {
     int as_json;
     uint64_t max, shown;
-    json *j;
+    jw *j;
 } printer;
 
 static void text_item(const blanc_diff_item *d)
@@ -81,23 +83,23 @@ static int on_diff(void *ctx, const blanc_diff_item *d)
         text_item(d);
         return 0;
     }
-    json *j = pr->j;
-    json_open(j, NULL, '{');
-    json_str(j, "kind", kind_name[d->kind]);
-    json_str(j, "field", d->field);
+    jw *j = pr->j;
+    jw_open(j, NULL, '{');
+    jw_str(j, "kind", kind_name[d->kind]);
+    jw_str(j, "field", d->field);
     if (d->kind != BLANC_DIFF_COUNTER) {
-        json_str(j, "symbol", d->symbol);
-        json_u64(j, "locate", d->locate);
+        jw_str(j, "symbol", d->symbol);
+        jw_u64(j, "locate", d->locate);
     }
     if (d->side) {
-        json_strn(j, "side", &d->side, 1);
-        json_u64(j, "price", d->price);
+        jw_strn(j, "side", &d->side, 1);
+        jw_u64(j, "price", d->price);
     }
     if (d->kind == BLANC_DIFF_ORDER)
-        json_u64(j, "position", d->position);
-    json_u64(j, "a", d->a);
-    json_u64(j, "b", d->b);
-    json_close(j, '}');
+        jw_u64(j, "position", d->position);
+    jw_u64(j, "a", d->a);
+    jw_u64(j, "b", d->b);
+    jw_close(j, '}');
     return 0;
 }
 
@@ -219,31 +221,31 @@ int cmd_diff(int argc, char **argv)
         return CLI_USAGE;
     }
     blanc_diff_summary sum;
-    json j;
+    jw j;
     pr.j = &j;
     if (pr.as_json) {
-        json_init(&j, stdout);
-        json_open(&j, NULL, '{');
-        json_str(&j, "a", path[0]);
-        json_str(&j, "b", path[1]);
-        json_open(&j, "differences", '[');
+        jw_init(&j, stdout);
+        jw_open(&j, NULL, '{');
+        jw_str(&j, "a", path[0]);
+        jw_str(&j, "b", path[1]);
+        jw_open(&j, "differences", '[');
     } else {
         printf("A %s\nB %s\n", path[0], path[1]);
     }
     rc = blanc_diff(r[0], r[1], on_diff, &pr, &sum);
     if (pr.as_json) {
-        json_close(&j, ']');
-        json_bool(&j, "equal", rc == 0);
-        json_open(&j, "summary", '{');
-        json_u64(&j, "total", sum.total);
-        json_u64(&j, "counters", sum.counters);
-        json_u64(&j, "instruments", sum.instruments);
-        json_u64(&j, "states", sum.states);
-        json_u64(&j, "levels", sum.levels);
-        json_u64(&j, "orders", sum.orders);
-        json_close(&j, '}');
-        json_close(&j, '}');
-        json_end(&j);
+        jw_close(&j, ']');
+        jw_bool(&j, "equal", rc == 0);
+        jw_open(&j, "summary", '{');
+        jw_u64(&j, "total", sum.total);
+        jw_u64(&j, "counters", sum.counters);
+        jw_u64(&j, "instruments", sum.instruments);
+        jw_u64(&j, "states", sum.states);
+        jw_u64(&j, "levels", sum.levels);
+        jw_u64(&j, "orders", sum.orders);
+        jw_close(&j, '}');
+        jw_close(&j, '}');
+        jw_end(&j);
     } else if (rc == 0) {
         printf("equal\n");
     } else if (rc > 0) {

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * blanc bench drift --history DIR [--days N]: trends over a history of
  * benches (docs/TELEMETRY.md): per metric the slope, the worst day and the

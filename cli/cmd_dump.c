@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * blanc dump FILE: every decoded message with all its fields, the decoder
  * made visible (docs/FEEDS.md "Seeing the messages"). The fields and their

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* blanc gen: write a deterministic ITCH 5.0 day. */
 #include <getopt.h>
 #include <inttypes.h>

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* blanc listen: replay a live MoldUDP64 feed from a socket (docs/FEEDS.md "Live"). */
 #include <errno.h>
 #include <getopt.h>
@@ -244,18 +246,18 @@ static const char *ended_by(const listen_args *a)
     return e->how == BLANC_END_NONE ? "stopped" : "error";
 }
 
-static void head_json(json *j, void *ctx, const cli_run_info *ri)
+static void head_json(jw *j, void *ctx, const cli_run_info *ri)
 {
     const listen_args *a = ctx;
-    json_str(j, "input", a->name);
-    json_str(j, "framing", "udp");
-    json_str(j, "blanc_version", blanc_version());
+    jw_str(j, "input", a->name);
+    jw_str(j, "framing", "udp");
+    jw_str(j, "blanc_version", blanc_version());
     const char *s = blanc_feed_session_name(a->feed, 1);
     if (s)
-        json_str(j, "session", s);
+        jw_str(j, "session", s);
     else
-        json_null(j, "session");
-    json_u64(j, "stream_bytes", ri->in.stream_bytes);
+        jw_null(j, "session");
+    jw_u64(j, "stream_bytes", ri->in.stream_bytes);
 }
 
 static void head_text(FILE *f, void *ctx, const cli_run_info *ri)
@@ -266,25 +268,25 @@ static void head_text(FILE *f, void *ctx, const cli_run_info *ri)
             a->name, s ? s : "(none)", ri->in.stream_bytes);
 }
 
-static void tail_json(json *j, void *ctx, const cli_run_info *ri)
+static void tail_json(jw *j, void *ctx, const cli_run_info *ri)
 {
     const listen_args *a = ctx;
     (void)ri;
     blanc_udp_stats u;
     blanc_feed_udp_stats(a->feed, &u);
-    json_open(j, "live", '{');
-    json_u64(j, "datagrams", u.datagrams);
-    json_u64(j, "bytes", u.bytes);
-    json_u64(j, "batches", u.batches);
-    json_u64(j, "waits", u.waits);
-    json_u64(j, "rerequests", u.rerequests);
-    json_u64(j, "retransmitted", u.retransmitted);
-    json_u64(j, "gaps_given_up", u.gaps_given_up);
-    json_u64(j, "kernel_drops", u.kernel_drops);
-    json_u64(j, "truncated", u.truncated);
-    json_u64(j, "rcvbuf", u.rcvbuf);
-    json_close(j, '}');
-    json_str(j, "ended_by", ended_by(a));
+    jw_open(j, "live", '{');
+    jw_u64(j, "datagrams", u.datagrams);
+    jw_u64(j, "bytes", u.bytes);
+    jw_u64(j, "batches", u.batches);
+    jw_u64(j, "waits", u.waits);
+    jw_u64(j, "rerequests", u.rerequests);
+    jw_u64(j, "retransmitted", u.retransmitted);
+    jw_u64(j, "gaps_given_up", u.gaps_given_up);
+    jw_u64(j, "kernel_drops", u.kernel_drops);
+    jw_u64(j, "truncated", u.truncated);
+    jw_u64(j, "rcvbuf", u.rcvbuf);
+    jw_close(j, '}');
+    jw_str(j, "ended_by", ended_by(a));
 }
 
 static void tail_text(FILE *f, void *ctx, const cli_run_info *ri)

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* blanc replay: replay a file, print what was built and how fast. */
 #include <ctype.h>
 #include <errno.h>
@@ -33,6 +35,10 @@ static const char usage_text[] =
     "  --no-input-digest   do not hash the input (saves a little time)\n"
     "  --no-book           decode and count only, build no book (to time the feed layer)\n"
     "  --expect-orders N   presize the order map for N live orders\n"
+    "  --threads N         keep the books on N pinned worker threads, fed by the\n"
+    "                      reading thread (default: the CPUs this process may\n"
+    "                      use; 1: one thread). Same results for every N; --emit,\n"
+    "                      --strict, --no-book and --metrics-listen use one thread\n"
     "\n"
     "captures (pcap, pcapng; docs/FEEDS.md):\n"
     "  --channel G:P       replay the MoldUDP64 packets sent to group G port P (or\n"
@@ -118,6 +124,7 @@ typedef struct replay_args {
     int force;
     const char *channels[MAX_SELECT], *sessions[MAX_SELECT];
     size_t n_channels, n_sessions;
+    unsigned threads;
 } replay_args;
 
 static int parse_cut(replay_args *a, const char *s)
@@ -192,11 +199,12 @@ static int parse_args(int argc, char **argv, replay_args *a)
         {"help", no_argument, 0, 'h'},
         {"snapshot-at", required_argument, 0, 'a'}, {"snapshot-out", required_argument, 0, 'O'},
         {"snapshot-format", required_argument, 0, 'F'}, {"resume", required_argument, 0, 'r'},
-        {"force", no_argument, 0, 'x'},
+        {"force", no_argument, 0, 'x'},             {"threads", required_argument, 0, 'P'},
         {"channel", required_argument, 0, 'C'},     {"session", required_argument, 0, 'T'},
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     cli_run_init(&a->run, "replay");
+    a->threads = blanc_cpus_usable();
     optind = 1;
     opterr = 0;
     int c;
@@ -219,6 +227,16 @@ static int parse_args(int argc, char **argv, replay_args *a)
             break;
         case 'r': a->resume = optarg; break;
         case 'x': a->force = 1; break;
+        case 'P': {
+            uint64_t v;
+            if (cli_parse_u64(optarg, &v) || v == 0 || v > BLANC_MAX_THREADS) {
+                cli_error("replay: --threads wants a number from 1 to %d, not '%s'",
+                          BLANC_MAX_THREADS, optarg);
+                return CLI_USAGE;
+            }
+            a->threads = (unsigned)v;
+            break;
+        }
         case 'C':
             if (a->n_channels == MAX_SELECT || !channel_ok(optarg)) {
                 cli_error("replay: --channel wants GROUP:PORT or :PORT (at most %d), not '%s'",
@@ -262,15 +280,15 @@ static const char *framing_name(blanc_framing f)
     return blanc_framing_name(f); /* the feed's: binaryfile, fixed, pcap, ... */
 }
 
-static void head_json(json *j, void *ctx, const cli_run_info *ri)
+static void head_json(jw *j, void *ctx, const cli_run_info *ri)
 {
     const replay_args *a = ctx;
-    json_str(j, "file", a->file);
-    json_str(j, "compression", ri->in.compression == BLANC_COMP_NONE ? "none" : comp_name(ri->in.compression));
-    json_str(j, "framing", framing_name(blanc_replay_get_options(ri->r)->framing));
-    json_str(j, "blanc_version", blanc_version());
-    json_u64(j, "file_bytes", ri->in.file_bytes);
-    json_u64(j, "stream_bytes", ri->in.stream_bytes);
+    jw_str(j, "file", a->file);
+    jw_str(j, "compression", ri->in.compression == BLANC_COMP_NONE ? "none" : comp_name(ri->in.compression));
+    jw_str(j, "framing", framing_name(blanc_replay_get_options(ri->r)->framing));
+    jw_str(j, "blanc_version", blanc_version());
+    jw_u64(j, "file_bytes", ri->in.file_bytes);
+    jw_u64(j, "stream_bytes", ri->in.stream_bytes);
 }
 
 static void head_text(FILE *f, void *ctx, const cli_run_info *ri)
@@ -292,6 +310,45 @@ static void head_text(FILE *f, void *ctx, const cli_run_info *ri)
                    " bytes after decompression, %" PRIu64 " in whole %s)\n",
                 a->file, comp_name(ri->in.compression), fr, ri->in.file_bytes,
                 fm == BLANC_FRAMING_PCAP ? "capture" : "ITCH", ri->in.stream_bytes, st->bytes, unit);
+}
+
+/* Why a run asked for threads used one (cmd_replay --help). */
+static const char *one_thread_why(const replay_args *a)
+{
+    const cli_run *r = &a->run;
+    return r->emit ? "--emit" : r->strict ? "--strict" : r->opts.no_book ? "--no-book"
+           : r->metrics_addr ? "--metrics-listen" : NULL;
+}
+
+static void tail_json(jw *j, void *ctx, const cli_run_info *ri)
+{
+    const replay_args *a = ctx;
+    int cpus[BLANC_MAX_THREADS];
+    unsigned n = blanc_replay_threads(ri->r, cpus, BLANC_MAX_THREADS);
+    jw_open(j, "threads", '{');
+    jw_u64(j, "requested", a->threads);
+    jw_u64(j, "workers", n);
+    jw_open(j, "cpus", '[');
+    for (unsigned i = 0; i < n; i++)
+        jw_i64(j, NULL, cpus[i]);
+    jw_close(j, ']');
+    jw_close(j, '}');
+}
+
+static void tail_text(FILE *f, void *ctx, const cli_run_info *ri)
+{
+    const replay_args *a = ctx;
+    int cpus[BLANC_MAX_THREADS];
+    unsigned n = blanc_replay_threads(ri->r, cpus, BLANC_MAX_THREADS);
+    if (!n) {
+        const char *why = a->threads > 1 ? one_thread_why(a) : NULL;
+        fprintf(f, "threads      1%s%s%s\n", why ? " (" : "", why ? why : "", why ? " runs on one)" : "");
+        return;
+    }
+    fprintf(f, "threads      %u book workers and the reader; workers on CPUs", n);
+    for (unsigned i = 0; i < n; i++)
+        fprintf(f, i ? ",%d" : " %d", cpus[i]);
+    fprintf(f, "\n");
 }
 
 static int empty(void *ctx, const cli_run_info *ri)
@@ -336,6 +393,7 @@ int cmd_replay(int argc, char **argv)
     so.feed.n_channels = a.n_channels;
     so.feed.sessions = a.sessions;
     so.feed.n_sessions = a.n_sessions;
-    cli_run_hooks hk = {&a, head_json, head_text, NULL, NULL, empty, guard, unguard};
+    so.threads = a.threads;
+    cli_run_hooks hk = {&a, head_json, head_text, tail_json, tail_text, empty, guard, unguard};
     return cli_run_session(&a.run, &so, &hk);
 }

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* blanc snapshot show: what a snapshot holds, and its books as ladders. */
 #include <getopt.h>
 #include <inttypes.h>
@@ -119,33 +121,33 @@ int cmd_snapshot(int argc, char **argv)
     uint64_t in_digest;
     uint64_t in_bytes = blanc_replay_input_position(r, &in_digest);
     if (as_json) {
-        json j;
-        json_init(&j, stdout);
-        json_open(&j, NULL, '{');
-        json_str(&j, "snapshot", path);
-        json_u64(&j, "messages", st->messages);
-        json_u64(&j, "bytes", st->bytes);
-        json_u64(&j, "last_timestamp", st->last_timestamp);
-        json_bool(&j, "finished", blanc_replay_finished(r));
-        json_u64(&j, "instruments", bs.instruments);
-        json_u64(&j, "live_orders", bs.live_orders);
-        json_u64(&j, "levels", bs.levels);
-        json_u64(&j, "anomalies_total", st->anomalies_total);
-        json_open(&j, "digests", '{');
-        json_hex64(&j, "l3", d.l3);
-        json_hex64(&j, "l2", d.l2);
-        json_hex64(&j, "stream", d.stream);
-        json_close(&j, '}');
-        json_open(&j, "input", '{');
-        json_u64(&j, "bytes", in_bytes);
-        json_hex64(&j, "xxh3", in_digest);
-        json_close(&j, '}');
-        json_open(&j, "books", '{');
+        jw j;
+        jw_init(&j, stdout);
+        jw_open(&j, NULL, '{');
+        jw_str(&j, "snapshot", path);
+        jw_u64(&j, "messages", st->messages);
+        jw_u64(&j, "bytes", st->bytes);
+        jw_u64(&j, "last_timestamp", st->last_timestamp);
+        jw_bool(&j, "finished", blanc_replay_finished(r));
+        jw_u64(&j, "instruments", bs.instruments);
+        jw_u64(&j, "live_orders", bs.live_orders);
+        jw_u64(&j, "levels", bs.levels);
+        jw_u64(&j, "anomalies_total", st->anomalies_total);
+        jw_open(&j, "digests", '{');
+        jw_hex64(&j, "l3", d.l3);
+        jw_hex64(&j, "l2", d.l2);
+        jw_hex64(&j, "stream", d.stream);
+        jw_close(&j, '}');
+        jw_open(&j, "input", '{');
+        jw_u64(&j, "bytes", in_bytes);
+        jw_hex64(&j, "xxh3", in_digest);
+        jw_close(&j, '}');
+        jw_open(&j, "books", '{');
         for (int i = 0; i < n_symbols; i++)
             cli_ladder_json(&j, b, symbols[i], depth);
-        json_close(&j, '}');
-        json_close(&j, '}');
-        json_end(&j);
+        jw_close(&j, '}');
+        jw_close(&j, '}');
+        jw_end(&j);
     } else {
         char t[32];
         cli_fmt_time(st->last_timestamp, t);

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * A plain input is mapped, not read: another process truncating the file
  * while it is replayed makes the next read past its new end fault (SIGBUS),

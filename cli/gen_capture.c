@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* blanc gen: the capture options (--format and what goes with it) and the
  * transport report (stderr, --manifest). */
 #include <arpa/inet.h>

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The health options of blanc replay (docs/HEALTH.md): config, journal, reset
  * points, and the health part of the summary. */
 #include <inttypes.h>
@@ -96,54 +98,54 @@ void cli_health_text(FILE *f, const cli_health *ch)
             ch->journal ? "; journal " : "", ch->journal ? ch->journal : "");
 }
 
-void cli_health_json(json *j, const cli_health *ch)
+void cli_health_json(jw *j, const cli_health *ch)
 {
     if (!ch->h) {
-        json_null(j, "health");
+        jw_null(j, "health");
         return;
     }
     blanc_health_stats st, *s = &st;
     blanc_health_get_stats(ch->h, &st);
-    json_open(j, "health", '{');
-    json_str(j, "state", lv(s->global_state));
-    json_str(j, "worst", lv(s->global_worst));
-    json_u64(j, "published", s->published);
-    json_u64(j, "gated", s->gated);
+    jw_open(j, "health", '{');
+    jw_str(j, "state", lv(s->global_state));
+    jw_str(j, "worst", lv(s->global_worst));
+    jw_u64(j, "published", s->published);
+    jw_u64(j, "gated", s->gated);
     if (s->gated)
-        json_u64(j, "first_gated", s->first_gated);
+        jw_u64(j, "first_gated", s->first_gated);
     else
-        json_null(j, "first_gated");
-    json_u64(j, "first_index", s->first_index);
-    json_bool(j, "restarted", ch->restarted);
-    json_open(j, "detectors", '{');
+        jw_null(j, "first_gated");
+    jw_u64(j, "first_index", s->first_index);
+    jw_bool(j, "restarted", ch->restarted);
+    jw_open(j, "detectors", '{');
     for (int d = 0; d < BLANC_DETECTORS; d++) {
         const blanc_detector_stats *ds = &s->det[d];
-        json_open(j, blanc_detector_name((blanc_detector)d), '{');
-        json_u64(j, d == BLANC_DET_BURST ? "hot_ms" : "events", ds->events);
-        json_u64(j, d == BLANC_DET_BURST ? "ms" : "ppm", ds->value);
-        json_u64(j, d == BLANC_DET_BURST ? "max_ms" : "max_ppm", ds->max_value);
-        json_u64(j, "max_index", ds->max_index);
+        jw_open(j, blanc_detector_name((blanc_detector)d), '{');
+        jw_u64(j, d == BLANC_DET_BURST ? "hot_ms" : "events", ds->events);
+        jw_u64(j, d == BLANC_DET_BURST ? "ms" : "ppm", ds->value);
+        jw_u64(j, d == BLANC_DET_BURST ? "max_ms" : "max_ppm", ds->max_value);
+        jw_u64(j, "max_index", ds->max_index);
         if (d == BLANC_DET_SKEW)
-            json_u64(j, "max_backward_ns", s->max_backward_ns);
+            jw_u64(j, "max_backward_ns", s->max_backward_ns);
         if (d == BLANC_DET_BURST) {
-            json_u64(j, "bursts", s->bursts);
-            json_u64(j, "longest_ms", s->longest_burst_ms);
-            json_u64(j, "peak_per_ms", s->peak_per_ms);
+            jw_u64(j, "bursts", s->bursts);
+            jw_u64(j, "longest_ms", s->longest_burst_ms);
+            jw_u64(j, "peak_per_ms", s->peak_per_ms);
         }
-        json_close(j, '}');
+        jw_close(j, '}');
     }
-    json_close(j, '}');
-    json_open(j, "instruments_worst", '{');
+    jw_close(j, '}');
+    jw_open(j, "instruments_worst", '{');
     for (int l = 1; l < BLANC_HEALTH_LEVELS; l++)
-        json_u64(j, lv((blanc_health_level)l), s->instruments_worst[l]);
-    json_close(j, '}');
-    json_open(j, "messages_in_state", '{');
+        jw_u64(j, lv((blanc_health_level)l), s->instruments_worst[l]);
+    jw_close(j, '}');
+    jw_open(j, "messages_in_state", '{');
     for (int l = 0; l < BLANC_HEALTH_LEVELS; l++)
-        json_u64(j, lv((blanc_health_level)l), s->in_state[l]);
-    json_close(j, '}');
-    json_u64(j, "transitions", s->transitions);
-    json_u64(j, "resets", s->resets);
+        jw_u64(j, lv((blanc_health_level)l), s->in_state[l]);
+    jw_close(j, '}');
+    jw_u64(j, "transitions", s->transitions);
+    jw_u64(j, "resets", s->resets);
     if (ch->journal)
-        json_str(j, "journal", ch->journal);
-    json_close(j, '}');
+        jw_str(j, "journal", ch->journal);
+    jw_close(j, '}');
 }

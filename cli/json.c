@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,7 +8,7 @@
 #include "blanc.h"
 #include "json.h"
 
-void json_init(json *j, FILE *f)
+void jw_init(jw *j, FILE *f)
 {
     j->f = f;
     j->depth = 0;
@@ -29,7 +31,7 @@ static void put_escaped(FILE *f, const char *s, size_t n)
         free(b);
 }
 
-static void member(json *j, const char *key)
+static void member(jw *j, const char *key)
 {
     if (!j->first[j->depth])
         fputc(',', j->f);
@@ -40,7 +42,7 @@ static void member(json *j, const char *key)
     }
 }
 
-void json_open(json *j, const char *key, char bracket)
+void jw_open(jw *j, const char *key, char bracket)
 {
     member(j, key);
     fputc(bracket, j->f);
@@ -49,20 +51,20 @@ void json_open(json *j, const char *key, char bracket)
     j->first[j->depth] = 1;
 }
 
-void json_close(json *j, char bracket)
+void jw_close(jw *j, char bracket)
 {
     fputc(bracket, j->f);
     if (j->depth > 0)
         j->depth--;
 }
 
-void json_u64(json *j, const char *key, uint64_t v)
+void jw_u64(jw *j, const char *key, uint64_t v)
 {
     member(j, key);
     fprintf(j->f, "%" PRIu64, v);
 }
 
-void json_i64(json *j, const char *key, int64_t v)
+void jw_i64(jw *j, const char *key, int64_t v)
 {
     member(j, key);
     fprintf(j->f, "%" PRId64, v);
@@ -72,7 +74,7 @@ void json_i64(json *j, const char *key, int64_t v)
  * telemetry artifacts are re-read by tools (bench compare, drift), and six
  * digits lost enough that a median recomputed from the per-run values did not
  * match the one written beside them. */
-void json_double(json *j, const char *key, double v)
+void jw_double(jw *j, const char *key, double v)
 {
     member(j, key);
     char b[32];
@@ -82,31 +84,31 @@ void json_double(json *j, const char *key, double v)
     fputs(b, j->f);
 }
 
-void json_strn(json *j, const char *key, const char *s, size_t n)
+void jw_strn(jw *j, const char *key, const char *s, size_t n)
 {
     member(j, key);
     put_escaped(j->f, s, n);
 }
 
-void json_str(json *j, const char *key, const char *s) { json_strn(j, key, s, strlen(s)); }
+void jw_str(jw *j, const char *key, const char *s) { jw_strn(j, key, s, strlen(s)); }
 
-void json_bool(json *j, const char *key, int v)
+void jw_bool(jw *j, const char *key, int v)
 {
     member(j, key);
     fputs(v ? "true" : "false", j->f);
 }
 
-void json_null(json *j, const char *key)
+void jw_null(jw *j, const char *key)
 {
     member(j, key);
     fputs("null", j->f);
 }
 
-void json_hex64(json *j, const char *key, uint64_t v)
+void jw_hex64(jw *j, const char *key, uint64_t v)
 {
     char b[17];
     snprintf(b, sizeof b, "%016" PRIx64, v);
-    json_str(j, key, b);
+    jw_str(j, key, b);
 }
 
-void json_end(json *j) { fputc('\n', j->f); }
+void jw_end(jw *j) { fputc('\n', j->f); }

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Book ladders and time/price formatting, shared by replay and snapshot show. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -63,36 +65,36 @@ void cli_ladder_text(FILE *f, const blanc_books *b, const char *user, uint64_t d
     free(ask);
 }
 
-void cli_ladder_json(json *j, const blanc_books *b, const char *user, uint64_t depth)
+void cli_ladder_json(jw *j, const blanc_books *b, const char *user, uint64_t depth)
 {
     char pad[8];
     blanc_symbol_pad(user, pad);
     int loc = blanc_books_find(b, pad);
-    json_open(j, user, '{');
+    jw_open(j, user, '{');
     if (loc < 0) {
-        json_bool(j, "found", 0);
-        json_close(j, '}');
+        jw_bool(j, "found", 0);
+        jw_close(j, '}');
         return;
     }
     blanc_instrument in;
     blanc_books_instrument(b, (uint16_t)loc, &in);
-    json_bool(j, "found", 1);
-    json_u64(j, "locate", (uint64_t)loc);
-    json_u64(j, "orders", in.orders);
+    jw_bool(j, "found", 1);
+    jw_u64(j, "locate", (uint64_t)loc);
+    jw_u64(j, "orders", in.orders);
     blanc_level *lv = malloc(depth * sizeof *lv);
     for (int s = 0; s < 2 && lv; s++) {
         int n = blanc_books_levels(b, (uint16_t)loc, s ? 'S' : 'B', lv, depth);
-        json_open(j, s ? "asks" : "bids", '[');
+        jw_open(j, s ? "asks" : "bids", '[');
         for (int i = 0; i < n; i++) {
-            json_open(j, NULL, '{');
-            json_u64(j, "price", lv[i].price);
-            json_u64(j, "shares", lv[i].shares);
-            json_u64(j, "orders", lv[i].orders);
-            json_close(j, '}');
+            jw_open(j, NULL, '{');
+            jw_u64(j, "price", lv[i].price);
+            jw_u64(j, "shares", lv[i].shares);
+            jw_u64(j, "orders", lv[i].orders);
+            jw_close(j, '}');
         }
-        json_close(j, ']');
+        jw_close(j, ']');
     }
     free(lv);
-    json_close(j, '}');
+    jw_close(j, '}');
 }
 

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * --emit lobster (docs/EMIT.md "LOBSTER"): its options, its checks and its
  * summary lines. The writer is the library's (blanc_lobster_*); this only
@@ -136,24 +138,24 @@ static void file_name(const cli_run *a, int i, int book, char *out, size_t cap)
     snprintf(out, cap, "%s/%s", a->emit_out, name);
 }
 
-void cli_lobster_json(json *j, const cli_run *a, const blanc_session *s, int committed)
+void cli_lobster_json(jw *j, const cli_run *a, const blanc_session *s, int committed)
 {
     const blanc_lobster *l = blanc_session_lobster(s);
     if (!a->lobster || !l)
         return;
-    json_open(j, "lobster", '[');
+    jw_open(j, "lobster", '[');
     for (int i = 0; i < a->n_symbols; i++) {
         char m[4400], b[4400];
         file_name(a, i, 0, m, sizeof m);
         file_name(a, i, 1, b, sizeof b);
-        json_open(j, NULL, '{');
-        json_str(j, "symbol", a->symbols[i]);
-        json_u64(j, "rows", blanc_lobster_rows(l, (size_t)i));
-        json_str(j, "message", committed ? m : "");
-        json_str(j, "orderbook", committed ? b : "");
-        json_close(j, '}');
+        jw_open(j, NULL, '{');
+        jw_str(j, "symbol", a->symbols[i]);
+        jw_u64(j, "rows", blanc_lobster_rows(l, (size_t)i));
+        jw_str(j, "message", committed ? m : "");
+        jw_str(j, "orderbook", committed ? b : "");
+        jw_close(j, '}');
     }
-    json_close(j, ']');
+    jw_close(j, ']');
 }
 
 void cli_lobster_text(FILE *f, const cli_run *a, const blanc_session *s, int committed)

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* blanc — command dispatcher. */
 #include <errno.h>
 #include <getopt.h>
@@ -121,7 +123,11 @@ int main(int argc, char **argv)
         return CLI_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("blanc %s\n", blanc_version());
+        /* What the build report of every benchmark names (src/bench/hw.c). */
+        blanc_hw_report r;
+        blanc_hw_report_get(&r);
+        printf("blanc %s\ncommit %s\ncompiler %s\nbuild %s, flags %s\n", blanc_version(),
+               r.git_sha, r.compiler, r.build_type, r.cflags);
         return CLI_OK;
     }
     opterr = 0; /* a bad option is reported once, by cli_bad_option() */

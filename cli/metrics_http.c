@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * blanc replay --metrics-listen ADDR:PORT: serve /metrics (Prometheus text
  * exposition) while a replay runs, with libmicrohttpd's own thread. The

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * How the CLI says that a file could not be opened, read or written: one
  * message shape, "blanc: PATH: <what failed>: <the system's reason>", for

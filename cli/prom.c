@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* A bench result as Prometheus text exposition (format 0.0.4): HELP and TYPE
  * for every family, base units in the names (seconds), the latency as a
  * histogram with power-of-two buckets plus quantile gauges. */

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * What `blanc replay` and `blanc listen` share: the book, summary, emit,
  * health and metrics options, the session run from open to free, and the
@@ -209,21 +211,21 @@ static double ns_per_msg(const cli_run_info *ri)
     return n ? ri->secs * 1e9 / (double)n : 0;
 }
 
-void cli_transport_json(json *j, const blanc_transport_stats *t)
+void cli_transport_json(jw *j, const blanc_transport_stats *t)
 {
-    json_open(j, "transport", '{');
-    json_u64(j, "packets", t->packets);
-    json_u64(j, "messages", t->messages);
-    json_u64(j, "sessions", t->sessions);
-    json_u64(j, "gaps", t->gaps);
-    json_u64(j, "lost_messages", t->lost_messages);
-    json_u64(j, "duplicates", t->duplicates);
-    json_u64(j, "out_of_order", t->out_of_order);
-    json_u64(j, "arbitrated", t->arbitrated);
-    json_u64(j, "heartbeats", t->heartbeats);
-    json_u64(j, "skipped", t->skipped);
-    json_u64(j, "bad_packets", t->bad_packets);
-    json_close(j, '}');
+    jw_open(j, "transport", '{');
+    jw_u64(j, "packets", t->packets);
+    jw_u64(j, "messages", t->messages);
+    jw_u64(j, "sessions", t->sessions);
+    jw_u64(j, "gaps", t->gaps);
+    jw_u64(j, "lost_messages", t->lost_messages);
+    jw_u64(j, "duplicates", t->duplicates);
+    jw_u64(j, "out_of_order", t->out_of_order);
+    jw_u64(j, "arbitrated", t->arbitrated);
+    jw_u64(j, "heartbeats", t->heartbeats);
+    jw_u64(j, "skipped", t->skipped);
+    jw_u64(j, "bad_packets", t->bad_packets);
+    jw_close(j, '}');
 }
 
 void cli_transport_text(FILE *f, const blanc_transport_stats *t)
@@ -260,83 +262,83 @@ static void print_json(FILE *f, const cli_run *a, const cli_run_info *ri, const 
 {
     facts x;
     gather(ri, &x);
-    json j;
-    json_init(&j, f);
-    json_open(&j, NULL, '{');
+    jw j;
+    jw_init(&j, f);
+    jw_open(&j, NULL, '{');
     hk->head_json(&j, hk->ctx, ri);
-    json_u64(&j, "bytes", x.st->bytes);
-    json_u64(&j, "messages", x.st->messages);
-    json_u64(&j, "messages_replayed", x.st->messages - ri->in.start_messages);
-    json_open(&j, "by_type", '{');
+    jw_u64(&j, "bytes", x.st->bytes);
+    jw_u64(&j, "messages", x.st->messages);
+    jw_u64(&j, "messages_replayed", x.st->messages - ri->in.start_messages);
+    jw_open(&j, "by_type", '{');
     for (int i = 0; i < BLANC_ITCH_NTYPES; i++) {
         char k[2] = {blanc_itch_types[i], 0};
-        json_u64(&j, k, x.st->by_type[i]);
+        jw_u64(&j, k, x.st->by_type[i]);
     }
-    json_close(&j, '}');
-    json_u64(&j, "book_changes", x.st->book_changes);
-    json_u64(&j, "instruments", x.bs.instruments);
-    json_u64(&j, "live_orders", x.bs.live_orders);
-    json_u64(&j, "peak_orders", x.bs.peak_orders);
-    json_u64(&j, "levels", x.bs.levels);
-    json_u64(&j, "first_timestamp", x.st->first_timestamp);
-    json_u64(&j, "last_timestamp", x.st->last_timestamp);
-    json_u64(&j, "anomalies_total", x.st->anomalies_total);
-    json_open(&j, "anomalies", '{');
+    jw_close(&j, '}');
+    jw_u64(&j, "book_changes", x.st->book_changes);
+    jw_u64(&j, "instruments", x.bs.instruments);
+    jw_u64(&j, "live_orders", x.bs.live_orders);
+    jw_u64(&j, "peak_orders", x.bs.peak_orders);
+    jw_u64(&j, "levels", x.bs.levels);
+    jw_u64(&j, "first_timestamp", x.st->first_timestamp);
+    jw_u64(&j, "last_timestamp", x.st->last_timestamp);
+    jw_u64(&j, "anomalies_total", x.st->anomalies_total);
+    jw_open(&j, "anomalies", '{');
     for (int i = 0; i < BLANC_AN_COUNT; i++) {
         const blanc_anomaly_stat *as = &x.st->anomalies[i];
         if (!as->count)
             continue;
-        json_open(&j, blanc_anomaly_key((blanc_anomaly)i), '{');
-        json_u64(&j, "count", as->count);
-        json_u64(&j, "first_offset", as->first_offset);
-        json_u64(&j, "first_index", as->first_index);
-        json_close(&j, '}');
+        jw_open(&j, blanc_anomaly_key((blanc_anomaly)i), '{');
+        jw_u64(&j, "count", as->count);
+        jw_u64(&j, "first_offset", as->first_offset);
+        jw_u64(&j, "first_index", as->first_index);
+        jw_close(&j, '}');
     }
-    json_close(&j, '}');
-    json_bool(&j, "ended_by_session_marker", x.st->ended_by_session_marker);
-    json_open(&j, "digests", '{');
-    json_hex64(&j, "l3", x.d.l3);
-    json_hex64(&j, "l2", x.d.l2);
-    json_hex64(&j, "stream", x.d.stream);
+    jw_close(&j, '}');
+    jw_bool(&j, "ended_by_session_marker", x.st->ended_by_session_marker);
+    jw_open(&j, "digests", '{');
+    jw_hex64(&j, "l3", x.d.l3);
+    jw_hex64(&j, "l2", x.d.l2);
+    jw_hex64(&j, "stream", x.d.stream);
     if (a->opts.no_input_digest)
-        json_null(&j, "input");
+        jw_null(&j, "input");
     else
-        json_hex64(&j, "input", x.d.input);
-    json_close(&j, '}');
+        jw_hex64(&j, "input", x.d.input);
+    jw_close(&j, '}');
     if (x.has_transport)
         cli_transport_json(&j, &x.t);
-    json_double(&j, "elapsed_s", ri->secs);
-    json_double(&j, "messages_per_s", rate(ri));
-    json_double(&j, "ns_per_message", ns_per_msg(ri));
+    jw_double(&j, "elapsed_s", ri->secs);
+    jw_double(&j, "messages_per_s", rate(ri));
+    jw_double(&j, "ns_per_message", ns_per_msg(ri));
     size_t ns = blanc_session_snapshots(ri->s);
     if (a->snapshots) {
-        json_open(&j, "snapshots", '[');
+        jw_open(&j, "snapshots", '[');
         for (size_t i = 0; i < ns; i++) {
             uint64_t m;
             const char *p = blanc_session_snapshot(ri->s, i, &m);
-            json_open(&j, NULL, '{');
-            json_str(&j, "path", p);
-            json_u64(&j, "messages", m);
-            json_close(&j, '}');
+            jw_open(&j, NULL, '{');
+            jw_str(&j, "path", p);
+            jw_u64(&j, "messages", m);
+            jw_close(&j, '}');
         }
-        json_close(&j, ']');
+        jw_close(&j, ']');
     }
     if (a->emit) {
-        json_str(&j, "emit_output", a->emit_out);
-        json_u64(&j, "emit_records", blanc_session_emit_records(ri->s));
+        jw_str(&j, "emit_output", a->emit_out);
+        jw_u64(&j, "emit_records", blanc_session_emit_records(ri->s));
     }
     cli_lobster_json(&j, a, ri->s, ri->committed);
     cli_health_json(&j, &a->health);
     if (a->n_symbols && !a->emit && !a->lobster) {
-        json_open(&j, "books", '{');
+        jw_open(&j, "books", '{');
         for (int i = 0; i < a->n_symbols; i++)
             cli_ladder_json(&j, x.b, a->symbols[i], a->depth);
-        json_close(&j, '}');
+        jw_close(&j, '}');
     }
     if (hk->tail_json)
         hk->tail_json(&j, hk->ctx, ri);
-    json_close(&j, '}');
-    json_end(&j);
+    jw_close(&j, '}');
+    jw_end(&j);
 }
 
 static void print_text(FILE *f, const cli_run *a, const cli_run_info *ri, const cli_run_hooks *hk)

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * A subscriber of the C API (docs/API.md "Subscribers"): replay an ITCH file
  * and print, as CSV, every change of the best bid and offer (bbo) or every

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The book under random VALID-shaped programs: every 4 input bytes are one
  * message (op, ref slot, shares, price) on 3 instruments, 256 refs and 256

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The capture container on arbitrary bytes: libpcap's pcap/pcapng reader, our
  * link/IPv4/UDP/TCP decoding and the MoldUDP64 stream behind it, through the
  * feed's next/consume (pausing on input-dependent counts), then save and a

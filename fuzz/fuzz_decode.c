@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Framer + decoder on arbitrary bytes; a valid decode must round-trip
  * through the encoder byte for byte. */
 #include <stdlib.h>

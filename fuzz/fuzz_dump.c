@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The dump writer on arbitrary frames: byte 0 picks the options (format,
  * decimal prices, a type, a symbol, a time window), the rest is framed as a
  * BinaryFILE. Every record must be written whole: the records counted equal

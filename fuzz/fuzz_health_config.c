@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The health config reader (docs/HEALTH.md §7) on arbitrary text: it must
  * accept or refuse without reading out of bounds, and what it accepts must
  * pass the config check and make a tracker. */

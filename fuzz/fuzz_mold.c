@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The MoldUDP64 parser and stream on arbitrary packets. Input: one options
  * byte (window 1..16, account_all, a channel filter), then records of a
  * control byte, a 2-byte big-endian length and that many payload bytes.

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The MoldUDP64 stream's direct path (mold_direct.c) against its general
  * path on arbitrary packets, read the way the capture feed reads them:
  * lent packets in batches, consumed short, the caller's bytes released and

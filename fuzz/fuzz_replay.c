@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Whole replay on arbitrary bytes, both framings, strict and not, with a
  * health tracker (default thresholds, then a tiny window where every level,
  * expiry, quiet timer and reset is reachable): the books must stay consistent

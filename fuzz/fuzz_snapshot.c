@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The snapshot reader on arbitrary bytes. Every section of a binary snapshot
  * is checksummed, which would stop the fuzzer at the door, so when the first
  * byte is odd the harness re-seals each section's checksum before reading:

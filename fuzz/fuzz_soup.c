@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* SoupBinTCP on arbitrary content. The first byte picks the harness:
  *   even: the byte-stream feed (feed_soup.c) over the rest, with the content
  *         check, and the stream read again through windows whose ends the

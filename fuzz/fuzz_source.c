@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Byte sources on arbitrary content: the first byte picks gzip, zstd or
  * plain by prefixing the magic, the rest goes through a temp file and is
  * drained. Damaged streams must end in an error value, never a crash. */

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The live feed's hole view (src/feed/udp_gap.c) on arbitrary packet headers:
  * records of 11 bytes — a control byte, an 8-byte sequence number and a 2-byte
  * count (big-endian, as in a MoldUDP64 header). Control bit 0: the record is

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Regenerate the seed corpora (deterministic). Usage: fuzz/make_corpus.sh BLANC_BIN
 set -euo pipefail
 BLANC=$(realpath "${1:?usage: fuzz/make_corpus.sh path/to/blanc}")

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Replays fuzz inputs without libFuzzer: `replay_<target> FILE...` runs each
  * file through LLVMFuzzerTestOneInput, so a crash reproduces with gcc or in a
  * debugger, and ctest replays the seed corpus on every build. */

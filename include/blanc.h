@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * blanc.h — the one public header of Blanc, a limit-order-book replay engine.
  *
@@ -28,10 +30,21 @@
 extern "C" {
 #endif
 
+/* The library is built with hidden visibility: what this header declares is
+ * all that libblanc.so exports (tests/symbols_test.py). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
+/* The one place the version is written: CMake reads these three lines. */
 #define BLANC_VERSION_MAJOR 0
 #define BLANC_VERSION_MINOR 1
 #define BLANC_VERSION_PATCH 0
-#define BLANC_VERSION_STRING "0.1.0"
+#define BLANC__STR(x) #x
+#define BLANC__XSTR(x) BLANC__STR(x)
+#define BLANC_VERSION_STRING                                                          \
+    BLANC__XSTR(BLANC_VERSION_MAJOR) "." BLANC__XSTR(BLANC_VERSION_MINOR) "."         \
+        BLANC__XSTR(BLANC_VERSION_PATCH)
 
 /* The library's version string, e.g. "0.1.0". */
 const char *blanc_version(void);
@@ -895,6 +908,9 @@ typedef struct blanc_session_options {
     uint64_t tick;                /* call on_tick every `tick` messages */
     int (*on_tick)(void *ctx, blanc_session *s);
     void *ctx;
+    unsigned threads;             /* book workers (blanc_replay_set_threads); a run
+                                     with on_tick uses none: every pause gathers the
+                                     books, too often at each tick */
 } blanc_session_options;
 
 /* What failed, on which file, and why. */
@@ -948,6 +964,24 @@ const struct blanc_lobster *blanc_session_lobster(const blanc_session *s);
 
 /* Nonzero once the input has ended (or a strict/hard stop): nothing more to read. */
 int blanc_replay_finished(const blanc_replay *r);
+
+/*
+ * Threads (docs/ARCHITECTURE.md "Sharded replay"). With n > 1 the runs that
+ * follow keep the books on n worker threads, each owning the instruments
+ * with locate % n equal to its number and pinned round-robin to the CPUs
+ * this process may use, fed by the calling thread, which reads the feed and
+ * counts everything in feed order. Every result (digests, counts, anomalies,
+ * health, snapshots at pauses) is the one-thread result, for every n. A run
+ * with hooks (an emitter), strict or no_book uses the calling thread alone
+ * whatever n. 0 or 1 (the default): the calling thread alone.
+ */
+#define BLANC_MAX_THREADS 64
+int blanc_replay_set_threads(blanc_replay *r, unsigned n); /* BLANC_EINVAL past the max */
+/* Workers of the last run that had any (0: none) and the CPU each was
+ * pinned to (-1: the system refused), up to cap of them. */
+unsigned blanc_replay_threads(const blanc_replay *r, int *cpus, size_t cap);
+/* The CPUs this process may run on (its affinity mask), at least 1. */
+unsigned blanc_cpus_usable(void);
 
 /* How many input bytes the replay has read and hashed, and (in *digest) their
  * XXH3-64 — the whole input once finished, else the prefix up to the pause
@@ -1633,6 +1667,10 @@ typedef struct blanc_gen_result {
  * The same config always yields the same bytes. result may be NULL. */
 int blanc_gen_write(const blanc_gen_config *cfg, blanc_sink *sink, blanc_gen_result *result);
 void blanc_gen_result_free(blanc_gen_result *r);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

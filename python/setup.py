@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Build of the blanc extension over the static libblanc that CMake builds.
 
 BLANC_BUILD names the CMake build folder (default ../build) holding libblanc.a; the

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Build Blanc several ways and time each against the default build.
 #
 #   scripts/build-matrix.sh FILE [ROUNDS]

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Install the Debian packages Blanc needs to build and test (Debian 12).
 #   scripts/deps.sh          build + test dependencies
-#   scripts/deps.sh --ci     also clang, the sanitizer/fuzzer runtimes and chromium
+#   scripts/deps.sh --ci     also clang, the sanitizer/fuzzer runtimes, chromium, lintian and reuse
 #                            (renders the drift report headless in a test)
 #   scripts/deps.sh --profile  also perf, valgrind, clang, llvm and GNU time
 #                            (scripts/profile.sh, scripts/build-matrix.sh)
@@ -10,10 +12,10 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config zlib1g-dev libzstd-dev libxxhash-dev libjansson-dev
       libmicrohttpd-dev libcmocka-dev libpcap-dev tshark python3 zstd xxhash prometheus yamllint
-      clang python3-dev python3-numpy python3-pandas python3-pytest python3-setuptools python3-venv
+      clang scdoc python3-dev python3-numpy python3-pandas python3-pytest python3-setuptools python3-venv
       g++ libquickfix-dev)
 if [[ "${1:-}" == "--ci" ]]; then
-    pkgs+=(gcc libclang-rt-14-dev chromium)
+    pkgs+=(gcc libclang-rt-14-dev chromium lintian reuse)
 elif [[ "${1:-}" == "--profile" ]]; then
     pkgs+=(linux-perf valgrind clang llvm-14 time)
 elif [[ -n "${1:-}" ]]; then

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Render a drift report in headless Chromium and check the screenshot has
 # content (not a blank page): proves the self-contained HTML actually draws.
 #   scripts/drift-screenshot.sh REPORT.html OUT.png

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Render folded stacks as a self-contained flame-graph SVG (no JavaScript).
 
     scripts/flamegraph.py IN.folded OUT.svg [--title TEXT] [--width PX]

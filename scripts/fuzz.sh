@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Build the libFuzzer targets with clang (+ASan+UBSan) and run each for a
 # bounded time. Fails on the first crash, leaving the reproducer in BUILD/.
 #   scripts/fuzz.sh [BUILD_DIR]      (FUZZ_SECONDS=30 per target by default)

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Fold `perf script` output into flame-graph stacks.
 
 Reads the text `perf script` prints (one sample: a header line, then one

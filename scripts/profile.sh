@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Profile one `blanc replay` and write a flame graph plus the top symbols.
 #
 #   scripts/profile.sh FILE [OUTDIR] [-- REPLAY OPTIONS...]

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Regenerate the golden book snapshots deliberately, and say what changed.
 #   scripts/update-golden.sh [--inputs] [BLANC]
 # The expected snapshots are written by the independent reference

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """blanc bench end to end (docs/TELEMETRY.md): the bench.jsonl schema, counts cross-checked
 against a plain replay, append-only history, the Prometheus exposition checked by promtool,
 CPU pinning errors, decode-only mode.

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Captures end to end: small pcap/pcapng files written here (tests/pcap.py, from the
 format documents) read by `blanc capture info`. Debian's tshark is the independent check:
 its MoldUDP64 dissector's per-packet session, sequence number and count must equal

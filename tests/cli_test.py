@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """End-to-end tests of the blanc CLI: exit codes, error messages, --json, --help.
 
 Run: BLANC_BIN=build/blanc BLANC_SOURCE_DIR=. python3 tests/cli_test.py

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """blanc bench compare on crafted bench.jsonl pairs: each metric exactly at, just below and
 just above every profile's allowed ratio (bench/thresholds.json, and the same profiles built
 into the binary), the markdown and JSON reports, and the errors (exit 2). The built-in

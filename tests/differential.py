@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Differential test: Blanc against the independent reference (tests/reference/book.py).
 
 For a generated day (blanc gen --seed --messages --scenario) or a given file, replay it

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """docs/CLI.md matches --help: for every command and subcommand, the text `blanc CMD --help`
 prints must stand verbatim in docs/CLI.md, in the fenced block that follows the marker
 `<!-- blanc CMD --help -->`; and every such block must belong to a command that exists.

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """blanc bench drift on a crafted history (docs/TELEMETRY.md): the slope, worst day, rolling
 baseline and alert computed here independently from the same numbers; the --days window; the
 HTML report's plots; errors. With Chromium installed, the HTML is rendered headless and the

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """blanc dump: every message, every field, against a decoder written here from the spec.
 
 The decoder below is written from ../shared/spec/itch50.md (docs/ITCH50.md) alone: one

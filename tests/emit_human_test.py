@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """--price decimal and --time iso (docs/EMIT.md "For people"): the same records as the integer
 output, with each price written as dollars and each ts as HH:MM:SS.nnnnnnnnn.
 

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Per-message output (--emit): a consumer that applies the deltas in order rebuilds the book.
 
 The consumer here is written from docs/EMIT.md and docs/DIGEST.md only: it rebuilds L2 (and L3,

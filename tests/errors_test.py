@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Errors that blame the right thing: a failed write names the output and the
 system's reason, never the input; an output that failed leaves nothing behind;
 a directory as an output is refused before the work starts.

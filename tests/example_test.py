@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """examples/subscribe.c, a subscriber of the C API, prints exactly what the CLI's emitter writes.
 
 Its BBO and trade rows come from observers' on_bbo/on_trade callbacks; the CLI's from the

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Faults in the environment end in a clear error, not a signal (issue "Hardening"):
 an input truncated while it is mapped, temp files a killed run left behind, and a
 snapshot that cannot name its input.

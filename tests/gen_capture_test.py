@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """blanc gen --format moldudp64-pcap|pcapng|soupbintcp, checked by tools no one here wrote.
 
 Debian's tshark (its own MoldUDP64 dissector, IPv4 and UDP checksum validation) and capinfos

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Golden book snapshots: Blanc's snapshots at fixed cut points of fixed scenario days must equal,
 byte for byte, the ones the independent reference wrote (tests/golden/expected/). On a
 difference the test prints `blanc diff expected actual`, so a reviewer sees exactly what a

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Feed health end to end (docs/HEALTH.md): breaker trajectories on generated days checked
 against what the generator says it injected (its manifest), clean days that never leave Fuse,
 the publish gate of --emit against the journal, byte-identical journals, reset points, the real

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """blanc listen end to end on loopback (docs/FEEDS.md "Live").
 
 A test sender written here sends the bundled sample day as MoldUDP64 packets

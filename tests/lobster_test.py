@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """--emit lobster: LOBSTER's message and orderbook files, checked by an independent reader.
 
 The reader (LobsterFiles, check_rows) is written from lobsterdata.com's description of the

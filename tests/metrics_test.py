@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """blanc replay --metrics-listen: scrape /metrics over HTTP while a replay runs (its input fed
 through a pipe in two halves, so the scrape provably happens mid-replay), check the exposition
 with promtool, the counters against the finished replay, metrics served before the first message

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Write pcap and pcapng captures of MoldUDP64 for the tests, from the format
 documents alone (pcap-savefile(5); the pcapng draft, draft-ietf-opsawg-pcapng;
 Linux cooked headers as in pcap-linktype(7); MoldUDP64 Protocol Specification

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Tests of scripts/pin-actions: what --check accepts and reports, what --write
 and --write --dry-run change, the exit codes, and the repository's own
 workflows (which must stay pinned, each to a SHA the lock records).

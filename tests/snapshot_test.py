@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Snapshots end to end: resume = uninterrupted at many cut points, on generated days of every
 scenario and on the real RITCH sample; every damaged or foreign snapshot refused clearly.
 

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """SoupBinTCP end to end: the bundled days written as SoupBinTCP streams (each
 message an 'S' packet, with login accepted, heartbeats and end of session, laid
 out by hand from the SoupBinTCP 3.00 packet format, not by Blanc) replay to the

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """SoupBinTCP in a pcap end to end (docs/FEEDS.md "SoupBinTCP in a capture").
 
 `blanc gen --format soupbintcp-pcap` writes the day as one TCP connection. Debian's

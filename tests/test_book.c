@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Book semantics, one test per rule of docs/SEMANTICS.md §3, with expected
  * states worked out by hand in each test. */
 #include <setjmp.h>

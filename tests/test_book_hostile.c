@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Hostile input must not cost more than a bounded amount of work per message.
  * Work is counted, not timed: the order map's probe/shift counters and the
  * side arrays' element moves (book/order_map.h, book/book.h), asserted against

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The capture walker (src/feed/capture.c) on pcap and pcapng files built
  * here byte by byte from the formats (pcap-savefile(5), the pcapng draft):
  * packet kinds, payloads, timestamps, and above all that the source offset

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The in-place pcap walk (src/feed/capture.c) against libpcap's own reader
  * (pcap_next_ex, blanc__capture_use_libpcap) on the same bytes: every packet
  * (number, record offsets, timestamp, captured and wire length, the captured

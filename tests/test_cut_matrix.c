@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Every cut kind x every source x every awkward position (docs/SNAPSHOT.md
  * "Cut points"): a run that pauses must end exactly as the uninterrupted run,

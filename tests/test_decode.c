@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Framer and decoder, table-driven: literal bytes written from docs/ITCH50.md
  * with the fields they must decode to; every truncation point of every type;
  * every byte that is not a type; lengths one off. */

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The digests of docs/DIGEST.md, checked against the documented byte layout
  * written out literally here and hashed by this file's own FNV-1a. */
 #include <setjmp.h>

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The dump writer through the library: a captured message's transport fields
  * (packet, session, seq, lost), damage counted in the replay's terms, options
  * refused. Lines written by hand from docs/FEEDS.md. */

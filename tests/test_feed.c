@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The message-source contract (docs/FEEDS.md) from both sides:
  *   - the BinaryFILE feed: batches, consume after a pause hands the rest out

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The capture feed (src/feed/feed_capture.c) on a pcap built here: which
  * messages come out with which packet, sequence number and damage; how the
  * input ends; offsets at record boundaries; skip + restore resuming exactly

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The live feed over loopback (src/feed/feed_udp.c): packets sent from this
  * process to the feed's port, some withheld; a retransmission server thread

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Generator and output files: determinism, scenario injections, atomic
  * commit/abort, compressed round trips through the sources. */
 #include <setjmp.h>

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Health detectors and breaker on hand-built streams (docs/HEALTH.md). Every
  * expected index below is derived by hand from the spec in the comment next

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The latency histogram against exact nearest-rank percentiles computed by
  * sorting the same samples: every reported percentile must be at or above the

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The field table (src/feed/itch_fields.c) against the spec's stated lengths
  * (../shared/spec/itch50.md, copied below by hand): each type's fields tile
  * its message from byte 0 with no gap or overlap, start with the 11-byte

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The JSON string escaper (src/out/jsonesc.c, docs/EMIT.md "JSON strings"):
  * a table of inputs and their escaped forms, written out by hand from the
  * rule (Unicode Table 3-7 and U+FFFD per maximal subpart), not from the code. */

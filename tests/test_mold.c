@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* MoldUDP64: packet parsing from literal bytes written from the spec
  * (10-byte session, 8-byte big-endian sequence number, 2-byte count, blocks
  * of 2-byte length + message), and the stream's sequencing rules of

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The MoldUDP64 stream's direct path (src/feed/mold_direct.c) against its
  * general path: the same random captures (in order, lost, duplicated,
  * swapped, A/B lines, heartbeats, other sessions, damaged packets, variable

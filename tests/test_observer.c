@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Observers and the change record (include/blanc.h "blanc_observer",
  * "blanc_change"). The record is checked against the books' own queries made

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Bad input through the whole replay (docs/SEMANTICS.md §1-4): each case a
  * test; offsets and indexes derived by hand from the frame sizes below
  * (R = 2+39 bytes, A = 2+36, D = 2+19, E = 2+31). */

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Memory outputs (blanc_sink_open_fn): the bytes a file sink would hold, in
  * order, for every writer (generator, emitter, snapshot); a callback's error
  * sticks as a file's does; no file is ever made. */

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* SoupBinTCP (src/feed/soup.h, tcp_reasm.h): packets built by hand from the
  * SoupBinTCP 3.00 layout (2-byte big-endian length of type + payload, type,
  * payload); offsets and sequence numbers below are derived by hand from the

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The live feed's hole view (src/feed/udp_gap.c) against a brute-force model:
  * a bitmap of every sequence number that arrived. The model's hole starts at

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """A replay is exact or loudly not: every way `blanc replay` used to lose data
 quietly or blame the wrong thing, as the CLI user meets it.
 

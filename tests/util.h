@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Small helpers shared by the C tests: build decoded events by hand. */
 #ifndef BLANC_TEST_UTIL_H
 #define BLANC_TEST_UTIL_H

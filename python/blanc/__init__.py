@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Blanc from Python: replay NASDAQ TotalView-ITCH 5.0 days into order books, and read
 the per-message output of ``blanc replay --emit`` as pandas DataFrames.
 

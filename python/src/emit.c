@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * blanc.emit: the emitter's binary records (docs/EMIT.md "bin") written into
  * a memory sink and decoded here, as they arrive, into column arrays that

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * What the two files of the extension share: the error raising and the input
  * opening. module.c is the module, its exceptions and replay(); emit.c turns

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * blanc._blanc: the extension under the blanc package (python/blanc). It
  * holds the exceptions (one blanc.Error subclass per library code, named as

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Shared fixtures: the CLI (the reference the package is checked against), the bundled
 sample day and generated days. BLANC_BIN names the CLI (ctest sets it); BLANC_SOURCE_DIR
 the source tree."""

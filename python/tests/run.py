@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """ctest's entry to the Python suite: build the extension against this build's
 libblanc.a (BLANC_BUILD) into BLANC_BUILD/python with Debian's python3, then run pytest
 on python/tests with it first on the path. Nothing is written to the source tree."""

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """blanc.emit against the CLI: for every kind, the DataFrame equals pandas.read_csv of
 `blanc replay --emit KIND --format csv` (columns, dtypes, values), with and without
 health, with --depth and --symbol, whole or in chunks."""

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Errors: blanc.Error subclasses with the library's code, name and message, naming the
 file; a truncated day is counted as the CLI counts it, and refused under strict=True."""
 import errno

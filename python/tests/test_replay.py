@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """blanc.replay against the CLI: digests, counters and anomalies equal `blanc replay
 --json`; books equal its --symbol books; at= states equal the snapshots `blanc replay
 --snapshot-at` writes (their recorded digests, levels and queues)."""

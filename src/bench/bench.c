@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * blanc bench: replay an in-memory input many times and measure it
  * (docs/TELEMETRY.md). Throughput comes from plain passes with nothing

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The benchmark clock: the TSC where it is invariant (constant rate across
  * frequency changes and sleep states: cpuid 0x80000007 EDX bit 8), calibrated

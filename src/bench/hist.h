@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * A log-linear latency histogram (HDR style): values below 2^b are exact;
  * above, each power of two is split into 2^b equal buckets, so any value is

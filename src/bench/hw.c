@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The hardware and build report every benchmark artifact carries: a number
  * without the machine and the build that produced it cannot be compared.

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* A whole input in memory: the benchmark replays it many times and must not
  * time the disk or the decompressor. */
 #include <stdlib.h>

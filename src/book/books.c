@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Applying messages to the books (docs/SEMANTICS.md §3 is the contract).
  * Every check happens before the first write, so an anomalous message leaves

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Book digests (docs/DIGEST.md): one walk over the books in symbol order. */
 #include "book/book.h"
 #include "common/bytes.h"

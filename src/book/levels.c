@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Price levels: the two-level side arrays (book.h explains the shape) and
  * the level pool. */
 #include <stdlib.h>

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Order map storage: allocation, growth and rekeying (order_map.h says why). */
 #include <stdlib.h>
 #include <sys/random.h>

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Rebuilding books from a snapshot. Orders go in through the same apply path
  * as the feed (an add appends at the tail of its level, so adding a queue in

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Rebuilding books from a snapshot (src/replay/snapshot*.c). */
 #ifndef BLANC_BOOK_RESTORE_H
 #define BLANC_BOOK_RESTORE_H
@@ -16,5 +18,12 @@ void books_restore_peak(blanc_books *b, uint64_t peak);
 /* A hint: the map slot of an order that will be added soon (the adds of a
  * restore hit random slots; overlapping their misses halves the time). */
 void books_restore_prefetch(const blanc_books *b, uint16_t locate, uint64_t ref);
+
+/* copy.c: instrument `locate` of src, orders in queue order and digest
+ * state, as a new instrument of dst (BLANC_ENOTFOUND if src has none). */
+int books_copy_instrument(blanc_books *dst, const blanc_books *src, uint16_t locate);
+/* Exchange the contents of a and b: a caller's pointer to a stays valid
+ * while what it points to is replaced. */
+void books_swap(blanc_books *a, blanc_books *b);
 
 #endif

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Unaligned big- and little-endian loads and stores. ITCH puts integers at odd
  * offsets; a memcpy into a local is the portable way to read them, and gcc/clang
  * turn memcpy + bswap into a single movbe/load+bswap. Casting a packed struct

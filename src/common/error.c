@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Error codes and anomaly names: both come from the X-macro lists in blanc.h,
  * so a new code cannot be added without its text. */
 #include "blanc.h"

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Feed times as people write them: HH:MM:SS with up to nine fraction digits. */
 #include <stdio.h>
 

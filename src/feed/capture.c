@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Captures: libpcap reads pcap and pcapng; we decode the link, IPv4 and
  * UDP/TCP headers ourselves (capture.h).

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Captures (capture.c): pcap and pcapng through libpcap, over a blanc_source
  * (so .gz and .zst captures work and the input digest covers the capture's

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Capture info (blanc.h): the capture walker and a MoldUDP64 stream that
  * accounts every session (account_all), read to the end. The per-packet

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Message sources: the public face of the feed layer. Opening one judges the
  * start of the input and picks its container (docs/SEMANTICS.md §1.1,

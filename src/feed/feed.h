@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The message-source contract every container implements (blanc.h "Feed:
  * message sources"). feed.c dispatches through these and picks the container

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The capture container (docs/FEEDS.md "Captures"): packets from capture.c,
  * UDP payloads into the MoldUDP64 stream (mold.h), which selects, orders and

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The SoupBinTCP byte-stream feed (feed.h): a file, .gz, .zst or stdin
  * holding the server's side of a SoupBinTCP session, packet after packet.

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Live MoldUDP64 from a socket (blanc.h "Live", docs/FEEDS.md "Live").
  *

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Public framer and decoder: stateless and zero-copy, with the picohttpparser
  * contract (bytes consumed, or a negative "need more" / "malformed"). */
 #include "feed/itch_decode.h"

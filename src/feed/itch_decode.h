@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Internal decoder. blanc__itch_fill() writes the fields a message type carries
  * and leaves every other field of *ev untouched, so the replay loop can decode
  * into a reused struct without clearing ~150 bytes per message; the public

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* ITCH 5.0 encoder: the inverse of the decoder, used by the generator and by
  * tests. Field offsets are those of docs/ITCH50.md. */
 #include "blanc.h"

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Every field of the 23 ITCH 5.0 message types as data: name, offset, width
  * and kind, in the order the spec lists them (../shared/spec/itch50.md), the

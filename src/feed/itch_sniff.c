@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Is this input ITCH 5.0 at all, and how is it framed? (docs/SEMANTICS.md §1.1)
  *

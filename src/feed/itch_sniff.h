@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Whether the start of an input is ITCH 5.0, and its framing (itch_sniff.c). */
 #ifndef BLANC_ITCH_SNIFF_H
 #define BLANC_ITCH_SNIFF_H

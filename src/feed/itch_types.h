@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The ITCH 5.0 type table, shared by the framer, decoder and encoder. A 256-entry
  * length table indexed by the type byte answers "known type?" and "right length?"
  * with one load, which is what the hot path asks for every message. */

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * MoldUDP64 downstream packet parsing (docs/FEEDS.md "MoldUDP64 sequencing").
  * Stateless and zero-copy: the packet's fields are read in place and its

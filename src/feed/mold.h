@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * MoldUDP64 (docs/FEEDS.md): packet parsing (mold.c, stateless, in the
  * picohttpparser manner) and the stream that turns packets from one or more

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The MoldUDP64 stream's direct path: the common packet of a clean capture
  * (lent, in order, of the same line and session as the one before, with

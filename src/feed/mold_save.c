@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * A mold_stream's state as a blob (snapshots) and its per-line accounting
  * (capture info). The blob holds everything a paused replay needs to go on

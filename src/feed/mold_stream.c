@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The MoldUDP64 stream (docs/FEEDS.md "MoldUDP64 sequencing"): packets from
  * one or more channels in, one sequenced message stream per selected session

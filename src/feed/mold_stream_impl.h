@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The inside of a mold_stream, shared by mold_stream.c (sequencing) and
  * mold_save.c (snapshot blob, capture info). Nothing else includes this.

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * SoupBinTCP 3.00 packet parsing (soup.h). Stateless and zero-copy: the
  * stream (soup_stream.c), the feed's content check (feed_soup.c) and the

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * SoupBinTCP 3.00 (docs/FEEDS.md "SoupBinTCP"): packet parsing (soup.c,
  * stateless, in the picohttpparser manner) and the stream that turns the

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Byte sources. Three shapes share one window contract (blanc.h):
  *   - a regular uncompressed file is mmap'd and handed out in growing slices,

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * TCP reassembly of one direction of one connection (tcp_reasm.c): the
  * server's side of a SoupBinTCP session in a capture, put back in sequence

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The TCP reassembler's state (tcp_reasm.c), shared with its snapshot code
  * (tcp_save.c) only.

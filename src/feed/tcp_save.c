@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Snapshot state of the TCP reassembler (tcp_reasm.h): what a resume needs
  * to go on exactly as the uninterrupted run, since the capture feed's offset

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Held-run bookkeeping for re-requests (udp_gap.h). */
 #include <string.h>
 

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * What the live feed needs to know to re-request (feed_udp.c): for the
  * followed session, the next sequence number the stream has made ready, and

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The generator's market model: for each symbol, the live orders it has
  * published (so every E/C/X/D/U it writes refers to a live order with enough

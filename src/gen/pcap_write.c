@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * UDP datagrams and TCP segments as Ethernet/IPv4/UDP and Ethernet/IPv4/TCP
  * frames in a capture file.

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Deterministic integer PRNG for the generator (xoshiro256** seeded by
  * splitmix64). Integer-only on purpose: no libm, no floating point, so a seed
  * gives the same day on every machine, compiler and optimisation level. */

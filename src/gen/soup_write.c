@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The day as a SoupBinTCP 3.0 server stream: Login Accepted ('A': session,
  * next sequence number 1 as 20 space-padded ASCII digits), one Sequenced

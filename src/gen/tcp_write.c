@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * A SoupBinTCP session as one TCP connection in a capture (docs/FEEDS.md
  * "Generating captures"): the client's SYN, the server's SYN-ACK, the

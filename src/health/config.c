@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Health configuration: the documented defaults and a reader for the small
  * TOML subset of docs/HEALTH.md §7 (sections, `key = value`, unsigned

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Feed-health detectors and the circuit breaker (docs/HEALTH.md is the
  * specification; its section numbers are cited below).

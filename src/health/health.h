@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The health tracker's state (docs/HEALTH.md), shared by the detectors and
  * breaker (health.c), the configuration reader (config.c) and the journal

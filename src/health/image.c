@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The health tracker in and out of a snapshot (docs/SNAPSHOT.md, health
  * section; image.h). Getting the image is a plain copy of the state at a

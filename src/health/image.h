@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The health tracker's state as a snapshot holds it (docs/SNAPSHOT.md, the
  * health section): fixed scalars plus four record lists, all 64-bit words,

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The decision journal (docs/HEALTH.md §8): one JSON line per transition,
  * keys in a fixed order and integers only, so two runs over the same input

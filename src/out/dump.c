@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * blanc dump's writer: each message as the spec lays it out, field by field
  * (docs/FEEDS.md "Seeing the messages"). The layout comes from the field

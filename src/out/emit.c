@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Per-message state output (docs/EMIT.md): minimal deltas of a chosen view of
  * the books, one record per book-changing message that changed the view.

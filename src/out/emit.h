@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The per-message emitter's parts (docs/EMIT.md): emit.c turns each change
  * record into the entries of one record of the chosen view; a format (one

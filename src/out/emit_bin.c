@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* --emit ... --format bin: fixed-size little-endian records (docs/EMIT.md). */
 #include "out/emit.h"
 

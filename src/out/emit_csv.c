@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* --emit ... --format csv: a header line, one row per entry (docs/EMIT.md). */
 #include <string.h>
 

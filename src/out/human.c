@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* --price decimal and --time iso (docs/EMIT.md "For people"): Blanc's integers
  * written for people, exactly (no floating point): 4 decimals of dollars,
  * 9 of seconds. */

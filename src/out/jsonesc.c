@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The one JSON string escaper, for the two kinds of string Blanc writes
  * (docs/EMIT.md "JSON strings"):

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * LOBSTER output (docs/EMIT.md "LOBSTER"): for each chosen symbol, a message
  * row per event and the top-N book after it, as lobsterdata.com's files are.

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The LOBSTER writer's parts (docs/EMIT.md "LOBSTER"): lobster.c turns change
  * records into message rows with their orderbook rows; lobster_csv.c owns

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * LOBSTER's files (docs/EMIT.md "LOBSTER"): per symbol a message file and an
  * orderbook file, no header, written as temp files beside their final names

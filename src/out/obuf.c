@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The out-of-line parts of the output buffer (obuf.h). */
 #include "out/obuf.h"
 

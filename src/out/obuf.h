@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * A small append buffer in front of a sink, for the text and binary writers
  * (snapshots, per-message output). Formatting integers by hand rather than

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Output files that appear whole or not at all: data goes to a temporary file
  * in the target's directory (same filesystem, so rename is atomic) and is

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Comparing two replay states (blanc diff): every difference, in a fixed
  * order, from the coarsest (a counter, a missing instrument) to the finest (an

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The replay's observers (include/blanc.h "blanc_observer"): a short list
  * called in order around each decoded message. The loop reads one flag per

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * A run plan: replay to the end, pausing at each cut (docs/SNAPSHOT.md
  * "Cut points") and every `tick` messages, calling the caller there.

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The replay driver: source windows -> frames -> decoded events -> books.
  *
@@ -18,6 +20,7 @@
 #include "health/health.h"
 #include "health/image.h"
 #include "replay/replay.h"
+#include "replay/shard.h"
 
 blanc_replay *blanc_replay_create(const blanc_replay_options *opts)
 {
@@ -39,6 +42,7 @@ void blanc_replay_free(blanc_replay *r)
     if (!r)
         return;
     blanc__observers_free(r);
+    blanc__shard_free(r->shard);
     blanc_books_free(r->books);
     health_image_free(r->snap_health);
     free(r->snap_health);
@@ -215,6 +219,11 @@ static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t
 
 int blanc_replay_message(blanc_replay *r, const uint8_t *msg, size_t len, uint64_t offset)
 {
+    if (blanc_unlikely(r->shard != NULL)) {
+        /* Leaving the workers: the books gathered at the last pause are current. */
+        blanc__shard_free(r->shard);
+        r->shard = NULL;
+    }
     if (!len) {
         record_end_anomaly(r, BLANC_AN_TRUNCATED, offset);
         return BLANC_ETRUNCATED;
@@ -348,6 +357,24 @@ static int finish_input(blanc_replay *r, const blanc_feed_end *e)
     return 0;
 }
 
+/* Whether this run goes to book workers (shard.c): asked for, and nothing
+ * that must see each message as it is applied, in feed order and with the
+ * books current (observers: the emitter, LOBSTER, a subscriber), or stop right
+ * at it (strict); no books (no_book), nothing to shard. A replay leaving the workers takes its books
+ * back: they were gathered at the last pause. */
+static int use_workers(blanc_replay *r)
+{
+    int want = r->threads > 1 && !r->n_obs && !r->opts.strict && !r->opts.no_book;
+    if (want && blanc__shard_start(r) == 0)
+        return 1;
+    blanc__shard_free(r->shard);
+    r->shard = NULL;
+    r->workers = 0;
+    if (r->health)
+        r->health->books = r->books;
+    return 0;
+}
+
 int blanc_replay_run_until(blanc_replay *r, blanc_feed *f, uint64_t until_index,
                            uint64_t until_ts)
 {
@@ -360,6 +387,7 @@ int blanc_replay_run_until(blanc_replay *r, blanc_feed *f, uint64_t until_index,
     r->until_ts = until_ts;
     r->watch = until_index != UINT64_MAX || until_ts != UINT64_MAX;
     r->paused = r->stop = 0;
+    int sharded = use_workers(r);
     int rc = 0;
     while (!r->stop) {
         uint64_t before = blanc_feed_offset(f);
@@ -368,12 +396,28 @@ int blanc_replay_run_until(blanc_replay *r, blanc_feed *f, uint64_t until_index,
             rc = r->st.stop_error = k;
             break;
         }
-        size_t used = k ? process(r, r->batch, (size_t)k) : 0;
+        size_t used = !k ? 0
+                      : sharded ? blanc__shard_process(r, r->batch, (size_t)k)
+                                : process(r, r->batch, (size_t)k);
         blanc_feed_consume(f, used);
         r->st.bytes += blanc_feed_offset(f) - before;
         if (k == 0 && !r->stop) {
+            if (sharded)
+                blanc__shard_drain(r); /* end anomalies come after every message */
             rc = finish_input(r, blanc_feed_end_info(f));
             break;
+        }
+    }
+    if (sharded) {
+        /* The barrier: the state is exactly that after the last message handled. */
+        blanc__shard_drain(r);
+        int g = blanc__shard_gather(r);
+        if (g && !r->st.stop_error)
+            rc = r->st.stop_error = g;
+        if (!r->paused || r->st.stop_error) {
+            /* Nothing more to read: the workers and their copy can go. */
+            blanc__shard_free(r->shard);
+            r->shard = NULL;
         }
     }
     r->st.last_timestamp = r->last_ts;
@@ -436,6 +480,36 @@ void blanc_replay_set_health(blanc_replay *r, blanc_health *h)
 }
 
 int blanc_replay_finished(const blanc_replay *r) { return r->finished; }
+
+int blanc_replay_set_threads(blanc_replay *r, unsigned n)
+{
+    if (n > BLANC_MAX_THREADS)
+        return BLANC_EINVAL;
+    r->threads = n;
+    return 0;
+}
+
+unsigned blanc_replay_threads(const blanc_replay *r, int *cpus, size_t cap)
+{
+    for (unsigned i = 0; i < r->workers && i < cap; i++)
+        cpus[i] = r->worker_cpus[i];
+    return r->workers;
+}
+
+int blanc__replay_record_anomaly(blanc_replay *r, blanc_anomaly a, uint64_t offset,
+                                 uint64_t index)
+{
+    return record_anomaly(r, a, offset, index);
+}
+
+int blanc__replay_record_skipped(blanc_replay *r, const blanc_msg *m)
+{
+    return record_skipped(r, m);
+}
+
+int blanc__replay_pause_before(blanc_replay *r, const blanc_msg *m) { return pause_before(r, m); }
+
+blanc_anomaly blanc__replay_anomaly_of(int rc) { return anomaly_of(rc); }
 
 uint64_t blanc_replay_input_position(const blanc_replay *r, uint64_t *digest)
 {

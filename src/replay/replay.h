@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The replay's state, shared by the driver (replay.c) and the snapshot
  * writer/reader (snapshot*.c), which must save and restore all of it.
@@ -51,6 +53,13 @@ struct blanc_replay {
     uint8_t *feed_blob;
     size_t feed_blob_len;
     blanc_msg batch[REPLAY_BATCH];
+    /* Book workers asked for (0, 1: none) and, while they run, the sharded
+     * engine (shard.c); the books of r->books are then theirs, gathered back
+     * at every pause and at the end. */
+    unsigned threads;
+    struct shard_engine *shard;
+    unsigned workers;     /* of the last run that had any, and their CPUs */
+    int worker_cpus[BLANC_MAX_THREADS];
 };
 
 /* observe.c: the observer list. before/after call every observer in order
@@ -67,5 +76,12 @@ static inline int blanc__observe(blanc_replay *r, const blanc_event *ev, uint64_
     }
     return blanc__observe_after(r, ev, index, rc);
 }
+
+/* For the sharded driver (shard.c): replay.c's own steps. */
+int blanc__replay_record_anomaly(blanc_replay *r, blanc_anomaly a, uint64_t offset,
+                                 uint64_t index);
+int blanc__replay_record_skipped(blanc_replay *r, const blanc_msg *m);
+int blanc__replay_pause_before(blanc_replay *r, const blanc_msg *m);
+blanc_anomaly blanc__replay_anomaly_of(int rc);
 
 #endif

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * A replay session: everything one run of `blanc replay` wires together —
  * the input source, the replay (new, or rebuilt from a snapshot to resume),
@@ -186,6 +188,10 @@ int blanc_session_open(blanc_session **out, const blanc_session_options *o,
             rc = fail(err, BLANC_ENOMEM, 0, NULL, NULL);
             goto out;
         }
+    }
+    if ((rc = blanc_replay_set_threads(s->r, o->on_tick ? 1 : o->threads))) {
+        fail(err, rc, 0, NULL, "at most %d threads", BLANC_MAX_THREADS);
+        goto out;
     }
     s->start_messages = blanc_replay_get_stats(s->r)->messages;
     blanc_run_plan check = {o->cuts, o->n_cuts, 0, NULL, NULL};

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Snapshots: the state both encodings share, the rebuild both readers go
  * through, and the public entry points (docs/SNAPSHOT.md).

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * What the two snapshot encodings share (docs/SNAPSHOT.md): the replay's
  * scalar state as one fixed list of 64-bit words (META), the instrument

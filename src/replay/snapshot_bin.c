@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The binary snapshot encoding (docs/SNAPSHOT.md): a 16-byte header, then the
  * sections META, INST and ORDR, each as

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The canonical JSON snapshot encoding (docs/SNAPSHOT.md): one line, keys in
  * sorted order, no spaces, integers only (digests as 16-hex-digit strings), so

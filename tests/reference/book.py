@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Independent reference replay of ITCH 5.0 streams (Blanc differential test).
 
 Written from docs/SEMANTICS.md, docs/DIGEST.md and docs/ITCH50.md only, without

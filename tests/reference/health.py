@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Independent reference model of Blanc's feed health and circuit breaker.
 
 Written from docs/HEALTH.md only (plus docs/SEMANTICS.md for message indexing and anomalies),

@@ -1,3 +1,5 @@
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Self-checks of the reference replay (tests/reference/book.py).
 
 Run from the repository root:  python3 -m unittest tests/reference/test_reference.py

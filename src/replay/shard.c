@@ -1,0 +1,334 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * The sharded replay (docs/ARCHITECTURE.md "Sharded replay").
+ *
+ * The reader (the replay's own thread) frames each message, checks its type
+ * and length, counts it, checks its time, and sends the book messages
+ * (A F D U E C X H, and an R that creates an instrument) to the worker that
+ * owns the instrument: worker locate % n. A worker decodes and applies them
+ * to its own books and writes back, per message, what the apply returned and
+ * how the live order count moved. The reader keeps a log, in feed order, of
+ * the messages whose effect it does not know yet, and retires it in that
+ * order as results arrive: book changes, book anomalies (first offset and
+ * index), live and peak orders, and the health observations are then made in
+ * exactly the order, and with exactly the values, of the one-thread path.
+ *
+ * The stock directory is the reader's: it applies every R to a books of its
+ * own that holds instruments only, so a directory conflict between two
+ * instruments of different workers is found, and only an R that creates an
+ * instrument goes to a worker. System messages and the other non-book types
+ * change no book and go nowhere.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "book/book.h"
+#include "book/restore.h"
+#include "common/bytes.h"
+#include "feed/itch_decode.h"
+#include "feed/itch_types.h"
+#include "health/health.h"
+#include "replay/replay.h"
+#include "replay/shard_impl.h"
+
+static int has_result(void *arg)
+{
+    shard_worker *w = arg;
+    return atomic_load_explicit(&w->q.tail, memory_order_acquire) > w->retired;
+}
+
+int blanc__shard_start(blanc_replay *r)
+{
+    if (r->shard) {
+        if (r->health)
+            r->health->books = r->shard->dir;
+        return 0;
+    }
+    unsigned n = r->threads > SHARD_MAX ? SHARD_MAX : r->threads;
+    shard_engine *e = blanc__shard_engine_new(n, r->opts.expected_orders);
+    if (!e)
+        return BLANC_ENOMEM;
+    /* The instruments a resumed replay starts with go to their workers. */
+    const blanc_books *b = r->books;
+    int rc = 0;
+    for (uint32_t i = 0; i < b->n_books && !rc; i++) {
+        uint16_t loc = b->by_symbol[i];
+        rc = books_restore_instrument(e->dir, loc, b->by_locate[loc]->symbol);
+        if (!rc)
+            rc = books_copy_instrument(e->w[loc % n].books, b, loc);
+    }
+    e->live = b->live;
+    e->peak = b->peak;
+    if (rc || (rc = blanc__shard_engine_run(e))) {
+        blanc__shard_free(e);
+        return BLANC_ENOMEM;
+    }
+    r->shard = e;
+    r->workers = blanc__shard_workers(e, r->worker_cpus, SHARD_MAX);
+    if (r->health)
+        r->health->books = e->dir; /* the journal names instruments as they come */
+    return 0;
+}
+
+static void hard_stop(blanc_replay *r, int rc)
+{
+    r->stop = 1;
+    if (!r->st.stop_error)
+        r->st.stop_error = rc;
+}
+
+/* A book anomaly counted out of feed order: the first is the lowest index. */
+static void record_late(blanc_replay *r, blanc_anomaly a, uint64_t offset, uint64_t index)
+{
+    blanc_anomaly_stat *s = &r->st.anomalies[a];
+    if (s->count++ == 0 || index < s->first_index) {
+        s->first_offset = offset;
+        s->first_index = index;
+    }
+    r->st.anomalies_total++;
+}
+
+/* Health's look at a logged message, as observe() in replay.c makes it. */
+static void health_of(blanc_replay *r, const shard_log *g)
+{
+    int rc;
+    if (g->kind == 1 && !g->anomalies && g->type != 'S') {
+        rc = health_message(r->health, g->index, g->ts, g->locate);
+    } else {
+        health_obs o = {0, g->anomalies, 0, 0, 1, 0, g->lost, g->lost_from};
+        if (g->kind == 1) {
+            o.decoded = 1;
+            o.ts = g->ts;
+            o.locate = g->locate;
+            o.sys_code = g->sys_code;
+        }
+        rc = health_observe(r->health, g->index, &o);
+    }
+    if (blanc_unlikely(rc < 0))
+        hard_stop(r, rc);
+}
+
+/* Count the oldest logged message. 0 if its result is not in yet and
+ * `block` is 0, else 1. */
+static int retire_one(blanc_replay *r, shard_engine *e, int block)
+{
+    shard_log *g = &e->log[e->lg_tail & (LOG_SLOTS - 1)];
+    if (g->shard != NO_SHARD) {
+        shard_worker *w = &e->w[g->shard];
+        if (w->retired == w->q.p_tail) {
+            w->q.p_tail = atomic_load_explicit(&w->q.tail, memory_order_acquire);
+            if (w->retired == w->q.p_tail) {
+                if (!block)
+                    return 0;
+                spsc_wait(&w->q.prod_wait, has_result, w);
+                w->q.p_tail = atomic_load_explicit(&w->q.tail, memory_order_acquire);
+            }
+        }
+        shard_res res = w->res[w->retired++ & w->q.mask];
+        if (res.rc == BLANC_APPLIED || res.rc == BLANC_EOVERFILL)
+            r->st.book_changes++;
+        if (res.rc < 0) {
+            blanc_anomaly a = blanc__replay_anomaly_of(res.rc);
+            if (a == BLANC_AN_COUNT) {
+                hard_stop(r, res.rc); /* out of memory on a worker */
+            } else {
+                record_late(r, a, g->offset, g->index);
+                g->anomalies |= 1u << a;
+            }
+        }
+        e->live += (uint64_t)(int64_t)res.dlive;
+        if (e->live > e->peak)
+            e->peak = e->live;
+    }
+    if (g->kind && r->health)
+        health_of(r, g);
+    e->lg_tail++;
+    return 1;
+}
+
+static void publish_all(shard_engine *e)
+{
+    for (unsigned i = 0; i < e->n; i++) {
+        if (e->w[i].dirty) {
+            e->w[i].dirty = 0;
+            spsc_publish(&e->w[i].q);
+        }
+    }
+}
+
+/* After a batch: hand a worker that is awake its new slots (a store), but
+ * wake a sleeping one only for a good many, so that a wake-up (a system call
+ * and a context switch) is paid once per thousand messages, not per batch. */
+static void publish_some(shard_engine *e)
+{
+    for (unsigned i = 0; i < e->n; i++) {
+        shard_worker *w = &e->w[i];
+        if (w->dirty && (!spsc_consumer_sleeps(&w->q) || spsc_unpublished(&w->q) >= WAKE_MIN)) {
+            w->dirty = 0;
+            spsc_publish(&w->q);
+        }
+    }
+}
+
+/* Make room for one more message in worker w's ring. */
+static void ring_room(blanc_replay *r, shard_engine *e, shard_worker *w)
+{
+    uint64_t cap = w->q.mask + 1;
+    if (blanc_likely(w->q.p_head - w->retired < cap))
+        return;
+    publish_all(e);
+    while (w->q.p_head - w->retired > cap / 2)
+        retire_one(r, e, 1);
+}
+
+static shard_log *log_add(blanc_replay *r, shard_engine *e)
+{
+    if (blanc_unlikely(e->lg_head - e->lg_tail == LOG_SLOTS)) {
+        publish_all(e);
+        while (e->lg_head - e->lg_tail > LOG_SLOTS / 2)
+            retire_one(r, e, 1);
+    }
+    return &e->log[e->lg_head++ & (LOG_SLOTS - 1)];
+}
+
+static int is_book_type(uint8_t t)
+{
+    return t == 'A' || t == 'D' || t == 'E' || t == 'U' || t == 'X' || t == 'C' || t == 'F' ||
+           t == 'H';
+}
+
+/* One framed message: handle() of replay.c, with the books elsewhere. */
+static void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
+{
+    uint64_t index = r->st.messages++;
+    const uint8_t *p = m->p;
+    uint8_t t = p[0];
+    int health = r->health != NULL;
+    uint8_t kind = 1, shard = NO_SHARD;
+    if (blanc_unlikely(blanc__itch_len[t] != m->len)) {
+        blanc_anomaly a = blanc__itch_len[t] ? BLANC_AN_BAD_LENGTH : BLANC_AN_UNKNOWN_TYPE;
+        blanc__replay_record_anomaly(r, a, m->offset, index);
+        kind = 2;
+    } else {
+        r->st.by_type[blanc__itch_index1[t] - 1]++;
+        uint64_t ts = blanc_be48(p + 5);
+        if (blanc_unlikely(ts < r->last_ts) && r->have_ts)
+            blanc__replay_record_anomaly(r, BLANC_AN_TIME_BACKWARDS, m->offset, index);
+        if (blanc_unlikely(!r->have_ts)) {
+            r->have_ts = 1;
+            r->st.first_timestamp = ts;
+        }
+        r->last_ts = ts;
+        uint16_t loc = blanc_be16(p + 1);
+        int send = is_book_type(t);
+        if (blanc_unlikely(t == 'R')) {
+            blanc__itch_fill(p, &r->ev);
+            uint32_t had = e->dir->n_books;
+            int rc = blanc_books_apply(e->dir, &r->ev);
+            if (rc < 0) {
+                blanc_anomaly a = blanc__replay_anomaly_of(rc);
+                if (a == BLANC_AN_COUNT)
+                    return hard_stop(r, rc);
+                blanc__replay_record_anomaly(r, a, m->offset, index);
+            }
+            send = e->dir->n_books != had;
+        }
+        if (send) {
+            shard = (uint8_t)(loc % e->n);
+            shard_worker *w = &e->w[shard];
+            ring_room(r, e, w);
+            memcpy(w->slots[w->q.p_head++ & w->q.mask].m, p, m->len);
+            w->dirty = 1;
+        }
+        if (!send && !health) {
+            r->anomalies = 0;
+            return;
+        }
+        shard_log *g = log_add(r, e);
+        g->ts = ts;
+        g->locate = loc;
+        g->type = t;
+        g->sys_code = t == 'S' ? p[11] : 0;
+        g->shard = shard;
+        g->kind = (uint8_t)(health ? 1 : 0);
+        g->index = index;
+        g->offset = m->offset;
+        g->anomalies = r->anomalies;
+        g->lost = m->lost;
+        g->lost_from = m->lost ? m->seq - m->lost : 0;
+        r->anomalies = 0;
+        return;
+    }
+    if (health) {
+        shard_log *g = log_add(r, e);
+        memset(g, 0, sizeof *g);
+        g->index = index;
+        g->shard = NO_SHARD;
+        g->kind = kind;
+        g->anomalies = r->anomalies;
+        g->lost = m->lost;
+        g->lost_from = m->lost ? m->seq - m->lost : 0;
+    }
+    r->anomalies = 0;
+}
+
+size_t blanc__shard_process(blanc_replay *r, const blanc_msg *msgs, size_t n)
+{
+    shard_engine *e = r->shard;
+    size_t i = 0;
+    for (; i < n; i++) {
+        const blanc_msg *m = &msgs[i];
+        if (blanc_unlikely(r->watch) && blanc__replay_pause_before(r, m))
+            break;
+        if (blanc_unlikely(m->damage | m->lost) && blanc__replay_record_skipped(r, m)) {
+            i += !m->p;
+            break;
+        }
+        if (blanc_unlikely(!m->p))
+            continue;
+        route(r, e, m);
+        if (blanc_unlikely(r->stop)) {
+            i++;
+            break;
+        }
+    }
+    publish_some(e);
+    /* Count what is in already, so the log stays short. */
+    while (e->lg_tail != e->lg_head && retire_one(r, e, 0))
+        ;
+    return i;
+}
+
+void blanc__shard_drain(blanc_replay *r)
+{
+    shard_engine *e = r->shard;
+    publish_all(e);
+    while (e->lg_tail != e->lg_head)
+        retire_one(r, e, 1);
+}
+
+int blanc__shard_gather(blanc_replay *r)
+{
+    shard_engine *e = r->shard;
+    blanc_books *nb = blanc_books_create(r->opts.expected_orders);
+    if (!nb)
+        return BLANC_ENOMEM;
+    int rc = 0;
+    for (uint32_t i = 0; i < e->dir->n_books && !rc; i++) {
+        uint16_t loc = e->dir->by_symbol[i];
+        rc = books_copy_instrument(nb, e->w[loc % e->n].books, loc);
+    }
+    if (rc) {
+        blanc_books_free(nb);
+        return BLANC_ENOMEM;
+    }
+    books_restore_peak(nb, e->peak);
+    /* In place: whoever holds blanc_replay_books(r) (the health tracker, a
+     * caller) sees the gathered books. */
+    books_swap(r->books, nb);
+    blanc_books_free(nb);
+    if (r->health)
+        r->health->books = r->books;
+    return 0;
+}

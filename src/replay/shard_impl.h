@@ -1,0 +1,79 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * The sharded replay's shared state (shard.c the reader's side, shard_worker.c
+ * the workers and their threads): internal to src/replay/.
+ */
+#ifndef BLANC_SHARD_IMPL_H
+#define BLANC_SHARD_IMPL_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "blanc.h"
+#include "replay/shard.h"
+#include "replay/spsc.h"
+
+/* Slots per worker ring (48 bytes each: 1.5 MiB) and messages awaiting
+ * results (48 bytes each: 3 MiB). Deep, because a worker that loses its core
+ * for a time slice (a few ms: tens of thousands of messages) must not stop
+ * the reader at once; 4096/16384 measured slower on this shared machine
+ * (docs/PERFORMANCE.md "Threads"). */
+#ifndef RING_SLOTS
+#define RING_SLOTS 32768u
+#endif
+#ifndef LOG_SLOTS
+#define LOG_SLOTS 65536u
+#endif
+#define NO_SHARD 0xff
+#ifndef WAKE_MIN
+#define WAKE_MIN 1024u
+#endif
+
+/* One raw message: the longest book message (F) is 40 bytes. */
+typedef struct shard_slot {
+    uint8_t m[48];
+} shard_slot;
+
+/* What the worker's apply returned, and live orders after minus before. */
+typedef struct shard_res {
+    int8_t rc;
+    int8_t dlive;
+} shard_res;
+
+typedef struct shard_worker {
+    spsc q;
+    shard_slot *slots;
+    shard_res *res;
+    blanc_books *books;
+    uint64_t retired; /* reader: results counted */
+    int dirty;        /* reader: slots filled since the last publication */
+    int cpu;
+    _Atomic int quit;
+    pthread_t tid;
+} shard_worker;
+
+/* A message whose effect is not counted yet (kind 0: book results only; 1:
+ * a decoded message, also observed by health; 2: a frame that did not decode). */
+typedef struct shard_log {
+    uint64_t index, offset, ts, lost, lost_from;
+    uint32_t anomalies;
+    uint16_t locate;
+    uint8_t shard, kind, type, sys_code;
+} shard_log;
+
+struct shard_engine {
+    unsigned n;
+    shard_worker *w;
+    blanc_books *dir; /* the stock directory: instruments, no orders */
+    shard_log *log;
+    uint64_t lg_head, lg_tail;
+    uint64_t live, peak;
+};
+
+/* shard_worker.c: n workers with empty books and rings, not yet started
+ * (NULL: no memory); then their threads, pinned. */
+shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders);
+int blanc__shard_engine_run(shard_engine *e);
+
+#endif

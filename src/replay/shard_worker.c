@@ -1,0 +1,174 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * The sharded replay's workers (docs/ARCHITECTURE.md "Sharded replay"): each
+ * owns the books of the instruments routed to it, takes raw messages from its
+ * ring, decodes and applies them in ring order, and writes back per slot what
+ * the apply returned and how the live order count moved. Also their threads:
+ * creation, pinning round-robin over the allowed CPUs, teardown.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "book/book.h"
+#include "book/prefetch.h"
+#include "feed/itch_decode.h"
+#include "replay/shard_impl.h"
+
+static int has_work(void *arg)
+{
+    shard_worker *w = arg;
+    return spsc_avail(&w->q) || atomic_load_explicit(&w->quit, memory_order_relaxed);
+}
+
+static void *worker_main(void *arg)
+{
+    shard_worker *w = arg;
+    spsc *q = &w->q;
+    blanc_books *b = w->books;
+    blanc_event ev;
+    memset(&ev, 0, sizeof ev);
+    enum { FAR = 16, NEAR = 8, HAND_BACK = 256 };
+    for (;;) {
+        uint64_t n = spsc_avail(q);
+        if (!n) {
+            if (atomic_load_explicit(&w->quit, memory_order_acquire))
+                break;
+            spsc_wait(&q->cons_wait, has_work, w);
+            continue;
+        }
+        for (uint64_t k = 0; k < n; k++) {
+            uint64_t pos = q->c_tail;
+            if (k + FAR < n)
+                books_prefetch_slot(b, w->slots[(pos + FAR) & q->mask].m);
+            if (k + NEAR < n)
+                books_prefetch_node(b, w->slots[(pos + NEAR) & q->mask].m);
+            blanc__itch_fill(w->slots[pos & q->mask].m, &ev);
+            uint64_t live = b->live;
+            int rc = blanc_books_apply(b, &ev);
+            w->res[pos & q->mask] = (shard_res){(int8_t)rc, (int8_t)(b->live - live)};
+            q->c_tail = pos + 1;
+            if ((q->c_tail & (HAND_BACK - 1)) == 0)
+                spsc_release(q);
+        }
+        spsc_release(q);
+    }
+    return NULL;
+}
+
+/* The CPUs this process may run on, in order; at least one (-1: unknown). */
+static unsigned allowed_cpus(int *out, unsigned cap)
+{
+    cpu_set_t set;
+    unsigned n = 0;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        for (size_t c = 0; c < CPU_SETSIZE && n < cap; c++)
+            if (CPU_ISSET(c, &set))
+                out[n++] = (int)c;
+    if (!n)
+        out[n++] = -1;
+    return n;
+}
+
+unsigned blanc_cpus_usable(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return 1;
+    int n = CPU_COUNT(&set);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+void blanc__shard_free(shard_engine *e)
+{
+    if (!e)
+        return;
+    for (unsigned i = 0; i < e->n; i++) {
+        shard_worker *w = &e->w[i];
+        if (w->tid) {
+            atomic_store(&w->quit, 1);
+            spsc_wake(&w->q.cons_wait);
+            pthread_join(w->tid, NULL);
+        }
+        blanc_books_free(w->books);
+        free(w->slots);
+        free(w->res);
+    }
+    free(e->w);
+    blanc_books_free(e->dir);
+    free(e->log);
+    free(e);
+}
+
+/* Workers with empty books and rings, not yet started. */
+shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders)
+{
+    shard_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->w = aligned_alloc(SPSC_LINE, n * sizeof *e->w);
+    e->log = malloc(LOG_SLOTS * sizeof *e->log);
+    e->dir = blanc_books_create(0);
+    if (!e->w || !e->log || !e->dir) {
+        free(e->w);
+        e->w = NULL;
+        blanc__shard_free(e);
+        return NULL;
+    }
+    memset(e->w, 0, n * sizeof *e->w);
+    e->n = n;
+    for (unsigned i = 0; i < n; i++) {
+        shard_worker *w = &e->w[i];
+        spsc_init(&w->q, RING_SLOTS);
+        atomic_init(&w->quit, 0);
+        w->cpu = -1;
+        w->slots = aligned_alloc(SPSC_LINE, RING_SLOTS * sizeof *w->slots);
+        w->res = aligned_alloc(SPSC_LINE, RING_SLOTS * sizeof *w->res);
+        w->books = blanc_books_create(expected_orders / n);
+        if (!w->slots || !w->res || !w->books) {
+            blanc__shard_free(e);
+            return NULL;
+        }
+    }
+    return e;
+}
+
+/* Start the threads, pinned round-robin over the CPUs this process may use
+ * (a pinning refused leaves that worker unpinned: cpu -1). */
+int blanc__shard_engine_run(shard_engine *e)
+{
+    int cpus[1024];
+    unsigned nc = allowed_cpus(cpus, 1024);
+    for (unsigned i = 0; i < e->n; i++) {
+        shard_worker *w = &e->w[i];
+        if (pthread_create(&w->tid, NULL, worker_main, w)) {
+            w->tid = 0;
+            return BLANC_ENOMEM;
+        }
+        char name[16];
+        snprintf(name, sizeof name, "blanc-book%u", i % 100u);
+        pthread_setname_np(w->tid, name); /* for top -H and perf; cosmetic */
+        int c = cpus[i % nc];
+        if (c >= 0) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET((size_t)c, &set);
+            if (pthread_setaffinity_np(w->tid, sizeof set, &set) == 0)
+                w->cpu = c;
+        }
+    }
+    return 0;
+}
+
+unsigned blanc__shard_workers(const shard_engine *e, int *cpus, size_t cap)
+{
+    if (!e)
+        return 0;
+    for (unsigned i = 0; i < e->n && i < cap; i++)
+        cpus[i] = e->w[i].cpu;
+    return e->n;
+}

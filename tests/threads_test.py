@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""`blanc replay --threads N` (docs/ARCHITECTURE.md "Sharded replay"): for N = 2, 3, 8 (8 is more
+than this machine's cores) every figure of the summary (digests, counts by type, book changes, live
+and peak orders, anomalies with their first offset and index, health), the warnings, the exit code,
+the health journal, the snapshots taken at cuts and a resume from them are identical to --threads 1,
+the one-thread path that tests/differential.py checks against the independent reference. Inputs:
+the bundled sample day, generated multi-symbol, corrupt and gap days, and a MoldUDP64 capture with
+lost packets. Also: --emit runs on one thread and writes the same bytes, the threads report, and
+--threads errors.
+
+Run: BLANC_BIN=build/blanc BLANC_SOURCE_DIR=. python3 tests/threads_test.py
+"""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+BIN = os.environ.get("BLANC_BIN", "build/blanc")
+SRC = os.environ.get("BLANC_SOURCE_DIR", ".")
+SAMPLE = os.path.join(SRC, "data", "sample-day.itch.zst")
+THREADS = (2, 3, 8)
+TIMING = ("elapsed_s", "messages_per_s", "ns_per_message", "threads")
+
+
+def run(*args):
+    return subprocess.run([BIN, *map(str, args)], capture_output=True, text=True)
+
+
+def strip_paths(d, tmp):
+    """The snapshot list names per-run folders: keep only the file names and counts."""
+    for s in d.get("snapshots", []):
+        s["path"] = os.path.basename(s["path"])
+    return d
+
+
+class Threads(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="blanc-threads-")
+        cls.inputs = {"sample": SAMPLE}
+        days = {
+            "multi": ["--seed", "31", "--messages", "150k", "--symbols", "2000"],
+            "corrupt": ["--seed", "32", "--messages", "150k", "--symbols", "300",
+                        "--scenario", "corrupt"],
+            "gap": ["--seed", "33", "--messages", "150k", "--symbols", "300",
+                    "--scenario", "gap"],
+            "capture": ["--seed", "34", "--messages", "100k", "--symbols", "200",
+                        "--format", "moldudp64-pcap", "--drop-packets", "0.01"],
+        }
+        for name, args in days.items():
+            path = os.path.join(cls.tmp, name + (".pcap" if name == "capture" else ".itch"))
+            p = run("gen", *args, "-o", path)
+            assert p.returncode == 0, p.stderr
+            cls.inputs[name] = path
+        # Thresholds low enough that the corrupt and gap days move the breakers.
+        cls.config = os.path.join(cls.tmp, "health.toml")
+        with open(cls.config, "w") as f:
+            f.write("window_messages = 20000\nquiet_messages = 5000\n[thresholds]\n"
+                    "gap = [1, 5, 20, 100]\ncorrupt = [1, 3, 10, 50]\nskew = [1, 5, 20, 0]\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def replay(self, path, threads, *extra):
+        p = run("replay", path, "--threads", threads, "--json", *extra)
+        d = json.loads(p.stdout) if p.stdout else {}
+        th = d.get("threads")
+        for k in TIMING:
+            d.pop(k, None)
+        return p.returncode, strip_paths(d, self.tmp), p.stderr, th
+
+    def same_as_one(self, path, *extra):
+        one = self.replay(path, 1, *extra)
+        self.assertEqual(one[3]["workers"], 0)
+        for n in THREADS:
+            got = self.replay(path, n, *extra)
+            with self.subTest(input=os.path.basename(path), threads=n):
+                self.assertEqual(got[:3], one[:3])
+                self.assertEqual(got[3]["requested"], n)
+                self.assertEqual(got[3]["workers"], n, "ran on one thread")
+                self.assertEqual(len(got[3]["cpus"]), n)
+                allowed = sorted(os.sched_getaffinity(0))
+                self.assertEqual(got[3]["cpus"], [allowed[i % len(allowed)] for i in range(n)])
+        return one
+
+    def test_summaries(self):
+        for name, path in self.inputs.items():
+            one = self.same_as_one(path)
+            self.assertEqual(one[0], 0, one[2])
+            if name in ("corrupt", "gap", "capture"):
+                self.assertGreater(one[1]["anomalies_total"], 0, name)
+
+    def test_health_journal(self):
+        for name in ("corrupt", "gap", "capture"):
+            journals = {}
+            for n in (1,) + THREADS:
+                j = os.path.join(self.tmp, "journal-%s-%d.jsonl" % (name, n))
+                p = run("replay", self.inputs[name], "--threads", n, "--health-config", self.config,
+                        "--health-journal", j, "--reset-at", "30000", "--json")
+                self.assertEqual(p.returncode, 0, p.stderr)
+                d = json.loads(p.stdout)
+                for k in TIMING:
+                    d.pop(k, None)
+                d["health"].pop("journal", None)  # names this run's file
+                with open(j) as f:
+                    journals[n] = (f.read(), d)
+            self.assertTrue(journals[1][0], "no transition on %s: the test cannot fail" % name)
+            for n in THREADS:
+                self.assertEqual(journals[n], journals[1], "%s, --threads %d" % (name, n))
+
+    def snapshots(self, path, threads, cuts, tag, fmt="bin"):
+        out = os.path.join(self.tmp, "snaps-%s-%d" % (tag, threads))
+        args = []
+        for c in cuts:
+            args += ["--snapshot-at", c]
+        res = self.replay(path, threads, *args, "--snapshot-out", out, "--snapshot-format", fmt)
+        files = {}
+        for name in sorted(os.listdir(out)):
+            with open(os.path.join(out, name), "rb") as f:
+                files[name] = f.read()
+        return res[:3], files, out
+
+    def test_snapshots_and_resume(self):
+        cuts = ["1", "777", "40000", "10:30:00", "90000", "end"]
+        for name in ("multi", "corrupt", "capture"):
+            path = self.inputs[name]
+            fmt = "json" if name == "corrupt" else "bin"
+            one, files1, out1 = self.snapshots(path, 1, cuts, name, fmt)
+            self.assertEqual(len(files1), len(cuts))
+            for n in THREADS:
+                got, files, _ = self.snapshots(path, n, cuts, name, fmt)
+                self.assertEqual(got, one, "%s --threads %d" % (name, n))
+                self.assertEqual(files, files1, "%s --threads %d snapshots" % (name, n))
+            # Resume from the middle (taken on one thread) on N threads: the uninterrupted run.
+            snap = os.path.join(out1, "snap-i40000." + ("json" if fmt == "json" else "snap"))
+            full = self.replay(path, 1)
+            first = None
+            for n in (1,) + THREADS:
+                rc, d, err, th = self.replay(path, n, "--resume", snap)
+                self.assertEqual(rc, 0, err)
+                self.assertEqual(d["digests"], full[1]["digests"], "%s resumed on %d" % (name, n))
+                self.assertEqual(d["messages"], full[1]["messages"])
+                self.assertEqual(d["anomalies"], full[1]["anomalies"])
+                self.assertEqual(d["peak_orders"], full[1]["peak_orders"])
+                if first is None:
+                    first = (rc, d, err)
+                self.assertEqual((rc, d, err), first, "%s resumed on %d" % (name, n))
+
+    def test_emit_runs_on_one_thread(self):
+        outs = {}
+        for n in (1, 3):
+            o = os.path.join(self.tmp, "emit-%d.jsonl" % n)
+            p = run("replay", self.inputs["corrupt"], "--threads", n, "--emit", "l2", "-o", o,
+                    "--json")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(json.loads(p.stdout)["threads"]["workers"], 0)
+            with open(o, "rb") as f:
+                outs[n] = f.read()
+        self.assertTrue(outs[1])
+        self.assertEqual(outs[3], outs[1])
+        p = run("replay", self.inputs["corrupt"], "--threads", 3, "--emit", "bbo", "-o",
+                os.path.join(self.tmp, "e.jsonl"))
+        self.assertIn("threads      1 (--emit runs on one)", p.stdout)
+
+    def test_text_report_and_errors(self):
+        p = run("replay", self.inputs["multi"], "--threads", 2)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"threads      2 book workers and the reader; workers on CPUs")
+        for bad in ("0", "65", "x", "-1"):
+            p = run("replay", self.inputs["multi"], "--threads", bad)
+            self.assertEqual(p.returncode, 2, bad)
+            self.assertIn("--threads wants a number from 1 to 64", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
