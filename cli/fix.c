@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * --emit fix (docs/EMIT.md "FIX"): its options and checks. The writer is the
  * library's (blanc_fix_*); this fills its options: the version, the CompIDs

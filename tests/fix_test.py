@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """--emit fix: every message read back by QuickFIX against its data dictionary.
 
 tests/fix/fix_check (C++, libquickfix-dev) parses each line of a generated day's output with

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * FIX market data (docs/EMIT.md "FIX"): the books as a FIX 4.4 or 5.0SP2
  * market-data stream, one message per line.

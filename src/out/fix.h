@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The FIX writer's parts (docs/EMIT.md "FIX"): fix.c decides which messages
  * and entries a change record makes; fix_msg.c frames them (BodyLength,

@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * FIX tag=value framing (docs/EMIT.md "FIX"): fields separated by SOH (0x01),
  * BodyLength (9) the bytes after its own SOH up to and including the SOH

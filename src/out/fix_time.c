@@ -1,3 +1,5 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Feed time to FIX time (docs/EMIT.md "FIX"). ITCH stamps are nanoseconds
  * after midnight in New York; FIX's UTCTimestamp, UTCDateOnly and

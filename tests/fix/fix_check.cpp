@@ -1,3 +1,5 @@
+// SPDX-FileCopyrightText: 2026 The Blanc authors
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // An independent reader of `blanc replay --emit fix` (tests/fix_test.py):
 // QuickFIX parses every line with its data dictionary (FIX44.xml, or
 // FIXT11.xml + FIX50SP2.xml from the QuickFIX source, tests/fix/README.md),
