@@ -46,9 +46,11 @@ int cli_fix_option(cli_run *a, int c, const char *arg)
 int cli_fix_check(cli_run *a)
 {
     const cli_rule rules[] = {
-        {!a->fix && a->fix_given, "--fix-version, --fix-sender and --fix-target apply to --emit fix"},
+        {!a->fix && a->fix_given,
+         "--fix-version, --fix-sender and --fix-target apply to --emit fix"},
         {a->fix && a->format_given, "--emit fix writes FIX tag=value: no --format"},
-        {a->fix && a->human_given, "--emit fix writes FIX's own prices and times: no --price, --time"},
+        {a->fix && a->human_given,
+         "--emit fix writes FIX's own prices and times: no --price, --time"},
         {a->fix && a->depth_given, "--emit fix writes every level: no --depth"},
     };
     if (cli_check_rules(a->cmd, rules, sizeof rules / sizeof rules[0]))

@@ -208,6 +208,20 @@ class FixTest(unittest.TestCase):
         self.assertIn("\x0149=NASDAQ-MD\x0156=DESK_7\x01", text)
         self.assertIn("\x011128=9\x01", text)
 
+    def test_resume_starts_with_the_snapshot_books(self):
+        snaps = os.path.join(self.tmp.name, "snaps")
+        r = run("replay", self.day, "--snapshot-at", 6000, "--snapshot-out", snaps)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = self.emit("4.4", "2026-12-01", "--resume", os.path.join(snaps, "snap-i6000.snap"),
+                        name="resumed.fix")
+        got, summary = self.quickfix_books("4.4", out)
+        self.assertEqual(got, self.ref)
+        with open(out) as f:
+            first = f.readline()
+        self.assertIn("\x0135=W\x01", first)
+        self.assertIn("\x01268=", first)
+        self.assertNotIn("\x01268=0\x01", first)  # the book at message 6000, not empty
+
     def test_checker_fails_on_damage(self):
         out = self.emit("4.4", "2026-12-01")
         with open(out) as f:

@@ -176,8 +176,9 @@ int main(int argc, char** argv)
                         continue;
                     }
                     if ((act == '0') == have)
-                        throw std::runtime_error(act == '0' ? "new level that is already there"
-                                                            : "change of a level that is not there");
+                        throw std::runtime_error(act == '0'
+                                                     ? "new level that is already there"
+                                                     : "change of a level that is not there");
                     b[key] = {std::stoull(g.getField(FIX::FIELD::MDEntrySize)),
                               std::stoull(g.getField(FIX::FIELD::NumberOfOrders))};
                 }
