@@ -104,6 +104,7 @@ void cli_fault_clear(void);
 /* run.c: what blanc replay and blanc listen share (the book, summary, emit,
  * health and metrics options; the session from open to free; the summary). */
 #define CLI_MAX_SYMBOLS 64
+#define CLI_MAX_AT 4096
 typedef struct cli_run {
     const char *cmd;   /* "replay", "listen": names the command in errors */
     const char *input; /* names the input in warnings: FILE, GROUP:PORT */
@@ -125,6 +126,8 @@ typedef struct cli_run {
     blanc_lobster_options lo;
     int fix, fix_given; /* --emit fix (cli/fix.c); a --fix-* option */
     blanc_fix_options fo;
+    uint64_t at[CLI_MAX_AT]; /* --at (cli/sample.c) */
+    int n_at;
     cli_health health;
     int health_given, linger_given;
     const char *metrics_addr;
@@ -147,11 +150,12 @@ typedef struct cli_run {
     {"metrics-linger", required_argument, 0, 'G'}, {"date", required_argument, 0, CLI_OPT_DATE}, \
     {"from", required_argument, 0, CLI_OPT_FROM}, {"to", required_argument, 0, CLI_OPT_TO},    \
     {"price", required_argument, 0, CLI_OPT_PRICE}, {"time", required_argument, 0, CLI_OPT_TIME}, \
+    {"every", required_argument, 0, CLI_OPT_EVERY}, {"at", required_argument, 0, CLI_OPT_AT},   \
     {"fix-version", required_argument, 0, CLI_OPT_FIX_VERSION},                                \
     {"fix-sender", required_argument, 0, CLI_OPT_FIX_SENDER},                                  \
     {"fix-target", required_argument, 0, CLI_OPT_FIX_TARGET}
 enum { CLI_OPT_DATE = 0x100, CLI_OPT_FROM, CLI_OPT_TO, CLI_OPT_PRICE, CLI_OPT_TIME,
-       CLI_OPT_FIX_VERSION, CLI_OPT_FIX_SENDER, CLI_OPT_FIX_TARGET };
+       CLI_OPT_EVERY, CLI_OPT_AT, CLI_OPT_FIX_VERSION, CLI_OPT_FIX_SENDER, CLI_OPT_FIX_TARGET };
 
 typedef struct cli_run_info {
     blanc_session *s;
@@ -195,6 +199,10 @@ int cli_lobster_check(cli_run *a);
 void cli_lobster_setup(cli_run *a, blanc_session_options *so);
 void cli_lobster_json(jw *j, const cli_run *a, const blanc_session *s, int committed);
 void cli_lobster_text(FILE *f, const cli_run *a, const blanc_session *s, int committed);
+/* sample.c: --every and --at of --emit l2 and bars (as cli_lobster_option),
+ * and their checks. */
+int cli_sample_option(cli_run *a, int c, const char *arg);
+int cli_sample_check(cli_run *a);
 /* The trading day a file's name starts with (YYYYMMDD or MMDDYYYY) as
  * YYYY-MM-DD; 0 if it starts with neither. */
 int cli_date_of_name(const char *input, char out[11]);

@@ -82,7 +82,9 @@ int cli_lobster_check(cli_run *a)
         {a->lobster && a->emit_out && !strcmp(a->emit_out, "-"),
          "--emit lobster writes files into a folder, not '-'"},
         {!a->lobster && !a->fix && a->date, "--date applies to --emit lobster and fix"},
-        {!a->lobster && (a->from_given || a->to_given), "--from and --to apply to --emit lobster"},
+        {!a->lobster && a->to_given, "--to applies to --emit lobster"},
+        {!a->lobster && a->from_given && !a->eo.every_ns,
+         "--from applies to --emit lobster and to --every"},
     };
     if (cli_check_rules(a->cmd, rules, sizeof rules / sizeof rules[0]))
         return CLI_USAGE;

@@ -84,7 +84,8 @@ int cli_run_option(cli_run *a, int c, const char *arg)
         }
         int k = blanc_emit_kind_parse(arg);
         if (k < 0) {
-            cli_error("%s: --emit is bbo, l2, l3, trades, lobster or fix, not '%s'", a->cmd, arg);
+            cli_error("%s: --emit is bbo, l2, l3, trades, bars, lobster or fix, not '%s'", a->cmd,
+                      arg);
             return CLI_USAGE;
         }
         a->emit = 1;
@@ -130,6 +131,8 @@ int cli_run_option(cli_run *a, int c, const char *arg)
     case CLI_OPT_DATE:
     case CLI_OPT_FROM:
     case CLI_OPT_TO: return cli_lobster_option(a, c, arg);
+    case CLI_OPT_EVERY:
+    case CLI_OPT_AT: return cli_sample_option(a, c, arg);
     case CLI_OPT_FIX_VERSION:
     case CLI_OPT_FIX_SENDER:
     case CLI_OPT_FIX_TARGET: return cli_fix_option(a, c, arg);
@@ -188,7 +191,7 @@ int cli_run_check(cli_run *a, int snapshots)
         {a->health_given && a->opts.no_book, "--no-book computes no book anomalies to track health"},
     };
     if (cli_check_rules(a->cmd, rules, sizeof rules / sizeof rules[0]) || cli_lobster_check(a) ||
-        cli_fix_check(a))
+        cli_sample_check(a) || cli_fix_check(a))
         return CLI_USAGE;
     if (a->opts.no_book)
         a->health.off = 1;

@@ -31,6 +31,9 @@ gzip -9nc "$tmp/normal.itch" > "$tmp/n.gz"
 zstd -q -19 -c "$tmp/normal.itch" > "$tmp/n.zst"
 { printf '\2'; tail -c +5 "$tmp/n.zst"; } > corpus/source/zstd
 { printf '\1'; tail -c +5 "$tmp/n.gz" | head -c 300; } > corpus/source/gzip-cut
+# Damaged mid-stream (ISA-L hands it to zlib), and two members then junk.
+{ printf '\1'; tail -c +5 "$tmp/n.gz" | head -c 2000; printf 'ZZZZ'; tail -c +2005 "$tmp/n.gz"; } > corpus/source/gzip-corrupt
+{ printf '\1'; tail -c +5 "$tmp/n.gz"; cat "$tmp/n.gz"; printf 'junk'; } > corpus/source/gzip-members-junk
 # Book programs: 4 bytes a message.
 mkdir -p corpus/book
 python3 - <<'PY'

@@ -1176,7 +1176,8 @@ typedef enum blanc_emit_kind {
     BLANC_EMIT_BBO = 0,   /* best bid and offer, when either changes */
     BLANC_EMIT_L2 = 1,    /* the price levels that changed (0 shares = gone) */
     BLANC_EMIT_L3 = 2,    /* the orders that changed: add, update, delete */
-    BLANC_EMIT_TRADES = 3 /* executions (E C) and trade messages (P Q) */
+    BLANC_EMIT_TRADES = 3, /* executions (E C) and trade messages (P Q) */
+    BLANC_EMIT_BARS = 4    /* OHLCV bars of every_ns (docs/EMIT.md "Sampled") */
 } blanc_emit_kind;
 
 typedef enum blanc_emit_format {
@@ -1193,9 +1194,16 @@ typedef struct blanc_emit_options {
     size_t n_symbols;
     int price_decimal;        /* csv, jsonl: prices as dollars, "49.5470" (a JSON string) */
     int time_iso;             /* csv, jsonl: ts as "HH:MM:SS.nnnnnnnnn" (a JSON string) */
+    /* Sampled output (docs/EMIT.md "Sampled books and bars"; csv, jsonl): l2
+     * with every_ns or at: the top `depth` (0: 5) of each instrument at each
+     * instant of feed time, instead of deltas; bars: every_ns long. */
+    uint64_t every_ns;        /* instants from_ns + k * every_ns (at least 1 ms) ... */
+    uint64_t from_ns;
+    const uint64_t *at;       /* ... or these instants (l2 only; copied) */
+    size_t n_at;
 } blanc_emit_options;
 
-/* "bbo" "l2" "l3" "trades" / "jsonl" "csv" "bin" -> the enum, or BLANC_EINVAL. */
+/* "bbo" "l2" "l3" "trades" "bars" / "jsonl" "csv" "bin" -> the enum, or BLANC_EINVAL. */
 int blanc_emit_kind_parse(const char *s);
 int blanc_emit_format_parse(const char *s);
 

@@ -4,7 +4,7 @@
 
 BLANC_BUILD names the CMake build folder (default ../build) holding libblanc.a; the
 link line is the library's own (CMakeLists.txt: zlib, zstd, jansson, xxhash, libpcap,
-threads). Nothing is downloaded: pip runs this with --no-build-isolation, using
+threads, and ISA-L when the build has it). Nothing is downloaded: pip runs this with --no-build-isolation, using
 Debian's setuptools and numpy.
 """
 import os
@@ -20,9 +20,17 @@ if not os.path.exists(lib):
     raise SystemExit("blanc: %s not found: build the library first (make build), or set "
                      "BLANC_BUILD to the CMake build folder" % lib)
 
+# ISA-L when the build found it (the gzip decoder, src/feed/inflate_isal.c).
+libs = ["zstd", "z", "jansson", "xxhash", "pcap", "pthread"]
+cache = os.path.join(build, "CMakeCache.txt")
+if os.path.exists(cache) and any(ln.startswith("ISAL_FOUND:") and ln.strip().endswith("=1")
+                                 for ln in open(cache)):
+    libs.append("isal")
+
 ext = Extension(
     "blanc._blanc",
-    sources=[os.path.join("src", "module.c"), os.path.join("src", "emit.c")],
+    sources=[os.path.join("src", "module.c"), os.path.join("src", "emit.c"),
+             os.path.join("src", "lobster.c")],
     include_dirs=[os.path.join(root, "include")],
     # The library's warnings (CMakeLists.txt); numpy's headers as system headers, since
     # they trip -Wcast-qual themselves.
@@ -31,7 +39,7 @@ ext = Extension(
                         "-Wcast-qual", "-Wundef", "-Wmissing-prototypes", "-Wpointer-arith",
                         "-Wformat=2", "-Wvla"],
     extra_objects=[lib],
-    libraries=["zstd", "z", "jansson", "xxhash", "pcap", "pthread"],
+    libraries=libs,
     # libblanc's symbols stay inside the extension: nothing to clash with.
     extra_link_args=["-Wl,--exclude-libs,ALL"],
 )

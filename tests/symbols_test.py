@@ -122,6 +122,11 @@ int main(void)
             with open(c, "w") as f:
                 f.write(prog)
             libs = ["-lz", "-lzstd", "-ljansson", "-lxxhash", "-lpcap", "-pthread"]
+            # ISA-L when this build found it (the gzip decoder, src/feed/inflate_isal.c).
+            und = subprocess.run(["nm", "-u", STATIC], check=True, capture_output=True,
+                                 text=True).stdout.split()
+            if "isal_inflate" in und:
+                libs.append("-lisal")
             r = subprocess.run([CC, "-std=c17", "-I", os.path.join(SRC, "include"), c, STATIC]
                                + libs + ["-o", exe], capture_output=True, text=True)
             self.assertEqual(r.returncode, 0, r.stderr)

@@ -1,13 +1,14 @@
 # SPDX-FileCopyrightText: 2026 The Blanc authors
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Blanc from Python: replay NASDAQ TotalView-ITCH 5.0 days into order books, and read
-the per-message output of ``blanc replay --emit`` as pandas DataFrames.
+the per-message output of ``blanc replay --emit`` (LOBSTER's rows too) as pandas DataFrames.
 
     >>> import blanc
     >>> day = blanc.replay("data/sample-day.itch.zst", symbols=["ONZ"])
     >>> day.digests["l3"]                      # as `blanc replay --json` prints it
     >>> day.book("ONZ")                        # side, price, shares, orders
     >>> bbo = blanc.emit("data/sample-day.itch.zst", "bbo")
+    >>> lob = blanc.emit("data/sample-day.itch.zst", "lobster", symbols=["ONZ"], depth=10)
 
 Prices are integer ticks of 1e-4 dollars and timestamps ns since midnight, as everywhere
 in Blanc. Errors raise subclasses of :class:`blanc.Error`, one per library code and named
@@ -23,7 +24,8 @@ import pandas as pd
 from . import _blanc
 from ._blanc import Error  # noqa: F401  (re-exported)
 
-__all__ = ["replay", "emit", "Replay", "Error", "EMIT_KINDS", "version"]
+__all__ = ["replay", "emit", "Replay", "Error", "EMIT_KINDS", "lobster_columns",
+           "version"]
 
 # blanc.EOPEN, blanc.ENOTITCH, ... : every code of the library's list.
 for _name in dir(_blanc):
@@ -37,9 +39,9 @@ PathLike = Union[str, "os.PathLike[str]"]
 Cut = Union[int, str]
 
 #: The kinds blanc.emit writes, with their columns (docs/EMIT.md "csv"); with health
-#: (the default, as in the CLI) every kind gets a last column ``pub``.
-#: HOOK (lobster): the LOBSTER output (message and order book files per symbol) gets its
-#: entry here and its decoder in python/src/emit.c once the library emits it.
+#: (the default, as in the CLI) every kind gets a last column ``pub``. ``lobster``'s
+#: columns go on with ask_price_k, ask_size_k, bid_price_k, bid_size_k for k = 1 .. depth
+#: (see :func:`lobster_columns`).
 EMIT_KINDS: Dict[str, List[str]] = {
     "bbo": ["index", "ts", "symbol", "locate", "bid_price", "bid_shares", "bid_orders",
             "ask_price", "ask_shares", "ask_orders"],
@@ -47,9 +49,18 @@ EMIT_KINDS: Dict[str, List[str]] = {
     "l3": ["index", "ts", "symbol", "locate", "op", "ref", "side", "price", "shares"],
     "trades": ["index", "ts", "symbol", "locate", "type", "ref", "side", "price", "shares",
                "match"],
+    "lobster": ["symbol", "time", "ts", "type", "order_id", "size", "price", "direction"],
 }
-_NOT_YET = {"lobster": "LOBSTER output is not wired into the Python package yet "
-                       "(python/src/emit.c, HOOK: lobster)"}
+
+
+def lobster_columns(depth: int) -> List[str]:
+    """The columns of ``emit(path, "lobster", depth=depth)``: the message file's
+    (``time``, ``type``, ``order_id``, ``size``, ``price``, ``direction``, with ``symbol``
+    first and the integer ``ts`` beside ``time``), then the orderbook file's in its order:
+    ``ask_price_1, ask_size_1, bid_price_1, bid_size_1, ask_price_2, ...``."""
+    return EMIT_KINDS["lobster"] + ["%s_%d" % (c, k) for k in range(1, depth + 1)
+                                    for c in ("ask_price", "ask_size", "bid_price",
+                                              "bid_size")]
 
 
 def version() -> str:
@@ -140,18 +151,21 @@ def replay(path: PathLike, *, symbols: Optional[Sequence[str]] = None,
 
 def _frame(cols: List[str], arrays: Optional[dict]) -> pd.DataFrame:
     if arrays is None:
-        return pd.DataFrame({c: pd.Series([], dtype="int64") for c in cols})
+        return pd.DataFrame({c: pd.Series([], dtype="float64" if c == "time" else
+                                          object if c == "symbol" else "int64")
+                             for c in cols})
     return pd.DataFrame(arrays, copy=False)
 
 
 def emit(path: PathLike, kind: str, *, symbols: Optional[Sequence[str]] = None,
          depth: Optional[int] = 5, chunksize: Optional[int] = None, health: bool = True,
-         strict: bool = False) -> Union[pd.DataFrame, Iterator[pd.DataFrame]]:
+         strict: bool = False, start: Optional[Cut] = None,
+         end: Optional[Cut] = None) -> Union[pd.DataFrame, Iterator[pd.DataFrame]]:
     """The per-message records of ``blanc replay PATH --emit KIND`` (docs/EMIT.md) as a
     DataFrame with the CSV's columns and values: what ``pandas.read_csv`` of the CSV
     gives (integers int64, symbols and letter codes str, an empty field NaN).
 
-    ``kind``: bbo, l2, l3 or trades (see :data:`EMIT_KINDS`). ``symbols``: only these
+    ``kind``: bbo, l2, l3, trades or lobster (see :data:`EMIT_KINDS`). ``symbols``: only these
     instruments. ``depth``: for l2, follow the top N levels per side (0 or None: every
     level, the CLI's default without ``--depth``). ``health``: track feed health as the
     CLI does by default, adding the ``pub`` column (False: as ``--no-health``).
@@ -159,20 +173,36 @@ def emit(path: PathLike, kind: str, *, symbols: Optional[Sequence[str]] = None,
     shorter), so that a whole day need not be held at once. The columns are filled in C
     from the emitter's binary records, never from text; the GIL is released while the
     replay runs.
+
+    ``kind="lobster"``: the rows of ``blanc replay PATH --emit lobster --symbol S...
+    --depth N [--from START --to END]`` (docs/EMIT.md "LOBSTER"), every symbol's in one
+    frame in feed order, with the columns of :func:`lobster_columns`: ``symbol``;
+    ``time``, seconds after midnight as float64 (the message file's Time as
+    ``read_csv`` reads it); ``ts``, the same instant as int64 ns (exact); ``type``,
+    ``order_id``, ``size``, ``price``, ``direction`` (the message file); then the book
+    after the row (the orderbook file: ``ask_price_1, ask_size_1, bid_price_1,
+    bid_size_1, ...``), all int64. ``symbols`` is required (1 to 256) and ``depth`` is
+    1 to 1000 (default 5; None or 0: blanc.EINVAL). ``start``/``end``: the feed-time window
+    [start, end) of rows, ``"HH:MM:SS[.fraction]"`` or int ns (default 09:30:00 to
+    16:00:00; the book is always rebuilt from the start of the file). ``health`` does
+    not apply (rows do not depend on it); the CLI's ``--date`` only names its files.
     """
-    if kind in _NOT_YET:
-        e = _blanc.EUNSUPPORTED("%s: %s" % (kind, _NOT_YET[kind]))
-        e.code, e.name, e.path, e.detail, e.errno = -21, "BLANC_EUNSUPPORTED", None, "", 0
-        raise e
     p = os.fspath(path)
-    d = int(depth or 0) if kind == "l2" else 0
     if chunksize is not None and (not isinstance(chunksize, int) or chunksize <= 0):
         raise ValueError("chunksize is a positive int")
     if isinstance(symbols, str):
         raise TypeError("symbols is a list of str, not one str")
     if symbols is not None:  # as the CLI takes --symbol: trimmed, upper case
         symbols = [s.strip().upper() for s in symbols]
-    stream = _blanc._emit(p, kind, symbols=symbols, depth=d, health=health, strict=strict)
+    if kind == "lobster":
+        stream = _blanc._lobster(p, symbols if symbols is not None else [], int(depth or 0),
+                                 start=start, end=end, strict=strict)
+    else:
+        if start is not None or end is not None:
+            raise ValueError("start and end apply to kind='lobster'")
+        d = int(depth or 0) if kind == "l2" else 0
+        stream = _blanc._emit(p, kind, symbols=symbols, depth=d, health=health,
+                              strict=strict)
     cols = stream.columns()
     if chunksize is None:
         return _frame(cols, stream.read(-1))

@@ -57,12 +57,8 @@ static const colspec trades_cols[] = {
     {NULL, 0, 0}};
 static const colspec pub_col = {"pub", F_PUB, T_INT};
 
-/*
- * One entry per kind the Python side names. A kind the library emits in
- * another shape (LOBSTER: a message file and a book file per symbol, being
- * added as an output of its own) gets its row here and its decoder below;
- * until then blanc.emit refuses it with blanc.EUNSUPPORTED (HOOK: lobster).
- */
+/* One entry per kind of the emitter; LOBSTER is an output of its own, read
+ * by lobster.c (blanc.emit sends it there). */
 static const colspec *const kind_cols[] = {bbo_cols, l2_cols, l3_cols, trades_cols};
 
 static size_t elsize(uint8_t t) { return t == T_INT ? 8 : t == T_SYM ? 4 : 1; }
@@ -593,7 +589,7 @@ PyObject *blanc_py_emit_open(PyObject *self, PyObject *args, PyObject *kw)
             return blanc_py_raise(BLANC_EINVAL, NULL, "emit kind is bbo, l2, l3 or trades", 0);
         if (depth > 100000)
             return blanc_py_raise(BLANC_EINVAL, NULL, "depth is 0 (all levels) to 100000", 0);
-        /* HOOK: lobster: a kind the library knows and this file does not decode yet */
+        /* lobster is lobster.c's (_lobster): here only if called directly */
         return blanc_py_raise(BLANC_EUNSUPPORTED, NULL, kind_s, 0);
     }
     emit_obj *o = PyObject_New(emit_obj, &blanc_py_emit_type);

@@ -4,7 +4,7 @@
  * What the two files of the extension share: the error raising and the input
  * opening. module.c is the module, its exceptions and replay(); emit.c turns
  * the emitter's binary records into numpy columns (it moves to the observers
- * once the emitter is one).
+ * once the emitter is one); lobster.c does the same with the LOBSTER writer's rows.
  */
 #ifndef BLANC_PY_GLUE_H
 #define BLANC_PY_GLUE_H
@@ -38,5 +38,9 @@ int blanc_py_symbols(PyObject *seq, char (**out)[8], size_t *n);
 /* emit.c */
 extern PyTypeObject blanc_py_emit_type;
 PyObject *blanc_py_emit_open(PyObject *self, PyObject *args, PyObject *kw);
+
+/* lobster.c */
+extern PyTypeObject blanc_py_lobster_type;
+PyObject *blanc_py_lobster_open(PyObject *self, PyObject *args, PyObject *kw);
 
 #endif

@@ -655,6 +655,8 @@ static PyMethodDef methods[] = {
      "_replay(path, strict=False, at=None) -> State or [State]"},
     {"_emit", (PyCFunction)(void (*)(void))blanc_py_emit_open, METH_VARARGS | METH_KEYWORDS,
      "_emit(path, kind, symbols=None, depth=0, health=True, strict=False) -> EmitStream"},
+    {"_lobster", (PyCFunction)(void (*)(void))blanc_py_lobster_open, METH_VARARGS | METH_KEYWORDS,
+     "_lobster(path, symbols, depth, start=None, end=None, strict=False) -> LobsterStream"},
     {"version", py_version, METH_NOARGS, "the library's version string"},
     {NULL, NULL, 0, NULL}};
 
@@ -666,13 +668,15 @@ PyMODINIT_FUNC PyInit__blanc(void);
 PyMODINIT_FUNC PyInit__blanc(void)
 {
     import_array();
-    if (PyType_Ready(&state_type) < 0 || PyType_Ready(&blanc_py_emit_type) < 0)
+    if (PyType_Ready(&state_type) < 0 || PyType_Ready(&blanc_py_emit_type) < 0 ||
+        PyType_Ready(&blanc_py_lobster_type) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&moddef);
     if (!m)
         return NULL;
     if (make_errors(m) || PyModule_AddObjectRef(m, "State", (PyObject *)&state_type) ||
-        PyModule_AddObjectRef(m, "EmitStream", (PyObject *)&blanc_py_emit_type)) {
+        PyModule_AddObjectRef(m, "EmitStream", (PyObject *)&blanc_py_emit_type) ||
+        PyModule_AddObjectRef(m, "LobsterStream", (PyObject *)&blanc_py_lobster_type)) {
         Py_DECREF(m);
         return NULL;
     }

@@ -154,4 +154,18 @@ static inline uint64_t stream_fold(uint64_t h, uint64_t w)
     return (h ^ w) * BLANC_FNV64_PRIME;
 }
 
+/* A change record made empty (the apply, and observe.c when no observer
+ * asked for it to be filled): only what says which parts are valid is
+ * cleared, the rest is read only under its flag (a day's worth of 100-byte
+ * memsets is not free). */
+static inline void blanc__change_clear(blanc_change *c, const blanc_event *ev)
+{
+    c->type = ev->type;
+    c->side = 0;
+    c->locate = ev->locate;
+    c->flags = 0;
+    c->n_levels = 0;
+    c->trade.type = 0;
+}
+
 #endif

@@ -517,24 +517,12 @@ APPLY apply_any(blanc_books *b, const blanc_event *ev, blanc_change *c)
 
 int blanc_books_apply(blanc_books *b, const blanc_event *ev) { return apply_any(b, ev, NULL); }
 
-/* Only what says which parts are valid is cleared: the rest is read only
- * under its flag (a day's worth of 100-byte memsets is not free). */
-static inline void change_clear(blanc_change *c, const blanc_event *ev)
-{
-    c->type = ev->type;
-    c->side = 0;
-    c->locate = ev->locate;
-    c->flags = 0;
-    c->n_levels = 0;
-    c->trade.type = 0;
-}
-
 int blanc_books_apply_change(blanc_books *b, const blanc_event *ev, blanc_change *chg)
 {
-    change_clear(chg, ev);
+    blanc__change_clear(chg, ev);
     int rc = apply_any(b, ev, chg);
     if (blanc_unlikely(rc < 0) && rc != BLANC_EOVERFILL) /* nothing changed: say nothing */
-        change_clear(chg, ev);
+        blanc__change_clear(chg, ev);
     chg->rc = rc;
     return rc;
 }

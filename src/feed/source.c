@@ -8,7 +8,11 @@
  *   - caller memory is handed out the same way without the mmap;
  *   - everything else (gzip, zstd, pipes, stdin) streams through one bounded
  *     buffer: unconsumed bytes (a partial frame) move to the front, the rest is
- *     refilled by read() or the decompressor.
+ *     refilled by the decoder (inflate_stream.c: read(), zlib or ISA-L,
+ *     libzstd). A compressed regular file is decoded on a producer thread
+ *     (inflate_thread.c) that the window refills from; BLANC_INFLATE_THREAD=0
+ *     decodes inline instead and BLANC_INFLATE=zlib turns ISA-L off (both for
+ *     measuring: the bytes and every result are the same either way).
  * The compression is chosen by the first bytes of content, never by the name.
  * The XXH3 input digest is updated as bytes are consumed, once each, so at
  * any moment it names exactly the prefix [0, offset): that is what lets a
@@ -21,16 +25,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "blanc.h"
 #include "common/bytes.h"
+#include "feed/inflate.h"
 
 #define MAP_SLICE ((size_t)4 << 20)    /* bytes handed out per next() on a map */
 #define DROP_BEHIND ((size_t)8 << 20)  /* release consumed map pages in steps */
 #define OUT_CAP ((size_t)4 << 20)      /* stream window: >> the largest frame */
-#define IN_CAP ((size_t)1 << 20)
 
 enum kind { K_MAP, K_MEM, K_STREAM };
 
@@ -45,17 +47,12 @@ struct blanc_source {
     uint8_t *buf;
     size_t start, end;
     uint64_t consumed;
-    /* compressed input */
-    uint8_t *in;
-    size_t in_len, in_pos;
-    uint64_t raw_read; /* bytes read from the file or pipe */
-    int in_eof, frame_done;
+    /* stream: the decoder, inline or behind its thread (ring set) */
+    blanc__inflate *dec;
+    blanc__ring *ring;
     /* The decoded stream has ended (0) or failed (< 0); 1 while it may grow.
      * Kept so that a full window is never mistaken for the end of input. */
     int out_state;
-    z_stream zs;
-    int zs_init;
-    ZSTD_DCtx *zd;
     XXH3_state_t *xxh;
 };
 
@@ -83,66 +80,27 @@ static int source_alloc(blanc_source **out)
     return 0;
 }
 
-static blanc_compression sniff(const uint8_t *p, size_t n)
+static int env_is(const char *name, const char *value)
 {
-    if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
-        return BLANC_COMP_GZIP;
-    if (n >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd)
-        return BLANC_COMP_ZSTD;
-    return BLANC_COMP_NONE;
+    const char *e = getenv(name);
+    return e && !strcmp(e, value);
 }
 
-/* read() that retries on EINTR and fills as much as it can. */
-static ssize_t read_some(int fd, uint8_t *p, size_t n)
-{
-    for (;;) {
-        ssize_t r = read(fd, p, n);
-        if (r >= 0 || errno != EINTR)
-            return r;
-    }
-}
-
-static int read_input(blanc_source *s)
-{
-    if (s->in_pos < s->in_len || s->in_eof)
-        return 0;
-    ssize_t r = read_some(s->fd, s->in, IN_CAP);
-    if (r < 0)
-        return BLANC_EIO;
-    s->in_pos = 0;
-    s->in_len = (size_t)r;
-    s->raw_read += (uint64_t)r;
-    if (r == 0)
-        s->in_eof = 1;
-    return 0;
-}
-
-static int stream_setup(blanc_source *s)
+static int stream_setup(blanc_source *s, int regular)
 {
     s->buf = malloc(OUT_CAP);
-    s->in = malloc(IN_CAP);
-    if (!s->buf || !s->in)
+    if (!s->buf)
         return BLANC_ENOMEM;
-    /* Peek at the first bytes to choose the decoder. */
-    while (s->in_len < 4 && !s->in_eof) {
-        ssize_t r = read_some(s->fd, s->in + s->in_len, IN_CAP - s->in_len);
-        if (r < 0)
-            return BLANC_EIO;
-        if (r == 0)
-            s->in_eof = 1;
-        s->in_len += (size_t)r;
-        s->raw_read += (uint64_t)r;
-    }
-    s->comp = sniff(s->in, s->in_len);
-    if (s->comp == BLANC_COMP_GZIP) {
-        /* 15 + 32: zlib or gzip header, detected automatically. */
-        if (inflateInit2(&s->zs, 15 + 32) != Z_OK)
-            return BLANC_ENOMEM;
-        s->zs_init = 1;
-    } else if (s->comp == BLANC_COMP_ZSTD) {
-        s->zd = ZSTD_createDCtx();
-        if (!s->zd)
-            return BLANC_ENOMEM;
+    int engine = env_is("BLANC_INFLATE", "zlib") ? BLANC__GZ_ZLIB : BLANC__GZ_AUTO;
+    int rc = blanc__inflate_open(&s->dec, s->fd, regular, engine);
+    if (rc)
+        return rc;
+    s->comp = blanc__inflate_comp(s->dec);
+    /* A pipe stays inline: its producer could block in read() past a stop. */
+    if (regular && s->comp != BLANC_COMP_NONE && !env_is("BLANC_INFLATE_THREAD", "0")) {
+        if ((rc = blanc__ring_start(&s->ring, s->dec)))
+            return rc;
+        s->dec = NULL; /* the ring owns it */
     }
     return 0;
 }
@@ -191,7 +149,8 @@ int blanc_source_open(blanc_source **out, const char *path, int *sys_errno)
         blanc_source_close(s);
         return BLANC_EISDIR;
     }
-    if (S_ISREG(st.st_mode)) {
+    int regular = S_ISREG(st.st_mode);
+    if (regular) {
         uint8_t magic[4];
         ssize_t m = pread(s->fd, magic, sizeof magic, 0);
         if (m < 0) {
@@ -200,7 +159,7 @@ int blanc_source_open(blanc_source **out, const char *path, int *sys_errno)
             blanc_source_close(s);
             return BLANC_EIO;
         }
-        if (sniff(magic, (size_t)m) == BLANC_COMP_NONE) {
+        if (blanc__sniff_compression(magic, (size_t)m) == BLANC_COMP_NONE) {
             s->kind = K_MAP;
             s->size = (size_t)st.st_size;
             if (s->size) {
@@ -219,7 +178,7 @@ int blanc_source_open(blanc_source **out, const char *path, int *sys_errno)
         }
     }
     s->kind = K_STREAM;
-    rc = stream_setup(s);
+    rc = stream_setup(s, regular);
     if (rc) {
         blanc_source_close(s);
         return rc;
@@ -228,61 +187,12 @@ int blanc_source_open(blanc_source **out, const char *path, int *sys_errno)
     return 0;
 }
 
-/* Decompress (or copy) into buf[end..cap). Returns bytes produced, 0 at clean
- * end of input, or a negative error. */
+/* Decode into buf[end..cap): bytes made, 0 at the clean end, or an error. */
 static long produce(blanc_source *s)
 {
     uint8_t *dst = s->buf + s->end;
     size_t room = OUT_CAP - s->end;
-    for (;;) {
-        int rc = read_input(s);
-        if (rc)
-            return rc;
-        size_t avail = s->in_len - s->in_pos;
-        if (s->comp == BLANC_COMP_NONE) {
-            if (!avail)
-                return 0;
-            size_t n = avail < room ? avail : room;
-            memcpy(dst, s->in + s->in_pos, n);
-            s->in_pos += n;
-            return (long)n;
-        }
-        if (!avail) {
-            /* Input ended: clean only if the last member/frame was complete. */
-            return s->frame_done ? 0 : BLANC_ESTREAMCUT;
-        }
-        if (s->comp == BLANC_COMP_GZIP) {
-            if (s->frame_done) {
-                /* Another gzip member follows (concatenated .gz). */
-                if (inflateReset(&s->zs) != Z_OK)
-                    return BLANC_ECORRUPT;
-                s->frame_done = 0;
-            }
-            s->zs.next_in = s->in + s->in_pos;
-            s->zs.avail_in = (uInt)avail;
-            s->zs.next_out = dst;
-            s->zs.avail_out = (uInt)room;
-            int zr = inflate(&s->zs, Z_NO_FLUSH);
-            s->in_pos = s->in_len - s->zs.avail_in;
-            size_t made = room - s->zs.avail_out;
-            if (zr == Z_STREAM_END)
-                s->frame_done = 1;
-            else if (zr != Z_OK && zr != Z_BUF_ERROR)
-                return made ? (long)made : BLANC_ECORRUPT;
-            if (made)
-                return (long)made;
-        } else {
-            ZSTD_inBuffer ib = {s->in, s->in_len, s->in_pos};
-            ZSTD_outBuffer ob = {dst, room, 0};
-            size_t zr = ZSTD_decompressStream(s->zd, &ob, &ib);
-            s->in_pos = ib.pos;
-            if (ZSTD_isError(zr))
-                return ob.pos ? (long)ob.pos : BLANC_ECORRUPT;
-            s->frame_done = (zr == 0);
-            if (ob.pos)
-                return (long)ob.pos;
-        }
-    }
+    return s->ring ? blanc__ring_produce(s->ring, dst, room) : blanc__inflate_produce(s->dec, dst, room);
 }
 
 int blanc_source_next(blanc_source *s, const uint8_t **p, size_t *n)
@@ -414,7 +324,7 @@ uint64_t blanc_source_raw_bytes(const blanc_source *s)
 {
     if (s->kind != K_STREAM)
         return s->shown;
-    return s->raw_read - (s->in_len - s->in_pos);
+    return s->ring ? blanc__ring_raw(s->ring) : blanc__inflate_raw(s->dec);
 }
 
 void blanc_source_close(blanc_source *s)
@@ -423,13 +333,11 @@ void blanc_source_close(blanc_source *s)
         return;
     if (s->kind == K_MAP && s->base)
         munmap((void *)(uintptr_t)s->base, s->size);
-    if (s->zs_init)
-        inflateEnd(&s->zs);
-    ZSTD_freeDCtx(s->zd);
+    blanc__ring_stop(s->ring);
+    blanc__inflate_close(s->dec);
     if (s->own_fd)
         close(s->fd);
     XXH3_freeState(s->xxh);
     free(s->buf);
-    free(s->in);
     free(s);
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "out/emit.h"
+#include "out/sample.h"
 
 #define MAX_ENTS 4
 
@@ -28,6 +29,8 @@ struct blanc_emitter {
     blanc_emit_options o;
     const emit_format *fmt;
     uint64_t records;
+    const sampled_ops *sampled; /* l2 --every/--at, bars: sample.h */
+    void *sctx;
     /* BBO and top-N L2: what was last written, per locate (allocated lazily) */
     blanc_level *view[65536];
     blanc_level *scratch; /* 2 * depth */
@@ -38,8 +41,8 @@ struct blanc_emitter {
 
 int blanc_emit_kind_parse(const char *s)
 {
-    static const char *k[] = {"bbo", "l2", "l3", "trades"};
-    for (int i = 0; i < 4; i++)
+    static const char *k[] = {"bbo", "l2", "l3", "trades", "bars"};
+    for (int i = 0; i < 5; i++)
         if (s && !strcmp(s, k[i]))
             return i;
     return BLANC_EINVAL;
@@ -235,10 +238,40 @@ static int on_message(void *ctx, const blanc_event *ev, uint64_t index, const bl
 
 /* ---- lifetime ---------------------------------------------------------- */
 
+static int sampled_valid(const blanc_emit_options *o)
+{
+    int timed = o->every_ns || o->n_at;
+    if (o->kind == BLANC_EMIT_BARS)
+        return o->every_ns && !o->n_at;
+    if (!timed)
+        return !o->from_ns;
+    return o->kind == BLANC_EMIT_L2 && o->format != BLANC_EMIT_BIN && (!o->every_ns != !o->n_at) &&
+           (!o->every_ns || o->every_ns >= BLANC_MIN_EVERY_NS) && (!o->n_at || o->at) &&
+           (!o->n_at || !o->from_ns);
+}
+
+/* The sampled outputs are observers of their own, writing into this buffer. */
+static int create_sampled(blanc_emitter *e, blanc_replay *r, const blanc_emit_options *o)
+{
+    e->sampled = o->kind == BLANC_EMIT_BARS ? &blanc__bars : &blanc__sample_l2;
+    blanc_observer ob;
+    int rc = e->sampled->create(&e->sctx, &ob, r, o, &e->out, &e->records);
+    if (rc)
+        return rc;
+    ob.symbols = o->symbols;
+    ob.n_symbols = o->n_symbols;
+    rc = blanc_replay_add_observer(r, &ob);
+    if (rc < 0)
+        return rc;
+    e->obs_id = rc;
+    return 0;
+}
+
 int blanc_emitter_create(blanc_emitter **out, blanc_replay *r, const blanc_health *health,
                          const blanc_emit_options *o, blanc_sink *sink)
 {
-    if (!out || !r || !o || !sink || (unsigned)o->kind > BLANC_EMIT_TRADES ||
+    if (!out || !r || !o || !sink || (unsigned)o->kind > BLANC_EMIT_BARS || !sampled_valid(o) ||
+        (o->kind == BLANC_EMIT_BARS && o->format == BLANC_EMIT_BIN) ||
         (unsigned)o->format > BLANC_EMIT_BIN || o->depth > 100000 ||
         (o->n_symbols && !o->symbols) ||
         ((o->price_decimal || o->time_iso) && o->format == BLANC_EMIT_BIN))
@@ -259,6 +292,15 @@ int blanc_emitter_create(blanc_emitter **out, blanc_replay *r, const blanc_healt
     else if (e->o.kind != BLANC_EMIT_L2)
         e->o.depth = 0;
     e->out.sink = sink;
+    if (o->kind == BLANC_EMIT_BARS || o->every_ns || o->n_at) {
+        int rc = create_sampled(e, r, o);
+        if (rc) {
+            blanc_emitter_free(e);
+            return rc;
+        }
+        *out = e;
+        return 0;
+    }
     if (e->o.depth && (!(e->scratch = calloc(2 * e->o.depth, sizeof *e->scratch)) ||
                        prime_views(e))) {
         blanc_emitter_free(e);
@@ -279,6 +321,9 @@ int blanc_emitter_create(blanc_emitter **out, blanc_replay *r, const blanc_healt
 
 int blanc_emitter_finish(blanc_emitter *e)
 {
+    int rc = e->sampled ? e->sampled->finish(e->sctx) : 0;
+    if (rc)
+        return rc;
     ob_flush(&e->out);
     return e->out.err;
 }
@@ -291,6 +336,8 @@ void blanc_emitter_free(blanc_emitter *e)
         return;
     if (e->obs_id >= 0)
         blanc_replay_remove_observer(e->r, e->obs_id);
+    if (e->sampled)
+        e->sampled->free(e->sctx);
     for (size_t i = 0; i < 65536; i++)
         free(e->view[i]);
     free(e->scratch);

@@ -79,6 +79,7 @@ static void record(obuf *o, const emit_rec *r)
         ob_str(o, ",\"match\":");
         ob_u64(o, e[0].match);
         break;
+    case BLANC_EMIT_BARS: break; /* written by bars.c */
     }
     ob_str(o, "}\n");
 }

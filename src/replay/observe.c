@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "book/book.h"
 #include "common/bytes.h"
 #include "replay/replay.h"
 
@@ -141,14 +142,8 @@ static int observe_extras(blanc_replay *r, replay_observer *x, const blanc_event
 int blanc__observe_after(blanc_replay *r, const blanc_event *ev, uint64_t index, int rc)
 {
     blanc_change *c = &r->chg;
-    if (!r->want_change) { /* the apply filled nothing: the minimum for RC_ONLY */
-        c->type = ev->type;
-        c->side = 0;
-        c->locate = ev->locate;
-        c->flags = 0;
-        c->n_levels = 0;
-        c->trade.type = 0;
-    }
+    if (!r->want_change) /* the apply filled nothing: the minimum for RC_ONLY */
+        blanc__change_clear(c, ev);
     c->rc = rc;
     int bbo_read = 0;
     blanc_level bid, ask;
