@@ -100,6 +100,8 @@ static const char usage_text[] =
     "  --fix-target ID     TargetCompID (default CLIENT)\n"
     "  --date YYYY-MM-DD   the trading day, to turn New York feed time into UTC\n"
     "                      (default: from FILE's name, as for lobster)\n"
+    "  --every D           with --emit fix: also a 35=W of every instrument at each\n"
+    "                      instant of the --every grid\n"
     "\n"
     "feed health (docs/HEALTH.md; on unless --no-health):\n"
     "  --health-config F   detector windows and breaker thresholds (TOML subset)\n"

@@ -89,6 +89,8 @@ void cli_fix_setup(cli_run *a, blanc_session_options *so)
         a->fo.symbols = (const char(*)[8])a->pads; /* padded by cli_run_session */
         a->fo.n_symbols = (size_t)a->n_symbols;
     }
+    a->fo.every_ns = a->eo.every_ns;
+    a->fo.from_ns = a->from_given ? a->from_ns : 0;
     so->emit = NULL;
     so->fix = &a->fo;
 }

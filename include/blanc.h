@@ -1309,6 +1309,9 @@ typedef struct blanc_fix_options {
     const char (*symbols)[8]; /* only these instruments (8-byte padded); NULL = all */
     size_t n_symbols;
     int no_trades;            /* no MDEntryType=2 (trade) entries */
+    uint64_t every_ns;        /* also a 35=W of every instrument at each instant
+                                 from_ns + k * every_ns (0: none) ... */
+    uint64_t from_ns;         /* ... (the book after every message stamped at or before it) */
 } blanc_fix_options;
 
 typedef struct blanc_fix blanc_fix;

@@ -222,6 +222,20 @@ class FixTest(unittest.TestCase):
         self.assertIn("\x01268=", first)
         self.assertNotIn("\x01268=0\x01", first)  # the book at message 6000, not empty
 
+    def test_every_writes_snapshots_at_each_instant(self):
+        out = self.emit("4.4", "2026-12-01", "--every", "1h", name="every.fix")
+        got, _ = self.quickfix_books("4.4", out)  # each 35=W equals the rebuilt books
+        self.assertEqual(got, self.ref)
+        with open(out) as f:
+            ws = [dict(fields(ln.rstrip("\n"))) for ln in f if "\x0135=W\x01" in ln]
+        syms = {w[55] for w in ws}
+        # the first are the directory messages' empty books, the last the closing ones
+        hours = [w[52] for w in ws[len(syms):-len(syms)]]
+        # an instant every hour of feed time the day spans (04:00 to 20:00 New York)
+        want = sorted(utc_text("2026-12-01", h * 3600 * 10**9, False) for h in range(5, 21))
+        self.assertEqual(sorted(set(hours)), want)
+        self.assertEqual(len(hours), len(want) * len(syms))
+
     def test_checker_fails_on_damage(self):
         out = self.emit("4.4", "2026-12-01")
         with open(out) as f:
@@ -261,6 +275,7 @@ class FixTest(unittest.TestCase):
             (["--emit", "fix", "--date", "2026-13-01"], "--date wants"),
             (["--emit", "fix", "--date", "2026-12-01", "--fix-sender", "A B"], "--fix-sender"),
             (["--emit", "l2", "--fix-version", "4.4"], "apply to --emit fix"),
+            (["--emit", "fix", "--date", "2026-12-01", "--at", "10:00:00"], "not --at"),
         ):
             with self.subTest(args=args):
                 r = run("replay", self.day, *args, "-o", os.path.join(self.tmp.name, "u.fix"))

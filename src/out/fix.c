@@ -30,6 +30,7 @@ struct blanc_fix {
     int no_trades, finished, rc;
     int32_t day;
     uint64_t offset; /* New York's from UTC that day, ns */
+    uint64_t every, next; /* --every: the grid step and its next instant */
     char sender[COMP_MAX + 1], target[COMP_MAX + 1];
     char (*symbols)[8];
     size_t n_symbols;
@@ -184,6 +185,23 @@ static int snapshot_all(blanc_fix *f, uint64_t ts)
     return rc;
 }
 
+/* The snapshots of every grid instant a message stamped ts has passed. */
+static int instants_before(blanc_fix *f, uint64_t ts)
+{
+    int rc = 0;
+    while (f->every && ts > f->next && !rc) {
+        rc = snapshot_all(f, f->next);
+        f->next += f->every;
+    }
+    return rc;
+}
+
+static int before(void *ctx, const blanc_event *ev, uint64_t index)
+{
+    (void)index;
+    return instants_before(ctx, ev->timestamp);
+}
+
 static int on_message(void *ctx, const blanc_event *ev, uint64_t index, const blanc_change *c)
 {
     (void)index;
@@ -290,7 +308,13 @@ int blanc_fix_create(blanc_fix **out, blanc_replay *r, const blanc_fix_options *
     }
     if ((rc = snapshot_all(f, blanc_replay_get_stats(r)->last_timestamp)))
         goto fail;
-    blanc_observer ob = {.ctx = f, .on_message = on_message,
+    if ((f->every = o->every_ns)) {
+        uint64_t at = blanc_replay_get_stats(r)->last_timestamp;
+        f->next = o->from_ns;
+        if (f->next < at) /* a resumed replay: the instants still ahead */
+            f->next += (at - f->next + f->every - 1) / f->every * f->every;
+    }
+    blanc_observer ob = {.ctx = f, .before = f->every ? before : NULL, .on_message = on_message,
                          .symbols = (const char (*)[8])f->symbols, .n_symbols = f->n_symbols};
     if ((rc = blanc_replay_add_observer(r, &ob)) < 0)
         goto fail;
@@ -306,6 +330,9 @@ int blanc_fix_finish(blanc_fix *f)
 {
     if (!f->finished) {
         f->finished = 1;
+        uint64_t last = blanc_replay_get_stats(f->r)->last_timestamp;
+        if (f->every && (f->rc = instants_before(f, last + (last != UINT64_MAX))))
+            return f->rc;
         if ((f->rc = snapshot_all(f, blanc_replay_get_stats(f->r)->last_timestamp)))
             return f->rc;
     }
