@@ -124,6 +124,8 @@ typedef struct cli_run {
     int from_given, to_given;
     char date_buf[11];
     blanc_lobster_options lo;
+    int fix, fix_given; /* --emit fix (cli/fix.c); a --fix-* option */
+    blanc_fix_options fo;
     uint64_t at[CLI_MAX_AT]; /* --at (cli/sample.c) */
     int n_at;
     cli_health health;
@@ -148,9 +150,12 @@ typedef struct cli_run {
     {"metrics-linger", required_argument, 0, 'G'}, {"date", required_argument, 0, CLI_OPT_DATE}, \
     {"from", required_argument, 0, CLI_OPT_FROM}, {"to", required_argument, 0, CLI_OPT_TO},    \
     {"price", required_argument, 0, CLI_OPT_PRICE}, {"time", required_argument, 0, CLI_OPT_TIME}, \
-    {"every", required_argument, 0, CLI_OPT_EVERY}, {"at", required_argument, 0, CLI_OPT_AT}
+    {"every", required_argument, 0, CLI_OPT_EVERY}, {"at", required_argument, 0, CLI_OPT_AT},   \
+    {"fix-version", required_argument, 0, CLI_OPT_FIX_VERSION},                                \
+    {"fix-sender", required_argument, 0, CLI_OPT_FIX_SENDER},                                  \
+    {"fix-target", required_argument, 0, CLI_OPT_FIX_TARGET}
 enum { CLI_OPT_DATE = 0x100, CLI_OPT_FROM, CLI_OPT_TO, CLI_OPT_PRICE, CLI_OPT_TIME,
-       CLI_OPT_EVERY, CLI_OPT_AT };
+       CLI_OPT_EVERY, CLI_OPT_AT, CLI_OPT_FIX_VERSION, CLI_OPT_FIX_SENDER, CLI_OPT_FIX_TARGET };
 
 typedef struct cli_run_info {
     blanc_session *s;
@@ -198,6 +203,15 @@ void cli_lobster_text(FILE *f, const cli_run *a, const blanc_session *s, int com
  * and their checks. */
 int cli_sample_option(cli_run *a, int c, const char *arg);
 int cli_sample_check(cli_run *a);
+/* The trading day a file's name starts with (YYYYMMDD or MMDDYYYY) as
+ * YYYY-MM-DD; 0 if it starts with neither. */
+int cli_date_of_name(const char *input, char out[11]);
+
+/* fix.c: --emit fix. Its options (CLI_OK, CLI_USAGE or -1 as
+ * cli_run_option), its checks (CLI_OK or CLI_USAGE), the writer's options. */
+int cli_fix_option(cli_run *a, int c, const char *arg);
+int cli_fix_check(cli_run *a);
+void cli_fix_setup(cli_run *a, blanc_session_options *so);
 /* --snapshot-format: bin or json. CLI_OK or CLI_USAGE (said why). */
 int cli_parse_snap_format(const char *cmd, const char *arg, blanc_snap_format *out);
 /* Options that would do nothing are mistakes: the first rule whose bad is

@@ -39,7 +39,7 @@ static int two(const char *p) { return (p[0] - '0') * 10 + (p[1] - '0'); }
 
 /* The trading day a file's name starts with: YYYYMMDD (20101224.TEST_ITCH_50)
  * or NASDAQ's MMDDYYYY (01302019.NASDAQ_ITCH50.gz). 0 if it starts with neither. */
-static int date_of_name(const char *input, char out[11])
+int cli_date_of_name(const char *input, char out[11])
 {
     const char *base = strrchr(input, '/');
     base = base ? base + 1 : input;
@@ -81,7 +81,8 @@ int cli_lobster_check(cli_run *a)
         {a->lobster && a->format_given, "--emit lobster writes LOBSTER's CSV: no --format"},
         {a->lobster && a->emit_out && !strcmp(a->emit_out, "-"),
          "--emit lobster writes files into a folder, not '-'"},
-        {!a->lobster && (a->date || a->to_given), "--date and --to apply to --emit lobster"},
+        {!a->lobster && !a->fix && a->date, "--date applies to --emit lobster and fix"},
+        {!a->lobster && a->to_given, "--to applies to --emit lobster"},
         {!a->lobster && a->from_given && !a->eo.every_ns,
          "--from applies to --emit lobster and to --every"},
     };
@@ -102,7 +103,7 @@ int cli_lobster_check(cli_run *a)
         return CLI_USAGE;
     }
     if (!a->date) {
-        if (!a->input || !date_of_name(a->input, a->date_buf)) {
+        if (!a->input || !cli_date_of_name(a->input, a->date_buf)) {
             cli_error("%s: --emit lobster needs --date YYYY-MM-DD (the input's name does not "
                       "start with one)", a->cmd);
             return CLI_USAGE;

@@ -78,9 +78,14 @@ int cli_run_option(cli_run *a, int c, const char *arg)
             a->lobster = 1;
             return CLI_OK;
         }
+        if (!strcmp(arg, "fix")) {
+            a->emit = a->fix = 1;
+            return CLI_OK;
+        }
         int k = blanc_emit_kind_parse(arg);
         if (k < 0) {
-            cli_error("%s: --emit is bbo, l2, l3, trades, bars or lobster, not '%s'", a->cmd, arg);
+            cli_error("%s: --emit is bbo, l2, l3, trades, bars, lobster or fix, not '%s'", a->cmd,
+                      arg);
             return CLI_USAGE;
         }
         a->emit = 1;
@@ -128,6 +133,9 @@ int cli_run_option(cli_run *a, int c, const char *arg)
     case CLI_OPT_TO: return cli_lobster_option(a, c, arg);
     case CLI_OPT_EVERY:
     case CLI_OPT_AT: return cli_sample_option(a, c, arg);
+    case CLI_OPT_FIX_VERSION:
+    case CLI_OPT_FIX_SENDER:
+    case CLI_OPT_FIX_TARGET: return cli_fix_option(a, c, arg);
     case 'S': a->strict = a->opts.strict = 1; return CLI_OK;
     case 'B': a->opts.no_book = 1; return CLI_OK;
     case 'e':
@@ -183,7 +191,7 @@ int cli_run_check(cli_run *a, int snapshots)
         {a->health_given && a->opts.no_book, "--no-book computes no book anomalies to track health"},
     };
     if (cli_check_rules(a->cmd, rules, sizeof rules / sizeof rules[0]) || cli_lobster_check(a) ||
-        cli_sample_check(a))
+        cli_sample_check(a) || cli_fix_check(a))
         return CLI_USAGE;
     if (a->opts.no_book)
         a->health.off = 1;
@@ -503,6 +511,7 @@ int cli_run_session(cli_run *a, blanc_session_options *so, const cli_run_hooks *
     so->emit = a->emit ? &a->eo : NULL;
     so->emit_out = a->emit_out;
     cli_lobster_setup(a, so);
+    cli_fix_setup(a, so);
     if (a->metrics_addr) {
         if (cli_metrics_start(&a->metrics, a->metrics_addr, !a->health.off))
             return CLI_USAGE;

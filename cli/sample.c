@@ -94,7 +94,9 @@ int cli_sample_check(cli_run *a)
     const cli_rule rules[] = {
         {bars && !a->eo.every_ns, "--emit bars needs --every DURATION"},
         {bars && a->n_at, "--emit bars takes --every, not --at"},
-        {timed && !l2 && !bars, "--every and --at apply to --emit l2 and bars"},
+        {timed && !l2 && !bars && !a->fix,
+         "--every and --at apply to --emit l2 and bars (--every: fix too)"},
+        {a->fix && a->n_at, "--emit fix takes --every, not --at"},
         {a->eo.every_ns && a->n_at, "--every and --at: one or the other"},
         {timed && a->format_given && a->eo.format == BLANC_EMIT_BIN,
          "sampled output (--every, --at) is csv or jsonl, not bin"},

@@ -900,6 +900,7 @@ typedef struct blanc_session_options {
     const blanc_emit_options *emit; /* per-message output (NULL: none) ... */
     const char *emit_out;         /* ... written here ('-': stdout) */
     const struct blanc_lobster_options *lobster; /* LOBSTER files (NULL: none) */
+    const struct blanc_fix_options *fix; /* FIX messages to emit_out instead of emit (NULL: none) */
     blanc_cut *cuts;              /* snapshots at these cuts (marked taken) ... */
     size_t n_cuts;
     const char *snapshot_dir;     /* ... in this folder, created with the first */
@@ -1289,6 +1290,44 @@ void blanc_lobster_free(blanc_lobster *l);
  * BLANC_EINVAL (a symbol with '/' or nothing but spaces) / BLANC_ETRUNCATED. */
 int blanc_lobster_file_name(char *out, size_t cap, const char sym[8], const char *date,
                             uint64_t from_ns, uint64_t to_ns, uint32_t depth, int orderbook);
+
+/* ------------------------------------------------------------------------ */
+/* FIX market data (docs/EMIT.md "FIX")                                      */
+/* ------------------------------------------------------------------------ */
+
+typedef enum blanc_fix_version {
+    BLANC_FIX_44 = 0,   /* BeginString FIX.4.4 */
+    BLANC_FIX_50SP2 = 1 /* BeginString FIXT.1.1, ApplVerID 9 (FIX.5.0SP2) */
+} blanc_fix_version;
+
+typedef struct blanc_fix_options {
+    blanc_fix_version version;
+    const char *sender;       /* SenderCompID (49); NULL: "BLANC" */
+    const char *target;       /* TargetCompID (56); NULL: "CLIENT" */
+    const char *date;         /* the feed's trading day, YYYY-MM-DD (required): feed
+                                 times are US Eastern, FIX times UTC */
+    const char (*symbols)[8]; /* only these instruments (8-byte padded); NULL = all */
+    size_t n_symbols;
+    int no_trades;            /* no MDEntryType=2 (trade) entries */
+    uint64_t every_ns;        /* also a 35=W of every instrument at each instant
+                                 from_ns + k * every_ns (0: none) ... */
+    uint64_t from_ns;         /* ... (the book after every message stamped at or before it) */
+} blanc_fix_options;
+
+typedef struct blanc_fix blanc_fix;
+
+/* "4.4" or "5.0sp2" (any case) as a blanc_fix_version, or BLANC_EINVAL. */
+int blanc_fix_version_parse(const char *s);
+/* Attach a FIX writer to r: a 35=W per instrument known now, then per
+ * applied message a 35=X of the levels it changed (and its trade), to sink
+ * (one message per line; not committed). BLANC_EINVAL (bad options: a date,
+ * a CompID that is empty, longer than 64 or not printable), BLANC_ENOMEM. */
+int blanc_fix_create(blanc_fix **out, blanc_replay *r, const blanc_fix_options *o,
+                     blanc_sink *sink);
+/* The closing 35=W of every instrument, and flush: 0 or the sink's error. */
+int blanc_fix_finish(blanc_fix *f);
+uint64_t blanc_fix_messages(const blanc_fix *f); /* written so far */
+void blanc_fix_free(blanc_fix *f);                /* detach and free (not the sink) */
 
 /* ------------------------------------------------------------------------ */
 /* Message dump: every field of every message (docs/FEEDS.md)                */

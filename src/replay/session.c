@@ -38,6 +38,7 @@ struct blanc_session {
     blanc_sink *journal, *emit_sink;
     blanc_emitter *em;
     blanc_lobster *lob;
+    blanc_fix *fix;
     snap_taken *snaps;
     size_t n_snaps, cap_snaps;
     int made_dir, committed, health_restarted;
@@ -150,7 +151,8 @@ static int resume(blanc_session *s, blanc_session_error *err)
 int blanc_session_open(blanc_session **out, const blanc_session_options *o,
                        blanc_session_error *err)
 {
-    if (!out || !o || !o->input || (o->n_cuts && !o->snapshot_dir) || (!o->emit != !o->emit_out))
+    if (!out || !o || !o->input || (o->n_cuts && !o->snapshot_dir) ||
+        (!o->emit && !o->fix) != !o->emit_out || (o->emit && o->fix))
         return fail(err, BLANC_EINVAL, 0, NULL, NULL);
     *out = NULL;
     int rc;
@@ -237,6 +239,14 @@ int blanc_session_open(blanc_session **out, const blanc_session_options *o,
         if ((rc = open_sink(&s->emit_sink, o->emit_out, err)))
             goto out;
         if ((rc = blanc_emitter_create(&s->em, s->r, s->h, o->emit, s->emit_sink))) {
+            fail(err, rc, 0, o->emit_out, NULL);
+            goto out;
+        }
+    }
+    if (o->fix) {
+        if ((rc = open_sink(&s->emit_sink, o->emit_out, err)))
+            goto out;
+        if ((rc = blanc_fix_create(&s->fix, s->r, o->fix, s->emit_sink))) {
             fail(err, rc, 0, o->emit_out, NULL);
             goto out;
         }
@@ -336,6 +346,8 @@ static int blame(blanc_session *s, int rc, blanc_session_error *err)
     int sys;
     if (s->em)
         blanc_emitter_finish(s->em);
+    if (s->fix)
+        blanc_fix_finish(s->fix);
     if (sink_failed(s->emit_sink, &sys))
         return fail(err, rc, sys, s->o.emit_out, NULL);
     char path[SNAP_PATH_MAX];
@@ -389,6 +401,10 @@ int blanc_session_commit(blanc_session *s, blanc_session_error *err)
         sink_failed(s->emit_sink, &sys);
         return fail(err, rc, sys, s->o.emit_out, NULL);
     }
+    if (s->fix && (rc = blanc_fix_finish(s->fix))) {
+        sink_failed(s->emit_sink, &sys);
+        return fail(err, rc, sys, s->o.emit_out, NULL);
+    }
     if (s->h && (rc = blanc_health_finish(s->h))) {
         sink_failed(s->journal, &sys);
         return fail(err, rc, sys, s->o.health_journal, NULL);
@@ -400,6 +416,8 @@ int blanc_session_commit(blanc_session *s, blanc_session_error *err)
     s->emit_records = blanc_session_emit_records(s);
     blanc_emitter_free(s->em);
     s->em = NULL;
+    blanc_fix_free(s->fix);
+    s->fix = NULL;
     /* Both outputs or neither: the journal is checked before the emit
      * output is renamed into place. */
     if (s->journal && sink_failed(s->journal, &sys))
@@ -435,6 +453,7 @@ void blanc_session_free(blanc_session *s)
     if (!s)
         return;
     blanc_emitter_free(s->em);
+    blanc_fix_free(s->fix);
     blanc_lobster_free(s->lob);
     blanc_sink_abort(s->emit_sink);
     blanc_sink_abort(s->journal);
@@ -498,6 +517,8 @@ const char *blanc_session_snapshot(const blanc_session *s, size_t i, uint64_t *m
 
 uint64_t blanc_session_emit_records(const blanc_session *s)
 {
+    if (s->fix)
+        return blanc_fix_messages(s->fix);
     return s->em ? blanc_emitter_records(s->em) : s->emit_records;
 }
 
