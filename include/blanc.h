@@ -626,9 +626,10 @@ enum {
     BLANC_NOEFFECT = 1 /* a valid message that does not change a book */
 };
 
-/* Create an empty set of books. expected_orders sizes the order map up front
- * (0 = a small default; it grows by doubling either way). */
-blanc_books *blanc_books_create(size_t expected_orders);
+/* Create an empty set of books into *out. expected_orders sizes the order map up
+ * front (0 = a small default; it grows by doubling either way). Returns 0, or
+ * BLANC_ENOMEM with *out NULL. */
+int blanc_books_create(blanc_books **out, size_t expected_orders);
 void blanc_books_free(blanc_books *b);
 
 /*
@@ -800,8 +801,9 @@ typedef struct blanc_digests {
 typedef struct blanc_replay blanc_replay;
 typedef struct blanc_sink blanc_sink; /* an output file: see "Output files" */
 
-/* opts may be NULL for defaults. */
-blanc_replay *blanc_replay_create(const blanc_replay_options *opts);
+/* Create a replay into *out; opts may be NULL for defaults. Returns 0, or
+ * BLANC_ENOMEM with *out NULL. */
+int blanc_replay_create(blanc_replay **out, const blanc_replay_options *opts);
 void blanc_replay_free(blanc_replay *r);
 
 /*
