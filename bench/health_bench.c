@@ -27,7 +27,8 @@ static double once(const uint8_t *buf, size_t len, int health, uint64_t *gated)
 {
     blanc_replay_options o = {0};
     o.no_input_digest = 1;
-    blanc_replay *r = blanc_replay_create(&o);
+    blanc_replay *r;
+    blanc_replay_create(&r, &o);
     blanc_source *src;
     blanc_health *h = NULL;
     blanc_health_config c;

@@ -65,7 +65,8 @@ int main(int argc, char **argv)
     }
     blanc_replay_options o = {0};
     o.no_input_digest = 1;
-    blanc_replay *r = blanc_replay_create(&o);
+    blanc_replay *r;
+    blanc_replay_create(&r, &o);
     blanc_feed *f;
     if (blanc_feed_open(&f, src, NULL, NULL, 0)) {
         fprintf(stderr, "%s: not ITCH\n", argv[1]);

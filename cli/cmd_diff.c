@@ -129,10 +129,11 @@ static int replay_input(const char *path, const blanc_replay_options *o, uint64_
         cli_file_error(path, rc, sys);
         return rc;
     }
-    blanc_replay *r = blanc_replay_create(o);
-    if (!r) {
+    blanc_replay *r;
+    rc = blanc_replay_create(&r, o);
+    if (rc) {
         blanc_source_close(src);
-        return BLANC_ENOMEM;
+        return rc;
     }
     blanc_feed_options fo = {0};
     fo.framing = o->framing;

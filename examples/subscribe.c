@@ -90,10 +90,11 @@ int main(int argc, char **argv)
     blanc_feed *feed = NULL;
     int sys = 0, rc;
     char why[256] = "";
-    blanc_replay *r = blanc_replay_create(NULL);
-    if (!r || (rc = blanc_source_open(&src, argv[2], &sys)) != 0 ||
+    blanc_replay *r;
+    if ((rc = blanc_replay_create(&r, NULL)) != 0 ||
+        (rc = blanc_source_open(&src, argv[2], &sys)) != 0 ||
         (rc = blanc_feed_open(&feed, src, NULL, why, sizeof why)) != 0) {
-        fprintf(stderr, "subscribe: %s: %s %s\n", argv[2], r ? blanc_strerror(rc) : "no memory",
+        fprintf(stderr, "subscribe: %s: %s %s\n", argv[2], blanc_strerror(rc),
                 why);
         return 2;
     }

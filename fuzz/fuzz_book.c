@@ -138,7 +138,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static shadow sh[NLOC + 1][NREF];
     memset(sh, 0, sizeof sh);
-    blanc_books *b = blanc_books_create(0);
+    blanc_books *b;
+    blanc_books_create(&b, 0);
     if (!b)
         abort();
     for (int l = 1; l <= NLOC; l++) {

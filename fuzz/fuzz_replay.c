@@ -19,9 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         o.strict = mode == 2;
         o.no_input_digest = mode != 0; /* hash once: it is not what is under test */
         o.no_sniff = mode != 0;        /* judge the start once; then replay anything */
-        blanc_replay *r = blanc_replay_create(&o);
+        blanc_replay *r;
         blanc_source *s;
-        if (!r || blanc_source_open_mem(&s, data, size))
+        if (blanc_replay_create(&r, &o) || blanc_source_open_mem(&s, data, size))
             abort();
         blanc_health_config c;
         blanc_health_config_default(&c);

@@ -528,6 +528,7 @@ typedef struct blanc_capture_tcp {
 int blanc_capture_info_tcp(const blanc_capture_info *ci, blanc_capture_tcp *out);
 void blanc_capture_info_free(blanc_capture_info *ci);
 
+/* Experimental (docs/API.md "Stability"). */
 /*
  * Live MoldUDP64 from a UDP socket (src/feed/feed_udp.c, docs/FEEDS.md
  * "Live"). The feed joins the group (or binds the unicast or any address),
@@ -626,9 +627,10 @@ enum {
     BLANC_NOEFFECT = 1 /* a valid message that does not change a book */
 };
 
-/* Create an empty set of books. expected_orders sizes the order map up front
- * (0 = a small default; it grows by doubling either way). */
-blanc_books *blanc_books_create(size_t expected_orders);
+/* Create an empty set of books into *out. expected_orders sizes the order map up
+ * front (0 = a small default; it grows by doubling either way). Returns 0, or
+ * BLANC_ENOMEM with *out NULL. */
+int blanc_books_create(blanc_books **out, size_t expected_orders);
 void blanc_books_free(blanc_books *b);
 
 /*
@@ -640,6 +642,7 @@ void blanc_books_free(blanc_books *b);
  */
 int blanc_books_apply(blanc_books *b, const blanc_event *ev);
 
+/* Experimental (docs/API.md "Stability"). */
 /*
  * What one message did to the books, filled by blanc_books_apply_change (and
  * by the replay for its observers, only when one asks for it). Everything is
@@ -800,8 +803,9 @@ typedef struct blanc_digests {
 typedef struct blanc_replay blanc_replay;
 typedef struct blanc_sink blanc_sink; /* an output file: see "Output files" */
 
-/* opts may be NULL for defaults. */
-blanc_replay *blanc_replay_create(const blanc_replay_options *opts);
+/* Create a replay into *out; opts may be NULL for defaults. Returns 0, or
+ * BLANC_ENOMEM with *out NULL. */
+int blanc_replay_create(blanc_replay **out, const blanc_replay_options *opts);
 void blanc_replay_free(blanc_replay *r);
 
 /*
@@ -965,6 +969,7 @@ const struct blanc_lobster *blanc_session_lobster(const blanc_session *s);
 /* Nonzero once the input has ended (or a strict/hard stop): nothing more to read. */
 int blanc_replay_finished(const blanc_replay *r);
 
+/* Experimental (docs/API.md "Stability"). */
 /*
  * Threads (docs/ARCHITECTURE.md "Sharded replay"). With n > 1 the runs that
  * follow keep the books on n worker threads, each owning the instruments
@@ -992,6 +997,7 @@ uint64_t blanc_replay_input_position(const blanc_replay *r, uint64_t *digest);
  * blanc_books_apply result or a negative decode error (already counted). */
 int blanc_replay_message(blanc_replay *r, const uint8_t *msg, size_t len, uint64_t offset);
 
+/* Experimental (docs/API.md "Stability"). */
 /*
  * Observers of the replay (docs/API.md "Subscribers"): several at once, called
  * in the order they were added, never with no_book. Per decoded message:
@@ -1231,6 +1237,7 @@ void blanc_emitter_free(blanc_emitter *e);
 /* LOBSTER files (docs/EMIT.md "LOBSTER")                                    */
 /* ------------------------------------------------------------------------ */
 
+/* Experimental (docs/API.md "Stability"). */
 /* One message-file row and the orderbook row after it. */
 typedef struct blanc_lobster_row {
     uint64_t ts;          /* ns after midnight (the file writes seconds, 9 decimals) */
@@ -1489,6 +1496,7 @@ const char *blanc_detector_name(blanc_detector d);         /* "gap" ... "burst" 
 /* Benchmarking (docs/TELEMETRY.md)                                          */
 /* ------------------------------------------------------------------------ */
 
+/* Experimental (docs/API.md "Stability"). */
 /* The benchmark clock: rdtsc where the TSC is invariant, else CLOCK_MONOTONIC. */
 typedef struct blanc_clock {
     int tsc;               /* 1: ticks are TSC cycles; 0: ticks are ns */

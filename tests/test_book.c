@@ -14,7 +14,8 @@
 
 static blanc_books *books_with(int n, ...)
 {
-    blanc_books *b = blanc_books_create(0);
+    blanc_books *b;
+    blanc_books_create(&b, 0);
     assert_non_null(b);
     va_list ap;
     va_start(ap, n);

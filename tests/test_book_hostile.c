@@ -23,7 +23,8 @@
 
 static blanc_books *one_book(void)
 {
-    blanc_books *b = blanc_books_create(0);
+    blanc_books *b;
+    blanc_books_create(&b, 0);
     assert_non_null(b);
     blanc_event e = ev_dir(1, "HOSTILE");
     assert_int_equal(blanc_books_apply(b, &e), BLANC_NOEFFECT);

@@ -173,7 +173,8 @@ static void close_src(opened *o)
 /* Digests of a fresh replay over exactly the first `frames` frames. */
 static blanc_digests prefix_digests(uint64_t frames)
 {
-    blanc_replay *r = blanc_replay_create(NULL);
+    blanc_replay *r;
+    blanc_replay_create(&r, NULL);
     blanc_source *s;
     assert_int_equal(blanc_source_open_mem(&s, day, off[frames]), 0);
     assert_int_equal(test_run_source(r, s, NULL, 0), 0);
@@ -242,7 +243,8 @@ static void run_cuts(int kind, blanc_cut *cuts, size_t n)
     pause_ctx p;
     memset(&p, 0, sizeof p);
     p.kind = kind;
-    blanc_replay *r = blanc_replay_create(NULL);
+    blanc_replay *r;
+    blanc_replay_create(&r, NULL);
     opened o = open_src(kind);
     blanc_run_plan plan = {cuts, n, 0, on_pause, &p};
     int rc = blanc_replay_run_plan(r, o.f, &plan);
@@ -294,7 +296,8 @@ static void matrix(void **state)
 {
     (void)state;
     /* The uninterrupted run, on memory. */
-    blanc_replay *r = blanc_replay_create(NULL);
+    blanc_replay *r;
+    blanc_replay_create(&r, NULL);
     blanc_source *s;
     assert_int_equal(blanc_source_open_mem(&s, day, day_len), 0);
     assert_int_equal(test_run_source(r, s, NULL, 0), 0);
@@ -334,7 +337,8 @@ static void matrix(void **state)
 static void cut_past_the_end_is_reported(void **state)
 {
     (void)state;
-    blanc_replay *r = blanc_replay_create(NULL);
+    blanc_replay *r;
+    blanc_replay_create(&r, NULL);
     blanc_source *s;
     blanc_feed *f;
     assert_int_equal(blanc_source_open_mem(&s, day, day_len), 0);
@@ -362,7 +366,8 @@ static int count_tick(void *ctx, blanc_replay *r, const blanc_cut *c)
 static void ticks_change_nothing(void **state)
 {
     (void)state;
-    blanc_replay *r = blanc_replay_create(NULL);
+    blanc_replay *r;
+    blanc_replay_create(&r, NULL);
     opened o = open_src(SRC_ZSTD);
     int ticks = 0;
     blanc_run_plan plan = {NULL, 0, 65536, count_tick, &ticks};

@@ -47,7 +47,8 @@ static uint64_t fold(uint64_t s, uint64_t w) { return (s ^ w) * 0x100000001b3ull
 
 static blanc_books *build(void)
 {
-    blanc_books *b = blanc_books_create(0);
+    blanc_books *b;
+    blanc_books_create(&b, 0);
     blanc_event e[] = {
         ev_dir(1, "BB"), ev_dir(2, "AA"), ev_dir(3, "CC"), ev_dir(4, "DD"),
         ev_add(2, 7, 'B', 100, 5000), ev_add(2, 8, 'S', 30, 5100),
@@ -63,7 +64,8 @@ static blanc_books *build(void)
 static void empty_books_hash_to_the_offset_basis(void **state)
 {
     (void)state;
-    blanc_books *b = blanc_books_create(0);
+    blanc_books *b;
+    blanc_books_create(&b, 0);
     assert_int_equal(blanc_books_digest_l3(b), 0xcbf29ce484222325ull);
     assert_int_equal(blanc_books_digest_l2(b), 0xcbf29ce484222325ull);
     assert_int_equal(blanc_books_digest_stream(b), 0xcbf29ce484222325ull);
@@ -142,7 +144,9 @@ static void same_end_state_by_different_paths(void **state)
 {
     (void)state;
     /* Path 1: add 100. Path 2: add 150, cancel 50. Same book, different stream. */
-    blanc_books *p = blanc_books_create(0), *q = blanc_books_create(0);
+    blanc_books *p, *q;
+    blanc_books_create(&p, 0);
+    blanc_books_create(&q, 0);
     blanc_event d = ev_dir(1, "S"), a1 = ev_add(1, 1, 'B', 100, 10), a2 = ev_add(1, 1, 'B', 150, 10),
                 x = ev_mod('X', 1, 1, 50);
     blanc_books_apply(p, &d), blanc_books_apply(p, &a1);
@@ -151,7 +155,9 @@ static void same_end_state_by_different_paths(void **state)
     assert_int_equal(blanc_books_digest_l2(p), blanc_books_digest_l2(q));
     assert_int_not_equal(blanc_books_digest_stream(p), blanc_books_digest_stream(q));
     /* Queue order matters to l3 but not l2. */
-    blanc_books *r = blanc_books_create(0), *s = blanc_books_create(0);
+    blanc_books *r, *s;
+    blanc_books_create(&r, 0);
+    blanc_books_create(&s, 0);
     blanc_event o1 = ev_add(1, 1, 'B', 5, 10), o2 = ev_add(1, 2, 'B', 5, 10);
     blanc_books_apply(r, &d), blanc_books_apply(r, &o1), blanc_books_apply(r, &o2);
     blanc_books_apply(s, &d), blanc_books_apply(s, &o2), blanc_books_apply(s, &o1);
@@ -163,7 +169,9 @@ static void same_end_state_by_different_paths(void **state)
 static void digests_do_not_depend_on_locates(void **state)
 {
     (void)state;
-    blanc_books *p = blanc_books_create(0), *q = blanc_books_create(0);
+    blanc_books *p, *q;
+    blanc_books_create(&p, 0);
+    blanc_books_create(&q, 0);
     blanc_event pe[] = {ev_dir(1, "X"), ev_dir(2, "Y"), ev_add(1, 1, 'B', 5, 10),
                         ev_add(2, 2, 'S', 6, 11)};
     blanc_event qe[] = {ev_dir(9, "Y"), ev_dir(3, "X"), ev_add(9, 2, 'S', 6, 11),

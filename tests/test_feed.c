@@ -217,7 +217,8 @@ static void replay_counts_loss_and_damage(void **state)
     script_feed sf = script(m, n);
     blanc_replay_options o = {0};
     o.no_input_digest = 1;
-    blanc_replay *r = blanc_replay_create(&o);
+    blanc_replay *r;
+    blanc_replay_create(&r, &o);
     blanc_health_config c;
     blanc_health_config_default(&c);
     c.thresholds[BLANC_DET_GAP][0] = 1; /* one gap event in the window: Local */
@@ -275,7 +276,8 @@ static void pause_keeps_damage_with_its_message(void **state)
     script_feed sf = script(m, n);
     blanc_replay_options o = {0};
     o.no_input_digest = 1;
-    blanc_replay *r = blanc_replay_create(&o);
+    blanc_replay *r;
+    blanc_replay_create(&r, &o);
     /* Pausing before the fourth: its damaged packet is not counted yet. */
     assert_int_equal(blanc_replay_run_until(r, &sf.base, 3, BLANC_NO_LIMIT), BLANC_REPLAY_PAUSED);
     const blanc_replay_stats *st = blanc_replay_get_stats(r);
@@ -284,7 +286,8 @@ static void pause_keeps_damage_with_its_message(void **state)
     assert_int_equal(st->anomalies[BLANC_AN_BAD_PACKET].count, 0);
     assert_int_equal(blanc_feed_offset(&sf.base), 3);
     /* ... and pausing before the third keeps its gap with it. */
-    blanc_replay *r2 = blanc_replay_create(&o);
+    blanc_replay *r2;
+    blanc_replay_create(&r2, &o);
     script_feed s2 = script(m, n);
     assert_int_equal(blanc_replay_run_until(r2, &s2.base, 2, BLANC_NO_LIMIT), BLANC_REPLAY_PAUSED);
     assert_int_equal(blanc_replay_get_stats(r2)->anomalies[BLANC_AN_SEQ_GAP].count, 0);
@@ -312,7 +315,8 @@ static void strict_stops_at_damage(void **state)
     blanc_replay_options o = {0};
     o.no_input_digest = 1;
     o.strict = 1;
-    blanc_replay *r = blanc_replay_create(&o);
+    blanc_replay *r;
+    blanc_replay_create(&r, &o);
     assert_int_equal(blanc_replay_run(r, &sf.base), BLANC_ESTRICT);
     assert_int_equal(blanc_replay_get_stats(r)->messages, 2);
     assert_int_equal(blanc_replay_get_stats(r)->anomalies[BLANC_AN_SEQ_GAP].count, 1);

@@ -127,7 +127,8 @@ static void damaged_days_report_their_injections(void **state)
         for (size_t i = 1; i < r.n_injections; i++)
             assert_true(r.injections[i].index > r.injections[i - 1].index);
         /* The replay sees damage exactly where and only when it was injected. */
-        blanc_replay *rp = blanc_replay_create(NULL);
+        blanc_replay *rp;
+        blanc_replay_create(&rp, NULL);
         blanc_source *s;
         assert_int_equal(blanc_source_open(&s, p, NULL), 0);
         assert_int_equal(test_run_source(rp, s, NULL, 0), 0);

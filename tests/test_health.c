@@ -51,7 +51,7 @@ static blanc_health_config corrupt_config(uint64_t w, uint64_t quiet)
 static void hr_open(hr *x, const blanc_health_config *c)
 {
     memset(x, 0, sizeof *x);
-    x->r = blanc_replay_create(NULL);
+    blanc_replay_create(&x->r, NULL);
     assert_non_null(x->r);
     assert_int_equal(blanc_health_create(&x->h, c), 0);
     snprintf(x->path, sizeof x->path, "/tmp/blanc-test-health-%d.jl", (int)getpid());
@@ -585,7 +585,8 @@ static void end_of_input_observation(void **state)
     blanc_health_config c = corrupt_config(10, 0);
     blanc_health *h;
     assert_int_equal(blanc_health_create(&h, &c), 0);
-    blanc_replay *r = blanc_replay_create(NULL);
+    blanc_replay *r;
+    blanc_replay_create(&r, NULL);
     blanc_replay_set_health(r, h);
     uint8_t buf[64];
     blanc_event e = ev_dir(1, "AAA");

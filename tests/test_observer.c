@@ -194,7 +194,8 @@ static void check_day(blanc_scenario sc, uint64_t seed)
 {
     char path[256];
     gen_day(path, sizeof path, seed, 60000, sc);
-    blanc_replay *r = blanc_replay_create(NULL);
+    blanc_replay *r;
+    blanc_replay_create(&r, NULL);
     checker k;
     memset(&k, 0, sizeof k);
     k.b = blanc_replay_books_const(r);
@@ -233,7 +234,8 @@ static void record_matches_queries_on_a_damaged_day(void **state)
 static void record_edge_cases(void **state)
 {
     (void)state;
-    blanc_books *b = blanc_books_create(0);
+    blanc_books *b;
+    blanc_books_create(&b, 0);
     blanc_change c;
     blanc_event e = ev_dir(1, "AB");
     assert_int_equal(blanc_books_apply_change(b, &e, &c), BLANC_NOEFFECT);
@@ -351,7 +353,8 @@ static void several_observers_in_order(void **state)
     (void)state;
     int log[64];
     size_t n = 0;
-    blanc_replay *r = blanc_replay_create(NULL);
+    blanc_replay *r;
+    blanc_replay_create(&r, NULL);
     logger a = {0, log, &n, 0, 0, 0, 0, -1}, b = {1, log, &n, 0, 0, 0, 0, -1},
            s = {2, log, &n, 0, 0, 0, 0, -1};
     blanc_observer oa = {.ctx = &a, .on_message = lg_message, .flags = BLANC_OBSERVE_RC_ONLY};
@@ -399,7 +402,8 @@ static void several_observers_in_order(void **state)
 static void the_list_is_bounded(void **state)
 {
     (void)state;
-    blanc_replay *r = blanc_replay_create(NULL);
+    blanc_replay *r;
+    blanc_replay_create(&r, NULL);
     blanc_observer o = {.ctx = NULL};
     for (int i = 0; i < BLANC_MAX_OBSERVERS; i++)
         assert_int_equal(blanc_replay_add_observer(r, &o), i);

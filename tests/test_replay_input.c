@@ -55,7 +55,7 @@ typedef struct run {
 static run replay_bytes(const uint8_t *p, size_t n, blanc_replay_options *o)
 {
     run x;
-    x.r = blanc_replay_create(o);
+    blanc_replay_create(&x.r, o);
     blanc_source *s;
     assert_int_equal(blanc_source_open_mem(&s, p, n), 0);
     x.rc = test_run_source(x.r, s, x.why, sizeof x.why);
@@ -322,7 +322,7 @@ static run replay_file(const void *p, size_t n)
     assert_int_equal(write(fd, p, n), (ssize_t)n);
     close(fd);
     run x;
-    x.r = blanc_replay_create(NULL);
+    blanc_replay_create(&x.r, NULL);
     blanc_source *s;
     assert_int_equal(blanc_source_open(&s, path, NULL), 0);
     x.rc = test_run_source(x.r, s, x.why, sizeof x.why);

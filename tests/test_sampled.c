@@ -49,7 +49,8 @@ static int create(blanc_replay *r, const blanc_emit_options *o, mem *m, blanc_em
 static void refused_mixes(void **state)
 {
     (void)state;
-    blanc_replay *r = blanc_replay_create(NULL);
+    blanc_replay *r;
+    blanc_replay_create(&r, NULL);
     uint64_t at[1] = {S};
     const blanc_emit_options bad[] = {
         {.kind = BLANC_EMIT_BARS, .format = BLANC_EMIT_CSV},                      /* no every */
@@ -92,7 +93,8 @@ static void feed(blanc_replay *r, blanc_event *ev, uint64_t ts)
 
 static void run_day(const blanc_emit_options *o, mem *m)
 {
-    blanc_replay *r = blanc_replay_create(NULL);
+    blanc_replay *r;
+    blanc_replay_create(&r, NULL);
     blanc_emitter *e;
     blanc_sink *s;
     assert_int_equal(create(r, o, m, &e, &s), 0);

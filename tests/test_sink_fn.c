@@ -80,7 +80,8 @@ static void same_bytes_as_a_file(void **state)
         blanc_feed *feed;
         assert_int_equal(blanc_source_open_mem(&src, f, fn), 0);
         assert_int_equal(blanc_feed_open(&feed, src, NULL, NULL, 0), 0);
-        blanc_replay *r = blanc_replay_create(NULL);
+        blanc_replay *r;
+        blanc_replay_create(&r, NULL);
         mem e = {0};
         char epath[64];
         snprintf(epath, sizeof epath, "%s.emit", path);

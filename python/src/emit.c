@@ -549,8 +549,9 @@ static int setup(emit_obj *o, blanc_emit_kind kind, uint32_t depth, int health, 
     memset(&ro, 0, sizeof ro);
     ro.framing = blanc_feed_framing(o->in.feed);
     ro.strict = strict;
-    if (!(o->r = blanc_replay_create(&ro)))
-        return BLANC_ENOMEM;
+    rc = blanc_replay_create(&o->r, &ro);
+    if (rc)
+        return rc;
     if (health) { /* the CLI's default: records carry the publish gate */
         blanc_health_config hc;
         blanc_health_config_default(&hc);

@@ -364,8 +364,9 @@ static int setup(lob_obj *o, int strict, uint64_t from_ns, uint64_t to_ns,
     memset(&ro, 0, sizeof ro);
     ro.framing = blanc_feed_framing(o->in.feed);
     ro.strict = strict;
-    if (!(o->r = blanc_replay_create(&ro)))
-        return BLANC_ENOMEM;
+    rc = blanc_replay_create(&o->r, &ro);
+    if (rc)
+        return rc;
     blanc_lobster_options lo;
     memset(&lo, 0, sizeof lo);
     lo.symbols = (const char(*)[8])o->symbols;

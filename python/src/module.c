@@ -593,9 +593,8 @@ static PyObject *py_replay(PyObject *self, PyObject *args, PyObject *kw)
         memset(&ro, 0, sizeof ro);
         ro.framing = blanc_feed_framing(in.feed);
         ro.strict = strict;
-        r = blanc_replay_create(&ro);
-        if (!r) {
-            rc = err.code = BLANC_ENOMEM;
+        if ((rc = blanc_replay_create(&r, &ro))) {
+            err.code = rc;
         } else {
             cuts_ctx cc = {cuts, states};
             blanc_run_plan p = {cuts, n_cuts, 0, on_pause, &cc};

@@ -109,10 +109,10 @@ static double pass(const uint8_t *data, size_t len, int no_book, timer *t, uint6
     blanc_replay_options o = {0};
     o.no_input_digest = 1;
     o.no_book = no_book;
-    blanc_replay *r = blanc_replay_create(&o);
+    blanc_replay *r;
     blanc_source *src = NULL;
     blanc_feed *f = NULL;
-    if (!r || blanc_source_open_mem(&src, data, len) || blanc_feed_open(&f, src, NULL, NULL, 0)) {
+    if (blanc_replay_create(&r, &o) || blanc_source_open_mem(&src, data, len) || blanc_feed_open(&f, src, NULL, NULL, 0)) {
         blanc_source_close(src);
         blanc_replay_free(r);
         return -1;

@@ -20,16 +20,18 @@ static void order_key(const void *ctx, uint32_t h, uint16_t *locate, uint64_t *r
     *ref = o->ref;
 }
 
-blanc_books *blanc_books_create(size_t expected_orders)
+int blanc_books_create(blanc_books **out, size_t expected_orders)
 {
+    *out = NULL;
     blanc_books *b = calloc(1, sizeof *b);
     if (!b)
-        return NULL;
+        return BLANC_ENOMEM;
     if (order_map_init(&b->map, expected_orders ? expected_orders / 16 : 1024, order_key, b)) {
         free(b);
-        return NULL;
+        return BLANC_ENOMEM;
     }
-    return b;
+    *out = b;
+    return 0;
 }
 
 void blanc_books_free(blanc_books *b)

@@ -22,19 +22,21 @@
 #include "replay/replay.h"
 #include "replay/shard.h"
 
-blanc_replay *blanc_replay_create(const blanc_replay_options *opts)
+int blanc_replay_create(blanc_replay **out, const blanc_replay_options *opts)
 {
+    *out = NULL;
     blanc_replay *r = calloc(1, sizeof *r);
     if (!r)
-        return NULL;
+        return BLANC_ENOMEM;
     if (opts)
         r->opts = *opts;
-    r->books = blanc_books_create(r->opts.expected_orders);
-    if (!r->books) {
+    int rc = blanc_books_create(&r->books, r->opts.expected_orders);
+    if (rc) {
         free(r);
-        return NULL;
+        return rc;
     }
-    return r;
+    *out = r;
+    return 0;
 }
 
 void blanc_replay_free(blanc_replay *r)

@@ -169,8 +169,8 @@ int blanc_session_open(blanc_session **out, const blanc_session_options *o,
             goto out;
         }
         s->feed = o->live;
-        if (!(s->r = blanc_replay_create(&o->replay))) {
-            rc = fail(err, BLANC_ENOMEM, 0, NULL, NULL);
+        if ((rc = blanc_replay_create(&s->r, &o->replay))) {
+            rc = fail(err, rc, 0, NULL, NULL);
             goto out;
         }
     } else if ((rc = blanc_source_open(&s->src, o->input, &sys))) {
@@ -184,8 +184,8 @@ int blanc_session_open(blanc_session **out, const blanc_session_options *o,
     } else {
         if ((rc = open_feed(s, o->replay.framing, err)))
             goto out;
-        if (!(s->r = blanc_replay_create(&o->replay))) {
-            rc = fail(err, BLANC_ENOMEM, 0, NULL, NULL);
+        if ((rc = blanc_replay_create(&s->r, &o->replay))) {
+            rc = fail(err, rc, 0, NULL, NULL);
             goto out;
         }
     }

@@ -311,10 +311,10 @@ void blanc__shard_drain(blanc_replay *r)
 int blanc__shard_gather(blanc_replay *r)
 {
     shard_engine *e = r->shard;
-    blanc_books *nb = blanc_books_create(r->opts.expected_orders);
-    if (!nb)
-        return BLANC_ENOMEM;
-    int rc = 0;
+    blanc_books *nb;
+    int rc = blanc_books_create(&nb, r->opts.expected_orders);
+    if (rc)
+        return rc;
     for (uint32_t i = 0; i < e->dir->n_books && !rc; i++) {
         uint16_t loc = e->dir->by_symbol[i];
         rc = books_copy_instrument(nb, e->w[loc % e->n].books, loc);

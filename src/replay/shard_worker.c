@@ -112,7 +112,7 @@ shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders)
         return NULL;
     e->w = aligned_alloc(SPSC_LINE, n * sizeof *e->w);
     e->log = malloc(LOG_SLOTS * sizeof *e->log);
-    e->dir = blanc_books_create(0);
+    (void)blanc_books_create(&e->dir, 0); /* NULL on failure: checked below */
     if (!e->w || !e->log || !e->dir) {
         free(e->w);
         e->w = NULL;
@@ -128,7 +128,7 @@ shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders)
         w->cpu = -1;
         w->slots = aligned_alloc(SPSC_LINE, RING_SLOTS * sizeof *w->slots);
         w->res = aligned_alloc(SPSC_LINE, RING_SLOTS * sizeof *w->res);
-        w->books = blanc_books_create(expected_orders / n);
+        (void)blanc_books_create(&w->books, expected_orders / n);
         if (!w->slots || !w->res || !w->books) {
             blanc__shard_free(e);
             return NULL;

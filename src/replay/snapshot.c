@@ -180,9 +180,10 @@ int snap_begin(blanc_replay **out, const uint64_t m[M_COUNT], size_t orders_hint
     /* Sized by the orders actually present (bounded by the file's size), never
      * by a recorded counter: a damaged peak must not become a huge allocation. */
     o.expected_orders = orders_hint;
-    blanc_replay *r = blanc_replay_create(&o);
-    if (!r)
-        return BLANC_ENOMEM;
+    blanc_replay *r;
+    int rc = blanc_replay_create(&r, &o);
+    if (rc)
+        return rc;
     blanc_replay_stats *st = &r->st;
     st->messages = m[M_MESSAGES];
     st->bytes = m[M_BYTES];
