@@ -187,6 +187,7 @@ static void gen_day(char *path, size_t cap, uint64_t seed, uint64_t messages,
     blanc_gen_result res;
     memset(&res, 0, sizeof res);
     assert_int_equal(blanc_gen_write(&cfg, s, &res), 0);
+    blanc_gen_result_free(&res); /* the injections of a damaged day */
     assert_int_equal(blanc_sink_commit(s), 0);
 }
 
