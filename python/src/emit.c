@@ -208,6 +208,19 @@ static int check_header(dec *d)
     return 0;
 }
 
+/* Room for need bytes of a record a write cut in two. */
+static int carry_room(dec *d, size_t need)
+{
+    if (need <= d->carry_cap)
+        return 0;
+    uint8_t *c = realloc(d->carry, need);
+    if (!c)
+        return BLANC_ENOMEM;
+    d->carry = c;
+    d->carry_cap = need;
+    return 0;
+}
+
 /* The sink's write: bytes in any cut (the emitter's buffer flushes wherever
  * it is full). Called with the GIL released: no Python here. */
 static int take(void *ctx, const void *data, size_t len)
@@ -225,13 +238,8 @@ static int take(void *ctx, const void *data, size_t len)
     }
     while (d->carry_n && len) { /* finish the record a write cut */
         size_t need = d->carry_n < REC_HEAD ? REC_HEAD : rec_len(d->carry);
-        if (need > d->carry_cap) {
-            uint8_t *c = realloc(d->carry, need);
-            if (!c)
-                return BLANC_ENOMEM;
-            d->carry = c;
-            d->carry_cap = need;
-        }
+        if (carry_room(d, need))
+            return BLANC_ENOMEM;
         size_t k = need - d->carry_n < len ? need - d->carry_n : len;
         memcpy(d->carry + d->carry_n, p, k);
         d->carry_n += k;
@@ -254,13 +262,8 @@ static int take(void *ctx, const void *data, size_t len)
     }
     if (len) {
         size_t need = len > REC_HEAD ? len : REC_HEAD;
-        if (need > d->carry_cap) {
-            uint8_t *c = realloc(d->carry, need);
-            if (!c)
-                return BLANC_ENOMEM;
-            d->carry = c;
-            d->carry_cap = need;
-        }
+        if (carry_room(d, need))
+            return BLANC_ENOMEM;
         memcpy(d->carry, p, len);
         d->carry_n = len;
     }
