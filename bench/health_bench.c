@@ -44,7 +44,9 @@ static double once(const uint8_t *buf, size_t len, int health, uint64_t *gated)
     int rc = blanc_replay_run(r, f);
     double t1 = now();
     blanc_feed_free(f);
-    uint64_t msgs = blanc_replay_get_stats(r)->messages;
+    blanc_replay_stats rs;
+    blanc_replay_get_stats(r, &rs);
+    uint64_t msgs = rs.messages;
     if (h) {
         blanc_health_stats st;
         blanc_health_get_stats(h, &st);

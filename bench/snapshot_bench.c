@@ -78,10 +78,12 @@ int main(int argc, char **argv)
     blanc_feed_free(f);
     blanc_source_close(src);
     blanc_books_stats bs;
-    blanc_books_stats_get(blanc_replay_books(r), &bs);
+    blanc_books_get_stats(blanc_replay_books(r), &bs);
+    blanc_replay_stats st;
+    blanc_replay_get_stats(r, &st);
     printf("replay %.3f s: %" PRIu64 " messages, %" PRIu32 " instruments, %" PRIu64
            " live orders, %" PRIu64 " levels\n",
-           t1 - t0, blanc_replay_get_stats(r)->messages, bs.instruments, bs.live_orders, bs.levels);
+           t1 - t0, st.messages, bs.instruments, bs.live_orders, bs.levels);
     blanc_digests want;
     blanc_replay_digests(r, &want);
     char bin[4096], js[4096];

@@ -44,7 +44,7 @@ int cli_load_snapshot(const char *path, blanc_replay **out);
 int cli_parse_time(const char *s, uint64_t *ns);
 
 /* transport.c: the "transport" line and JSON object of a replay summary,
- * for an input with transport (blanc_feed_transport returned 1). */
+ * for an input with transport (blanc_feed_get_transport_stats returned 0). */
 void cli_transport_text(FILE *f, const blanc_transport_stats *t);
 void cli_transport_json(jw *j, const blanc_transport_stats *t);
 
@@ -237,6 +237,14 @@ int cli_bad_option(const char *cmd, const char *shortopts, char **argv);
  * CLI_CONTINUE when argv[1] is it, else the exit code after printing the
  * usage (--help: to stdout, 0) or the error. */
 int cli_subcommand(const char *cmd, const char *sub, int argc, char **argv, const char *usage);
+
+/* The replay's counters as a value (blanc_replay_get_stats copies them). */
+static inline blanc_replay_stats cli_replay_stats(const blanc_replay *r)
+{
+    blanc_replay_stats s;
+    blanc_replay_get_stats(r, &s);
+    return s;
+}
 
 /* Print "blanc: <what>: <why>" to stderr. */
 void cli_error(const char *fmt, ...)

@@ -212,7 +212,7 @@ int cmd_diff(int argc, char **argv)
         if (other) {
             o = *blanc_replay_get_options(other);
             if (!blanc_replay_finished(other))
-                until = blanc_replay_get_stats(other)->messages;
+                until = cli_replay_stats(other).messages;
         }
         rc = replay_input(path[i], &o, until, &r[i]);
     }

@@ -275,7 +275,7 @@ int cmd_dump(int argc, char **argv)
         return CLI_USAGE;
     }
     blanc_transport_stats ts;
-    a.o.transport = blanc_feed_transport(f, &ts) == 1;
+    a.o.transport = blanc_feed_get_transport_stats(f, &ts) == 0;
     blanc_dumper *d;
     if ((rc = blanc_dumper_create(&d, &a.o, sink))) {
         cli_error("dump: %s", blanc_strerror(rc));
@@ -290,7 +290,8 @@ int cmd_dump(int argc, char **argv)
     cli_fault_clear();
     if (!rc)
         rc = write_err = blanc_dumper_finish(d);
-    const blanc_dump_stats *st = blanc_dumper_stats(d);
+    blanc_dump_stats st_v, *st = &st_v;
+    blanc_dumper_get_stats(d, st);
     int exit_code = CLI_OK;
     if (write_err) {
         cli_sink_error(a.out, write_err, sink);

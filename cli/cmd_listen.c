@@ -274,7 +274,7 @@ static void tail_json(jw *j, void *ctx, const cli_run_info *ri)
     const listen_args *a = ctx;
     (void)ri;
     blanc_udp_stats u;
-    blanc_feed_udp_stats(a->feed, &u);
+    blanc_feed_get_udp_stats(a->feed, &u); /* a live feed: always 0 */
     jw_open(j, "live", '{');
     jw_u64(j, "datagrams", u.datagrams);
     jw_u64(j, "bytes", u.bytes);
@@ -295,7 +295,7 @@ static void tail_text(FILE *f, void *ctx, const cli_run_info *ri)
     const listen_args *a = ctx;
     (void)ri;
     blanc_udp_stats u;
-    blanc_feed_udp_stats(a->feed, &u);
+    blanc_feed_get_udp_stats(a->feed, &u); /* a live feed: always 0 */
     fprintf(f, "live         %" PRIu64 " datagrams in %" PRIu64 " batches, %" PRIu64
                " re-requests (%" PRIu64 " datagrams back), %" PRIu64 " gaps given up, %" PRIu64
                " dropped by the kernel; ended by %s\n",
@@ -307,16 +307,16 @@ static int empty(void *ctx, const cli_run_info *ri)
 {
     const listen_args *a = ctx;
     blanc_udp_stats u;
-    blanc_feed_udp_stats(a->feed, &u);
+    blanc_feed_get_udp_stats(a->feed, &u); /* a live feed: always 0 */
     if (u.datagrams == 0) {
         cli_error("%s: no MoldUDP64 packet arrived (%s)", a->name,
                   g_signalled ? "stopped by a signal" : "idle timeout");
         return 1;
     }
     blanc_transport_stats t;
-    blanc_feed_transport(a->feed, &t);
+    blanc_feed_get_transport_stats(a->feed, &t);
     if (a->uo.session && !blanc_feed_session_name(a->feed, 1) &&
-        blanc_replay_get_stats(ri->r)->messages == 0) {
+        cli_replay_stats(ri->r).messages == 0) {
         cli_error("%s: no packet of session %s arrived (%" PRIu64 " packets of others)", a->name,
                   a->uo.session, t.skipped);
         return 1;

@@ -306,7 +306,8 @@ static void head_json(jw *j, void *ctx, const cli_run_info *ri)
 static void head_text(FILE *f, void *ctx, const cli_run_info *ri)
 {
     const replay_args *a = ctx;
-    const blanc_replay_stats *st = blanc_replay_get_stats(ri->r);
+    blanc_replay_stats st;
+    blanc_replay_get_stats(ri->r, &st);
     blanc_framing fm = blanc_replay_get_options(ri->r)->framing;
     const char *fr = framing_name(fm);
     /* What the bytes used were read in: a capture's records (its file header
@@ -316,12 +317,12 @@ static void head_text(FILE *f, void *ctx, const cli_run_info *ri)
                                                         : "frames";
     if (ri->in.compression == BLANC_COMP_NONE)
         fprintf(f, "file         %s (plain, %s framing, %" PRIu64 " bytes, %" PRIu64 " in whole %s)\n",
-                a->file, fr, ri->in.stream_bytes, st->bytes, unit);
+                a->file, fr, ri->in.stream_bytes, st.bytes, unit);
     else
         fprintf(f, "file         %s (%s, %s framing, %" PRIu64 " bytes read; %s stream %" PRIu64
                    " bytes after decompression, %" PRIu64 " in whole %s)\n",
                 a->file, comp_name(ri->in.compression), fr, ri->in.file_bytes,
-                fm == BLANC_FRAMING_PCAP ? "capture" : "ITCH", ri->in.stream_bytes, st->bytes, unit);
+                fm == BLANC_FRAMING_PCAP ? "capture" : "ITCH", ri->in.stream_bytes, st.bytes, unit);
 }
 
 /* Why a run asked for threads used one (cmd_replay --help). */
@@ -366,8 +367,9 @@ static void tail_text(FILE *f, void *ctx, const cli_run_info *ri)
 static int empty(void *ctx, const cli_run_info *ri)
 {
     const replay_args *a = ctx;
-    const blanc_replay_stats *st = blanc_replay_get_stats(ri->r);
-    if (st->bytes == 0 && st->messages == 0 && !st->anomalies_total && !a->resume) {
+    blanc_replay_stats st;
+    blanc_replay_get_stats(ri->r, &st);
+    if (st.bytes == 0 && st.messages == 0 && !st.anomalies_total && !a->resume) {
         cli_error("%s: input is empty", a->file);
         return 1;
     }

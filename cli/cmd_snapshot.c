@@ -113,9 +113,10 @@ int cmd_snapshot(int argc, char **argv)
         for (int i = 0; i < n_symbols; i++)
             symbols[i] = top[i];
     }
-    const blanc_replay_stats *st = blanc_replay_get_stats(r);
+    blanc_replay_stats st;
+    blanc_replay_get_stats(r, &st);
     blanc_books_stats bs;
-    blanc_books_stats_get(b, &bs);
+    blanc_books_get_stats(b, &bs);
     blanc_digests d;
     blanc_replay_digests(r, &d);
     uint64_t in_digest;
@@ -125,14 +126,14 @@ int cmd_snapshot(int argc, char **argv)
         jw_init(&j, stdout);
         jw_open(&j, NULL, '{');
         jw_str(&j, "snapshot", path);
-        jw_u64(&j, "messages", st->messages);
-        jw_u64(&j, "bytes", st->bytes);
-        jw_u64(&j, "last_timestamp", st->last_timestamp);
+        jw_u64(&j, "messages", st.messages);
+        jw_u64(&j, "bytes", st.bytes);
+        jw_u64(&j, "last_timestamp", st.last_timestamp);
         jw_bool(&j, "finished", blanc_replay_finished(r));
         jw_u64(&j, "instruments", bs.instruments);
         jw_u64(&j, "live_orders", bs.live_orders);
         jw_u64(&j, "levels", bs.levels);
-        jw_u64(&j, "anomalies_total", st->anomalies_total);
+        jw_u64(&j, "anomalies_total", st.anomalies_total);
         jw_open(&j, "digests", '{');
         jw_hex64(&j, "l3", d.l3);
         jw_hex64(&j, "l2", d.l2);
@@ -150,15 +151,15 @@ int cmd_snapshot(int argc, char **argv)
         jw_end(&j);
     } else {
         char t[32];
-        cli_fmt_time(st->last_timestamp, t);
+        cli_fmt_time(st.last_timestamp, t);
         printf("snapshot     %s\n", path);
         printf("position     after %" PRIu64 " messages, byte %" PRIu64 ", feed time %s%s\n",
-               st->messages, st->bytes, t, blanc_replay_finished(r) ? " (end of input)" : "");
+               st.messages, st.bytes, t, blanc_replay_finished(r) ? " (end of input)" : "");
         printf("input        first %" PRIu64 " bytes hash to %016" PRIx64 "\n", in_bytes,
                in_digest);
         printf("instruments  %" PRIu32 ", live orders %" PRIu64 ", price levels %" PRIu64
                ", anomalies %" PRIu64 "\n",
-               bs.instruments, bs.live_orders, bs.levels, st->anomalies_total);
+               bs.instruments, bs.live_orders, bs.levels, st.anomalies_total);
         printf("digest l3    %016" PRIx64 "\ndigest l2    %016" PRIx64
                "\ndigest stream %016" PRIx64 "\n", d.l3, d.l2, d.stream);
         for (int i = 0; i < n_symbols; i++)

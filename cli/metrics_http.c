@@ -214,11 +214,13 @@ void cli_metrics_update(cli_metrics *m, const blanc_replay *r, const blanc_healt
     if (!m)
         return;
     blanc_books_stats bs;
-    blanc_books_stats_get(blanc_replay_books_const(r), &bs);
+    blanc_books_get_stats(blanc_replay_books_const(r), &bs);
     blanc_health_stats hs;
     if (h)
         blanc_health_get_stats(h, &hs);
-    publish(m, blanc_replay_get_stats(r), &bs, h ? &hs : NULL);
+    blanc_replay_stats st;
+    blanc_replay_get_stats(r, &st);
+    publish(m, &st, &bs, h ? &hs : NULL);
 }
 
 void cli_metrics_tick(cli_metrics *m, const blanc_replay *r, const blanc_health *h)
@@ -231,7 +233,7 @@ void cli_metrics_tick(cli_metrics *m, const blanc_replay *r, const blanc_health 
                  (now.tv_nsec - m->last.tv_nsec) / 1000000;
     /* 2^20 messages: never staler than a pause every 2^20 messages, even when
      * the input stalls right after a fast stretch (no tick comes then). */
-    if (ms >= TICK_MS || blanc_replay_get_stats(r)->messages - m->last_msgs >= TICK_MESSAGES)
+    if (ms >= TICK_MS || cli_replay_stats(r).messages - m->last_msgs >= TICK_MESSAGES)
         cli_metrics_update(m, r, h);
 }
 

@@ -204,13 +204,13 @@ int cli_run_check(cli_run *a, int snapshots)
  * resumed snapshot had already counted). */
 static double rate(const cli_run_info *ri)
 {
-    uint64_t n = blanc_replay_get_stats(ri->r)->messages - ri->in.start_messages;
+    uint64_t n = cli_replay_stats(ri->r).messages - ri->in.start_messages;
     return ri->secs > 0 ? (double)n / ri->secs : 0;
 }
 
 static double ns_per_msg(const cli_run_info *ri)
 {
-    uint64_t n = blanc_replay_get_stats(ri->r)->messages - ri->in.start_messages;
+    uint64_t n = cli_replay_stats(ri->r).messages - ri->in.start_messages;
     return n ? ri->secs * 1e9 / (double)n : 0;
 }
 
@@ -244,7 +244,7 @@ void cli_transport_text(FILE *f, const blanc_transport_stats *t)
 
 /* What both summaries show, read once. */
 typedef struct facts {
-    const blanc_replay_stats *st;
+    blanc_replay_stats st;
     blanc_books *b;
     blanc_books_stats bs;
     blanc_digests d;
@@ -254,11 +254,11 @@ typedef struct facts {
 
 static void gather(const cli_run_info *ri, facts *x)
 {
-    x->st = blanc_replay_get_stats(ri->r);
+    blanc_replay_get_stats(ri->r, &x->st);
     x->b = blanc_replay_books(ri->r);
-    blanc_books_stats_get(x->b, &x->bs);
+    blanc_books_get_stats(x->b, &x->bs);
     blanc_replay_digests(ri->r, &x->d);
-    x->has_transport = blanc_feed_transport(blanc_session_feed(ri->s), &x->t);
+    x->has_transport = blanc_feed_get_transport_stats(blanc_session_feed(ri->s), &x->t) == 0;
 }
 
 static void print_json(FILE *f, const cli_run *a, const cli_run_info *ri, const cli_run_hooks *hk)
@@ -269,26 +269,26 @@ static void print_json(FILE *f, const cli_run *a, const cli_run_info *ri, const 
     jw_init(&j, f);
     jw_open(&j, NULL, '{');
     hk->head_json(&j, hk->ctx, ri);
-    jw_u64(&j, "bytes", x.st->bytes);
-    jw_u64(&j, "messages", x.st->messages);
-    jw_u64(&j, "messages_replayed", x.st->messages - ri->in.start_messages);
+    jw_u64(&j, "bytes", x.st.bytes);
+    jw_u64(&j, "messages", x.st.messages);
+    jw_u64(&j, "messages_replayed", x.st.messages - ri->in.start_messages);
     jw_open(&j, "by_type", '{');
     for (int i = 0; i < BLANC_ITCH_NTYPES; i++) {
         char k[2] = {blanc_itch_types[i], 0};
-        jw_u64(&j, k, x.st->by_type[i]);
+        jw_u64(&j, k, x.st.by_type[i]);
     }
     jw_close(&j, '}');
-    jw_u64(&j, "book_changes", x.st->book_changes);
+    jw_u64(&j, "book_changes", x.st.book_changes);
     jw_u64(&j, "instruments", x.bs.instruments);
     jw_u64(&j, "live_orders", x.bs.live_orders);
     jw_u64(&j, "peak_orders", x.bs.peak_orders);
     jw_u64(&j, "levels", x.bs.levels);
-    jw_u64(&j, "first_timestamp", x.st->first_timestamp);
-    jw_u64(&j, "last_timestamp", x.st->last_timestamp);
-    jw_u64(&j, "anomalies_total", x.st->anomalies_total);
+    jw_u64(&j, "first_timestamp", x.st.first_timestamp);
+    jw_u64(&j, "last_timestamp", x.st.last_timestamp);
+    jw_u64(&j, "anomalies_total", x.st.anomalies_total);
     jw_open(&j, "anomalies", '{');
     for (int i = 0; i < BLANC_AN_COUNT; i++) {
-        const blanc_anomaly_stat *as = &x.st->anomalies[i];
+        const blanc_anomaly_stat *as = &x.st.anomalies[i];
         if (!as->count)
             continue;
         jw_open(&j, blanc_anomaly_key((blanc_anomaly)i), '{');
@@ -298,7 +298,7 @@ static void print_json(FILE *f, const cli_run *a, const cli_run_info *ri, const 
         jw_close(&j, '}');
     }
     jw_close(&j, '}');
-    jw_bool(&j, "ended_by_session_marker", x.st->ended_by_session_marker);
+    jw_bool(&j, "ended_by_session_marker", x.st.ended_by_session_marker);
     jw_open(&j, "digests", '{');
     jw_hex64(&j, "l3", x.d.l3);
     jw_hex64(&j, "l2", x.d.l2);
@@ -349,29 +349,29 @@ static void print_text(FILE *f, const cli_run *a, const cli_run_info *ri, const 
     facts x;
     gather(ri, &x);
     char t0[32], t1[32];
-    cli_fmt_time(x.st->first_timestamp, t0);
-    cli_fmt_time(x.st->last_timestamp, t1);
+    cli_fmt_time(x.st.first_timestamp, t0);
+    cli_fmt_time(x.st.last_timestamp, t1);
     hk->head_text(f, hk->ctx, ri);
-    fprintf(f, "messages     %" PRIu64 " (feed time %s .. %s)", x.st->messages, t0, t1);
+    fprintf(f, "messages     %" PRIu64 " (feed time %s .. %s)", x.st.messages, t0, t1);
     if (ri->in.start_messages)
         fprintf(f, ", %" PRIu64 " replayed after resuming at %" PRIu64,
-                x.st->messages - ri->in.start_messages, ri->in.start_messages);
+                x.st.messages - ri->in.start_messages, ri->in.start_messages);
     fprintf(f, "\nby type     ");
     for (int i = 0, col = 0; i < BLANC_ITCH_NTYPES; i++) {
-        if (!x.st->by_type[i])
+        if (!x.st.by_type[i])
             continue;
         if (col && col % 6 == 0)
             fprintf(f, "\n            ");
-        fprintf(f, " %c %-10" PRIu64, blanc_itch_types[i], x.st->by_type[i]);
+        fprintf(f, " %c %-10" PRIu64, blanc_itch_types[i], x.st.by_type[i]);
         col++;
     }
-    fprintf(f, "\nbook changes %" PRIu64 "\n", x.st->book_changes);
+    fprintf(f, "\nbook changes %" PRIu64 "\n", x.st.book_changes);
     fprintf(f, "instruments  %" PRIu32 "\n", x.bs.instruments);
     fprintf(f, "live orders  %" PRIu64 " (peak %" PRIu64 "), %" PRIu64 " price levels\n",
            x.bs.live_orders, x.bs.peak_orders, x.bs.levels);
-    fprintf(f, "anomalies    %" PRIu64 "\n", x.st->anomalies_total);
+    fprintf(f, "anomalies    %" PRIu64 "\n", x.st.anomalies_total);
     for (int i = 0; i < BLANC_AN_COUNT; i++) {
-        const blanc_anomaly_stat *as = &x.st->anomalies[i];
+        const blanc_anomaly_stat *as = &x.st.anomalies[i];
         if (as->count)
             fprintf(f, "  %-15s %10" PRIu64 "  first at byte %" PRIu64 ", message %" PRIu64 "  (%s)\n",
                    blanc_anomaly_key((blanc_anomaly)i), as->count, as->first_offset,
@@ -410,9 +410,10 @@ static void print_text(FILE *f, const cli_run *a, const cli_run_info *ri, const 
  * input even when the exit code is 0. */
 static void warn_anomalies(const cli_run *a, const cli_run_info *ri)
 {
-    const blanc_replay_stats *st = blanc_replay_get_stats(ri->r);
+    blanc_replay_stats st;
+    blanc_replay_get_stats(ri->r, &st);
     for (int i = 0; i < BLANC_AN_COUNT; i++) {
-        const blanc_anomaly_stat *as = &st->anomalies[i];
+        const blanc_anomaly_stat *as = &st.anomalies[i];
         if (!as->count)
             continue;
         char extra[96] = "";
@@ -432,7 +433,7 @@ static void warn_anomalies(const cli_run *a, const cli_run_info *ri)
 static void warn_unsequenced(const cli_run *a, const cli_run_info *ri)
 {
     blanc_transport_stats t;
-    if (blanc_feed_transport(blanc_session_feed(ri->s), &t) && t.unsequenced)
+    if (blanc_feed_get_transport_stats(blanc_session_feed(ri->s), &t) == 0 && t.unsequenced)
         fprintf(stderr,
                 "blanc: %s: warning: MoldUDP64 packets with sequence number 0 (unsequenced, as in "
                 "anonymized captures): their messages passed in capture order, without gap, "
@@ -477,18 +478,19 @@ static int tick(void *ctx, blanc_session *s)
 /* --reset-at points the run never reached did nothing: a usage error. */
 static int check_resets(const cli_run *a, const blanc_replay *r)
 {
-    const blanc_replay_stats *st = blanc_replay_get_stats(r);
+    blanc_replay_stats st;
+    blanc_replay_get_stats(r, &st);
     for (int i = 0; i < a->health.n_reset_at; i++) {
         uint64_t p = a->health.reset_at[i];
         int t = a->health.reset_is_time[i];
-        if (t ? p > st->last_timestamp : p >= st->messages) {
+        if (t ? p > st.last_timestamp : p >= st.messages) {
             char buf[32];
             if (t)
                 cli_fmt_time(p, buf);
             else
                 snprintf(buf, sizeof buf, "%" PRIu64, p);
             cli_error("%s: --reset-at %s is past the end (%" PRIu64 " messages, last stamped %s)",
-                      a->input, buf, st->messages, t ? "earlier" : "any");
+                      a->input, buf, st.messages, t ? "earlier" : "any");
             return CLI_USAGE;
         }
     }
@@ -548,7 +550,8 @@ int cli_run_session(cli_run *a, blanc_session_options *so, const cli_run_hooks *
     ri.secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     blanc_session_input(ri.s, &ri.in);
     cli_metrics_update(a->metrics, ri.r, a->health.h);
-    const blanc_replay_stats *st = blanc_replay_get_stats(ri.r);
+    blanc_replay_stats st;
+    blanc_replay_get_stats(ri.r, &st);
     int exit_code = CLI_OK;
     if (rc == BLANC_ENOTITCH) {
         cli_session_error(&err);
@@ -577,7 +580,7 @@ int cli_run_session(cli_run *a, blanc_session_options *so, const cli_run_hooks *
     warn_anomalies(a, &ri);
     warn_unsequenced(a, &ri);
     warn_symbols(a, ri.r);
-    if (exit_code == CLI_OK && a->strict && st->anomalies_total)
+    if (exit_code == CLI_OK && a->strict && st.anomalies_total)
         exit_code = CLI_ANOMALY;
 done:
     if (a->metrics) {

@@ -57,10 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         blanc_health_stats hs;
         blanc_health_get_stats(h, &hs);
+        blanc_replay_stats st;
+        blanc_replay_get_stats(r, &st);
         uint64_t in_state = 0;
         for (int l = 0; l < BLANC_HEALTH_LEVELS; l++)
             in_state += hs.in_state[l];
-        if (hs.published + hs.gated != in_state || hs.published + hs.gated > blanc_replay_get_stats(r)->messages)
+        if (hs.published + hs.gated != in_state || hs.published + hs.gated > st.messages)
             abort();
         blanc_health_free(h);
         if (blanc_books_check(blanc_replay_books(r)) != 0)

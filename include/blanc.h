@@ -443,8 +443,9 @@ int blanc_feed_skip(blanc_feed *f, uint64_t offset);
  */
 int blanc_feed_save(const blanc_feed *f, uint8_t **blob, size_t *len);
 int blanc_feed_restore(blanc_feed *f, const uint8_t *blob, size_t len);
-/* Transport counters: 1 and *st for a capture or live feed, 0 for a byte stream. */
-int blanc_feed_transport(const blanc_feed *f, blanc_transport_stats *st);
+/* Transport counters of a capture or live feed into *out; BLANC_EUNSUPPORTED
+ * (and *out untouched) for a byte stream. */
+int blanc_feed_get_transport_stats(const blanc_feed *f, blanc_transport_stats *out);
 /* Name of session number s (1..), or NULL. */
 const char *blanc_feed_session_name(const blanc_feed *f, uint32_t s);
 blanc_source *blanc_feed_source(const blanc_feed *f);
@@ -557,7 +558,7 @@ typedef struct blanc_udp_options {
     uint32_t rerequest_tries;   /* re-requests of one gap before it is lost; 0: 5 */
 } blanc_udp_options;
 
-/* Socket-level counters of a live feed (blanc_feed_udp_stats). */
+/* Socket-level counters of a live feed (blanc_feed_get_udp_stats). */
 typedef struct blanc_udp_stats {
     uint64_t datagrams;      /* received, both sockets */
     uint64_t bytes;          /* MoldUDP64 payload bytes received (the offset) */
@@ -580,8 +581,9 @@ int blanc_feed_open_udp(blanc_feed **out, const blanc_udp_options *o, int *sys_e
 /* Ask a live feed to end: its next() releases what it holds, then returns 0.
  * Async-signal-safe (a flag and a write(2)): for a SIGINT handler. */
 void blanc_feed_udp_stop(blanc_feed *f);
-/* 1 and *st for a live feed, 0 for any other. */
-int blanc_feed_udp_stats(const blanc_feed *f, blanc_udp_stats *st);
+/* Socket counters of a live feed into *out; BLANC_EUNSUPPORTED (and *out
+ * untouched) for any other feed. */
+int blanc_feed_get_udp_stats(const blanc_feed *f, blanc_udp_stats *out);
 /* The local port the feed receives on (its bound port: useful with port 0). */
 uint16_t blanc_feed_udp_port(const blanc_feed *f);
 
@@ -719,7 +721,7 @@ int blanc_books_book_digest(const blanc_books *b, uint16_t locate, uint64_t *str
 /* The live order with this ref in this instrument, or BLANC_ENOTFOUND. */
 int blanc_books_order(const blanc_books *b, uint16_t locate, uint64_t ref, blanc_order *out);
 
-void blanc_books_stats_get(const blanc_books *b, blanc_books_stats *out);
+int blanc_books_get_stats(const blanc_books *b, blanc_books_stats *out);
 
 /* Locates of every instrument with a directory entry, in ascending symbol order.
  * Writes up to n and returns how many there are. */
@@ -1042,7 +1044,8 @@ int blanc_replay_add_observer(blanc_replay *r, const blanc_observer *o);
  * others keep their order. */
 int blanc_replay_remove_observer(blanc_replay *r, int id);
 
-const blanc_replay_stats *blanc_replay_get_stats(const blanc_replay *r);
+/* The run's counters so far, copied into *out (docs/API.md "Statistics"). */
+int blanc_replay_get_stats(const blanc_replay *r, blanc_replay_stats *out);
 blanc_books *blanc_replay_books(blanc_replay *r);
 const blanc_books *blanc_replay_books_const(const blanc_replay *r);
 const blanc_replay_options *blanc_replay_get_options(const blanc_replay *r);
@@ -1380,7 +1383,7 @@ int blanc_dumper_write(blanc_dumper *d, const blanc_msg *m, const char *session_
 void blanc_dumper_end(blanc_dumper *d, const blanc_feed_end *e);
 /* Flush into the sink. Returns the first write error, else 0. */
 int blanc_dumper_finish(blanc_dumper *d);
-const blanc_dump_stats *blanc_dumper_stats(const blanc_dumper *d);
+int blanc_dumper_get_stats(const blanc_dumper *d, blanc_dump_stats *out);
 void blanc_dumper_free(blanc_dumper *d);
 
 /* ------------------------------------------------------------------------ */
@@ -1488,7 +1491,7 @@ int blanc_health_resume(blanc_health *h, const blanc_replay *r, blanc_snap_error
 int blanc_health_publishable(const blanc_health *h);
 /* State of one instrument (locate 1..65535) or of the feed (locate 0). */
 blanc_health_level blanc_health_state(const blanc_health *h, uint16_t locate);
-void blanc_health_get_stats(const blanc_health *h, blanc_health_stats *out);
+int blanc_health_get_stats(const blanc_health *h, blanc_health_stats *out);
 const char *blanc_health_level_name(blanc_health_level l); /* "fuse" ... "kill" */
 const char *blanc_detector_name(blanc_detector d);         /* "gap" ... "burst" */
 

@@ -77,7 +77,7 @@ static void add_builds_levels_best_first(void **state)
     uint32_t sh[] = {200, 7};
     assert_queue(b, 1, 'B', 1010000, 2, refs, sh);
     blanc_books_stats st;
-    blanc_books_stats_get(b, &st);
+    blanc_books_get_stats(b, &st);
     assert_int_equal(st.live_orders, 6);
     assert_int_equal(st.levels, 5);
     check(b);
@@ -380,7 +380,7 @@ static void random_ops_match_a_naive_model(void **state)
                 assert_int_equal(bo.side, m[i].side);
             }
             blanc_books_stats st;
-            blanc_books_stats_get(b, &st);
+            blanc_books_get_stats(b, &st);
             assert_int_equal(st.live_orders, live);
             for (uint32_t p = 1000; p < 1040; p++) {
                 for (int s = 0; s < 2; s++) {
@@ -408,7 +408,7 @@ static void order_map_grows_and_shrinks_live_set(void **state)
         assert_int_equal(apply(b, ev_mod('D', (uint16_t)(1 + i % 2), i * 7, 0)), BLANC_APPLIED);
     check(b);
     blanc_books_stats st;
-    blanc_books_stats_get(b, &st);
+    blanc_books_get_stats(b, &st);
     assert_int_equal(st.live_orders, 100000);
     assert_int_equal(st.peak_orders, 200000);
     for (uint64_t i = 2; i <= 200000; i += 2) {

@@ -178,7 +178,7 @@ static blanc_digests prefix_digests(uint64_t frames)
     blanc_source *s;
     assert_int_equal(blanc_source_open_mem(&s, day, off[frames]), 0);
     assert_int_equal(test_run_source(r, s, NULL, 0), 0);
-    assert_int_equal(blanc_replay_get_stats(r)->messages, frames);
+    assert_int_equal(replay_stats_of(r).messages, frames);
     blanc_digests d;
     blanc_replay_digests(r, &d);
     blanc_source_close(s);
@@ -204,7 +204,7 @@ static int on_pause(void *ctx, blanc_replay *r, const blanc_cut *c)
     assert_int_equal(blanc_sink_open(&s, p->snap[p->n], NULL), 0);
     assert_int_equal(blanc_snapshot_write(r, BLANC_SNAP_BINARY, s), 0);
     assert_int_equal(blanc_sink_commit(s), 0);
-    p->at[p->n] = blanc_replay_get_stats(r)->messages;
+    p->at[p->n] = replay_stats_of(r).messages;
     assert_int_equal(c->messages, p->at[p->n]);
     blanc_replay_digests(r, &p->d[p->n]);
     p->n++;
@@ -219,9 +219,9 @@ static void assert_end_state(blanc_replay *r)
     assert_int_equal(d.l2, want.l2);
     assert_int_equal(d.stream, want.stream);
     assert_int_equal(d.input, want.input);
-    assert_int_equal(blanc_replay_get_stats(r)->messages, n_frames);
-    assert_int_equal(blanc_replay_get_stats(r)->bytes, want_bytes);
-    assert_int_equal(blanc_replay_get_stats(r)->anomalies_total, 0);
+    assert_int_equal(replay_stats_of(r).messages, n_frames);
+    assert_int_equal(replay_stats_of(r).bytes, want_bytes);
+    assert_int_equal(replay_stats_of(r).anomalies_total, 0);
 }
 
 /* Where a cut must pause, by the walk: index N -> N; time T -> the first
@@ -302,9 +302,9 @@ static void matrix(void **state)
     assert_int_equal(blanc_source_open_mem(&s, day, day_len), 0);
     assert_int_equal(test_run_source(r, s, NULL, 0), 0);
     blanc_replay_digests(r, &want);
-    want_bytes = blanc_replay_get_stats(r)->bytes;
+    want_bytes = replay_stats_of(r).bytes;
     assert_int_equal(want_bytes, day_len);
-    assert_int_equal(blanc_replay_get_stats(r)->messages, n_frames);
+    assert_int_equal(replay_stats_of(r).messages, n_frames);
     blanc_source_close(s);
     blanc_replay_free(r);
 
@@ -359,7 +359,7 @@ static int count_tick(void *ctx, blanc_replay *r, const blanc_cut *c)
     int *n = ctx;
     (*n)++;
     /* Each tick comes exactly 65536 messages after the last. */
-    assert_int_equal(blanc_replay_get_stats(r)->messages, (uint64_t)*n * 65536);
+    assert_int_equal(replay_stats_of(r).messages, (uint64_t)*n * 65536);
     return 0;
 }
 

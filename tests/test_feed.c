@@ -233,15 +233,16 @@ static void replay_counts_loss_and_damage(void **state)
     blanc_health_set_journal(h, j);
     blanc_replay_set_health(r, h);
     assert_int_equal(blanc_replay_run(r, &sf.base), 0);
-    const blanc_replay_stats *st = blanc_replay_get_stats(r);
-    assert_int_equal(st->messages, 4);
-    assert_int_equal(st->anomalies[BLANC_AN_SEQ_GAP].count, 1);
-    assert_int_equal(st->anomalies[BLANC_AN_SEQ_GAP].first_index, 2);
-    assert_int_equal(st->anomalies[BLANC_AN_SEQ_GAP].first_offset, 3000);
-    assert_int_equal(st->anomalies[BLANC_AN_BAD_PACKET].count, 1);
-    assert_int_equal(st->anomalies[BLANC_AN_BAD_PACKET].first_index, 3);
-    assert_int_equal(st->anomalies[BLANC_AN_BAD_PACKET].first_offset, 3500);
-    assert_int_equal(st->anomalies_total, 2);
+    blanc_replay_stats st;
+    blanc_replay_get_stats(r, &st);
+    assert_int_equal(st.messages, 4);
+    assert_int_equal(st.anomalies[BLANC_AN_SEQ_GAP].count, 1);
+    assert_int_equal(st.anomalies[BLANC_AN_SEQ_GAP].first_index, 2);
+    assert_int_equal(st.anomalies[BLANC_AN_SEQ_GAP].first_offset, 3000);
+    assert_int_equal(st.anomalies[BLANC_AN_BAD_PACKET].count, 1);
+    assert_int_equal(st.anomalies[BLANC_AN_BAD_PACKET].first_index, 3);
+    assert_int_equal(st.anomalies[BLANC_AN_BAD_PACKET].first_offset, 3500);
+    assert_int_equal(st.anomalies_total, 2);
     assert_int_equal(blanc_replay_get_options(r)->framing, BLANC_FRAMING_PCAP);
     /* Health: the loss and the damaged packet are events of the feed (scope
      * 0), not of the instrument whose message follows them, and the
@@ -280,22 +281,23 @@ static void pause_keeps_damage_with_its_message(void **state)
     blanc_replay_create(&r, &o);
     /* Pausing before the fourth: its damaged packet is not counted yet. */
     assert_int_equal(blanc_replay_run_until(r, &sf.base, 3, BLANC_NO_LIMIT), BLANC_REPLAY_PAUSED);
-    const blanc_replay_stats *st = blanc_replay_get_stats(r);
-    assert_int_equal(st->messages, 3);
-    assert_int_equal(st->anomalies[BLANC_AN_SEQ_GAP].count, 1);
-    assert_int_equal(st->anomalies[BLANC_AN_BAD_PACKET].count, 0);
+    blanc_replay_stats st;
+    blanc_replay_get_stats(r, &st);
+    assert_int_equal(st.messages, 3);
+    assert_int_equal(st.anomalies[BLANC_AN_SEQ_GAP].count, 1);
+    assert_int_equal(st.anomalies[BLANC_AN_BAD_PACKET].count, 0);
     assert_int_equal(blanc_feed_offset(&sf.base), 3);
     /* ... and pausing before the third keeps its gap with it. */
     blanc_replay *r2;
     blanc_replay_create(&r2, &o);
     script_feed s2 = script(m, n);
     assert_int_equal(blanc_replay_run_until(r2, &s2.base, 2, BLANC_NO_LIMIT), BLANC_REPLAY_PAUSED);
-    assert_int_equal(blanc_replay_get_stats(r2)->anomalies[BLANC_AN_SEQ_GAP].count, 0);
+    assert_int_equal(replay_stats_of(r2).anomalies[BLANC_AN_SEQ_GAP].count, 0);
     assert_int_equal(blanc_replay_run(r2, &s2.base), 0);
-    assert_int_equal(blanc_replay_get_stats(r2)->anomalies[BLANC_AN_SEQ_GAP].count, 1);
-    assert_int_equal(blanc_replay_get_stats(r2)->anomalies[BLANC_AN_BAD_PACKET].count, 1);
+    assert_int_equal(replay_stats_of(r2).anomalies[BLANC_AN_SEQ_GAP].count, 1);
+    assert_int_equal(replay_stats_of(r2).anomalies[BLANC_AN_BAD_PACKET].count, 1);
     assert_int_equal(blanc_replay_run(r, &sf.base), 0);
-    assert_int_equal(st->anomalies[BLANC_AN_BAD_PACKET].count, 1);
+    assert_int_equal(replay_stats_of(r).anomalies[BLANC_AN_BAD_PACKET].count, 1);
     blanc_digests a, b;
     blanc_replay_digests(r, &a);
     blanc_replay_digests(r2, &b);
@@ -318,8 +320,8 @@ static void strict_stops_at_damage(void **state)
     blanc_replay *r;
     blanc_replay_create(&r, &o);
     assert_int_equal(blanc_replay_run(r, &sf.base), BLANC_ESTRICT);
-    assert_int_equal(blanc_replay_get_stats(r)->messages, 2);
-    assert_int_equal(blanc_replay_get_stats(r)->anomalies[BLANC_AN_SEQ_GAP].count, 1);
+    assert_int_equal(replay_stats_of(r).messages, 2);
+    assert_int_equal(replay_stats_of(r).anomalies[BLANC_AN_SEQ_GAP].count, 1);
     blanc_replay_free(r);
 }
 

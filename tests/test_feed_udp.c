@@ -177,8 +177,8 @@ static void drain(blanc_feed *f, result *r)
     }
     assert_int_equal(n, 0);
     r->how = blanc_feed_end_info(f)->how;
-    blanc_feed_transport(f, &r->ts);
-    blanc_feed_udp_stats(f, &r->us);
+    assert_int_equal(blanc_feed_get_transport_stats(f, &r->ts), 0);
+    assert_int_equal(blanc_feed_get_udp_stats(f, &r->us), 0);
 }
 
 static blanc_feed *open_feed(const char *rr_host, uint16_t rr_port, uint32_t idle_ms)

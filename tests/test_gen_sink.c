@@ -132,19 +132,20 @@ static void damaged_days_report_their_injections(void **state)
         blanc_source *s;
         assert_int_equal(blanc_source_open(&s, p, NULL), 0);
         assert_int_equal(test_run_source(rp, s, NULL, 0), 0);
-        const blanc_replay_stats *st = blanc_replay_get_stats(rp);
+        blanc_replay_stats st;
+        blanc_replay_get_stats(rp, &st);
         if (sc == BLANC_SCENARIO_BURST) {
-            assert_int_equal(st->anomalies_total, 0);
+            assert_int_equal(st.anomalies_total, 0);
         } else if (sc == BLANC_SCENARIO_CORRUPT) {
-            assert_int_equal(st->anomalies_total, r.n_injections);
+            assert_int_equal(st.anomalies_total, r.n_injections);
             uint64_t first = UINT64_MAX;
             for (int a = 0; a < BLANC_AN_COUNT; a++)
-                if (st->anomalies[a].count && st->anomalies[a].first_index < first)
-                    first = st->anomalies[a].first_index;
+                if (st.anomalies[a].count && st.anomalies[a].first_index < first)
+                    first = st.anomalies[a].first_index;
             assert_int_equal(first, r.injections[0].index);
         } else {
-            assert_true(st->anomalies[BLANC_AN_UNKNOWN_REF].count > 0);
-            assert_true(st->anomalies[BLANC_AN_UNKNOWN_REF].first_index >= r.injections[0].index);
+            assert_true(st.anomalies[BLANC_AN_UNKNOWN_REF].count > 0);
+            assert_true(st.anomalies[BLANC_AN_UNKNOWN_REF].first_index >= r.injections[0].index);
         }
         blanc_source_close(s);
         blanc_replay_free(rp);

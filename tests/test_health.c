@@ -214,7 +214,7 @@ static void unknown_types_move_no_breaker(void **state)
     assert_int_equal(st.gated, 0);
     assert_int_equal(st.det[BLANC_DET_CORRUPT].events, 0);
     assert_int_equal(st.global_worst, BLANC_HEALTH_FUSE);
-    assert_int_equal(blanc_replay_get_stats(x.r)->anomalies[BLANC_AN_UNKNOWN_TYPE].count, 1000);
+    assert_int_equal(replay_stats_of(x.r).anomalies[BLANC_AN_UNKNOWN_TYPE].count, 1000);
     put_bad_length(&x);
     assert_int_equal(gstate(&x), BLANC_HEALTH_LOCAL);
     assert_int_equal(lines(hr_close(&x)), 1);

@@ -47,7 +47,7 @@ static day base_day(void)
 
 typedef struct run {
     blanc_replay *r;
-    const blanc_replay_stats *st;
+    blanc_replay_stats st;
     int rc;
     char why[256];
 } run;
@@ -60,22 +60,22 @@ static run replay_bytes(const uint8_t *p, size_t n, blanc_replay_options *o)
     assert_int_equal(blanc_source_open_mem(&s, p, n), 0);
     x.rc = test_run_source(x.r, s, x.why, sizeof x.why);
     blanc_source_close(s);
-    x.st = blanc_replay_get_stats(x.r);
+    blanc_replay_get_stats(x.r, &x.st);
     assert_int_equal(blanc_books_check(blanc_replay_books(x.r)), 0);
     return x;
 }
 
 static void assert_anomaly(const run *x, blanc_anomaly a, uint64_t count, uint64_t off, uint64_t idx)
 {
-    assert_int_equal(x->st->anomalies[a].count, count);
-    assert_int_equal(x->st->anomalies[a].first_offset, off);
-    assert_int_equal(x->st->anomalies[a].first_index, idx);
+    assert_int_equal(x->st.anomalies[a].count, count);
+    assert_int_equal(x->st.anomalies[a].first_offset, off);
+    assert_int_equal(x->st.anomalies[a].first_index, idx);
 }
 
 static uint64_t live(run *x)
 {
     blanc_books_stats s;
-    blanc_books_stats_get(blanc_replay_books(x->r), &s);
+    blanc_books_get_stats(blanc_replay_books(x->r), &s);
     return s.live_orders;
 }
 
@@ -85,9 +85,9 @@ static void clean_day(void **state)
     day d = base_day();
     run x = replay_bytes(d.b, d.n, NULL);
     assert_int_equal(x.rc, 0);
-    assert_int_equal(x.st->messages, 4);
-    assert_int_equal(x.st->anomalies_total, 0);
-    assert_int_equal(x.st->book_changes, 3);
+    assert_int_equal(x.st.messages, 4);
+    assert_int_equal(x.st.anomalies_total, 0);
+    assert_int_equal(x.st.book_changes, 3);
     assert_int_equal(live(&x), 1);
     blanc_replay_free(x.r);
 }
@@ -100,9 +100,9 @@ static void truncated_final_message_at_every_point(void **state)
     for (size_t k = 1; k < 21; k++) {
         run x = replay_bytes(d.b, 117 + k, NULL);
         assert_int_equal(x.rc, 0);
-        assert_int_equal(x.st->messages, 3);
+        assert_int_equal(x.st.messages, 3);
         assert_anomaly(&x, BLANC_AN_TRUNCATED, 1, 117, 3);
-        assert_int_equal(x.st->anomalies_total, 1);
+        assert_int_equal(x.st.anomalies_total, 1);
         assert_int_equal(live(&x), 2); /* everything before was applied */
         blanc_replay_free(x.r);
     }
@@ -122,7 +122,7 @@ static void bad_length_and_unknown_type_are_skipped(void **state)
     e.n += sizeof z;
     put(&e, ev_mod('D', 1, 2, 0), 60);
     run x = replay_bytes(e.b, e.n, NULL);
-    assert_int_equal(x.st->messages, 7);
+    assert_int_equal(x.st.messages, 7);
     assert_anomaly(&x, BLANC_AN_BAD_LENGTH, 1, 138, 4);
     assert_anomaly(&x, BLANC_AN_UNKNOWN_TYPE, 1, 138 + 39, 5);
     assert_int_equal(live(&x), 0); /* ref 3 never added; ref 2 deleted after the damage */
@@ -137,8 +137,8 @@ static void zero_length_frame(void **state)
     day e = d;
     e.b[e.n++] = 0, e.b[e.n++] = 0;
     run x = replay_bytes(e.b, e.n, NULL);
-    assert_int_equal(x.st->anomalies_total, 0);
-    assert_true(x.st->ended_by_session_marker);
+    assert_int_equal(x.st.anomalies_total, 0);
+    assert_true(x.st.ended_by_session_marker);
     blanc_replay_free(x.r);
     /* In the middle (before A ref 2 at 79): an anomaly counted for the message
      * that follows it (index 2), and the replay goes on: R, A1, A2, D1 = 4
@@ -151,9 +151,9 @@ static void zero_length_frame(void **state)
     x = replay_bytes(m.b, m.n, NULL);
     assert_int_equal(x.rc, 0);
     assert_anomaly(&x, BLANC_AN_ZERO_LENGTH, 1, 79, 2);
-    assert_int_equal(x.st->messages, 4);
-    assert_int_equal(x.st->bytes, m.n);
-    assert_false(x.st->ended_by_session_marker);
+    assert_int_equal(x.st.messages, 4);
+    assert_int_equal(x.st.bytes, m.n);
+    assert_false(x.st.ended_by_session_marker);
     assert_int_equal(live(&x), 1);
     blanc_order o;
     assert_int_equal(blanc_books_order(blanc_replay_books(x.r), 1, 2, &o), 0);
@@ -166,7 +166,7 @@ static void zero_length_frame(void **state)
     t.n = d.n + 6;
     x = replay_bytes(t.b, t.n, NULL);
     assert_anomaly(&x, BLANC_AN_ZERO_LENGTH, 3, 79, 2);
-    assert_int_equal(x.st->messages, 4);
+    assert_int_equal(x.st.messages, 4);
     blanc_replay_free(x.r);
     /* Strict: stops at the first, after 2 messages. */
     blanc_replay_options so = {0};
@@ -174,7 +174,7 @@ static void zero_length_frame(void **state)
     x = replay_bytes(m.b, m.n, &so);
     assert_int_equal(x.rc, BLANC_ESTRICT);
     assert_anomaly(&x, BLANC_AN_ZERO_LENGTH, 1, 79, 2);
-    assert_int_equal(x.st->messages, 2);
+    assert_int_equal(x.st.messages, 2);
     blanc_replay_free(x.r);
 }
 
@@ -183,8 +183,8 @@ static void empty_input(void **state)
     (void)state;
     run x = replay_bytes((const uint8_t *)"", 0, NULL);
     assert_int_equal(x.rc, 0);
-    assert_int_equal(x.st->messages, 0);
-    assert_int_equal(x.st->anomalies_total, 0);
+    assert_int_equal(x.st.messages, 0);
+    assert_int_equal(x.st.anomalies_total, 0);
     blanc_replay_free(x.r);
 }
 
@@ -204,8 +204,8 @@ static void strict_stops_before_applying(void **state)
     o.strict = 1;
     x = replay_bytes(d.b, d.n, &o);
     assert_int_equal(x.rc, BLANC_ESTRICT);
-    assert_int_equal(x.st->messages, 3);
-    assert_int_equal(x.st->anomalies_total, 1);
+    assert_int_equal(x.st.messages, 3);
+    assert_int_equal(x.st.anomalies_total, 1);
     blanc_order ord;
     assert_int_equal(blanc_books_order(blanc_replay_books(x.r), 1, 1, &ord), 0);
     assert_int_equal(ord.shares, 100); /* the overfill was not applied */
@@ -242,25 +242,25 @@ static void fixed_framing_reads_zero_prefixes(void **state)
     o.framing = BLANC_FRAMING_BINARYFILE;
     run x = replay_bytes(z.b, z.n, &o);
     assert_int_equal(x.rc, BLANC_ENOTITCH);
-    assert_int_equal(x.st->messages, 0);
+    assert_int_equal(x.st.messages, 0);
     assert_non_null(strstr(x.why, "zero length prefix at byte 0"));
     blanc_replay_free(x.r);
     o.framing = BLANC_FRAMING_FIXED;
     x = replay_bytes(z.b, z.n, &o);
-    assert_int_equal(x.st->messages, 4);
-    assert_int_equal(x.st->anomalies_total, 0);
+    assert_int_equal(x.st.messages, 4);
+    assert_int_equal(x.st.anomalies_total, 0);
     assert_int_equal(live(&x), 1);
     blanc_replay_free(x.r);
     /* Automatic framing finds fixed framing by content; plain files stay BinaryFILE. */
     o.framing = BLANC_FRAMING_AUTO;
     x = replay_bytes(z.b, z.n, &o);
     assert_int_equal(x.rc, 0);
-    assert_int_equal(x.st->messages, 4);
+    assert_int_equal(x.st.messages, 4);
     assert_int_equal(live(&x), 1);
     assert_int_equal(blanc_replay_get_options(x.r)->framing, BLANC_FRAMING_FIXED);
     blanc_replay_free(x.r);
     x = replay_bytes(d.b, d.n, &o);
-    assert_int_equal(x.st->messages, 4);
+    assert_int_equal(x.st.messages, 4);
     assert_int_equal(blanc_replay_get_options(x.r)->framing, BLANC_FRAMING_BINARYFILE);
     blanc_replay_free(x.r);
 }
@@ -289,8 +289,8 @@ static void not_itch_is_refused(void **state)
             o.framing = (blanc_framing)framing;
             run r = replay_bytes(in[i].p, in[i].n, &o);
             assert_int_equal(r.rc, BLANC_ENOTITCH);
-            assert_int_equal(r.st->messages, 0);
-            assert_int_equal(r.st->anomalies_total, 0);
+            assert_int_equal(r.st.messages, 0);
+            assert_int_equal(r.st.anomalies_total, 0);
             assert_true(strlen(r.why) > 10);
             blanc_replay_free(r.r);
         }
@@ -302,7 +302,7 @@ static void not_itch_is_refused(void **state)
     d.n += sizeof bad;
     run r = replay_bytes(d.b, d.n, NULL);
     assert_int_equal(r.rc, 0);
-    assert_int_equal(r.st->messages, 7);
+    assert_int_equal(r.st.messages, 7);
     blanc_replay_free(r.r);
     /* ... but 4 of 8 is not more than half. */
     uint8_t more[] = {0, 1, 'x'};
@@ -328,7 +328,7 @@ static run replay_file(const void *p, size_t n)
     x.rc = test_run_source(x.r, s, x.why, sizeof x.why);
     blanc_source_close(s);
     unlink(path);
-    x.st = blanc_replay_get_stats(x.r);
+    blanc_replay_get_stats(x.r, &x.st);
     assert_int_equal(blanc_books_check(blanc_replay_books(x.r)), 0);
     return x;
 }
@@ -408,11 +408,11 @@ static void compressed_streams_cut_short(void **state)
     assert_false(ZSTD_isError(zsn));
     /* Whole streams: no anomaly. */
     run x = replay_file(gz, gzn);
-    assert_int_equal(x.st->anomalies_total, 0);
-    assert_int_equal(x.st->messages, 101);
+    assert_int_equal(x.st.anomalies_total, 0);
+    assert_int_equal(x.st.messages, 101);
     blanc_replay_free(x.r);
     x = replay_file(zs, zsn);
-    assert_int_equal(x.st->anomalies_total, 0);
+    assert_int_equal(x.st.anomalies_total, 0);
     blanc_replay_free(x.r);
     /* Cut: stream_cut, and only whole frames before it applied. */
     const struct { const uint8_t *p; size_t n; } cuts[] = {{gz, gzn / 2}, {gz, gzn - 4},
@@ -420,14 +420,14 @@ static void compressed_streams_cut_short(void **state)
     for (size_t i = 0; i < 4; i++) {
         x = replay_file(cuts[i].p, cuts[i].n);
         assert_int_equal(x.rc, 0);
-        assert_int_equal(x.st->anomalies[BLANC_AN_STREAM_CUT].count, 1);
-        assert_int_equal(x.st->anomalies[BLANC_AN_TRUNCATED].count, 0);
-        assert_true(x.st->messages <= 101);
+        assert_int_equal(x.st.anomalies[BLANC_AN_STREAM_CUT].count, 1);
+        assert_int_equal(x.st.anomalies[BLANC_AN_TRUNCATED].count, 0);
+        assert_true(x.st.messages <= 101);
         /* A zstd block decodes whole or not at all, so a cut inside the only
          * block yields nothing; deflate streams out, so half a gzip does. */
         if (i == 0)
-            assert_true(x.st->messages > 1);
-        assert_int_equal(live(&x), x.st->messages ? x.st->messages - 1 : 0);
+            assert_true(x.st.messages > 1);
+        assert_int_equal(live(&x), x.st.messages ? x.st.messages - 1 : 0);
         blanc_replay_free(x.r);
     }
 }

@@ -33,6 +33,14 @@ static inline int test_run_source(blanc_replay *r, blanc_source *src, char *why,
     return rc;
 }
 
+/* The replay's counters as a value, for one-field reads in assertions. */
+static inline blanc_replay_stats replay_stats_of(const blanc_replay *r)
+{
+    blanc_replay_stats s;
+    blanc_replay_get_stats(r, &s);
+    return s;
+}
+
 static inline blanc_event ev_dir(uint16_t locate, const char *sym)
 {
     blanc_event e;

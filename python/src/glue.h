@@ -35,6 +35,14 @@ void blanc_py_run_error(int rc, const char *path, const blanc_replay *r, const b
 /* Symbols from a Python sequence of str (or None) into 8-byte pads (malloc'd). */
 int blanc_py_symbols(PyObject *seq, char (**out)[8], size_t *n);
 
+/* The replay's counters as a value (blanc_replay_get_stats copies them). */
+static inline blanc_replay_stats py_replay_stats(const blanc_replay *r)
+{
+    blanc_replay_stats s;
+    blanc_replay_get_stats(r, &s);
+    return s;
+}
+
 /* emit.c */
 extern PyTypeObject blanc_py_emit_type;
 PyObject *blanc_py_emit_open(PyObject *self, PyObject *args, PyObject *kw);

@@ -255,7 +255,7 @@ static PyObject *lob_read(lob_obj *o, PyObject *args)
             rc = blanc_replay_run(o->r, o->in.feed);
             o->finished = 1;
         } else {
-            uint64_t at = blanc_replay_get_stats(o->r)->messages + STEP;
+            uint64_t at = py_replay_stats(o->r).messages + STEP;
             rc = blanc_replay_run_until(o->r, o->in.feed, at, BLANC_NO_LIMIT);
             if (rc == BLANC_REPLAY_PAUSED)
                 rc = 0;

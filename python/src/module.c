@@ -124,10 +124,11 @@ void blanc_py_run_error(int rc, const char *path, const blanc_replay *r, const b
     memset(err, 0, sizeof *err);
     err->code = rc;
     snprintf(err->path, sizeof err->path, "%s", path);
-    const blanc_replay_stats *st = blanc_replay_get_stats(r);
+    blanc_replay_stats st;
+    blanc_replay_get_stats(r, &st);
     if (rc == BLANC_ESTRICT) {
         for (int i = 0; i < BLANC_AN_COUNT; i++) {
-            const blanc_anomaly_stat *a = &st->anomalies[i];
+            const blanc_anomaly_stat *a = &st.anomalies[i];
             if (a->count) {
                 snprintf(err->what, sizeof err->what,
                          "%s (%s) at byte %" PRIu64 ", message %" PRIu64,
@@ -139,9 +140,9 @@ void blanc_py_run_error(int rc, const char *path, const blanc_replay *r, const b
         return;
     }
     const blanc_feed_end *e = f ? blanc_feed_end_info(f) : NULL;
-    uint64_t at = e && e->how == BLANC_END_ERROR ? e->offset : st->bytes;
+    uint64_t at = e && e->how == BLANC_END_ERROR ? e->offset : st.bytes;
     snprintf(err->what, sizeof err->what, "after %" PRIu64 " messages, byte %" PRIu64,
-             st->messages, at);
+             st.messages, at);
 }
 
 int blanc_py_symbols(PyObject *seq, char (**out)[8], size_t *n)
@@ -218,7 +219,7 @@ static PyObject *hex(uint64_t v)
 static PyObject *st_messages(state_obj *o, PyObject *u)
 {
     (void)u;
-    return PyLong_FromUnsignedLongLong(blanc_replay_get_stats(o->r)->messages);
+    return PyLong_FromUnsignedLongLong(py_replay_stats(o->r).messages);
 }
 
 static PyObject *st_digests(state_obj *o, PyObject *u)
@@ -235,12 +236,13 @@ static PyObject *st_digests(state_obj *o, PyObject *u)
 static PyObject *st_stats(state_obj *o, PyObject *u)
 {
     (void)u;
-    const blanc_replay_stats *st = blanc_replay_get_stats(o->r);
+    blanc_replay_stats st;
+    blanc_replay_get_stats(o->r, &st);
     blanc_books_stats bs;
-    blanc_books_stats_get(blanc_replay_books(o->r), &bs);
+    blanc_books_get_stats(blanc_replay_books(o->r), &bs);
     PyObject *an = PyDict_New();
     for (int i = 0; an && i < BLANC_AN_COUNT; i++) {
-        const blanc_anomaly_stat *a = &st->anomalies[i];
+        const blanc_anomaly_stat *a = &st.anomalies[i];
         if (!a->count)
             continue;
         PyObject *v = Py_BuildValue("{sKsKsK}", "count", (unsigned long long)a->count,
@@ -255,13 +257,13 @@ static PyObject *st_stats(state_obj *o, PyObject *u)
     }
     if (!an)
         return NULL;
-    return Py_BuildValue("{sKsKsKsKsKsKsIsKsN}", "messages", (unsigned long long)st->messages,
-                         "bytes", (unsigned long long)st->bytes, "book_changes",
-                         (unsigned long long)st->book_changes, "first_timestamp",
-                         (unsigned long long)st->first_timestamp, "last_timestamp",
-                         (unsigned long long)st->last_timestamp, "live_orders",
+    return Py_BuildValue("{sKsKsKsKsKsKsIsKsN}", "messages", (unsigned long long)st.messages,
+                         "bytes", (unsigned long long)st.bytes, "book_changes",
+                         (unsigned long long)st.book_changes, "first_timestamp",
+                         (unsigned long long)st.first_timestamp, "last_timestamp",
+                         (unsigned long long)st.last_timestamp, "live_orders",
                          (unsigned long long)bs.live_orders, "instruments", bs.instruments,
-                         "anomalies_total", (unsigned long long)st->anomalies_total, "anomalies",
+                         "anomalies_total", (unsigned long long)st.anomalies_total, "anomalies",
                          an);
 }
 
@@ -605,7 +607,7 @@ static PyObject *py_replay(PyObject *self, PyObject *args, PyObject *kw)
                         blanc_py_run_error(rc, path, r, in.feed, &err);
                         snprintf(err.what, sizeof err.what,
                                  "at=%" PRIu64 ": the input ended after %" PRIu64 " messages",
-                                 cuts[i].at, blanc_replay_get_stats(r)->messages);
+                                 cuts[i].at, py_replay_stats(r).messages);
                         break;
                     }
             } else if (rc) {

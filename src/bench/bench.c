@@ -14,6 +14,7 @@
 
 #include "bench/hist.h"
 #include "blanc.h"
+#include "replay/view.h"
 
 static const double pct[BLANC_BENCH_NPCT] = {0, 50, 90, 95, 99, 99.9, 99.99, 100};
 static const char *const pct_name[BLANC_BENCH_NPCT] = {"min", "p50", "p90", "p95",
@@ -134,7 +135,7 @@ static double pass(const uint8_t *data, size_t len, int no_book, timer *t, uint6
     uint64_t a = blanc_clock_now(&mono);
     int rc = blanc_replay_run(r, f);
     uint64_t b = blanc_clock_now(&mono);
-    *msgs = blanc_replay_get_stats(r)->messages;
+    *msgs = blanc__replay_stats(r)->messages;
     blanc_feed_free(f);
     blanc_source_close(src);
     blanc_replay_free(r);

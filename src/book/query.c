@@ -150,13 +150,14 @@ int blanc_books_order(const blanc_books *b, uint16_t locate, uint64_t ref, blanc
     return 0;
 }
 
-void blanc_books_stats_get(const blanc_books *b, blanc_books_stats *out)
+int blanc_books_get_stats(const blanc_books *b, blanc_books_stats *out)
 {
     out->instruments = b->n_books;
     out->live_orders = b->live;
     out->levels = b->n_levels;
     out->peak_orders = b->peak;
     out->order_capacity = b->orders_cap;
+    return 0;
 }
 
 /* One level of the checker: its queue against its counters; adds its orders

@@ -124,13 +124,13 @@ int blanc_feed_restore(blanc_feed *f, const uint8_t *blob, size_t len)
     return f->ops->restore(f, blob, len);
 }
 
-int blanc_feed_transport(const blanc_feed *f, blanc_transport_stats *st)
+int blanc_feed_get_transport_stats(const blanc_feed *f, blanc_transport_stats *out)
 {
     if (!f->ops->transport)
-        return 0;
-    memset(st, 0, sizeof *st);
-    f->ops->transport(f, st);
-    return 1;
+        return BLANC_EUNSUPPORTED;
+    memset(out, 0, sizeof *out);
+    f->ops->transport(f, out);
+    return 0;
 }
 
 const char *blanc_feed_session_name(const blanc_feed *f, uint32_t s)

@@ -517,12 +517,12 @@ void blanc_feed_udp_stop(blanc_feed *f)
     (void)w;
 }
 
-int blanc_feed_udp_stats(const blanc_feed *f, blanc_udp_stats *st)
+int blanc_feed_get_udp_stats(const blanc_feed *f, blanc_udp_stats *out)
 {
     if (!f || f->ops != &udp_ops)
-        return 0;
-    *st = ((const udp_feed *)f)->st;
-    return 1;
+        return BLANC_EUNSUPPORTED;
+    *out = ((const udp_feed *)f)->st;
+    return 0;
 }
 
 uint16_t blanc_feed_udp_port(const blanc_feed *f)

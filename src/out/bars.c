@@ -15,6 +15,7 @@
 
 #include "out/emit.h"
 #include "out/sample.h"
+#include "replay/view.h"
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -232,7 +233,7 @@ static int create(void **ctx, blanc_observer *ob, blanc_replay *r, const blanc_e
     s->o = *o;
     s->out = out;
     s->records = records;
-    const blanc_replay_stats *st = blanc_replay_get_stats(r);
+    const blanc_replay_stats *st = blanc__replay_stats(r);
     if (st->messages) { /* resumed: the clock goes on from there */
         s->started = 1;
         s->clock = st->last_timestamp;

@@ -275,6 +275,10 @@ int blanc_dumper_finish(blanc_dumper *d)
     return d->out.err;
 }
 
-const blanc_dump_stats *blanc_dumper_stats(const blanc_dumper *d) { return &d->st; }
+int blanc_dumper_get_stats(const blanc_dumper *d, blanc_dump_stats *out)
+{
+    *out = d->st;
+    return 0;
+}
 
 void blanc_dumper_free(blanc_dumper *d) { free(d); }

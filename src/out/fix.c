@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "out/fix.h"
+#include "replay/view.h"
 
 #define COMP_MAX 64
 
@@ -306,10 +307,10 @@ int blanc_fix_create(blanc_fix **out, blanc_replay *r, const blanc_fix_options *
         memcpy(f->symbols, o->symbols, o->n_symbols * sizeof *f->symbols);
         f->n_symbols = o->n_symbols;
     }
-    if ((rc = snapshot_all(f, blanc_replay_get_stats(r)->last_timestamp)))
+    if ((rc = snapshot_all(f, blanc__replay_stats(r)->last_timestamp)))
         goto fail;
     if ((f->every = o->every_ns)) {
-        uint64_t at = blanc_replay_get_stats(r)->last_timestamp;
+        uint64_t at = blanc__replay_stats(r)->last_timestamp;
         f->next = o->from_ns;
         if (f->next < at) /* a resumed replay: the instants still ahead */
             f->next += (at - f->next + f->every - 1) / f->every * f->every;
@@ -330,10 +331,10 @@ int blanc_fix_finish(blanc_fix *f)
 {
     if (!f->finished) {
         f->finished = 1;
-        uint64_t last = blanc_replay_get_stats(f->r)->last_timestamp;
+        uint64_t last = blanc__replay_stats(f->r)->last_timestamp;
         if (f->every && (f->rc = instants_before(f, last + (last != UINT64_MAX))))
             return f->rc;
-        if ((f->rc = snapshot_all(f, blanc_replay_get_stats(f->r)->last_timestamp)))
+        if ((f->rc = snapshot_all(f, blanc__replay_stats(f->r)->last_timestamp)))
             return f->rc;
     }
     ob_flush(&f->out);

@@ -17,6 +17,7 @@
 
 #include "out/emit.h"
 #include "out/sample.h"
+#include "replay/view.h"
 
 typedef struct sampler {
     const blanc_books *b;
@@ -236,7 +237,7 @@ static int prime(sampler *s, const blanc_replay *r, const blanc_emit_options *o)
             mark(s, l);
     }
     free(all);
-    const blanc_replay_stats *st = blanc_replay_get_stats(r);
+    const blanc_replay_stats *st = blanc__replay_stats(r);
     if (st->messages) {
         s->started = 1;
         s->clock = st->last_timestamp;

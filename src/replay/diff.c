@@ -64,8 +64,8 @@ static void counters(differ *d, const blanc_replay *ra, const blanc_replay *rb)
         counter(d, f, a->anomalies[k].first_index, b->anomalies[k].first_index);
     }
     blanc_books_stats sa, sb;
-    blanc_books_stats_get(ra->books, &sa);
-    blanc_books_stats_get(rb->books, &sb);
+    blanc_books_get_stats(ra->books, &sa);
+    blanc_books_get_stats(rb->books, &sb);
     counter(d, "live_orders", sa.live_orders, sb.live_orders);
     counter(d, "levels", sa.levels, sb.levels);
 }

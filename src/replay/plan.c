@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "blanc.h"
+#include "replay/view.h"
 
 static int due_index(const blanc_cut *c, uint64_t at)
 {
@@ -38,13 +39,13 @@ static void next_limits(const blanc_run_plan *p, uint64_t *idx, uint64_t *ts)
 static int take(const blanc_run_plan *p, blanc_replay *r, blanc_cut *c)
 {
     c->taken = 1;
-    c->messages = blanc_replay_get_stats(r)->messages;
+    c->messages = blanc__replay_stats(r)->messages;
     return p->on_pause ? p->on_pause(p->ctx, r, c) : 0;
 }
 
 int blanc_run_plan_check(const blanc_run_plan *p, const blanc_replay *r)
 {
-    const blanc_replay_stats *st = blanc_replay_get_stats(r);
+    const blanc_replay_stats *st = blanc__replay_stats(r);
     for (size_t i = 0; i < p->n_cuts; i++) {
         const blanc_cut *c = &p->cuts[i];
         if (c->kind != BLANC_CUT_INDEX && c->kind != BLANC_CUT_TIME && c->kind != BLANC_CUT_END)
@@ -66,14 +67,14 @@ int blanc_replay_run_plan(blanc_replay *r, blanc_feed *f, blanc_run_plan *p)
     for (size_t i = 0; i < p->n_cuts; i++)
         p->cuts[i].taken = 0, p->cuts[i].messages = 0;
     for (;;) {
-        uint64_t idx, ts, now = blanc_replay_get_stats(r)->messages;
+        uint64_t idx, ts, now = blanc__replay_stats(r)->messages;
         next_limits(p, &idx, &ts);
         uint64_t tick = p->tick ? now + p->tick : BLANC_NO_LIMIT;
         int tick_first = tick < idx;
         rc = blanc_replay_run_until(r, f, tick_first ? tick : idx, ts);
         if (rc != BLANC_REPLAY_PAUSED)
             break;
-        uint64_t at = blanc_replay_get_stats(r)->messages;
+        uint64_t at = blanc__replay_stats(r)->messages;
         int taken = 0;
         /* Index cuts first: at one position they come before time cuts. */
         for (size_t i = 0; i < p->n_cuts; i++) {
@@ -105,7 +106,7 @@ int blanc_replay_run_plan(blanc_replay *r, blanc_feed *f, blanc_run_plan *p)
      * exactly the number of messages there were (the input ended right there:
      * a final session marker, a truncated tail or a strict stop adds none). */
     int missed = 0;
-    uint64_t n = blanc_replay_get_stats(r)->messages;
+    uint64_t n = blanc__replay_stats(r)->messages;
     for (size_t i = 0; i < p->n_cuts; i++) {
         blanc_cut *c = &p->cuts[i];
         if (c->taken)

@@ -20,6 +20,7 @@
 #include "health/health.h"
 #include "health/image.h"
 #include "replay/replay.h"
+#include "replay/view.h"
 #include "replay/shard.h"
 
 int blanc_replay_create(blanc_replay **out, const blanc_replay_options *opts)
@@ -520,7 +521,13 @@ uint64_t blanc_replay_input_position(const blanc_replay *r, uint64_t *digest)
     return r->hashed;
 }
 
-const blanc_replay_stats *blanc_replay_get_stats(const blanc_replay *r) { return &r->st; }
+const blanc_replay_stats *blanc__replay_stats(const blanc_replay *r) { return &r->st; }
+
+int blanc_replay_get_stats(const blanc_replay *r, blanc_replay_stats *out)
+{
+    *out = r->st;
+    return 0;
+}
 
 blanc_books *blanc_replay_books(blanc_replay *r) { return r->books; }
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "blanc.h"
+#include "replay/view.h"
 
 #define SNAP_PATH_MAX 4096
 
@@ -193,7 +194,7 @@ int blanc_session_open(blanc_session **out, const blanc_session_options *o,
         fail(err, rc, 0, NULL, "at most %d threads", BLANC_MAX_THREADS);
         goto out;
     }
-    s->start_messages = blanc_replay_get_stats(s->r)->messages;
+    s->start_messages = blanc__replay_stats(s->r)->messages;
     blanc_run_plan check = {o->cuts, o->n_cuts, 0, NULL, NULL};
     if ((rc = blanc_run_plan_check(&check, s->r))) {
         fail(err, rc, 0, o->resume, "a cut lies before the snapshot's position (message %" PRIu64
@@ -320,7 +321,7 @@ static int write_snapshot(blanc_session *s, const blanc_cut *c)
         return rc;
     }
     s->snaps[s->n_snaps].path = path;
-    s->snaps[s->n_snaps++].messages = blanc_replay_get_stats(s->r)->messages;
+    s->snaps[s->n_snaps++].messages = blanc__replay_stats(s->r)->messages;
     return 0;
 }
 
@@ -357,7 +358,7 @@ static int blame(blanc_session *s, int rc, blanc_session_error *err)
         blanc_health_finish(s->h);
     if (sink_failed(s->journal, &sys))
         return fail(err, rc, sys, s->o.health_journal, NULL);
-    const blanc_replay_stats *st = blanc_replay_get_stats(s->r);
+    const blanc_replay_stats *st = blanc__replay_stats(s->r);
     /* A feed that stopped on a hard error knows where (a capture record it
      * cannot read on from): the bytes the replay used may end well before. */
     const blanc_feed_end *e = s->feed ? blanc_feed_end_info(s->feed) : NULL;
@@ -389,7 +390,7 @@ int blanc_session_run(blanc_session *s, blanc_session_error *err)
         return fail(err, rc, 0, s->o.input,
                     "no snapshot at message %" PRIu64 ": the input ended after %" PRIu64
                     " messages",
-                    c ? c->at : 0, blanc_replay_get_stats(s->r)->messages);
+                    c ? c->at : 0, blanc__replay_stats(s->r)->messages);
     }
     return blame(s, rc, err);
 }

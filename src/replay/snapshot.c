@@ -38,7 +38,7 @@ static void snap_meta_get(const blanc_replay *r, uint64_t m[M_COUNT])
     const blanc_replay_stats *st = &r->st;
     blanc_books_stats bs;
     blanc_digests d;
-    blanc_books_stats_get(r->books, &bs);
+    blanc_books_get_stats(r->books, &bs);
     blanc_replay_digests(r, &d);
     memset(m, 0, M_COUNT * sizeof *m);
     m[M_MESSAGES] = st->messages;
