@@ -8,6 +8,7 @@ threads, and ISA-L when the build has it). Nothing is downloaded: pip runs this 
 Debian's setuptools and numpy.
 """
 import os
+import re
 
 import numpy
 from setuptools import Extension, setup
@@ -19,6 +20,14 @@ lib = os.path.join(build, "libblanc.a")
 if not os.path.exists(lib):
     raise SystemExit("blanc: %s not found: build the library first (make build), or set "
                      "BLANC_BUILD to the CMake build folder" % lib)
+
+
+def header_version():
+    """BLANC_VERSION_MAJOR.MINOR.PATCH from include/blanc.h, the version's one home."""
+    with open(os.path.join(root, "include", "blanc.h")) as f:
+        parts = dict(re.findall(r"^#define BLANC_VERSION_(MAJOR|MINOR|PATCH) (\d+)$", f.read(), re.M))
+    return "%s.%s.%s" % (parts["MAJOR"], parts["MINOR"], parts["PATCH"])
+
 
 # ISA-L when the build found it (the gzip decoder, src/feed/inflate_isal.c).
 libs = ["zstd", "z", "jansson", "xxhash", "pcap", "pthread"]
@@ -44,5 +53,5 @@ ext = Extension(
     extra_link_args=["-Wl,--exclude-libs,ALL"],
 )
 
-setup(name="blanc", version="0.1.0", packages=["blanc"],
+setup(name="blanc", version=header_version(), packages=["blanc"],
       package_data={"blanc": ["py.typed", "*.pyi"]}, ext_modules=[ext])

@@ -87,3 +87,15 @@ def test_stub_names_every_code():
         pytest.skip("stub not installed")
     made = {n for n in dir(blanc._blanc) if re.fullmatch(r"E[A-Z]+", n)}
     assert made == set(re.findall(r"^class (E[A-Z]+)\(Error\)", stub, re.M))
+
+
+def test_package_version_is_the_library_version():
+    """The installed distribution's version comes from include/blanc.h, as the C library's
+    does: read both (package metadata, the extension's blanc_version()) and the header."""
+    import importlib.metadata
+    import re
+    header = open(os.path.join(os.path.dirname(__file__), "..", "..", "include", "blanc.h")).read()
+    parts = dict(re.findall(r"^#define BLANC_VERSION_(MAJOR|MINOR|PATCH) (\d+)$", header, re.M))
+    want = "%s.%s.%s" % (parts["MAJOR"], parts["MINOR"], parts["PATCH"])
+    assert blanc.__version__ == want
+    assert importlib.metadata.version("blanc") == want
