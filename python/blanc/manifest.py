@@ -150,8 +150,8 @@ def read(path: str) -> List[Dict]:
 def parse_parts(paths: Sequence[str]) -> "tuple[List[Dict], List[str]]":
     """Entries from part files, and the errors of days that failed: each line (or a
     whole file holding one JSON object) is a manifest entry or a ``blanc replay --json``
-    summary, as a Slurm array task writes it. An empty part is a day whose replay
-    failed (its error is in the task's log)."""
+    summary, as a Slurm array task writes it, or ``{"file", "error"}`` for a day whose
+    replay failed. An empty part is an error too."""
     entries: List[Dict] = []
     errors: List[str] = []
     for p in paths:
@@ -167,6 +167,9 @@ def parse_parts(paths: Sequence[str]) -> "tuple[List[Dict], List[str]]":
         for o in objs:
             if not isinstance(o, dict):
                 raise ValueError("%s: not a JSON object" % p)
+            if "error" in o:  # written by a Slurm task whose replay failed
+                errors.append("%s: %s" % (o.get("file"), o["error"]))
+                continue
             if "digests" not in o:
                 entries.append({f: o[f] for f in FIELDS})
                 continue
@@ -269,8 +272,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     s.add_argument("--threads", type=int, help="--threads N of blanc replay")
     m = sub.add_parser("merge", help="merge part files (manifest lines or `blanc replay "
                        "--json` summaries) into one manifest")
-    m.add_argument("parts", nargs="+", metavar="PART")
+    m.add_argument("parts", nargs="*", metavar="PART")
     m.add_argument("-o", "--output", required=True, help="manifest to write")
+    m.add_argument("--expect", metavar="LIST",
+                   help="the inputs, one path a line: a day of LIST with no entry fails")
     d = sub.add_parser("digest", help="print a manifest's aggregate digest (SHA-256)")
     d.add_argument("manifest")
     a = ap.parse_args(argv)
@@ -284,6 +289,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             entries, errors = serial(a.files, a.blanc, a.threads)
         else:
             entries, errors = parse_parts(a.parts)
+            if a.expect:
+                with open(a.expect, encoding="utf-8") as f:
+                    want = [ln.strip() for ln in f if ln.strip()]
+                have = {key(e) for e in entries}
+                failed = " ".join(errors)
+                errors += ["%s: no part (its task failed or never ran)" % w for w in want
+                           if os.path.basename(w) not in have and w not in failed]
         data = render(entries)
     except (OSError, ValueError, KeyError) as e:
         print("blanc.manifest: %s" % (e,), file=sys.stderr)
