@@ -81,9 +81,9 @@ def _slurm_up():
 def test_sbatch(listed, tmp_path):
     d, files, bad, lst, serial = listed
     out = tmp_path / "sb"
-    r = subprocess.run(["sh", os.path.join(SLURM, "submit.sh"), lst, str(out),
-                        "--chdir", str(tmp_path)], env=env(), stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True, timeout=30, check=True)
+    r = subprocess.run(["sh", os.path.join(SLURM, "submit.sh"), lst, str(out)], env=env(),
+                       cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=30, check=True)
     merge = r.stdout.split("merge ")[1].split(":")[0]
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -92,3 +92,5 @@ def test_sbatch(listed, tmp_path):
             break
         time.sleep(1)
     assert (out / "manifest.jsonl").read_bytes() == serial
+    log = (tmp_path / ("blanc-merge-%s.log" % merge)).read_text()
+    assert "failed: %s: exit 2: " % bad in log
