@@ -102,6 +102,20 @@ def test_date_of_name():
     assert mf.date_of_name("20191330.itch") is None  # month 13
 
 
+def test_replay_health_threads(corrupt_day, gen_day):
+    """What the tasks read from the extension: health and threads of blanc.replay."""
+    import blanc
+    for day in (corrupt_day, gen_day):
+        j = ref(day)
+        for threads in (0, 1, 2):
+            r = blanc.replay(day, health=True, threads=threads)
+            assert r.digests == j["digests"] and r.stats["anomalies_total"] == j["anomalies_total"]
+            assert r.health == {k: j["health"][k] for k in ("state", "worst", "published",
+                                                            "gated", "transitions")}
+        assert blanc.replay(day).health is None
+    assert ref(corrupt_day)["health"]["worst"] != "fuse"  # the check above saw a breaker trip
+
+
 def test_rows_equal_cli(cluster, days, tmp_path):
     client, _ = cluster
     good, bad = days
