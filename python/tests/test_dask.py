@@ -7,6 +7,7 @@ one process, and its `--emit` output."""
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -208,7 +209,7 @@ def test_merge_parts(days, tmp_path):
     assert d == hashlib.sha256(ser.read_bytes()).hexdigest()
 
 
-def test_emit_and_rerun_skip(cluster, days, tmp_path):
+def test_emit_and_rerun_skip(cluster, days, tmp_path, capsys):
     client, _ = cluster
     good, _ = days
     out = str(tmp_path / "run")
@@ -232,12 +233,18 @@ def test_emit_and_rerun_skip(cluster, days, tmp_path):
     assert [os.stat(o).st_mtime_ns for o in df.output] == mtimes
     # an output gone: that day alone is replayed
     os.unlink(df.output[1])
-    third = bd.replay_days(good, client, out=out, emit="bbo", format="csv", progress=False)
+    capsys.readouterr()
+    third = bd.replay_days(good, client, out=out, emit="bbo", format="csv")
     assert list(third.skipped) == [True, False, True]
+    assert capsys.readouterr().err == ""  # progress: none when stderr is no terminal
     assert open(os.path.join(out, "manifest.jsonl"), "rb").read() == man
     # redo: all replayed, same manifest
+    capsys.readouterr()
     redo = bd.replay_days(good, client, out=out, emit="bbo", format="csv", redo=True,
-                          progress=False)
+                          progress=True)
+    err = capsys.readouterr().err  # the progress line, forced on (stderr is no tty here)
+    assert re.fullmatch(r"\rblanc: 1/3 days, \d+\.\d\d M msg/s\rblanc: 2/3 days, \d+\.\d\d M "
+                        r"msg/s\rblanc: 3/3 days, \d+\.\d\d M msg/s\n", err), repr(err)
     assert not redo.skipped.any() and list(redo.l3) == list(df.l3)
     assert open(os.path.join(out, "manifest.jsonl"), "rb").read() == man
     assert [os.stat(o).st_mtime_ns for o in df.output] != mtimes
