@@ -93,6 +93,20 @@ def ref(path):
     return cli_json(path)
 
 
+class Ran:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def run_main(main, capsys, *args):
+    """A `python -m` entry run in this process (each subprocess would import pandas
+    again: seconds on a loaded machine); the tests run each entry once as a process."""
+    capsys.readouterr()
+    rc = main([str(a) for a in args])
+    o = capsys.readouterr()
+    return Ran(rc, o.out, o.err)
+
+
 def test_date_of_name():
     assert mf.date_of_name("/x/20190130.NASDAQ_ITCH50.gz") == "2019-01-30"
     assert mf.date_of_name("01302019.NASDAQ_ITCH50") == "2019-01-30"
@@ -164,7 +178,7 @@ def test_rows_equal_cli(cluster, days, tmp_path):
                           for e in want).encode()
 
 
-def test_merge_parts(days, tmp_path):
+def test_merge_parts(days, tmp_path, capsys):
     good, bad = days
     parts = []
     for k, p in enumerate(reversed(good)):  # out of order, as array tasks finish
@@ -176,14 +190,11 @@ def test_merge_parts(days, tmp_path):
     empty = tmp_path / "empty.json"
     empty.write_text("")
     ser = tmp_path / "serial.jsonl"
-    subprocess.run([PY, "-m", "blanc.manifest", "serial", *good, "-o", str(ser), "--blanc",
-                    BIN], check=True, stdout=subprocess.DEVNULL)
+    assert run_main(mf.main, capsys, "serial", *good, "-o", ser, "--blanc", BIN).returncode == 0
 
     def merge(*ps):
         out = tmp_path / "m.jsonl"
-        r = subprocess.run([PY, "-m", "blanc.manifest", "merge", *map(str, ps), "-o",
-                            str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
+        r = run_main(mf.main, capsys, "merge", *ps, "-o", out)
         return r, out.read_bytes() if out.exists() else None
 
     r, m = merge(*parts)
@@ -204,8 +215,7 @@ def test_merge_parts(days, tmp_path):
     (tmp_path / "m.jsonl").unlink()
     r, m = merge(ser, other)
     assert r.returncode == 2 and "two different entries" in r.stderr and m is None
-    d = subprocess.run([PY, "-m", "blanc.manifest", "digest", str(ser)],
-                       stdout=subprocess.PIPE, text=True, check=True).stdout.strip()
+    d = run_main(mf.main, capsys, "digest", ser).stdout.strip()
     assert d == hashlib.sha256(ser.read_bytes()).hexdigest()
 
 
@@ -250,7 +260,7 @@ def test_emit_and_rerun_skip(cluster, days, tmp_path, capsys):
     assert [os.stat(o).st_mtime_ns for o in df.output] != mtimes
 
 
-def test_batch_cli(cluster, days, tmp_path):
+def test_batch_cli(cluster, days, tmp_path, capsys):
     _, addr = cluster
     good, bad = days
     out = tmp_path / "b"
@@ -265,14 +275,13 @@ def test_batch_cli(cluster, days, tmp_path):
     assert "sha256 %s" % hashlib.sha256(data).hexdigest() in r.stdout
     for p in good:
         assert ref(p)["digests"]["l3"] in r.stdout
-    r = subprocess.run([PY, "-m", "blanc.batch", "--scheduler", addr, *good, "--out",
-                        str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                       timeout=120)
+    import blanc.batch
+    r = run_main(blanc.batch.main, capsys, "--scheduler", addr, *good, "--out", out)
     assert r.returncode == 0 and r.stderr == "", r.stderr
     assert (out / "manifest.jsonl").read_bytes() == data
 
 
-def test_killed_worker(cluster, days, tmp_path):
+def test_killed_worker(cluster, days, tmp_path, capsys):
     """SIGKILL the worker process running a day: Dask reruns it on a live worker; the
     row is there once, from that worker, and the manifest and output are those of an
     undisturbed run."""
@@ -309,8 +318,7 @@ def test_killed_worker(cluster, days, tmp_path):
     assert victim not in set(df.worker) and victim not in client.run(os.getpid)
     assert (df.elapsed > 0).all()
     ser = tmp_path / "serial.jsonl"
-    subprocess.run([PY, "-m", "blanc.manifest", "serial", *good[:2], "-o", str(ser),
-                    "--blanc", BIN], check=True, stdout=subprocess.DEVNULL)
+    assert run_main(mf.main, capsys, "serial", *good[:2], "-o", ser, "--blanc", BIN).returncode == 0
     assert open(os.path.join(out, "manifest.jsonl"), "rb").read() == ser.read_bytes()
     for p, o in zip(good[:2], df.output):
         want = tmp_path / "want.csv.zst"
