@@ -13,6 +13,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config zlib1g-dev libzstd-dev libxxhash-dev libjansson-dev
       libmicrohttpd-dev libcmocka-dev libpcap-dev libisal-dev tshark python3 zstd xxhash prometheus yamllint
       clang scdoc python3-dev python3-numpy python3-pandas python3-pytest python3-setuptools python3-venv
+      python3-distributed
       g++ libquickfix-dev)
 if [[ "${1:-}" == "--ci" ]]; then
     pkgs+=(gcc libclang-rt-14-dev chromium lintian reuse)

@@ -75,7 +75,9 @@ class Replay:
     stream and input digests as 16 hex digits, as ``blanc replay --json`` prints them
     (at a cut, the input digest is of the bytes read up to it, as a snapshot records).
     ``anomalies``: per kind, ``{"count", "first_offset", "first_index"}`` for kinds seen.
-    ``at``: the cut this state was taken at (None at the end).
+    ``at``: the cut this state was taken at (None at the end). ``health``: with
+    ``replay(..., health=True)``, the final feed health (``state``, ``worst``,
+    ``published``, ``gated``, ``transitions``, as in ``blanc replay --json``), else None.
     """
 
     def __init__(self, state: "_blanc.State", depth: Optional[int],
@@ -89,6 +91,7 @@ class Replay:
         st = state.stats()
         self.anomalies: Dict[str, Dict[str, int]] = st.pop("anomalies")
         self.stats: Dict[str, int] = st
+        self.health: Optional[Dict[str, object]] = state.health()
 
     def __repr__(self) -> str:
         where = "end" if self.at is None else "at=%r" % (self.at,)
@@ -128,7 +131,8 @@ class Replay:
 
 def replay(path: PathLike, *, symbols: Optional[Sequence[str]] = None,
            depth: Optional[int] = 5, strict: bool = False,
-           at: Optional[Sequence[Cut]] = None) -> Union[Replay, List[Replay]]:
+           at: Optional[Sequence[Cut]] = None, health: bool = False,
+           threads: int = 0) -> Union[Replay, List[Replay]]:
     """Replay a day (BinaryFILE plain, .gz or .zst, or a capture: chosen by content, as
     ``blanc replay`` does) and return its final :class:`Replay`.
 
@@ -138,12 +142,15 @@ def replay(path: PathLike, *, symbols: Optional[Sequence[str]] = None,
     ``at``: message indexes (the state after exactly N messages) and feed times
     ``"HH:MM:SS[.fraction]"`` (after every message stamped at or before it), as
     ``--snapshot-at`` takes them: then a list of states, one per cut in the order
-    given. An index past the end raises blanc.ECUTPAST. The GIL is released while the
-    replay runs.
+    given. An index past the end raises blanc.ECUTPAST. ``health``: track feed health
+    with the default configuration, as the CLI does (end state only). ``threads``: keep
+    the books on N threads (``--threads N``; same results). The GIL is released while
+    the replay runs.
     """
     p = os.fspath(path)
     if at is None:
-        return Replay(_blanc._replay(p, strict), depth, symbols)
+        return Replay(_blanc._replay(p, strict, health=health, threads=threads), depth,
+                      symbols)
     cuts = list(at)
     states = _blanc._replay(p, strict, cuts)
     return [Replay(s, depth, symbols, c) for s, c in zip(states, cuts)]

@@ -187,6 +187,9 @@ typedef struct state_obj {
     PyObject_HEAD
     blanc_replay *r;
     int at_cut; /* a state at a cut: the input digest is of the prefix read */
+    int has_health;           /* replayed with health=True: hs is its final health */
+    blanc_health_stats hs;
+    uint64_t emit_records;    /* records written to emit_out */
 } state_obj;
 
 static void state_dealloc(state_obj *o)
@@ -206,6 +209,8 @@ static PyObject *state_new(blanc_replay *r, int at_cut)
     }
     o->r = r;
     o->at_cut = at_cut;
+    o->has_health = 0;
+    o->emit_records = 0;
     return (PyObject *)o;
 }
 
@@ -265,6 +270,26 @@ static PyObject *st_stats(state_obj *o, PyObject *u)
                          (unsigned long long)bs.live_orders, "instruments", bs.instruments,
                          "anomalies_total", (unsigned long long)st.anomalies_total, "anomalies",
                          an);
+}
+
+/* The final feed health as `blanc replay --json` reports it ("health"), in part. */
+static PyObject *st_health(state_obj *o, PyObject *u)
+{
+    (void)u;
+    if (!o->has_health)
+        Py_RETURN_NONE;
+    const blanc_health_stats *h = &o->hs;
+    return Py_BuildValue("{sssssKsKsK}", "state", blanc_health_level_name(h->global_state),
+                         "worst", blanc_health_level_name(h->global_worst), "published",
+                         (unsigned long long)h->published, "gated",
+                         (unsigned long long)h->gated, "transitions",
+                         (unsigned long long)h->transitions);
+}
+
+static PyObject *st_emit_records(state_obj *o, PyObject *u)
+{
+    (void)u;
+    return PyLong_FromUnsignedLongLong(o->emit_records);
 }
 
 static PyObject *sym_str(const char *s)
@@ -446,6 +471,8 @@ static PyMethodDef state_methods[] = {
     {"messages", (PyCFunction)st_messages, METH_NOARGS, "messages replayed"},
     {"digests", (PyCFunction)st_digests, METH_NOARGS, "the l3, l2, stream and input digests"},
     {"stats", (PyCFunction)st_stats, METH_NOARGS, "counters and anomalies"},
+    {"health", (PyCFunction)st_health, METH_NOARGS, "final feed health (None: not tracked)"},
+    {"emit_records", (PyCFunction)st_emit_records, METH_NOARGS, "records written to emit_out"},
     {"symbols", (PyCFunction)st_symbols, METH_NOARGS, "symbols in the directory, sorted"},
     {"levels", (PyCFunction)st_levels, METH_VARARGS, "levels(symbol, depth) -> arrays"},
     {"orders", (PyCFunction)st_orders, METH_VARARGS, "orders(symbol) -> arrays"},
@@ -561,32 +588,154 @@ bad:
     return -1;
 }
 
-/* _replay(path, strict, at) -> State, or a list of States (one per cut) */
+/* Feed health (the CLI's default configuration), book threads and an emitter
+ * writing emit_out (blanc_sink_open: atomic, compressed by suffix) for a run
+ * to the end, as `blanc replay --threads N --emit KIND --format F -o OUT`. */
+typedef struct run_extras {
+    int health;
+    unsigned threads;
+    int emit_kind, emit_format; /* -1: no emitter */
+    const char *emit_out;
+    char (*symbols)[8]; /* the emitter's instruments (NULL: all) */
+    size_t n_symbols;
+    blanc_health *h;
+    blanc_sink *sink;
+    blanc_emitter *em;
+} run_extras;
+
+static int extras_attach(run_extras *x, blanc_replay *r, blanc_session_error *err)
+{
+    int rc = 0;
+    if (x->health) {
+        blanc_health_config hc;
+        blanc_health_config_default(&hc);
+        if ((rc = blanc_health_create(&x->h, &hc)))
+            return err->code = rc;
+        blanc_replay_set_health(r, x->h);
+    }
+    if (x->threads > 1 && (rc = blanc_replay_set_threads(r, x->threads)))
+        return err->code = rc;
+    if (x->emit_kind >= 0) {
+        int se = 0;
+        if ((rc = blanc_sink_open(&x->sink, x->emit_out, &se))) {
+            err->code = rc;
+            err->sys_errno = se;
+            snprintf(err->path, sizeof err->path, "%s", x->emit_out);
+            return rc;
+        }
+        blanc_emit_options eo;
+        memset(&eo, 0, sizeof eo);
+        eo.kind = (blanc_emit_kind)x->emit_kind;
+        eo.format = (blanc_emit_format)x->emit_format;
+        eo.symbols = (const char(*)[8])x->symbols;
+        eo.n_symbols = x->n_symbols;
+        if ((rc = blanc_emitter_create(&x->em, r, x->h, &eo, x->sink)))
+            return err->code = rc;
+    }
+    return 0;
+}
+
+/* After a successful run: flush and commit the output. */
+static int extras_commit(run_extras *x, blanc_session_error *err, uint64_t *records)
+{
+    int rc = 0, se = 0;
+    if (x->em) {
+        rc = blanc_emitter_finish(x->em);
+        *records = blanc_emitter_records(x->em);
+    }
+    if (x->sink) {
+        int crc = rc;
+        if (rc) {
+            blanc_sink_error(x->sink, &se);
+            blanc_sink_abort(x->sink);
+        } else {
+            crc = blanc_sink_commit_sys(x->sink, &se);
+        }
+        x->sink = NULL;
+        if (crc) {
+            err->code = rc = crc;
+            err->sys_errno = se;
+            snprintf(err->path, sizeof err->path, "%s", x->emit_out);
+        }
+    }
+    return rc;
+}
+
+static void extras_free(run_extras *x, blanc_replay *r, blanc_health_stats *hs)
+{
+    blanc_emitter_free(x->em);
+    blanc_sink_abort(x->sink);
+    if (x->h) {
+        blanc_health_get_stats(x->h, hs);
+        if (r)
+            blanc_replay_set_health(r, NULL);
+        blanc_health_free(x->h);
+    }
+}
+
+/* _replay(path, strict, at, health, threads, emit, emit_format, emit_out)
+ * -> State, or a list of States (one per cut) */
 static PyObject *py_replay(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
-    static char *names[] = {"path", "strict", "at", NULL};
-    PyObject *path_obj, *at = Py_None;
+    static char *names[] = {"path", "strict", "at", "health", "threads", "emit", "emit_format",
+                            "emit_out", "symbols", NULL};
+    PyObject *path_obj, *at = Py_None, *out_obj = NULL, *symbols = Py_None;
     int strict = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|pO", names, PyUnicode_FSConverter, &path_obj,
-                                     &strict, &at))
+    run_extras x = {0, 0, -1, -1, NULL, NULL, 0, NULL, NULL, NULL};
+    const char *emit_s = NULL, *format_s = "csv";
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|pOpIzsO&O", names, PyUnicode_FSConverter,
+                                     &path_obj, &strict, &at, &x.health, &x.threads, &emit_s,
+                                     &format_s, PyUnicode_FSConverter, &out_obj, &symbols))
         return NULL;
+    if (emit_s && blanc_py_symbols(symbols, &x.symbols, &x.n_symbols)) {
+        Py_DECREF(path_obj);
+        Py_XDECREF(out_obj);
+        return NULL;
+    }
+    if (emit_s) {
+        x.emit_kind = blanc_emit_kind_parse(emit_s);
+        x.emit_format = blanc_emit_format_parse(format_s);
+        const char *bad = x.emit_kind < 0 || x.emit_kind == BLANC_EMIT_BARS
+                              ? "emit kind is bbo, l2, l3 or trades"
+                          : x.emit_format < 0 ? "emit_format is jsonl, csv or bin"
+                          : !out_obj          ? "emit needs emit_out"
+                          : at != Py_None     ? "emit and at do not go together"
+                                              : NULL;
+        if (bad) {
+            Py_DECREF(path_obj);
+            Py_XDECREF(out_obj);
+            free(x.symbols);
+            return blanc_py_raise(BLANC_EINVAL, NULL, bad, 0);
+        }
+        x.emit_out = PyBytes_AS_STRING(out_obj);
+    }
+    if (at != Py_None)
+        x.health = 0; /* states at cuts report no health */
     const char *path = PyBytes_AS_STRING(path_obj);
     blanc_cut *cuts = NULL;
     size_t n_cuts = 0;
     if (at != Py_None && parse_cuts(at, &cuts, &n_cuts)) {
         Py_DECREF(path_obj);
+        Py_XDECREF(out_obj);
+        free(x.symbols);
         return NULL;
     }
     blanc_replay **states = calloc(n_cuts + 1, sizeof *states);
     if (!states) {
         free(cuts);
         Py_DECREF(path_obj);
+        Py_XDECREF(out_obj);
+        free(x.symbols);
         return PyErr_NoMemory();
     }
     blanc_session_error err;
+    memset(&err, 0, sizeof err);
     blanc_py_input in = {NULL, NULL};
     blanc_replay *r = NULL;
+    blanc_health_stats hs;
+    memset(&hs, 0, sizeof hs);
+    uint64_t records = 0;
     int rc;
     Py_BEGIN_ALLOW_THREADS
     rc = blanc_py_open_input(&in, path, BLANC_FRAMING_AUTO, &err);
@@ -597,7 +746,7 @@ static PyObject *py_replay(PyObject *self, PyObject *args, PyObject *kw)
         ro.strict = strict;
         if ((rc = blanc_replay_create(&r, &ro))) {
             err.code = rc;
-        } else {
+        } else if (!(rc = extras_attach(&x, r, &err))) {
             cuts_ctx cc = {cuts, states};
             blanc_run_plan p = {cuts, n_cuts, 0, on_pause, &cc};
             rc = blanc_replay_run_plan(r, in.feed, &p);
@@ -612,18 +761,29 @@ static PyObject *py_replay(PyObject *self, PyObject *args, PyObject *kw)
                     }
             } else if (rc) {
                 blanc_py_run_error(rc, path, r, in.feed, &err);
+            } else {
+                rc = extras_commit(&x, &err, &records);
             }
         }
     }
+    extras_free(&x, r, &hs);
     blanc_py_close_input(&in);
+    free(x.symbols);
     Py_END_ALLOW_THREADS
     Py_DECREF(path_obj);
+    Py_XDECREF(out_obj);
     PyObject *res = NULL;
     if (rc) {
         blanc_py_raise_err(&err);
     } else if (at == Py_None) {
         res = state_new(r, 0);
         r = NULL;
+        if (res) {
+            state_obj *so = (state_obj *)res;
+            so->has_health = x.health;
+            so->hs = hs;
+            so->emit_records = records;
+        }
     } else {
         res = PyList_New((Py_ssize_t)n_cuts);
         for (size_t i = 0; res && i < n_cuts; i++) {
@@ -653,7 +813,8 @@ static PyObject *py_version(PyObject *self, PyObject *u)
 
 static PyMethodDef methods[] = {
     {"_replay", (PyCFunction)(void (*)(void))py_replay, METH_VARARGS | METH_KEYWORDS,
-     "_replay(path, strict=False, at=None) -> State or [State]"},
+     "_replay(path, strict=False, at=None, health=False, threads=0, emit=None, "
+     "emit_format='csv', emit_out=None, symbols=None) -> State or [State]"},
     {"_emit", (PyCFunction)(void (*)(void))blanc_py_emit_open, METH_VARARGS | METH_KEYWORDS,
      "_emit(path, kind, symbols=None, depth=0, health=True, strict=False) -> EmitStream"},
     {"_lobster", (PyCFunction)(void (*)(void))blanc_py_lobster_open, METH_VARARGS | METH_KEYWORDS,
