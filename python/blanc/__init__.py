@@ -17,12 +17,19 @@ as in C (``BLANC_ENOTITCH`` is :class:`blanc.ENOTITCH`). docs/PYTHON.md has a wa
 from __future__ import annotations
 
 import os
-from typing import Dict, Iterator, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Union
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported when a DataFrame is made: `import blanc` stays
+    import pandas as pd  # quick for what needs none (blanc.manifest, the Slurm merge)
 
 from . import _blanc
 from ._blanc import Error  # noqa: F401  (re-exported)
+
+
+def _pandas():
+    import pandas
+    return pandas
+
 
 __all__ = ["replay", "emit", "Replay", "Error", "EMIT_KINDS", "lobster_columns",
            "version"]
@@ -113,7 +120,7 @@ class Replay:
         replay's ``depth``; 0 or None there: every level). Unknown symbol: blanc.ENOTFOUND."""
         d = self._depth if depth is None else depth
         side, price, shares, orders = self._s.levels(symbol, int(d or 0))
-        return pd.DataFrame({"side": side, "price": price, "shares": shares,
+        return _pandas().DataFrame({"side": side, "price": price, "shares": shares,
                              "orders": orders})
 
     def books(self, depth: Optional[int] = None) -> Dict[str, pd.DataFrame]:
@@ -125,7 +132,7 @@ class Replay:
         (0-based place in its level's queue), ref, shares; bid levels best first, then
         asks, each level in time priority. Unknown symbol: blanc.ENOTFOUND."""
         side, price, position, ref, shares = self._s.orders(symbol)
-        return pd.DataFrame({"side": side, "price": price, "position": position, "ref": ref,
+        return _pandas().DataFrame({"side": side, "price": price, "position": position, "ref": ref,
                              "shares": shares})
 
 
@@ -158,10 +165,10 @@ def replay(path: PathLike, *, symbols: Optional[Sequence[str]] = None,
 
 def _frame(cols: List[str], arrays: Optional[dict]) -> pd.DataFrame:
     if arrays is None:
-        return pd.DataFrame({c: pd.Series([], dtype="float64" if c == "time" else
+        return _pandas().DataFrame({c: _pandas().Series([], dtype="float64" if c == "time" else
                                           object if c == "symbol" else "int64")
                              for c in cols})
-    return pd.DataFrame(arrays, copy=False)
+    return _pandas().DataFrame(arrays, copy=False)
 
 
 def emit(path: PathLike, kind: str, *, symbols: Optional[Sequence[str]] = None,
