@@ -22,6 +22,7 @@
 
 #include "common/bytes.h"
 #include "feed/mold_stream_impl.h"
+#include "feed/udp_span.h"
 
 /* Messages of d from block d->idx, at most room of them, into out. */
 static uint32_t fill(const mold_direct *d, blanc_msg *out, size_t room)
@@ -58,16 +59,30 @@ void blanc__mold_stream_direct_begin(mold_stream *m, blanc_msg *out, size_t cap)
     }
 }
 
-int blanc__mold_stream_push_direct(mold_stream *m, const mold_origin *o, const uint8_t *p,
-                                   size_t n)
+/* The line a run of direct packets must come from, when the stream is in
+ * the state where one may: nothing held, queued or pending, a line known.
+ * Direct packets do not change any of that, so it holds for a whole run. */
+static int direct_state(const mold_stream *m)
 {
-    if (!m->dout || !m->direct_all || m->ready_n || m->pending_damage || !m->last_pair ||
-        n < MOLD_HEADER)
+    if (!m->dout || m->ready_n || m->pending_damage || !m->last_pair)
         return 0;
-    mold_pair *lp = &m->pairs[m->last_pair - 1];
-    mold_session *s = &m->sessions[lp->session];
-    if (lp->group != o->group || lp->port != o->port || !s->selected || !s->started ||
-        s->nheld || s->pending_lost || memcmp(s->name, p, 10))
+    const mold_session *s = &m->sessions[m->pairs[m->last_pair - 1].session];
+    return s->selected && s->started && !s->nheld && !s->pending_lost;
+}
+
+int blanc__mold_stream_direct_ok(const mold_stream *m)
+{
+    return direct_state(m);
+}
+
+/* One packet of lp's line (of session s) the direct way: 1, 0 (not the plain
+ * case: nothing done), or BLANC_ENOMEM. */
+static inline int direct_one(mold_stream *m, mold_pair *lp, mold_session *s, uint32_t group,
+                             uint16_t port, uint64_t packet, uint64_t offset, uint64_t ts_ns,
+                             const uint8_t *p, size_t n)
+{
+    if (!m->direct_all || n < MOLD_HEADER || lp->group != group || lp->port != port ||
+        memcmp(s->name, p, 10))
         return 0;
     uint64_t seq = blanc_be64(p + 10);
     uint16_t count = blanc_be16(p + 18);
@@ -96,7 +111,7 @@ int blanc__mold_stream_push_direct(mold_stream *m, const mold_origin *o, const u
             return 0;
         uint16_t len = blanc_be16(p + pos);
         g[i] = (blanc_msg){.p = p + pos + 2, .len = len, .session = session,
-                           .offset = o->offset, .packet = o->packet, .seq = seq + i};
+                           .offset = offset, .packet = packet, .seq = seq + i};
         pos += 2u + len;
     }
     for (uint32_t i = fit; i < count; i++) {
@@ -108,12 +123,11 @@ int blanc__mold_stream_push_direct(mold_stream *m, const mold_origin *o, const u
         return 0; /* the general path counts it as damage */
     m->tk.valid = 0;
     m->st.packets++;
-    mold_packet pk = {.seq = seq, .count = count};
-    blanc__mold_line_account(lp, &pk, o);
+    blanc__mold_line_account(lp, seq, count, ts_ns);
     s->next = seq + count;
     s->last_pair = m->last_pair - 1;
     m->direct[m->ndirect++] = (mold_direct){
-        .p = p, .n = n, .seq = seq, .packet = o->packet, .offset = o->offset, .ts_ns = o->ts_ns,
+        .p = p, .n = n, .seq = seq, .packet = packet, .offset = offset, .ts_ns = ts_ns,
         .session = lp->session, .pair = m->last_pair - 1, .count = count, .idx = 0,
         .pos = MOLD_HEADER, .first = (uint32_t)m->direct_out, .out_n = fit};
     m->direct_out += fit;
@@ -121,6 +135,37 @@ int blanc__mold_stream_push_direct(mold_stream *m, const mold_origin *o, const u
     m->direct_lent = 1;
     m->direct_all = fit == count;
     return 1;
+}
+
+int blanc__mold_stream_push_direct(mold_stream *m, const mold_origin *o, const uint8_t *p,
+                                   size_t n)
+{
+    if (!direct_state(m))
+        return 0;
+    mold_pair *lp = &m->pairs[m->last_pair - 1];
+    return direct_one(m, lp, &m->sessions[lp->session], o->group, o->port, o->packet, o->offset,
+                      o->ts_ns, p, n);
+}
+
+/* push_direct() of each in turn, in one loop: the capture's fast walk hands
+ * over its packets in runs, so the per-packet cost is the checks alone. */
+size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t n, int *err)
+{
+    *err = 0;
+    if (!direct_state(m))
+        return 0;
+    mold_pair *lp = &m->pairs[m->last_pair - 1];
+    mold_session *s = &m->sessions[lp->session];
+    size_t i = 0;
+    for (; i < n; i++) {
+        int rc = direct_one(m, lp, s, sp[i].group, sp[i].port, sp[i].packet, sp[i].offset,
+                            sp[i].ts_ns, sp[i].p, sp[i].n);
+        if (rc != 1) {
+            *err = rc < 0 ? rc : 0;
+            break;
+        }
+    }
+    return i;
 }
 
 size_t blanc__mold_direct_consume(mold_stream *m, size_t k)
