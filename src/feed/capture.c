@@ -614,11 +614,12 @@ int blanc__capture_next(capture *c, cap_packet *pk)
  * length). For such a packet decode() reaches CAP_UDP with exactly these
  * fields; anything else returns 0 and decode() decides.
  */
-static int plain_udp(const capture *c, const uint8_t *p, uint32_t cap, uint32_t len,
-                     udp_span *s)
+static inline int plain_udp(const capture *c, const uint8_t *p, uint32_t cap, uint32_t len,
+                            udp_span *s)
 {
     size_t at = c->ip_at;
-    if (len > cap || cap < at + 28 || (c->eth_at >= 0 && blanc_be16(p + c->eth_at) != ETH_IPV4))
+    int eth_at = c->eth_at;
+    if (len > cap || cap < at + 28 || (eth_at >= 0 && blanc_be16(p + eth_at) != ETH_IPV4))
         return 0;
     const uint8_t *ip = p + at;
     size_t total = blanc_be16(ip + 2);
@@ -639,13 +640,17 @@ size_t blanc__capture_peek_udp(capture *c, udp_span *out, size_t max)
 {
     if (!c->in_place || !c->release)
         return 0;
+    /* Locals: the stores to out could otherwise alias the capture's fields. */
     const uint8_t *w = c->win;
-    size_t at = c->pos, lim = c->win_n, k = 0;
+    const int big = c->big, swapped = c->swapped, nano = c->nano;
+    const uint32_t most = c->snap < MAX_SNAPLEN ? c->snap : MAX_SNAPLEN;
+    size_t at = c->pos, k = 0;
+    const size_t lim = c->win_n;
     uint64_t end = c->end, number = c->number;
-    uint32_t most = c->snap < MAX_SNAPLEN ? c->snap : MAX_SNAPLEN;
     while (k < max && lim - at >= 16) {
         const uint8_t *h = w + at;
-        uint32_t caplen = rec32(c, h + 8), len = rec32(c, h + 12);
+        uint32_t caplen = big ? blanc_be32(h + 8) : blanc_le32(h + 8);
+        uint32_t len = big ? blanc_be32(h + 12) : blanc_le32(h + 12);
         /* Cut to the snap length, refused, or not whole in the window: the
          * general walk's (next_in_place) business. */
         if (caplen > most || lim - at - 16 < caplen)
@@ -664,10 +669,11 @@ size_t blanc__capture_peek_udp(capture *c, udp_span *out, size_t max)
             s->n = pk.len;
         }
         /* As next_in_place. */
-        uint32_t sec = rec32(c, h), frac = rec32(c, h + 4);
-        int64_t ts = c->swapped ? (int64_t)sec : (int64_t)(int32_t)sec;
-        int64_t f = c->swapped ? (int64_t)frac : (int64_t)(int32_t)frac;
-        s->ts_ns = (uint64_t)ts * 1000000000u + (uint64_t)(c->nano ? f : f * 1000);
+        uint32_t sec = big ? blanc_be32(h) : blanc_le32(h);
+        uint32_t frac = big ? blanc_be32(h + 4) : blanc_le32(h + 4);
+        int64_t ts = swapped ? (int64_t)sec : (int64_t)(int32_t)sec;
+        int64_t f = swapped ? (int64_t)frac : (int64_t)(int32_t)frac;
+        s->ts_ns = (uint64_t)ts * 1000000000u + (uint64_t)(nano ? f : f * 1000);
         s->packet = ++number;
         s->offset = end;
         end += 16 + (uint64_t)caplen;
