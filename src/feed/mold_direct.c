@@ -116,7 +116,7 @@ size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t 
     size_t out = m->direct_out, nd = m->ndirect, msgs = 0, i = 0;
     uint64_t next = s->next;
     int all = 1;
-    for (; i < n && all; i++) {
+    for (; i < n; i++) { /* after a packet that did not fit whole, room is 0 */
         const uint8_t *p = sp[i].p;
         size_t len = sp[i].n;
         uint64_t h8;
