@@ -73,7 +73,8 @@ int blanc__mold_stream_push_lent(mold_stream *m, const mold_origin *from, const 
  * The direct path (mold_direct.c) for a caller that fills batches: begin()
  * names the batch out[cap] (messages a pause left are put there first);
  * push_direct() of a lent packet then writes its messages into it and returns
- * 1 when the packet is the plain in-order case, else 0 (nothing done: push it
+ * 1 when the packet is the plain in-order case (data, or a heartbeat: counted
+ * only), else 0 (nothing done: push it
  * with push_lent()), or BLANC_ENOMEM. take() must then be given the same out;
  * it returns the direct messages first, then the queue's. consume() ends the
  * batch.

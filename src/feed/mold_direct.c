@@ -81,7 +81,8 @@ int blanc__mold_stream_direct_ok(const mold_stream *m)
  * after the one that fills the batch. The state the loop moves (the batch's
  * fill, the session's next number, the line's counters) stays in locals and
  * is written back once: with ~1.3 messages a packet the per-packet cost is
- * most of it. The line's counters come out as blanc__mold_line_account
+ * most of it. An in-order heartbeat is only counted, as the general path
+ * does, so it does not end the run. The line's counters come out as blanc__mold_line_account
  * would leave them packet by packet: the numbers of a run only go up.
  */
 size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t n, int *err)
@@ -113,7 +114,7 @@ size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t 
     blanc_msg *dout = m->dout;
     mold_direct *dir = m->direct;
     const size_t dcap = m->dcap;
-    size_t out = m->direct_out, nd = m->ndirect, msgs = 0, i = 0;
+    size_t out = m->direct_out, nd = m->ndirect, msgs = 0, i = 0, beats = 0;
     uint64_t next = s->next;
     int all = 1;
     for (; i < n; i++) { /* after a packet that did not fit whole, room is 0 */
@@ -128,8 +129,15 @@ size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t 
         uint64_t seq = blanc_be64(p + 10);
         uint16_t count = blanc_be16(p + 18);
         size_t room = dcap - out;
-        if (h8 != name8 || h2 != name2 || seq != next || seq == 0 || count == MOLD_HEARTBEAT ||
-            count == MOLD_END_OF_SESSION || room == 0 || seq > UINT64_MAX - count)
+        if (h8 != name8 || h2 != name2 || seq != next || seq == 0 || room == 0)
+            break;
+        if (count == MOLD_HEARTBEAT && len == MOLD_HEADER) {
+            /* In order, nothing held: the general path counts it and is done
+             * (its ready and held room were made at the session's first packet). */
+            beats++;
+            continue;
+        }
+        if (count == MOLD_HEARTBEAT || count == MOLD_END_OF_SESSION || seq > UINT64_MAX - count)
             break;
         /* Fill and check the blocks in one pass (blanc__mold_parse's rule:
          * they add up to the payload exactly). Entries past out are the
@@ -164,21 +172,26 @@ size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t 
         return 0;
     m->tk.valid = 0;
     m->st.packets += i;
-    m->direct_out = out;
-    m->ndirect = nd;
-    m->direct_msgs += msgs;
-    m->direct_lent = 1;
-    m->direct_all = (uint8_t)all;
-    s->next = next;
-    s->last_pair = pair;
+    m->st.heartbeats += beats;
     lp->packets += i;
+    lp->heartbeats += beats;
     if (!lp->have_ts) {
         lp->first_ts_ns = sp[0].ts_ns;
         lp->have_ts = 1;
     }
     lp->last_ts_ns = sp[i - 1].ts_ns;
+    size_t data = nd - m->ndirect;
+    if (data == 0)
+        return i; /* heartbeats only */
+    m->direct_out = out;
+    m->direct_msgs += msgs;
+    m->direct_lent = 1;
+    m->direct_all = (uint8_t)all;
+    s->next = next;
+    s->last_pair = pair;
     lp->messages += msgs;
-    uint64_t first = dir[nd - i].seq;
+    uint64_t first = dir[m->ndirect].seq;
+    m->ndirect = nd;
     if (!lp->have_seq || first < lp->first_seq)
         lp->first_seq = first;
     if (!lp->have_seq || next - 1 > lp->last_seq)
