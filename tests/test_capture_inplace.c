@@ -85,6 +85,26 @@ static void same_packet(const cap_packet *a, const cap_packet *b)
     }
 }
 
+/* One next() on each walk: the same result, packet, end and source offset
+ * (a's once synced: it may lend). Returns the result. */
+static int same_next(walk *a, walk *b)
+{
+    cap_packet x, y;
+    int ra = blanc__capture_next(a->c, &x), rb = blanc__capture_next(b->c, &y);
+    assert_int_equal(ra, rb);
+    assert_int_equal(x.number, y.number);
+    assert_int_equal(x.offset, y.offset);
+    if (ra == 1)
+        same_packet(&x, &y);
+    else if (ra < 0)
+        assert_string_equal(blanc__capture_error(a->c), blanc__capture_error(b->c));
+    blanc__capture_sync(a->c);
+    if (ra == 1 || ra == 0 || ra == BLANC_ETRUNCATED)
+        assert_int_equal(blanc_source_offset(a->s), blanc_source_offset(b->s));
+    compared++;
+    return ra;
+}
+
 static size_t peeked;
 
 /* A span of the fast walk is the packet libpcap reads there, a UDP one. */
@@ -131,19 +151,7 @@ static void peek_check(const uint8_t *p, size_t n)
             blanc__capture_advance(a.c, &sp[take - 1]);
             continue;
         }
-        cap_packet x, y;
-        int ra = blanc__capture_next(a.c, &x), rb = blanc__capture_next(b.c, &y);
-        assert_int_equal(ra, rb);
-        assert_int_equal(x.number, y.number);
-        assert_int_equal(x.offset, y.offset);
-        if (ra == 1)
-            same_packet(&x, &y);
-        else if (ra < 0)
-            assert_string_equal(blanc__capture_error(a.c), blanc__capture_error(b.c));
-        blanc__capture_sync(a.c);
-        if (ra == 1 || ra == 0 || ra == BLANC_ETRUNCATED)
-            assert_int_equal(blanc_source_offset(a.s), blanc_source_offset(b.s));
-        if (ra != 1)
+        if (same_next(&a, &b) != 1)
             break;
     }
     close_walk(&a);
@@ -159,23 +167,8 @@ static void cross_check(const uint8_t *p, size_t n)
     if (ra)
         return;
     in_place_files += (size_t)blanc__capture_in_place(a.c);
-    for (;;) {
-        cap_packet x, y;
-        ra = blanc__capture_next(a.c, &x);
-        rb = blanc__capture_next(b.c, &y);
-        assert_int_equal(ra, rb);
-        assert_int_equal(x.number, y.number);
-        assert_int_equal(x.offset, y.offset);
-        if (ra == 1)
-            same_packet(&x, &y);
-        else if (ra < 0)
-            assert_string_equal(blanc__capture_error(a.c), blanc__capture_error(b.c));
-        if (ra == 1 || ra == 0 || ra == BLANC_ETRUNCATED)
-            assert_int_equal(blanc_source_offset(a.s), blanc_source_offset(b.s));
-        compared++;
-        if (ra != 1)
-            break;
-    }
+    while (same_next(&a, &b) == 1)
+        ;
     close_walk(&a);
     close_walk(&b);
     peek_check(p, n);
