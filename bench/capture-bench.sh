@@ -15,7 +15,8 @@
 # than wall time, since a shared machine's wall time mostly measures the neighbours.
 # SESSION (seconds of feed time the body spans, e.g. 600) packs the day denser, ~19
 # messages a packet; without it the day is spread over 6.5 hours, 1.27 messages a packet
-# (the harder case: the packet cost dominates).
+# (the harder case: the packet cost dominates). BLANC_BENCH_ARGS adds replay options to
+# every timed run of both (e.g. "--threads 1": the books on the reading thread).
 set -euo pipefail
 BLANC=${1:-build/blanc}
 MESSAGES=${2:-10M}
@@ -23,6 +24,7 @@ SYMBOLS=${3:-500}
 RUNS=${4:-5}
 SESSION=${5:-}
 FORMAT=${6:-moldudp64-pcap}
+read -r -a bench_args <<<"${BLANC_BENCH_ARGS:-}"
 PY=/usr/bin/python3
 dir=${BLANC_BENCH_OUT:-/tmp/blanc-capture-bench}
 mkdir -p "$dir"
@@ -54,7 +56,7 @@ cat "$day" "$cap" >/dev/null # page cache
 # CPU seconds (user + sys) of one whole run.
 cpu_of() {
     local t
-    t=$( { /usr/bin/time -f '%U %S' "$BLANC" replay "$@" --no-input-digest >/dev/null; } 2>&1 | tail -1)
+    t=$( { /usr/bin/time -f '%U %S' "$BLANC" replay "$@" --no-input-digest "${bench_args[@]}" >/dev/null; } 2>&1 | tail -1)
     "$PY" -c "import sys; u, s = map(float, sys.argv[1:]); print(round(u + s, 2))" $t
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }

@@ -115,6 +115,19 @@ bad.insert(2, P.Frame(f(1, P.mold("ABC", 3, [b"x"]), frag=0x2000), 10**18))
 bad.insert(3, P.Frame(f(1, b"\0" * 25), 10**18))
 out("damaged", P.pcap(bad))
 out("cut", P.pcap(day())[:-7])
+# Longer in-order runs (80 packets of 1-3 messages), so that batches after the
+# first meet the fast walk and the direct path (capture.c, mold_direct.c):
+# plain Ethernet, and behind a VLAN tag (the walk's decode() fallback).
+def run(vlans=()):
+    fr, seq = [], 1
+    for k in range(80):
+        c = 1 + k % 3
+        fr.append(P.Frame(f(P.LINKTYPE_ETHERNET, P.mold("ABC", seq, [b"R" + bytes([k, i]) for i in range(c)]),
+                            vlans=vlans), 10**18 + k))
+        seq += c
+    return fr
+out("eth-run", P.pcap(run()))
+out("vlan-run", P.pcap(run(vlans=[(0x8100, 5)]), nano=True))
 # without the magic (the target prepends it): pcap us, pcapng
 with open("corpus/capture/magic-pcap", "wb") as fh:
     fh.write(b"\x00" + P.pcap(day())[4:])

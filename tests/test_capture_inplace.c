@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "feed/capture.h"
+#include "feed/udp_span.h"
 
 typedef struct walk {
     blanc_source *s;
@@ -84,6 +85,79 @@ static void same_packet(const cap_packet *a, const cap_packet *b)
     }
 }
 
+/* One next() on each walk: the same result, packet, end and source offset
+ * (a's once synced: it may lend). Returns the result. */
+static int same_next(walk *a, walk *b)
+{
+    cap_packet x, y;
+    int ra = blanc__capture_next(a->c, &x), rb = blanc__capture_next(b->c, &y);
+    assert_int_equal(ra, rb);
+    assert_int_equal(x.number, y.number);
+    assert_int_equal(x.offset, y.offset);
+    if (ra == 1)
+        same_packet(&x, &y);
+    else if (ra < 0)
+        assert_string_equal(blanc__capture_error(a->c), blanc__capture_error(b->c));
+    blanc__capture_sync(a->c);
+    if (ra == 1 || ra == 0 || ra == BLANC_ETRUNCATED)
+        assert_int_equal(blanc_source_offset(a->s), blanc_source_offset(b->s));
+    compared++;
+    return ra;
+}
+
+static size_t peeked;
+
+/* A span of the fast walk is the packet libpcap reads there, a UDP one. */
+static void same_span(const udp_span *s, const cap_packet *y)
+{
+    assert_int_equal(y->kind, CAP_UDP);
+    assert_int_equal(s->packet, y->number);
+    assert_int_equal(s->offset, y->offset);
+    assert_int_equal(s->end, y->end);
+    assert_int_equal(s->ts_ns, y->ts_ns);
+    assert_int_equal(s->group, y->dst_ip);
+    assert_int_equal(s->port, y->dst_port);
+    assert_int_equal(s->n, y->len);
+    if (s->n)
+        assert_memory_equal(s->p, y->payload, s->n);
+    peeked++;
+}
+
+static int no_release(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+/* The fast walk (runs of spans, walked past in part, the rest read by next)
+ * against libpcap's, call by call. */
+static void peek_check(const uint8_t *p, size_t n)
+{
+    walk a, b;
+    if (open_walk(&a, p, n, 0))
+        return; /* cross_check compared the refusal */
+    assert_int_equal(open_walk(&b, p, n, 1), 0);
+    blanc__capture_lend(a.c, no_release, NULL);
+    for (unsigned round = 0;; round++) {
+        udp_span sp[5];
+        size_t k = blanc__capture_peek_udp(a.c, sp, 1 + round % 5);
+        if (k) {
+            size_t take = 1 + (round / 5) % k; /* the rest is peeked again */
+            for (size_t i = 0; i < take; i++) {
+                cap_packet y;
+                assert_int_equal(blanc__capture_next(b.c, &y), 1);
+                same_span(&sp[i], &y);
+            }
+            blanc__capture_advance(a.c, &sp[take - 1]);
+            continue;
+        }
+        if (same_next(&a, &b) != 1)
+            break;
+    }
+    close_walk(&a);
+    close_walk(&b);
+}
+
 /* Both walks over p[0..n): the same, call by call. */
 static void cross_check(const uint8_t *p, size_t n)
 {
@@ -93,25 +167,11 @@ static void cross_check(const uint8_t *p, size_t n)
     if (ra)
         return;
     in_place_files += (size_t)blanc__capture_in_place(a.c);
-    for (;;) {
-        cap_packet x, y;
-        ra = blanc__capture_next(a.c, &x);
-        rb = blanc__capture_next(b.c, &y);
-        assert_int_equal(ra, rb);
-        assert_int_equal(x.number, y.number);
-        assert_int_equal(x.offset, y.offset);
-        if (ra == 1)
-            same_packet(&x, &y);
-        else if (ra < 0)
-            assert_string_equal(blanc__capture_error(a.c), blanc__capture_error(b.c));
-        if (ra == 1 || ra == 0 || ra == BLANC_ETRUNCATED)
-            assert_int_equal(blanc_source_offset(a.s), blanc_source_offset(b.s));
-        compared++;
-        if (ra != 1)
-            break;
-    }
+    while (same_next(&a, &b) == 1)
+        ;
     close_walk(&a);
     close_walk(&b);
+    peek_check(p, n);
 }
 
 /* ---- captures built here --------------------------------------------- */
@@ -142,14 +202,20 @@ static void put32(wr *w, uint32_t v, int be)
         put16(w, v & 0xffff, 0), put16(w, v >> 16, 0);
 }
 
-/* A UDP datagram behind the link header of linktype (LINKTYPE_ numbers). */
-static size_t frame(uint8_t *f, uint32_t linktype, const char *payload)
+/* Shapes of a frame beyond the plain one, for the fast walk's checks. */
+enum { F_PLAIN, F_OPTIONS, F_FRAGMENT, F_TCP, F_ARP, F_UDPLEN, F_PAD };
+
+/* A UDP datagram behind the link header of linktype (LINKTYPE_ numbers);
+ * Ethernet with one VLAN tag unless plain. */
+static size_t frame_as(uint8_t *f, uint32_t linktype, const char *payload, int plain, int shape)
 {
     wr w = {{0}, 0, 1};
-    if (linktype == 1) { /* Ethernet, one VLAN tag */
+    if (linktype == 1) {
         for (int i = 0; i < 12; i++)
             put8(&w, (unsigned)i);
-        put16(&w, 0x8100, 1), put16(&w, 7, 1), put16(&w, 0x0800, 1);
+        if (!plain)
+            put16(&w, 0x8100, 1), put16(&w, 7, 1);
+        put16(&w, shape == F_ARP ? 0x0806 : 0x0800, 1);
     } else if (linktype == 113) { /* SLL */
         put16(&w, 0, 1), put16(&w, 1, 1), put16(&w, 6, 1);
         for (int i = 0; i < 8; i++)
@@ -163,15 +229,28 @@ static size_t frame(uint8_t *f, uint32_t linktype, const char *payload)
     } else if (linktype == 147) { /* a user link type: not decoded */
         put32(&w, 0xdeadbeef, 1);
     }
-    size_t plen = strlen(payload);
-    put8(&w, 0x45), put8(&w, 0), put16(&w, (unsigned)(28 + plen), 1);
-    put32(&w, 0, 1), put8(&w, 64), put8(&w, 17), put16(&w, 0, 1);
+    size_t plen = strlen(payload), opt = shape == F_OPTIONS ? 4 : 0;
+    put8(&w, shape == F_OPTIONS ? 0x46 : 0x45), put8(&w, 0);
+    put16(&w, (unsigned)(28 + opt + plen), 1);
+    put16(&w, 0, 1), put16(&w, shape == F_FRAGMENT ? 0x2000 : 0x4000, 1); /* MF, or DF */
+    put8(&w, 64), put8(&w, shape == F_TCP ? 6 : 17), put16(&w, 0, 1);
     put32(&w, 0x0a000001, 1), put32(&w, 0xe9363601, 1);
-    put16(&w, 5000, 1), put16(&w, 26477, 1), put16(&w, (unsigned)(8 + plen), 1), put16(&w, 0, 1);
+    if (opt)
+        put32(&w, 0x01010100, 1);
+    put16(&w, 5000, 1), put16(&w, 26477, 1);
+    put16(&w, (unsigned)(shape == F_UDPLEN ? 7 : 8 + plen - (shape == F_PAD ? 3 : 0)), 1);
+    put16(&w, 0, 1);
     for (size_t i = 0; i < plen; i++)
         put8(&w, (unsigned char)payload[i]);
+    if (shape == F_PAD)
+        put32(&w, 0, 1); /* Ethernet padding past the IP total length */
     memcpy(f, w.b, w.n);
     return w.n;
+}
+
+static size_t frame(uint8_t *f, uint32_t linktype, const char *payload)
+{
+    return frame_as(f, linktype, payload, 0, F_PLAIN);
 }
 
 static void record(wr *w, uint32_t sec, uint32_t frac, const uint8_t *f, uint32_t caplen,
@@ -196,6 +275,15 @@ static wr build(uint32_t magic, int be, uint32_t linktype, uint32_t snap, int bo
     record(&w, 6, 2000000000u, f, 20, (uint32_t)n, 20);             /* cut short, big frac */
     record(&w, 7, 0, f, 0, 0, 0);                                   /* empty */
     record(&w, 8, 1, f, (uint32_t)n, 10, n);                         /* len < caplen */
+    /* The fast walk's shapes: plain (a run of them), then each deviation. */
+    for (int shape = F_PLAIN; shape <= F_PAD; shape++)
+        for (int k = 0; k < (shape == F_PLAIN ? 3 : 1); k++) {
+            size_t m = frame_as(f, linktype, "MOLD", 1, shape);
+            record(&w, 10, (uint32_t)shape, f, (uint32_t)m, (uint32_t)m, m);
+        }
+    n = frame_as(f, linktype, "MOLDUDP64PAYLOAD", 1, F_PLAIN);
+    record(&w, 11, 0, f, (uint32_t)n - 1, (uint32_t)n - 1, n - 1); /* IP longer than the frame */
+    record(&w, 12, 0, f, (uint32_t)n, (uint32_t)n + 1, n);         /* cut by one byte */
     if (bogus == 1)
         record(&w, 9, 0, f, 262145, 262145, n); /* above the maximum */
     else if (bogus == 2)
@@ -226,6 +314,7 @@ static void built_variants(void **state)
     }
     /* the records above were in place for the decoded link types (not swapped SLL) */
     assert_true(in_place_files >= 2 * 2 * 6 * 3 * 3);
+    assert_true(peeked > 2000); /* and the fast walk met them */
 }
 
 /* ---- the fuzz corpus and mutants --------------------------------------- */
@@ -348,9 +437,10 @@ static void generated_day(void **state)
     size_t n;
     snprintf(path, sizeof path, "%s/day.pcap", gen_dir);
     uint8_t *p = slurp(path, &n);
-    size_t before = in_place_files;
+    size_t before = in_place_files, spans = peeked;
     cross_check(p, n);
     assert_int_equal(in_place_files, before + 1);
+    assert_true(peeked - spans > 50000); /* most of the day's packets */
     free(p);
 
     /* Lending over gzip: the window moves (4 MiB, the day is larger). */
@@ -410,6 +500,6 @@ int main(void)
         cmocka_unit_test(generated_day),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    printf("compared %zu calls\n", compared);
+    printf("compared %zu calls, %zu spans\n", compared, peeked);
     return rc;
 }

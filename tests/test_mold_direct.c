@@ -7,7 +7,8 @@
  * them (lent packets, batches of random size, consumed short at random, the
  * caller's bytes released and overwritten as a capture window moves), once
  * through push_lent() alone and once through direct_begin()/push_direct()
- * first. Everything handed out (bytes, seq, session, packet, offset, lost,
+ * first, and once through push_spans() in runs as the capture's fast walk
+ * hands them over. Everything handed out (bytes, seq, session, packet, offset, lost,
  * damage), every saved blob at every consume point and the final counters
  * must be the same: the direct path is only a faster way to the same stream.
  * Overwritten bytes make any message left pointing at released memory show. */
@@ -24,6 +25,7 @@
 #include "common/bytes.h"
 #include "feed/mold.h"
 #include "feed/mold_stream_impl.h"
+#include "feed/udp_span.h"
 
 #define MAXPK 3000
 #define GROUP_A 0xe9360c01u
@@ -142,7 +144,7 @@ static size_t replay(const pkt *src, size_t np, int direct, uint64_t seed, logbu
     mold_stream_options o = {NULL, 0, sess, 1, 8, 0};
     mold_stream *m;
     assert_int_equal(blanc__mold_stream_create(&m, &o), 0);
-    uint64_t r = seed | 1;
+    uint64_t r = seed | 1, runs = seed * 31 + 7;
     size_t next = 0, gone = 0;
     int flushed = 0;
     size_t hits = 0;
@@ -156,6 +158,23 @@ static size_t replay(const pkt *src, size_t np, int direct, uint64_t seed, logbu
                 assert_int_equal(blanc__mold_stream_release(m), 0);
                 for (; gone < next; gone++)
                     memset(pk[gone].b, 0xee, pk[gone].n);
+            }
+            if (direct == 2) {
+                /* The capture feed's fast walk: runs of spans, not past the
+                 * next point where the window moves. */
+                udp_span sp[8];
+                size_t run = 1 + rng(&runs) % 8, k = 0; /* not r: the same batches */
+                for (size_t j = next; j < np && k < run && (j == next || j % 7 != 3); j++, k++)
+                    sp[k] = (udp_span){pk[j].b, pk[j].n, pk[j].group, 26400, j + 1,
+                                       (j + 1) * 100, 0, j};
+                int err;
+                size_t took = blanc__mold_stream_push_spans(m, sp, k, &err);
+                assert_int_equal(err, 0);
+                hits += took;
+                next += took;
+                /* What stopped it goes the general way (unless the batch is full). */
+                if (took == k || blanc__mold_stream_ready(m) >= cap)
+                    continue;
             }
             mold_origin from = {pk[next].group, 26400, next + 1, (next + 1) * 100, next};
             int rc = direct ? blanc__mold_stream_push_direct(m, &from, pk[next].b, pk[next].n)
@@ -214,23 +233,29 @@ static void direct_path_equals_general_path(void **state)
     for (uint64_t seed = 1; seed <= 40; seed++) {
         int rough = (int)(seed & 1);
         size_t np = scenario(seed * 0x9e3779b97f4a7c15ull, rough, pk);
-        logbuf a = {0}, b = {0};
-        blanc_transport_stats sa, sb;
+        logbuf a = {0}, b = {0}, c = {0};
+        blanc_transport_stats sa, sb, sc;
         assert_int_equal(replay(pk, np, 0, seed, &a, &sa), 0);
         size_t hits = replay(pk, np, 1, seed, &b, &sb);
+        size_t span_hits = replay(pk, np, 2, seed, &c, &sc);
         /* The direct path is what is tested: often enough to meet every kind
          * of packet after it (each disturbance sends the rest of its batch,
          * and a batch ending in a queued packet the next one, the general
          * way; a real clean capture, with heartbeats only, goes direct). */
         assert_true(hits > (rough ? np / 100 : np / 5));
+        assert_true(span_hits > (rough ? np / 100 : np / 5));
         assert_true(a.n > 1000);
         assert_int_equal(a.n, b.n);
         assert_memory_equal(a.p, b.p, a.n);
         assert_memory_equal(&sa, &sb, sizeof sa);
+        assert_int_equal(a.n, c.n); /* and in runs of spans */
+        assert_memory_equal(a.p, c.p, a.n);
+        assert_memory_equal(&sa, &sc, sizeof sa);
         assert_true(sa.lost_messages > 0 && sa.duplicates + sa.arbitrated > 0 && sa.bad_packets > 0);
         assert_true(sa.out_of_order > 0 && sa.heartbeats > 0 && sa.skipped > 0);
         free(a.p);
         free(b.p);
+        free(c.p);
         for (size_t i = 0; i < np; i++)
             free(pk[i].b);
     }

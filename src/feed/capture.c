@@ -50,6 +50,7 @@
 
 #include "common/bytes.h"
 #include "feed/capture.h"
+#include "feed/udp_span.h"
 
 #define MAX_SNAPLEN 262144 /* libpcap's MAXIMUM_SNAPLEN: the most a record of our link types holds */
 
@@ -93,6 +94,10 @@ struct capture {
     int at_end;        /* the source said it has no more */
     size_t pos;
     uint32_t snap;     /* libpcap's snap length for the file */
+    /* The common shape blanc__capture_peek_udp checks first: where the IPv4
+     * header starts and where the ethertype is (-1: none, raw IP). */
+    size_t ip_at;
+    int eth_at;
     int (*release)(void *); /* lending: called before the window may move */
     void *release_arg;
     char err[PCAP_ERRBUF_SIZE];
@@ -276,6 +281,14 @@ int blanc__capture_open(capture **out, blanc_source *src, char *why, size_t cap)
         c->snap = (uint32_t)pcap_snapshot(c->pc);
         c->swapped = pcap_is_swapped(c->pc) == 1;
         c->pos = 0; /* win, win_n: what the cookie had not served */
+        c->ip_at = c->dlt == DLT_EN10MB      ? 14
+                   : c->dlt == DLT_LINUX_SLL  ? 16
+                   : c->dlt == DLT_LINUX_SLL2 ? 20
+                                              : 0;
+        c->eth_at = c->dlt == DLT_EN10MB      ? 12
+                    : c->dlt == DLT_LINUX_SLL  ? 14
+                    : c->dlt == DLT_LINUX_SLL2 ? 0
+                                               : -1;
     }
     *out = c;
     return 0;
@@ -593,4 +606,87 @@ int blanc__capture_next(capture *c, cap_packet *pk)
     pk->caplen = h->caplen;
     pk->wire_len = h->len;
     return decode(pk, c->dlt, data, h->caplen, h->len > h->caplen ? h->len : h->caplen);
+}
+
+/*
+ * The common packet, decided without decode()'s walk: no VLAN tag, IPv4
+ * without options, not a fragment, UDP, nothing cut (wire length <= captured
+ * length). For such a packet decode() reaches CAP_UDP with exactly these
+ * fields; anything else returns 0 and decode() decides.
+ */
+static inline int plain_udp(const capture *c, const uint8_t *p, uint32_t cap, uint32_t len,
+                            udp_span *s)
+{
+    size_t at = c->ip_at;
+    int eth_at = c->eth_at;
+    if (len > cap || cap < at + 28 || (eth_at >= 0 && blanc_be16(p + eth_at) != ETH_IPV4))
+        return 0;
+    const uint8_t *ip = p + at;
+    size_t total = blanc_be16(ip + 2);
+    if (ip[0] != 0x45 || ip[9] != IPPROTO_UDP_ || total < 28 || total > cap - at ||
+        (blanc_be16(ip + 6) & 0x3fff))
+        return 0;
+    size_t ulen = blanc_be16(ip + 24);
+    if (ulen < 8 || ulen > total - 20)
+        return 0;
+    s->group = blanc_be32(ip + 16);
+    s->port = blanc_be16(ip + 22);
+    s->p = ip + 28;
+    s->n = ulen - 8;
+    return 1;
+}
+
+size_t blanc__capture_peek_udp(capture *c, udp_span *out, size_t max)
+{
+    if (!c->in_place || !c->release)
+        return 0;
+    /* Locals: the stores to out could otherwise alias the capture's fields. */
+    const uint8_t *w = c->win;
+    const int big = c->big, swapped = c->swapped, nano = c->nano;
+    const uint32_t most = c->snap < MAX_SNAPLEN ? c->snap : MAX_SNAPLEN;
+    size_t at = c->pos, k = 0;
+    const size_t lim = c->win_n;
+    uint64_t end = c->end, number = c->number;
+    while (k < max && lim - at >= 16) {
+        const uint8_t *h = w + at;
+        uint32_t caplen = big ? blanc_be32(h + 8) : blanc_le32(h + 8);
+        uint32_t len = big ? blanc_be32(h + 12) : blanc_le32(h + 12);
+        /* Cut to the snap length, refused, or not whole in the window: the
+         * general walk's (next_in_place) business. */
+        if (caplen > most || lim - at - 16 < caplen)
+            break;
+        const uint8_t *data = h + 16;
+        udp_span *s = &out[k];
+        if (!plain_udp(c, data, caplen, len, s)) {
+            cap_packet pk;
+            pk.kind = CAP_OTHER;
+            decode(&pk, c->dlt, data, caplen, len > caplen ? len : caplen);
+            if (pk.kind != CAP_UDP)
+                break;
+            s->group = pk.dst_ip;
+            s->port = pk.dst_port;
+            s->p = pk.payload;
+            s->n = pk.len;
+        }
+        /* As next_in_place. */
+        uint32_t sec = big ? blanc_be32(h) : blanc_le32(h);
+        uint32_t frac = big ? blanc_be32(h + 4) : blanc_le32(h + 4);
+        int64_t ts = swapped ? (int64_t)sec : (int64_t)(int32_t)sec;
+        int64_t f = swapped ? (int64_t)frac : (int64_t)(int32_t)frac;
+        s->ts_ns = (uint64_t)ts * 1000000000u + (uint64_t)(nano ? f : f * 1000);
+        s->packet = ++number;
+        s->offset = end;
+        end += 16 + (uint64_t)caplen;
+        s->end = end;
+        at += 16 + (size_t)caplen;
+        k++;
+    }
+    return k;
+}
+
+void blanc__capture_advance(capture *c, const udp_span *last)
+{
+    c->pos += (size_t)(last->end - c->end); /* lending: consumed at the next sync */
+    c->number = last->packet;
+    c->end = last->end;
 }

@@ -73,6 +73,18 @@ int blanc__capture_next(capture *c, cap_packet *pk);
  */
 void blanc__capture_lend(capture *c, int (*release)(void *arg), void *arg);
 void blanc__capture_sync(capture *c);
+/*
+ * The fast walk for lent packets: up to max of the next records, from the
+ * window as it is (it never moves here), as long as each is whole in it,
+ * within the snap length, and an IPv4 UDP packet. Nothing is walked past:
+ * blanc__capture_advance(c, &out[k - 1]) then walks past the first k of them
+ * (each exactly as blanc__capture_next would have returned it), and
+ * blanc__capture_next reads whatever stopped the run. 0 unless packets are
+ * lent and walked in place.
+ */
+struct udp_span;
+size_t blanc__capture_peek_udp(capture *c, struct udp_span *out, size_t max);
+void blanc__capture_advance(capture *c, const struct udp_span *last);
 /* Read every record through libpcap's pcap_next_ex (before the first next):
  * the reference the in-place walk is checked against. */
 void blanc__capture_use_libpcap(capture *c);

@@ -50,6 +50,7 @@
 #include "feed/feed.h"
 #include "feed/mold.h"
 #include "feed/tcp_reasm.h"
+#include "feed/udp_span.h"
 
 #define DAMAGE_RUN 65536u /* damaged packets waiting at most for a message */
 #define BLOB_MAGIC 0x46504143u /* "CAPF" */
@@ -59,6 +60,7 @@
 #define LOOKAHEAD_BYTES ((size_t)1 << 20) /* < the reassembler's 4 MiB slack: no ELIMIT */
 #define LOOKAHEAD_PACKETS 65536u
 #define MAX_TCP_SEL 64
+#define SPAN_RUN 32 /* packets the fast walk looks at a time */
 
 enum { MODE_UNDECIDED = 0, MODE_MOLD = 1, MODE_TCP = 2 };
 
@@ -268,6 +270,39 @@ static int read_packet(capfeed *c)
     return 0;
 }
 
+/*
+ * The common case in runs: while the MoldUDP64 stream would take packets the
+ * direct way, the capture's fast walk looks at the next few in its window and
+ * the stream takes them straight into the batch, both in one loop each, with
+ * no cap_packet, decode() or feed_packet() per packet. The stream stops where
+ * the batch is full (as the loop in cf_next would stop reading) or at the
+ * first packet it would not take directly; that one is then read the general
+ * way. Same packets, same order, same counters: only fewer calls.
+ */
+static int fast_run(capfeed *c, size_t cap)
+{
+    udp_span sp[SPAN_RUN];
+    while (blanc__mold_stream_direct_ok(c->mold)) {
+        size_t room = cap - blanc__mold_stream_ready(c->mold);
+        size_t n = blanc__capture_peek_udp(c->cap, sp, room < SPAN_RUN ? room : SPAN_RUN);
+        if (n == 0)
+            return 0;
+        int err;
+        size_t k = blanc__mold_stream_push_spans(c->mold, sp, n, &err);
+        if (k) {
+            blanc__capture_advance(c->cap, &sp[k - 1]);
+            c->packets += k;
+            c->udp_packets += k;
+            c->base.offset = sp[k - 1].end;
+        }
+        if (err)
+            return err;
+        if (k < n || blanc__mold_stream_ready(c->mold) >= cap)
+            return 0;
+    }
+    return 0;
+}
+
 /* Ours go with the stream's own (bad MoldUDP64) on the first message. */
 static void hand_damage(capfeed *c, blanc_msg *m)
 {
@@ -340,7 +375,12 @@ static int cf_next(blanc_feed *f, blanc_msg *out, size_t cap)
          * TCP reassembler wants its messages taken before the next push.) */
         while (c->mode == MODE_MOLD && !c->done && !c->behind && c->damage < DAMAGE_RUN &&
                blanc__mold_stream_ready(c->mold) < cap && !blanc__mold_stream_ended(c->mold)) {
-            int rc = read_packet(c);
+            int rc = fast_run(c, cap);
+            if (rc < 0)
+                return rc;
+            if (blanc__mold_stream_ready(c->mold) >= cap)
+                break;
+            rc = read_packet(c);
             if (rc < 0)
                 return rc;
         }

@@ -73,7 +73,8 @@ int blanc__mold_stream_push_lent(mold_stream *m, const mold_origin *from, const 
  * The direct path (mold_direct.c) for a caller that fills batches: begin()
  * names the batch out[cap] (messages a pause left are put there first);
  * push_direct() of a lent packet then writes its messages into it and returns
- * 1 when the packet is the plain in-order case, else 0 (nothing done: push it
+ * 1 when the packet is the plain in-order case (data, or a heartbeat: counted
+ * only), else 0 (nothing done: push it
  * with push_lent()), or BLANC_ENOMEM. take() must then be given the same out;
  * it returns the direct messages first, then the queue's. consume() ends the
  * batch.
@@ -81,6 +82,14 @@ int blanc__mold_stream_push_lent(mold_stream *m, const mold_origin *from, const 
 void blanc__mold_stream_direct_begin(mold_stream *m, blanc_msg *out, size_t cap);
 int blanc__mold_stream_push_direct(mold_stream *m, const mold_origin *from, const uint8_t *p,
                                    size_t n);
+/* push_direct() of sp[0..n) in turn, stopping at the first it does not take:
+ * how many it took (*err BLANC_ENOMEM when that one failed so, else 0). */
+struct udp_span;
+/* Whether push_direct() may take a packet now (of the last line's session,
+ * in order): the stream's state allows it. */
+int blanc__mold_stream_direct_ok(const mold_stream *m);
+size_t blanc__mold_stream_push_spans(mold_stream *m, const struct udp_span *sp, size_t n,
+                                     int *err);
 /* The lent packets are about to go away: copy what is still ready of them.
  * 0 or BLANC_ENOMEM (then nothing changed; the lent bytes must stay). Messages
  * take() returned before are no longer valid. */

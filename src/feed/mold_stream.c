@@ -536,24 +536,24 @@ static int hold(mold_stream *m, mold_session *s, const mold_packet *pk, uint8_t 
     return 0;
 }
 
-void blanc__mold_line_account(mold_pair *lp, const mold_packet *pk, const mold_origin *o)
+void blanc__mold_line_account(mold_pair *lp, uint64_t seq, uint16_t count, uint64_t ts_ns)
 {
     lp->packets++;
     if (!lp->have_ts) {
-        lp->first_ts_ns = o->ts_ns;
+        lp->first_ts_ns = ts_ns;
         lp->have_ts = 1;
     }
-    lp->last_ts_ns = o->ts_ns;
-    if (pk->count == MOLD_HEARTBEAT) {
+    lp->last_ts_ns = ts_ns;
+    if (count == MOLD_HEARTBEAT) {
         lp->heartbeats++;
-    } else if (pk->count == MOLD_END_OF_SESSION) {
+    } else if (count == MOLD_END_OF_SESSION) {
         lp->ended = 1;
     } else {
-        lp->messages += pk->count;
-        if (pk->seq) {
-            uint64_t last = pk->seq + pk->count - 1;
-            if (!lp->have_seq || pk->seq < lp->first_seq)
-                lp->first_seq = pk->seq;
+        lp->messages += count;
+        if (seq) {
+            uint64_t last = seq + count - 1;
+            if (!lp->have_seq || seq < lp->first_seq)
+                lp->first_seq = seq;
             if (!lp->have_seq || last > lp->last_seq)
                 lp->last_seq = last;
             lp->have_seq = 1;
@@ -614,7 +614,7 @@ static int push(mold_stream *m, const mold_origin *o, const uint8_t *p, size_t n
     }
     mold_session *s = &m->sessions[si];
     mold_pair *lp = &m->pairs[pi];
-    blanc__mold_line_account(lp, &pk, o);
+    blanc__mold_line_account(lp, pk.seq, pk.count, o->ts_ns);
     if (pk.count == MOLD_HEARTBEAT)
         m->st.heartbeats++;
     if (!s->selected) {

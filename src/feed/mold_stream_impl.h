@@ -164,7 +164,7 @@ void blanc__mold_slot_put(mold_stream *m, mold_slot *s);
 int blanc__mold_ready_reserve(mold_stream *m, size_t extra);
 int blanc__mold_session_held_alloc(mold_stream *m, mold_session *s);
 void blanc__mold_rehash(mold_stream *m);
-void blanc__mold_line_account(mold_pair *lp, const mold_packet *pk, const mold_origin *o);
+void blanc__mold_line_account(mold_pair *lp, uint64_t seq, uint16_t count, uint64_t ts_ns);
 /* mold_direct.c, for mold_stream.c: consume(k) of the batch's direct part
  * (returns what is left of k for the queue); release of their bytes. */
 size_t blanc__mold_direct_consume(mold_stream *m, size_t k);
