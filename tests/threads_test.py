@@ -82,10 +82,14 @@ class Threads(unittest.TestCase):
             with self.subTest(input=os.path.basename(path), threads=n):
                 self.assertEqual(got[:3], one[:3])
                 self.assertEqual(got[3]["requested"], n)
-                self.assertEqual(got[3]["workers"], n, "ran on one thread")
-                self.assertEqual(len(got[3]["cpus"]), n)
+                self.assertEqual(got[3]["workers"], n - 1, "ran on one thread")
+                self.assertEqual(len(got[3]["cpus"]), n - 1)
                 allowed = sorted(os.sched_getaffinity(0))
-                self.assertEqual(got[3]["cpus"], [allowed[i % len(allowed)] for i in range(n)])
+                # Worker k (1 .. n-1) on the k-th allowed CPU: the first is left to the reader.
+                self.assertEqual(got[3]["cpus"],
+                                 [allowed[i % len(allowed)] for i in range(1, n)])
+                self.assertEqual(len(got[3]["worker_cpu_s"]), n - 1)
+                self.assertGreater(got[3]["reader_cpu_s"], 0)
         return one
 
     def test_summaries(self):
@@ -170,7 +174,8 @@ class Threads(unittest.TestCase):
     def test_text_report_and_errors(self):
         p = run("replay", self.inputs["multi"], "--threads", 2)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertRegex(p.stdout, r"threads      2 book workers and the reader; workers on CPUs")
+        self.assertRegex(p.stdout, r"threads      2: the reader \(with \d+ per mille of the books\) "
+                                   r"and 1 book worker on CPU")
         for bad in ("0", "65", "x", "-1"):
             p = run("replay", self.inputs["multi"], "--threads", bad)
             self.assertEqual(p.returncode, 2, bad)

@@ -4,26 +4,33 @@
  * The sharded replay (docs/ARCHITECTURE.md "Sharded replay").
  *
  * The reader (the replay's own thread) frames each message, checks its type
- * and length, counts it, checks its time, and sends the book messages
- * (A F D U E C X H, and an R that creates an instrument) to the worker that
- * owns the instrument: worker locate % n. A worker decodes and applies them
- * to its own books and writes back, per message, what the apply returned and
- * how the live order count moved. The reader keeps a log, in feed order, of
- * the messages whose effect it does not know yet, and retires it in that
- * order as results arrive: book changes, book anomalies (first offset and
- * index), live and peak orders, and the health observations are then made in
- * exactly the order, and with exactly the values, of the one-thread path.
+ * and length, counts it, checks its time, and hands the book messages
+ * (A F D U E C X H, and an R that creates an instrument) to the shard that
+ * owns the instrument: owner[locate], chosen when the R creates it. Shard 0
+ * is the reader's own: it applies those messages at once, so with as many
+ * threads as CPUs no CPU idles while the reader waits and a share of the
+ * messages costs no ring. Shards 1 .. n-1 are workers: each decodes and
+ * applies its messages to its own books and writes back, per message, what
+ * the apply returned and how the live order count moved. The reader keeps a
+ * log, in feed order, of the messages whose effect it has not counted yet,
+ * and retires it in that order as results arrive: book changes, book
+ * anomalies (first offset and index), live and peak orders, and the health
+ * observations are then made in exactly the order, and with exactly the
+ * values, of the one-thread path.
  *
  * The stock directory is the reader's: it applies every R to a books of its
  * own that holds instruments only, so a directory conflict between two
- * instruments of different workers is found, and only an R that creates an
- * instrument goes to a worker. System messages and the other non-book types
- * change no book and go nowhere.
+ * instruments of different shards is found, and only an R that creates an
+ * instrument goes to a shard. A book message for a locate that has no
+ * instrument goes to shard 0, whose books have none either (no_directory, as
+ * on one thread). System messages and the other non-book types change no
+ * book and go nowhere.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "book/book.h"
+#include "book/prefetch.h"
 #include "book/restore.h"
 #include "common/bytes.h"
 #include "feed/itch_decode.h"
@@ -38,6 +45,20 @@ static int has_result(void *arg)
     return atomic_load_explicit(&w->q.tail, memory_order_acquire) > w->retired;
 }
 
+/* The shard of a new instrument: shard 0 for `share` of them per 1024,
+ * spread evenly in creation order, the workers round-robin for the rest. */
+static uint8_t assign(shard_engine *e)
+{
+    e->acc += e->share;
+    if (e->acc >= 1024 || e->n < 2) {
+        e->acc -= e->acc >= 1024 ? 1024 : 0;
+        return 0;
+    }
+    unsigned k = 1 + e->next;
+    e->next = e->next + 2 < e->n ? e->next + 1 : 0;
+    return (uint8_t)k;
+}
+
 int blanc__shard_start(blanc_replay *r)
 {
     if (r->shard) {
@@ -49,14 +70,16 @@ int blanc__shard_start(blanc_replay *r)
     shard_engine *e = blanc__shard_engine_new(n, r->opts.expected_orders);
     if (!e)
         return BLANC_ENOMEM;
-    /* The instruments a resumed replay starts with go to their workers. */
+    e->cpu_out = r->worker_cpu_ns;
+    /* The instruments a resumed replay starts with go to their shards. */
     const blanc_books *b = r->books;
     int rc = 0;
     for (uint32_t i = 0; i < b->n_books && !rc; i++) {
         uint16_t loc = b->by_symbol[i];
         rc = books_restore_instrument(e->dir, loc, b->by_locate[loc]->symbol);
+        e->owner[loc] = assign(e);
         if (!rc)
-            rc = books_copy_instrument(e->w[loc % n].books, b, loc);
+            rc = books_copy_instrument(e->w[e->owner[loc]].books, b, loc);
     }
     e->live = b->live;
     e->peak = b->peak;
@@ -66,6 +89,7 @@ int blanc__shard_start(blanc_replay *r)
     }
     r->shard = e;
     r->workers = blanc__shard_workers(e, r->worker_cpus, SHARD_MAX);
+    r->reader_share = e->share;
     if (r->health)
         r->health->books = e->dir; /* the journal names instruments as they come */
     return 0;
@@ -115,17 +139,20 @@ static int retire_one(blanc_replay *r, shard_engine *e, int block)
 {
     shard_log *g = &e->log[e->lg_tail & (LOG_SLOTS - 1)];
     if (g->shard != NO_SHARD) {
-        shard_worker *w = &e->w[g->shard];
-        if (w->retired == w->q.p_tail) {
-            w->q.p_tail = atomic_load_explicit(&w->q.tail, memory_order_acquire);
+        shard_res res = g->res;
+        if (g->shard) {
+            shard_worker *w = &e->w[g->shard];
             if (w->retired == w->q.p_tail) {
-                if (!block)
-                    return 0;
-                spsc_wait(&w->q.prod_wait, has_result, w);
                 w->q.p_tail = atomic_load_explicit(&w->q.tail, memory_order_acquire);
+                if (w->retired == w->q.p_tail) {
+                    if (!block)
+                        return 0;
+                    spsc_wait(&w->q.prod_wait, has_result, w);
+                    w->q.p_tail = atomic_load_explicit(&w->q.tail, memory_order_acquire);
+                }
             }
+            res = w->res[w->retired++ & w->q.mask];
         }
-        shard_res res = w->res[w->retired++ & w->q.mask];
         if (res.rc == BLANC_APPLIED || res.rc == BLANC_EOVERFILL)
             r->st.book_changes++;
         if (res.rc < 0) {
@@ -149,7 +176,7 @@ static int retire_one(blanc_replay *r, shard_engine *e, int block)
 
 static void publish_all(shard_engine *e)
 {
-    for (unsigned i = 0; i < e->n; i++) {
+    for (unsigned i = 1; i < e->n; i++) {
         if (e->w[i].dirty) {
             e->w[i].dirty = 0;
             spsc_publish(&e->w[i].q);
@@ -162,7 +189,7 @@ static void publish_all(shard_engine *e)
  * and a context switch) is paid once per thousand messages, not per batch. */
 static void publish_some(shard_engine *e)
 {
-    for (unsigned i = 0; i < e->n; i++) {
+    for (unsigned i = 1; i < e->n; i++) {
         shard_worker *w = &e->w[i];
         if (w->dirty && (!spsc_consumer_sleeps(&w->q) || spsc_unpublished(&w->q) >= WAKE_MIN)) {
             w->dirty = 0;
@@ -222,6 +249,7 @@ static void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
         r->last_ts = ts;
         uint16_t loc = blanc_be16(p + 1);
         int send = is_book_type(t);
+        shard_res res = {0, 0};
         if (blanc_unlikely(t == 'R')) {
             blanc__itch_fill(p, &r->ev);
             uint32_t had = e->dir->n_books;
@@ -233,13 +261,24 @@ static void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
                 blanc__replay_record_anomaly(r, a, m->offset, index);
             }
             send = e->dir->n_books != had;
+            if (send)
+                e->owner[loc] = assign(e);
         }
         if (send) {
-            shard = (uint8_t)(loc % e->n);
-            shard_worker *w = &e->w[shard];
-            ring_room(r, e, w);
-            memcpy(w->slots[w->q.p_head++ & w->q.mask].m, p, m->len);
-            w->dirty = 1;
+            shard = e->owner[loc];
+            if (shard == NO_SHARD || shard == 0) {
+                shard = 0;
+                blanc_books *b = e->w[0].books;
+                blanc__itch_fill(p, &e->ev);
+                uint64_t live = b->live;
+                res.rc = (int8_t)blanc_books_apply(b, &e->ev);
+                res.dlive = (int8_t)(b->live - live);
+            } else {
+                shard_worker *w = &e->w[shard];
+                ring_room(r, e, w);
+                memcpy(w->slots[w->q.p_head++ & w->q.mask].m, p, m->len);
+                w->dirty = 1;
+            }
         }
         if (!send && !health) {
             r->anomalies = 0;
@@ -251,6 +290,7 @@ static void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
         g->type = t;
         g->sys_code = t == 'S' ? p[11] : 0;
         g->shard = shard;
+        g->res = res;
         g->kind = (uint8_t)(health ? 1 : 0);
         g->index = index;
         g->offset = m->offset;
@@ -273,11 +313,28 @@ static void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
     r->anomalies = 0;
 }
 
+/* Shard 0's look-ahead, as process() in replay.c: book/prefetch.h. */
+static inline int own(const shard_engine *e, const blanc_msg *a)
+{
+    return a->p && a->len == blanc__itch_len[a->p[0]] && !e->owner[blanc_be16(a->p + 1)];
+}
+
 size_t blanc__shard_process(blanc_replay *r, const blanc_msg *msgs, size_t n)
 {
+    enum { FAR = 16, NEAR = 8 };
     shard_engine *e = r->shard;
+    const blanc_books *own_books = e->w[0].books;
+    int prefetch = e->share != 0;
     size_t i = 0;
     for (; i < n; i++) {
+        if (prefetch) {
+            const blanc_msg *a = &msgs[i + FAR < n ? i + FAR : n - 1];
+            if (own(e, a))
+                books_prefetch_slot(own_books, a->p);
+            a = &msgs[i + NEAR < n ? i + NEAR : n - 1];
+            if (own(e, a))
+                books_prefetch_node(own_books, a->p);
+        }
         const blanc_msg *m = &msgs[i];
         if (blanc_unlikely(r->watch) && blanc__replay_pause_before(r, m))
             break;
@@ -317,7 +374,7 @@ int blanc__shard_gather(blanc_replay *r)
         return rc;
     for (uint32_t i = 0; i < e->dir->n_books && !rc; i++) {
         uint16_t loc = e->dir->by_symbol[i];
-        rc = books_copy_instrument(nb, e->w[loc % e->n].books, loc);
+        rc = books_copy_instrument(nb, e->w[e->owner[loc]].books, loc);
     }
     if (rc) {
         blanc_books_free(nb);

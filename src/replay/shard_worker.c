@@ -5,7 +5,8 @@
  * owns the books of the instruments routed to it, takes raw messages from its
  * ring, decodes and applies them in ring order, and writes back per slot what
  * the apply returned and how the live order count moved. Also their threads:
- * creation, pinning round-robin over the allowed CPUs, teardown.
+ * creation, pinning round-robin over the allowed CPUs from the second on (the
+ * first is left to the reader, which keeps shard 0), teardown.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "book/book.h"
 #include "book/prefetch.h"
@@ -57,6 +59,9 @@ static void *worker_main(void *arg)
         }
         spsc_release(q);
     }
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+        w->cpu_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     return NULL;
 }
 
@@ -93,6 +98,8 @@ void blanc__shard_free(shard_engine *e)
             atomic_store(&w->quit, 1);
             spsc_wake(&w->q.cons_wait);
             pthread_join(w->tid, NULL);
+            if (e->cpu_out && i)
+                e->cpu_out[i - 1] += w->cpu_ns;
         }
         blanc_books_free(w->books);
         free(w->slots);
@@ -104,7 +111,21 @@ void blanc__shard_free(shard_engine *e)
     free(e);
 }
 
-/* Workers with empty books and rings, not yet started. */
+/* The reader's share of the instruments, per 1024 (shard_impl.h). */
+static uint32_t reader_share(unsigned n)
+{
+    const char *env = getenv("BLANC_READER_SHARE");
+    if (env && *env) {
+        char *end;
+        unsigned long v = strtoul(env, &end, 10);
+        if (!*end && v <= 1000)
+            return (uint32_t)((v * 1024 + 500) / 1000);
+    }
+    uint64_t load = (uint64_t)(n - 1) * READER_LOAD;
+    return load >= 1024 ? 0 : (uint32_t)((1024 - load) / n);
+}
+
+/* Shards with empty books and rings, not yet started. */
 shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders)
 {
     shard_engine *e = calloc(1, sizeof *e);
@@ -120,16 +141,20 @@ shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders)
         return NULL;
     }
     memset(e->w, 0, n * sizeof *e->w);
+    memset(e->owner, NO_SHARD, sizeof e->owner);
     e->n = n;
+    e->share = reader_share(n);
     for (unsigned i = 0; i < n; i++) {
         shard_worker *w = &e->w[i];
         spsc_init(&w->q, RING_SLOTS);
         atomic_init(&w->quit, 0);
         w->cpu = -1;
-        w->slots = aligned_alloc(SPSC_LINE, RING_SLOTS * sizeof *w->slots);
-        w->res = aligned_alloc(SPSC_LINE, RING_SLOTS * sizeof *w->res);
+        if (i) {
+            w->slots = aligned_alloc(SPSC_LINE, RING_SLOTS * sizeof *w->slots);
+            w->res = aligned_alloc(SPSC_LINE, RING_SLOTS * sizeof *w->res);
+        }
         (void)blanc_books_create(&w->books, expected_orders / n);
-        if (!w->slots || !w->res || !w->books) {
+        if ((i && (!w->slots || !w->res)) || !w->books) {
             blanc__shard_free(e);
             return NULL;
         }
@@ -137,13 +162,15 @@ shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders)
     return e;
 }
 
-/* Start the threads, pinned round-robin over the CPUs this process may use
- * (a pinning refused leaves that worker unpinned: cpu -1). */
+/* Start the workers' threads, worker i pinned to the i-th CPU this process
+ * may use, round-robin, so the first CPU is the reader's while there are
+ * fewer threads than CPUs (a pinning refused leaves that worker unpinned:
+ * cpu -1). */
 int blanc__shard_engine_run(shard_engine *e)
 {
     int cpus[1024];
     unsigned nc = allowed_cpus(cpus, 1024);
-    for (unsigned i = 0; i < e->n; i++) {
+    for (unsigned i = 1; i < e->n; i++) {
         shard_worker *w = &e->w[i];
         if (pthread_create(&w->tid, NULL, worker_main, w)) {
             w->tid = 0;
@@ -168,7 +195,7 @@ unsigned blanc__shard_workers(const shard_engine *e, int *cpus, size_t cap)
 {
     if (!e)
         return 0;
-    for (unsigned i = 0; i < e->n && i < cap; i++)
-        cpus[i] = e->w[i].cpu;
-    return e->n;
+    for (unsigned i = 1; i < e->n && i - 1 < cap; i++)
+        cpus[i - 1] = e->w[i].cpu;
+    return e->n - 1;
 }
