@@ -26,8 +26,8 @@ THREADS = (2, 3, 8)
 TIMING = ("elapsed_s", "messages_per_s", "ns_per_message", "threads")
 
 
-def run(*args):
-    return subprocess.run([BIN, *map(str, args)], capture_output=True, text=True)
+def run(*args, env=None):
+    return subprocess.run([BIN, *map(str, args)], capture_output=True, text=True, env=env)
 
 
 def strip_paths(d, tmp):
@@ -154,6 +154,29 @@ class Threads(unittest.TestCase):
                 if first is None:
                     first = (rc, d, err)
                 self.assertEqual((rc, d, err), first, "%s resumed on %d" % (name, n))
+
+    def test_reader_share_extremes(self):
+        """The reader's share of the books (BLANC_READER_SHARE, per mille) moves work, never
+        results: none (every book on the workers), all (the workers get nothing), a third."""
+        for name in ("multi", "corrupt", "gap", "capture"):
+            path = self.inputs[name]
+            one = self.replay(path, 1)
+            for share, want in (("0", 0), ("1000", 1000), ("333", 333)):
+                env = dict(os.environ, BLANC_READER_SHARE=share)
+                for n in (2, 3):
+                    p = run("replay", path, "--threads", n, "--json", "--snapshot-at", "40000",
+                            "--snapshot-out", os.path.join(self.tmp, "share-%s-%s-%d" %
+                                                           (name, share, n)), env=env)
+                    d = json.loads(p.stdout)
+                    th = d.pop("threads")
+                    for k in TIMING:
+                        d.pop(k, None)
+                    d.pop("snapshots", None)
+                    with self.subTest(input=name, share=share, threads=n):
+                        self.assertEqual(th["reader_share_permille"], want)
+                        self.assertEqual(th["workers"], n - 1)
+                        self.assertEqual((p.returncode, d), (one[0], {k: v for k, v in
+                                         one[1].items() if k != "snapshots"}))
 
     def test_emit_runs_on_one_thread(self):
         outs = {}
