@@ -36,7 +36,7 @@
  * "Threads"); BLANC_READER_SHARE=PERMILLE in the environment overrides it,
  * for measuring. */
 #ifndef READER_LOAD
-#define READER_LOAD 300u
+#define READER_LOAD 368u
 #endif
 
 /* One raw message: the longest book message (F) is 40 bytes. */
