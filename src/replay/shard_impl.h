@@ -50,18 +50,20 @@ typedef struct shard_res {
     int8_t dlive;
 } shard_res;
 
-/* Shard 0 is the reader's own: books, no thread, no ring. */
+/* Shard 0 is the reader's own: books, no thread, no ring. The fields both
+ * threads read follow the ring's read-only mask; the reader's own, written
+ * at every message, have a line of their own. */
 typedef struct shard_worker {
     spsc q;
     shard_slot *slots;
     shard_res *res;
     blanc_books *books;
-    uint64_t retired; /* reader: results counted */
-    int dirty;        /* reader: slots filled since the last publication */
     int cpu;
     _Atomic int quit;
     pthread_t tid;
     uint64_t cpu_ns; /* the thread's CPU time, written as it ends */
+    _Alignas(SPSC_LINE) uint64_t retired; /* reader: results counted */
+    int dirty; /* reader: slots filled since the last publication */
 } shard_worker;
 
 /* A message whose effect is not counted yet (kind 0: book results only; 1:

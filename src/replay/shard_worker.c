@@ -32,6 +32,11 @@ static void *worker_main(void *arg)
     shard_worker *w = arg;
     spsc *q = &w->q;
     blanc_books *b = w->books;
+    /* In locals: the stores of results (int8_t, which may alias anything)
+     * would otherwise make every slot reload them from w. */
+    const shard_slot *slots = w->slots;
+    shard_res *res = w->res;
+    const uint64_t mask = q->mask;
     blanc_event ev;
     memset(&ev, 0, sizeof ev);
     enum { FAR = 16, NEAR = 8, HAND_BACK = 256 };
@@ -46,13 +51,13 @@ static void *worker_main(void *arg)
         for (uint64_t k = 0; k < n; k++) {
             uint64_t pos = q->c_tail;
             if (k + FAR < n)
-                books_prefetch_slot(b, w->slots[(pos + FAR) & q->mask].m);
+                books_prefetch_slot(b, slots[(pos + FAR) & mask].m);
             if (k + NEAR < n)
-                books_prefetch_node(b, w->slots[(pos + NEAR) & q->mask].m);
-            blanc__itch_fill(w->slots[pos & q->mask].m, &ev);
+                books_prefetch_node(b, slots[(pos + NEAR) & mask].m);
+            blanc__itch_fill(slots[pos & mask].m, &ev);
             uint64_t live = b->live;
             int rc = blanc_books_apply(b, &ev);
-            w->res[pos & q->mask] = (shard_res){(int8_t)rc, (int8_t)(b->live - live)};
+            res[pos & mask] = (shard_res){(int8_t)rc, (int8_t)(b->live - live)};
             q->c_tail = pos + 1;
             if ((q->c_tail & (HAND_BACK - 1)) == 0)
                 spsc_release(q);
