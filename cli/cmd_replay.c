@@ -347,7 +347,9 @@ static void tail_json(jw *j, void *ctx, const cli_run_info *ri)
     for (unsigned i = 0; i < n; i++)
         jw_i64(j, NULL, cpus[i]);
     jw_close(j, ']');
-    jw_u64(j, "reader_share_permille", blanc_replay_reader_share(ri->r));
+    uint64_t moved;
+    jw_u64(j, "reader_share_permille", blanc_replay_reader_share(ri->r, &moved));
+    jw_u64(j, "moved", moved);
     jw_double(j, "reader_cpu_s", reader);
     jw_open(j, "worker_cpu_s", '[');
     for (unsigned i = 0; i < n; i++)
@@ -367,7 +369,7 @@ static void tail_text(FILE *f, void *ctx, const cli_run_info *ri)
         return;
     }
     fprintf(f, "threads      %u: the reader (with %u per mille of the books) and %u book worker%s on CPU%s",
-            n + 1, blanc_replay_reader_share(ri->r), n, n > 1 ? "s" : "", n > 1 ? "s" : "");
+            n + 1, blanc_replay_reader_share(ri->r, NULL), n, n > 1 ? "s" : "", n > 1 ? "s" : "");
     for (unsigned i = 0; i < n; i++)
         fprintf(f, i ? ",%d" : " %d", cpus[i]);
     fprintf(f, "\n");

@@ -993,9 +993,10 @@ unsigned blanc_replay_threads(const blanc_replay *r, int *cpus, size_t cap);
  * "Threads"). */
 unsigned blanc_replay_thread_cpu(const blanc_replay *r, double *reader_s, double *worker_s,
                                  size_t cap);
-/* Per mille of the instruments whose books the calling thread kept in the
- * last run with workers (1000 without workers). */
-unsigned blanc_replay_reader_share(const blanc_replay *r);
+/* Per mille of the instruments whose books the calling thread took at first
+ * in the last run with workers (1000 without workers), and how many of them
+ * it moved to workers since, to even the load (*moved; NULL: not wanted). */
+unsigned blanc_replay_reader_share(const blanc_replay *r, uint64_t *moved);
 /* The CPUs this process may run on (its affinity mask), at least 1. */
 unsigned blanc_cpus_usable(void);
 

@@ -178,6 +178,54 @@ class Threads(unittest.TestCase):
                         self.assertEqual((p.returncode, d), (one[0], {k: v for k, v in
                                          one[1].items() if k != "snapshots"}))
 
+    def test_moves(self):
+        """Instruments moved from the reader to the workers mid-run (BLANC_SHARD_SHED=K forces a
+        move of the reader's busiest instrument every K batches, round-robin over the workers):
+        the summary, the health journal and the snapshots at cuts are still those of one thread,
+        and so is a resume from a snapshot."""
+        cuts = ["777", "40000", "10:30:00", "end"]
+        for name in ("multi", "corrupt", "capture"):
+            path = self.inputs[name]
+            one, files1, out1 = self.snapshots(path, 1, cuts, "mv1-" + name)
+            j1 = os.path.join(self.tmp, "mv-journal-%s-1.jsonl" % name)
+            run("replay", path, "--health-config", self.config, "--health-journal", j1,
+                "--threads", 1)
+            snap = os.path.join(out1, "snap-i40000.snap")
+            full = self.replay(path, 1, "--resume", snap)
+            for every, share in (("1", "1000"), ("3", "500")):
+                env = dict(os.environ, BLANC_SHARD_SHED=every, BLANC_READER_SHARE=share)
+                for n in (2, 3):
+                    tag = "mv-%s-%s-%d" % (name, every, n)
+                    with self.subTest(input=name, every=every, threads=n):
+                        out = os.path.join(self.tmp, "snaps-" + tag)
+                        args = ["replay", path, "--threads", n, "--json", "--snapshot-out", out]
+                        for c in cuts:
+                            args += ["--snapshot-at", c]
+                        p = run(*args, env=env)
+                        d = json.loads(p.stdout)
+                        th = d.pop("threads")
+                        for k in TIMING:
+                            d.pop(k, None)
+                        strip_paths(d, self.tmp)
+                        self.assertGreater(th["moved"], 0, "nothing moved: the test cannot fail")
+                        self.assertEqual((p.returncode, d, p.stderr), one)
+                        files = {}
+                        for f in sorted(os.listdir(out)):
+                            with open(os.path.join(out, f), "rb") as fh:
+                                files[f] = fh.read()
+                        self.assertEqual(files, files1)
+                        j = os.path.join(self.tmp, "mv-journal-%s.jsonl" % tag)
+                        run("replay", path, "--health-config", self.config, "--health-journal",
+                            j, "--threads", n, env=env)
+                        with open(j) as a, open(j1) as b:
+                            self.assertEqual(a.read(), b.read())
+                        p = run("replay", path, "--threads", n, "--json", "--resume", snap, env=env)
+                        d = json.loads(p.stdout)
+                        d.pop("threads")
+                        for k in TIMING:
+                            d.pop(k, None)
+                        self.assertEqual((p.returncode, d, p.stderr), full[:3])
+
     def test_emit_runs_on_one_thread(self):
         outs = {}
         for n in (1, 3):

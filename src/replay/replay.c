@@ -528,8 +528,10 @@ unsigned blanc_replay_thread_cpu(const blanc_replay *r, double *reader_s, double
     return r->workers;
 }
 
-unsigned blanc_replay_reader_share(const blanc_replay *r)
+unsigned blanc_replay_reader_share(const blanc_replay *r, uint64_t *moved)
 {
+    if (moved)
+        *moved = r->workers ? r->moved : 0;
     return r->workers ? (r->reader_share * 1000 + 512) / 1024 : 1000;
 }
 

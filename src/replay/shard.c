@@ -90,6 +90,7 @@ int blanc__shard_start(blanc_replay *r)
     r->shard = e;
     r->workers = blanc__shard_workers(e, r->worker_cpus, SHARD_MAX);
     r->reader_share = e->share;
+    r->moved = 0;
     if (r->health)
         r->health->books = e->dir; /* the journal names instruments as they come */
     return 0;
@@ -153,6 +154,12 @@ static int retire_one(blanc_replay *r, shard_engine *e, int block)
             }
             res = w->res[w->retired++ & w->q.mask];
         }
+        if (blanc_unlikely(g->type == SLOT_IMPORT)) {
+            if (res.rc < 0)
+                hard_stop(r, res.rc); /* out of memory on the worker */
+            e->lg_tail++;
+            return 1;
+        }
         if (res.rc == BLANC_APPLIED || res.rc == BLANC_EOVERFILL)
             r->st.book_changes++;
         if (res.rc < 0) {
@@ -191,7 +198,9 @@ static void publish_some(shard_engine *e)
 {
     for (unsigned i = 1; i < e->n; i++) {
         shard_worker *w = &e->w[i];
-        if (w->dirty && (!spsc_consumer_sleeps(&w->q) || spsc_unpublished(&w->q) >= WAKE_MIN)) {
+        int asleep = spsc_consumer_sleeps(&w->q);
+        w->idle += (uint32_t)asleep;
+        if (w->dirty && (!asleep || spsc_unpublished(&w->q) >= WAKE_MIN)) {
             w->dirty = 0;
             spsc_publish(&w->q);
         }
@@ -205,6 +214,7 @@ static void ring_room(blanc_replay *r, shard_engine *e, shard_worker *w)
     if (blanc_likely(w->q.p_head - w->retired < cap))
         return;
     publish_all(e);
+    e->waited = 1;
     while (w->q.p_head - w->retired > cap / 2)
         retire_one(r, e, 1);
 }
@@ -213,6 +223,7 @@ static shard_log *log_add(blanc_replay *r, shard_engine *e)
 {
     if (blanc_unlikely(e->lg_head - e->lg_tail == LOG_SLOTS)) {
         publish_all(e);
+        e->waited = 1;
         while (e->lg_head - e->lg_tail > LOG_SLOTS / 2)
             retire_one(r, e, 1);
     }
@@ -278,6 +289,7 @@ static void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
         if (send) {
             shard = e->owner[loc];
             if (shard == NO_SHARD || shard == 0) {
+                e->hits[loc] += shard == 0;
                 shard = 0;
                 blanc_books *b = e->w[0].books;
                 blanc__itch_fill(p, &e->ev);
@@ -324,6 +336,70 @@ static void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
     r->anomalies = 0;
 }
 
+/* Move instrument loc from shard 0 to worker k: a copy of its book goes
+ * down k's ring in a SLOT_IMPORT, ahead of its next message; k copies it
+ * into its books. Shard 0 keeps a dead copy (no message reaches it again:
+ * an instrument moves once, and only away from the reader); the gather
+ * reads the owner's. */
+static void shed(blanc_replay *r, shard_engine *e, uint16_t loc, unsigned k)
+{
+    blanc_books *mb;
+    if (blanc_books_create(&mb, 0))
+        return; /* no memory for a move: the instrument stays */
+    if (books_copy_instrument(mb, e->w[0].books, loc)) {
+        blanc_books_free(mb);
+        return;
+    }
+    shard_worker *w = &e->w[k];
+    ring_room(r, e, w);
+    uint8_t *m = w->slots[w->q.p_head++ & w->q.mask].m;
+    m[0] = SLOT_IMPORT;
+    memcpy(m + 1, &loc, sizeof loc);
+    memcpy(m + 8, &mb, sizeof mb);
+    w->dirty = 1;
+    shard_log *g = log_add(r, e);
+    memset(g, 0, sizeof *g);
+    g->shard = (uint8_t)k;
+    g->type = SLOT_IMPORT;
+    e->owner[loc] = (uint8_t)k;
+    e->moved++;
+}
+
+/* At the end of a window of batches: if the workers ran dry after most
+ * batches and the reader never waited for them, the reader is the slower
+ * side: move its busiest instrument (of at most a quarter of its messages
+ * in the window, so one move shifts little) to the worker that idled most.
+ * Where an instrument lives changes no result, only the balance. */
+static void balance(blanc_replay *r, shard_engine *e)
+{
+    unsigned k = 1;
+    for (unsigned i = 2; i < e->n; i++)
+        if (e->w[i].idle > e->w[k].idle)
+            k = i;
+    int want = e->shed_every ? 1 : !e->waited && e->w[k].idle * 2 > e->batches;
+    uint64_t own = 0;
+    uint16_t best = 0;
+    uint32_t top = 0;
+    const blanc_books *d = e->dir;
+    for (uint32_t i = 0; i < d->n_books; i++)
+        own += e->hits[d->by_symbol[i]];
+    for (uint32_t i = 0; i < d->n_books; i++) {
+        uint16_t loc = d->by_symbol[i];
+        uint32_t h = e->hits[loc];
+        e->hits[loc] = 0;
+        if (e->owner[loc] == 0 && h > top && (e->shed_every || h * 4 <= own)) {
+            top = h;
+            best = loc;
+        }
+    }
+    if (want && top)
+        shed(r, e, best, e->shed_every ? 1 + (unsigned)(e->moved % (e->n - 1)) : k);
+    for (unsigned i = 1; i < e->n; i++)
+        e->w[i].idle = 0;
+    e->batches = e->waited = 0;
+    r->moved = e->moved;
+}
+
 /* Shard 0's look-ahead, as process() in replay.c: book/prefetch.h. */
 static inline int own(const shard_engine *e, const blanc_msg *a)
 {
@@ -365,6 +441,8 @@ size_t blanc__shard_process(blanc_replay *r, const blanc_msg *msgs, size_t n)
     /* Count what is in already, so the log stays short. */
     while (e->lg_tail != e->lg_head && retire_one(r, e, 0))
         ;
+    if (blanc_unlikely(++e->batches == (e->shed_every ? e->shed_every : SHED_WINDOW)))
+        balance(r, e);
     return i;
 }
 

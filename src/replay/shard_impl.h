@@ -38,6 +38,16 @@
 #ifndef READER_LOAD
 #define READER_LOAD 368u
 #endif
+/* Balance (shard.c "shed"): every SHED_WINDOW batches the reader looks at
+ * how often a worker had run dry and whether the reader had to wait for one,
+ * and may move its busiest instrument to a worker. */
+#ifndef SHED_WINDOW
+#define SHED_WINDOW 512u
+#endif
+/* A ring slot whose type byte is 0 (no ITCH type) is an order to the worker:
+ * take instrument `locate` (bytes 1-2) from the books whose pointer is in
+ * bytes 8-15, which the reader made for it, and free them. */
+#define SLOT_IMPORT 0
 
 /* One raw message: the longest book message (F) is 40 bytes. */
 typedef struct shard_slot {
@@ -64,6 +74,7 @@ typedef struct shard_worker {
     uint64_t cpu_ns; /* the thread's CPU time, written as it ends */
     _Alignas(SPSC_LINE) uint64_t retired; /* reader: results counted */
     int dirty; /* reader: slots filled since the last publication */
+    uint32_t idle; /* reader: batches after which it found the worker asleep */
 } shard_worker;
 
 /* A message whose effect is not counted yet (kind 0: book results only; 1:
@@ -87,6 +98,12 @@ struct shard_engine {
     uint32_t share, acc; /* the reader's share per 1024, and its running sum */
     unsigned next;       /* the worker the next instrument goes to, from 0 */
     uint64_t *cpu_out;   /* where the workers' CPU times add up when they end */
+    /* Balance: shard 0's messages per instrument in this window, the window's
+     * batches, whether the reader had to wait for a worker, instruments
+     * moved; shed_every forces a move every that many batches (tests). */
+    uint32_t *hits;
+    uint32_t batches, waited, shed_every;
+    uint64_t moved;
     blanc_event ev;      /* shard 0's decoded message */
     uint8_t owner[65536]; /* locate -> shard (NO_SHARD: no instrument) */
 };

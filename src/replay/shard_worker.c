@@ -18,6 +18,7 @@
 
 #include "book/book.h"
 #include "book/prefetch.h"
+#include "book/restore.h"
 #include "feed/itch_decode.h"
 #include "replay/shard_impl.h"
 
@@ -25,6 +26,18 @@ static int has_work(void *arg)
 {
     shard_worker *w = arg;
     return spsc_avail(&w->q) || atomic_load_explicit(&w->quit, memory_order_relaxed);
+}
+
+/* An instrument moved here by the reader (SLOT_IMPORT): 0, or BLANC_ENOMEM. */
+static int import(blanc_books *b, const uint8_t *m)
+{
+    blanc_books *from;
+    uint16_t loc;
+    memcpy(&loc, m + 1, sizeof loc);
+    memcpy(&from, m + 8, sizeof from);
+    int rc = books_copy_instrument(b, from, loc);
+    blanc_books_free(from);
+    return rc < 0 ? BLANC_ENOMEM : 0;
 }
 
 static void *worker_main(void *arg)
@@ -54,10 +67,15 @@ static void *worker_main(void *arg)
                 books_prefetch_slot(b, slots[(pos + FAR) & mask].m);
             if (k + NEAR < n)
                 books_prefetch_node(b, slots[(pos + NEAR) & mask].m);
-            blanc__itch_fill(slots[pos & mask].m, &ev);
-            uint64_t live = b->live;
-            int rc = blanc_books_apply(b, &ev);
-            res[pos & mask] = (shard_res){(int8_t)rc, (int8_t)(b->live - live)};
+            const uint8_t *m = slots[pos & mask].m;
+            if (blanc_unlikely(m[0] == SLOT_IMPORT)) {
+                res[pos & mask] = (shard_res){(int8_t)import(b, m), 0};
+            } else {
+                blanc__itch_fill(m, &ev);
+                uint64_t live = b->live;
+                int rc = blanc_books_apply(b, &ev);
+                res[pos & mask] = (shard_res){(int8_t)rc, (int8_t)(b->live - live)};
+            }
             q->c_tail = pos + 1;
             if ((q->c_tail & (HAND_BACK - 1)) == 0)
                 spsc_release(q);
@@ -113,6 +131,7 @@ void blanc__shard_free(shard_engine *e)
     free(e->w);
     blanc_books_free(e->dir);
     free(e->log);
+    free(e->hits);
     free(e);
 }
 
@@ -138,8 +157,9 @@ shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders)
         return NULL;
     e->w = aligned_alloc(SPSC_LINE, n * sizeof *e->w);
     e->log = malloc(LOG_SLOTS * sizeof *e->log);
+    e->hits = calloc(65536, sizeof *e->hits);
     (void)blanc_books_create(&e->dir, 0); /* NULL on failure: checked below */
-    if (!e->w || !e->log || !e->dir) {
+    if (!e->w || !e->log || !e->hits || !e->dir) {
         free(e->w);
         e->w = NULL;
         blanc__shard_free(e);
@@ -149,6 +169,9 @@ shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders)
     memset(e->owner, NO_SHARD, sizeof e->owner);
     e->n = n;
     e->share = reader_share(n);
+    const char *every = getenv("BLANC_SHARD_SHED");
+    if (every && *every)
+        e->shed_every = (uint32_t)strtoul(every, NULL, 10);
     for (unsigned i = 0; i < n; i++) {
         shard_worker *w = &e->w[i];
         spsc_init(&w->q, RING_SLOTS);
