@@ -365,10 +365,11 @@ static void shed(blanc_replay *r, shard_engine *e, uint16_t loc, unsigned k)
     e->moved++;
 }
 
-/* At the end of a window of batches: if the workers ran dry after most
- * batches and the reader never waited for them, the reader is the slower
- * side: move its busiest instrument (of at most a quarter of its messages
- * in the window, so one move shifts little) to the worker that idled most.
+/* At the end of a window of batches: if a worker ran dry after 3/4 of the
+ * batches and the reader never waited for one, two windows in a row, the
+ * reader is the slower side: move its busiest instrument (of at most a
+ * quarter of its messages in the window, so one move shifts little) to the
+ * worker that idled most.
  * Where an instrument lives changes no result, only the balance. */
 static void balance(blanc_replay *r, shard_engine *e)
 {
@@ -376,7 +377,11 @@ static void balance(blanc_replay *r, shard_engine *e)
     for (unsigned i = 2; i < e->n; i++)
         if (e->w[i].idle > e->w[k].idle)
             k = i;
-    int want = e->shed_every ? 1 : !e->waited && e->w[k].idle * 2 > e->batches;
+    /* Two windows in a row: one slow spell of the reader (descheduled, a
+     * page fault) is not a reason; a move is never undone. */
+    int dry = !e->waited && e->w[k].idle * 4 > e->batches * 3;
+    e->streak = dry ? e->streak + 1 : 0;
+    int want = e->shed_every ? 1 : e->streak >= 2;
     uint64_t own = 0;
     uint16_t best = 0;
     uint32_t top = 0;

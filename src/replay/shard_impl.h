@@ -102,7 +102,7 @@ struct shard_engine {
      * batches, whether the reader had to wait for a worker, instruments
      * moved; shed_every forces a move every that many batches (tests). */
     uint32_t *hits;
-    uint32_t batches, waited, shed_every;
+    uint32_t batches, waited, streak, shed_every;
     uint64_t moved;
     blanc_event ev;      /* shard 0's decoded message */
     uint8_t owner[65536]; /* locate -> shard (NO_SHARD: no instrument) */
