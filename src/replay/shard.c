@@ -405,7 +405,12 @@ static void balance(blanc_replay *r, shard_engine *e)
     r->moved = e->moved;
 }
 
-/* Shard 0's look-ahead, as process() in replay.c: book/prefetch.h. */
+/* Shard 0's look-ahead, as process() in replay.c: book/prefetch.h. Counted
+ * in messages of the batch, of which shard 0 has only its share. */
+#ifndef SHARD_FAR
+#define SHARD_FAR 16
+#define SHARD_NEAR 8
+#endif
 static inline int own(const shard_engine *e, const blanc_msg *a)
 {
     return a->p && a->len == blanc__itch_len[a->p[0]] && !e->owner[blanc_be16(a->p + 1)];
@@ -413,7 +418,7 @@ static inline int own(const shard_engine *e, const blanc_msg *a)
 
 size_t blanc__shard_process(blanc_replay *r, const blanc_msg *msgs, size_t n)
 {
-    enum { FAR = 16, NEAR = 8 };
+    enum { FAR = SHARD_FAR, NEAR = SHARD_NEAR };
     shard_engine *e = r->shard;
     const blanc_books *own_books = e->w[0].books;
     int prefetch = e->share != 0;
