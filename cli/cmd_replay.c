@@ -35,10 +35,11 @@ static const char usage_text[] =
     "  --no-input-digest   do not hash the input (saves a little time)\n"
     "  --no-book           decode and count only, build no book (to time the feed layer)\n"
     "  --expect-orders N   presize the order map for N live orders\n"
-    "  --threads N         keep the books on N pinned worker threads, fed by the\n"
-    "                      reading thread (default: the CPUs this process may\n"
-    "                      use; 1: one thread). Same results for every N; --emit,\n"
-    "                      --strict, --no-book and --metrics-listen use one thread\n"
+    "  --threads N         use N threads: the reading thread, which keeps a share\n"
+    "                      of the books, and N-1 pinned book workers (default: the\n"
+    "                      CPUs this process may use; 1: one thread). Same results\n"
+    "                      for every N; --emit, --strict, --no-book and\n"
+    "                      --metrics-listen use one thread\n"
     "\n"
     "captures (pcap, pcapng; docs/FEEDS.md):\n"
     "  --channel G:P       replay the MoldUDP64 packets sent to group G port P (or\n"
@@ -338,12 +339,22 @@ static void tail_json(jw *j, void *ctx, const cli_run_info *ri)
     const replay_args *a = ctx;
     int cpus[BLANC_MAX_THREADS];
     unsigned n = blanc_replay_threads(ri->r, cpus, BLANC_MAX_THREADS);
+    double reader, worker[BLANC_MAX_THREADS];
+    (void)blanc_replay_thread_cpu(ri->r, &reader, worker, BLANC_MAX_THREADS);
     jw_open(j, "threads", '{');
     jw_u64(j, "requested", a->threads);
     jw_u64(j, "workers", n);
     jw_open(j, "cpus", '[');
     for (unsigned i = 0; i < n; i++)
         jw_i64(j, NULL, cpus[i]);
+    jw_close(j, ']');
+    uint64_t moved;
+    jw_u64(j, "reader_share_permille", blanc_replay_reader_share(ri->r, &moved));
+    jw_u64(j, "moved", moved);
+    jw_double(j, "reader_cpu_s", reader);
+    jw_open(j, "worker_cpu_s", '[');
+    for (unsigned i = 0; i < n; i++)
+        jw_double(j, NULL, worker[i]);
     jw_close(j, ']');
     jw_close(j, '}');
 }
@@ -358,7 +369,8 @@ static void tail_text(FILE *f, void *ctx, const cli_run_info *ri)
         fprintf(f, "threads      1%s%s%s\n", why ? " (" : "", why ? why : "", why ? " runs on one)" : "");
         return;
     }
-    fprintf(f, "threads      %u book workers and the reader; workers on CPUs", n);
+    fprintf(f, "threads      %u: the reader (with %u per mille of the books) and %u book worker%s on CPU%s",
+            n + 1, blanc_replay_reader_share(ri->r, NULL), n, n > 1 ? "s" : "", n > 1 ? "s" : "");
     for (unsigned i = 0; i < n; i++)
         fprintf(f, i ? ",%d" : " %d", cpus[i]);
     fprintf(f, "\n");

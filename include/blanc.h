@@ -914,8 +914,8 @@ typedef struct blanc_session_options {
     uint64_t tick;                /* call on_tick every `tick` messages */
     int (*on_tick)(void *ctx, blanc_session *s);
     void *ctx;
-    unsigned threads;             /* book workers (blanc_replay_set_threads); a run
-                                     with on_tick uses none: every pause gathers the
+    unsigned threads;             /* threads (blanc_replay_set_threads); a run
+                                     with on_tick uses one: every pause gathers the
                                      books, too often at each tick */
 } blanc_session_options;
 
@@ -974,19 +974,31 @@ int blanc_replay_finished(const blanc_replay *r);
 /* Experimental (docs/API.md "Stability"). */
 /*
  * Threads (docs/ARCHITECTURE.md "Sharded replay"). With n > 1 the runs that
- * follow keep the books on n worker threads, each owning the instruments
- * with locate % n equal to its number and pinned round-robin to the CPUs
- * this process may use, fed by the calling thread, which reads the feed and
- * counts everything in feed order. Every result (digests, counts, anomalies,
- * health, snapshots at pauses) is the one-thread result, for every n. A run
- * with hooks (an emitter), strict or no_book uses the calling thread alone
- * whatever n. 0 or 1 (the default): the calling thread alone.
+ * follow use n threads: the calling thread, which reads the feed, counts
+ * everything in feed order and keeps the books of a share of the instruments
+ * itself, and n - 1 book workers, each owning the books of the instruments
+ * given to it as they are created, pinned round-robin to the CPUs this
+ * process may use from the second on. Every result (digests, counts,
+ * anomalies, health, snapshots at pauses) is the one-thread result, for
+ * every n. A run with hooks (an emitter), strict or no_book uses the calling
+ * thread alone whatever n. 0 or 1 (the default): the calling thread alone.
  */
 #define BLANC_MAX_THREADS 64
 int blanc_replay_set_threads(blanc_replay *r, unsigned n); /* BLANC_EINVAL past the max */
 /* Workers of the last run that had any (0: none) and the CPU each was
  * pinned to (-1: the system refused), up to cap of them. */
 unsigned blanc_replay_threads(const blanc_replay *r, int *cpus, size_t cap);
+/* CPU seconds: of the calling thread in this replay's runs (*reader_s), and
+ * of each worker of the last run that had any, up to cap of them, counted
+ * as the workers end (at the end of a run that is not paused). Returns the
+ * workers, as blanc_replay_threads. For tuning the split (docs/PERFORMANCE.md
+ * "Threads"). */
+unsigned blanc_replay_thread_cpu(const blanc_replay *r, double *reader_s, double *worker_s,
+                                 size_t cap);
+/* Per mille of the instruments whose books the calling thread took at first
+ * in the last run with workers (1000 without workers), and how many of them
+ * it moved to workers since, to even the load (*moved; NULL: not wanted). */
+unsigned blanc_replay_reader_share(const blanc_replay *r, uint64_t *moved);
 /* The CPUs this process may run on (its affinity mask), at least 1. */
 unsigned blanc_cpus_usable(void);
 

@@ -26,8 +26,8 @@ THREADS = (2, 3, 8)
 TIMING = ("elapsed_s", "messages_per_s", "ns_per_message", "threads")
 
 
-def run(*args):
-    return subprocess.run([BIN, *map(str, args)], capture_output=True, text=True)
+def run(*args, env=None):
+    return subprocess.run([BIN, *map(str, args)], capture_output=True, text=True, env=env)
 
 
 def strip_paths(d, tmp):
@@ -82,10 +82,14 @@ class Threads(unittest.TestCase):
             with self.subTest(input=os.path.basename(path), threads=n):
                 self.assertEqual(got[:3], one[:3])
                 self.assertEqual(got[3]["requested"], n)
-                self.assertEqual(got[3]["workers"], n, "ran on one thread")
-                self.assertEqual(len(got[3]["cpus"]), n)
+                self.assertEqual(got[3]["workers"], n - 1, "ran on one thread")
+                self.assertEqual(len(got[3]["cpus"]), n - 1)
                 allowed = sorted(os.sched_getaffinity(0))
-                self.assertEqual(got[3]["cpus"], [allowed[i % len(allowed)] for i in range(n)])
+                # Worker k (1 .. n-1) on the k-th allowed CPU: the first is left to the reader.
+                self.assertEqual(got[3]["cpus"],
+                                 [allowed[i % len(allowed)] for i in range(1, n)])
+                self.assertEqual(len(got[3]["worker_cpu_s"]), n - 1)
+                self.assertGreater(got[3]["reader_cpu_s"], 0)
         return one
 
     def test_summaries(self):
@@ -151,6 +155,77 @@ class Threads(unittest.TestCase):
                     first = (rc, d, err)
                 self.assertEqual((rc, d, err), first, "%s resumed on %d" % (name, n))
 
+    def test_reader_share_extremes(self):
+        """The reader's share of the books (BLANC_READER_SHARE, per mille) moves work, never
+        results: none (every book on the workers), all (the workers get nothing), a third."""
+        for name in ("multi", "corrupt", "gap", "capture"):
+            path = self.inputs[name]
+            one = self.replay(path, 1)
+            for share, want in (("0", 0), ("1000", 1000), ("333", 333)):
+                env = dict(os.environ, BLANC_READER_SHARE=share)
+                for n in (2, 3):
+                    p = run("replay", path, "--threads", n, "--json", "--snapshot-at", "40000",
+                            "--snapshot-out", os.path.join(self.tmp, "share-%s-%s-%d" %
+                                                           (name, share, n)), env=env)
+                    d = json.loads(p.stdout)
+                    th = d.pop("threads")
+                    for k in TIMING:
+                        d.pop(k, None)
+                    d.pop("snapshots", None)
+                    with self.subTest(input=name, share=share, threads=n):
+                        self.assertEqual(th["reader_share_permille"], want)
+                        self.assertEqual(th["workers"], n - 1)
+                        self.assertEqual((p.returncode, d), (one[0], {k: v for k, v in
+                                         one[1].items() if k != "snapshots"}))
+
+    def test_moves(self):
+        """Instruments moved from the reader to the workers mid-run (BLANC_SHARD_SHED=K forces a
+        move of the reader's busiest instrument every K batches, round-robin over the workers):
+        the summary, the health journal and the snapshots at cuts are still those of one thread,
+        and so is a resume from a snapshot."""
+        cuts = ["777", "40000", "10:30:00", "end"]
+        for name in ("multi", "corrupt", "capture"):
+            path = self.inputs[name]
+            one, files1, out1 = self.snapshots(path, 1, cuts, "mv1-" + name)
+            j1 = os.path.join(self.tmp, "mv-journal-%s-1.jsonl" % name)
+            run("replay", path, "--health-config", self.config, "--health-journal", j1,
+                "--threads", 1)
+            snap = os.path.join(out1, "snap-i40000.snap")
+            full = self.replay(path, 1, "--resume", snap)
+            for every, share in (("1", "1000"), ("3", "500")):
+                env = dict(os.environ, BLANC_SHARD_SHED=every, BLANC_READER_SHARE=share)
+                for n in (2, 3):
+                    tag = "mv-%s-%s-%d" % (name, every, n)
+                    with self.subTest(input=name, every=every, threads=n):
+                        out = os.path.join(self.tmp, "snaps-" + tag)
+                        args = ["replay", path, "--threads", n, "--json", "--snapshot-out", out]
+                        for c in cuts:
+                            args += ["--snapshot-at", c]
+                        p = run(*args, env=env)
+                        d = json.loads(p.stdout)
+                        th = d.pop("threads")
+                        for k in TIMING:
+                            d.pop(k, None)
+                        strip_paths(d, self.tmp)
+                        self.assertGreater(th["moved"], 0, "nothing moved: the test cannot fail")
+                        self.assertEqual((p.returncode, d, p.stderr), one)
+                        files = {}
+                        for f in sorted(os.listdir(out)):
+                            with open(os.path.join(out, f), "rb") as fh:
+                                files[f] = fh.read()
+                        self.assertEqual(files, files1)
+                        j = os.path.join(self.tmp, "mv-journal-%s.jsonl" % tag)
+                        run("replay", path, "--health-config", self.config, "--health-journal",
+                            j, "--threads", n, env=env)
+                        with open(j) as a, open(j1) as b:
+                            self.assertEqual(a.read(), b.read())
+                        p = run("replay", path, "--threads", n, "--json", "--resume", snap, env=env)
+                        d = json.loads(p.stdout)
+                        d.pop("threads")
+                        for k in TIMING:
+                            d.pop(k, None)
+                        self.assertEqual((p.returncode, d, p.stderr), full[:3])
+
     def test_emit_runs_on_one_thread(self):
         outs = {}
         for n in (1, 3):
@@ -170,7 +245,8 @@ class Threads(unittest.TestCase):
     def test_text_report_and_errors(self):
         p = run("replay", self.inputs["multi"], "--threads", 2)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertRegex(p.stdout, r"threads      2 book workers and the reader; workers on CPUs")
+        self.assertRegex(p.stdout, r"threads      2: the reader \(with \d+ per mille of the books\) "
+                                   r"and 1 book worker on CPU")
         for bad in ("0", "65", "x", "-1"):
             p = run("replay", self.inputs["multi"], "--threads", bad)
             self.assertEqual(p.returncode, 2, bad)

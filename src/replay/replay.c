@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "blanc.h"
 #include "common/bytes.h"
@@ -378,8 +379,27 @@ static int use_workers(blanc_replay *r)
     return 0;
 }
 
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int run_until(blanc_replay *r, blanc_feed *f, uint64_t until_index, uint64_t until_ts);
+
+/* The run, and the calling thread's CPU time in it (blanc_replay_thread_cpu). */
 int blanc_replay_run_until(blanc_replay *r, blanc_feed *f, uint64_t until_index,
                            uint64_t until_ts)
+{
+    uint64_t t0 = thread_cpu_ns();
+    int rc = run_until(r, f, until_index, until_ts);
+    r->reader_cpu_ns += thread_cpu_ns() - t0;
+    return rc;
+}
+
+static int run_until(blanc_replay *r, blanc_feed *f, uint64_t until_index, uint64_t until_ts)
 {
     if (r->finished)
         return r->st.stop_error;
@@ -497,6 +517,23 @@ unsigned blanc_replay_threads(const blanc_replay *r, int *cpus, size_t cap)
     for (unsigned i = 0; i < r->workers && i < cap; i++)
         cpus[i] = r->worker_cpus[i];
     return r->workers;
+}
+
+unsigned blanc_replay_thread_cpu(const blanc_replay *r, double *reader_s, double *worker_s,
+                                 size_t cap)
+{
+    if (reader_s)
+        *reader_s = (double)r->reader_cpu_ns / 1e9;
+    for (unsigned i = 0; i < r->workers && i < cap; i++)
+        worker_s[i] = (double)r->worker_cpu_ns[i] / 1e9;
+    return r->workers;
+}
+
+unsigned blanc_replay_reader_share(const blanc_replay *r, uint64_t *moved)
+{
+    if (moved)
+        *moved = r->workers ? r->moved : 0;
+    return r->workers ? (r->reader_share * 1000 + 512) / 1024 : 1000;
 }
 
 int blanc__replay_record_anomaly(blanc_replay *r, blanc_anomaly a, uint64_t offset,

@@ -60,6 +60,11 @@ struct blanc_replay {
     struct shard_engine *shard;
     unsigned workers;     /* of the last run that had any, and their CPUs */
     int worker_cpus[BLANC_MAX_THREADS];
+    uint32_t reader_share; /* of the instruments, per 1024, in that run */
+    uint64_t moved;        /* instruments the reader moved to workers then */
+    /* CPU time of the calling thread in runs, and of each worker as it ended. */
+    uint64_t reader_cpu_ns;
+    uint64_t worker_cpu_ns[BLANC_MAX_THREADS];
 };
 
 /* observe.c: the observer list. before/after call every observer in order

@@ -4,26 +4,33 @@
  * The sharded replay (docs/ARCHITECTURE.md "Sharded replay").
  *
  * The reader (the replay's own thread) frames each message, checks its type
- * and length, counts it, checks its time, and sends the book messages
- * (A F D U E C X H, and an R that creates an instrument) to the worker that
- * owns the instrument: worker locate % n. A worker decodes and applies them
- * to its own books and writes back, per message, what the apply returned and
- * how the live order count moved. The reader keeps a log, in feed order, of
- * the messages whose effect it does not know yet, and retires it in that
- * order as results arrive: book changes, book anomalies (first offset and
- * index), live and peak orders, and the health observations are then made in
- * exactly the order, and with exactly the values, of the one-thread path.
+ * and length, counts it, checks its time, and hands the book messages
+ * (A F D U E C X H, and an R that creates an instrument) to the shard that
+ * owns the instrument: owner[locate], chosen when the R creates it. Shard 0
+ * is the reader's own: it applies those messages at once, so with as many
+ * threads as CPUs no CPU idles while the reader waits and a share of the
+ * messages costs no ring. Shards 1 .. n-1 are workers: each decodes and
+ * applies its messages to its own books and writes back, per message, what
+ * the apply returned and how the live order count moved. The reader keeps a
+ * log, in feed order, of the messages whose effect it has not counted yet,
+ * and retires it in that order as results arrive: book changes, book
+ * anomalies (first offset and index), live and peak orders, and the health
+ * observations are then made in exactly the order, and with exactly the
+ * values, of the one-thread path.
  *
  * The stock directory is the reader's: it applies every R to a books of its
  * own that holds instruments only, so a directory conflict between two
- * instruments of different workers is found, and only an R that creates an
- * instrument goes to a worker. System messages and the other non-book types
- * change no book and go nowhere.
+ * instruments of different shards is found, and only an R that creates an
+ * instrument goes to a shard. A book message for a locate that has no
+ * instrument goes to shard 0, whose books have none either (no_directory, as
+ * on one thread). System messages and the other non-book types change no
+ * book and go nowhere.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "book/book.h"
+#include "book/prefetch.h"
 #include "book/restore.h"
 #include "common/bytes.h"
 #include "feed/itch_decode.h"
@@ -38,6 +45,20 @@ static int has_result(void *arg)
     return atomic_load_explicit(&w->q.tail, memory_order_acquire) > w->retired;
 }
 
+/* The shard of a new instrument: shard 0 for `share` of them per 1024,
+ * spread evenly in creation order, the workers round-robin for the rest. */
+static uint8_t assign(shard_engine *e)
+{
+    e->acc += e->share;
+    if (e->acc >= 1024 || e->n < 2) {
+        e->acc -= e->acc >= 1024 ? 1024 : 0;
+        return 0;
+    }
+    unsigned k = 1 + e->next;
+    e->next = e->next + 2 < e->n ? e->next + 1 : 0;
+    return (uint8_t)k;
+}
+
 int blanc__shard_start(blanc_replay *r)
 {
     if (r->shard) {
@@ -49,14 +70,16 @@ int blanc__shard_start(blanc_replay *r)
     shard_engine *e = blanc__shard_engine_new(n, r->opts.expected_orders);
     if (!e)
         return BLANC_ENOMEM;
-    /* The instruments a resumed replay starts with go to their workers. */
+    e->cpu_out = r->worker_cpu_ns;
+    /* The instruments a resumed replay starts with go to their shards. */
     const blanc_books *b = r->books;
     int rc = 0;
     for (uint32_t i = 0; i < b->n_books && !rc; i++) {
         uint16_t loc = b->by_symbol[i];
         rc = books_restore_instrument(e->dir, loc, b->by_locate[loc]->symbol);
+        e->owner[loc] = assign(e);
         if (!rc)
-            rc = books_copy_instrument(e->w[loc % n].books, b, loc);
+            rc = books_copy_instrument(e->w[e->owner[loc]].books, b, loc);
     }
     e->live = b->live;
     e->peak = b->peak;
@@ -66,6 +89,8 @@ int blanc__shard_start(blanc_replay *r)
     }
     r->shard = e;
     r->workers = blanc__shard_workers(e, r->worker_cpus, SHARD_MAX);
+    r->reader_share = e->share;
+    r->moved = 0;
     if (r->health)
         r->health->books = e->dir; /* the journal names instruments as they come */
     return 0;
@@ -115,17 +140,26 @@ static int retire_one(blanc_replay *r, shard_engine *e, int block)
 {
     shard_log *g = &e->log[e->lg_tail & (LOG_SLOTS - 1)];
     if (g->shard != NO_SHARD) {
-        shard_worker *w = &e->w[g->shard];
-        if (w->retired == w->q.p_tail) {
-            w->q.p_tail = atomic_load_explicit(&w->q.tail, memory_order_acquire);
+        shard_res res = g->res;
+        if (g->shard) {
+            shard_worker *w = &e->w[g->shard];
             if (w->retired == w->q.p_tail) {
-                if (!block)
-                    return 0;
-                spsc_wait(&w->q.prod_wait, has_result, w);
                 w->q.p_tail = atomic_load_explicit(&w->q.tail, memory_order_acquire);
+                if (w->retired == w->q.p_tail) {
+                    if (!block)
+                        return 0;
+                    spsc_wait(&w->q.prod_wait, has_result, w);
+                    w->q.p_tail = atomic_load_explicit(&w->q.tail, memory_order_acquire);
+                }
             }
+            res = w->res[w->retired++ & w->q.mask];
         }
-        shard_res res = w->res[w->retired++ & w->q.mask];
+        if (blanc_unlikely(g->type == SLOT_IMPORT)) {
+            if (res.rc < 0)
+                hard_stop(r, res.rc); /* out of memory on the worker */
+            e->lg_tail++;
+            return 1;
+        }
         if (res.rc == BLANC_APPLIED || res.rc == BLANC_EOVERFILL)
             r->st.book_changes++;
         if (res.rc < 0) {
@@ -149,7 +183,7 @@ static int retire_one(blanc_replay *r, shard_engine *e, int block)
 
 static void publish_all(shard_engine *e)
 {
-    for (unsigned i = 0; i < e->n; i++) {
+    for (unsigned i = 1; i < e->n; i++) {
         if (e->w[i].dirty) {
             e->w[i].dirty = 0;
             spsc_publish(&e->w[i].q);
@@ -162,9 +196,11 @@ static void publish_all(shard_engine *e)
  * and a context switch) is paid once per thousand messages, not per batch. */
 static void publish_some(shard_engine *e)
 {
-    for (unsigned i = 0; i < e->n; i++) {
+    for (unsigned i = 1; i < e->n; i++) {
         shard_worker *w = &e->w[i];
-        if (w->dirty && (!spsc_consumer_sleeps(&w->q) || spsc_unpublished(&w->q) >= WAKE_MIN)) {
+        int asleep = spsc_consumer_sleeps(&w->q);
+        w->idle += (uint32_t)asleep;
+        if (w->dirty && (!asleep || spsc_unpublished(&w->q) >= WAKE_MIN)) {
             w->dirty = 0;
             spsc_publish(&w->q);
         }
@@ -178,6 +214,7 @@ static void ring_room(blanc_replay *r, shard_engine *e, shard_worker *w)
     if (blanc_likely(w->q.p_head - w->retired < cap))
         return;
     publish_all(e);
+    e->waited = 1;
     while (w->q.p_head - w->retired > cap / 2)
         retire_one(r, e, 1);
 }
@@ -186,6 +223,7 @@ static shard_log *log_add(blanc_replay *r, shard_engine *e)
 {
     if (blanc_unlikely(e->lg_head - e->lg_tail == LOG_SLOTS)) {
         publish_all(e);
+        e->waited = 1;
         while (e->lg_head - e->lg_tail > LOG_SLOTS / 2)
             retire_one(r, e, 1);
     }
@@ -196,6 +234,17 @@ static int is_book_type(uint8_t t)
 {
     return t == 'A' || t == 'D' || t == 'E' || t == 'U' || t == 'X' || t == 'C' || t == 'F' ||
            t == 'H';
+}
+
+/* A book message (19 to 40 bytes) into a slot: three fixed 16-byte copies,
+ * the last two overlapping as the length needs, instead of a call to memcpy
+ * with a variable length; nothing is read past the message. */
+static inline void copy_msg(uint8_t *d, const uint8_t *p, size_t len)
+{
+    memcpy(d, p, 16);
+    if (len > 32)
+        memcpy(d + 16, p + 16, 16);
+    memcpy(d + len - 16, p + len - 16, 16);
 }
 
 /* One framed message: handle() of replay.c, with the books elsewhere. */
@@ -222,6 +271,7 @@ static void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
         r->last_ts = ts;
         uint16_t loc = blanc_be16(p + 1);
         int send = is_book_type(t);
+        shard_res res = {0, 0};
         if (blanc_unlikely(t == 'R')) {
             blanc__itch_fill(p, &r->ev);
             uint32_t had = e->dir->n_books;
@@ -233,13 +283,25 @@ static void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
                 blanc__replay_record_anomaly(r, a, m->offset, index);
             }
             send = e->dir->n_books != had;
+            if (send)
+                e->owner[loc] = assign(e);
         }
         if (send) {
-            shard = (uint8_t)(loc % e->n);
-            shard_worker *w = &e->w[shard];
-            ring_room(r, e, w);
-            memcpy(w->slots[w->q.p_head++ & w->q.mask].m, p, m->len);
-            w->dirty = 1;
+            shard = e->owner[loc];
+            if (shard == NO_SHARD || shard == 0) {
+                e->hits[loc] += shard == 0;
+                shard = 0;
+                blanc_books *b = e->w[0].books;
+                blanc__itch_fill(p, &e->ev);
+                uint64_t live = b->live;
+                res.rc = (int8_t)blanc_books_apply(b, &e->ev);
+                res.dlive = (int8_t)(b->live - live);
+            } else {
+                shard_worker *w = &e->w[shard];
+                ring_room(r, e, w);
+                copy_msg(w->slots[w->q.p_head++ & w->q.mask].m, p, m->len);
+                w->dirty = 1;
+            }
         }
         if (!send && !health) {
             r->anomalies = 0;
@@ -251,6 +313,7 @@ static void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
         g->type = t;
         g->sys_code = t == 'S' ? p[11] : 0;
         g->shard = shard;
+        g->res = res;
         g->kind = (uint8_t)(health ? 1 : 0);
         g->index = index;
         g->offset = m->offset;
@@ -273,11 +336,102 @@ static void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
     r->anomalies = 0;
 }
 
+/* Move instrument loc from shard 0 to worker k: a copy of its book goes
+ * down k's ring in a SLOT_IMPORT, ahead of its next message; k copies it
+ * into its books. Shard 0 keeps a dead copy (no message reaches it again:
+ * an instrument moves once, and only away from the reader); the gather
+ * reads the owner's. */
+static void shed(blanc_replay *r, shard_engine *e, uint16_t loc, unsigned k)
+{
+    blanc_books *mb;
+    if (blanc_books_create(&mb, 0))
+        return; /* no memory for a move: the instrument stays */
+    if (books_copy_instrument(mb, e->w[0].books, loc)) {
+        blanc_books_free(mb);
+        return;
+    }
+    shard_worker *w = &e->w[k];
+    ring_room(r, e, w);
+    uint8_t *m = w->slots[w->q.p_head++ & w->q.mask].m;
+    m[0] = SLOT_IMPORT;
+    memcpy(m + 1, &loc, sizeof loc);
+    memcpy(m + 8, &mb, sizeof mb);
+    w->dirty = 1;
+    shard_log *g = log_add(r, e);
+    memset(g, 0, sizeof *g);
+    g->shard = (uint8_t)k;
+    g->type = SLOT_IMPORT;
+    e->owner[loc] = (uint8_t)k;
+    e->moved++;
+}
+
+/* At the end of a window of batches: if a worker ran dry after 3/4 of the
+ * batches and the reader never waited for one, two windows in a row, the
+ * reader is the slower side: move its busiest instrument (of at most a
+ * quarter of its messages in the window, so one move shifts little) to the
+ * worker that idled most.
+ * Where an instrument lives changes no result, only the balance. */
+static void balance(blanc_replay *r, shard_engine *e)
+{
+    unsigned k = 1;
+    for (unsigned i = 2; i < e->n; i++)
+        if (e->w[i].idle > e->w[k].idle)
+            k = i;
+    /* Two windows in a row: one slow spell of the reader (descheduled, a
+     * page fault) is not a reason; a move is never undone. */
+    int dry = !e->waited && e->w[k].idle * 4 > e->batches * 3;
+    e->streak = dry ? e->streak + 1 : 0;
+    int want = e->shed_every ? 1 : e->streak >= 2;
+    uint64_t own = 0;
+    uint16_t best = 0;
+    uint32_t top = 0;
+    const blanc_books *d = e->dir;
+    for (uint32_t i = 0; i < d->n_books; i++)
+        own += e->hits[d->by_symbol[i]];
+    for (uint32_t i = 0; i < d->n_books; i++) {
+        uint16_t loc = d->by_symbol[i];
+        uint32_t h = e->hits[loc];
+        e->hits[loc] = 0;
+        if (e->owner[loc] == 0 && h > top && (e->shed_every || h * 4 <= own)) {
+            top = h;
+            best = loc;
+        }
+    }
+    if (want && top)
+        shed(r, e, best, e->shed_every ? 1 + (unsigned)(e->moved % (e->n - 1)) : k);
+    for (unsigned i = 1; i < e->n; i++)
+        e->w[i].idle = 0;
+    e->batches = e->waited = 0;
+    r->moved = e->moved;
+}
+
+/* Shard 0's look-ahead, as process() in replay.c: book/prefetch.h. Counted
+ * in messages of the batch, of which shard 0 has only its share. */
+#ifndef SHARD_FAR
+#define SHARD_FAR 16
+#define SHARD_NEAR 8
+#endif
+static inline int own(const shard_engine *e, const blanc_msg *a)
+{
+    return a->p && a->len == blanc__itch_len[a->p[0]] && !e->owner[blanc_be16(a->p + 1)];
+}
+
 size_t blanc__shard_process(blanc_replay *r, const blanc_msg *msgs, size_t n)
 {
+    enum { FAR = SHARD_FAR, NEAR = SHARD_NEAR };
     shard_engine *e = r->shard;
+    const blanc_books *own_books = e->w[0].books;
+    int prefetch = e->share != 0;
     size_t i = 0;
     for (; i < n; i++) {
+        if (prefetch) {
+            const blanc_msg *a = &msgs[i + FAR < n ? i + FAR : n - 1];
+            if (own(e, a))
+                books_prefetch_slot(own_books, a->p);
+            a = &msgs[i + NEAR < n ? i + NEAR : n - 1];
+            if (own(e, a))
+                books_prefetch_node(own_books, a->p);
+        }
         const blanc_msg *m = &msgs[i];
         if (blanc_unlikely(r->watch) && blanc__replay_pause_before(r, m))
             break;
@@ -297,6 +451,8 @@ size_t blanc__shard_process(blanc_replay *r, const blanc_msg *msgs, size_t n)
     /* Count what is in already, so the log stays short. */
     while (e->lg_tail != e->lg_head && retire_one(r, e, 0))
         ;
+    if (blanc_unlikely(++e->batches == (e->shed_every ? e->shed_every : SHED_WINDOW)))
+        balance(r, e);
     return i;
 }
 
@@ -317,7 +473,7 @@ int blanc__shard_gather(blanc_replay *r)
         return rc;
     for (uint32_t i = 0; i < e->dir->n_books && !rc; i++) {
         uint16_t loc = e->dir->by_symbol[i];
-        rc = books_copy_instrument(nb, e->w[loc % e->n].books, loc);
+        rc = books_copy_instrument(nb, e->w[e->owner[loc]].books, loc);
     }
     if (rc) {
         blanc_books_free(nb);

@@ -15,7 +15,7 @@
 #include "replay/spsc.h"
 
 /* Slots per worker ring (48 bytes each: 1.5 MiB) and messages awaiting
- * results (48 bytes each: 3 MiB). Deep, because a worker that loses its core
+ * results (56 bytes each: 3.5 MiB). Deep, because a worker that loses its core
  * for a time slice (a few ms: tens of thousands of messages) must not stop
  * the reader at once; 4096/16384 measured slower on this shared machine
  * (docs/PERFORMANCE.md "Threads"). */
@@ -29,6 +29,25 @@
 #ifndef WAKE_MIN
 #define WAKE_MIN 1024u
 #endif
+/* The reader's own shard (shard 0) takes this share of the instruments, per
+ * 1024, when there are n shards: (1024 - (n - 1) * READER_LOAD) / n, at least
+ * 0, where READER_LOAD is the reader's own work (framing, counts, health, the
+ * feed-order retire) per 1024 of the book work, measured (docs/PERFORMANCE.md
+ * "Threads"); BLANC_READER_SHARE=PERMILLE in the environment overrides it,
+ * for measuring. */
+#ifndef READER_LOAD
+#define READER_LOAD 368u
+#endif
+/* Balance (shard.c "shed"): every SHED_WINDOW batches the reader looks at
+ * how often a worker had run dry and whether the reader had to wait for one,
+ * and may move its busiest instrument to a worker. */
+#ifndef SHED_WINDOW
+#define SHED_WINDOW 512u
+#endif
+/* A ring slot whose type byte is 0 (no ITCH type) is an order to the worker:
+ * take instrument `locate` (bytes 1-2) from the books whose pointer is in
+ * bytes 8-15, which the reader made for it, and free them. */
+#define SLOT_IMPORT 0
 
 /* One raw message: the longest book message (F) is 40 bytes. */
 typedef struct shard_slot {
@@ -41,38 +60,56 @@ typedef struct shard_res {
     int8_t dlive;
 } shard_res;
 
+/* Shard 0 is the reader's own: books, no thread, no ring. The fields both
+ * threads read follow the ring's read-only mask; the reader's own, written
+ * at every message, have a line of their own. */
 typedef struct shard_worker {
     spsc q;
     shard_slot *slots;
     shard_res *res;
     blanc_books *books;
-    uint64_t retired; /* reader: results counted */
-    int dirty;        /* reader: slots filled since the last publication */
     int cpu;
     _Atomic int quit;
     pthread_t tid;
+    uint64_t cpu_ns; /* the thread's CPU time, written as it ends */
+    _Alignas(SPSC_LINE) uint64_t retired; /* reader: results counted */
+    int dirty; /* reader: slots filled since the last publication */
+    uint32_t idle; /* reader: batches after which it found the worker asleep */
 } shard_worker;
 
 /* A message whose effect is not counted yet (kind 0: book results only; 1:
- * a decoded message, also observed by health; 2: a frame that did not decode). */
+ * a decoded message, also observed by health; 2: a frame that did not decode).
+ * A message of shard 0 carries its result (rc, dlive) here. */
 typedef struct shard_log {
     uint64_t index, offset, ts, lost, lost_from;
     uint32_t anomalies;
     uint16_t locate;
     uint8_t shard, kind, type, sys_code;
+    shard_res res;
 } shard_log;
 
 struct shard_engine {
-    unsigned n;
+    unsigned n; /* shards: 0 the reader's, 1 .. n-1 the workers' */
     shard_worker *w;
     blanc_books *dir; /* the stock directory: instruments, no orders */
     shard_log *log;
     uint64_t lg_head, lg_tail;
     uint64_t live, peak;
+    uint32_t share, acc; /* the reader's share per 1024, and its running sum */
+    unsigned next;       /* the worker the next instrument goes to, from 0 */
+    uint64_t *cpu_out;   /* where the workers' CPU times add up when they end */
+    /* Balance: shard 0's messages per instrument in this window, the window's
+     * batches, whether the reader had to wait for a worker, instruments
+     * moved; shed_every forces a move every that many batches (tests). */
+    uint32_t *hits;
+    uint32_t batches, waited, streak, shed_every;
+    uint64_t moved;
+    blanc_event ev;      /* shard 0's decoded message */
+    uint8_t owner[65536]; /* locate -> shard (NO_SHARD: no instrument) */
 };
 
-/* shard_worker.c: n workers with empty books and rings, not yet started
- * (NULL: no memory); then their threads, pinned. */
+/* shard_worker.c: n shards with empty books and rings, not yet started
+ * (NULL: no memory); then the workers' threads, pinned. */
 shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders);
 int blanc__shard_engine_run(shard_engine *e);
 

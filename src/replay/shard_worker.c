@@ -5,7 +5,8 @@
  * owns the books of the instruments routed to it, takes raw messages from its
  * ring, decodes and applies them in ring order, and writes back per slot what
  * the apply returned and how the live order count moved. Also their threads:
- * creation, pinning round-robin over the allowed CPUs, teardown.
+ * creation, pinning round-robin over the allowed CPUs from the second on (the
+ * first is left to the reader, which keeps shard 0), teardown.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -13,9 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "book/book.h"
 #include "book/prefetch.h"
+#include "book/restore.h"
 #include "feed/itch_decode.h"
 #include "replay/shard_impl.h"
 
@@ -25,11 +28,28 @@ static int has_work(void *arg)
     return spsc_avail(&w->q) || atomic_load_explicit(&w->quit, memory_order_relaxed);
 }
 
+/* An instrument moved here by the reader (SLOT_IMPORT): 0, or BLANC_ENOMEM. */
+static int import(blanc_books *b, const uint8_t *m)
+{
+    blanc_books *from;
+    uint16_t loc;
+    memcpy(&loc, m + 1, sizeof loc);
+    memcpy(&from, m + 8, sizeof from);
+    int rc = books_copy_instrument(b, from, loc);
+    blanc_books_free(from);
+    return rc < 0 ? BLANC_ENOMEM : 0;
+}
+
 static void *worker_main(void *arg)
 {
     shard_worker *w = arg;
     spsc *q = &w->q;
     blanc_books *b = w->books;
+    /* In locals: the stores of results (int8_t, which may alias anything)
+     * would otherwise make every slot reload them from w. */
+    const shard_slot *slots = w->slots;
+    shard_res *res = w->res;
+    const uint64_t mask = q->mask;
     blanc_event ev;
     memset(&ev, 0, sizeof ev);
     enum { FAR = 16, NEAR = 8, HAND_BACK = 256 };
@@ -44,19 +64,27 @@ static void *worker_main(void *arg)
         for (uint64_t k = 0; k < n; k++) {
             uint64_t pos = q->c_tail;
             if (k + FAR < n)
-                books_prefetch_slot(b, w->slots[(pos + FAR) & q->mask].m);
+                books_prefetch_slot(b, slots[(pos + FAR) & mask].m);
             if (k + NEAR < n)
-                books_prefetch_node(b, w->slots[(pos + NEAR) & q->mask].m);
-            blanc__itch_fill(w->slots[pos & q->mask].m, &ev);
-            uint64_t live = b->live;
-            int rc = blanc_books_apply(b, &ev);
-            w->res[pos & q->mask] = (shard_res){(int8_t)rc, (int8_t)(b->live - live)};
+                books_prefetch_node(b, slots[(pos + NEAR) & mask].m);
+            const uint8_t *m = slots[pos & mask].m;
+            if (blanc_unlikely(m[0] == SLOT_IMPORT)) {
+                res[pos & mask] = (shard_res){(int8_t)import(b, m), 0};
+            } else {
+                blanc__itch_fill(m, &ev);
+                uint64_t live = b->live;
+                int rc = blanc_books_apply(b, &ev);
+                res[pos & mask] = (shard_res){(int8_t)rc, (int8_t)(b->live - live)};
+            }
             q->c_tail = pos + 1;
             if ((q->c_tail & (HAND_BACK - 1)) == 0)
                 spsc_release(q);
         }
         spsc_release(q);
     }
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+        w->cpu_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     return NULL;
 }
 
@@ -93,6 +121,8 @@ void blanc__shard_free(shard_engine *e)
             atomic_store(&w->quit, 1);
             spsc_wake(&w->q.cons_wait);
             pthread_join(w->tid, NULL);
+            if (e->cpu_out && i)
+                e->cpu_out[i - 1] += w->cpu_ns;
         }
         blanc_books_free(w->books);
         free(w->slots);
@@ -101,10 +131,25 @@ void blanc__shard_free(shard_engine *e)
     free(e->w);
     blanc_books_free(e->dir);
     free(e->log);
+    free(e->hits);
     free(e);
 }
 
-/* Workers with empty books and rings, not yet started. */
+/* The reader's share of the instruments, per 1024 (shard_impl.h). */
+static uint32_t reader_share(unsigned n)
+{
+    const char *env = getenv("BLANC_READER_SHARE");
+    if (env && *env) {
+        char *end;
+        unsigned long v = strtoul(env, &end, 10);
+        if (!*end && v <= 1000)
+            return (uint32_t)((v * 1024 + 500) / 1000);
+    }
+    uint64_t load = (uint64_t)(n - 1) * READER_LOAD;
+    return load >= 1024 ? 0 : (uint32_t)((1024 - load) / n);
+}
+
+/* Shards with empty books and rings, not yet started. */
 shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders)
 {
     shard_engine *e = calloc(1, sizeof *e);
@@ -112,24 +157,32 @@ shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders)
         return NULL;
     e->w = aligned_alloc(SPSC_LINE, n * sizeof *e->w);
     e->log = malloc(LOG_SLOTS * sizeof *e->log);
+    e->hits = calloc(65536, sizeof *e->hits);
     (void)blanc_books_create(&e->dir, 0); /* NULL on failure: checked below */
-    if (!e->w || !e->log || !e->dir) {
+    if (!e->w || !e->log || !e->hits || !e->dir) {
         free(e->w);
         e->w = NULL;
         blanc__shard_free(e);
         return NULL;
     }
     memset(e->w, 0, n * sizeof *e->w);
+    memset(e->owner, NO_SHARD, sizeof e->owner);
     e->n = n;
+    e->share = reader_share(n);
+    const char *every = getenv("BLANC_SHARD_SHED");
+    if (every && *every)
+        e->shed_every = (uint32_t)strtoul(every, NULL, 10);
     for (unsigned i = 0; i < n; i++) {
         shard_worker *w = &e->w[i];
         spsc_init(&w->q, RING_SLOTS);
         atomic_init(&w->quit, 0);
         w->cpu = -1;
-        w->slots = aligned_alloc(SPSC_LINE, RING_SLOTS * sizeof *w->slots);
-        w->res = aligned_alloc(SPSC_LINE, RING_SLOTS * sizeof *w->res);
+        if (i) {
+            w->slots = aligned_alloc(SPSC_LINE, RING_SLOTS * sizeof *w->slots);
+            w->res = aligned_alloc(SPSC_LINE, RING_SLOTS * sizeof *w->res);
+        }
         (void)blanc_books_create(&w->books, expected_orders / n);
-        if (!w->slots || !w->res || !w->books) {
+        if ((i && (!w->slots || !w->res)) || !w->books) {
             blanc__shard_free(e);
             return NULL;
         }
@@ -137,13 +190,15 @@ shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders)
     return e;
 }
 
-/* Start the threads, pinned round-robin over the CPUs this process may use
- * (a pinning refused leaves that worker unpinned: cpu -1). */
+/* Start the workers' threads, worker i pinned to the i-th CPU this process
+ * may use, round-robin, so the first CPU is the reader's while there are
+ * fewer threads than CPUs (a pinning refused leaves that worker unpinned:
+ * cpu -1). */
 int blanc__shard_engine_run(shard_engine *e)
 {
     int cpus[1024];
     unsigned nc = allowed_cpus(cpus, 1024);
-    for (unsigned i = 0; i < e->n; i++) {
+    for (unsigned i = 1; i < e->n; i++) {
         shard_worker *w = &e->w[i];
         if (pthread_create(&w->tid, NULL, worker_main, w)) {
             w->tid = 0;
@@ -168,7 +223,7 @@ unsigned blanc__shard_workers(const shard_engine *e, int *cpus, size_t cap)
 {
     if (!e)
         return 0;
-    for (unsigned i = 0; i < e->n && i < cap; i++)
-        cpus[i] = e->w[i].cpu;
-    return e->n;
+    for (unsigned i = 1; i < e->n && i - 1 < cap; i++)
+        cpus[i - 1] = e->w[i].cpu;
+    return e->n - 1;
 }

@@ -5,7 +5,8 @@
  * replay's reader -> worker queues, docs/ARCHITECTURE.md "Sharded replay").
  *
  * Only the two positions are shared, each on its own cache line so the
- * producer's stores do not evict the consumer's line and back; each side
+ * producer's stores do not evict the consumer's line and back (the sides'
+ * private copies and the read-only mask have lines of their own too); each side
  * keeps a private copy of the other's position and re-reads the shared one
  * only when the copy says "full" or "empty". Positions are 64-bit counts that
  * never wrap; a slot is `pos & mask`. Publication is batched: the producer
@@ -51,7 +52,10 @@ typedef struct spsc {
     uint64_t p_tail;                            /* producer: last tail seen */
     _Alignas(SPSC_LINE) uint64_t c_tail;       /* consumer: next slot to read */
     uint64_t c_head;                            /* consumer: last head seen */
-    uint64_t mask;                              /* capacity - 1 (a power of two) */
+    /* Read by both sides at every slot, written once: on a line of its own,
+     * not beside c_tail, which the consumer writes at every slot (sharing
+     * that line made each message move it between the cores). */
+    _Alignas(SPSC_LINE) uint64_t mask;         /* capacity - 1 (a power of two) */
 } spsc;
 
 static inline void spsc_init(spsc *q, uint64_t capacity)
