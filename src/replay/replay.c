@@ -293,11 +293,13 @@ static int pause_before(blanc_replay *r, const blanc_msg *m)
 static size_t process(blanc_replay *r, const blanc_msg *msgs, size_t n)
 {
     /* Look-ahead: FAR and NEAR messages ahead, see book/prefetch.h. */
-/* Compile-time knobs for tuning runs (-DREPLAY_FAR=.. -DREPLAY_NEAR=.. -DREPLAY_DEPS=..). */
+/* Compile-time knobs for tuning runs (-DREPLAY_FAR=.. -DREPLAY_NEAR=.. -DREPLAY_DEPS=..):
+ * 8/4/2 measured 0.95 of 16/8/3 on both 10M days (docs/PERFORMANCE.md), 12/6/2 and
+ * 24/10/4 within the noise. */
 #ifndef REPLAY_FAR
-#define REPLAY_FAR 16
-#define REPLAY_NEAR 8
-#define REPLAY_DEPS 3
+#define REPLAY_FAR 8
+#define REPLAY_NEAR 4
+#define REPLAY_DEPS 2
 #endif
     enum { FAR = REPLAY_FAR, NEAR = REPLAY_NEAR, DEPS = REPLAY_DEPS };
     int prefetch = !r->opts.no_book;
