@@ -72,15 +72,36 @@ typedef struct side_chunk {
     side_entry e[SIDE_CHUNK];
 } side_chunk;
 
+/* Price -> level handle, direct-mapped on the price's low bits: an add at a
+ * price the side saw recently (most adds: the activity sits on a few ticks
+ * near the touch) finds its level here and reads no directory or chunk.
+ * Exact, not a guess: level_get fills an entry, level_drop clears the
+ * entry of the level it frees, so a non-zero entry is a live level of this
+ * side at that price. */
+#define LEVEL_CACHE 4u
+
 typedef struct book_side {
+    uint32_t lc_price[LEVEL_CACHE]; /* entry k: (price, level handle; 0 = empty) */
+    uint32_t lc_level[LEVEL_CACHE];
     side_entry *dir; /* dir[lo .. lo + nchunks): (first key, chunk handle) */
     uint32_t lo, nchunks, dircap;
     uint32_t n;       /* levels */
     side_entry top;   /* copy of the last directory entry: the common case reads no directory */
 } book_side;
+_Static_assert(sizeof(book_side) == 64, "a side is one cache line");
 
+/* The level cache entry of a price. Prices are multiples of the tick (100
+ * in Price(4) units for most stocks), so their low bits say nothing: a
+ * Fibonacci multiply spreads neighbouring ticks over the entries. */
+static inline uint32_t lc_slot(uint32_t price)
+{
+    return (price * 2654435769u) >> (32 - 2); /* 2 = log2(LEVEL_CACHE) */
+}
+
+/* 64-byte aligned (apply_directory): each side, its level cache and its
+ * header, is one cache line, the digest state and counters the third. */
 typedef struct book {
-    book_side sides[2];
+    _Alignas(64) book_side sides[2];
     uint64_t stream;  /* per-instrument stream digest (docs/DIGEST.md) */
     uint64_t changes; /* book-changing messages folded into `stream` */
     uint64_t orders;  /* live orders */

@@ -50,6 +50,7 @@ void blanc_books_free(blanc_books *b)
         free(b->ri.table[b->ri.ids[i]]);
     free(b->ri.ids);
     free(b->ri.table);
+    free(b->ri.live_of);
     order_map_free(&b->map);
     free(b->by_symbol);
     free(b->orders);
@@ -159,8 +160,13 @@ static int ri_cover(ref_index *ri, uint64_t id)
     ri_page **t = realloc(ri->table, (size_t)n * sizeof *t);
     if (!t)
         return -1;
+    ri->table = t; /* longer, but only table_n of it in use until both grew */
+    uint32_t *lv = realloc(ri->live_of, (size_t)n * sizeof *lv);
+    if (!lv)
+        return -1;
+    ri->live_of = lv;
     memset(t + ri->table_n, 0, (size_t)(n - ri->table_n) * sizeof *t);
-    ri->table = t;
+    memset(lv + ri->table_n, 0, (size_t)(n - ri->table_n) * sizeof *lv);
     ri->table_n = n;
     return 0;
 }
@@ -174,7 +180,7 @@ static void ref_insert(blanc_books *b, uint16_t locate, uint64_t ref, uint32_t h
             b->ri.refused++;
         if (blanc_likely(pg != NULL) && !pg->h[ref & (RI_PAGE - 1)]) {
             pg->h[ref & (RI_PAGE - 1)] = h;
-            pg->live++;
+            b->ri.live_of[ref >> RI_PAGE_BITS]++;
             b->ri.live++;
             return;
         }
@@ -191,8 +197,8 @@ static void ref_remove(blanc_books *b, const ref_pos *pos, uint64_t ref)
     if (pos->cell) {
         *pos->cell = 0;
         b->ri.live--;
-        if (--pos->page->live == 0) {
-            ref_index *ri = &b->ri;
+        ref_index *ri = &b->ri;
+        if (--ri->live_of[ref >> RI_PAGE_BITS] == 0) {
             uint32_t last = ri->ids[--ri->pages];
             ri->ids[pos->page->at] = last; /* the last page takes its place */
             ri->table[last]->at = pos->page->at;
@@ -468,9 +474,10 @@ static int apply_directory(blanc_books *b, const blanc_event *ev)
         return BLANC_EDIRCONFLICT;
     if (!b->by_symbol && !(b->by_symbol = malloc(65536 * sizeof *b->by_symbol)))
         return BLANC_ENOMEM;
-    bk = calloc(1, sizeof *bk);
+    bk = aligned_alloc(64, sizeof *bk); /* one line a side (book.h) */
     if (!bk)
         return BLANC_ENOMEM;
+    memset(bk, 0, sizeof *bk);
     memmove(&b->by_symbol[at + 1], &b->by_symbol[at], (b->n_books - at) * sizeof *b->by_symbol);
     b->by_symbol[at] = ev->locate;
     bk->locate = ev->locate;

@@ -211,6 +211,9 @@ enum { IN_PLACE, TO_NEXT, NEW_AT, SPLIT };
 uint32_t level_get(blanc_books *b, book *bk, int side, uint32_t price)
 {
     book_side *s = &bk->sides[side];
+    uint32_t lk = lc_slot(price);
+    if (s->lc_price[lk] == price) /* price 0 is never a level: an empty entry never matches */
+        return s->lc_level[lk];
     uint32_t key = side_key(side, price);
     uint32_t c = 0, i = 0;
     int how = NEW_AT;
@@ -218,8 +221,10 @@ uint32_t level_get(blanc_books *b, book *bk, int side, uint32_t price)
         c = dir_find(s, key);
         const side_chunk *ch = chunk_for(b, s, c);
         i = chunk_lower_bound(ch, key);
-        if (i < ch->n && ch->e[i].key == key)
-            return ch->e[i].level;
+        if (i < ch->n && ch->e[i].key == key) {
+            s->lc_price[lk] = price;
+            return s->lc_level[lk] = ch->e[i].level;
+        }
         if (ch->n < SIDE_CHUNK)
             how = IN_PLACE;
         else if (i == SIDE_CHUNK && c + 1 < s->nchunks && chunk_at(b, s, c + 1)->n < SIDE_CHUNK)
@@ -276,6 +281,8 @@ uint32_t level_get(blanc_books *b, book *bk, int side, uint32_t price)
     sync_top(s);
     s->n++;
     b->n_levels++;
+    s->lc_price[lk] = price;
+    s->lc_level[lk] = h;
     return h;
 }
 
@@ -311,6 +318,9 @@ void level_drop(blanc_books *b, book *bk, int side, uint32_t lh)
 {
     book_side *s = &bk->sides[side];
     level *l = lvl(b, lh);
+    uint32_t lk = lc_slot(l->price);
+    if (s->lc_level[lk] == lh)
+        s->lc_price[lk] = s->lc_level[lk] = 0;
     uint32_t key = side_key(side, l->price);
     uint32_t c = dir_find(s, key);
     side_chunk *ch = chunk_for(b, s, c);

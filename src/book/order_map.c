@@ -133,11 +133,9 @@ void order_map_rekey(order_map *m)
     }
 }
 
-int order_map_reserve_one(order_map *m)
+int order_map_grow(order_map *m)
 {
     uint64_t cap = (uint64_t)m->mask + 1;
-    if ((uint64_t)(m->count + 1) * 2 <= cap)
-        return 0;
     unsigned bits = m->bits + 1;
     if (bits > MAX_BITS - 1)
         return BLANC_ELIMIT;

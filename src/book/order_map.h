@@ -100,8 +100,16 @@ static inline uint32_t order_map_home(const order_map *m, uint32_t tag)
 /* `key_of(ctx, …)` is how a rekey reads the keys back (see order_map_key_fn). */
 int order_map_init(order_map *m, size_t expected, order_map_key_fn key_of, const void *ctx);
 void order_map_free(order_map *m);
-/* Double the capacity if one more insert would pass load 1/2. */
-int order_map_reserve_one(order_map *m);
+/* Double the capacity if one more insert would pass load 1/2. The check is
+ * inline (every add makes it, and with the direct index the map rarely
+ * holds anything), the doubling is not. */
+int order_map_grow(order_map *m);
+static inline int order_map_reserve_one(order_map *m)
+{
+    if ((uint64_t)(m->count + 1) * 2 <= (uint64_t)m->mask + 1)
+        return 0;
+    return order_map_grow(m);
+}
 /* Rehash everything under a fresh key (growing if that keeps failing) until
  * no run is longer than ORDER_MAP_MAX_RUN. Never fails: without memory the
  * map stays as it is, correct but over the cap. Invalidates slot indices. */

@@ -22,9 +22,21 @@ static inline int prefetch_wants(uint8_t t)
     return t == 'D' || t == 'E' || t == 'X' || t == 'U' || t == 'C';
 }
 
-/* The ref's direct cell (ref_index.h), else its map slot. */
+static inline int prefetch_is_add(uint8_t t) { return t == 'A' || t == 'F'; }
+
+/* Stage 1, far ahead. A lookup: the ref's direct cell (ref_index.h), else
+ * its map slot. An add: the line of its book side (level cache and side
+ * header, book.h) and the line of the book's stream digest. */
 static inline void books_prefetch_slot(const blanc_books *b, const uint8_t *m)
 {
+    if (prefetch_is_add(m[0])) {
+        const book *bk = b->by_locate[blanc_be16(m + 1)];
+        if (bk) {
+            __builtin_prefetch(&bk->sides[m[19] == 'S']);
+            __builtin_prefetch(&bk->stream);
+        }
+        return;
+    }
     if (!prefetch_wants(m[0]))
         return;
     uint64_t ref = blanc_be64(m + 11);
@@ -39,8 +51,35 @@ static inline void books_prefetch_slot(const blanc_books *b, const uint8_t *m)
     __builtin_prefetch(&b->map.slots[order_map_home(&b->map, tag)]);
 }
 
+/* The handle a lookup of m's ref finds in the direct cell, or 0 (the map is
+ * left to the apply: a probe here would cost what it saves). */
+static inline uint32_t prefetch_cell(const blanc_books *b, const uint8_t *m)
+{
+    uint64_t ref = blanc_be64(m + 11);
+    const ri_page *pg = ri_page_of(&b->ri, ref);
+    return pg ? pg->h[ref & (RI_PAGE - 1)] : 0;
+}
+
+/* The level an add at `price` will join, if the side's level cache knows it
+ * (0 otherwise: a new level, or one the add will find in the chunks). */
+static inline uint32_t prefetch_cached_level(const book *bk, int side, uint32_t price)
+{
+    const book_side *s = &bk->sides[side];
+    uint32_t k = lc_slot(price);
+    return s->lc_price[k] == price ? s->lc_level[k] : 0;
+}
+
+/* Stage 2, nearer. A lookup: the order node, read from the now-cached cell
+ * (or map slot). An add: its level, from the now-cached level cache. */
 static inline void books_prefetch_node(const blanc_books *b, const uint8_t *m)
 {
+    if (prefetch_is_add(m[0])) {
+        const book *bk = b->by_locate[blanc_be16(m + 1)];
+        uint32_t lh = bk ? prefetch_cached_level(bk, m[19] == 'S', blanc_be32(m + 32)) : 0;
+        if (lh)
+            __builtin_prefetch(lvl(b, lh));
+        return;
+    }
     if (!prefetch_wants(m[0]))
         return;
     uint64_t ref = blanc_be64(m + 11);
@@ -57,6 +96,44 @@ static inline void books_prefetch_node(const blanc_books *b, const uint8_t *m)
     uint64_t s = b->map.slots[order_map_home(&b->map, tag)];
     if (s && (uint32_t)(s >> 32) == tag)
         __builtin_prefetch(ord(b, (uint32_t)s));
+}
+
+/* Stage 3, just ahead: what the apply will write next to the node or level
+ * stage 2 brought in. A lookup: the order's level and book side (every
+ * reduce writes the level's total); for a delete or replace, which unlink
+ * the node, its queue neighbours; for a replace, the level its new price
+ * joins. An add: the level's tail node (the new order links after it). */
+static inline void books_prefetch_deps(const blanc_books *b, const uint8_t *m)
+{
+    if (prefetch_is_add(m[0])) {
+        const book *bk = b->by_locate[blanc_be16(m + 1)];
+        uint32_t lh = bk ? prefetch_cached_level(bk, m[19] == 'S', blanc_be32(m + 32)) : 0;
+        if (lh && lvl(b, lh)->tail)
+            __builtin_prefetch(ord(b, lvl(b, lh)->tail), 1);
+        return;
+    }
+    if (!prefetch_wants(m[0]))
+        return;
+    uint32_t h = prefetch_cell(b, m);
+    if (!h)
+        return;
+    const order *o = ord(b, h);
+    __builtin_prefetch(lvl(b, o->level), 1);
+    const book *bk = b->by_locate[o->locate];
+    if (bk)
+        __builtin_prefetch(&bk->stream, 1);
+    if (m[0] == 'D' || m[0] == 'U') {
+        if (o->prev)
+            __builtin_prefetch(ord(b, o->prev), 1);
+        if (o->next)
+            __builtin_prefetch(ord(b, o->next), 1);
+    }
+    if (m[0] == 'U' && bk) {
+        __builtin_prefetch(&bk->sides[o->side]);
+        uint32_t lh = prefetch_cached_level(bk, o->side, blanc_be32(m + 31));
+        if (lh)
+            __builtin_prefetch(lvl(b, lh), 1);
+    }
 }
 
 #endif

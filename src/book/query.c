@@ -238,9 +238,10 @@ int blanc_books_check(const blanc_books *b)
     uint64_t direct = 0;
     for (uint32_t i = 0; i < b->ri.pages; i++) {
         const ri_page *pg = b->ri.table[b->ri.ids[i]];
-        if (!pg || pg->at != i || !pg->live)
+        uint32_t n = b->ri.live_of[b->ri.ids[i]];
+        if (!pg || pg->at != i || !n)
             return BLANC_EINVAL;
-        direct += pg->live;
+        direct += n;
     }
     if (direct != b->ri.live)
         return BLANC_EINVAL;

@@ -41,7 +41,6 @@
 
 typedef struct ri_page {
     uint32_t h[RI_PAGE]; /* order handle, 0 = empty */
-    uint32_t live;
     uint32_t at;         /* its place in ref_index.ids */
 } ri_page;
 
@@ -51,6 +50,11 @@ typedef struct ref_index {
                            2^RI_TABLE_BITS (so it follows the largest ref, and a
                            new book costs nothing until its first order) */
     uint64_t table_n;
+    uint32_t *live_of;  /* orders held in page id, table_n long: a dense array
+                           beside the table, not a field of the page, because
+                           every delete updates it and a page's own header is a
+                           cache line of its own that a delete of an old order
+                           would miss (the live pages' counts fit in a few KiB) */
     uint32_t pages;     /* allocated */
     uint32_t *ids;      /* their table indices, in no order (freeing walks
                            these, not the whole table); ids_cap long */

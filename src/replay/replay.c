@@ -295,13 +295,15 @@ static int pause_before(blanc_replay *r, const blanc_msg *m)
 static size_t process(blanc_replay *r, const blanc_msg *msgs, size_t n)
 {
     /* Look-ahead: FAR and NEAR messages ahead, see book/prefetch.h. */
-/* Compile-time knobs for tuning runs (-DREPLAY_FAR=.. -DREPLAY_NEAR=..): with the
- * paged ref index, 24/8, 32/8, 32/16 and 48/12 measured within the noise of 16/8. */
+/* Compile-time knobs for tuning runs (-DREPLAY_FAR=.. -DREPLAY_NEAR=.. -DREPLAY_DEPS=..):
+ * 8/4/2 measured 0.95 of 16/8/3 on both 10M days (docs/PERFORMANCE.md), 12/6/2 and
+ * 24/10/4 within the noise. */
 #ifndef REPLAY_FAR
-#define REPLAY_FAR 16
-#define REPLAY_NEAR 8
+#define REPLAY_FAR 8
+#define REPLAY_NEAR 4
+#define REPLAY_DEPS 2
 #endif
-    enum { FAR = REPLAY_FAR, NEAR = REPLAY_NEAR };
+    enum { FAR = REPLAY_FAR, NEAR = REPLAY_NEAR, DEPS = REPLAY_DEPS };
     int prefetch = !r->opts.no_book;
     size_t i = 0;
     for (; i < n; i++) {
@@ -312,6 +314,9 @@ static size_t process(blanc_replay *r, const blanc_msg *msgs, size_t n)
             a = &msgs[i + NEAR < n ? i + NEAR : n - 1];
             if (a->p && a->len == blanc__itch_len[a->p[0]])
                 books_prefetch_node(r->books, a->p);
+            a = &msgs[i + DEPS < n ? i + DEPS : n - 1];
+            if (a->p && a->len == blanc__itch_len[a->p[0]])
+                books_prefetch_deps(r->books, a->p);
         }
         const blanc_msg *m = &msgs[i];
         if (blanc_unlikely(r->watch) && pause_before(r, m))
