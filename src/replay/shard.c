@@ -115,20 +115,26 @@ static void record_late(blanc_replay *r, blanc_anomaly a, uint64_t offset, uint6
 }
 
 /* Health's look at a logged message, as observe() in replay.c makes it. */
-static void health_of(blanc_replay *r, const shard_log *g)
+static void health_of(blanc_replay *r, shard_engine *e, const shard_log *g, uint64_t index)
 {
     int rc;
-    if (g->kind == 1 && !g->anomalies && g->type != 'S') {
-        rc = health_message(r->health, g->index, g->ts, g->locate);
+    uint64_t ts = g->ts_loc & 0xffffffffffffu;
+    uint16_t locate = (uint16_t)(g->ts_loc >> 48);
+    if ((g->kind & ~LOG_LOST) == 1 && !g->anomalies && g->type != 'S') {
+        rc = health_message(r->health, index, ts, locate);
     } else {
-        health_obs o = {0, g->anomalies, 0, 0, 1, 0, g->lost, g->lost_from};
-        if (g->kind == 1) {
+        health_obs o = {0, g->anomalies, 0, 0, 1, 0, 0, 0};
+        if (g->kind & LOG_LOST) {
+            o.lost = e->lost;
+            o.lost_from = e->lost_from;
+        }
+        if ((g->kind & ~LOG_LOST) == 1) {
             o.decoded = 1;
-            o.ts = g->ts;
-            o.locate = g->locate;
+            o.ts = ts;
+            o.locate = locate;
             o.sys_code = g->sys_code;
         }
-        rc = health_observe(r->health, g->index, &o);
+        rc = health_observe(r->health, index, &o);
     }
     if (blanc_unlikely(rc < 0))
         hard_stop(r, rc);
@@ -139,25 +145,28 @@ static void health_of(blanc_replay *r, const shard_log *g)
 static int retire_one(blanc_replay *r, shard_engine *e, int block)
 {
     shard_log *g = &e->log[e->lg_tail & (LOG_SLOTS - 1)];
-    if (g->shard != NO_SHARD) {
-        shard_res res = g->res;
-        if (g->shard) {
-            shard_worker *w = &e->w[g->shard];
+    shard_res res = g->res;
+    if (g->shard != NO_SHARD && g->shard) {
+        shard_worker *w = &e->w[g->shard];
+        if (w->retired == w->q.p_tail) {
+            w->q.p_tail = atomic_load_explicit(&w->q.tail, memory_order_acquire);
             if (w->retired == w->q.p_tail) {
+                if (!block)
+                    return 0;
+                spsc_wait(&w->q.prod_wait, has_result, w);
                 w->q.p_tail = atomic_load_explicit(&w->q.tail, memory_order_acquire);
-                if (w->retired == w->q.p_tail) {
-                    if (!block)
-                        return 0;
-                    spsc_wait(&w->q.prod_wait, has_result, w);
-                    w->q.p_tail = atomic_load_explicit(&w->q.tail, memory_order_acquire);
-                }
             }
-            res = w->res[w->retired++ & w->q.mask];
         }
+        res = w->res[w->retired++ & w->q.mask];
+    }
+    /* Counted from here on: the bases of the differences move. */
+    uint64_t index = e->rt_index += g->dindex;
+    uint64_t offset = e->rt_offset += g->doffset;
+    e->lg_tail++;
+    if (g->shard != NO_SHARD) {
         if (blanc_unlikely(g->type == SLOT_IMPORT)) {
             if (res.rc < 0)
                 hard_stop(r, res.rc); /* out of memory on the worker */
-            e->lg_tail++;
             return 1;
         }
         if (res.rc == BLANC_APPLIED || res.rc == BLANC_EOVERFILL)
@@ -167,8 +176,8 @@ static int retire_one(blanc_replay *r, shard_engine *e, int block)
             if (a == BLANC_AN_COUNT) {
                 hard_stop(r, res.rc); /* out of memory on a worker */
             } else {
-                record_late(r, a, g->offset, g->index);
-                g->anomalies |= 1u << a;
+                record_late(r, a, offset, index);
+                g->anomalies = (uint16_t)(g->anomalies | 1u << a);
             }
         }
         e->live += (uint64_t)(int64_t)res.dlive;
@@ -176,8 +185,7 @@ static int retire_one(blanc_replay *r, shard_engine *e, int block)
             e->peak = e->live;
     }
     if (g->kind && r->health)
-        health_of(r, g);
-    e->lg_tail++;
+        health_of(r, e, g, index);
     return 1;
 }
 
@@ -219,7 +227,19 @@ static void ring_room(blanc_replay *r, shard_engine *e, shard_worker *w)
         retire_one(r, e, 1);
 }
 
-static shard_log *log_add(blanc_replay *r, shard_engine *e)
+/* Every logged message counted (waiting for the workers). */
+static void drain_log(blanc_replay *r, shard_engine *e)
+{
+    publish_all(e);
+    while (e->lg_tail != e->lg_head)
+        retire_one(r, e, 1);
+}
+
+/* A new log entry for message `index` at `offset`, kind and differences set.
+ * A difference that does not fit in 32 bits (or a second loss while one is
+ * logged) is rare: the log is counted out first, and the bases restart. */
+static shard_log *log_add(blanc_replay *r, shard_engine *e, uint64_t index, uint64_t offset,
+                          uint8_t kind, const blanc_msg *m)
 {
     if (blanc_unlikely(e->lg_head - e->lg_tail == LOG_SLOTS)) {
         publish_all(e);
@@ -227,7 +247,26 @@ static shard_log *log_add(blanc_replay *r, shard_engine *e)
         while (e->lg_head - e->lg_tail > LOG_SLOTS / 2)
             retire_one(r, e, 1);
     }
-    return &e->log[e->lg_head++ & (LOG_SLOTS - 1)];
+    uint64_t di = index - e->lg_index, doff = offset - e->lg_offset;
+    int lost = kind && m && m->lost;
+    if (blanc_unlikely((di | doff) > UINT32_MAX || lost)) {
+        drain_log(r, e);
+        e->lg_index = e->rt_index = index;
+        e->lg_offset = e->rt_offset = offset;
+        di = doff = 0;
+        if (lost) {
+            e->lost = m->lost;
+            e->lost_from = m->seq - m->lost;
+            kind |= LOG_LOST;
+        }
+    }
+    e->lg_index = index;
+    e->lg_offset = offset;
+    shard_log *g = &e->log[e->lg_head++ & (LOG_SLOTS - 1)];
+    g->dindex = (uint32_t)di;
+    g->doffset = (uint32_t)doff;
+    g->kind = kind;
+    return g;
 }
 
 static int is_book_type(uint8_t t)
@@ -307,31 +346,23 @@ static void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
             r->anomalies = 0;
             return;
         }
-        shard_log *g = log_add(r, e);
-        g->ts = ts;
-        g->locate = loc;
+        shard_log *g = log_add(r, e, index, m->offset, (uint8_t)(health ? 1 : 0), m);
+        g->ts_loc = ts | (uint64_t)loc << 48;
         g->type = t;
         g->sys_code = t == 'S' ? p[11] : 0;
         g->shard = shard;
         g->res = res;
-        g->kind = (uint8_t)(health ? 1 : 0);
-        g->index = index;
-        g->offset = m->offset;
-        g->anomalies = r->anomalies;
-        g->lost = m->lost;
-        g->lost_from = m->lost ? m->seq - m->lost : 0;
+        g->anomalies = (uint16_t)r->anomalies;
         r->anomalies = 0;
         return;
     }
     if (health) {
-        shard_log *g = log_add(r, e);
-        memset(g, 0, sizeof *g);
-        g->index = index;
+        shard_log *g = log_add(r, e, index, m->offset, kind, m);
+        g->ts_loc = 0;
+        g->type = g->sys_code = 0;
+        g->res = (shard_res){0, 0};
         g->shard = NO_SHARD;
-        g->kind = kind;
-        g->anomalies = r->anomalies;
-        g->lost = m->lost;
-        g->lost_from = m->lost ? m->seq - m->lost : 0;
+        g->anomalies = (uint16_t)r->anomalies;
     }
     r->anomalies = 0;
 }
@@ -357,8 +388,11 @@ static void shed(blanc_replay *r, shard_engine *e, uint16_t loc, unsigned k)
     memcpy(m + 1, &loc, sizeof loc);
     memcpy(m + 8, &mb, sizeof mb);
     w->dirty = 1;
-    shard_log *g = log_add(r, e);
-    memset(g, 0, sizeof *g);
+    shard_log *g = log_add(r, e, e->lg_index, e->lg_offset, 0, NULL);
+    g->ts_loc = 0;
+    g->anomalies = 0;
+    g->sys_code = 0;
+    g->res = (shard_res){0, 0};
     g->shard = (uint8_t)k;
     g->type = SLOT_IMPORT;
     e->owner[loc] = (uint8_t)k;
@@ -458,10 +492,7 @@ size_t blanc__shard_process(blanc_replay *r, const blanc_msg *msgs, size_t n)
 
 void blanc__shard_drain(blanc_replay *r)
 {
-    shard_engine *e = r->shard;
-    publish_all(e);
-    while (e->lg_tail != e->lg_head)
-        retire_one(r, e, 1);
+    drain_log(r, r->shard);
 }
 
 int blanc__shard_gather(blanc_replay *r)

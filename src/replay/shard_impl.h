@@ -15,7 +15,7 @@
 #include "replay/spsc.h"
 
 /* Slots per worker ring (48 bytes each: 1.5 MiB) and messages awaiting
- * results (56 bytes each: 3.5 MiB). Deep, because a worker that loses its core
+ * results (24 bytes each: 1.5 MiB). Deep, because a worker that loses its core
  * for a time slice (a few ms: tens of thousands of messages) must not stop
  * the reader at once; 4096/16384 measured slower on this shared machine
  * (docs/PERFORMANCE.md "Threads"). */
@@ -78,15 +78,24 @@ typedef struct shard_worker {
 } shard_worker;
 
 /* A message whose effect is not counted yet (kind 0: book results only; 1:
- * a decoded message, also observed by health; 2: a frame that did not decode).
- * A message of shard 0 carries its result (rc, dlive) here. */
+ * a decoded message, also observed by health; 2: a frame that did not decode;
+ * LOG_LOST added: messages were lost before it, e->lost says how many).
+ * A message of shard 0 carries its result (rc, dlive) here. 24 bytes, not 56:
+ * the reader writes one per message and reads it back a ring's depth later,
+ * so the log's footprint is the reader's cache misses (docs/PERFORMANCE.md
+ * "Threads"). Index and offset are differences from the entry before
+ * (log_add keeps them within 32 bits), the locate shares the timestamp's
+ * word (ITCH timestamps are 48-bit). */
 typedef struct shard_log {
-    uint64_t index, offset, ts, lost, lost_from;
-    uint32_t anomalies;
-    uint16_t locate;
+    uint64_t ts_loc; /* timestamp | locate << 48 */
+    uint32_t dindex, doffset;
+    uint16_t anomalies;
     uint8_t shard, kind, type, sys_code;
     shard_res res;
 } shard_log;
+#define LOG_LOST 4u
+_Static_assert(BLANC_AN_COUNT <= 16, "shard_log.anomalies holds a bit per anomaly");
+_Static_assert(sizeof(shard_log) == 24, "shard_log: 24 bytes");
 
 struct shard_engine {
     unsigned n; /* shards: 0 the reader's, 1 .. n-1 the workers' */
@@ -94,6 +103,10 @@ struct shard_engine {
     blanc_books *dir; /* the stock directory: instruments, no orders */
     shard_log *log;
     uint64_t lg_head, lg_tail;
+    /* The index and offset of the last entry logged and the last retired:
+     * the bases of the entries' differences. */
+    uint64_t lg_index, lg_offset, rt_index, rt_offset;
+    uint64_t lost, lost_from; /* of the one LOG_LOST entry in the log */
     uint64_t live, peak;
     uint32_t share, acc; /* the reader's share per 1024, and its running sum */
     unsigned next;       /* the worker the next instrument goes to, from 0 */
