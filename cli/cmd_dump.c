@@ -290,8 +290,8 @@ int cmd_dump(int argc, char **argv)
     cli_fault_clear();
     if (!rc)
         rc = write_err = blanc_dumper_finish(d);
-    blanc_dump_stats st_v, *st = &st_v;
-    blanc_dumper_get_stats(d, st);
+    blanc_dump_stats st;
+    blanc_dumper_get_stats(d, &st);
     int exit_code = CLI_OK;
     if (write_err) {
         cli_sink_error(a.out, write_err, sink);
@@ -301,14 +301,14 @@ int cmd_dump(int argc, char **argv)
         cli_file_error(a.file, rc, 0);
         blanc_sink_abort(sink);
         exit_code = CLI_USAGE;
-    } else if (st->messages == 0 && !st->anomalies_total) {
+    } else if (st.messages == 0 && !st.anomalies_total) {
         cli_error("%s: input is empty", a.file);
         blanc_sink_abort(sink);
         exit_code = CLI_USAGE;
     } else if (cli_sink_commit(a.out, sink)) {
         exit_code = CLI_USAGE;
     }
-    warn_anomalies(a.file, st, blanc_source_available(src));
+    warn_anomalies(a.file, &st, blanc_source_available(src));
     blanc_dumper_free(d);
     blanc_feed_free(f);
     blanc_source_close(src);
