@@ -13,6 +13,7 @@
 #include "bench_files.h"
 
 const char *const bench_metric[NMETRIC] = {"ns_per_msg", "p50", "p95", "p99", "p99.9"};
+const char *const bench_pct[BENCH_NPCT] = {"min", "p50", "p90", "p95", "p99", "p99.9", "p99.99", "max"};
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -189,6 +190,20 @@ int bench_load_side(const char *path, bench_side *s, char *errbuf, size_t cap)
     return rc;
 }
 
+int bench_judge(const bench_side *base, const bench_side *cur, const double ratio[NMETRIC], int k,
+                bench_delta *d)
+{
+    if (!base->have[k] || !cur->have[k])
+        return -1;
+    d->base = base->v[k];
+    d->cur = cur->v[k];
+    d->delta = d->cur - d->base;
+    d->pct = d->base > 0 ? d->delta / d->base * 100 : 0;
+    d->bad = d->cur > d->base * ratio[k];
+    d->verdict = d->bad ? "regression" : d->delta < 0 ? "better" : "pass";
+    return 0;
+}
+
 static int builtin_profile(const char *profile, double ratio[NMETRIC])
 {
     for (size_t i = 0; i < NBUILTIN; i++)
@@ -260,6 +275,76 @@ static double num(json_t *o, const char *key)
     return json_is_number(x) ? json_number_value(x) : 0;
 }
 
+static void str_of(json_t *o, const char *key, char *dst, size_t cap)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    snprintf(dst, cap, "%s", v ? v : "");
+}
+
+static void lat_of(json_t *o, char type, bench_lat *l)
+{
+    l->type = type;
+    l->count = num(o, "count");
+    json_t *valid = json_object_get(o, "valid");
+    for (int k = 0; k < BENCH_NPCT; k++) {
+        l->v[k] = num(o, bench_pct[k]);
+        /* An old bench without "valid" had every percentile it printed. */
+        json_t *ok = json_object_get(valid, bench_pct[k]);
+        l->valid[k] = json_is_number(json_object_get(o, bench_pct[k])) && (!ok || json_is_true(ok));
+    }
+}
+
+/* What only the report shows: the machine, the build, the input, the clock,
+ * the latency per message type and per run. */
+static int report_fields(json_t *o, bench_entry *e)
+{
+    json_t *host = json_object_get(o, "host"), *build = json_object_get(o, "build");
+    json_t *clock = json_object_get(o, "clock"), *tp = json_object_get(o, "throughput");
+    str_of(o, "file", e->path, sizeof e->path);
+    str_of(o, "input_digest", e->digest, sizeof e->digest);
+    str_of(build, "version", e->version, sizeof e->version);
+    str_of(build, "build_type", e->build_type, sizeof e->build_type);
+    str_of(build, "compiler", e->compiler, sizeof e->compiler);
+    str_of(build, "cflags", e->cflags, sizeof e->cflags);
+    str_of(host, "cpu_model", e->cpu_model, sizeof e->cpu_model);
+    str_of(host, "caches", e->caches, sizeof e->caches);
+    str_of(host, "governor", e->governor, sizeof e->governor);
+    str_of(host, "kernel", e->kernel, sizeof e->kernel);
+    str_of(clock, "source", e->clock, sizeof e->clock);
+    e->bytes = num(o, "bytes");
+    e->messages = num(o, "messages");
+    e->warmup = num(o, "warmup");
+    e->pinned = json_is_integer(json_object_get(o, "cpu"));
+    e->cpu = num(o, "cpu");
+    e->mad = num(tp, "mad_ns_per_msg");
+    e->msgs_per_s = num(tp, "median_msgs_per_s");
+    e->p99_spread = num(o, "p99_spread_pct");
+    e->mhz = num(host, "cpu_mhz");
+    e->mem = num(host, "mem_bytes");
+    e->lcpus = num(host, "logical_cpus");
+    e->cores = num(host, "physical_cores");
+    e->tsc = json_is_true(json_object_get(clock, "tsc"));
+    e->overhead_subtracted = json_is_true(json_object_get(clock, "overhead_subtracted"));
+    e->clock_overhead = num(clock, "overhead_ns");
+    lat_of(json_object_get(o, "latency_ns"), 0, &e->lat);
+    const char *type;
+    json_t *x;
+    json_object_foreach(json_object_get(o, "latency_by_type_ns"), type, x) {
+        if (e->ntypes < BENCH_NTYPES && json_is_object(x))
+            lat_of(x, type[0], &e->by_type[e->ntypes++]);
+    }
+    json_t *rl = json_object_get(o, "runs_latency_ns");
+    if (!(e->run_lat = calloc(json_array_size(rl) + 1, sizeof *e->run_lat)))
+        return -1;
+    size_t i;
+    json_array_foreach(rl, i, x) {
+        e->run_lat[e->nrun_lat][0] = num(x, "p50");
+        e->run_lat[e->nrun_lat][1] = num(x, "p99");
+        e->run_lat[e->nrun_lat++][2] = num(x, "p99.9");
+    }
+    return 0;
+}
+
 static int entry_of(json_t *o, bench_entry *e)
 {
     memset(e, 0, sizeof *e);
@@ -295,7 +380,7 @@ static int entry_of(json_t *o, bench_entry *e)
             e->hist[e->nhist++][1] = json_number_value(json_array_get(x, 1));
         }
     }
-    return 0;
+    return report_fields(o, e);
 }
 
 static int by_time(const void *a, const void *b)
@@ -309,12 +394,17 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static void free_arrays(bench_entry *e)
+{
+    free(e->runs);
+    free(e->hist);
+    free(e->run_lat);
+}
+
 void bench_free_history(bench_entry *e, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(e[i].runs);
-        free(e[i].hist);
-    }
+    for (size_t i = 0; i < n; i++)
+        free_arrays(&e[i]);
     free(e);
 }
 
@@ -345,8 +435,7 @@ static int add_entry(void *ctx, const char *line, unsigned lineno)
     json_decref(o);
     if (rc) {
         snprintf(h->errbuf, h->errcap, "%s:%u: not a blanc.bench/1 object", h->path, lineno);
-        free(h->e[h->n].runs);
-        free(h->e[h->n].hist);
+        free_arrays(&h->e[h->n]);
         return -1;
     }
     h->n++;
@@ -388,5 +477,28 @@ int bench_load_history(const char *dir, bench_entry **out, size_t *n, char *errb
         qsort(e, ne, sizeof *e, by_time);
     *out = e;
     *n = ne;
+    return 0;
+}
+
+int bench_load_files(char *const *paths, size_t npaths, bench_entry **out, size_t *n, char *errbuf,
+                     size_t cap)
+{
+    history h = {NULL, 0, 0, "", errbuf, cap};
+    int rc = 0;
+    for (size_t k = 0; k < npaths && !rc; k++) {
+        snprintf(h.path, sizeof h.path, "%s", paths[k]);
+        size_t before = h.n;
+        if (!(rc = each_line(h.path, add_entry, &h, errbuf, cap)) && h.n == before) {
+            snprintf(errbuf, cap, "%s: no bench in it (blanc bench FILE --jsonl %s writes one)",
+                     paths[k], paths[k]);
+            rc = -1;
+        }
+    }
+    if (rc) {
+        bench_free_history(h.e, h.n);
+        return -1;
+    }
+    *out = h.e;
+    *n = h.n;
     return 0;
 }

@@ -32,7 +32,31 @@ int bench_load_side(const char *path, bench_side *s, char *err, size_t cap);
 int bench_load_profile(const char *path, const char *profile, double ratio[NMETRIC], char *err,
                        size_t cap);
 
-/* One bench of a history (docs/TELEMETRY.md, "History and drift"). */
+/* Metric k of cur against base under the allowed ratio: higher is worse for
+ * every metric (ns); at the limit is a pass. 0 filled, or -1: a side lacks k. */
+typedef struct bench_delta {
+    double base, cur, delta, pct;
+    int bad;
+    const char *verdict; /* "regression", "better" or "pass" */
+} bench_delta;
+int bench_judge(const bench_side *base, const bench_side *cur, const double ratio[NMETRIC], int k,
+                bench_delta *d);
+
+/* Latency percentiles as bench.jsonl has them ("min" "p50" "p90" "p95" "p99"
+ * "p99.9" "p99.99" "max"), with valid[] false where the runs had too few
+ * samples for that percentile. */
+#define BENCH_NPCT 8
+extern const char *const bench_pct[BENCH_NPCT];
+typedef struct bench_lat {
+    char type;   /* message type letter, 0 for all types */
+    double count;
+    double v[BENCH_NPCT];
+    int valid[BENCH_NPCT];
+} bench_lat;
+
+/* One bench of a history (docs/TELEMETRY.md, "History and drift"), or of a
+ * report (blanc bench report): what blanc.bench/1 says, absent fields empty. */
+#define BENCH_NTYPES 8
 typedef struct bench_entry {
     long long t;          /* seconds since the epoch, from "time" */
     char time[24], sha[48], mode[16], file[64];
@@ -41,10 +65,24 @@ typedef struct bench_entry {
     size_t nruns;
     double (*hist)[2];    /* [upper bound ns, count] */
     size_t nhist;
+    /* The rest is read for the report only. */
+    char path[256], digest[24], version[32], build_type[32], compiler[64], cflags[256];
+    char cpu_model[128], caches[128], governor[64], kernel[128], clock[96];
+    double bytes, messages, warmup, cpu, mad, msgs_per_s, p99_spread, mhz, mem, lcpus, cores;
+    int pinned, tsc, overhead_subtracted;
+    double clock_overhead;
+    bench_lat lat;                 /* all types */
+    bench_lat by_type[BENCH_NTYPES];
+    size_t ntypes;
+    double (*run_lat)[3];          /* per run: p50, p99, p99.9 */
+    size_t nrun_lat;
 } bench_entry;
 
 /* Every bench of every *.jsonl file under dir, sorted by time. 0, or -1 with err. */
 int bench_load_history(const char *dir, bench_entry **out, size_t *n, char *err, size_t cap);
 void bench_free_history(bench_entry *e, size_t n);
+/* Every bench of the files, in the order given and as written in each. 0, or -1 with err. */
+int bench_load_files(char *const *paths, size_t npaths, bench_entry **out, size_t *n, char *err,
+                     size_t cap);
 
 #endif

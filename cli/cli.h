@@ -26,6 +26,7 @@ int cmd_dump(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_bench_compare(int argc, char **argv);
 int cmd_bench_drift(int argc, char **argv);
+int cmd_bench_report(int argc, char **argv);
 /* prom.c: a bench result as Prometheus text exposition. */
 void cli_prom_text(FILE *f, int no_book, const blanc_bench_result *r);
 /* One metric family's HELP and TYPE lines; the same followed by an unlabelled value. */
@@ -94,6 +95,9 @@ int cli_sink_commit(const char *path, blanc_sink *s);
 /* Write buf[0..n) to path through a temp file and a rename, saying why if it
  * fails (a NULL buf is out of memory). CLI_OK or CLI_USAGE. */
 int cli_write_atomic(const char *path, const char *buf, size_t n);
+/* chromium.c: print the HTML file to pdf with headless Chromium ($BLANC_CHROMIUM,
+ * else chromium on PATH), atomically, bounded in time. CLI_OK or CLI_USAGE (said why). */
+int cli_html_to_pdf(const char *html, const char *pdf);
 
 /* fault.c: while a replay reads a mapped input (src, or the session's), a
  * SIGBUS from the file being truncated under it becomes a clear error at its

@@ -20,6 +20,7 @@ static const char usage_text[] =
     "usage: blanc bench FILE [options]\n"
     "       blanc bench compare BASE.jsonl NEW.jsonl [--profile P] [--thresholds F] [--json]\n"
     "       blanc bench drift --history DIR [--days N] [--mode M] [--markdown F] [--html F]\n"
+    "       blanc bench report RUNS.jsonl... -o REPORT.html [--pdf F] [--baseline F]\n"
     "\n"
     "Load FILE (plain, .gz or .zst) into memory once, replay it --warmup times\n"
     "unmeasured, then --runs times measured: each measured run is a plain pass\n"
@@ -347,6 +348,8 @@ int cmd_bench(int argc, char **argv)
         return cmd_bench_compare(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "drift"))
         return cmd_bench_drift(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "report"))
+        return cmd_bench_report(argc - 1, argv + 1);
     bench_args a;
     int rc = parse(argc, argv, &a);
     if (rc)

@@ -87,13 +87,13 @@ int cmd_bench_compare(int argc, char **argv)
         printf("|---|---:|---:|---:|---:|---|---:|---|\n");
     }
     for (int k = 0; k < NMETRIC; k++) {
-        if (!base.have[k] || !cur.have[k])
+        bench_delta dl;
+        if (bench_judge(&base, &cur, ratio, k, &dl))
             continue;
-        double b = base.v[k], n = cur.v[k], d = n - b, pct = b > 0 ? d / b * 100 : 0;
-        /* Higher is worse for every metric here (ns). At the limit is a pass. */
-        int bad = n > b * ratio[k];
+        double b = dl.base, n = dl.cur, d = dl.delta, pct = dl.pct;
+        int bad = dl.bad;
         regress |= bad;
-        const char *verdict = bad ? "regression" : d < 0 ? "better" : "pass";
+        const char *verdict = dl.verdict;
         if (as_json) {
             jw_open(&j, NULL, '{');
             jw_str(&j, "metric", bench_metric[k]);

@@ -16,6 +16,7 @@
 
 #include "bench_files.h"
 #include "cli.h"
+#include "svg.h"
 
 static const char usage_text[] =
     "usage: blanc bench drift --history DIR [options]\n"
@@ -109,38 +110,7 @@ static void markdown(FILE *f, const bench_entry *e, size_t n, const trend *t, un
     fprintf(f, "\nlatest: %s at %s (%s)\n", e[n - 1].file, e[n - 1].time, e[n - 1].sha);
 }
 
-/* ---- SVG ------------------------------------------------------------------ */
-
-enum { W = 720, H = 300, L = 70, R = 20, T = 30, B = 40 };
-
-static void svg_open(FILE *f, const char *title, double ymin, double ymax, const char *ylabel)
-{
-    fprintf(f, "<h2>%s</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-               "role=\"img\" aria-label=\"%s\">\n",
-            title, W, H, title);
-    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#999\"/>\n",
-            L, T, W - L - R, H - T - B);
-    for (int k = 0; k <= 4; k++) {
-        double v = ymin + (ymax - ymin) * k / 4;
-        int y = H - B - (H - T - B) * k / 4;
-        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">%.4g</text>\n", L - 4,
-                y + 4, v);
-        fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>\n", L, W - R, y, y);
-    }
-    fprintf(f, "<text x=\"12\" y=\"%d\" font-size=\"11\" transform=\"rotate(-90 12 %d)\" "
-               "text-anchor=\"middle\">%s</text>\n",
-            H / 2, H / 2, ylabel);
-}
-
-static double sx(double x, double x0, double x1)
-{
-    return L + (x1 > x0 ? (x - x0) / (x1 - x0) : 0.5) * (W - L - R);
-}
-
-static double sy(double y, double y0, double y1)
-{
-    return H - B - (y1 > y0 ? (y - y0) / (y1 - y0) : 0.5) * (H - T - B);
-}
+/* ---- plots ---------------------------------------------------------------- */
 
 static void percentiles_over_time(FILE *f, const bench_entry *e, size_t n)
 {
@@ -149,18 +119,19 @@ static void percentiles_over_time(FILE *f, const bench_entry *e, size_t n)
     for (size_t i = 0; i < n; i++)
         for (int m = 1; m < NM; m++)
             ymax = fmax(ymax, mval(&e[i], m));
-    svg_open(f, "Latency percentiles over time", 0, ymax * 1.05, "ns per message");
+    svg_plot p = {.x0 = 0, .x1 = (double)(n - 1), .y0 = 0, .y1 = ymax * 1.05};
+    svg_open(&p, f, "Latency percentiles over time", "ns per message");
     for (int m = 1; m < NM; m++) {
         fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", color[m - 1]);
         for (size_t i = 0; i < n; i++)
-            fprintf(f, "%.1f,%.1f ", sx((double)i, 0, (double)(n - 1)),
-                    sy(mval(&e[i], m), 0, ymax * 1.05));
+            fprintf(f, "%.1f,%.1f ", svg_x(&p, (double)i), svg_y(&p, mval(&e[i], m)));
         fprintf(f, "\"/>\n<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"%s\">%s</text>\n",
-                L + 10 + (m - 1) * 70, T - 8, color[m - 1], mname[m]);
+                svg_left() + 10 + (m - 1) * 70, svg_top() - 8, color[m - 1], mname[m]);
     }
     fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>\n<text x=\"%d\" y=\"%d\" "
-               "font-size=\"11\" text-anchor=\"end\">%s</text>\n</svg>\n",
-            L, H - 12, e[0].time, W - R, H - 12, e[n - 1].time);
+               "font-size=\"11\" text-anchor=\"end\">%s</text>\n",
+            svg_left(), svg_bottom() + 28, e[0].time, svg_right(), svg_bottom() + 28, e[n - 1].time);
+    svg_close(&p);
 }
 
 static void latest_cdf(FILE *f, const bench_entry *e)
@@ -172,19 +143,18 @@ static void latest_cdf(FILE *f, const bench_entry *e)
         fprintf(f, "<h2>Latency CDF of the latest bench</h2><p>no latency histogram (decode only)</p>\n");
         return;
     }
-    double x0 = log10(fmax(e->hist[0][0], 1)), x1 = log10(fmax(e->hist[e->nhist - 1][0], 10));
-    svg_open(f, "Latency CDF of the latest bench", 0, 1, "fraction of messages");
+    svg_plot p = {.x0 = log10(fmax(e->hist[0][0], 1)),
+                  .x1 = log10(fmax(e->hist[e->nhist - 1][0], 10)), .y0 = 0, .y1 = 1, .logx = 1};
+    svg_open(&p, f, "Latency CDF of the latest bench", "fraction of messages");
     fprintf(f, "<polyline fill=\"none\" stroke=\"#2ca02c\" stroke-width=\"2\" points=\"");
     double cum = 0;
     for (size_t i = 0; i < e->nhist; i++) {
         cum += e->hist[i][1];
-        fprintf(f, "%.1f,%.1f ", sx(log10(fmax(e->hist[i][0], 1)), x0, x1), sy(cum / total, 0, 1));
+        fprintf(f, "%.1f,%.1f ", svg_x(&p, log10(fmax(e->hist[i][0], 1))), svg_y(&p, cum / total));
     }
     fprintf(f, "\"/>\n");
-    for (double d = ceil(x0); d <= x1; d += 1)
-        fprintf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%.0f ns</text>\n",
-                sx(d, x0, x1), H - 22, pow(10, d));
-    fprintf(f, "</svg>\n");
+    svg_xticks(&p, 0, " ns");
+    svg_close(&p);
 }
 
 static void throughput_runs(FILE *f, const bench_entry *e, size_t n)
@@ -193,16 +163,17 @@ static void throughput_runs(FILE *f, const bench_entry *e, size_t n)
     for (size_t i = 0; i < n; i++)
         for (size_t r = 0; r < e[i].nruns; r++)
             ymax = fmax(ymax, e[i].runs[r]);
-    svg_open(f, "Throughput: ns per message, every run of every bench", 0, ymax * 1.1,
-             "ns per message");
+    svg_plot p = {.x0 = -0.5, .x1 = (double)n - 0.5, .y0 = 0, .y1 = ymax * 1.1};
+    svg_open(&p, f, "Throughput: ns per message, every run of every bench", "ns per message");
     for (size_t i = 0; i < n; i++)
         for (size_t r = 0; r < e[i].nruns; r++)
             fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#9467bd\" fill-opacity=\"0.6\"/>\n",
-                    sx((double)i, -0.5, (double)n - 0.5), sy(e[i].runs[r], 0, ymax * 1.1));
+                    svg_x(&p, (double)i), svg_y(&p, e[i].runs[r]));
     fprintf(f, "<polyline fill=\"none\" stroke=\"#333\" stroke-width=\"1.5\" points=\"");
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "%.1f,%.1f ", sx((double)i, -0.5, (double)n - 0.5), sy(e[i].ns, 0, ymax * 1.1));
-    fprintf(f, "\"/>\n</svg>\n");
+        fprintf(f, "%.1f,%.1f ", svg_x(&p, (double)i), svg_y(&p, e[i].ns));
+    fprintf(f, "\"/>\n");
+    svg_close(&p);
 }
 
 static void html(FILE *f, const bench_entry *e, size_t n, const trend *t, unsigned days)
@@ -211,7 +182,16 @@ static void html(FILE *f, const bench_entry *e, size_t n, const trend *t, unsign
                "<title>blanc bench drift</title><style>body{font-family:sans-serif;margin:24px}"
                "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:4px 8px;"
                "text-align:right}</style></head><body>\n<h1>blanc bench drift</h1>\n<pre>\n");
-    markdown(f, e, n, t, days);
+    /* The table as text: a file name from the history is the bench's, not ours. */
+    char *md = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&md, &len);
+    if (m) {
+        markdown(m, e, n, t, days);
+        fclose(m);
+        html_text(f, md);
+    }
+    free(md);
     fprintf(f, "</pre>\n");
     percentiles_over_time(f, e, n);
     latest_cdf(f, &e[n - 1]);

@@ -1,0 +1,168 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * HTML to PDF through headless Chromium's print (cli.h, cli_html_to_pdf).
+ * A browser prints what the customer's browser shows, plots included; no
+ * PDF library of our own to keep in step with the HTML. Chromium runs in a
+ * throwaway profile, with a time limit, writing a temporary file that is
+ * renamed onto the target only once it is a PDF: a failed or killed print
+ * leaves no half-written report.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+extern char **environ;
+
+enum { PRINT_TIMEOUT_S = 120 };
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+/* The first of $BLANC_CHROMIUM, chromium, chromium-browser, google-chrome on PATH. */
+static int find_chromium(char *out, size_t cap)
+{
+    const char *env = getenv("BLANC_CHROMIUM");
+    if (env && *env) {
+        snprintf(out, cap, "%s", env);
+        return access(out, X_OK);
+    }
+    static const char *const names[] = {"chromium", "chromium-browser", "google-chrome"};
+    const char *path = getenv("PATH");
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        for (const char *p = path ? path : "/usr/bin"; *p;) {
+            size_t len = strcspn(p, ":");
+            snprintf(out, cap, "%.*s/%s", (int)len, p, names[k]);
+            if (len && !access(out, X_OK))
+                return 0;
+            p += len + (p[len] == ':');
+        }
+    }
+    return -1;
+}
+
+static int is_pdf(const char *path)
+{
+    char head[5] = {0};
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(head, 1, sizeof head, f) : 0;
+    if (f)
+        fclose(f);
+    return n == sizeof head && !memcmp(head, "%PDF-", 5);
+}
+
+/* The last non-blank line of the browser's output, for the error. */
+static void last_line(const char *log, char *out, size_t cap)
+{
+    char line[512];
+    FILE *f = fopen(log, "r");
+    snprintf(out, cap, "no output");
+    while (f && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (*line)
+            snprintf(out, cap, "%s", line);
+    }
+    if (f)
+        fclose(f);
+}
+
+/* Run argv with stdout and stderr into log; its exit status, or -1 when it
+ * could not start or ran past the limit (then it is killed). */
+static int run_bounded(char *const argv[], const char *log)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    pid_t pid;
+    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc)
+        return -1;
+    struct timespec tick = {0, 50 * 1000 * 1000};
+    for (int waited = 0; waited < PRINT_TIMEOUT_S * 20; waited++) {
+        int status;
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        if (w < 0 && errno != EINTR)
+            return -1;
+        nanosleep(&tick, NULL);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return -1;
+}
+
+int cli_html_to_pdf(const char *html, const char *pdf)
+{
+    char chrome[PATH_MAX], abs[PATH_MAX];
+    if (find_chromium(chrome, sizeof chrome)) {
+        cli_error("%s: printing to PDF needs headless Chromium (Debian package chromium); none "
+                  "found on PATH (or $BLANC_CHROMIUM is not executable)",
+                  pdf);
+        return CLI_USAGE;
+    }
+    if (!realpath(html, abs)) {
+        cli_error("%s: cannot resolve: %s", html, strerror(errno));
+        return CLI_USAGE;
+    }
+    const char *tmpdir = getenv("TMPDIR");
+    char profile[PATH_MAX], log[PATH_MAX + 16], part[PATH_MAX + 16];
+    snprintf(profile, sizeof profile, "%s/blanc-chromium-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    snprintf(part, sizeof part, "%s.XXXXXX", pdf);
+    int fd = -1;
+    if (!mkdtemp(profile) || (fd = mkstemp(part)) < 0) {
+        cli_error("%s: cannot create a temporary file: %s", fd < 0 && profile[0] ? pdf : profile,
+                  strerror(errno));
+        return CLI_USAGE;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask); /* as any file the CLI writes, not mkstemp's 0600 */
+    close(fd);
+    snprintf(log, sizeof log, "%s/print.log", profile);
+    char a_profile[PATH_MAX + 32], a_out[PATH_MAX + 32], a_url[PATH_MAX + 16];
+    snprintf(a_profile, sizeof a_profile, "--user-data-dir=%s", profile);
+    snprintf(a_out, sizeof a_out, "--print-to-pdf=%s", part);
+    snprintf(a_url, sizeof a_url, "file://%s", abs);
+    char *argv[] = {chrome, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--no-pdf-header-footer", a_profile, a_out, a_url, NULL};
+    int status = run_bounded(argv, log);
+    int rc = CLI_OK;
+    if (status != 0 || !is_pdf(part)) {
+        char why[512];
+        last_line(log, why, sizeof why);
+        cli_error("%s: %s did not print a PDF (%s): %s", pdf, chrome,
+                  status < 0 ? "it failed to start or ran past 120 s"
+                  : status   ? "non-zero exit"
+                             : "no PDF written",
+                  why);
+        remove(part);
+        rc = CLI_USAGE;
+    } else if (rename(part, pdf)) {
+        cli_error("%s: cannot write: %s", pdf, strerror(errno));
+        remove(part);
+        rc = CLI_USAGE;
+    }
+    nftw(profile, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return rc;
+}
