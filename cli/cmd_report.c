@@ -85,8 +85,8 @@ static void head(FILE *f, const report *r)
           ".card b{display:block;font-size:22px}\n"
           "pre{background:#f6f6f6;padding:8px;font-size:12px;white-space:pre-wrap}\n"
           "svg{max-width:100%;height:auto}\n"
-          "@page{size:A4;margin:12mm}\n"
-          "@media print{body{margin:0}h2,svg,table{break-inside:avoid}}\n"
+          "@page{margin:12mm}\n"
+          "@media print{body{margin:0}h2{break-after:avoid}section,svg,table,pre{break-inside:avoid}}\n"
           "</style></head><body>\n<h1>",
           f);
     html_text(f, r->title);
@@ -334,23 +334,29 @@ static int write_page(const char *path, const report *r)
     return rc;
 }
 
-/* --pdf without -o: the page goes to a temporary file beside the PDF. */
-static int print_pdf(const char *html, const char *pdf, const report *r)
+/* --pdf: the page is printed from a temporary file beside its target, which
+ * becomes -o only once the PDF is there: a failed print leaves both targets as
+ * they were (an -o from an earlier run included). */
+static int print_pdf(const char *out, const char *pdf, const report *r)
 {
-    if (html)
-        return cli_html_to_pdf(html, pdf);
+    /* .html last: by its name the browser takes the file for a page, not text. */
     char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.html.XXXXXX", pdf);
-    int fd = mkstemp(tmp);
+    snprintf(tmp, sizeof tmp, "%s.XXXXXX.html", out ? out : pdf);
+    int fd = mkstemps(tmp, 5);
     if (fd < 0) {
-        cli_error("%s: cannot create a temporary file beside it", pdf);
+        cli_error("%s: cannot create a temporary file beside it", out ? out : pdf);
         return CLI_USAGE;
     }
     close(fd);
     int rc = write_page(tmp, r);
     if (!rc)
         rc = cli_html_to_pdf(tmp, pdf);
-    remove(tmp);
+    if (!rc && out && rename(tmp, out)) {
+        cli_error("%s: cannot write", out);
+        rc = CLI_USAGE;
+    }
+    if (rc || !out)
+        remove(tmp);
     return rc;
 }
 
@@ -410,12 +416,8 @@ int cmd_bench_report(int argc, char **argv)
                 r.regress |= d.bad;
         }
     }
-    if (!rc && out)
-        rc = write_page(out, &r);
-    if (!rc && pdf)
-        rc = print_pdf(out, pdf, &r);
-    if (rc && out && pdf)
-        remove(out); /* the run is all or nothing: no page without its PDF */
+    if (!rc)
+        rc = pdf ? print_pdf(out, pdf, &r) : write_page(out, &r);
     bench_free_history(r.e, r.n);
     return rc ? rc : r.regress ? CLI_ANOMALY : CLI_OK;
 }

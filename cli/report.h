@@ -21,7 +21,7 @@ typedef struct report {
     double ratio[NMETRIC];
 } report;
 
-/* The subject's latency distribution (share of messages per tenth of a
+/* The subject's latency distribution (share of messages per fifth of a
  * decade) and its tail (share slower than x, log-log, percentiles marked). */
 void report_distribution(FILE *f, const report *r);
 void report_tail(FILE *f, const report *r);

@@ -7,7 +7,8 @@
 #include "report.h"
 #include "svg.h"
 
-enum { PER_DECADE = 10, MAX_BINS = 128 };
+/* Five bins a decade: finer ones fall between the TSC's ~10 ns ticks and stay empty. */
+enum { PER_DECADE = 5, MAX_BINS = 128 };
 
 static double hist_total(const bench_entry *s)
 {
@@ -52,7 +53,7 @@ void report_distribution(FILE *f, const report *r)
         top = fmax(top, bin[k]);
     svg_plot p = {.x0 = lo / PER_DECADE, .x1 = (lo + (double)nb) / PER_DECADE, .y0 = 0,
                   .y1 = top * 1.1, .logx = 1};
-    svg_open(&p, f, title, "share of messages per 1/10 decade");
+    svg_open(&p, f, title, "share of messages per 1/5 decade");
     for (size_t k = 0; k < nb; k++) {
         if (bin[k] <= 0)
             continue;
@@ -78,7 +79,7 @@ void report_tail(FILE *f, const report *r)
                   .x1 = ceil(log10(fmax(s->hist[s->nhist - 1][0], 10))),
                   .y0 = floor(log10(1 / total)), .y1 = 0, .logx = 1, .logy = 1};
     svg_open(&p, f, title, "share slower (log)");
-    fprintf(f, "<polyline fill=\"none\" stroke=\"#d62728\" stroke-width=\"2\" points=\"");
+    fprintf(f, "<polyline fill=\"none\" stroke=\"#d62728\" stroke-width=\"3\" points=\"");
     double above = total;
     for (size_t i = 0; i < s->nhist; i++) {
         above -= s->hist[i][1];
@@ -125,7 +126,7 @@ static void per_run(FILE *f, const report *r, const char *title, const char *yla
             fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#bbb\"/>\n",
                     svg_x(&p, (double)x + 0.5), svg_x(&p, (double)x + 0.5), svg_top(), svg_bottom());
         for (size_t k = 0; k < count(&r->e[i]); k++)
-            fprintf(f, "<circle class=\"run\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>\n",
+            fprintf(f, "<circle class=\"run\" cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\"/>\n",
                     svg_x(&p, (double)++x), svg_y(&p, at(&r->e[i], k)), color);
     }
     if (subject > 0)

@@ -71,7 +71,7 @@ static void yticks(const svg_plot *p)
 void svg_open(svg_plot *p, FILE *f, const char *title, const char *ylabel)
 {
     p->f = f;
-    fputs("<h2>", f);
+    fputs("<section class=\"plot\"><h2>", f);
     html_text(f, title);
     fprintf(f, "</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"",
@@ -103,4 +103,4 @@ void svg_xticks(const svg_plot *p, int n, const char *unit)
     }
 }
 
-void svg_close(const svg_plot *p) { fputs("</svg>\n", p->f); }
+void svg_close(const svg_plot *p) { fputs("</svg></section>\n", p->f); }

@@ -17,7 +17,8 @@ typedef struct svg_plot {
     int logx, logy;
 } svg_plot;
 
-/* "<h2>title</h2><svg ...>", the frame, the y grid with labels, the y label. */
+/* "<section class=plot><h2>title</h2><svg ...>" (a section, so that print
+ * keeps a plot with its heading), the frame, the y grid with labels, the y label. */
 void svg_open(svg_plot *p, FILE *f, const char *title, const char *ylabel);
 /* Tick labels along x: at each decade for a log axis, else n evenly spaced,
  * with unit after each value ("" for none). */

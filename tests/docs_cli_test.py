@@ -29,6 +29,7 @@ COMMANDS = {
     ("bench",): "blanc bench",
     ("bench", "compare"): "blanc bench compare",
     ("bench", "drift"): "blanc bench drift",
+    ("bench", "report"): "blanc bench report",
     ("dump",): "blanc dump",
 }
 BLOCK = re.compile(r"^<!-- (blanc[a-z ]*?) --help -->\n```text\n(.*?)^```$", re.M | re.S)
