@@ -50,7 +50,6 @@
 
 #include "common/bytes.h"
 #include "feed/capture.h"
-#include "feed/feed.h"
 #include "feed/udp_span.h"
 
 #define MAX_SNAPLEN 262144 /* libpcap's MAXIMUM_SNAPLEN: the most a record of our link types holds */
@@ -249,7 +248,6 @@ int blanc__capture_open(capture **out, blanc_source *src, char *why, size_t cap)
     if (!c)
         return BLANC_ENOMEM;
     c->src = src;
-    blanc__source_read_through(src); /* nothing read yet: see source.c */
     cookie_io_functions_t io = {cookie_read, NULL, NULL, cookie_close};
     c->fp = fopencookie(c, "rb", io);
     c->seg = SEG_MAGIC;

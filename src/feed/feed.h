@@ -42,11 +42,6 @@ struct blanc_feed {
     uint64_t offset;       /* stream bytes consumed (blanc_feed_offset) */
 };
 
-/* A plain mapped file nothing has consumed yet is read through a reused
- * buffer instead (source.c): 1 if it switched. Any window handed out before
- * is gone; ask next() again. */
-int blanc__source_read_through(blanc_source *s);
-
 /* Containers. Each returns 0 and a feed, or an error (why[cap] for ENOTITCH). */
 int blanc__feed_binaryfile_open(blanc_feed **out, blanc_source *src, blanc_framing framing);
 int blanc__feed_capture_open(blanc_feed **out, blanc_source *src, const blanc_feed_options *o,

@@ -6,9 +6,6 @@
  *     with the consumed part dropped behind us (MADV_DONTNEED) so resident
  *     memory stays bounded on files larger than RAM;
  *   - caller memory is handed out the same way without the mmap;
- *   - a plain file a container asks to read through (captures: see
- *     blanc__source_read_through) is pread() into one reused 2 MiB buffer on
- *     a transparent huge page, and handed out like a stream's window;
  *   - everything else (gzip, zstd, pipes, stdin) streams through one bounded
  *     buffer: unconsumed bytes (a partial frame) move to the front, the rest is
  *     refilled by the decoder (inflate_stream.c: read(), zlib or ISA-L,
@@ -37,15 +34,13 @@
 
 #include "blanc.h"
 #include "common/bytes.h"
-#include "feed/feed.h"
 #include "feed/inflate.h"
 
 #define MAP_SLICE ((size_t)4 << 20)    /* bytes handed out per next() on a map */
 #define DROP_BEHIND ((size_t)8 << 20)  /* release consumed map pages in steps */
 #define OUT_CAP ((size_t)4 << 20)      /* stream window: >> the largest frame */
-#define READ_CAP ((size_t)2 << 20)     /* read-through window: one huge page, >> a frame */
 
-enum kind { K_MAP, K_MEM, K_STREAM, K_READ };
+enum kind { K_MAP, K_MEM, K_STREAM };
 
 struct blanc_source {
     enum kind kind;
@@ -56,8 +51,7 @@ struct blanc_source {
     size_t size, shown, dropped;
     /* window [start, end) of buf (stream) or of base (map/mem) */
     uint8_t *buf;
-    size_t start, end, cap; /* cap: buf's size (stream, read) */
-    uint64_t read_at;       /* read: file bytes read so far */
+    size_t start, end;
     uint64_t consumed;
     /* stream: the decoder, inline or behind its thread (ring set) */
     blanc__inflate *dec;
@@ -100,7 +94,6 @@ static int env_is(const char *name, const char *value)
 
 static int stream_setup(blanc_source *s, int regular)
 {
-    s->cap = OUT_CAP;
     s->buf = malloc(OUT_CAP);
     if (!s->buf)
         return BLANC_ENOMEM;
@@ -204,31 +197,14 @@ int blanc_source_open(blanc_source **out, const char *path, int *sys_errno)
 static long produce(blanc_source *s)
 {
     uint8_t *dst = s->buf + s->end;
-    size_t room = s->cap - s->end;
-    if (s->kind == K_READ) {
-        /* The file as it was at open, like the mapping: a file that shrinks
-         * meanwhile ends early (a truncated input, not a SIGBUS). */
-        if (room > s->size - s->read_at)
-            room = (size_t)(s->size - s->read_at);
-        if (!room)
-            return 0;
-        for (;;) {
-            ssize_t r = pread(s->fd, dst, room, (off_t)s->read_at);
-            if (r >= 0) {
-                s->read_at += (uint64_t)r;
-                return (long)r;
-            }
-            if (errno != EINTR)
-                return BLANC_EIO;
-        }
-    }
+    size_t room = OUT_CAP - s->end;
     return s->ring ? blanc__ring_produce(s->ring, dst, room) : blanc__inflate_produce(s->dec, dst, room);
 }
 
 int blanc_source_next(blanc_source *s, const uint8_t **p, size_t *n)
 {
     int grew = 0;
-    if (s->kind == K_MAP || s->kind == K_MEM) {
+    if (s->kind != K_STREAM) {
         if (s->shown < s->size) {
             size_t add = s->size - s->shown < MAP_SLICE ? s->size - s->shown : MAP_SLICE;
             s->shown += add;
@@ -243,15 +219,15 @@ int blanc_source_next(blanc_source *s, const uint8_t **p, size_t *n)
      * consumed (or all of it): a caller that consumes a few bytes per call
      * (libpcap through capture.c's cookie reads 16-byte record headers) would
      * otherwise move the whole 4 MiB window each time. The window still holds
-     * at least cap / 2 bytes whenever it cannot grow, >> any frame. */
-    if (s->start && (s->start >= s->cap / 2 || s->start == s->end)) {
+     * at least OUT_CAP / 2 bytes whenever it cannot grow, >> any frame. */
+    if (s->start && (s->start >= OUT_CAP / 2 || s->start == s->end)) {
         memmove(s->buf, s->buf + s->start, s->end - s->start);
         s->end -= s->start;
         s->start = 0;
     }
     /* A failed produce() after some output is reported on the next call, so
      * the bytes before the damage are always handed out first. */
-    while (s->end < s->cap && s->out_state > 0) {
+    while (s->end < OUT_CAP && s->out_state > 0) {
         long r = produce(s);
         if (r <= 0) {
             s->out_state = (int)r;
@@ -272,7 +248,7 @@ int blanc_source_next(blanc_source *s, const uint8_t **p, size_t *n)
 void blanc_source_consume(blanc_source *s, size_t n)
 {
     if (n) /* not NULL + 0 on an empty file */
-        hash_bytes(s, (s->kind == K_STREAM || s->kind == K_READ ? s->buf : s->base) + s->start, n);
+        hash_bytes(s, (s->kind == K_STREAM ? s->buf : s->base) + s->start, n);
     s->start += n;
     s->consumed += n;
     if (s->kind == K_MAP && s->start - s->dropped >= DROP_BEHIND) {
@@ -338,7 +314,7 @@ int blanc_source_mapped_offset(const blanc_source *s, const void *addr, uint64_t
 
 int blanc_source_size(const blanc_source *s, uint64_t *size)
 {
-    if (s->kind == K_STREAM) /* K_READ: the file's size when opened */
+    if (s->kind == K_STREAM)
         return 0;
     *size = s->size;
     return 1;
@@ -346,50 +322,15 @@ int blanc_source_size(const blanc_source *s, uint64_t *size)
 
 uint64_t blanc_source_available(const blanc_source *s)
 {
-    size_t window =
-        s->kind == K_STREAM || s->kind == K_READ ? s->end - s->start : s->shown - s->start;
+    size_t window = s->kind == K_STREAM ? s->end - s->start : s->shown - s->start;
     return s->consumed + window;
 }
 
 uint64_t blanc_source_raw_bytes(const blanc_source *s)
 {
-    if (s->kind == K_MAP || s->kind == K_MEM)
+    if (s->kind != K_STREAM)
         return s->shown;
-    if (s->kind == K_READ)
-        return s->read_at;
     return s->ring ? blanc__ring_raw(s->ring) : blanc__inflate_raw(s->dec);
-}
-
-/*
- * A capture is ~3.3x the bytes of its messages (record, link, IP, UDP and
- * MoldUDP64 headers around each one or two). Mapped, each of its pages is a
- * fault, a page-table entry, a TLB entry that evicts the book's, and a
- * MADV_DONTNEED behind the walk; read into one reused buffer on a huge page,
- * it is a copy into a window whose translation stays put. Measured faster
- * for captures (docs/PERFORMANCE.md "Captures"); a BinaryFILE stays mapped.
- * Only before anything is consumed; a no-op for other sources. The bytes,
- * offsets and digest are the same either way.
- */
-int blanc__source_read_through(blanc_source *s)
-{
-    if (s->kind != K_MAP || s->consumed || !s->base)
-        return 0;
-    const size_t huge = (size_t)2 << 20;
-    uint8_t *buf = aligned_alloc(huge, READ_CAP); /* READ_CAP is a multiple of huge */
-    if (!buf)
-        return 0; /* stays mapped */
-#ifdef MADV_HUGEPAGE
-    madvise(buf, READ_CAP, MADV_HUGEPAGE); /* THP in madvise mode: ask */
-#endif
-    munmap((void *)(uintptr_t)s->base, s->size);
-    s->base = NULL;
-    s->shown = s->dropped = 0;
-    s->buf = buf;
-    s->cap = READ_CAP;
-    s->start = s->end = 0;
-    s->read_at = 0;
-    s->kind = K_READ;
-    return 1;
 }
 
 void blanc_source_close(blanc_source *s)
