@@ -25,6 +25,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
+#if BLANC_HAVE_XXH_DISPATCH
+#include <xxh_x86dispatch.h> /* the same XXH3, with AVX2 where the CPU has it */
+#define XXH3_UPDATE XXH3_64bits_update_dispatch
+#else
+#define XXH3_UPDATE XXH3_64bits_update
+#endif
 
 #include "blanc.h"
 #include "common/bytes.h"
@@ -59,7 +65,7 @@ struct blanc_source {
 static void hash_bytes(blanc_source *s, const uint8_t *p, size_t n)
 {
     if (s->hashing && n)
-        XXH3_64bits_update(s->xxh, p, n);
+        XXH3_UPDATE(s->xxh, p, n);
 }
 
 static int source_alloc(blanc_source **out)
