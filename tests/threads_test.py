@@ -99,6 +99,17 @@ class Threads(unittest.TestCase):
             if name in ("corrupt", "gap", "capture"):
                 self.assertGreater(one[1]["anomalies_total"], 0, name)
 
+    def test_summaries_without_health(self):
+        # Without health the log carries no health observations: book anomalies must still
+        # count with the one-thread first offset and index (a worker's offset rides in its
+        # ring slot, shard 0 counts its own as it applies).
+        for name in ("corrupt", "gap", "capture"):
+            one = self.same_as_one(self.inputs[name], "--no-health")
+            self.assertEqual(one[0], 0, one[2])
+            book = [a for a in ("unknown_ref", "dup_ref", "overfill")
+                    if one[1]["anomalies"].get(a, {}).get("count")]
+            self.assertTrue(book or name != "corrupt", "no book anomaly: the test cannot fail")
+
     def test_health_journal(self):
         for name in ("corrupt", "gap", "capture"):
             journals = {}

@@ -39,6 +39,8 @@
 #include "replay/replay.h"
 #include "replay/shard_impl.h"
 
+#define NOINLINE __attribute__((noinline))
+
 static int has_result(void *arg)
 {
     shard_worker *w = arg;
@@ -83,6 +85,7 @@ int blanc__shard_start(blanc_replay *r)
     }
     e->live = b->live;
     e->peak = b->peak;
+    e->rt_index = r->st.messages; /* the index of the first entry to be logged */
     if (rc || (rc = blanc__shard_engine_run(e))) {
         blanc__shard_free(e);
         return BLANC_ENOMEM;
@@ -114,79 +117,99 @@ static void record_late(blanc_replay *r, blanc_anomaly a, uint64_t offset, uint6
     r->st.anomalies_total++;
 }
 
-/* Health's look at a logged message, as observe() in replay.c makes it. */
-static void health_of(blanc_replay *r, shard_engine *e, const shard_log *g, uint64_t index)
+/* Health's look at a logged message that is not the common case (health.h
+ * health_message takes that inline), as observe() in replay.c makes it. */
+static NOINLINE int health_of(blanc_replay *r, shard_engine *e, const shard_log *g,
+                                    uint64_t index)
 {
-    int rc;
     uint64_t ts = g->ts_loc & 0xffffffffffffu;
     uint16_t locate = (uint16_t)(g->ts_loc >> 48);
-    if ((g->kind & ~LOG_LOST) == 1 && !g->anomalies && g->type != 'S') {
-        rc = health_message(r->health, index, ts, locate);
-    } else {
-        health_obs o = {0, g->anomalies, 0, 0, 1, 0, 0, 0};
-        if (g->kind & LOG_LOST) {
-            o.lost = e->lost;
-            o.lost_from = e->lost_from;
-        }
-        if ((g->kind & ~LOG_LOST) == 1) {
-            o.decoded = 1;
-            o.ts = ts;
-            o.locate = locate;
-            o.sys_code = g->sys_code;
-        }
-        rc = health_observe(r->health, index, &o);
+    health_obs o = {0, g->anomalies, 0, 0, 1, 0, 0, 0};
+    if (g->kind & LOG_LOST) {
+        o.lost = e->lost;
+        o.lost_from = e->lost_from;
     }
-    if (blanc_unlikely(rc < 0))
-        hard_stop(r, rc);
+    if (g->kind & LOG_MSG) {
+        o.decoded = 1;
+        o.ts = ts;
+        o.locate = locate;
+        o.sys_code = g->kind & LOG_SYS ? (uint8_t)g->res.rc : 0;
+    }
+    return health_observe(r->health, index, &o);
 }
 
-/* Count the oldest logged message. 0 if its result is not in yet and
- * `block` is 0, else 1. */
-static int retire_one(blanc_replay *r, shard_engine *e, int block)
+/* A worker's result that is not "applied" or "no effect": an anomaly,
+ * counted late (the first is the lowest index), or a hard error. */
+static NOINLINE void worker_anomaly(blanc_replay *r, shard_log *g, int rc, uint64_t index,
+                                          const shard_slot *slot)
 {
-    shard_log *g = &e->log[e->lg_tail & (LOG_SLOTS - 1)];
-    shard_res res = g->res;
-    if (g->shard != NO_SHARD && g->shard) {
-        shard_worker *w = &e->w[g->shard];
-        if (w->retired == w->q.p_tail) {
-            w->q.p_tail = atomic_load_explicit(&w->q.tail, memory_order_acquire);
+    blanc_anomaly a = blanc__replay_anomaly_of(rc);
+    if (a == BLANC_AN_COUNT)
+        return hard_stop(r, rc); /* out of memory on a worker */
+    uint64_t offset;
+    memcpy(&offset, slot->m + SLOT_OFFSET, sizeof offset);
+    record_late(r, a, offset, index);
+    g->anomalies = (uint16_t)(g->anomalies | 1u << a);
+}
+
+/* Count logged messages in feed order, oldest first, while their results
+ * are in: with `block`, wait for them until `keep` entries are left; else
+ * stop at the first whose result has not come back. Book changes, live and
+ * peak orders and health see exactly the one-thread sequence. */
+static void retire(blanc_replay *r, shard_engine *e, uint64_t keep, int block)
+{
+    uint64_t t = e->lg_tail, head = e->lg_head, index = e->rt_index;
+    uint64_t live = e->live, peak = e->peak, changes = 0;
+    blanc_health *h = r->health;
+    while (head - t > keep) {
+        shard_log *g = &e->log[t & (LOG_SLOTS - 1)];
+        shard_res res = g->res;
+        unsigned k = g->shard;
+        if (k - 1u < NO_SHARD - 1u) {
+            shard_worker *w = &e->w[k];
             if (w->retired == w->q.p_tail) {
-                if (!block)
-                    return 0;
-                spsc_wait(&w->q.prod_wait, has_result, w);
                 w->q.p_tail = atomic_load_explicit(&w->q.tail, memory_order_acquire);
+                if (w->retired == w->q.p_tail) {
+                    if (!block)
+                        break;
+                    spsc_wait(&w->q.prod_wait, has_result, w);
+                    w->q.p_tail = atomic_load_explicit(&w->q.tail, memory_order_acquire);
+                }
+            }
+            uint64_t pos = w->retired++ & w->q.mask;
+            res = w->res[pos];
+            if (blanc_unlikely(g->kind & LOG_IMPORT)) {
+                if (res.rc < 0)
+                    hard_stop(r, res.rc); /* out of memory on the worker */
+                t++;
+                continue;
+            }
+            changes += res.rc == BLANC_APPLIED;
+            if (blanc_unlikely(res.rc < 0)) {
+                changes += res.rc == BLANC_EOVERFILL;
+                worker_anomaly(r, g, res.rc, index, &w->slots[pos]);
             }
         }
-        res = w->res[w->retired++ & w->q.mask];
-    }
-    /* Counted from here on: the bases of the differences move. */
-    uint64_t index = e->rt_index += g->dindex;
-    uint64_t offset = e->rt_offset += g->doffset;
-    e->lg_tail++;
-    if (g->shard != NO_SHARD) {
-        if (blanc_unlikely(g->type == SLOT_IMPORT)) {
-            if (res.rc < 0)
-                hard_stop(r, res.rc); /* out of memory on the worker */
-            return 1;
+        if (k != NO_SHARD) {
+            live += (uint64_t)(int64_t)res.dlive;
+            peak = live > peak ? live : peak;
         }
-        if (res.rc == BLANC_APPLIED || res.rc == BLANC_EOVERFILL)
-            r->st.book_changes++;
-        if (res.rc < 0) {
-            blanc_anomaly a = blanc__replay_anomaly_of(res.rc);
-            if (a == BLANC_AN_COUNT) {
-                hard_stop(r, res.rc); /* out of memory on a worker */
-            } else {
-                record_late(r, a, offset, index);
-                g->anomalies = (uint16_t)(g->anomalies | 1u << a);
-            }
+        t++;
+        if (h) {
+            uint64_t ts = g->ts_loc & 0xffffffffffffu;
+            int rc = blanc_likely(g->kind == LOG_MSG && !g->anomalies)
+                         ? health_message(h, index, ts, (uint16_t)(g->ts_loc >> 48))
+                         : health_of(r, e, g, index);
+            if (blanc_unlikely(rc < 0))
+                hard_stop(r, rc);
         }
-        e->live += (uint64_t)(int64_t)res.dlive;
-        if (e->live > e->peak)
-            e->peak = e->live;
+        index++;
     }
-    if (g->kind && r->health)
-        health_of(r, e, g, index);
-    return 1;
+    e->lg_tail = t;
+    e->rt_index = index;
+    e->live = live;
+    e->peak = peak;
+    r->st.book_changes += changes;
 }
 
 static void publish_all(shard_engine *e)
@@ -215,58 +238,96 @@ static void publish_some(shard_engine *e)
     }
 }
 
-/* Make room for one more message in worker w's ring. */
-static void ring_room(blanc_replay *r, shard_engine *e, shard_worker *w)
+/* Shard 0's own messages of this batch, applied in feed order, with the
+ * look-ahead of the one-thread loop (book/prefetch.h) over them alone: the
+ * result goes into each one's log entry, a book anomaly is counted now
+ * (counts are sums, and the first is the lowest index, record_late). */
+#ifndef SHARD_FAR
+#define SHARD_FAR 8
+#define SHARD_NEAR 4
+#define SHARD_DEPS 2
+#endif
+static void own_flush(blanc_replay *r, shard_engine *e)
 {
-    uint64_t cap = w->q.mask + 1;
-    if (blanc_likely(w->q.p_head - w->retired < cap))
-        return;
+    enum { FAR = SHARD_FAR, NEAR = SHARD_NEAR, DEPS = SHARD_DEPS };
+    blanc_books *b = e->w[0].books;
+    const shard_own *o = e->own;
+    uint32_t n = e->n_own;
+    uint64_t changes = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        if (j + FAR < n)
+            books_prefetch_slot(b, o[j + FAR].p);
+        if (j + NEAR < n)
+            books_prefetch_node(b, o[j + NEAR].p);
+        if (j + DEPS < n)
+            books_prefetch_deps(b, o[j + DEPS].p);
+        blanc__itch_fill(o[j].p, &e->ev);
+        uint64_t live = b->live;
+        int rc = blanc_books_apply(b, &e->ev);
+        shard_log *g = o[j].g;
+        g->res = (shard_res){(int8_t)rc, (int8_t)(b->live - live)};
+        changes += rc == BLANC_APPLIED;
+        if (blanc_unlikely(rc < 0)) {
+            changes += rc == BLANC_EOVERFILL;
+            blanc_anomaly a = blanc__replay_anomaly_of(rc);
+            if (a == BLANC_AN_COUNT) {
+                hard_stop(r, rc);
+            } else {
+                record_late(r, a, o[j].offset, o[j].index);
+                g->anomalies = (uint16_t)(g->anomalies | 1u << a);
+            }
+        }
+    }
+    r->st.book_changes += changes;
+    e->n_own = 0;
+}
+
+/* Wait until at most `keep` entries are logged: what is pending goes out
+ * first, so every entry can be counted. */
+static void retire_down_to(blanc_replay *r, shard_engine *e, uint64_t keep)
+{
+    own_flush(r, e);
     publish_all(e);
     e->waited = 1;
-    while (w->q.p_head - w->retired > cap / 2)
-        retire_one(r, e, 1);
+    retire(r, e, keep, 1);
+}
+
+/* Make room for one more message in worker w's ring. */
+static inline void ring_room(blanc_replay *r, shard_engine *e, shard_worker *w)
+{
+    uint64_t cap = w->q.mask + 1;
+    if (blanc_unlikely(w->q.p_head - w->retired >= cap)) {
+        /* The ring's oldest slots belong to the log's oldest entries: count
+         * until half the ring is free. */
+        uint64_t keep = 0;
+        while (w->q.p_head - w->retired > cap / 2) {
+            keep = (e->lg_head - e->lg_tail) / 2;
+            retire_down_to(r, e, keep);
+        }
+    }
 }
 
 /* Every logged message counted (waiting for the workers). */
 static void drain_log(blanc_replay *r, shard_engine *e)
 {
-    publish_all(e);
-    while (e->lg_tail != e->lg_head)
-        retire_one(r, e, 1);
+    retire_down_to(r, e, 0);
 }
 
-/* A new log entry for message `index` at `offset`, kind and differences set.
- * A difference that does not fit in 32 bits (or a second loss while one is
- * logged) is rare: the log is counted out first, and the bases restart. */
-static shard_log *log_add(blanc_replay *r, shard_engine *e, uint64_t index, uint64_t offset,
-                          uint8_t kind, const blanc_msg *m)
+/* A new log entry, for the next message (or a move: LOG_IMPORT). A second
+ * loss while one is logged is rare: the log is counted out first. */
+static inline shard_log *log_add(blanc_replay *r, shard_engine *e)
 {
-    if (blanc_unlikely(e->lg_head - e->lg_tail == LOG_SLOTS)) {
-        publish_all(e);
-        e->waited = 1;
-        while (e->lg_head - e->lg_tail > LOG_SLOTS / 2)
-            retire_one(r, e, 1);
-    }
-    uint64_t di = index - e->lg_index, doff = offset - e->lg_offset;
-    int lost = kind && m && m->lost;
-    if (blanc_unlikely((di | doff) > UINT32_MAX || lost)) {
-        drain_log(r, e);
-        e->lg_index = e->rt_index = index;
-        e->lg_offset = e->rt_offset = offset;
-        di = doff = 0;
-        if (lost) {
-            e->lost = m->lost;
-            e->lost_from = m->seq - m->lost;
-            kind |= LOG_LOST;
-        }
-    }
-    e->lg_index = index;
-    e->lg_offset = offset;
-    shard_log *g = &e->log[e->lg_head++ & (LOG_SLOTS - 1)];
-    g->dindex = (uint32_t)di;
-    g->doffset = (uint32_t)doff;
-    g->kind = kind;
-    return g;
+    if (blanc_unlikely(e->lg_head - e->lg_tail == LOG_SLOTS))
+        retire_down_to(r, e, LOG_SLOTS / 2);
+    return &e->log[e->lg_head++ & (LOG_SLOTS - 1)];
+}
+
+/* The loss before message m, for health: one at a time in the log. */
+static NOINLINE void log_lost(blanc_replay *r, shard_engine *e, const blanc_msg *m)
+{
+    drain_log(r, e);
+    e->lost = m->lost;
+    e->lost_from = m->seq - m->lost;
 }
 
 static int is_book_type(uint8_t t)
@@ -277,93 +338,94 @@ static int is_book_type(uint8_t t)
 
 /* A book message (19 to 40 bytes) into a slot: three fixed 16-byte copies,
  * the last two overlapping as the length needs, instead of a call to memcpy
- * with a variable length; nothing is read past the message. */
-static inline void copy_msg(uint8_t *d, const uint8_t *p, size_t len)
+ * with a variable length; nothing is read past the message. The offset
+ * follows at SLOT_OFFSET. */
+static inline void copy_msg(uint8_t *d, const uint8_t *p, size_t len, uint64_t offset)
 {
     memcpy(d, p, 16);
     if (len > 32)
         memcpy(d + 16, p + 16, 16);
     memcpy(d + len - 16, p + len - 16, 16);
+    memcpy(d + SLOT_OFFSET, &offset, sizeof offset);
 }
 
 /* One framed message: handle() of replay.c, with the books elsewhere. */
-static void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
+static inline void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
 {
     uint64_t index = r->st.messages++;
     const uint8_t *p = m->p;
     uint8_t t = p[0];
-    int health = r->health != NULL;
-    uint8_t kind = 1, shard = NO_SHARD;
+    uint8_t lost = 0;
+    if (blanc_unlikely(m->lost) && r->health) {
+        log_lost(r, e, m);
+        lost = LOG_LOST;
+    }
     if (blanc_unlikely(blanc__itch_len[t] != m->len)) {
         blanc_anomaly a = blanc__itch_len[t] ? BLANC_AN_BAD_LENGTH : BLANC_AN_UNKNOWN_TYPE;
         blanc__replay_record_anomaly(r, a, m->offset, index);
-        kind = 2;
-    } else {
-        r->st.by_type[blanc__itch_index1[t] - 1]++;
-        uint64_t ts = blanc_be48(p + 5);
-        if (blanc_unlikely(ts < r->last_ts) && r->have_ts)
-            blanc__replay_record_anomaly(r, BLANC_AN_TIME_BACKWARDS, m->offset, index);
-        if (blanc_unlikely(!r->have_ts)) {
-            r->have_ts = 1;
-            r->st.first_timestamp = ts;
-        }
-        r->last_ts = ts;
-        uint16_t loc = blanc_be16(p + 1);
-        int send = is_book_type(t);
-        shard_res res = {0, 0};
-        if (blanc_unlikely(t == 'R')) {
-            blanc__itch_fill(p, &r->ev);
-            uint32_t had = e->dir->n_books;
-            int rc = blanc_books_apply(e->dir, &r->ev);
-            if (rc < 0) {
-                blanc_anomaly a = blanc__replay_anomaly_of(rc);
-                if (a == BLANC_AN_COUNT)
-                    return hard_stop(r, rc);
-                blanc__replay_record_anomaly(r, a, m->offset, index);
-            }
-            send = e->dir->n_books != had;
-            if (send)
-                e->owner[loc] = assign(e);
-        }
-        if (send) {
-            shard = e->owner[loc];
-            if (shard == NO_SHARD || shard == 0) {
-                e->hits[loc] += shard == 0;
-                shard = 0;
-                blanc_books *b = e->w[0].books;
-                blanc__itch_fill(p, &e->ev);
-                uint64_t live = b->live;
-                res.rc = (int8_t)blanc_books_apply(b, &e->ev);
-                res.dlive = (int8_t)(b->live - live);
-            } else {
-                shard_worker *w = &e->w[shard];
-                ring_room(r, e, w);
-                copy_msg(w->slots[w->q.p_head++ & w->q.mask].m, p, m->len);
-                w->dirty = 1;
-            }
-        }
-        if (!send && !health) {
-            r->anomalies = 0;
-            return;
-        }
-        shard_log *g = log_add(r, e, index, m->offset, (uint8_t)(health ? 1 : 0), m);
-        g->ts_loc = ts | (uint64_t)loc << 48;
-        g->type = t;
-        g->sys_code = t == 'S' ? p[11] : 0;
-        g->shard = shard;
-        g->res = res;
+        shard_log *g = log_add(r, e);
+        g->ts_loc = 0;
+        g->res = (shard_res){0, 0};
+        g->shard = NO_SHARD;
+        g->kind = (uint8_t)(LOG_FRAME | lost);
         g->anomalies = (uint16_t)r->anomalies;
         r->anomalies = 0;
         return;
     }
-    if (health) {
-        shard_log *g = log_add(r, e, index, m->offset, kind, m);
-        g->ts_loc = 0;
-        g->type = g->sys_code = 0;
-        g->res = (shard_res){0, 0};
-        g->shard = NO_SHARD;
-        g->anomalies = (uint16_t)r->anomalies;
+    r->st.by_type[blanc__itch_index1[t] - 1]++;
+    uint64_t ts = blanc_be48(p + 5);
+    if (blanc_unlikely(ts < r->last_ts) && r->have_ts)
+        blanc__replay_record_anomaly(r, BLANC_AN_TIME_BACKWARDS, m->offset, index);
+    if (blanc_unlikely(!r->have_ts)) {
+        r->have_ts = 1;
+        r->st.first_timestamp = ts;
     }
+    r->last_ts = ts;
+    uint16_t loc = blanc_be16(p + 1);
+    int send = is_book_type(t);
+    uint8_t shard = NO_SHARD;
+    if (blanc_unlikely(t == 'R')) {
+        blanc__itch_fill(p, &r->ev);
+        uint32_t had = e->dir->n_books;
+        int rc = blanc_books_apply(e->dir, &r->ev);
+        if (rc < 0) {
+            blanc_anomaly a = blanc__replay_anomaly_of(rc);
+            if (a == BLANC_AN_COUNT)
+                return hard_stop(r, rc);
+            blanc__replay_record_anomaly(r, a, m->offset, index);
+        }
+        send = e->dir->n_books != had;
+        if (send)
+            e->owner[loc] = assign(e);
+    }
+    shard_worker *w = NULL;
+    if (send) {
+        shard = e->owner[loc];
+        if (shard == NO_SHARD || shard == 0) {
+            e->hits[loc] += shard == 0;
+            shard = 0;
+            if (blanc_unlikely(e->n_own == REPLAY_BATCH))
+                own_flush(r, e);
+        } else {
+            w = &e->w[shard];
+            ring_room(r, e, w); /* before the entry: it may count the log out */
+        }
+    }
+    shard_log *g = log_add(r, e);
+    g->ts_loc = ts | (uint64_t)loc << 48;
+    g->kind = (uint8_t)(LOG_MSG | lost);
+    g->res = (shard_res){0, 0};
+    if (w) {
+        copy_msg(w->slots[w->q.p_head++ & w->q.mask].m, p, m->len, m->offset);
+        w->dirty = 1;
+    } else if (shard == 0) {
+        e->own[e->n_own++] = (shard_own){p, g, m->offset, index};
+    } else if (t == 'S') {
+        g->res.rc = (int8_t)p[11]; /* its event code, for health */
+        g->kind |= LOG_SYS;
+    }
+    g->shard = shard;
+    g->anomalies = (uint16_t)r->anomalies;
     r->anomalies = 0;
 }
 
@@ -383,18 +445,13 @@ static void shed(blanc_replay *r, shard_engine *e, uint16_t loc, unsigned k)
     }
     shard_worker *w = &e->w[k];
     ring_room(r, e, w);
+    shard_log *g = log_add(r, e);
+    *g = (shard_log){0, 0, (uint8_t)k, LOG_IMPORT, {0, 0}, 0};
     uint8_t *m = w->slots[w->q.p_head++ & w->q.mask].m;
     m[0] = SLOT_IMPORT;
     memcpy(m + 1, &loc, sizeof loc);
     memcpy(m + 8, &mb, sizeof mb);
     w->dirty = 1;
-    shard_log *g = log_add(r, e, e->lg_index, e->lg_offset, 0, NULL);
-    g->ts_loc = 0;
-    g->anomalies = 0;
-    g->sys_code = 0;
-    g->res = (shard_res){0, 0};
-    g->shard = (uint8_t)k;
-    g->type = SLOT_IMPORT;
     e->owner[loc] = (uint8_t)k;
     e->moved++;
 }
@@ -439,33 +496,11 @@ static void balance(blanc_replay *r, shard_engine *e)
     r->moved = e->moved;
 }
 
-/* Shard 0's look-ahead, as process() in replay.c: book/prefetch.h. Counted
- * in messages of the batch, of which shard 0 has only its share. */
-#ifndef SHARD_FAR
-#define SHARD_FAR 16
-#define SHARD_NEAR 8
-#endif
-static inline int own(const shard_engine *e, const blanc_msg *a)
-{
-    return a->p && a->len == blanc__itch_len[a->p[0]] && !e->owner[blanc_be16(a->p + 1)];
-}
-
 size_t blanc__shard_process(blanc_replay *r, const blanc_msg *msgs, size_t n)
 {
-    enum { FAR = SHARD_FAR, NEAR = SHARD_NEAR };
     shard_engine *e = r->shard;
-    const blanc_books *own_books = e->w[0].books;
-    int prefetch = e->share != 0;
     size_t i = 0;
     for (; i < n; i++) {
-        if (prefetch) {
-            const blanc_msg *a = &msgs[i + FAR < n ? i + FAR : n - 1];
-            if (own(e, a))
-                books_prefetch_slot(own_books, a->p);
-            a = &msgs[i + NEAR < n ? i + NEAR : n - 1];
-            if (own(e, a))
-                books_prefetch_node(own_books, a->p);
-        }
         const blanc_msg *m = &msgs[i];
         if (blanc_unlikely(r->watch) && blanc__replay_pause_before(r, m))
             break;
@@ -481,10 +516,10 @@ size_t blanc__shard_process(blanc_replay *r, const blanc_msg *msgs, size_t n)
             break;
         }
     }
+    own_flush(r, e);
     publish_some(e);
     /* Count what is in already, so the log stays short. */
-    while (e->lg_tail != e->lg_head && retire_one(r, e, 0))
-        ;
+    retire(r, e, 0, 0);
     if (blanc_unlikely(++e->batches == (e->shed_every ? e->shed_every : SHED_WINDOW)))
         balance(r, e);
     return i;

@@ -11,11 +11,12 @@
 #include <stdint.h>
 
 #include "blanc.h"
+#include "replay/replay.h"
 #include "replay/shard.h"
 #include "replay/spsc.h"
 
 /* Slots per worker ring (48 bytes each: 1.5 MiB) and messages awaiting
- * results (24 bytes each: 1.5 MiB). Deep, because a worker that loses its core
+ * results (16 bytes each: 1 MiB). Deep, because a worker that loses its core
  * for a time slice (a few ms: tens of thousands of messages) must not stop
  * the reader at once; 4096/16384 measured slower on this shared machine
  * (docs/PERFORMANCE.md "Threads"). */
@@ -77,25 +78,47 @@ typedef struct shard_worker {
     uint32_t idle; /* reader: batches after which it found the worker asleep */
 } shard_worker;
 
-/* A message whose effect is not counted yet (kind 0: book results only; 1:
- * a decoded message, also observed by health; 2: a frame that did not decode;
- * LOG_LOST added: messages were lost before it, e->lost says how many).
- * A message of shard 0 carries its result (rc, dlive) here. 24 bytes, not 56:
- * the reader writes one per message and reads it back a ring's depth later,
- * so the log's footprint is the reader's cache misses (docs/PERFORMANCE.md
- * "Threads"). Index and offset are differences from the entry before
- * (log_add keeps them within 32 bits), the locate shares the timestamp's
- * word (ITCH timestamps are 48-bit). */
+/* A message whose effect is not counted yet, one per message framed, in feed
+ * order (so the index of an entry is the count of message entries before
+ * it): its timestamp and locate for health, the anomalies the reader found,
+ * where it went, and for shard 0 (which applies at once) its result. 16
+ * bytes: the reader writes one per message and reads it back a ring's depth
+ * later, so the log's footprint is the reader's cache misses (56 and 24
+ * bytes measured slower, docs/PERFORMANCE.md "Threads"). What only an
+ * anomaly needs is elsewhere: a worker message's stream offset rides in its
+ * ring slot (bytes 40-47, which the reader's own slot reuse leaves alone
+ * until the result is counted); shard 0 counts its book anomalies as it
+ * applies. */
 typedef struct shard_log {
-    uint64_t ts_loc; /* timestamp | locate << 48 */
-    uint32_t dindex, doffset;
+    uint64_t ts_loc; /* timestamp | locate << 48 (ITCH timestamps are 48-bit) */
     uint16_t anomalies;
-    uint8_t shard, kind, type, sys_code;
-    shard_res res;
+    uint8_t shard; /* 0 the reader's, 1 .. n-1 a worker's, NO_SHARD no book */
+    uint8_t kind;  /* LOG_* */
+    shard_res res; /* shard 0: what the apply returned; an S: its event code */
+    uint16_t pad;
 } shard_log;
+/* kind: a decoded message, a frame that did not decode; LOG_LOST added:
+ * messages were lost before it (e->lost says how many); LOG_SYS: a System
+ * Event (res.rc holds its code); LOG_IMPORT: a move of an instrument, no
+ * message (no index). Health takes a plain LOG_MSG without anomalies inline. */
+#define LOG_MSG 1u
+#define LOG_FRAME 2u
 #define LOG_LOST 4u
+#define LOG_IMPORT 8u
+#define LOG_SYS 16u
 _Static_assert(BLANC_AN_COUNT <= 16, "shard_log.anomalies holds a bit per anomaly");
-_Static_assert(sizeof(shard_log) == 24, "shard_log: 24 bytes");
+_Static_assert(sizeof(shard_log) == 16, "shard_log: 16 bytes");
+/* Where a worker message's stream offset sits in its slot. */
+#define SLOT_OFFSET 40
+
+/* A message of shard 0 framed in this batch and not yet applied: they are
+ * applied after the batch is routed, with the one-thread look-ahead over
+ * them alone (shard.c own_flush). */
+typedef struct shard_own {
+    const uint8_t *p;
+    shard_log *g;
+    uint64_t offset, index;
+} shard_own;
 
 struct shard_engine {
     unsigned n; /* shards: 0 the reader's, 1 .. n-1 the workers' */
@@ -103,10 +126,10 @@ struct shard_engine {
     blanc_books *dir; /* the stock directory: instruments, no orders */
     shard_log *log;
     uint64_t lg_head, lg_tail;
-    /* The index and offset of the last entry logged and the last retired:
-     * the bases of the entries' differences. */
-    uint64_t lg_index, lg_offset, rt_index, rt_offset;
+    uint64_t rt_index;        /* the index of the entry at lg_tail */
     uint64_t lost, lost_from; /* of the one LOG_LOST entry in the log */
+    shard_own own[REPLAY_BATCH]; /* shard 0's messages not yet applied */
+    uint32_t n_own;
     uint64_t live, peak;
     uint32_t share, acc; /* the reader's share per 1024, and its running sum */
     unsigned next;       /* the worker the next instrument goes to, from 0 */

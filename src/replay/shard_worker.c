@@ -40,6 +40,14 @@ static int import(blanc_books *b, const uint8_t *m)
     return rc < 0 ? BLANC_ENOMEM : 0;
 }
 
+/* The look-ahead of book/prefetch.h, in slots of the ring: the three stages
+ * of the one-thread loop at its distances (docs/PERFORMANCE.md "Threads"). */
+#ifndef WORKER_FAR
+#define WORKER_FAR 8
+#define WORKER_NEAR 4
+#define WORKER_DEPS 2
+#endif
+
 static void *worker_main(void *arg)
 {
     shard_worker *w = arg;
@@ -52,7 +60,7 @@ static void *worker_main(void *arg)
     const uint64_t mask = q->mask;
     blanc_event ev;
     memset(&ev, 0, sizeof ev);
-    enum { FAR = 16, NEAR = 8, HAND_BACK = 256 };
+    enum { FAR = WORKER_FAR, NEAR = WORKER_NEAR, DEPS = WORKER_DEPS, HAND_BACK = 256 };
     for (;;) {
         uint64_t n = spsc_avail(q);
         if (!n) {
@@ -67,6 +75,8 @@ static void *worker_main(void *arg)
                 books_prefetch_slot(b, slots[(pos + FAR) & mask].m);
             if (k + NEAR < n)
                 books_prefetch_node(b, slots[(pos + NEAR) & mask].m);
+            if (k + DEPS < n)
+                books_prefetch_deps(b, slots[(pos + DEPS) & mask].m);
             const uint8_t *m = slots[pos & mask].m;
             if (blanc_unlikely(m[0] == SLOT_IMPORT)) {
                 res[pos & mask] = (shard_res){(int8_t)import(b, m), 0};
