@@ -48,11 +48,11 @@ def defaults(environ: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
 def apply() -> None:
     """Put :func:`defaults` into this process's environment, for it and the processes it
     starts (a nanny's worker), and into Dask's configuration if Dask is loaded."""
-    for k, v in defaults().items():
-        os.environ[env_name(k)] = v
-    if "dask" in sys.modules:
+    env = {env_name(k): v for k, v in defaults().items()}
+    os.environ.update(env)
+    if "dask" in sys.modules:  # else Dask reads the environment when imported
         import dask
-        dask.config.refresh()
+        dask.config.update(dask.config.config, dask.config.collect_env(env))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
