@@ -15,6 +15,10 @@
 # overhead per task: 64 tasks of a 1,000-message day, and (WORKERS x wall - sum of the
 # tasks' own elapsed) / tasks for the big days. The machine's load (uptime) is printed
 # before and after: on a shared machine the wall ratio is pessimistic.
+# The cluster is started with `python -m blanc.cluster scheduler|worker` (Distributed's
+# commands with blanc.cluster.CONFIG: no profiler, slower housekeeping ticks); with
+# BLANC_DASK_PLAIN=1, Distributed's own `dask-scheduler` / `dask-worker` with Dask's defaults.
+# The CPU of every cluster process (scheduler, nannies, workers) is printed too.
 # PYTHON: an interpreter that imports blanc and distributed (default: /usr/bin/python3 with
 # BLANC_PYTHONPATH, default build/python/lib as ctest's python test builds it).
 set -euo pipefail
@@ -44,6 +48,7 @@ echo "uptime before: $(uptime)"
 "$PY" - "$BLANC" "$RUNS" "$WORKERS" "$dir" "${files[@]}" <<'EOF'
 import glob, json, os, resource, signal, statistics, subprocess, sys, time
 import distributed
+import psutil
 import blanc.dask as bd
 
 blanc, runs, workers, d, files = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5:]
@@ -52,7 +57,12 @@ if os.path.exists(sf):
     os.unlink(sf)
 log = open(os.path.join(d, "dask.log"), "w")
 kw = dict(stdout=log, stderr=log, start_new_session=True, cwd=d)
-procs = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host",
+plain = os.environ.get("BLANC_DASK_PLAIN") == "1"
+cmd = {k: ["-m", "distributed.cli.dask_" + k] if plain else ["-m", "blanc.cluster", k]
+       for k in ("scheduler", "worker")}
+print("cluster: %s" % ("dask-scheduler, dask-worker (Dask's defaults)" if plain else
+                       "python -m blanc.cluster scheduler|worker"), flush=True)
+procs = [subprocess.Popen([sys.executable] + cmd["scheduler"] + ["--host",
                            "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", sf], **kw)]
 
 
@@ -70,6 +80,24 @@ def serial(threads):
     return time.perf_counter() - t0, children_cpu() - c0, digests
 
 
+def cluster_cpu():
+    """user + sys of the scheduler, nannies and workers (every process of their groups)."""
+    t = 0.0
+    for q in procs:
+        try:
+            ps = [psutil.Process(q.pid)]
+            ps += ps[0].children(recursive=True)
+        except psutil.NoSuchProcess:
+            continue
+        for x in ps:
+            try:
+                c = x.cpu_times()
+                t += c.user + c.system
+            except psutil.NoSuchProcess:
+                pass
+    return t
+
+
 def workers_cpu(client):
     return sum(r.ru_utime + r.ru_stime for r in
                (resource.struct_rusage(v) for v in client.run(resource.getrusage, resource.RUSAGE_SELF).values()))
@@ -79,7 +107,7 @@ try:
     while not os.path.exists(sf):
         time.sleep(0.1)
     for k in range(workers):
-        procs.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", sf,
+        procs.append(subprocess.Popen([sys.executable] + cmd["worker"] + ["--scheduler-file", sf,
                                        "--nthreads", "1", "--no-dashboard", "--name", "w%d" % k], **kw))
     client = distributed.Client(scheduler_file=sf, timeout=60)
     client.wait_for_workers(workers, timeout=60)
@@ -88,20 +116,22 @@ try:
     for r in range(runs):
         s1 = serial(1)
         s = serial(None)
-        c0, t0 = workers_cpu(client), time.perf_counter()
+        c0, a0, t0 = workers_cpu(client), cluster_cpu(), time.perf_counter()
         df = bd.replay_days(files, client, threads=1, progress=False)
         wall = time.perf_counter() - t0
         cpu = workers_cpu(client) - c0
+        allcpu = cluster_cpu() - a0
         assert (df.error == "").all(), df.error
         same = [dict(l3=a, l2=b, stream=c, input=e) for a, b, c, e in zip(df.l3, df.l2, df.stream, df.input)] == s1[2] == s[2]
         over = (workers * wall - df.elapsed.sum()) / len(files)
-        rows.append((s1[0], s1[1], s[0], s[1], wall, cpu, over, same))
+        rows.append((s1[0], s1[1], s[0], s[1], wall, cpu, over, same, allcpu))
         print("round %d: serial-1 %.2f s wall %.2f s cpu | serial %.2f s wall %.2f s cpu | dask %.2f s wall %.2f s cpu"
-              " | dask/serial-1 %.3f, dask/serial %.3f | overhead %.3f s/task | digests equal: %s"
-              % (r + 1, s1[0], s1[1], s[0], s[1], wall, cpu, wall / s1[0], wall / s[0], over, same), flush=True)
+              " (cluster %.2f) | dask/serial-1 %.3f, dask/serial %.3f | overhead %.3f s/task | digests equal: %s"
+              % (r + 1, s1[0], s1[1], s[0], s[1], wall, cpu, allcpu, wall / s1[0], wall / s[0], over, same),
+              flush=True)
     med = lambda i: statistics.median(x[i] for x in rows)
-    print("median: serial-1 %.2f s (cpu %.2f), serial %.2f s (cpu %.2f), dask %.2f s (cpu %.2f, workers' own)"
-          % (med(0), med(1), med(2), med(3), med(4), med(5)))
+    print("median: serial-1 %.2f s (cpu %.2f), serial %.2f s (cpu %.2f), dask %.2f s (cpu %.2f, workers' own;"
+          " %.2f all cluster processes)" % (med(0), med(1), med(2), med(3), med(4), med(5), med(8)))
     print("median ratio dask/serial-1 %.3f, dask/serial %.3f; overhead %.3f s/task"
           % (statistics.median(x[4] / x[0] for x in rows), statistics.median(x[4] / x[2] for x in rows), med(6)))
     tiny = sorted(glob.glob(os.path.join(d, "tiny", "*.itch")))

@@ -50,6 +50,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from distributed import Client, LocalCluster
     cluster = None
     if a.local:
+        from . import cluster as bc
+        bc.apply()  # the workers' housekeeping of `python -m blanc.cluster worker`
         cluster = LocalCluster(n_workers=a.local, threads_per_worker=1, processes=True,
                                dashboard_address=None)
         client = Client(cluster)

@@ -18,6 +18,7 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
+import blanc.cluster as bc  # noqa: E402
 import blanc.dask as bd  # noqa: E402
 import blanc.manifest as mf  # noqa: E402
 from conftest import BIN, cli, cli_json  # noqa: E402
@@ -40,20 +41,21 @@ def _wait_file(p, procs, timeout):
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """(client, scheduler address): a scheduler and two one-thread workers (each under
-    a nanny, which restarts a killed worker), all killed at the end."""
+    a nanny, which restarts a killed worker), started by `python -m blanc.cluster`
+    (Distributed's commands with blanc.cluster.CONFIG), all killed at the end."""
     d = tmp_path_factory.mktemp("dask")
     sf = str(d / "scheduler.json")
     env = dict(os.environ, DASK_DISTRIBUTED__WORKER__DAEMON="False")
     common = dict(stdout=subprocess.DEVNULL, stderr=open(d / "log", "w"), env=env,
                   cwd=str(d), start_new_session=True)
-    procs = [subprocess.Popen([PY, "-m", "distributed.cli.dask_scheduler", "--host",
+    procs = [subprocess.Popen([PY, "-m", "blanc.cluster", "scheduler", "--host",
                                "127.0.0.1", "--port", "0", "--no-dashboard",
                                "--scheduler-file", sf], **common)]
     try:
         _wait_file(sf, procs, START_TIMEOUT)
         for k in range(2):
             procs.append(subprocess.Popen(
-                [PY, "-m", "distributed.cli.dask_worker", "--scheduler-file", sf,
+                [PY, "-m", "blanc.cluster", "worker", "--scheduler-file", sf,
                  "--nthreads", "1", "--nworkers", "1", "--no-dashboard", "--name", "w%d" % k,
                  "--local-directory", str(d / ("w%d" % k))], **common))
         client = distributed.Client(scheduler_file=sf, timeout=START_TIMEOUT)
@@ -105,6 +107,34 @@ def run_main(main, capsys, *args):
     rc = main([str(a) for a in args])
     o = capsys.readouterr()
     return Ran(rc, o.out, o.err)
+
+
+def test_cluster_config(cluster):
+    """`python -m blanc.cluster` gives the scheduler, the nannies and the workers
+    CONFIG's values as Dask itself reads them (dask.config.get in each process), except
+    what the environment sets: the fixture's own DASK_DISTRIBUTED__WORKER__DAEMON, and
+    in defaults() a variable set by hand. env_name is checked against Dask's own reading
+    of the environment (dask.config.collect_env)."""
+    import dask
+    client, _ = cluster
+    want = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
+            "distributed.worker.memory.monitor-interval": "1s",
+            "distributed.admin.system-monitor.interval": "5s"}
+    assert set(want) == set(bc.CONFIG)
+    for k, v in want.items():
+        assert dask.config.get(k, config=dask.config.collect_env(
+            {bc.env_name(k): bc.CONFIG[k]})) == v
+    got = lambda: {k: dask.config.get(k) for k in want}  # noqa: E731
+    for w, c in client.run(got).items():
+        assert c == want, w
+    for n, c in client.run(got, nanny=True).items():
+        assert c == want, n
+    assert client.run_on_scheduler(got) == want
+    assert client.run(dask.config.get, "distributed.worker.daemon") == {
+        w: False for w in client.scheduler_info()["workers"]}
+    mine = {bc.env_name("distributed.admin.tick.interval"): "20ms"}
+    assert set(bc.defaults(mine)) == set(want) - {"distributed.admin.tick.interval"}
+    assert set(bc.defaults({})) == set(want)
 
 
 def test_date_of_name():
