@@ -10,7 +10,7 @@
 #include "blanc.h"
 
 /* Messages asked of the feed at a time: enough that the look-ahead prefetch
- * (16 ahead) rarely meets a batch's end, few enough to stay in L1. */
+ * (8 ahead) rarely meets a batch's end, few enough to stay in L1. */
 #define REPLAY_BATCH 256
 
 struct blanc_replay {
