@@ -129,10 +129,14 @@ int cli_html_to_pdf(const char *html, const char *pdf)
     char profile[PATH_MAX], log[PATH_MAX + 16], part[PATH_MAX + 16];
     snprintf(profile, sizeof profile, "%s/blanc-chromium-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
     snprintf(part, sizeof part, "%s.XXXXXX", pdf);
-    int fd = -1;
-    if (!mkdtemp(profile) || (fd = mkstemp(part)) < 0) {
-        cli_error("%s: cannot create a temporary file: %s", fd < 0 && profile[0] ? pdf : profile,
-                  strerror(errno));
+    if (!mkdtemp(profile)) {
+        cli_error("%s: cannot create a temporary folder: %s", profile, strerror(errno));
+        return CLI_USAGE;
+    }
+    int fd = mkstemp(part);
+    if (fd < 0) {
+        cli_error("%s: cannot create a temporary file beside it: %s", pdf, strerror(errno));
+        rmdir(profile);
         return CLI_USAGE;
     }
     mode_t mask = umask(0);
