@@ -144,7 +144,7 @@ static void latest_cdf(FILE *f, const bench_entry *e)
         return;
     }
     svg_plot p = {.x0 = log10(fmax(e->hist[0][0], 1)),
-                  .x1 = log10(fmax(e->hist[e->nhist - 1][0], 10)), .y0 = 0, .y1 = 1, .logx = 1};
+                  .x1 = log10(fmax(e->hist[e->nhist - 1][0], 10)), .y0 = 0, .y1 = 1};
     svg_open(&p, f, "Latency CDF of the latest bench", "fraction of messages");
     fprintf(f, "<polyline fill=\"none\" stroke=\"#2ca02c\" stroke-width=\"2\" points=\"");
     double cum = 0;
@@ -153,7 +153,7 @@ static void latest_cdf(FILE *f, const bench_entry *e)
         fprintf(f, "%.1f,%.1f ", svg_x(&p, log10(fmax(e->hist[i][0], 1))), svg_y(&p, cum / total));
     }
     fprintf(f, "\"/>\n");
-    svg_xticks(&p, 0, " ns");
+    svg_xticks(&p, " ns");
     svg_close(&p);
 }
 

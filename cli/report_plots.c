@@ -52,7 +52,7 @@ void report_distribution(FILE *f, const report *r)
     for (size_t k = 0; k < nb; k++)
         top = fmax(top, bin[k]);
     svg_plot p = {.x0 = lo / PER_DECADE, .x1 = (lo + (double)nb) / PER_DECADE, .y0 = 0,
-                  .y1 = top * 1.1, .logx = 1};
+                  .y1 = top * 1.1};
     svg_open(&p, f, title, "share of messages per 1/5 decade");
     for (size_t k = 0; k < nb; k++) {
         if (bin[k] <= 0)
@@ -63,7 +63,7 @@ void report_distribution(FILE *f, const report *r)
                    "fill=\"#1f77b4\"/>\n",
                 x0, y, fmax(x1 - x0 - 1, 1), svg_y(&p, 0) - y);
     }
-    svg_xticks(&p, 0, " ns");
+    svg_xticks(&p, " ns");
     svg_close(&p);
 }
 
@@ -77,7 +77,7 @@ void report_tail(FILE *f, const report *r)
     /* Down to one message in the whole run: the floor of the y axis. */
     svg_plot p = {.x0 = floor(log10(fmax(s->hist[0][0], 1))),
                   .x1 = ceil(log10(fmax(s->hist[s->nhist - 1][0], 10))),
-                  .y0 = floor(log10(1 / total)), .y1 = 0, .logx = 1, .logy = 1};
+                  .y0 = floor(log10(1 / total)), .y1 = 0, .logy = 1};
     svg_open(&p, f, title, "share slower (log)");
     fprintf(f, "<polyline fill=\"none\" stroke=\"#d62728\" stroke-width=\"3\" points=\"");
     double above = total;
@@ -100,7 +100,7 @@ void report_tail(FILE *f, const report *r)
                 x, x, svg_top(), svg_bottom(), x, svg_top() - 6 - 11 * (int)(m % 2),
                 bench_pct[mark[m]], v);
     }
-    svg_xticks(&p, 0, " ns");
+    svg_xticks(&p, " ns");
     svg_close(&p);
 }
 

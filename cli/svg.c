@@ -88,19 +88,11 @@ void svg_open(svg_plot *p, FILE *f, const char *title, const char *ylabel)
     fputs("</text>\n", f);
 }
 
-void svg_xticks(const svg_plot *p, int n, const char *unit)
+void svg_xticks(const svg_plot *p, const char *unit)
 {
-    if (p->logx) {
-        for (double d = ceil(p->x0); d <= p->x1; d += 1)
-            fprintf(p->f, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%.0f%s</text>\n",
-                    svg_x(p, d), H - 22, pow(10, d), unit);
-        return;
-    }
-    for (int k = 0; k <= n && n > 0; k++) {
-        double v = p->x0 + (p->x1 - p->x0) * k / n;
-        fprintf(p->f, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%.4g%s</text>\n",
-                svg_x(p, v), H - 22, v, unit);
-    }
+    for (double d = ceil(p->x0); d <= p->x1; d += 1)
+        fprintf(p->f, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%.0f%s</text>\n",
+                svg_x(p, d), H - 22, pow(10, d), unit);
 }
 
 void svg_close(const svg_plot *p) { fputs("</svg></section>\n", p->f); }

@@ -9,20 +9,20 @@
 #include <stdio.h>
 
 /* One plot: the data ranges it maps onto its frame. Log axes are the
- * caller's: pass log10 of the values and set the flag, so that the tick
- * labels read as values (10, 100, 1000 ns) and not as exponents. */
+ * caller's: pass log10 of the values, and for y set logy, so that the grid
+ * labels read as values (0.1, 0.001) and not as exponents; a log x axis is
+ * labelled by svg_xticks. */
 typedef struct svg_plot {
     FILE *f;
     double x0, x1, y0, y1;
-    int logx, logy;
+    int logy;
 } svg_plot;
 
 /* "<section class=plot><h2>title</h2><svg ...>" (a section, so that print
  * keeps a plot with its heading), the frame, the y grid with labels, the y label. */
 void svg_open(svg_plot *p, FILE *f, const char *title, const char *ylabel);
-/* Tick labels along x: at each decade for a log axis, else n evenly spaced,
- * with unit after each value ("" for none). */
-void svg_xticks(const svg_plot *p, int n, const char *unit);
+/* Tick labels at each decade along a log x axis, unit after each value. */
+void svg_xticks(const svg_plot *p, const char *unit);
 void svg_close(const svg_plot *p);
 double svg_x(const svg_plot *p, double x);
 double svg_y(const svg_plot *p, double y);
