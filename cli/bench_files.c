@@ -362,10 +362,6 @@ static int entry_of(json_t *o, bench_entry *e)
     snprintf(e->file, sizeof e->file, "%s", base ? base + 1 : file ? file : "?");
     json_t *tp = json_object_get(o, "throughput");
     e->ns = num(tp, "median_ns_per_msg");
-    json_t *lat = json_object_get(o, "latency_ns");
-    e->p50 = num(lat, "p50");
-    e->p99 = num(lat, "p99");
-    e->p999 = num(lat, "p99.9");
     json_t *runs = json_object_get(tp, "ns_per_msg"), *h = json_object_get(o, "latency_hist_ns");
     e->runs = calloc(json_array_size(runs) + 1, sizeof *e->runs);
     e->hist = calloc(json_array_size(h) + 1, sizeof *e->hist);

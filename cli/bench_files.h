@@ -60,7 +60,7 @@ typedef struct bench_lat {
 typedef struct bench_entry {
     long long t;          /* seconds since the epoch, from "time" */
     char time[24], sha[48], mode[16], file[64];
-    double ns, p50, p99, p999; /* median ns/msg and latency percentiles (0: absent) */
+    double ns;            /* median ns/msg (0: absent); the percentiles are in lat */
     double *runs;         /* per-run ns/msg */
     size_t nruns;
     double (*hist)[2];    /* [upper bound ns, count] */

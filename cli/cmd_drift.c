@@ -41,7 +41,8 @@ static const int mratio[NM] = {0, 1, 3, 4}; /* index into bench_metric / the pro
 
 static double mval(const bench_entry *e, int m)
 {
-    return m == 0 ? e->ns : m == 1 ? e->p50 : m == 2 ? e->p99 : e->p999;
+    static const int pct[NM] = {0, 1, 4, 5}; /* p50, p99, p99.9 in bench_pct */
+    return m == 0 ? e->ns : e->lat.v[pct[m]];
 }
 
 typedef struct trend {

@@ -148,7 +148,7 @@ static size_t ns_count(const bench_entry *e) { return e->nruns; }
 
 void report_p99_runs(FILE *f, const report *r)
 {
-    per_run(f, r, "p99 latency across runs", "p99, ns", "#ff7f0e", p99_at, p99_count, r->s->p99);
+    per_run(f, r, "p99 latency across runs", "p99, ns", "#ff7f0e", p99_at, p99_count, r->s->lat.v[4]);
 }
 
 void report_throughput_runs(FILE *f, const report *r)
