@@ -18,7 +18,7 @@ rm -f "$out/benchmark-runs.jsonl"
 "$blanc" bench "$sample" --runs 7 --warmup 1 --jsonl "$out/benchmark-runs.jsonl" >/dev/null 2>&1
 "$blanc" bench report "$out/benchmark-runs.jsonl" --title "$title" \
     -o "$out/benchmark-report.html" --pdf "$out/benchmark-report.pdf"
-# What a customer would open: a page with its plots and a PDF of it.
+# A page with its plots (the PDF's own check, that it is one, is the CLI's:
+# it renames the print onto the target only then).
 grep -q '<svg' "$out/benchmark-report.html"
-head -c 5 "$out/benchmark-report.pdf" | grep -q '%PDF-'
 echo "release-report: $out/benchmark-report.html, $out/benchmark-report.pdf ($(wc -c < "$out/benchmark-report.pdf") bytes)"
