@@ -141,13 +141,11 @@ static NOINLINE int health_of(blanc_replay *r, shard_engine *e, const shard_log 
 /* A worker's result that is not "applied" or "no effect": an anomaly,
  * counted late (the first is the lowest index), or a hard error. */
 static NOINLINE void worker_anomaly(blanc_replay *r, shard_log *g, int rc, uint64_t index,
-                                          const shard_slot *slot)
+                                          uint64_t offset)
 {
     blanc_anomaly a = blanc__replay_anomaly_of(rc);
     if (a == BLANC_AN_COUNT)
         return hard_stop(r, rc); /* out of memory on a worker */
-    uint64_t offset;
-    memcpy(&offset, slot->m + SLOT_OFFSET, sizeof offset);
     record_late(r, a, offset, index);
     g->anomalies = (uint16_t)(g->anomalies | 1u << a);
 }
@@ -187,7 +185,7 @@ static void retire(blanc_replay *r, shard_engine *e, uint64_t keep, int block)
             changes += res.rc == BLANC_APPLIED;
             if (blanc_unlikely(res.rc < 0)) {
                 changes += res.rc == BLANC_EOVERFILL;
-                worker_anomaly(r, g, res.rc, index, &w->slots[pos]);
+                worker_anomaly(r, g, res.rc, index, w->offsets[pos]);
             }
         }
         if (k != NO_SHARD) {
@@ -336,17 +334,24 @@ static int is_book_type(uint8_t t)
            t == 'H';
 }
 
-/* A book message (19 to 40 bytes) into a slot: three fixed 16-byte copies,
- * the last two overlapping as the length needs, instead of a call to memcpy
- * with a variable length; nothing is read past the message. The offset
- * follows at SLOT_OFFSET. */
-static inline void copy_msg(uint8_t *d, const uint8_t *p, size_t len, uint64_t offset)
+/* Where a slot's fields sit in each type that goes to a worker: new_ref,
+ * shares, price, side. A field the type lacks is read at a place it has (the
+ * worker's apply never looks at it), so the decode takes no branch on the
+ * type and reads nothing past the message (a D, the shortest, is 19 bytes;
+ * an R's symbol is its "ref" at 11). */
+static const uint8_t slot_at[256][4] = {
+    ['A'] = {11, 20, 32, 19}, ['F'] = {11, 20, 32, 19}, ['D'] = {11, 11, 11, 0},
+    ['U'] = {19, 27, 31, 0},  ['E'] = {11, 19, 19, 0},  ['C'] = {11, 19, 19, 0},
+    ['X'] = {11, 19, 19, 0},  ['H'] = {11, 11, 11, 19}, ['R'] = {11, 11, 11, 0},
+};
+
+/* A book message (or an R that creates an instrument) into a worker's slot,
+ * decoded (shard_impl.h shard_slot). */
+static inline void encode_msg(shard_slot *d, const uint8_t *p, uint8_t t, uint16_t loc)
 {
-    memcpy(d, p, 16);
-    if (len > 32)
-        memcpy(d + 16, p + 16, 16);
-    memcpy(d + len - 16, p + len - 16, 16);
-    memcpy(d + SLOT_OFFSET, &offset, sizeof offset);
+    const uint8_t *at = slot_at[t];
+    *d = (shard_slot){blanc_be64(p + 11), blanc_be64(p + at[0]), blanc_be32(p + at[1]),
+                      blanc_be32(p + at[2]), loc, t, p[at[3]], 0};
 }
 
 /* One framed message: handle() of replay.c, with the books elsewhere. */
@@ -416,7 +421,9 @@ static inline void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
     g->kind = (uint8_t)(LOG_MSG | lost);
     g->res = (shard_res){0, 0};
     if (w) {
-        copy_msg(w->slots[w->q.p_head++ & w->q.mask].m, p, m->len, m->offset);
+        uint64_t pos = w->q.p_head++ & w->q.mask;
+        encode_msg(&w->slots[pos], p, t, loc);
+        w->offsets[pos] = m->offset;
         w->dirty = 1;
     } else if (shard == 0) {
         e->own[e->n_own++] = (shard_own){p, g, m->offset, index};
@@ -447,10 +454,8 @@ static void shed(blanc_replay *r, shard_engine *e, uint16_t loc, unsigned k)
     ring_room(r, e, w);
     shard_log *g = log_add(r, e);
     *g = (shard_log){0, 0, (uint8_t)k, LOG_IMPORT, {0, 0}, 0};
-    uint8_t *m = w->slots[w->q.p_head++ & w->q.mask].m;
-    m[0] = SLOT_IMPORT;
-    memcpy(m + 1, &loc, sizeof loc);
-    memcpy(m + 8, &mb, sizeof mb);
+    w->slots[w->q.p_head++ & w->q.mask] =
+        (shard_slot){0, (uint64_t)(uintptr_t)mb, 0, 0, loc, SLOT_IMPORT, 0, 0};
     w->dirty = 1;
     e->owner[loc] = (uint8_t)k;
     e->moved++;

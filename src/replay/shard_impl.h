@@ -15,7 +15,7 @@
 #include "replay/shard.h"
 #include "replay/spsc.h"
 
-/* Slots per worker ring (48 bytes each: 1.5 MiB) and messages awaiting
+/* Slots per worker ring (32 bytes each: 1 MiB) and messages awaiting
  * results (16 bytes each: 1 MiB). Deep, because a worker that loses its core
  * for a time slice (a few ms: tens of thousands of messages) must not stop
  * the reader at once; 4096/16384 measured slower on this shared machine
@@ -45,15 +45,28 @@
 #ifndef SHED_WINDOW
 #define SHED_WINDOW 512u
 #endif
-/* A ring slot whose type byte is 0 (no ITCH type) is an order to the worker:
- * take instrument `locate` (bytes 1-2) from the books whose pointer is in
- * bytes 8-15, which the reader made for it, and free them. */
+/* A ring slot whose type is 0 (no ITCH type) is an order to the worker:
+ * take instrument `locate` from the books whose pointer is in `new_ref`,
+ * which the reader made for it, and free them. */
 #define SLOT_IMPORT 0
 
-/* One raw message: the longest book message (F) is 40 bytes. */
+/* One book message, decoded by the reader: what the worker's apply reads and
+ * no more (32 bytes, two to a cache line: a raw 40-byte message took a
+ * 48-byte slot, docs/PERFORMANCE.md "Threads"). A field the type does not
+ * carry holds whatever the reader read in its place (the apply never looks
+ * at it); `side` is an H's trading state; an R's symbol is `ref`
+ * byte-swapped (it was read as the big-endian ref at the same place). */
 typedef struct shard_slot {
-    uint8_t m[48];
+    uint64_t ref;
+    uint64_t new_ref;
+    uint32_t shares;
+    uint32_t price;
+    uint16_t locate;
+    uint8_t type;
+    uint8_t side;
+    uint32_t pad;
 } shard_slot;
+_Static_assert(sizeof(shard_slot) == 32, "shard_slot: 32 bytes");
 
 /* What the worker's apply returned, and live orders after minus before. */
 typedef struct shard_res {
@@ -68,6 +81,7 @@ typedef struct shard_worker {
     spsc q;
     shard_slot *slots;
     shard_res *res;
+    uint64_t *offsets; /* reader: each slot's stream offset, for an anomaly */
     blanc_books *books;
     int cpu;
     _Atomic int quit;
@@ -85,10 +99,9 @@ typedef struct shard_worker {
  * bytes: the reader writes one per message and reads it back a ring's depth
  * later, so the log's footprint is the reader's cache misses (56 and 24
  * bytes measured slower, docs/PERFORMANCE.md "Threads"). What only an
- * anomaly needs is elsewhere: a worker message's stream offset rides in its
- * ring slot (bytes 40-47, which the reader's own slot reuse leaves alone
- * until the result is counted); shard 0 counts its book anomalies as it
- * applies. */
+ * anomaly needs is elsewhere: a worker message's stream offset is kept by
+ * the reader beside its ring slot (shard_worker.offsets); shard 0 counts its
+ * book anomalies as it applies. */
 typedef struct shard_log {
     uint64_t ts_loc; /* timestamp | locate << 48 (ITCH timestamps are 48-bit) */
     uint16_t anomalies;
@@ -108,8 +121,6 @@ typedef struct shard_log {
 #define LOG_SYS 16u
 _Static_assert(BLANC_AN_COUNT <= 16, "shard_log.anomalies holds a bit per anomaly");
 _Static_assert(sizeof(shard_log) == 16, "shard_log: 16 bytes");
-/* Where a worker message's stream offset sits in its slot. */
-#define SLOT_OFFSET 40
 
 /* A message of shard 0 framed in this batch and not yet applied: they are
  * applied after the batch is routed, with the one-thread look-ahead over

@@ -2,8 +2,8 @@
  * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The sharded replay's workers (docs/ARCHITECTURE.md "Sharded replay"): each
- * owns the books of the instruments routed to it, takes raw messages from its
- * ring, decodes and applies them in ring order, and writes back per slot what
+ * owns the books of the instruments routed to it, takes the messages the
+ * reader decoded from its ring, applies them in ring order, and writes back per slot what
  * the apply returned and how the live order count moved. Also their threads:
  * creation, pinning round-robin over the allowed CPUs from the second on (the
  * first is left to the reader, which keeps shard 0), teardown.
@@ -19,7 +19,6 @@
 #include "book/book.h"
 #include "book/prefetch.h"
 #include "book/restore.h"
-#include "feed/itch_decode.h"
 #include "replay/shard_impl.h"
 
 static int has_work(void *arg)
@@ -29,15 +28,115 @@ static int has_work(void *arg)
 }
 
 /* An instrument moved here by the reader (SLOT_IMPORT): 0, or BLANC_ENOMEM. */
-static int import(blanc_books *b, const uint8_t *m)
+static int import(blanc_books *b, const shard_slot *s)
 {
-    blanc_books *from;
-    uint16_t loc;
-    memcpy(&loc, m + 1, sizeof loc);
-    memcpy(&from, m + 8, sizeof from);
-    int rc = books_copy_instrument(b, from, loc);
+    blanc_books *from = (blanc_books *)(uintptr_t)s->new_ref;
+    int rc = books_copy_instrument(b, from, s->locate);
     blanc_books_free(from);
     return rc < 0 ? BLANC_ENOMEM : 0;
+}
+
+/* The three look-ahead stages of book/prefetch.h, on a decoded slot: the
+ * same loads, without decoding the message again at each stage. */
+static inline void slot_prefetch_slot(const blanc_books *b, const shard_slot *s)
+{
+    if (prefetch_is_add(s->type)) {
+        const book *bk = b->by_locate[s->locate];
+        if (bk) {
+            __builtin_prefetch(&bk->sides[s->side == 'S']);
+            __builtin_prefetch(&bk->stream);
+        }
+        return;
+    }
+    if (!prefetch_wants(s->type))
+        return;
+    const ri_page *pg = ri_page_of(&b->ri, s->ref);
+    if (pg) {
+        __builtin_prefetch(&pg->h[s->ref & (RI_PAGE - 1)]);
+        return;
+    }
+    if (!b->map.count)
+        return;
+    uint32_t tag = order_map_tag(&b->map, s->locate, s->ref);
+    __builtin_prefetch(&b->map.slots[order_map_home(&b->map, tag)]);
+}
+
+static inline uint32_t slot_cell(const blanc_books *b, const shard_slot *s)
+{
+    const ri_page *pg = ri_page_of(&b->ri, s->ref);
+    return pg ? pg->h[s->ref & (RI_PAGE - 1)] : 0;
+}
+
+static inline void slot_prefetch_node(const blanc_books *b, const shard_slot *s)
+{
+    if (prefetch_is_add(s->type)) {
+        const book *bk = b->by_locate[s->locate];
+        uint32_t lh = bk ? prefetch_cached_level(bk, s->side == 'S', s->price) : 0;
+        if (lh)
+            __builtin_prefetch(lvl(b, lh));
+        return;
+    }
+    if (!prefetch_wants(s->type))
+        return;
+    const ri_page *pg = ri_page_of(&b->ri, s->ref);
+    if (pg) {
+        uint32_t h = pg->h[s->ref & (RI_PAGE - 1)];
+        if (h)
+            __builtin_prefetch(ord(b, h));
+        return;
+    }
+    if (!b->map.count)
+        return;
+    uint32_t tag = order_map_tag(&b->map, s->locate, s->ref);
+    uint64_t e = b->map.slots[order_map_home(&b->map, tag)];
+    if (e && (uint32_t)(e >> 32) == tag)
+        __builtin_prefetch(ord(b, (uint32_t)e));
+}
+
+static inline void slot_prefetch_deps(const blanc_books *b, const shard_slot *s)
+{
+    if (prefetch_is_add(s->type)) {
+        const book *bk = b->by_locate[s->locate];
+        uint32_t lh = bk ? prefetch_cached_level(bk, s->side == 'S', s->price) : 0;
+        if (lh && lvl(b, lh)->tail)
+            __builtin_prefetch(ord(b, lvl(b, lh)->tail), 1);
+        return;
+    }
+    if (!prefetch_wants(s->type))
+        return;
+    uint32_t h = slot_cell(b, s);
+    if (!h)
+        return;
+    const order *o = ord(b, h);
+    __builtin_prefetch(lvl(b, o->level), 1);
+    const book *bk = b->by_locate[o->locate];
+    if (bk)
+        __builtin_prefetch(&bk->stream, 1);
+    if (s->type == 'D' || s->type == 'U') {
+        if (o->prev)
+            __builtin_prefetch(ord(b, o->prev), 1);
+        if (o->next)
+            __builtin_prefetch(ord(b, o->next), 1);
+    }
+    if (s->type == 'U' && bk) {
+        __builtin_prefetch(&bk->sides[o->side]);
+        uint32_t lh = prefetch_cached_level(bk, o->side, s->price);
+        if (lh)
+            __builtin_prefetch(lvl(b, lh), 1);
+    }
+}
+
+/* A slot into the event the apply reads (every field it may look at). */
+static inline void slot_fill(const shard_slot *s, blanc_event *ev)
+{
+    ev->type = (char)s->type;
+    ev->side = (char)s->side;
+    ev->u.trading.state = (char)s->side;
+    ev->locate = s->locate;
+    ev->ref = s->ref;
+    ev->new_ref = s->new_ref;
+    ev->shares = s->shares;
+    ev->price = s->price;
 }
 
 /* The look-ahead of book/prefetch.h, in slots of the ring: the three stages
@@ -72,16 +171,20 @@ static void *worker_main(void *arg)
         for (uint64_t k = 0; k < n; k++) {
             uint64_t pos = q->c_tail;
             if (k + FAR < n)
-                books_prefetch_slot(b, slots[(pos + FAR) & mask].m);
+                slot_prefetch_slot(b, &slots[(pos + FAR) & mask]);
             if (k + NEAR < n)
-                books_prefetch_node(b, slots[(pos + NEAR) & mask].m);
+                slot_prefetch_node(b, &slots[(pos + NEAR) & mask]);
             if (k + DEPS < n)
-                books_prefetch_deps(b, slots[(pos + DEPS) & mask].m);
-            const uint8_t *m = slots[pos & mask].m;
-            if (blanc_unlikely(m[0] == SLOT_IMPORT)) {
-                res[pos & mask] = (shard_res){(int8_t)import(b, m), 0};
+                slot_prefetch_deps(b, &slots[(pos + DEPS) & mask]);
+            const shard_slot *s = &slots[pos & mask];
+            if (blanc_unlikely(s->type == SLOT_IMPORT)) {
+                res[pos & mask] = (shard_res){(int8_t)import(b, s), 0};
             } else {
-                blanc__itch_fill(m, &ev);
+                slot_fill(s, &ev);
+                if (blanc_unlikely(s->type == 'R')) {
+                    uint64_t sym = __builtin_bswap64(s->ref);
+                    memcpy(ev.stock, &sym, sizeof ev.stock);
+                }
                 uint64_t live = b->live;
                 int rc = blanc_books_apply(b, &ev);
                 res[pos & mask] = (shard_res){(int8_t)rc, (int8_t)(b->live - live)};
@@ -137,6 +240,7 @@ void blanc__shard_free(shard_engine *e)
         blanc_books_free(w->books);
         free(w->slots);
         free(w->res);
+        free(w->offsets);
     }
     free(e->w);
     blanc_books_free(e->dir);
@@ -190,9 +294,10 @@ shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders)
         if (i) {
             w->slots = aligned_alloc(SPSC_LINE, RING_SLOTS * sizeof *w->slots);
             w->res = aligned_alloc(SPSC_LINE, RING_SLOTS * sizeof *w->res);
+            w->offsets = malloc(RING_SLOTS * sizeof *w->offsets);
         }
         (void)blanc_books_create(&w->books, expected_orders / n);
-        if ((i && (!w->slots || !w->res)) || !w->books) {
+        if ((i && (!w->slots || !w->res || !w->offsets)) || !w->books) {
             blanc__shard_free(e);
             return NULL;
         }
