@@ -334,24 +334,21 @@ static int is_book_type(uint8_t t)
            t == 'H';
 }
 
-/* Where a slot's fields sit in each type that goes to a worker: new_ref,
- * shares, price, side. A field the type lacks is read at a place it has (the
- * worker's apply never looks at it), so the decode takes no branch on the
- * type and reads nothing past the message (a D, the shortest, is 19 bytes;
- * an R's symbol is its "ref" at 11). */
-static const uint8_t slot_at[256][4] = {
-    ['A'] = {11, 20, 32, 19}, ['F'] = {11, 20, 32, 19}, ['D'] = {11, 11, 11, 0},
-    ['U'] = {19, 27, 31, 0},  ['E'] = {11, 19, 19, 0},  ['C'] = {11, 19, 19, 0},
-    ['X'] = {11, 19, 19, 0},  ['H'] = {11, 11, 11, 19}, ['R'] = {11, 11, 11, 0},
-};
+/* Where a book message's price is: moved to SLOT_PRICE in its slot (3 for
+ * the types without one: the copy then leaves the slot as it is). */
+static const uint8_t price_at[256] = {['A'] = 32, ['F'] = 32, ['U'] = 31, ['D'] = 3, ['E'] = 3,
+                                      ['C'] = 3,  ['X'] = 3,  ['H'] = 3,  ['R'] = 3};
 
-/* A book message (or an R that creates an instrument) into a worker's slot,
- * decoded (shard_impl.h shard_slot). */
-static inline void encode_msg(shard_slot *d, const uint8_t *p, uint8_t t, uint16_t loc)
+/* A book message (19 to 40 bytes) into a slot (shard_impl.h): two fixed
+ * 16-byte copies, overlapping as the length needs, instead of a call to
+ * memcpy with a variable length, and the price; nothing is read past the
+ * message. */
+static inline void copy_msg(uint8_t *d, const uint8_t *p, size_t len, uint8_t t)
 {
-    const uint8_t *at = slot_at[t];
-    *d = (shard_slot){blanc_be64(p + 11), blanc_be64(p + at[0]), blanc_be32(p + at[1]),
-                      blanc_be32(p + at[2]), loc, t, p[at[3]], 0};
+    size_t n = len < 32 ? len : 32;
+    memcpy(d, p, 16);
+    memcpy(d + n - 16, p + n - 16, 16);
+    memcpy(d + SLOT_PRICE, p + price_at[t], 4);
 }
 
 /* One framed message: handle() of replay.c, with the books elsewhere. */
@@ -422,7 +419,7 @@ static inline void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
     g->res = (shard_res){0, 0};
     if (w) {
         uint64_t pos = w->q.p_head++ & w->q.mask;
-        encode_msg(&w->slots[pos], p, t, loc);
+        copy_msg(w->slots[pos].m, p, m->len, t);
         w->offsets[pos] = m->offset;
         w->dirty = 1;
     } else if (shard == 0) {
@@ -454,8 +451,10 @@ static void shed(blanc_replay *r, shard_engine *e, uint16_t loc, unsigned k)
     ring_room(r, e, w);
     shard_log *g = log_add(r, e);
     *g = (shard_log){0, 0, (uint8_t)k, LOG_IMPORT, {0, 0}, 0};
-    w->slots[w->q.p_head++ & w->q.mask] =
-        (shard_slot){0, (uint64_t)(uintptr_t)mb, 0, 0, loc, SLOT_IMPORT, 0, 0};
+    uint8_t *m = w->slots[w->q.p_head++ & w->q.mask].m;
+    m[0] = SLOT_IMPORT;
+    memcpy(m + 1, &loc, sizeof loc);
+    memcpy(m + 8, &mb, sizeof mb);
     w->dirty = 1;
     e->owner[loc] = (uint8_t)k;
     e->moved++;

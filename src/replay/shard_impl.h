@@ -45,28 +45,21 @@
 #ifndef SHED_WINDOW
 #define SHED_WINDOW 512u
 #endif
-/* A ring slot whose type is 0 (no ITCH type) is an order to the worker:
- * take instrument `locate` from the books whose pointer is in `new_ref`,
- * which the reader made for it, and free them. */
+/* A ring slot whose type byte is 0 (no ITCH type) is an order to the worker:
+ * take instrument `locate` (bytes 1-2) from the books whose pointer is in
+ * bytes 8-15, which the reader made for it, and free them. */
 #define SLOT_IMPORT 0
 
-/* One book message, decoded by the reader: what the worker's apply reads and
- * no more (32 bytes, two to a cache line: a raw 40-byte message took a
- * 48-byte slot, docs/PERFORMANCE.md "Threads"). A field the type does not
- * carry holds whatever the reader read in its place (the apply never looks
- * at it); `side` is an H's trading state; an R's symbol is `ref`
- * byte-swapped (it was read as the big-endian ref at the same place). */
+/* One book message, its first 32 bytes as sent, with its price (an A's or
+ * F's at 32, a U's at 31) moved into bytes 3-6, where the tracking number
+ * and timestamp were: nothing the worker needs lies past byte 31, so a
+ * slot is half a cache line (a raw 40-byte message took a 48-byte slot,
+ * docs/PERFORMANCE.md "Threads"). Bytes past a short message's end are
+ * stale (the worker never uses them). */
+#define SLOT_PRICE 3
 typedef struct shard_slot {
-    uint64_t ref;
-    uint64_t new_ref;
-    uint32_t shares;
-    uint32_t price;
-    uint16_t locate;
-    uint8_t type;
-    uint8_t side;
-    uint32_t pad;
+    uint8_t m[32];
 } shard_slot;
-_Static_assert(sizeof(shard_slot) == 32, "shard_slot: 32 bytes");
 
 /* What the worker's apply returned, and live orders after minus before. */
 typedef struct shard_res {

@@ -2,8 +2,8 @@
  * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The sharded replay's workers (docs/ARCHITECTURE.md "Sharded replay"): each
- * owns the books of the instruments routed to it, takes the messages the
- * reader decoded from its ring, applies them in ring order, and writes back per slot what
+ * owns the books of the instruments routed to it, takes messages from its
+ * ring (shard_impl.h shard_slot), decodes and applies them in ring order, and writes back per slot what
  * the apply returned and how the live order count moved. Also their threads:
  * creation, pinning round-robin over the allowed CPUs from the second on (the
  * first is left to the reader, which keeps shard 0), teardown.
@@ -28,83 +28,89 @@ static int has_work(void *arg)
 }
 
 /* An instrument moved here by the reader (SLOT_IMPORT): 0, or BLANC_ENOMEM. */
-static int import(blanc_books *b, const shard_slot *s)
+static int import(blanc_books *b, const uint8_t *m)
 {
-    blanc_books *from = (blanc_books *)(uintptr_t)s->new_ref;
-    int rc = books_copy_instrument(b, from, s->locate);
+    blanc_books *from;
+    uint16_t loc;
+    memcpy(&loc, m + 1, sizeof loc);
+    memcpy(&from, m + 8, sizeof from);
+    int rc = books_copy_instrument(b, from, loc);
     blanc_books_free(from);
     return rc < 0 ? BLANC_ENOMEM : 0;
 }
 
-/* The three look-ahead stages of book/prefetch.h, on a decoded slot: the
- * same loads, without decoding the message again at each stage. */
-static inline void slot_prefetch_slot(const blanc_books *b, const shard_slot *s)
+/* The three look-ahead stages of book/prefetch.h, on a slot: the same loads,
+ * with the price where the slot keeps it. */
+static inline void slot_prefetch_slot(const blanc_books *b, const uint8_t *m)
 {
-    if (prefetch_is_add(s->type)) {
-        const book *bk = b->by_locate[s->locate];
+    if (prefetch_is_add(m[0])) {
+        const book *bk = b->by_locate[blanc_be16(m + 1)];
         if (bk) {
-            __builtin_prefetch(&bk->sides[s->side == 'S']);
+            __builtin_prefetch(&bk->sides[m[19] == 'S']);
             __builtin_prefetch(&bk->stream);
         }
         return;
     }
-    if (!prefetch_wants(s->type))
+    if (!prefetch_wants(m[0]))
         return;
-    const ri_page *pg = ri_page_of(&b->ri, s->ref);
+    uint64_t ref = blanc_be64(m + 11);
+    const ri_page *pg = ri_page_of(&b->ri, ref);
     if (pg) {
-        __builtin_prefetch(&pg->h[s->ref & (RI_PAGE - 1)]);
+        __builtin_prefetch(&pg->h[ref & (RI_PAGE - 1)]);
         return;
     }
     if (!b->map.count)
         return;
-    uint32_t tag = order_map_tag(&b->map, s->locate, s->ref);
+    uint32_t tag = order_map_tag(&b->map, blanc_be16(m + 1), ref);
     __builtin_prefetch(&b->map.slots[order_map_home(&b->map, tag)]);
 }
 
-static inline uint32_t slot_cell(const blanc_books *b, const shard_slot *s)
+static inline uint32_t slot_cell(const blanc_books *b, const uint8_t *m)
 {
-    const ri_page *pg = ri_page_of(&b->ri, s->ref);
-    return pg ? pg->h[s->ref & (RI_PAGE - 1)] : 0;
+    uint64_t ref = blanc_be64(m + 11);
+    const ri_page *pg = ri_page_of(&b->ri, ref);
+    return pg ? pg->h[ref & (RI_PAGE - 1)] : 0;
 }
 
-static inline void slot_prefetch_node(const blanc_books *b, const shard_slot *s)
+static inline void slot_prefetch_node(const blanc_books *b, const uint8_t *m)
 {
-    if (prefetch_is_add(s->type)) {
-        const book *bk = b->by_locate[s->locate];
-        uint32_t lh = bk ? prefetch_cached_level(bk, s->side == 'S', s->price) : 0;
+    if (prefetch_is_add(m[0])) {
+        const book *bk = b->by_locate[blanc_be16(m + 1)];
+        uint32_t lh = bk ? prefetch_cached_level(bk, m[19] == 'S', blanc_be32(m + SLOT_PRICE)) : 0;
         if (lh)
             __builtin_prefetch(lvl(b, lh));
         return;
     }
-    if (!prefetch_wants(s->type))
+    if (!prefetch_wants(m[0]))
         return;
-    const ri_page *pg = ri_page_of(&b->ri, s->ref);
+    uint64_t ref = blanc_be64(m + 11);
+    const ri_page *pg = ri_page_of(&b->ri, ref);
     if (pg) {
-        uint32_t h = pg->h[s->ref & (RI_PAGE - 1)];
+        uint32_t h = pg->h[ref & (RI_PAGE - 1)];
         if (h)
             __builtin_prefetch(ord(b, h));
         return;
     }
     if (!b->map.count)
         return;
-    uint32_t tag = order_map_tag(&b->map, s->locate, s->ref);
+    uint32_t tag = order_map_tag(&b->map, blanc_be16(m + 1), ref);
     uint64_t e = b->map.slots[order_map_home(&b->map, tag)];
     if (e && (uint32_t)(e >> 32) == tag)
         __builtin_prefetch(ord(b, (uint32_t)e));
 }
 
-static inline void slot_prefetch_deps(const blanc_books *b, const shard_slot *s)
+static inline void slot_prefetch_deps(const blanc_books *b, const uint8_t *m)
 {
-    if (prefetch_is_add(s->type)) {
-        const book *bk = b->by_locate[s->locate];
-        uint32_t lh = bk ? prefetch_cached_level(bk, s->side == 'S', s->price) : 0;
+    if (prefetch_is_add(m[0])) {
+        const book *bk = b->by_locate[blanc_be16(m + 1)];
+        uint32_t lh = bk ? prefetch_cached_level(bk, m[19] == 'S', blanc_be32(m + SLOT_PRICE)) : 0;
         if (lh && lvl(b, lh)->tail)
             __builtin_prefetch(ord(b, lvl(b, lh)->tail), 1);
         return;
     }
-    if (!prefetch_wants(s->type))
+    if (!prefetch_wants(m[0]))
         return;
-    uint32_t h = slot_cell(b, s);
+    uint32_t h = slot_cell(b, m);
     if (!h)
         return;
     const order *o = ord(b, h);
@@ -112,31 +118,39 @@ static inline void slot_prefetch_deps(const blanc_books *b, const shard_slot *s)
     const book *bk = b->by_locate[o->locate];
     if (bk)
         __builtin_prefetch(&bk->stream, 1);
-    if (s->type == 'D' || s->type == 'U') {
+    if (m[0] == 'D' || m[0] == 'U') {
         if (o->prev)
             __builtin_prefetch(ord(b, o->prev), 1);
         if (o->next)
             __builtin_prefetch(ord(b, o->next), 1);
     }
-    if (s->type == 'U' && bk) {
+    if (m[0] == 'U' && bk) {
         __builtin_prefetch(&bk->sides[o->side]);
-        uint32_t lh = prefetch_cached_level(bk, o->side, s->price);
+        uint32_t lh = prefetch_cached_level(bk, o->side, blanc_be32(m + SLOT_PRICE));
         if (lh)
             __builtin_prefetch(lvl(b, lh), 1);
     }
 }
 
-/* A slot into the event the apply reads (every field it may look at). */
-static inline void slot_fill(const shard_slot *s, blanc_event *ev)
+/* Where a type's share count is in its slot: an A's or F's at 20, a U's at
+ * 27, the reductions' (E C X) at 19; a D, H or R has none (19: any place). */
+static const uint8_t shares_at[256] = {['A'] = 20, ['F'] = 20, ['U'] = 27, ['D'] = 19, ['E'] = 19,
+                                       ['C'] = 19, ['X'] = 19, ['H'] = 19, ['R'] = 19};
+
+/* A slot into the event the apply reads: every field it may look at, each
+ * read where the types that have it keep it, with no branch on the type (a
+ * field the type lacks gets bytes the apply never looks at). */
+static inline void slot_fill(const uint8_t *m, blanc_event *ev)
 {
-    ev->type = (char)s->type;
-    ev->side = (char)s->side;
-    ev->u.trading.state = (char)s->side;
-    ev->locate = s->locate;
-    ev->ref = s->ref;
-    ev->new_ref = s->new_ref;
-    ev->shares = s->shares;
-    ev->price = s->price;
+    ev->type = (char)m[0];
+    ev->locate = blanc_be16(m + 1);
+    ev->ref = blanc_be64(m + 11);     /* A F D U E C X */
+    ev->new_ref = blanc_be64(m + 19); /* U */
+    ev->side = (char)m[19];           /* A F */
+    ev->u.trading.state = (char)m[19]; /* H */
+    ev->shares = blanc_be32(m + shares_at[m[0]]);
+    ev->price = blanc_be32(m + SLOT_PRICE); /* A F U */
+    memcpy(ev->stock, m + 11, sizeof ev->stock); /* R */
 }
 
 /* The look-ahead of book/prefetch.h, in slots of the ring: the three stages
@@ -171,20 +185,16 @@ static void *worker_main(void *arg)
         for (uint64_t k = 0; k < n; k++) {
             uint64_t pos = q->c_tail;
             if (k + FAR < n)
-                slot_prefetch_slot(b, &slots[(pos + FAR) & mask]);
+                slot_prefetch_slot(b, slots[(pos + FAR) & mask].m);
             if (k + NEAR < n)
-                slot_prefetch_node(b, &slots[(pos + NEAR) & mask]);
+                slot_prefetch_node(b, slots[(pos + NEAR) & mask].m);
             if (k + DEPS < n)
-                slot_prefetch_deps(b, &slots[(pos + DEPS) & mask]);
-            const shard_slot *s = &slots[pos & mask];
-            if (blanc_unlikely(s->type == SLOT_IMPORT)) {
-                res[pos & mask] = (shard_res){(int8_t)import(b, s), 0};
+                slot_prefetch_deps(b, slots[(pos + DEPS) & mask].m);
+            const uint8_t *m = slots[pos & mask].m;
+            if (blanc_unlikely(m[0] == SLOT_IMPORT)) {
+                res[pos & mask] = (shard_res){(int8_t)import(b, m), 0};
             } else {
-                slot_fill(s, &ev);
-                if (blanc_unlikely(s->type == 'R')) {
-                    uint64_t sym = __builtin_bswap64(s->ref);
-                    memcpy(ev.stock, &sym, sizeof ev.stock);
-                }
+                slot_fill(m, &ev);
                 uint64_t live = b->live;
                 int rc = blanc_books_apply(b, &ev);
                 res[pos & mask] = (shard_res){(int8_t)rc, (int8_t)(b->live - live)};
@@ -292,7 +302,10 @@ shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders)
         atomic_init(&w->quit, 0);
         w->cpu = -1;
         if (i) {
+            /* Zeroed: a short message's slot has bytes it never wrote. */
             w->slots = aligned_alloc(SPSC_LINE, RING_SLOTS * sizeof *w->slots);
+            if (w->slots)
+                memset(w->slots, 0, RING_SLOTS * sizeof *w->slots);
             w->res = aligned_alloc(SPSC_LINE, RING_SLOTS * sizeof *w->res);
             w->offsets = malloc(RING_SLOTS * sizeof *w->offsets);
         }
