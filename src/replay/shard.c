@@ -141,13 +141,11 @@ static NOINLINE int health_of(blanc_replay *r, shard_engine *e, const shard_log 
 /* A worker's result that is not "applied" or "no effect": an anomaly,
  * counted late (the first is the lowest index), or a hard error. */
 static NOINLINE void worker_anomaly(blanc_replay *r, shard_log *g, int rc, uint64_t index,
-                                          const shard_slot *slot)
+                                          uint64_t offset)
 {
     blanc_anomaly a = blanc__replay_anomaly_of(rc);
     if (a == BLANC_AN_COUNT)
         return hard_stop(r, rc); /* out of memory on a worker */
-    uint64_t offset;
-    memcpy(&offset, slot->m + SLOT_OFFSET, sizeof offset);
     record_late(r, a, offset, index);
     g->anomalies = (uint16_t)(g->anomalies | 1u << a);
 }
@@ -187,7 +185,7 @@ static void retire(blanc_replay *r, shard_engine *e, uint64_t keep, int block)
             changes += res.rc == BLANC_APPLIED;
             if (blanc_unlikely(res.rc < 0)) {
                 changes += res.rc == BLANC_EOVERFILL;
-                worker_anomaly(r, g, res.rc, index, &w->slots[pos]);
+                worker_anomaly(r, g, res.rc, index, w->offsets[pos]);
             }
         }
         if (k != NO_SHARD) {
@@ -336,17 +334,21 @@ static int is_book_type(uint8_t t)
            t == 'H';
 }
 
-/* A book message (19 to 40 bytes) into a slot: three fixed 16-byte copies,
- * the last two overlapping as the length needs, instead of a call to memcpy
- * with a variable length; nothing is read past the message. The offset
- * follows at SLOT_OFFSET. */
-static inline void copy_msg(uint8_t *d, const uint8_t *p, size_t len, uint64_t offset)
+/* Where a book message's price is: moved to SLOT_PRICE in its slot (3 for
+ * the types without one: the copy then leaves the slot as it is). */
+static const uint8_t price_at[256] = {['A'] = 32, ['F'] = 32, ['U'] = 31, ['D'] = 3, ['E'] = 3,
+                                      ['C'] = 3,  ['X'] = 3,  ['H'] = 3,  ['R'] = 3};
+
+/* A book message (19 to 40 bytes) into a slot (shard_impl.h): two fixed
+ * 16-byte copies, overlapping as the length needs, instead of a call to
+ * memcpy with a variable length, and the price; nothing is read past the
+ * message. */
+static inline void copy_msg(uint8_t *d, const uint8_t *p, size_t len, uint8_t t)
 {
+    size_t n = len < 32 ? len : 32;
     memcpy(d, p, 16);
-    if (len > 32)
-        memcpy(d + 16, p + 16, 16);
-    memcpy(d + len - 16, p + len - 16, 16);
-    memcpy(d + SLOT_OFFSET, &offset, sizeof offset);
+    memcpy(d + n - 16, p + n - 16, 16);
+    memcpy(d + SLOT_PRICE, p + price_at[t], 4);
 }
 
 /* One framed message: handle() of replay.c, with the books elsewhere. */
@@ -416,7 +418,9 @@ static inline void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
     g->kind = (uint8_t)(LOG_MSG | lost);
     g->res = (shard_res){0, 0};
     if (w) {
-        copy_msg(w->slots[w->q.p_head++ & w->q.mask].m, p, m->len, m->offset);
+        uint64_t pos = w->q.p_head++ & w->q.mask;
+        copy_msg(w->slots[pos].m, p, m->len, t);
+        w->offsets[pos] = m->offset;
         w->dirty = 1;
     } else if (shard == 0) {
         e->own[e->n_own++] = (shard_own){p, g, m->offset, index};

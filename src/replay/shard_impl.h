@@ -15,7 +15,7 @@
 #include "replay/shard.h"
 #include "replay/spsc.h"
 
-/* Slots per worker ring (48 bytes each: 1.5 MiB) and messages awaiting
+/* Slots per worker ring (32 bytes each: 1 MiB) and messages awaiting
  * results (16 bytes each: 1 MiB). Deep, because a worker that loses its core
  * for a time slice (a few ms: tens of thousands of messages) must not stop
  * the reader at once; 4096/16384 measured slower on this shared machine
@@ -50,9 +50,15 @@
  * bytes 8-15, which the reader made for it, and free them. */
 #define SLOT_IMPORT 0
 
-/* One raw message: the longest book message (F) is 40 bytes. */
+/* One book message, its first 32 bytes as sent, with its price (an A's or
+ * F's at 32, a U's at 31) moved into bytes 3-6, where the tracking number
+ * and timestamp were: nothing the worker needs lies past byte 31, so a
+ * slot is half a cache line (a raw 40-byte message took a 48-byte slot,
+ * docs/PERFORMANCE.md "Threads"). Bytes past a short message's end are
+ * stale (the worker never uses them). */
+#define SLOT_PRICE 3
 typedef struct shard_slot {
-    uint8_t m[48];
+    uint8_t m[32];
 } shard_slot;
 
 /* What the worker's apply returned, and live orders after minus before. */
@@ -68,6 +74,7 @@ typedef struct shard_worker {
     spsc q;
     shard_slot *slots;
     shard_res *res;
+    uint64_t *offsets; /* reader: each slot's stream offset, for an anomaly */
     blanc_books *books;
     int cpu;
     _Atomic int quit;
@@ -85,10 +92,9 @@ typedef struct shard_worker {
  * bytes: the reader writes one per message and reads it back a ring's depth
  * later, so the log's footprint is the reader's cache misses (56 and 24
  * bytes measured slower, docs/PERFORMANCE.md "Threads"). What only an
- * anomaly needs is elsewhere: a worker message's stream offset rides in its
- * ring slot (bytes 40-47, which the reader's own slot reuse leaves alone
- * until the result is counted); shard 0 counts its book anomalies as it
- * applies. */
+ * anomaly needs is elsewhere: a worker message's stream offset is kept by
+ * the reader beside its ring slot (shard_worker.offsets); shard 0 counts its
+ * book anomalies as it applies. */
 typedef struct shard_log {
     uint64_t ts_loc; /* timestamp | locate << 48 (ITCH timestamps are 48-bit) */
     uint16_t anomalies;
@@ -108,8 +114,6 @@ typedef struct shard_log {
 #define LOG_SYS 16u
 _Static_assert(BLANC_AN_COUNT <= 16, "shard_log.anomalies holds a bit per anomaly");
 _Static_assert(sizeof(shard_log) == 16, "shard_log: 16 bytes");
-/* Where a worker message's stream offset sits in its slot. */
-#define SLOT_OFFSET 40
 
 /* A message of shard 0 framed in this batch and not yet applied: they are
  * applied after the batch is routed, with the one-thread look-ahead over

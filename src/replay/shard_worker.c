@@ -2,8 +2,8 @@
  * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The sharded replay's workers (docs/ARCHITECTURE.md "Sharded replay"): each
- * owns the books of the instruments routed to it, takes raw messages from its
- * ring, decodes and applies them in ring order, and writes back per slot what
+ * owns the books of the instruments routed to it, takes messages from its
+ * ring (shard_impl.h shard_slot), decodes and applies them in ring order, and writes back per slot what
  * the apply returned and how the live order count moved. Also their threads:
  * creation, pinning round-robin over the allowed CPUs from the second on (the
  * first is left to the reader, which keeps shard 0), teardown.
@@ -19,7 +19,6 @@
 #include "book/book.h"
 #include "book/prefetch.h"
 #include "book/restore.h"
-#include "feed/itch_decode.h"
 #include "replay/shard_impl.h"
 
 static int has_work(void *arg)
@@ -38,6 +37,120 @@ static int import(blanc_books *b, const uint8_t *m)
     int rc = books_copy_instrument(b, from, loc);
     blanc_books_free(from);
     return rc < 0 ? BLANC_ENOMEM : 0;
+}
+
+/* The three look-ahead stages of book/prefetch.h, on a slot: the same loads,
+ * with the price where the slot keeps it. */
+static inline void slot_prefetch_slot(const blanc_books *b, const uint8_t *m)
+{
+    if (prefetch_is_add(m[0])) {
+        const book *bk = b->by_locate[blanc_be16(m + 1)];
+        if (bk) {
+            __builtin_prefetch(&bk->sides[m[19] == 'S']);
+            __builtin_prefetch(&bk->stream);
+        }
+        return;
+    }
+    if (!prefetch_wants(m[0]))
+        return;
+    uint64_t ref = blanc_be64(m + 11);
+    const ri_page *pg = ri_page_of(&b->ri, ref);
+    if (pg) {
+        __builtin_prefetch(&pg->h[ref & (RI_PAGE - 1)]);
+        return;
+    }
+    if (!b->map.count)
+        return;
+    uint32_t tag = order_map_tag(&b->map, blanc_be16(m + 1), ref);
+    __builtin_prefetch(&b->map.slots[order_map_home(&b->map, tag)]);
+}
+
+static inline uint32_t slot_cell(const blanc_books *b, const uint8_t *m)
+{
+    uint64_t ref = blanc_be64(m + 11);
+    const ri_page *pg = ri_page_of(&b->ri, ref);
+    return pg ? pg->h[ref & (RI_PAGE - 1)] : 0;
+}
+
+static inline void slot_prefetch_node(const blanc_books *b, const uint8_t *m)
+{
+    if (prefetch_is_add(m[0])) {
+        const book *bk = b->by_locate[blanc_be16(m + 1)];
+        uint32_t lh = bk ? prefetch_cached_level(bk, m[19] == 'S', blanc_be32(m + SLOT_PRICE)) : 0;
+        if (lh)
+            __builtin_prefetch(lvl(b, lh));
+        return;
+    }
+    if (!prefetch_wants(m[0]))
+        return;
+    uint64_t ref = blanc_be64(m + 11);
+    const ri_page *pg = ri_page_of(&b->ri, ref);
+    if (pg) {
+        uint32_t h = pg->h[ref & (RI_PAGE - 1)];
+        if (h)
+            __builtin_prefetch(ord(b, h));
+        return;
+    }
+    if (!b->map.count)
+        return;
+    uint32_t tag = order_map_tag(&b->map, blanc_be16(m + 1), ref);
+    uint64_t e = b->map.slots[order_map_home(&b->map, tag)];
+    if (e && (uint32_t)(e >> 32) == tag)
+        __builtin_prefetch(ord(b, (uint32_t)e));
+}
+
+static inline void slot_prefetch_deps(const blanc_books *b, const uint8_t *m)
+{
+    if (prefetch_is_add(m[0])) {
+        const book *bk = b->by_locate[blanc_be16(m + 1)];
+        uint32_t lh = bk ? prefetch_cached_level(bk, m[19] == 'S', blanc_be32(m + SLOT_PRICE)) : 0;
+        if (lh && lvl(b, lh)->tail)
+            __builtin_prefetch(ord(b, lvl(b, lh)->tail), 1);
+        return;
+    }
+    if (!prefetch_wants(m[0]))
+        return;
+    uint32_t h = slot_cell(b, m);
+    if (!h)
+        return;
+    const order *o = ord(b, h);
+    __builtin_prefetch(lvl(b, o->level), 1);
+    const book *bk = b->by_locate[o->locate];
+    if (bk)
+        __builtin_prefetch(&bk->stream, 1);
+    if (m[0] == 'D' || m[0] == 'U') {
+        if (o->prev)
+            __builtin_prefetch(ord(b, o->prev), 1);
+        if (o->next)
+            __builtin_prefetch(ord(b, o->next), 1);
+    }
+    if (m[0] == 'U' && bk) {
+        __builtin_prefetch(&bk->sides[o->side]);
+        uint32_t lh = prefetch_cached_level(bk, o->side, blanc_be32(m + SLOT_PRICE));
+        if (lh)
+            __builtin_prefetch(lvl(b, lh), 1);
+    }
+}
+
+/* Where a type's share count is in its slot: an A's or F's at 20, a U's at
+ * 27, the reductions' (E C X) at 19; a D, H or R has none (19: any place). */
+static const uint8_t shares_at[256] = {['A'] = 20, ['F'] = 20, ['U'] = 27, ['D'] = 19, ['E'] = 19,
+                                       ['C'] = 19, ['X'] = 19, ['H'] = 19, ['R'] = 19};
+
+/* A slot into the event the apply reads: every field it may look at, each
+ * read where the types that have it keep it, with no branch on the type (a
+ * field the type lacks gets bytes the apply never looks at). */
+static inline void slot_fill(const uint8_t *m, blanc_event *ev)
+{
+    ev->type = (char)m[0];
+    ev->locate = blanc_be16(m + 1);
+    ev->ref = blanc_be64(m + 11);     /* A F D U E C X */
+    ev->new_ref = blanc_be64(m + 19); /* U */
+    ev->side = (char)m[19];           /* A F */
+    ev->u.trading.state = (char)m[19]; /* H */
+    ev->shares = blanc_be32(m + shares_at[m[0]]);
+    ev->price = blanc_be32(m + SLOT_PRICE); /* A F U */
+    memcpy(ev->stock, m + 11, sizeof ev->stock); /* R */
 }
 
 /* The look-ahead of book/prefetch.h, in slots of the ring: the three stages
@@ -72,16 +185,16 @@ static void *worker_main(void *arg)
         for (uint64_t k = 0; k < n; k++) {
             uint64_t pos = q->c_tail;
             if (k + FAR < n)
-                books_prefetch_slot(b, slots[(pos + FAR) & mask].m);
+                slot_prefetch_slot(b, slots[(pos + FAR) & mask].m);
             if (k + NEAR < n)
-                books_prefetch_node(b, slots[(pos + NEAR) & mask].m);
+                slot_prefetch_node(b, slots[(pos + NEAR) & mask].m);
             if (k + DEPS < n)
-                books_prefetch_deps(b, slots[(pos + DEPS) & mask].m);
+                slot_prefetch_deps(b, slots[(pos + DEPS) & mask].m);
             const uint8_t *m = slots[pos & mask].m;
             if (blanc_unlikely(m[0] == SLOT_IMPORT)) {
                 res[pos & mask] = (shard_res){(int8_t)import(b, m), 0};
             } else {
-                blanc__itch_fill(m, &ev);
+                slot_fill(m, &ev);
                 uint64_t live = b->live;
                 int rc = blanc_books_apply(b, &ev);
                 res[pos & mask] = (shard_res){(int8_t)rc, (int8_t)(b->live - live)};
@@ -137,6 +250,7 @@ void blanc__shard_free(shard_engine *e)
         blanc_books_free(w->books);
         free(w->slots);
         free(w->res);
+        free(w->offsets);
     }
     free(e->w);
     blanc_books_free(e->dir);
@@ -188,11 +302,15 @@ shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders)
         atomic_init(&w->quit, 0);
         w->cpu = -1;
         if (i) {
+            /* Zeroed: a short message's slot has bytes it never wrote. */
             w->slots = aligned_alloc(SPSC_LINE, RING_SLOTS * sizeof *w->slots);
+            if (w->slots)
+                memset(w->slots, 0, RING_SLOTS * sizeof *w->slots);
             w->res = aligned_alloc(SPSC_LINE, RING_SLOTS * sizeof *w->res);
+            w->offsets = malloc(RING_SLOTS * sizeof *w->offsets);
         }
         (void)blanc_books_create(&w->books, expected_orders / n);
-        if ((i && (!w->slots || !w->res)) || !w->books) {
+        if ((i && (!w->slots || !w->res || !w->offsets)) || !w->books) {
             blanc__shard_free(e);
             return NULL;
         }
