@@ -107,7 +107,8 @@ void cli_fault_clear(void);
 
 /* run.c: what blanc replay and blanc listen share (the book, summary, emit,
  * health and metrics options; the session from open to free; the summary). */
-#define CLI_MAX_SYMBOLS 64
+/* One cap for every command's --symbol: the library's own (LOBSTER's) cap. */
+#define CLI_MAX_SYMBOLS BLANC_LOBSTER_MAX_SYMBOLS
 #define CLI_MAX_AT 4096
 typedef struct cli_run {
     const char *cmd;   /* "replay", "listen": names the command in errors */

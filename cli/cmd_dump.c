@@ -15,7 +15,6 @@
 #include "blanc.h"
 #include "cli.h"
 
-#define MAX_SYMBOLS 64
 
 static const char usage_text[] =
     "usage: blanc dump FILE [options]\n"
@@ -52,7 +51,7 @@ static const char usage_text[] =
 typedef struct dump_args {
     const char *file, *out;
     char types[BLANC_ITCH_NTYPES + 1];
-    char symbols[MAX_SYMBOLS][8]; /* padded */
+    char symbols[CLI_MAX_SYMBOLS][8]; /* padded */
     int n_symbols;
     blanc_dump_options o;
     blanc_framing framing;
@@ -81,8 +80,8 @@ static int add_types(dump_args *a, const char *s)
 /* As replay takes it: trimmed, upper case, 1 to 8 characters. */
 static int add_symbol(dump_args *a, const char *s)
 {
-    if (a->n_symbols == MAX_SYMBOLS) {
-        cli_error("dump: at most %d --symbol options", MAX_SYMBOLS);
+    if (a->n_symbols == CLI_MAX_SYMBOLS) {
+        cli_error("dump: at most %d --symbol options", CLI_MAX_SYMBOLS);
         return CLI_USAGE;
     }
     char up[9];

@@ -70,7 +70,7 @@ int cmd_snapshot(int argc, char **argv)
     static const struct option longopts[] = {
         {"symbol", required_argument, 0, 's'}, {"depth", required_argument, 0, 'd'},
         {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *symbols[64];
+    const char *symbols[CLI_MAX_SYMBOLS];
     int n_symbols = 0, as_json = 0, c;
     uint64_t depth = 10;
     int sub = cli_subcommand("snapshot", "show", argc, argv, usage_text);
@@ -81,7 +81,7 @@ int cmd_snapshot(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 's':
-            if (n_symbols == 64 || blanc_symbol_pad(optarg, (char[8]){0})) {
+            if (n_symbols == CLI_MAX_SYMBOLS || blanc_symbol_pad(optarg, (char[8]){0})) {
                 cli_error("snapshot: bad or too many --symbol ('%s')", optarg);
                 return CLI_USAGE;
             }

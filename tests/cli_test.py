@@ -7,6 +7,7 @@ Run: BLANC_BIN=build/blanc BLANC_SOURCE_DIR=. python3 tests/cli_test.py
 """
 import json
 import os
+import re
 import stat
 import struct
 import subprocess
@@ -145,6 +146,23 @@ class Cli(unittest.TestCase):
         r = run("replay", self.path("d2.itch", day), "--symbol", "AB")
         self.assertIn("0.1000", r.stdout)
         self.assertIn("0.1100", r.stdout)
+
+    def test_symbol_cap_is_the_same_for_every_command(self):
+        # One cap for every command: the library's LOBSTER cap, BLANC_LOBSTER_MAX_SYMBOLS in
+        # include/blanc.h (read from the header, not from the CLI).
+        with open(os.path.join(SRC, "include", "blanc.h")) as f:
+            cap = int(re.search(r"#define BLANC_LOBSTER_MAX_SYMBOLS (\d+)", f.read()).group(1))
+        day = self.path("d.itch", frame(dir_msg(1, "AB")) + frame(add_msg(1, 5, b"B", 100, "AB", 1000)))
+        snaps = os.path.join(self.tmp.name, "snaps")
+        self.assertEqual(run("replay", day, "--snapshot-at", "end", "--snapshot-out", snaps).returncode, 0)
+        snap = os.path.join(snaps, os.listdir(snaps)[0])
+        for cmd in (["replay", day], ["dump", day], ["snapshot", "show", snap]):
+            flags = lambda n: [x for i in range(n) for x in ("--symbol", "S%d" % i)]
+            r = run(*cmd, *flags(cap - 1), "--symbol", "AB")
+            self.assertEqual(r.returncode, 0, (cmd, r.stderr))
+            r = run(*cmd, *flags(cap + 1))
+            self.assertEqual(r.returncode, 2, cmd)
+            self.assertIn("--symbol", r.stderr)
 
     def test_gen_is_deterministic_and_replayable(self):
         a = os.path.join(self.tmp.name, "a.itch")
