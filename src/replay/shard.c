@@ -237,7 +237,10 @@ static void publish_some(shard_engine *e)
     for (unsigned i = 1; i < e->n; i++) {
         shard_worker *w = &e->w[i];
         int asleep = spsc_consumer_sleeps(&w->q);
-        w->idle += (uint32_t)asleep;
+        /* Caught up: it has taken every slot published before this batch,
+         * so it waited for the reader during it (asleep or spinning). */
+        w->idle += atomic_load_explicit(&w->q.tail, memory_order_relaxed) ==
+                   atomic_load_explicit(&w->q.head, memory_order_relaxed);
         if (w->dirty && (!asleep || spsc_unpublished(&w->q) >= WAKE_MIN)) {
             w->dirty = 0;
             spsc_publish(&w->q);
@@ -329,6 +332,17 @@ static inline shard_log *log_add(blanc_replay *r, shard_engine *e)
     return &e->log[e->lg_head++ & (LOG_SLOTS - 1)];
 }
 
+/* An entry as two 8-byte stores (shard_impl.h's layout, little-endian):
+ * the fields one by one cost a store and a merge each. */
+static inline void log_put(shard_log *g, uint64_t ts_loc, uint16_t anomalies, uint8_t shard,
+                           uint8_t kind, int8_t code)
+{
+    uint64_t w = anomalies | (uint64_t)shard << 16 | (uint64_t)kind << 24 |
+                 (uint64_t)(uint8_t)code << 32;
+    memcpy(g, &ts_loc, 8);
+    memcpy((uint8_t *)g + 8, &w, 8);
+}
+
 /* The next log entry, when there is room (checked per batch). */
 static inline shard_log *log_next(shard_engine *e)
 {
@@ -418,7 +432,7 @@ static inline void route(blanc_replay *r, shard_engine *e, const blanc_msg *m, u
         shard = 0; /* no instrument: shard 0 has none either (no_directory) */
     }
     shard_log *g = log_next(e);
-    *g = (shard_log){ts | (uint64_t)loc << 48, (uint16_t)r->anomalies, shard, kind, {code, 0}, 0};
+    log_put(g, ts | (uint64_t)loc << 48, (uint16_t)r->anomalies, shard, kind, code);
     r->anomalies = 0;
     if (shard == 0) {
         e->hits[loc]++;
@@ -459,11 +473,11 @@ static void shed(blanc_replay *r, shard_engine *e, uint16_t loc, unsigned k)
     e->moved++;
 }
 
-/* At the end of a window of batches: if a worker ran dry after 3/4 of the
- * batches and the reader never waited for one, two windows in a row, the
- * reader is the slower side: move its busiest instrument (of at most a
- * quarter of its messages in the window, so one move shifts little) to the
- * worker that idled most.
+/* At the end of a window of batches: if a worker had caught up (taken
+ * every slot published) after 3/4 of the batches and the reader never
+ * waited for one, two windows in a row, the reader is the slower side: move
+ * its busiest instrument (of at most 1/SHED_PART of its messages in the
+ * window, so one move shifts little) to the worker that idled most.
  * Where an instrument lives changes no result, only the balance. */
 static void balance(blanc_replay *r, shard_engine *e)
 {
@@ -486,7 +500,7 @@ static void balance(blanc_replay *r, shard_engine *e)
         uint16_t loc = d->by_symbol[i];
         uint32_t h = e->hits[loc];
         e->hits[loc] = 0;
-        if (e->owner[loc] == 0 && h > top && (e->shed_every || h * 4 <= own)) {
+        if (e->owner[loc] == 0 && h > top && (e->shed_every || h * SHED_PART <= own)) {
             top = h;
             best = loc;
         }
