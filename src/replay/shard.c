@@ -237,10 +237,12 @@ static void publish_some(shard_engine *e)
     for (unsigned i = 1; i < e->n; i++) {
         shard_worker *w = &e->w[i];
         int asleep = spsc_consumer_sleeps(&w->q);
-        /* Caught up: it has taken every slot published before this batch,
-         * so it waited for the reader during it (asleep or spinning). */
-        w->idle += atomic_load_explicit(&w->q.tail, memory_order_relaxed) ==
-                   atomic_load_explicit(&w->q.head, memory_order_relaxed);
+        /* It waited for the reader during this batch: it has taken every
+         * slot published before it (spinning, or asleep), or it ran dry
+         * earlier and sleeps still (or is not yet back from its wake-up:
+         * then it has not caught up, but only because it slept). */
+        w->idle += asleep || atomic_load_explicit(&w->q.tail, memory_order_relaxed) ==
+                                 atomic_load_explicit(&w->q.head, memory_order_relaxed);
         if (w->dirty && (!asleep || spsc_unpublished(&w->q) >= WAKE_MIN)) {
             w->dirty = 0;
             spsc_publish(&w->q);
