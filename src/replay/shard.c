@@ -153,28 +153,34 @@ static NOINLINE void worker_anomaly(blanc_replay *r, shard_log *g, int rc, uint6
 /* Count logged messages in feed order, oldest first, while their results
  * are in: with `block`, wait for them until `keep` entries are left; else
  * stop at the first whose result has not come back. Book changes, live and
- * peak orders and health see exactly the one-thread sequence. */
+ * peak orders and health see exactly the one-thread sequence. Each worker's
+ * results counted and known to be in are kept in locals (the stores of
+ * health could alias them): one compare per entry. */
 static void retire(blanc_replay *r, shard_engine *e, uint64_t keep, int block)
 {
     uint64_t t = e->lg_tail, head = e->lg_head, index = e->rt_index;
     uint64_t live = e->live, peak = e->peak, changes = 0;
     blanc_health *h = r->health;
+    uint64_t done[SHARD_MAX], in[SHARD_MAX];
+    for (unsigned k = 1; k < e->n; k++)
+        done[k] = in[k] = e->w[k].retired;
     while (head - t > keep) {
-        shard_log *g = &e->log[t & (LOG_SLOTS - 1)];
+        const shard_log *g = &e->log[t & (LOG_SLOTS - 1)];
         shard_res res = g->res;
         unsigned k = g->shard;
         if (k - 1u < NO_SHARD - 1u) {
             shard_worker *w = &e->w[k];
-            if (w->retired == w->q.p_tail) {
-                w->q.p_tail = atomic_load_explicit(&w->q.tail, memory_order_acquire);
-                if (w->retired == w->q.p_tail) {
+            if (blanc_unlikely(done[k] == in[k])) {
+                in[k] = atomic_load_explicit(&w->q.tail, memory_order_acquire);
+                if (done[k] == in[k]) {
                     if (!block)
                         break;
+                    w->retired = done[k];
                     spsc_wait(&w->q.prod_wait, has_result, w);
-                    w->q.p_tail = atomic_load_explicit(&w->q.tail, memory_order_acquire);
+                    in[k] = atomic_load_explicit(&w->q.tail, memory_order_acquire);
                 }
             }
-            uint64_t pos = w->retired++ & w->q.mask;
+            uint64_t pos = done[k]++ & (RING_SLOTS - 1);
             res = w->res[pos];
             if (blanc_unlikely(g->kind & LOG_IMPORT)) {
                 if (res.rc < 0)
@@ -185,13 +191,12 @@ static void retire(blanc_replay *r, shard_engine *e, uint64_t keep, int block)
             changes += res.rc == BLANC_APPLIED;
             if (blanc_unlikely(res.rc < 0)) {
                 changes += res.rc == BLANC_EOVERFILL;
-                worker_anomaly(r, g, res.rc, index, w->offsets[pos]);
+                worker_anomaly(r, &e->log[t & (LOG_SLOTS - 1)], res.rc, index, w->offsets[pos]);
             }
         }
-        if (k != NO_SHARD) {
-            live += (uint64_t)(int64_t)res.dlive;
-            peak = live > peak ? live : peak;
-        }
+        /* (no book: dlive is 0) */
+        live += (uint64_t)(int64_t)res.dlive;
+        peak = live > peak ? live : peak;
         t++;
         if (h) {
             uint64_t ts = g->ts_loc & 0xffffffffffffu;
@@ -202,6 +207,10 @@ static void retire(blanc_replay *r, shard_engine *e, uint64_t keep, int block)
                 hard_stop(r, rc);
         }
         index++;
+    }
+    for (unsigned k = 1; k < e->n; k++) {
+        e->w[k].retired = done[k];
+        e->w[k].q.p_tail = in[k];
     }
     e->lg_tail = t;
     e->rt_index = index;
@@ -228,7 +237,12 @@ static void publish_some(shard_engine *e)
     for (unsigned i = 1; i < e->n; i++) {
         shard_worker *w = &e->w[i];
         int asleep = spsc_consumer_sleeps(&w->q);
-        w->idle += (uint32_t)asleep;
+        /* It waited for the reader during this batch: it has taken every
+         * slot published before it (spinning, or asleep), or it ran dry
+         * earlier and sleeps still (or is not yet back from its wake-up:
+         * then it has not caught up, but only because it slept). */
+        w->idle += asleep || atomic_load_explicit(&w->q.tail, memory_order_relaxed) ==
+                                 atomic_load_explicit(&w->q.head, memory_order_relaxed);
         if (w->dirty && (!asleep || spsc_unpublished(&w->q) >= WAKE_MIN)) {
             w->dirty = 0;
             spsc_publish(&w->q);
@@ -320,6 +334,23 @@ static inline shard_log *log_add(blanc_replay *r, shard_engine *e)
     return &e->log[e->lg_head++ & (LOG_SLOTS - 1)];
 }
 
+/* An entry as two 8-byte stores (shard_impl.h's layout, little-endian):
+ * the fields one by one cost a store and a merge each. */
+static inline void log_put(shard_log *g, uint64_t ts_loc, uint16_t anomalies, uint8_t shard,
+                           uint8_t kind, int8_t code)
+{
+    uint64_t w = anomalies | (uint64_t)shard << 16 | (uint64_t)kind << 24 |
+                 (uint64_t)(uint8_t)code << 32;
+    memcpy(g, &ts_loc, 8);
+    memcpy((uint8_t *)g + 8, &w, 8);
+}
+
+/* The next log entry, when there is room (checked per batch). */
+static inline shard_log *log_next(shard_engine *e)
+{
+    return &e->log[e->lg_head++ & (LOG_SLOTS - 1)];
+}
+
 /* The loss before message m, for health: one at a time in the log. */
 static NOINLINE void log_lost(blanc_replay *r, shard_engine *e, const blanc_msg *m)
 {
@@ -328,14 +359,9 @@ static NOINLINE void log_lost(blanc_replay *r, shard_engine *e, const blanc_msg 
     e->lost_from = m->seq - m->lost;
 }
 
-static int is_book_type(uint8_t t)
-{
-    return t == 'A' || t == 'D' || t == 'E' || t == 'U' || t == 'X' || t == 'C' || t == 'F' ||
-           t == 'H';
-}
-
 /* Where a book message's price is: moved to SLOT_PRICE in its slot (3 for
- * the types without one: the copy then leaves the slot as it is). */
+ * the types without one: the copy then leaves the slot as it is). Non-zero
+ * exactly for the types a shard may get (the book types and R). */
 static const uint8_t price_at[256] = {['A'] = 32, ['F'] = 32, ['U'] = 31, ['D'] = 3, ['E'] = 3,
                                       ['C'] = 3,  ['X'] = 3,  ['H'] = 3,  ['R'] = 3};
 
@@ -351,26 +377,24 @@ static inline void copy_msg(uint8_t *d, const uint8_t *p, size_t len, uint8_t t)
     memcpy(d + SLOT_PRICE, p + price_at[t], 4);
 }
 
-/* One framed message: handle() of replay.c, with the books elsewhere. */
-static inline void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
+/* One framed message: handle() of replay.c, with the books elsewhere. The
+ * log and the rings have room for it (blanc__shard_process makes room for a
+ * whole batch before it starts). */
+static inline void route(blanc_replay *r, shard_engine *e, const blanc_msg *m, uint64_t index)
 {
-    uint64_t index = r->st.messages++;
     const uint8_t *p = m->p;
     uint8_t t = p[0];
-    uint8_t lost = 0;
+    uint8_t kind = LOG_MSG;
     if (blanc_unlikely(m->lost) && r->health) {
         log_lost(r, e, m);
-        lost = LOG_LOST;
+        kind |= LOG_LOST;
     }
     if (blanc_unlikely(blanc__itch_len[t] != m->len)) {
         blanc_anomaly a = blanc__itch_len[t] ? BLANC_AN_BAD_LENGTH : BLANC_AN_UNKNOWN_TYPE;
         blanc__replay_record_anomaly(r, a, m->offset, index);
-        shard_log *g = log_add(r, e);
-        g->ts_loc = 0;
-        g->res = (shard_res){0, 0};
-        g->shard = NO_SHARD;
-        g->kind = (uint8_t)(LOG_FRAME | lost);
-        g->anomalies = (uint16_t)r->anomalies;
+        shard_log *g = log_next(e);
+        *g = (shard_log){0, (uint16_t)r->anomalies, NO_SHARD, (uint8_t)(LOG_FRAME | (kind & LOG_LOST)),
+                         {0, 0}, 0};
         r->anomalies = 0;
         return;
     }
@@ -384,8 +408,10 @@ static inline void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
     }
     r->last_ts = ts;
     uint16_t loc = blanc_be16(p + 1);
-    int send = is_book_type(t);
-    uint8_t shard = NO_SHARD;
+    /* A book message goes to its shard; an R only if it creates an
+     * instrument; anything else nowhere. */
+    uint8_t shard = price_at[t] ? e->owner[loc] : NO_SHARD;
+    int8_t code = 0;
     if (blanc_unlikely(t == 'R')) {
         blanc__itch_fill(p, &r->ev);
         uint32_t had = e->dir->n_books;
@@ -396,41 +422,30 @@ static inline void route(blanc_replay *r, shard_engine *e, const blanc_msg *m)
                 return hard_stop(r, rc);
             blanc__replay_record_anomaly(r, a, m->offset, index);
         }
-        send = e->dir->n_books != had;
-        if (send)
-            e->owner[loc] = assign(e);
-    }
-    shard_worker *w = NULL;
-    if (send) {
-        shard = e->owner[loc];
-        if (shard == NO_SHARD || shard == 0) {
-            e->hits[loc] += shard == 0;
-            shard = 0;
-            if (blanc_unlikely(e->n_own == REPLAY_BATCH))
-                own_flush(r, e);
-        } else {
-            w = &e->w[shard];
-            ring_room(r, e, w); /* before the entry: it may count the log out */
+        shard = NO_SHARD;
+        if (e->dir->n_books != had) {
+            shard = e->owner[loc] = assign(e);
+            e->hits[loc] = 0; /* what a book message before it counted there */
         }
+    } else if (blanc_unlikely(t == 'S')) {
+        code = (int8_t)p[11]; /* its event code, for health */
+        kind |= LOG_SYS;
+    } else if (blanc_unlikely(shard == NO_SHARD) && price_at[t]) {
+        shard = 0; /* no instrument: shard 0 has none either (no_directory) */
     }
-    shard_log *g = log_add(r, e);
-    g->ts_loc = ts | (uint64_t)loc << 48;
-    g->kind = (uint8_t)(LOG_MSG | lost);
-    g->res = (shard_res){0, 0};
-    if (w) {
+    shard_log *g = log_next(e);
+    log_put(g, ts | (uint64_t)loc << 48, (uint16_t)r->anomalies, shard, kind, code);
+    r->anomalies = 0;
+    if (shard == 0) {
+        e->hits[loc]++;
+        e->own[e->n_own++] = (shard_own){p, g, m->offset, index};
+    } else if (shard != NO_SHARD) {
+        shard_worker *w = &e->w[shard];
         uint64_t pos = w->q.p_head++ & w->q.mask;
         copy_msg(w->slots[pos].m, p, m->len, t);
         w->offsets[pos] = m->offset;
         w->dirty = 1;
-    } else if (shard == 0) {
-        e->own[e->n_own++] = (shard_own){p, g, m->offset, index};
-    } else if (t == 'S') {
-        g->res.rc = (int8_t)p[11]; /* its event code, for health */
-        g->kind |= LOG_SYS;
     }
-    g->shard = shard;
-    g->anomalies = (uint16_t)r->anomalies;
-    r->anomalies = 0;
 }
 
 /* Move instrument loc from shard 0 to worker k: a copy of its book goes
@@ -460,11 +475,11 @@ static void shed(blanc_replay *r, shard_engine *e, uint16_t loc, unsigned k)
     e->moved++;
 }
 
-/* At the end of a window of batches: if a worker ran dry after 3/4 of the
- * batches and the reader never waited for one, two windows in a row, the
- * reader is the slower side: move its busiest instrument (of at most a
- * quarter of its messages in the window, so one move shifts little) to the
- * worker that idled most.
+/* At the end of a window of batches: if a worker had caught up (taken
+ * every slot published) after 3/4 of the batches and the reader never
+ * waited for one, two windows in a row, the reader is the slower side: move
+ * its busiest instrument (of at most 1/SHED_PART of its messages in the
+ * window, so one move shifts little) to the worker that idled most.
  * Where an instrument lives changes no result, only the balance. */
 static void balance(blanc_replay *r, shard_engine *e)
 {
@@ -487,7 +502,7 @@ static void balance(blanc_replay *r, shard_engine *e)
         uint16_t loc = d->by_symbol[i];
         uint32_t h = e->hits[loc];
         e->hits[loc] = 0;
-        if (e->owner[loc] == 0 && h > top && (e->shed_every || h * 4 <= own)) {
+        if (e->owner[loc] == 0 && h > top && (e->shed_every || h * SHED_PART <= own)) {
             top = h;
             best = loc;
         }
@@ -500,9 +515,27 @@ static void balance(blanc_replay *r, shard_engine *e)
     r->moved = e->moved;
 }
 
+/* Room for n more messages: at most one log entry and one slot of one ring
+ * each, checked once per batch rather than per message. */
+static void make_room(blanc_replay *r, shard_engine *e, size_t n)
+{
+    if (blanc_unlikely(e->lg_head - e->lg_tail > LOG_SLOTS - n))
+        retire_down_to(r, e, LOG_SLOTS / 2);
+    for (unsigned k = 1; k < e->n; k++) {
+        shard_worker *w = &e->w[k];
+        uint64_t cap = w->q.mask + 1;
+        /* The ring's oldest slots belong to the log's oldest entries: count
+         * until half the ring is free. */
+        while (blanc_unlikely(w->q.p_head - w->retired > cap - n))
+            retire_down_to(r, e, (e->lg_head - e->lg_tail) / 2);
+    }
+}
+
 size_t blanc__shard_process(blanc_replay *r, const blanc_msg *msgs, size_t n)
 {
     shard_engine *e = r->shard;
+    n = n < REPLAY_BATCH ? n : REPLAY_BATCH; /* the room made, and e->own */
+    make_room(r, e, n);
     size_t i = 0;
     for (; i < n; i++) {
         const blanc_msg *m = &msgs[i];
@@ -514,7 +547,7 @@ size_t blanc__shard_process(blanc_replay *r, const blanc_msg *msgs, size_t n)
         }
         if (blanc_unlikely(!m->p))
             continue;
-        route(r, e, m);
+        route(r, e, m, r->st.messages++);
         if (blanc_unlikely(r->stop)) {
             i++;
             break;

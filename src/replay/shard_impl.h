@@ -8,6 +8,7 @@
 #define BLANC_SHARD_IMPL_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "blanc.h"
@@ -44,6 +45,11 @@
  * and may move its busiest instrument to a worker. */
 #ifndef SHED_WINDOW
 #define SHED_WINDOW 512u
+#endif
+/* A move takes an instrument with at most 1/SHED_PART of the reader's own
+ * messages of the window: small steps, since a move is never undone. */
+#ifndef SHED_PART
+#define SHED_PART 16u
 #endif
 /* A ring slot whose type byte is 0 (no ITCH type) is an order to the worker:
  * take instrument `locate` (bytes 1-2) from the books whose pointer is in
@@ -82,7 +88,7 @@ typedef struct shard_worker {
     uint64_t cpu_ns; /* the thread's CPU time, written as it ends */
     _Alignas(SPSC_LINE) uint64_t retired; /* reader: results counted */
     int dirty; /* reader: slots filled since the last publication */
-    uint32_t idle; /* reader: batches after which it found the worker asleep */
+    uint32_t idle; /* reader: batches after which it found the worker caught up */
 } shard_worker;
 
 /* A message whose effect is not counted yet, one per message framed, in feed
@@ -114,6 +120,9 @@ typedef struct shard_log {
 #define LOG_SYS 16u
 _Static_assert(BLANC_AN_COUNT <= 16, "shard_log.anomalies holds a bit per anomaly");
 _Static_assert(sizeof(shard_log) == 16, "shard_log: 16 bytes");
+_Static_assert(offsetof(shard_log, anomalies) == 8 && offsetof(shard_log, shard) == 10 &&
+                   offsetof(shard_log, kind) == 11 && offsetof(shard_log, res) == 12,
+               "shard_log: the layout shard.c log_put writes");
 
 /* A message of shard 0 framed in this batch and not yet applied: they are
  * applied after the batch is routed, with the one-thread look-ahead over
