@@ -70,12 +70,14 @@ static inline uint32_t prefetch_cached_level(const book *bk, int side, uint32_t 
 }
 
 /* Stage 2, nearer. A lookup: the order node, read from the now-cached cell
- * (or map slot). An add: its level, from the now-cached level cache. */
-static inline void books_prefetch_node(const blanc_books *b, const uint8_t *m)
+ * (or map slot). An add: its level, from the now-cached level cache.
+ * add_price: where the add's price is (32 in an ITCH message; a shard's ring
+ * slot keeps it elsewhere); a constant at every call, so it costs nothing. */
+static inline void books_prefetch_node_at(const blanc_books *b, const uint8_t *m, size_t add_price)
 {
     if (prefetch_is_add(m[0])) {
         const book *bk = b->by_locate[blanc_be16(m + 1)];
-        uint32_t lh = bk ? prefetch_cached_level(bk, m[19] == 'S', blanc_be32(m + 32)) : 0;
+        uint32_t lh = bk ? prefetch_cached_level(bk, m[19] == 'S', blanc_be32(m + add_price)) : 0;
         if (lh)
             __builtin_prefetch(lvl(b, lh));
         return;
@@ -103,11 +105,12 @@ static inline void books_prefetch_node(const blanc_books *b, const uint8_t *m)
  * reduce writes the level's total); for a delete or replace, which unlink
  * the node, its queue neighbours; for a replace, the level its new price
  * joins. An add: the level's tail node (the new order links after it). */
-static inline void books_prefetch_deps(const blanc_books *b, const uint8_t *m)
+static inline void books_prefetch_deps_at(const blanc_books *b, const uint8_t *m,
+                                          size_t add_price, size_t u_price)
 {
     if (prefetch_is_add(m[0])) {
         const book *bk = b->by_locate[blanc_be16(m + 1)];
-        uint32_t lh = bk ? prefetch_cached_level(bk, m[19] == 'S', blanc_be32(m + 32)) : 0;
+        uint32_t lh = bk ? prefetch_cached_level(bk, m[19] == 'S', blanc_be32(m + add_price)) : 0;
         if (lh && lvl(b, lh)->tail)
             __builtin_prefetch(ord(b, lvl(b, lh)->tail), 1);
         return;
@@ -130,10 +133,21 @@ static inline void books_prefetch_deps(const blanc_books *b, const uint8_t *m)
     }
     if (m[0] == 'U' && bk) {
         __builtin_prefetch(&bk->sides[o->side]);
-        uint32_t lh = prefetch_cached_level(bk, o->side, blanc_be32(m + 31));
+        uint32_t lh = prefetch_cached_level(bk, o->side, blanc_be32(m + u_price));
         if (lh)
             __builtin_prefetch(lvl(b, lh), 1);
     }
+}
+
+/* The stages on an ITCH message: an add's price at 32, a replace's new price at 31. */
+static inline void books_prefetch_node(const blanc_books *b, const uint8_t *m)
+{
+    books_prefetch_node_at(b, m, 32);
+}
+
+static inline void books_prefetch_deps(const blanc_books *b, const uint8_t *m)
+{
+    books_prefetch_deps_at(b, m, 32, 31);
 }
 
 #endif

@@ -39,99 +39,6 @@ static int import(blanc_books *b, const uint8_t *m)
     return rc < 0 ? BLANC_ENOMEM : 0;
 }
 
-/* The three look-ahead stages of book/prefetch.h, on a slot: the same loads,
- * with the price where the slot keeps it. */
-static inline void slot_prefetch_slot(const blanc_books *b, const uint8_t *m)
-{
-    if (prefetch_is_add(m[0])) {
-        const book *bk = b->by_locate[blanc_be16(m + 1)];
-        if (bk) {
-            __builtin_prefetch(&bk->sides[m[19] == 'S']);
-            __builtin_prefetch(&bk->stream);
-        }
-        return;
-    }
-    if (!prefetch_wants(m[0]))
-        return;
-    uint64_t ref = blanc_be64(m + 11);
-    const ri_page *pg = ri_page_of(&b->ri, ref);
-    if (pg) {
-        __builtin_prefetch(&pg->h[ref & (RI_PAGE - 1)]);
-        return;
-    }
-    if (!b->map.count)
-        return;
-    uint32_t tag = order_map_tag(&b->map, blanc_be16(m + 1), ref);
-    __builtin_prefetch(&b->map.slots[order_map_home(&b->map, tag)]);
-}
-
-static inline uint32_t slot_cell(const blanc_books *b, const uint8_t *m)
-{
-    uint64_t ref = blanc_be64(m + 11);
-    const ri_page *pg = ri_page_of(&b->ri, ref);
-    return pg ? pg->h[ref & (RI_PAGE - 1)] : 0;
-}
-
-static inline void slot_prefetch_node(const blanc_books *b, const uint8_t *m)
-{
-    if (prefetch_is_add(m[0])) {
-        const book *bk = b->by_locate[blanc_be16(m + 1)];
-        uint32_t lh = bk ? prefetch_cached_level(bk, m[19] == 'S', blanc_be32(m + SLOT_PRICE)) : 0;
-        if (lh)
-            __builtin_prefetch(lvl(b, lh));
-        return;
-    }
-    if (!prefetch_wants(m[0]))
-        return;
-    uint64_t ref = blanc_be64(m + 11);
-    const ri_page *pg = ri_page_of(&b->ri, ref);
-    if (pg) {
-        uint32_t h = pg->h[ref & (RI_PAGE - 1)];
-        if (h)
-            __builtin_prefetch(ord(b, h));
-        return;
-    }
-    if (!b->map.count)
-        return;
-    uint32_t tag = order_map_tag(&b->map, blanc_be16(m + 1), ref);
-    uint64_t e = b->map.slots[order_map_home(&b->map, tag)];
-    if (e && (uint32_t)(e >> 32) == tag)
-        __builtin_prefetch(ord(b, (uint32_t)e));
-}
-
-static inline void slot_prefetch_deps(const blanc_books *b, const uint8_t *m)
-{
-    if (prefetch_is_add(m[0])) {
-        const book *bk = b->by_locate[blanc_be16(m + 1)];
-        uint32_t lh = bk ? prefetch_cached_level(bk, m[19] == 'S', blanc_be32(m + SLOT_PRICE)) : 0;
-        if (lh && lvl(b, lh)->tail)
-            __builtin_prefetch(ord(b, lvl(b, lh)->tail), 1);
-        return;
-    }
-    if (!prefetch_wants(m[0]))
-        return;
-    uint32_t h = slot_cell(b, m);
-    if (!h)
-        return;
-    const order *o = ord(b, h);
-    __builtin_prefetch(lvl(b, o->level), 1);
-    const book *bk = b->by_locate[o->locate];
-    if (bk)
-        __builtin_prefetch(&bk->stream, 1);
-    if (m[0] == 'D' || m[0] == 'U') {
-        if (o->prev)
-            __builtin_prefetch(ord(b, o->prev), 1);
-        if (o->next)
-            __builtin_prefetch(ord(b, o->next), 1);
-    }
-    if (m[0] == 'U' && bk) {
-        __builtin_prefetch(&bk->sides[o->side]);
-        uint32_t lh = prefetch_cached_level(bk, o->side, blanc_be32(m + SLOT_PRICE));
-        if (lh)
-            __builtin_prefetch(lvl(b, lh), 1);
-    }
-}
-
 /* Where a type's share count is in its slot: an A's or F's at 20, a U's at
  * 27, the reductions' (E C X) at 19; a D, H or R has none (19: any place). */
 static const uint8_t shares_at[256] = {['A'] = 20, ['F'] = 20, ['U'] = 27, ['D'] = 19, ['E'] = 19,
@@ -185,11 +92,11 @@ static void *worker_main(void *arg)
         for (uint64_t k = 0; k < n; k++) {
             uint64_t pos = q->c_tail;
             if (k + FAR < n)
-                slot_prefetch_slot(b, slots[(pos + FAR) & mask].m);
+                books_prefetch_slot(b, slots[(pos + FAR) & mask].m);
             if (k + NEAR < n)
-                slot_prefetch_node(b, slots[(pos + NEAR) & mask].m);
+                books_prefetch_node_at(b, slots[(pos + NEAR) & mask].m, SLOT_PRICE);
             if (k + DEPS < n)
-                slot_prefetch_deps(b, slots[(pos + DEPS) & mask].m);
+                books_prefetch_deps_at(b, slots[(pos + DEPS) & mask].m, SLOT_PRICE, SLOT_PRICE);
             const uint8_t *m = slots[pos & mask].m;
             if (blanc_unlikely(m[0] == SLOT_IMPORT)) {
                 res[pos & mask] = (shard_res){(int8_t)import(b, m), 0};
