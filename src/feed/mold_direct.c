@@ -144,6 +144,31 @@ void blanc__mold_direct_settle(mold_stream *m)
  * pause, a release or a save needs it, which most batches never do. The one
  * packet that does not fit (it ends the batch) gets its record at once.
  */
+/* The packet that does not fit whole (room < its count): its first room
+ * messages into g, its record into *cut; 0 when its blocks are bad. */
+static int take_cut(const udp_span *u, uint64_t seq, uint16_t count, blanc_msg *g, size_t room,
+                    uint32_t session, uint32_t pair, size_t first, mold_direct *cut)
+{
+    const uint8_t *p = u->p;
+    size_t len = u->n, pos = MOLD_HEADER;
+    uint32_t b = 0;
+    for (; b < room && pos + 2 <= len; b++) {
+        uint16_t ml = blanc_be16(p + pos);
+        g[b] = (blanc_msg){.p = p + pos + 2, .len = ml, .session = session + 1,
+                           .offset = u->offset, .packet = u->packet, .seq = seq + b};
+        pos += 2u + ml;
+    }
+    for (; b < count && pos + 2 <= len; b++)
+        pos += 2u + blanc_be16(p + pos);
+    if (b < count || pos != len)
+        return 0;
+    *cut = (mold_direct){.p = p, .n = len, .seq = seq, .packet = u->packet, .offset = u->offset,
+                         .ts_ns = u->ts_ns, .session = session, .pair = pair, .count = count,
+                         .idx = 0, .pos = MOLD_HEADER, .first = (uint32_t)first,
+                         .out_n = (uint32_t)room};
+    return 1;
+}
+
 size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t n, int *err)
 {
     *err = 0;
@@ -152,8 +177,8 @@ size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t 
     uint32_t pair = m->last_pair - 1;
     mold_pair *lp = &m->pairs[pair];
     mold_session *s = &m->sessions[lp->session];
-    uint64_t next = s->next;
-    if (next == 0)
+    const uint64_t next0 = s->next;
+    if (next0 == 0)
         return 0; /* a sequence number 0 is never taken here */
     if (reserve(m, n)) {
         *err = BLANC_ENOMEM;
@@ -162,19 +187,23 @@ size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t 
     if (m->nlazy && m->lazy_pair != pair)
         blanc__mold_direct_settle(m); /* a lazy run is of one line */
     m->lazy_pair = pair;
+    /* Few values live in the loop (clang spilled them before): what the run
+     * adds up is read back from them afterwards. The run's numbers are
+     * consecutive, so its messages are next - next0; its data packets are
+     * the lazy entries (and the cut one); the rest are heartbeats. */
     const uint32_t group = lp->group, session = lp->session + 1;
     const uint16_t port = lp->port;
     uint64_t name8;
     uint16_t name2;
     memcpy(&name8, s->name, 8);
     memcpy(&name2, s->name + 8, 2);
-    blanc_msg *dout = m->dout;
-    mold_lazy *lz = m->lazy + m->nlazy;
-    const size_t dcap = m->dcap;
-    size_t out = m->direct_out, nl = 0, msgs = 0, whole = 0, i = 0, beats = 0;
-    uint64_t first = 0;
+    blanc_msg *const dout = m->dout, *g = dout + m->direct_out, *const gend = dout + m->dcap;
+    mold_lazy *const lz0 = m->lazy + m->nlazy;
+    mold_lazy *lz = lz0;
+    uint64_t next = next0;
     mold_direct cut;
     int have_cut = 0;
+    size_t i = 0;
     for (; i < n; i++) {
         const udp_span *u = &sp[i];
         const uint8_t *p = u->p;
@@ -194,67 +223,59 @@ size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t 
                 break;
             /* In order, nothing held: the general path counts it and is done
              * (its ready and held room were made at the session's first packet). */
-            beats++;
             continue;
         }
         if (count == MOLD_END_OF_SESSION || seq > UINT64_MAX - count)
             break;
         /* Fill and check the blocks in one pass (blanc__mold_parse's rule:
-         * they add up to the payload exactly). Entries past out are the
+         * they add up to the payload exactly). Entries past g are the
          * caller's spare room until counted, so a bad packet leaves nothing.
          * A packet that does not fit ends the batch with its first messages
          * (the rest come first in the next one, as after a pause). */
-        blanc_msg *g = dout + out;
-        size_t room = dcap - out;
-        uint32_t fit = count < room ? count : (uint32_t)room;
+        size_t room = (size_t)(gend - g);
+        if (count > room) {
+            if (!take_cut(u, seq, count, g, room, session - 1, pair, (size_t)(g - dout), &cut))
+                break;
+            have_cut = 1;
+            g = gend;
+            next = seq + count;
+            i++;
+            break;
+        }
         uint64_t packet = u->packet, offset = u->offset;
         size_t pos = MOLD_HEADER;
         uint32_t b = 0;
-        for (; b < fit && pos + 2 <= len; b++) {
+        for (; b < count && pos + 2 <= len; b++) {
             uint16_t ml = blanc_be16(p + pos);
             g[b] = (blanc_msg){.p = p + pos + 2, .len = ml, .session = session,
                                .offset = offset, .packet = packet, .seq = seq + b};
             pos += 2u + ml;
         }
-        for (; b < count && pos + 2 <= len; b++)
-            pos += 2u + blanc_be16(p + pos);
         if (b < count || pos != len)
             break; /* the general path counts it as damage */
-        if (!first)
-            first = seq;
+        *lz++ = (mold_lazy){p, packet, offset, u->ts_ns};
+        g += count;
         next = seq + count;
-        msgs += count;
-        out += fit;
-        if (fit == count) {
-            lz[nl++] = (mold_lazy){p, packet, offset, u->ts_ns};
-            whole += count;
-            if (out < dcap)
-                continue;
-        } else {
-            cut = (mold_direct){.p = p, .n = len, .seq = seq, .packet = packet,
-                                .offset = offset, .ts_ns = u->ts_ns, .session = lp->session,
-                                .pair = pair, .count = count, .idx = 0, .pos = MOLD_HEADER,
-                                .first = (uint32_t)(out - fit), .out_n = fit};
-            have_cut = 1;
+        if (g == gend) {
+            i++; /* the batch is full: the next packet waits for the next one */
+            break;
         }
-        i++; /* the batch is full: the next packet waits for the next one */
-        break;
     }
     if (i == 0)
         return 0;
+    size_t nl = (size_t)(lz - lz0), data = nl + (size_t)have_cut, msgs = next - next0;
     m->tk.valid = 0;
     m->st.packets += i;
-    m->st.heartbeats += beats;
+    m->st.heartbeats += i - data;
     lp->packets += i;
-    lp->heartbeats += beats;
+    lp->heartbeats += i - data;
     if (!lp->have_ts) {
         lp->first_ts_ns = sp[0].ts_ns;
         lp->have_ts = 1;
     }
     lp->last_ts_ns = sp[i - 1].ts_ns;
-    if (!first)
+    if (!data)
         return i; /* heartbeats only */
-    m->direct_out = out;
     m->direct_msgs += msgs;
     m->direct_lent = 1;
     m->direct_all = (uint8_t)!have_cut;
@@ -262,13 +283,16 @@ size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t 
     s->last_pair = pair;
     lp->messages += msgs;
     m->nlazy += nl;
-    m->lazy_msgs += whole;
+    m->lazy_msgs += have_cut ? msgs - cut.count : msgs;
     if (have_cut) {
+        /* The lazy ones end where the cut one begins: settled behind it. */
+        m->direct_out = cut.first;
         blanc__mold_direct_settle(m);
         m->direct[m->ndirect++] = cut;
     }
-    if (!lp->have_seq || first < lp->first_seq)
-        lp->first_seq = first;
+    m->direct_out = (size_t)(g - dout);
+    if (!lp->have_seq || next0 < lp->first_seq)
+        lp->first_seq = next0;
     if (!lp->have_seq || next - 1 > lp->last_seq)
         lp->last_seq = next - 1;
     lp->have_seq = 1;
