@@ -204,6 +204,9 @@ size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t 
     mold_direct cut;
     int have_cut = 0;
     size_t i = 0;
+    /* A run adds at most 0xFFFE a packet to the number: below this, none of
+     * its packets can run past the last number. */
+    const int near_top = next0 > UINT64_MAX - (uint64_t)MOLD_END_OF_SESSION * n;
     for (; i < n; i++) {
         const udp_span *u = &sp[i];
         const uint8_t *p = u->p;
@@ -218,14 +221,14 @@ size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t 
         uint16_t count = blanc_be16(p + 18);
         if (h8 != name8 || h2 != name2 || seq != next)
             break;
-        if (count == MOLD_HEARTBEAT) {
-            if (len != MOLD_HEADER)
+        if ((uint16_t)(count + 1) <= 1) { /* a heartbeat (0) or the end (0xFFFF) */
+            if (count != MOLD_HEARTBEAT || len != MOLD_HEADER)
                 break;
             /* In order, nothing held: the general path counts it and is done
              * (its ready and held room were made at the session's first packet). */
             continue;
         }
-        if (count == MOLD_END_OF_SESSION || seq > UINT64_MAX - count)
+        if (near_top && seq > UINT64_MAX - count)
             break;
         /* Fill and check the blocks in one pass (blanc__mold_parse's rule:
          * they add up to the payload exactly). Entries past g are the
