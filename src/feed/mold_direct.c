@@ -119,7 +119,7 @@ void blanc__mold_lazy_record(const mold_stream *m, const mold_lazy *z, mold_dire
 
 void blanc__mold_direct_settle(mold_stream *m)
 {
-    uint32_t at = (uint32_t)(m->direct_out - m->lazy_msgs);
+    uint32_t at = (uint32_t)((m->has_cut ? m->cut.first : m->direct_out) - m->lazy_msgs);
     for (size_t j = 0; j < m->nlazy; j++) {
         mold_direct *d = &m->direct[m->ndirect++];
         blanc__mold_lazy_record(m, &m->lazy[j], d);
@@ -127,6 +127,9 @@ void blanc__mold_direct_settle(mold_stream *m)
         at += d->out_n;
     }
     m->nlazy = m->lazy_msgs = 0;
+    if (m->has_cut)
+        m->direct[m->ndirect++] = m->cut;
+    m->has_cut = 0;
 }
 
 /*
@@ -288,10 +291,8 @@ size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t 
     m->nlazy += nl;
     m->lazy_msgs += have_cut ? msgs - cut.count : msgs;
     if (have_cut) {
-        /* The lazy ones end where the cut one begins: settled behind it. */
-        m->direct_out = cut.first;
-        blanc__mold_direct_settle(m);
-        m->direct[m->ndirect++] = cut;
+        m->cut = cut;
+        m->has_cut = 1;
     }
     m->direct_out = (size_t)(g - dout);
     if (!lp->have_seq || next0 < lp->first_seq)
@@ -323,6 +324,26 @@ size_t blanc__mold_direct_consume(mold_stream *m, size_t k)
         m->direct_out = 0;
         m->direct_all = 1;
         m->direct_lent = m->stash_used = 0;
+        return k - out;
+    }
+    if (used == out && m->has_cut &&
+        m->direct_msgs == out + (size_t)(m->cut.count - m->cut.out_n)) {
+        /* All of them but the rest of the packet the batch ended inside (the
+         * next common case): that one is all that is kept. */
+        mold_direct *d = &m->cut;
+        for (uint32_t b = 0; b < d->out_n; b++)
+            d->pos += 2u + blanc_be16(d->p + d->pos);
+        d->idx = (uint16_t)(d->idx + d->out_n);
+        d->out_n = 0;
+        m->direct[0] = *d;
+        m->ndirect = 1;
+        m->nlazy = m->lazy_msgs = 0;
+        m->has_cut = 0;
+        m->st.messages += used;
+        m->direct_msgs -= used;
+        m->dout = NULL;
+        m->direct_out = 0;
+        m->direct_all = 1;
         return k - out;
     }
     blanc__mold_direct_settle(m);

@@ -158,6 +158,9 @@ struct mold_stream {
     mold_lazy *lazy;
     size_t nlazy, lazy_cap, lazy_msgs;
     uint32_t lazy_pair;
+    /* The packet the batch ended inside, behind the lazy ones (has_cut). */
+    mold_direct cut;
+    uint8_t has_cut;
 
     /* Where the last take() stopped, so that consume() of all it handed out
      * (the common case) jumps there instead of walking the blocks again.
