@@ -15,7 +15,10 @@
  * a pause (consume() short) leaves the rest where take() hands it out first
  * next time, a snapshot saves them as ready slots (mold_save.c), and before
  * the caller's bytes go away release() copies them to a stash and repoints
- * the batch's messages there. The accounting is the general path's: the same
+ * the batch's messages there. Most batches are consumed whole and need none
+ * of that, so a packet taken whole first keeps only a mold_lazy (what its
+ * header does not say) and gets its mold_direct when one of those needs it
+ * (blanc__mold_direct_settle). The accounting is the general path's: the same
  * counters move at the same calls (tests/test_mold.c runs both side by side).
  */
 #include <stdlib.h>
