@@ -648,7 +648,7 @@ static inline int plain_udp(const capture *c, const uint8_t *p, uint32_t cap, ui
 #define ETH_SHAPE_MASK_B 0x00000000ff00ff3full
 #define ETH_SHAPE_B 0x0000000011000000ull
 
-static inline int eth_udp(const uint8_t *p, uint32_t cap, uint32_t len, udp_span *s)
+static inline __attribute__((always_inline)) int eth_udp(const uint8_t *p, uint32_t cap, uint32_t len, udp_span *s)
 {
     if (len > cap || cap < 42 || (blanc_le64(p + 12) & ETH_SHAPE_MASK_A) != ETH_SHAPE_A ||
         (blanc_le64(p + 20) & ETH_SHAPE_MASK_B) != ETH_SHAPE_B)
@@ -663,9 +663,11 @@ static inline int eth_udp(const uint8_t *p, uint32_t cap, uint32_t len, udp_span
     return 1;
 }
 
-/* The walk of peek_udp; le_eth (a constant at each call): the file is
- * little-endian, in the host's order, of Ethernet frames. */
-static inline size_t peek_run(capture *c, udp_span *out, size_t max, const int le_eth)
+/* The walk of peek_udp; le_eth (a constant at each call, so inlined: a
+ * copy each): the file is little-endian, in the host's order, of Ethernet
+ * frames. */
+static inline __attribute__((always_inline)) size_t peek_run(capture *c, udp_span *out,
+                                                             size_t max, const int le_eth)
 {
     /* Locals: the stores to out could otherwise alias the capture's fields. */
     const uint8_t *w = c->win;
