@@ -256,8 +256,17 @@ size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t 
         uint32_t b = 0;
         for (; b < count && pos + 2 <= len; b++) {
             uint16_t ml = blanc_be16(p + pos);
-            g[b] = (blanc_msg){.p = p + pos + 2, .len = ml, .session = session,
-                               .offset = offset, .packet = packet, .seq = seq + b};
+            blanc_msg *e = &g[b];
+            e->p = p + pos + 2;
+            e->len = ml;
+            e->damage = 0;
+            e->damage_kind = 0;
+            e->session = session;
+            e->damage_at = 0;
+            e->offset = offset;
+            e->packet = packet;
+            e->seq = seq + b;
+            e->lost = 0;
             pos += 2u + ml;
         }
         if (b < count || pos != len)
