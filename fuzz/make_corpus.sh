@@ -252,6 +252,9 @@ write("restore-damage", 4, [rec(0, pkt("S", 1, 1)), rec(0, pkt("S", 4, 2)),
                             rec(0, pkt("S", 2, 2))])
 PY
 # The direct path differential (fuzz_mold_direct.c) reads the same encoding.
+# Besides these it keeps save-in-batch-lazy and save-in-batch-cut, inputs the
+# fuzzer found that save inside a batch of direct packets (no record written
+# yet, and the one the batch ended inside): found, not written here.
 mkdir -p corpus/mold_direct
 cp corpus/mold/* corpus/mold_direct/
 # The live feed's hole view (fuzz_udp_gap.c's encoding): 11-byte records, a

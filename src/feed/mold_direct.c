@@ -15,7 +15,10 @@
  * a pause (consume() short) leaves the rest where take() hands it out first
  * next time, a snapshot saves them as ready slots (mold_save.c), and before
  * the caller's bytes go away release() copies them to a stash and repoints
- * the batch's messages there. The accounting is the general path's: the same
+ * the batch's messages there. Most batches are consumed whole and need none
+ * of that, so a packet taken whole first keeps only a mold_lazy (what its
+ * header does not say) and gets its mold_direct when one of those needs it
+ * (blanc__mold_direct_settle). The accounting is the general path's: the same
  * counters move at the same calls (tests/test_mold.c runs both side by side).
  */
 #include <stdlib.h>
@@ -40,6 +43,7 @@ static uint32_t fill(const mold_direct *d, blanc_msg *out, size_t room)
 
 void blanc__mold_stream_direct_begin(mold_stream *m, blanc_msg *out, size_t cap)
 {
+    blanc__mold_direct_settle(m); /* none: consume() settled them */
     m->dout = out;
     m->dcap = cap;
     m->direct_out = 0;
@@ -75,6 +79,62 @@ int blanc__mold_stream_direct_ok(const mold_stream *m)
     return direct_state(m);
 }
 
+/* Room for n more packets: as lazy ones, and as records once settled (so
+ * that settling, in consume() too, never allocates). */
+static int reserve(mold_stream *m, size_t n)
+{
+    size_t need = m->ndirect + m->nlazy + n;
+    if (m->direct_cap < need) {
+        size_t cap = m->direct_cap ? m->direct_cap : 64;
+        while (cap < need)
+            cap *= 2;
+        mold_direct *d = realloc(m->direct, cap * sizeof *d);
+        if (!d)
+            return BLANC_ENOMEM;
+        m->direct = d;
+        m->direct_cap = cap;
+    }
+    if (m->lazy_cap - m->nlazy < n) {
+        size_t cap = m->lazy_cap ? m->lazy_cap : 64;
+        while (cap - m->nlazy < n)
+            cap *= 2;
+        mold_lazy *z = realloc(m->lazy, cap * sizeof *z);
+        if (!z)
+            return BLANC_ENOMEM;
+        m->lazy = z;
+        m->lazy_cap = cap;
+    }
+    return 0;
+}
+
+void blanc__mold_lazy_record(const mold_stream *m, const mold_lazy *z, mold_direct *d)
+{
+    const uint8_t *p = z->p;
+    uint16_t count = blanc_be16(p + 18);
+    size_t pos = MOLD_HEADER; /* its blocks were checked when it was pushed */
+    for (uint16_t b = 0; b < count; b++)
+        pos += 2u + blanc_be16(p + pos);
+    *d = (mold_direct){.p = p, .n = pos, .seq = blanc_be64(p + 10), .packet = z->packet,
+                       .offset = z->offset, .ts_ns = z->ts_ns,
+                       .session = m->pairs[m->lazy_pair].session, .pair = m->lazy_pair,
+                       .count = count, .idx = 0, .pos = MOLD_HEADER, .first = 0, .out_n = count};
+}
+
+void blanc__mold_direct_settle(mold_stream *m)
+{
+    uint32_t at = (uint32_t)((m->has_cut ? m->cut.first : m->direct_out) - m->lazy_msgs);
+    for (size_t j = 0; j < m->nlazy; j++) {
+        mold_direct *d = &m->direct[m->ndirect++];
+        blanc__mold_lazy_record(m, &m->lazy[j], d);
+        d->first = at;
+        at += d->out_n;
+    }
+    m->nlazy = m->lazy_msgs = 0;
+    if (m->has_cut)
+        m->direct[m->ndirect++] = m->cut;
+    m->has_cut = 0;
+}
+
 /*
  * A run of lent packets the direct way, in order, stopping at the first that
  * is not the plain case (nothing done for it: push it with push_lent()) or
@@ -84,116 +144,171 @@ int blanc__mold_stream_direct_ok(const mold_stream *m)
  * most of it. An in-order heartbeat is only counted, as the general path
  * does, so it does not end the run. The line's counters come out as blanc__mold_line_account
  * would leave them packet by packet: the numbers of a run only go up.
+ *
+ * A packet taken whole keeps only a mold_lazy (its pointer, number, offset
+ * and time); its mold_direct is written by blanc__mold_direct_settle when a
+ * pause, a release or a save needs it, which most batches never do. The one
+ * packet that does not fit (it ends the batch) gets its record at once.
  */
+/* The packet that does not fit whole (room < its count): its first room
+ * messages into g, its record into *cut; 0 when its blocks are bad. */
+static int take_cut(const udp_span *u, uint64_t seq, uint16_t count, blanc_msg *g, size_t room,
+                    uint32_t session, uint32_t pair, size_t first, mold_direct *cut)
+{
+    const uint8_t *p = u->p;
+    size_t len = u->n, pos = MOLD_HEADER;
+    uint32_t b = 0;
+    for (; b < room && pos + 2 <= len; b++) {
+        uint16_t ml = blanc_be16(p + pos);
+        g[b] = (blanc_msg){.p = p + pos + 2, .len = ml, .session = session + 1,
+                           .offset = u->offset, .packet = u->packet, .seq = seq + b};
+        pos += 2u + ml;
+    }
+    for (; b < count && pos + 2 <= len; b++)
+        pos += 2u + blanc_be16(p + pos);
+    if (b < count || pos != len)
+        return 0;
+    *cut = (mold_direct){.p = p, .n = len, .seq = seq, .packet = u->packet, .offset = u->offset,
+                         .ts_ns = u->ts_ns, .session = session, .pair = pair, .count = count,
+                         .idx = 0, .pos = MOLD_HEADER, .first = (uint32_t)first,
+                         .out_n = (uint32_t)room};
+    return 1;
+}
+
 size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t n, int *err)
 {
     *err = 0;
-    if (!direct_state(m) || !m->direct_all || n == 0)
+    if (!direct_state(m) || !m->direct_all || n == 0 || m->direct_out >= m->dcap)
         return 0;
-    if (m->direct_cap - m->ndirect < n) {
-        size_t cap = m->direct_cap ? m->direct_cap : 64;
-        while (cap - m->ndirect < n)
-            cap *= 2;
-        mold_direct *d = realloc(m->direct, cap * sizeof *d);
-        if (!d) {
-            *err = BLANC_ENOMEM;
-            return 0;
-        }
-        m->direct = d;
-        m->direct_cap = cap;
-    }
     uint32_t pair = m->last_pair - 1;
     mold_pair *lp = &m->pairs[pair];
     mold_session *s = &m->sessions[lp->session];
+    const uint64_t next0 = s->next;
+    if (next0 == 0)
+        return 0; /* a sequence number 0 is never taken here */
+    if (reserve(m, n)) {
+        *err = BLANC_ENOMEM;
+        return 0;
+    }
+    if (m->nlazy && m->lazy_pair != pair)
+        blanc__mold_direct_settle(m); /* a lazy run is of one line */
+    m->lazy_pair = pair;
+    /* Few values live in the loop (clang spilled them before): what the run
+     * adds up is read back from them afterwards. The run's numbers are
+     * consecutive, so its messages are next - next0; its data packets are
+     * the lazy entries (and the cut one); the rest are heartbeats. */
     const uint32_t group = lp->group, session = lp->session + 1;
     const uint16_t port = lp->port;
     uint64_t name8;
     uint16_t name2;
     memcpy(&name8, s->name, 8);
     memcpy(&name2, s->name + 8, 2);
-    blanc_msg *dout = m->dout;
-    mold_direct *dir = m->direct;
-    const size_t dcap = m->dcap;
-    size_t out = m->direct_out, nd = m->ndirect, msgs = 0, i = 0, beats = 0;
-    uint64_t next = s->next;
-    int all = 1;
-    for (; i < n; i++) { /* after a packet that did not fit whole, room is 0 */
-        const uint8_t *p = sp[i].p;
-        size_t len = sp[i].n;
+    blanc_msg *const dout = m->dout, *g = dout + m->direct_out, *const gend = dout + m->dcap;
+    mold_lazy *const lz0 = m->lazy + m->nlazy;
+    mold_lazy *lz = lz0;
+    uint64_t next = next0;
+    mold_direct cut;
+    int have_cut = 0;
+    size_t i = 0;
+    /* A run adds at most 0xFFFE a packet to the number: below this, none of
+     * its packets can run past the last number. */
+    const int near_top = next0 > UINT64_MAX - (uint64_t)MOLD_END_OF_SESSION * n;
+    for (; i < n; i++) {
+        const udp_span *u = &sp[i];
+        const uint8_t *p = u->p;
+        size_t len = u->n;
         uint64_t h8;
         uint16_t h2;
-        if (len < MOLD_HEADER || sp[i].group != group || sp[i].port != port)
+        if (len < MOLD_HEADER || u->group != group || u->port != port)
             break;
         memcpy(&h8, p, 8);
         memcpy(&h2, p + 8, 2);
         uint64_t seq = blanc_be64(p + 10);
         uint16_t count = blanc_be16(p + 18);
-        size_t room = dcap - out;
-        if (h8 != name8 || h2 != name2 || seq != next || seq == 0 || room == 0)
+        if (h8 != name8 || h2 != name2 || seq != next)
             break;
-        if (count == MOLD_HEARTBEAT && len == MOLD_HEADER) {
+        if ((uint16_t)(count + 1) <= 1) { /* a heartbeat (0) or the end (0xFFFF) */
+            if (count != MOLD_HEARTBEAT || len != MOLD_HEADER)
+                break;
             /* In order, nothing held: the general path counts it and is done
              * (its ready and held room were made at the session's first packet). */
-            beats++;
             continue;
         }
-        if (count == MOLD_HEARTBEAT || count == MOLD_END_OF_SESSION || seq > UINT64_MAX - count)
+        if (near_top && seq > UINT64_MAX - count)
             break;
         /* Fill and check the blocks in one pass (blanc__mold_parse's rule:
-         * they add up to the payload exactly). Entries past out are the
+         * they add up to the payload exactly). Entries past g are the
          * caller's spare room until counted, so a bad packet leaves nothing.
          * A packet that does not fit ends the batch with its first messages
          * (the rest come first in the next one, as after a pause). */
-        blanc_msg *g = dout + out;
-        uint32_t fit = count < room ? count : (uint32_t)room;
-        uint64_t packet = sp[i].packet, offset = sp[i].offset;
+        size_t room = (size_t)(gend - g);
+        if (count > room) {
+            if (!take_cut(u, seq, count, g, room, session - 1, pair, (size_t)(g - dout), &cut))
+                break;
+            have_cut = 1;
+            g = gend;
+            next = seq + count;
+            i++;
+            break;
+        }
+        uint64_t packet = u->packet, offset = u->offset;
         size_t pos = MOLD_HEADER;
         uint32_t b = 0;
-        for (; b < fit && pos + 2 <= len; b++) {
+        for (; b < count && pos + 2 <= len; b++) {
             uint16_t ml = blanc_be16(p + pos);
-            g[b] = (blanc_msg){.p = p + pos + 2, .len = ml, .session = session,
-                               .offset = offset, .packet = packet, .seq = seq + b};
+            blanc_msg *e = &g[b];
+            e->p = p + pos + 2;
+            e->len = ml;
+            e->damage = 0;
+            e->damage_kind = 0;
+            e->session = session;
+            e->damage_at = 0;
+            e->offset = offset;
+            e->packet = packet;
+            e->seq = seq + b;
+            e->lost = 0;
             pos += 2u + ml;
         }
-        for (; b < count && pos + 2 <= len; b++)
-            pos += 2u + blanc_be16(p + pos);
         if (b < count || pos != len)
             break; /* the general path counts it as damage */
-        dir[nd++] = (mold_direct){
-            .p = p, .n = len, .seq = seq, .packet = packet, .offset = offset,
-            .ts_ns = sp[i].ts_ns, .session = lp->session, .pair = pair, .count = count,
-            .idx = 0, .pos = MOLD_HEADER, .first = (uint32_t)out, .out_n = fit};
-        out += fit;
-        msgs += count;
+        *lz++ = (mold_lazy){p, packet, offset, u->ts_ns};
+        g += count;
         next = seq + count;
-        all = fit == count;
+        if (g == gend) {
+            i++; /* the batch is full: the next packet waits for the next one */
+            break;
+        }
     }
     if (i == 0)
         return 0;
+    size_t nl = (size_t)(lz - lz0), data = nl + (size_t)have_cut, msgs = next - next0;
     m->tk.valid = 0;
     m->st.packets += i;
-    m->st.heartbeats += beats;
+    m->st.heartbeats += i - data;
     lp->packets += i;
-    lp->heartbeats += beats;
+    lp->heartbeats += i - data;
     if (!lp->have_ts) {
         lp->first_ts_ns = sp[0].ts_ns;
         lp->have_ts = 1;
     }
     lp->last_ts_ns = sp[i - 1].ts_ns;
-    size_t data = nd - m->ndirect;
-    if (data == 0)
+    if (!data)
         return i; /* heartbeats only */
-    m->direct_out = out;
     m->direct_msgs += msgs;
     m->direct_lent = 1;
-    m->direct_all = (uint8_t)all;
+    m->direct_all = (uint8_t)!have_cut;
     s->next = next;
     s->last_pair = pair;
     lp->messages += msgs;
-    uint64_t first = dir[m->ndirect].seq;
-    m->ndirect = nd;
-    if (!lp->have_seq || first < lp->first_seq)
-        lp->first_seq = first;
+    m->nlazy += nl;
+    m->lazy_msgs += have_cut ? msgs - cut.count : msgs;
+    if (have_cut) {
+        m->cut = cut;
+        m->has_cut = 1;
+    }
+    m->direct_out = (size_t)(g - dout);
+    if (!lp->have_seq || next0 < lp->first_seq)
+        lp->first_seq = next0;
     if (!lp->have_seq || next - 1 > lp->last_seq)
         lp->last_seq = next - 1;
     lp->have_seq = 1;
@@ -212,6 +327,38 @@ int blanc__mold_stream_push_direct(mold_stream *m, const mold_origin *o, const u
 size_t blanc__mold_direct_consume(mold_stream *m, size_t k)
 {
     size_t out = m->direct_out, used = k < out ? k : out;
+    if (used == out && m->direct_msgs == out) {
+        /* All of them, the common case: nothing is left to keep. */
+        m->st.messages += used;
+        m->direct_msgs = 0;
+        m->ndirect = m->nlazy = m->lazy_msgs = 0;
+        m->dout = NULL;
+        m->direct_out = 0;
+        m->direct_all = 1;
+        m->direct_lent = m->stash_used = 0;
+        return k - out;
+    }
+    if (used == out && m->has_cut &&
+        m->direct_msgs == out + (size_t)(m->cut.count - m->cut.out_n)) {
+        /* All of them but the rest of the packet the batch ended inside (the
+         * next common case): that one is all that is kept. */
+        mold_direct *d = &m->cut;
+        for (uint32_t b = 0; b < d->out_n; b++)
+            d->pos += 2u + blanc_be16(d->p + d->pos);
+        d->idx = (uint16_t)(d->idx + d->out_n);
+        d->out_n = 0;
+        m->direct[0] = *d;
+        m->ndirect = 1;
+        m->nlazy = m->lazy_msgs = 0;
+        m->has_cut = 0;
+        m->st.messages += used;
+        m->direct_msgs -= used;
+        m->dout = NULL;
+        m->direct_out = 0;
+        m->direct_all = 1;
+        return k - out;
+    }
+    blanc__mold_direct_settle(m);
     m->st.messages += used;
     m->direct_msgs -= used;
     size_t done = 0;
@@ -245,6 +392,7 @@ int blanc__mold_direct_release(mold_stream *m)
 {
     if (!m->direct_lent)
         return 0;
+    blanc__mold_direct_settle(m);
     size_t total = 0;
     for (size_t i = 0; i < m->ndirect; i++)
         total += m->direct[i].n;

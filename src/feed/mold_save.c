@@ -134,9 +134,16 @@ int blanc__mold_stream_save(const mold_stream *m, uint8_t **blob, size_t *len)
         put8(&w, p->have_ts);
     }
     /* Direct packets not consumed yet come before the queue (they precede it). */
-    put32(&w, (uint32_t)(m->ndirect + m->ready_n));
+    put32(&w, (uint32_t)(m->ndirect + m->nlazy + m->has_cut + m->ready_n));
     for (size_t r = 0; r < m->ndirect; r++)
         put_direct(&w, &m->direct[r]);
+    for (size_t r = 0; r < m->nlazy; r++) {
+        mold_direct d;
+        blanc__mold_lazy_record(m, &m->lazy[r], &d);
+        put_direct(&w, &d);
+    }
+    if (m->has_cut)
+        put_direct(&w, &m->cut);
     for (size_t r = 0; r < m->ready_n; r++)
         put_slot(&w, m->ready[m->ready_head + r]);
     if (w.err) {

@@ -745,7 +745,7 @@ int blanc__mold_stream_take(mold_stream *m, blanc_msg *out, size_t cap)
     /* The direct packets are in out already (direct_begin was given out),
      * ahead of the queue; the queue follows only if all of them fit. */
     size_t direct = m->dout == out ? m->direct_out : 0;
-    if (m->ndirect && (m->dout != out || !m->direct_all))
+    if ((m->ndirect || m->nlazy || m->has_cut) && (m->dout != out || !m->direct_all))
         return (int)direct;
     out += direct;
     cap -= direct;
@@ -807,7 +807,7 @@ int blanc__mold_stream_take(mold_stream *m, blanc_msg *out, size_t cap)
 
 void blanc__mold_stream_consume(mold_stream *m, size_t k)
 {
-    if (m->ndirect || m->dout)
+    if (m->ndirect || m->nlazy || m->has_cut || m->dout)
         k = blanc__mold_direct_consume(m, k);
     if (m->tk.valid && k == m->tk.n) {
         for (size_t r = 0; r < m->tk.full; r++)
@@ -950,6 +950,8 @@ void blanc__mold_reset(mold_stream *m)
     m->ready_head = m->ready_n = 0;
     m->ready_msgs = 0;
     m->ndirect = m->direct_msgs = m->direct_out = 0;
+    m->nlazy = m->lazy_msgs = 0;
+    m->has_cut = 0;
     m->dout = NULL;
     m->direct_all = 1;
     m->direct_lent = m->stash_used = 0;
@@ -985,6 +987,7 @@ void blanc__mold_stream_free(mold_stream *m)
     }
     free(m->ready);
     free(m->direct);
+    free(m->lazy);
     free(m->stash);
     free(m->sessions);
     free(m->pairs);

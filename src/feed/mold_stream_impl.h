@@ -85,6 +85,14 @@ typedef struct mold_direct {
     uint32_t first, out_n;  /* in the batch: out_n of its messages from dout[first] */
 } mold_direct;
 
+/* A packet of the batch taken whole by push_spans, before its mold_direct is
+ * needed: what the packet's own header and the line do not give. Most
+ * batches are consumed whole and never need one (mold_direct.c). */
+typedef struct mold_lazy {
+    const uint8_t *p;       /* the whole packet, the caller's */
+    uint64_t packet, offset, ts_ns;
+} mold_lazy;
+
 typedef struct mold_pair {
     uint32_t group;
     uint16_t port;
@@ -144,6 +152,15 @@ struct mold_stream {
     uint8_t *stash;         /* their copies once the caller's bytes go away */
     size_t stash_cap;
     uint8_t stash_used;     /* some of them point into it */
+    /* Packets after direct[0 .. ndirect) whose mold_direct is not written
+     * yet: all whole in the batch, its last lazy_msgs messages, all of line
+     * lazy_pair. blanc__mold_direct_settle writes them out. */
+    mold_lazy *lazy;
+    size_t nlazy, lazy_cap, lazy_msgs;
+    uint32_t lazy_pair;
+    /* The packet the batch ended inside, behind the lazy ones (has_cut). */
+    mold_direct cut;
+    uint8_t has_cut;
 
     /* Where the last take() stopped, so that consume() of all it handed out
      * (the common case) jumps there instead of walking the blocks again.
@@ -169,6 +186,10 @@ void blanc__mold_line_account(mold_pair *lp, uint64_t seq, uint16_t count, uint6
  * (returns what is left of k for the queue); release of their bytes. */
 size_t blanc__mold_direct_consume(mold_stream *m, size_t k);
 int blanc__mold_direct_release(mold_stream *m);
+/* The lazy packets as mold_direct records (appended to direct[]; the room
+ * was made when they were pushed); one as its record, for a save. */
+void blanc__mold_direct_settle(mold_stream *m);
+void blanc__mold_lazy_record(const mold_stream *m, const mold_lazy *z, mold_direct *d);
 /* Advance s to block idx + k (blocks are known to fit: parsed). */
 void blanc__mold_slot_skip(mold_slot *s, uint32_t k);
 
