@@ -31,6 +31,7 @@
 #ifndef BLANC_REF_INDEX_H
 #define BLANC_REF_INDEX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define RI_PAGE_BITS 12u  /* 4096 refs a page: 16 KiB */
@@ -62,7 +63,30 @@ typedef struct ref_index {
     uint32_t peak_pages;
     uint64_t live;      /* orders held directly */
     uint64_t refused;   /* orders sent to the map because a page was refused */
+    /* Where pages live: 2 MiB blocks (huge pages where the kernel has them,
+     * book/huge.c), carved in order; a freed page goes on free_pages and is
+     * reused before a new block is taken, so the blocks follow the peak
+     * number of pages, which the bound above keeps linear in live orders. */
+    char **blocks;
+    uint32_t nblocks, blocks_cap, block_used; /* pages carved from the newest block */
+    struct ri_page *free_pages; /* linked through each free page's first cells */
 } ref_index;
+
+/* A page's slot in a block: whole cache lines, so every page's cells start
+ * on a line boundary. */
+#define RI_SLOT ((sizeof(ri_page) + 63) & ~(size_t)63)
+#define BOOKS_HUGE ((size_t)2 << 20)
+#define RI_BLOCK_PAGES ((uint32_t)(BOOKS_HUGE / RI_SLOT))
+
+/* book/huge.c */
+struct ri_page *ri_page_alloc(ref_index *ri); /* zeroed; NULL: no memory */
+void ri_page_release(ref_index *ri, struct ri_page *pg);
+void ri_blocks_free(ref_index *ri);
+/* Ask for huge pages over the 2 MiB-aligned part of [p, p + len). */
+void books_huge_hint(void *p, size_t len);
+/* book_grow() (book.h) for a pool that gets big: from 2 MiB on, a new
+ * aligned array hinted for huge pages, the old one copied in and freed. */
+void *book_grow_huge(void *arr, uint32_t *cap, size_t elem, uint32_t first);
 
 /* Where a found key lives: its direct cell, or its map slot. */
 typedef struct ref_pos {
