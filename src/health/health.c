@@ -472,8 +472,8 @@ static void close_ms(const blanc_health *h, hburst *b, blanc_health_stats *st, u
 }
 
 /* §4, for a decoded message of index i once the high-water mark is g. */
-static inline void burst_step(const blanc_health *h, hburst *b, blanc_health_stats *st,
-                              uint64_t g, uint64_t i)
+static void burst_step(const blanc_health *h, hburst *b, blanc_health_stats *st, uint64_t g,
+                       uint64_t i)
 {
     uint64_t m = g / 1000000u;
     if (blanc_unlikely(!b->have_ms)) {
@@ -513,37 +513,50 @@ static void fold(const blanc_health *h, hburst *bp, blanc_health_stats *st, uint
 {
     const unsigned s = h->cfg.burst_baseline_shift;
     const uint64_t floor = h->cfg.burst_min_messages;
-    const uint64_t kmax = floor > 1 && bp->have_ms
-                              ? ((UINT64_C(32) << s) < DECAY_TABLE - 1 ? UINT64_C(32) << s
-                                                                       : DECAY_TABLE - 1)
-                              : 0;
-    const uint64_t warm_on = UINT64_C(1) << s;
+    /* A new millisecond after fewer than klim - 1 empty ones is the short
+     * case; klim is 0 while a hot run is open (it must be ended), and when
+     * the floor is 1 or less (the new millisecond's first message could
+     * make it hot). Q(k) is tabled for k < DECAY_TABLE. */
+    const uint64_t kmax = (UINT64_C(32) << s) < DECAY_TABLE - 1 ? UINT64_C(32) << s
+                                                                 : DECAY_TABLE - 1;
+    const uint64_t kon = floor > 1 ? kmax + 1 : 0;
     hburst b = *bp;
-    uint64_t peak = st->peak_per_ms;
-    size_t last = n;
-    for (size_t k = 0; k < n; k++) {
+    size_t last = n, k = 0;
+    if (n && !b.have_ms) {
+        burst_step(h, &b, st, e[0].t, e[0].i); /* the first decoded message */
+        last = 0;
+        k = 1;
+    }
+    uint64_t ms = b.ms, cnt = b.n, base = b.base, warm = b.warm, hot_at = b.hot_at;
+    uint64_t peak = st->peak_per_ms, klim = b.run ? 0 : kon;
+    for (; k < n; k++) {
         uint64_t t = e[k].t, m = t / 1000000u;
-        if (blanc_likely(m == b.ms && b.n + 1 < b.hot_at && b.have_ms)) {
-            b.n++;
+        if (blanc_likely(m == ms && cnt + 1 < hot_at)) {
+            cnt++;
             continue;
         }
         last = k;
-        uint64_t gap = m - b.ms - 1;
-        if (blanc_likely(m > b.ms && gap < kmax + 1 && !b.run)) {
-            peak = b.n > peak ? b.n : peak;
-            uint64_t base = b.base - (b.base >> s) + ((b.n << 16) >> s), q = h->qk[gap];
-            b.base = (base >> 32) * q + ((base & 0xffffffffu) * q >> 32);
-            b.warm += gap + 1;
-            b.ms = m;
-            b.n = 1;
-            b.hot = 0;
-            b.hot_at = b.warm >= warm_on ? floor : UINT64_MAX;
+        uint64_t gap = m - ms - 1;
+        if (blanc_likely(m > ms && gap < klim)) {
+            /* close_ms() with n = cnt and k = gap; hot is 0 (a hot ms has a run) */
+            peak = cnt > peak ? cnt : peak;
+            base = base - (base >> s) + ((cnt << 16) >> s);
+            uint64_t q = h->qk[gap];
+            base = (base >> 32) * q + ((base & 0xffffffffu) * q >> 32);
+            warm += gap + 1;
+            ms = m;
+            cnt = 1;
+            hot_at = warm >> s ? floor : UINT64_MAX;
             continue;
         }
+        b.ms = ms, b.n = cnt, b.base = base, b.warm = warm, b.hot_at = hot_at;
         st->peak_per_ms = peak;
         burst_step(h, &b, st, t, e[k].i);
+        ms = b.ms, cnt = b.n, base = b.base, warm = b.warm, hot_at = b.hot_at;
         peak = st->peak_per_ms;
+        klim = b.run ? 0 : kon;
     }
+    b.ms = ms, b.n = cnt, b.base = base, b.warm = warm, b.hot_at = hot_at;
     st->peak_per_ms = peak;
     if (last < n) {
         *index = e[last].i;
