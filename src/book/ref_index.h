@@ -9,8 +9,9 @@
  * the low bits the cell: one dependent load where a hash needs a scrambled
  * probe, and the pages of the recent refs stay hot in cache (groovg/itch-book
  * measured ~3x over open addressing on real data; our numbers are in
- * docs/PERFORMANCE.md). A page is allocated on its first order and freed
- * when its last order dies, so memory follows the live orders, not the
+ * docs/PERFORMANCE.md). A page is taken on its first order and given back
+ * when its last order dies (to a free list, reused before any new memory:
+ * see `blocks` below), so memory follows the peak of live orders, not the
  * largest ref.
  *
  * The KEYED HASH MAP (order_map.h) for everything else: refs at or above

@@ -5,8 +5,8 @@
  * specification; its section numbers are cited below).
  *
  * Cost model: almost every message is healthy, so the common path is the two
- * high-water marks, the burst millisecond counter and three "is anything due"
- * comparisons. Events, expiries, decisions and timers are rare and live
+ * high-water marks, the gate and three "is anything due" comparisons, inline
+ * (health.h); its burst step is logged and folded in 128 at a time (fold()). Events, expiries, decisions and timers are rare and live
  * behind unlikely branches; memory grows only with events (amortized ring
  * doubling), never per message.
  */
