@@ -46,8 +46,7 @@ void blanc_books_free(blanc_books *b)
             free(bk);
         }
     }
-    for (uint32_t i = 0; i < b->ri.pages; i++)
-        free(b->ri.table[b->ri.ids[i]]);
+    ri_blocks_free(&b->ri);
     free(b->ri.ids);
     free(b->ri.table);
     free(b->ri.live_of);
@@ -67,7 +66,7 @@ static uint32_t order_alloc(blanc_books *b)
         return h;
     }
     if (b->orders_used == b->orders_cap) {
-        order *o = book_grow(b->orders, &b->orders_cap, sizeof *o, 4096);
+        order *o = book_grow_huge(b->orders, &b->orders_cap, sizeof *o, 4096);
         if (!o)
             return 0;
         b->orders = o;
@@ -136,7 +135,7 @@ static ri_page *ri_page_new(ref_index *ri, uint64_t ref)
             return NULL;
         ri->ids = ids;
     }
-    ri_page *pg = calloc(1, sizeof *pg);
+    ri_page *pg = ri_page_alloc(ri);
     if (!pg)
         return NULL;
     uint32_t id = (uint32_t)(ref >> RI_PAGE_BITS);
@@ -203,7 +202,7 @@ static void ref_remove(blanc_books *b, const ref_pos *pos, uint64_t ref)
             ri->ids[pos->page->at] = last; /* the last page takes its place */
             ri->table[last]->at = pos->page->at;
             ri->table[ref >> RI_PAGE_BITS] = NULL;
-            free(pos->page);
+            ri_page_release(ri, pos->page);
         }
         return;
     }

@@ -9,8 +9,9 @@
  * the low bits the cell: one dependent load where a hash needs a scrambled
  * probe, and the pages of the recent refs stay hot in cache (groovg/itch-book
  * measured ~3x over open addressing on real data; our numbers are in
- * docs/PERFORMANCE.md). A page is allocated on its first order and freed
- * when its last order dies, so memory follows the live orders, not the
+ * docs/PERFORMANCE.md). A page is taken on its first order and given back
+ * when its last order dies (to a free list, reused before any new memory:
+ * see `blocks` below), so memory follows the peak of live orders, not the
  * largest ref.
  *
  * The KEYED HASH MAP (order_map.h) for everything else: refs at or above
@@ -31,6 +32,7 @@
 #ifndef BLANC_REF_INDEX_H
 #define BLANC_REF_INDEX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define RI_PAGE_BITS 12u  /* 4096 refs a page: 16 KiB */
@@ -62,7 +64,30 @@ typedef struct ref_index {
     uint32_t peak_pages;
     uint64_t live;      /* orders held directly */
     uint64_t refused;   /* orders sent to the map because a page was refused */
+    /* Where pages live: 2 MiB blocks (huge pages where the kernel has them,
+     * book/huge.c), carved in order; a freed page goes on free_pages and is
+     * reused before a new block is taken, so the blocks follow the peak
+     * number of pages, which the bound above keeps linear in live orders. */
+    char **blocks;
+    uint32_t nblocks, blocks_cap, block_used; /* pages carved from the newest block */
+    struct ri_page *free_pages; /* linked through each free page's first cells */
 } ref_index;
+
+/* A page's slot in a block: whole cache lines, so every page's cells start
+ * on a line boundary. */
+#define RI_SLOT ((sizeof(ri_page) + 63) & ~(size_t)63)
+#define BOOKS_HUGE ((size_t)2 << 20)
+#define RI_BLOCK_PAGES ((uint32_t)(BOOKS_HUGE / RI_SLOT))
+
+/* book/huge.c */
+struct ri_page *ri_page_alloc(ref_index *ri); /* zeroed; NULL: no memory */
+void ri_page_release(ref_index *ri, struct ri_page *pg);
+void ri_blocks_free(ref_index *ri);
+/* Ask for huge pages over the 2 MiB-aligned part of [p, p + len). */
+void books_huge_hint(void *p, size_t len);
+/* book_grow() (book.h) for a pool that gets big: from 2 MiB on, a new
+ * aligned array hinted for huge pages, the old one copied in and freed. */
+void *book_grow_huge(void *arr, uint32_t *cap, size_t elem, uint32_t first);
 
 /* Where a found key lives: its direct cell, or its map slot. */
 typedef struct ref_pos {

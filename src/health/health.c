@@ -5,8 +5,8 @@
  * specification; its section numbers are cited below).
  *
  * Cost model: almost every message is healthy, so the common path is the two
- * high-water marks, the burst millisecond counter and three "is anything due"
- * comparisons. Events, expiries, decisions and timers are rare and live
+ * high-water marks, the gate and three "is anything due" comparisons, inline
+ * (health.h); its burst step is logged and folded in 128 at a time (fold()). Events, expiries, decisions and timers are rare and live
  * behind unlikely branches; memory grows only with events (amortized ring
  * doubling), never per message.
  */
@@ -95,7 +95,7 @@ int blanc_health_create(blanc_health **out, const blanc_health_config *c)
     qsort(h->cfg.reset_at_index, h->cfg.n_reset_at_index, sizeof(uint64_t), cmp_u64);
     qsort(h->cfg.reset_at_time, h->cfg.n_reset_at_time, sizeof(uint64_t), cmp_u64);
     h->pub = 1;
-    h->hot_at = UINT64_MAX;
+    h->b.hot_at = UINT64_MAX;
     h->next_i = 0; /* the first observation takes the general path */
     *out = h;
     return 0;
@@ -134,7 +134,9 @@ void health_gate(blanc_health *h, uint64_t i, uint16_t locate)
 
 int blanc_health_get_stats(const blanc_health *h, blanc_health_stats *out)
 {
-    *out = h->st;
+    hburst b;
+    uint64_t index, ts_after;
+    health_burst_view(h, &b, out, &index, &ts_after);
     /* Counted lazily, off the per-message path: messages are published +
      * gated, and the global state changes only at recorded indexes. */
     out->observed = h->st.published + h->st.gated + h->end_obs;
@@ -142,8 +144,8 @@ int blanc_health_get_stats(const blanc_health *h, blanc_health_stats *out)
         out->in_state[h->scope[0].state] += h->st.first_index + h->st.published + h->st.gated -
                                              h->since;
     /* The current millisecond's count is folded in when it closes. */
-    if (h->n > out->peak_per_ms)
-        out->peak_per_ms = h->n;
+    if (b.n > out->peak_per_ms)
+        out->peak_per_ms = b.n;
     return 0;
 }
 
@@ -188,7 +190,7 @@ static int target_of(const blanc_health *h, uint32_t s)
 static void track_max(blanc_health *h, int d)
 {
     blanc_detector_stats *ds = &h->st.det[d];
-    uint64_t v = d == BLANC_DET_BURST ? h->run : health_ppm(h, h->scope[0].count[d]);
+    uint64_t v = d == BLANC_DET_BURST ? h->b.run : health_ppm(h, h->scope[0].count[d]);
     ds->value = v;
     if (v > ds->max_value) {
         ds->max_value = v;
@@ -409,16 +411,24 @@ static int add_event(blanc_health *h, uint64_t i, uint16_t locate, uint8_t mask)
     return 0;
 }
 
-static void set_run(blanc_health *h, uint64_t r)
+/* The burst detector's run became r at index i (reported only: no scope is
+ * decided, §4). */
+static void set_run(hburst *b, blanc_health_stats *st, const blanc_health_config *c, uint64_t r,
+                    uint64_t i)
 {
-    if (r == h->run)
+    if (r == b->run)
         return;
-    h->run = r;
-    if (r && r == h->cfg.burst_min_run_ms)
-        h->st.bursts++;
-    if (r > h->st.longest_burst_ms)
-        h->st.longest_burst_ms = r;
-    track_max(h, BLANC_DET_BURST); /* reported only: no scope is decided (§4) */
+    b->run = r;
+    if (r && r == c->burst_min_run_ms)
+        st->bursts++;
+    if (r > st->longest_burst_ms)
+        st->longest_burst_ms = r;
+    blanc_detector_stats *ds = &st->det[BLANC_DET_BURST];
+    ds->value = r;
+    if (r > ds->max_value) {
+        ds->max_value = r;
+        ds->max_index = i;
+    }
 }
 
 /* b x (1 - 2^-s)^k for k empty milliseconds (docs/HEALTH.md §4): the factor
@@ -430,59 +440,145 @@ static uint64_t decay(const blanc_health *h, uint64_t b, uint64_t k)
     return (b >> 32) * q + ((b & 0xffffffffu) * q >> 32);
 }
 
-/* Close the current millisecond and open m (> ms). */
-static void close_ms(blanc_health *h, uint64_t m)
+/* Close the current millisecond and open m (> ms); i is the message's index. */
+static void close_ms(const blanc_health *h, hburst *b, blanc_health_stats *st, uint64_t m,
+                     uint64_t i)
 {
     unsigned s = h->cfg.burst_baseline_shift;
-    if (h->n > h->st.peak_per_ms)
-        h->st.peak_per_ms = h->n;
-    h->base = h->base - (h->base >> s) + ((h->n << 16) >> s);
-    if (!h->hot && h->run)
-        set_run(h, 0);
-    uint64_t k = m - h->ms - 1;
-    h->warm++;
+    if (b->n > st->peak_per_ms)
+        st->peak_per_ms = b->n;
+    b->base = b->base - (b->base >> s) + ((b->n << 16) >> s);
+    if (!b->hot && b->run)
+        set_run(b, st, &h->cfg, 0, i);
+    uint64_t k = m - b->ms - 1;
+    b->warm++;
     if (k) {
         if (k > (UINT64_C(32) << s)) {
-            h->base = 0; /* a new start: the old rate says nothing now */
-            h->warm = 0;
+            b->base = 0; /* a new start: the old rate says nothing now */
+            b->warm = 0;
         } else {
-            h->warm += k;
-            h->base = decay(h, h->base, k);
+            b->warm += k;
+            b->base = decay(h, b->base, k);
         }
-        if (h->run)
-            set_run(h, 0);
+        if (b->run)
+            set_run(b, st, &h->cfg, 0, i);
     }
-    h->ms = m;
-    h->n = 0;
-    h->hot = 0;
+    b->ms = m;
+    b->n = 0;
+    b->hot = 0;
     /* The floor first: the exact test (n x 2^16 >= factor x b) is made once
      * the count reaches it, which a sparse feed rarely does. */
-    h->hot_at = h->warm >> s ? h->cfg.burst_min_messages : UINT64_MAX;
+    b->hot_at = b->warm >> s ? h->cfg.burst_min_messages : UINT64_MAX;
 }
 
-/* §4, for a decoded message once the high-water mark is updated. */
-static void burst(blanc_health *h)
+/* §4, for a decoded message of index i once the high-water mark is g. */
+static void burst_step(const blanc_health *h, hburst *b, blanc_health_stats *st, uint64_t g,
+                       uint64_t i)
 {
-    uint64_t m = h->g / 1000000u;
-    if (blanc_unlikely(!h->have_ms)) {
-        h->have_ms = 1;
-        h->ms = m;
-        h->hot_at = UINT64_MAX;
-    } else if (m > h->ms) {
-        close_ms(h, m);
+    uint64_t m = g / 1000000u;
+    if (blanc_unlikely(!b->have_ms)) {
+        b->have_ms = 1;
+        b->ms = m;
+        b->hot_at = UINT64_MAX;
+    } else if (m > b->ms) {
+        close_ms(h, b, st, m, i);
     }
-    h->n++;
-    if (blanc_unlikely(h->n >= h->hot_at)) {
-        if ((h->n << 16) < h->cfg.burst_factor * h->base) {
+    b->n++;
+    if (blanc_unlikely(b->n >= b->hot_at)) {
+        if ((b->n << 16) < h->cfg.burst_factor * b->base) {
             /* n x 2^16 >= factor x b  <=>  n >= ceil(factor x b / 2^16) */
-            h->hot_at = (h->cfg.burst_factor * h->base + 0xffff) >> 16;
+            b->hot_at = (h->cfg.burst_factor * b->base + 0xffff) >> 16;
             return;
         }
-        h->hot = 1;
-        h->hot_at = UINT64_MAX;
-        h->st.det[BLANC_DET_BURST].events++;
-        set_run(h, h->run + 1);
+        b->hot = 1;
+        b->hot_at = UINT64_MAX;
+        st->det[BLANC_DET_BURST].events++;
+        set_run(b, st, &h->cfg, b->run + 1, i);
     }
+}
+
+static void burst(blanc_health *h) { burst_step(h, &h->b, &h->st, h->g, h->index); }
+
+/* The burst steps of the held messages e[0..n), in order, as burst_step()
+ * would make them one by one. Two cases are written out, with the state in
+ * registers: a message in the current millisecond that cannot make it hot
+ * only counts; one that opens a new millisecond after at most `kmax` empty
+ * ones, with no hot run to end, closes the old one by the same integers as
+ * close_ms() (decay(b, 0) = b: the table's Q(0) is 2^32, so the decay needs
+ * no branch) and, the floor being above 1, cannot become hot. Anything else
+ * takes burst_step(). A message that does more than count becomes the
+ * observation last handled (index, ts_after), as it was without the log. */
+static void fold(const blanc_health *h, hburst *bp, blanc_health_stats *st, uint64_t *index,
+                 uint64_t *ts_after, const hlog *e, size_t n)
+{
+    const unsigned s = h->cfg.burst_baseline_shift;
+    const uint64_t floor = h->cfg.burst_min_messages;
+    /* A new millisecond after fewer than klim - 1 empty ones is the short
+     * case; klim is 0 while a hot run is open (it must be ended), and when
+     * the floor is 1 or less (the new millisecond's first message could
+     * make it hot). Q(k) is tabled for k < DECAY_TABLE. */
+    const uint64_t kmax = (UINT64_C(32) << s) < DECAY_TABLE - 1 ? UINT64_C(32) << s
+                                                                 : DECAY_TABLE - 1;
+    const uint64_t kon = floor > 1 ? kmax + 1 : 0;
+    hburst b = *bp;
+    size_t last = n, k = 0;
+    if (n && !b.have_ms) {
+        burst_step(h, &b, st, e[0].t, e[0].i); /* the first decoded message */
+        last = 0;
+        k = 1;
+    }
+    uint64_t ms = b.ms, cnt = b.n, base = b.base, warm = b.warm, hot_at = b.hot_at;
+    uint64_t peak = st->peak_per_ms, klim = b.run ? 0 : kon;
+    for (; k < n; k++) {
+        uint64_t t = e[k].t, m = t / 1000000u;
+        if (blanc_likely(m == ms && cnt + 1 < hot_at)) {
+            cnt++;
+            continue;
+        }
+        last = k;
+        uint64_t gap = m - ms - 1;
+        if (blanc_likely(m > ms && gap < klim)) {
+            /* close_ms() with n = cnt and k = gap; hot is 0 (a hot ms has a run) */
+            peak = cnt > peak ? cnt : peak;
+            base = base - (base >> s) + ((cnt << 16) >> s);
+            uint64_t q = h->qk[gap];
+            base = (base >> 32) * q + ((base & 0xffffffffu) * q >> 32);
+            warm += gap + 1;
+            ms = m;
+            cnt = 1;
+            hot_at = warm >> s ? floor : UINT64_MAX;
+            continue;
+        }
+        b.ms = ms, b.n = cnt, b.base = base, b.warm = warm, b.hot_at = hot_at;
+        st->peak_per_ms = peak;
+        burst_step(h, &b, st, t, e[k].i);
+        ms = b.ms, cnt = b.n, base = b.base, warm = b.warm, hot_at = b.hot_at;
+        peak = st->peak_per_ms;
+        klim = b.run ? 0 : kon;
+    }
+    b.ms = ms, b.n = cnt, b.base = base, b.warm = warm, b.hot_at = hot_at;
+    st->peak_per_ms = peak;
+    if (last < n) {
+        *index = e[last].i;
+        *ts_after = e[last].t;
+    }
+    *bp = b;
+}
+
+void health_sync(blanc_health *h)
+{
+    fold(h, &h->b, &h->st, &h->index, &h->ts_after, h->log, h->nlog);
+    h->nlog = 0;
+}
+
+void health_burst_view(const blanc_health *h, hburst *b, blanc_health_stats *st,
+                       uint64_t *index, uint64_t *ts_after)
+{
+    *b = h->b;
+    *st = h->st;
+    *index = h->index;
+    *ts_after = h->ts_after;
+    fold(h, b, st, index, ts_after, h->log, h->nlog);
 }
 
 static uint8_t events_of(uint32_t an)
@@ -502,16 +598,8 @@ static uint8_t events_of(uint32_t an)
     return (uint8_t)((an & gap ? EV_GAP : 0) | (an & corrupt ? EV_CORRUPT : 0));
 }
 
-/* The end of the current millisecond, or the next reset time if sooner. */
-static void set_ms_end(blanc_health *h)
-{
-    h->ms_end = (h->ms + 1) * 1000000u;
-    if (h->next_ts < h->ms_end)
-        h->ms_end = h->next_ts;
-}
-
-/* What the fast paths must leave to the general one: the next index where
- * something is due, the next time reset point, the end of this millisecond. */
+/* What the fast path must leave to the general one: the next index where
+ * something is due, the next time reset point. */
 static void set_limits(blanc_health *h)
 {
     const blanc_health_config *c = &h->cfg;
@@ -522,8 +610,7 @@ static void set_limits(blanc_health *h)
         next = h->tm[h->tm_head].due;
     h->next_i = h->have_g ? next : 0; /* no mark yet: the general path sets it */
     h->next_ts = h->next_rt < c->n_reset_at_time ? c->reset_at_time[h->next_rt] : UINT64_MAX;
-    if (h->have_ms)
-        set_ms_end(h);
+    h->t_lim = h->next_ts < HEALTH_DAY_NS ? h->next_ts : HEALTH_DAY_NS;
 }
 
 /* §5 steps 4 and 5 once the observation is counted: decide the scopes it
@@ -551,33 +638,25 @@ void health_restored(blanc_health *h)
     h->any_gated = h->scope[0].state >= BLANC_HEALTH_FEEDER || h->inst_gated;
     h->n_dirty = 0;
     h->err = 0;
+    h->nlog = 0;
     set_limits(h);
 }
 
-int health_new_ms(blanc_health *h, uint64_t i, uint64_t t, uint16_t locate)
+int health_message_slow(blanc_health *h, uint64_t i, uint64_t t, uint16_t locate)
 {
-    /* Nothing is due, no event: of health_observe() only the marks, the
-     * burst detector and the gate remain. */
-    h->index = i;
-    h->ts_after = t;
-    h->g = t;
-    h->hwm[locate] = t + 1;
-    burst(h);
-    if (blanc_unlikely(h->n_dirty)) {
-        if (settle(h, i))
-            return h->err;
-        set_limits(h); /* a quiet timer may be armed */
-    } else {
-        set_ms_end(h);
+    if (h->nlog == HEALTH_LOG && i < h->next_i && t >= h->g && t < h->t_lim &&
+        t + 1 >= h->hwm[locate]) {
+        health_sync(h); /* the log was full */
+        return health_message(h, i, t, locate);
     }
-    health_gate_fast(h, i, locate);
-    if (blanc_unlikely(h->jb && h->jb->err))
-        return h->err = h->jb->err;
-    return 0;
+    health_obs o = {t, 0, locate, 1, 1, 0, 0, 0};
+    return health_observe(h, i, &o);
 }
 
 int health_observe(blanc_health *h, uint64_t i, const health_obs *o)
 {
+    if (h->nlog)
+        health_sync(h);
     h->index = i;
     h->ts_after = o->decoded && o->ts < HEALTH_DAY_NS && (!h->have_g || o->ts > h->g) ? o->ts : h->g;
     if (blanc_unlikely(!h->seen)) {

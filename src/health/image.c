@@ -120,23 +120,28 @@ int health_image_get(const blanc_health *h, health_image *img)
     uint64_t *w = img->w;
     w[HI_G] = h->g;
     w[HI_HAVE_G] = (uint64_t)h->have_g;
-    w[HI_MS] = h->ms;
-    w[HI_N] = h->n;
-    w[HI_BASE] = h->base;
-    w[HI_RUN] = h->run;
-    w[HI_WARM] = h->warm;
-    w[HI_HAVE_MS] = (uint64_t)h->have_ms;
-    w[HI_HOT] = (uint64_t)h->hot;
-    w[HI_HOT_AT] = h->hot_at == UINT64_MAX ? 0 : h->hot_at + 1; /* 0: cannot become hot */
+    /* The burst state with the fast path's held messages folded in. */
+    hburst b;
+    blanc_health_stats stv;
+    uint64_t index, ts_after;
+    health_burst_view(h, &b, &stv, &index, &ts_after);
+    w[HI_MS] = b.ms;
+    w[HI_N] = b.n;
+    w[HI_BASE] = b.base;
+    w[HI_RUN] = b.run;
+    w[HI_WARM] = b.warm;
+    w[HI_HAVE_MS] = (uint64_t)b.have_ms;
+    w[HI_HOT] = (uint64_t)b.hot;
+    w[HI_HOT_AT] = b.hot_at == UINT64_MAX ? 0 : b.hot_at + 1; /* 0: cannot become hot */
     w[HI_NEXT_RI] = h->next_ri;
     w[HI_NEXT_RT] = h->next_rt;
     w[HI_PUB] = (uint64_t)h->pub;
     w[HI_SEEN] = (uint64_t)h->seen;
     w[HI_SINCE] = h->since;
     w[HI_END_OBS] = h->end_obs;
-    w[HI_INDEX] = h->index;
-    w[HI_TS_AFTER] = h->ts_after;
-    const blanc_health_stats *st = &h->st;
+    w[HI_INDEX] = index;
+    w[HI_TS_AFTER] = ts_after;
+    const blanc_health_stats *st = &stv;
     for (int d = 0; d < BLANC_DETECTORS; d++) {
         w[HI_DET + 4 * d] = st->det[d].events;
         w[HI_DET + 4 * d + 1] = st->det[d].value;
@@ -390,14 +395,14 @@ int blanc_health_resume(blanc_health *h, const blanc_replay *r, blanc_snap_error
     const uint64_t *w = img->w;
     h->g = w[HI_G];
     h->have_g = (int)w[HI_HAVE_G];
-    h->ms = w[HI_MS];
-    h->n = w[HI_N];
-    h->base = w[HI_BASE];
-    h->run = w[HI_RUN];
-    h->warm = w[HI_WARM];
-    h->have_ms = (int)w[HI_HAVE_MS];
-    h->hot = (int)w[HI_HOT];
-    h->hot_at = w[HI_HOT_AT] ? w[HI_HOT_AT] - 1 : UINT64_MAX;
+    h->b.ms = w[HI_MS];
+    h->b.n = w[HI_N];
+    h->b.base = w[HI_BASE];
+    h->b.run = w[HI_RUN];
+    h->b.warm = w[HI_WARM];
+    h->b.have_ms = (int)w[HI_HAVE_MS];
+    h->b.hot = (int)w[HI_HOT];
+    h->b.hot_at = w[HI_HOT_AT] ? w[HI_HOT_AT] - 1 : UINT64_MAX;
     h->next_ri = (size_t)w[HI_NEXT_RI];
     h->next_rt = (size_t)w[HI_NEXT_RT];
     h->pub = (int)w[HI_PUB];
