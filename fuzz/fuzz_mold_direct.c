@@ -37,6 +37,18 @@ static uint64_t fold(uint64_t h, const void *p, size_t n)
     return blanc_fnv1a64(h, p, n);
 }
 
+/* The stream's save blob folded into h (both paths must save the same bytes). */
+static uint64_t fold_save(uint64_t h, mold_stream *m)
+{
+    uint8_t *blob;
+    size_t len;
+    if (blanc__mold_stream_save(m, &blob, &len))
+        abort();
+    h = fold(h, blob, len);
+    free(blob);
+    return h;
+}
+
 static uint64_t run(pk *pks, size_t np, uint8_t opt, int direct, blanc_transport_stats *st)
 {
     mold_stream_options o = {0};
@@ -118,26 +130,15 @@ static uint64_t run(pk *pks, size_t np, uint8_t opt, int direct, blanc_transport
         if ((c & 0x20) && (rounds & 2)) {
             /* A save inside the batch too (taken, not consumed): the direct
              * path's packets not written out as records yet are saved. */
-            uint8_t *blob;
-            size_t len;
-            if (blanc__mold_stream_save(m, &blob, &len))
-                abort();
-            h = fold(h, blob, len);
-            free(blob);
+            h = fold_save(h, m);
         }
         blanc__mold_stream_consume(m, k);
         if (blanc__mold_stream_release(m))
             abort();
         for (; gone < next; gone++)
             memset(pks[gone].b, 0xee, pks[gone].n);
-        if (c & 0x20) {
-            uint8_t *blob;
-            size_t len;
-            if (blanc__mold_stream_save(m, &blob, &len))
-                abort();
-            h = fold(h, blob, len);
-            free(blob);
-        }
+        if (c & 0x20)
+            h = fold_save(h, m);
     }
     blanc__mold_stream_stats(m, st);
     blanc__mold_stream_free(m);

@@ -79,31 +79,33 @@ int blanc__mold_stream_direct_ok(const mold_stream *m)
     return direct_state(m);
 }
 
+/* arr with room for at least need elements of elem bytes (*cap updated), or
+ * NULL with arr and *cap unchanged. */
+static void *grow(void *arr, size_t *cap, size_t need, size_t elem)
+{
+    if (*cap >= need)
+        return arr;
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    void *a = realloc(arr, c * elem);
+    if (a)
+        *cap = c;
+    return a;
+}
+
 /* Room for n more packets: as lazy ones, and as records once settled (so
  * that settling, in consume() too, never allocates). */
 static int reserve(mold_stream *m, size_t n)
 {
-    size_t need = m->ndirect + m->nlazy + n;
-    if (m->direct_cap < need) {
-        size_t cap = m->direct_cap ? m->direct_cap : 64;
-        while (cap < need)
-            cap *= 2;
-        mold_direct *d = realloc(m->direct, cap * sizeof *d);
-        if (!d)
-            return BLANC_ENOMEM;
-        m->direct = d;
-        m->direct_cap = cap;
-    }
-    if (m->lazy_cap - m->nlazy < n) {
-        size_t cap = m->lazy_cap ? m->lazy_cap : 64;
-        while (cap - m->nlazy < n)
-            cap *= 2;
-        mold_lazy *z = realloc(m->lazy, cap * sizeof *z);
-        if (!z)
-            return BLANC_ENOMEM;
-        m->lazy = z;
-        m->lazy_cap = cap;
-    }
+    mold_direct *d = grow(m->direct, &m->direct_cap, m->ndirect + m->nlazy + n, sizeof *d);
+    if (!d)
+        return BLANC_ENOMEM;
+    m->direct = d;
+    mold_lazy *z = grow(m->lazy, &m->lazy_cap, m->nlazy + n, sizeof *z);
+    if (!z)
+        return BLANC_ENOMEM;
+    m->lazy = z;
     return 0;
 }
 
@@ -256,17 +258,7 @@ size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t 
         uint32_t b = 0;
         for (; b < count && pos + 2 <= len; b++) {
             uint16_t ml = blanc_be16(p + pos);
-            blanc_msg *e = &g[b];
-            e->p = p + pos + 2;
-            e->len = ml;
-            e->damage = 0;
-            e->damage_kind = 0;
-            e->session = session;
-            e->damage_at = 0;
-            e->offset = offset;
-            e->packet = packet;
-            e->seq = seq + b;
-            e->lost = 0;
+            mold_msg_set(&g[b], p + pos + 2, ml, session, offset, packet, seq + b);
             pos += 2u + ml;
         }
         if (b < count || pos != len)

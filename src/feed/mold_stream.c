@@ -768,17 +768,7 @@ int blanc__mold_stream_take(mold_stream *m, blanc_msg *out, size_t cap)
         size_t first = n;
         for (; idx < count && n < cap; idx++, n++) {
             uint16_t len = blanc_be16(buf + pos);
-            blanc_msg *g = &out[n];
-            g->p = buf + pos + 2;
-            g->len = len;
-            g->damage = 0;
-            g->damage_kind = 0;
-            g->session = session;
-            g->damage_at = 0;
-            g->offset = offset;
-            g->packet = packet;
-            g->seq = seq ? seq + idx : 0;
-            g->lost = 0;
+            mold_msg_set(&out[n], buf + pos + 2, len, session, offset, packet, seq ? seq + idx : 0);
             pos += 2u + len;
         }
         data += n - first;

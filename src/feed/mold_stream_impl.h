@@ -193,4 +193,23 @@ void blanc__mold_lazy_record(const mold_stream *m, const mold_lazy *z, mold_dire
 /* Advance s to block idx + k (blocks are known to fit: parsed). */
 void blanc__mold_slot_skip(mold_slot *s, uint32_t k);
 
+/* One message block of a packet as the stream hands it out: undamaged, with
+ * its place (the packet's offset and number) and sequence. Field by field, as
+ * both hand-outs (queued slots, direct batches) want it: a compound literal
+ * made clang zero the whole struct first. */
+static inline void mold_msg_set(blanc_msg *g, const uint8_t *p, uint16_t len, uint32_t session,
+                                uint64_t offset, uint64_t packet, uint64_t seq)
+{
+    g->p = p;
+    g->len = len;
+    g->damage = 0;
+    g->damage_kind = 0;
+    g->session = session;
+    g->damage_at = 0;
+    g->offset = offset;
+    g->packet = packet;
+    g->seq = seq;
+    g->lost = 0;
+}
+
 #endif
