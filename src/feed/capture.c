@@ -608,6 +608,21 @@ int blanc__capture_next(capture *c, cap_packet *pk)
     return decode(pk, c->dlt, data, h->caplen, h->len > h->caplen ? h->len : h->caplen);
 }
 
+/* The lengths of an IPv4 (no options) / UDP datagram at ip, with room bytes
+ * captured from ip on, and its span: 1, or 0 when they do not fit. */
+static inline __attribute__((always_inline)) int udp_in_ip(const uint8_t *ip, size_t room,
+                                                           udp_span *s)
+{
+    size_t total = blanc_be16(ip + 2), ulen = blanc_be16(ip + 24);
+    if (total < 28 || total > room || ulen < 8 || ulen > total - 20)
+        return 0;
+    s->group = blanc_be32(ip + 16);
+    s->port = blanc_be16(ip + 22);
+    s->p = ip + 28;
+    s->n = ulen - 8;
+    return 1;
+}
+
 /*
  * The common packet, decided without decode()'s walk: no VLAN tag, IPv4
  * without options, not a fragment, UDP, nothing cut (wire length <= captured
@@ -622,18 +637,9 @@ static inline int plain_udp(const capture *c, const uint8_t *p, uint32_t cap, ui
     if (len > cap || cap < at + 28 || (eth_at >= 0 && blanc_be16(p + eth_at) != ETH_IPV4))
         return 0;
     const uint8_t *ip = p + at;
-    size_t total = blanc_be16(ip + 2);
-    if (ip[0] != 0x45 || ip[9] != IPPROTO_UDP_ || total < 28 || total > cap - at ||
-        (blanc_be16(ip + 6) & 0x3fff))
+    if (ip[0] != 0x45 || ip[9] != IPPROTO_UDP_ || (blanc_be16(ip + 6) & 0x3fff))
         return 0;
-    size_t ulen = blanc_be16(ip + 24);
-    if (ulen < 8 || ulen > total - 20)
-        return 0;
-    s->group = blanc_be32(ip + 16);
-    s->port = blanc_be16(ip + 22);
-    s->p = ip + 28;
-    s->n = ulen - 8;
-    return 1;
+    return udp_in_ip(ip, cap - at, s);
 }
 
 /*
@@ -653,14 +659,7 @@ static inline __attribute__((always_inline)) int eth_udp(const uint8_t *p, uint3
     if (len > cap || cap < 42 || (blanc_le64(p + 12) & ETH_SHAPE_MASK_A) != ETH_SHAPE_A ||
         (blanc_le64(p + 20) & ETH_SHAPE_MASK_B) != ETH_SHAPE_B)
         return 0;
-    size_t total = blanc_be16(p + 16), ulen = blanc_be16(p + 38);
-    if (total < 28 || total > cap - 14u || ulen < 8 || ulen > total - 20)
-        return 0;
-    s->group = blanc_be32(p + 30);
-    s->port = blanc_be16(p + 36);
-    s->p = p + 42;
-    s->n = ulen - 8;
-    return 1;
+    return udp_in_ip(p + 14, cap - 14u, s);
 }
 
 /* The walk of peek_udp; le_eth (a constant at each call, so inlined: a
