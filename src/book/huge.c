@@ -67,12 +67,10 @@ ri_page *ri_page_alloc(ref_index *ri)
     }
     if (!ri->nblocks || ri->block_used == RI_BLOCK_PAGES) {
         if (ri->nblocks == ri->blocks_cap) {
-            uint32_t cap = ri->blocks_cap ? ri->blocks_cap * 2 : 8;
-            char **bl = realloc(ri->blocks, cap * sizeof *bl);
+            char **bl = book_grow(ri->blocks, &ri->blocks_cap, sizeof *bl, 8);
             if (!bl)
                 return NULL;
             ri->blocks = bl;
-            ri->blocks_cap = cap;
         }
         char *blk = aligned_alloc(BOOKS_HUGE, BOOKS_HUGE);
         if (!blk)
