@@ -79,30 +79,15 @@ int blanc__mold_stream_direct_ok(const mold_stream *m)
     return direct_state(m);
 }
 
-/* arr with room for at least need elements of elem bytes (*cap updated), or
- * NULL with arr and *cap unchanged. */
-static void *grow(void *arr, size_t *cap, size_t need, size_t elem)
-{
-    if (*cap >= need)
-        return arr;
-    size_t c = *cap ? *cap : 64;
-    while (c < need)
-        c *= 2;
-    void *a = realloc(arr, c * elem);
-    if (a)
-        *cap = c;
-    return a;
-}
-
 /* Room for n more packets: as lazy ones, and as records once settled (so
  * that settling, in consume() too, never allocates). */
 static int reserve(mold_stream *m, size_t n)
 {
-    mold_direct *d = grow(m->direct, &m->direct_cap, m->ndirect + m->nlazy + n, sizeof *d);
+    mold_direct *d = mold_grow(m->direct, &m->direct_cap, m->ndirect + m->nlazy + n, sizeof *d, 64);
     if (!d)
         return BLANC_ENOMEM;
     m->direct = d;
-    mold_lazy *z = grow(m->lazy, &m->lazy_cap, m->nlazy + n, sizeof *z);
+    mold_lazy *z = mold_grow(m->lazy, &m->lazy_cap, m->nlazy + n, sizeof *z, 64);
     if (!z)
         return BLANC_ENOMEM;
     m->lazy = z;
@@ -162,8 +147,7 @@ static int take_cut(const udp_span *u, uint64_t seq, uint16_t count, blanc_msg *
     uint32_t b = 0;
     for (; b < room && pos + 2 <= len; b++) {
         uint16_t ml = blanc_be16(p + pos);
-        g[b] = (blanc_msg){.p = p + pos + 2, .len = ml, .session = session + 1,
-                           .offset = u->offset, .packet = u->packet, .seq = seq + b};
+        mold_msg_set(&g[b], p + pos + 2, ml, session + 1, u->offset, u->packet, seq + b);
         pos += 2u + ml;
     }
     for (; b < count && pos + 2 <= len; b++)
@@ -316,6 +300,22 @@ int blanc__mold_stream_push_direct(mold_stream *m, const mold_origin *o, const u
     return err ? err : (int)k;
 }
 
+/* Past c more of d's messages (its blocks were checked when it was pushed). */
+static void direct_skip(mold_direct *d, uint32_t c)
+{
+    for (uint32_t b = 0; b < c; b++)
+        d->pos += 2u + blanc_be16(d->p + d->pos);
+    d->idx = (uint16_t)(d->idx + c);
+}
+
+/* No batch handed out any more: the next direct_begin starts one. */
+static void batch_end(mold_stream *m)
+{
+    m->dout = NULL;
+    m->direct_out = 0;
+    m->direct_all = 1;
+}
+
 size_t blanc__mold_direct_consume(mold_stream *m, size_t k)
 {
     size_t out = m->direct_out, used = k < out ? k : out;
@@ -324,10 +324,8 @@ size_t blanc__mold_direct_consume(mold_stream *m, size_t k)
         m->st.messages += used;
         m->direct_msgs = 0;
         m->ndirect = m->nlazy = m->lazy_msgs = 0;
-        m->dout = NULL;
-        m->direct_out = 0;
-        m->direct_all = 1;
         m->direct_lent = m->stash_used = 0;
+        batch_end(m);
         return k - out;
     }
     if (used == out && m->has_cut &&
@@ -335,9 +333,7 @@ size_t blanc__mold_direct_consume(mold_stream *m, size_t k)
         /* All of them but the rest of the packet the batch ended inside (the
          * next common case): that one is all that is kept. */
         mold_direct *d = &m->cut;
-        for (uint32_t b = 0; b < d->out_n; b++)
-            d->pos += 2u + blanc_be16(d->p + d->pos);
-        d->idx = (uint16_t)(d->idx + d->out_n);
+        direct_skip(d, d->out_n);
         d->out_n = 0;
         m->direct[0] = *d;
         m->ndirect = 1;
@@ -345,9 +341,7 @@ size_t blanc__mold_direct_consume(mold_stream *m, size_t k)
         m->has_cut = 0;
         m->st.messages += used;
         m->direct_msgs -= used;
-        m->dout = NULL;
-        m->direct_out = 0;
-        m->direct_all = 1;
+        batch_end(m);
         return k - out;
     }
     blanc__mold_direct_settle(m);
@@ -362,9 +356,7 @@ size_t blanc__mold_direct_consume(mold_stream *m, size_t k)
             done = i + 1;
             continue;
         }
-        for (uint32_t b = 0; b < c; b++)
-            d->pos += 2u + blanc_be16(d->p + d->pos);
-        d->idx = (uint16_t)(d->idx + c);
+        direct_skip(d, c);
     }
     if (done) {
         memmove(m->direct, m->direct + done, (m->ndirect - done) * sizeof *m->direct);
@@ -372,9 +364,7 @@ size_t blanc__mold_direct_consume(mold_stream *m, size_t k)
     }
     for (size_t i = 0; i < m->ndirect; i++)
         m->direct[i].out_n = 0;
-    m->dout = NULL;
-    m->direct_out = 0;
-    m->direct_all = 1;
+    batch_end(m);
     if (!m->ndirect)
         m->direct_lent = m->stash_used = 0;
     return k > out ? k - out : 0; /* the queue's share */

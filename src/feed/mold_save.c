@@ -30,18 +30,12 @@ static void put(wbuf *w, const void *v, size_t n)
     /* A slot without bytes (a mark, or one only ever lent) has no buffer. */
     if (w->err || n == 0)
         return;
-    if (w->n + n > w->cap) {
-        size_t cap = w->cap ? w->cap : 1024;
-        while (cap < w->n + n)
-            cap *= 2;
-        uint8_t *p = realloc(w->p, cap);
-        if (!p) {
-            w->err = 1;
-            return;
-        }
-        w->p = p;
-        w->cap = cap;
+    uint8_t *p = mold_grow(w->p, &w->cap, w->n + n, 1, 1024);
+    if (!p) {
+        w->err = 1;
+        return;
     }
+    w->p = p;
     memcpy(w->p + w->n, v, n);
     w->n += n;
 }

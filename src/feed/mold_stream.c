@@ -206,14 +206,10 @@ int blanc__mold_ready_reserve(mold_stream *m, size_t extra)
         if (m->ready_n + extra <= m->ready_cap)
             return 0;
     }
-    size_t cap = m->ready_cap ? m->ready_cap : 64;
-    while (cap < m->ready_n + extra)
-        cap *= 2;
-    mold_slot **r = realloc(m->ready, cap * sizeof *r);
+    mold_slot **r = mold_grow(m->ready, &m->ready_cap, m->ready_n + extra, sizeof *r, 64);
     if (!r)
         return BLANC_ENOMEM;
     m->ready = r;
-    m->ready_cap = cap;
     return 0;
 }
 

@@ -16,6 +16,8 @@
 #ifndef BLANC_MOLD_STREAM_IMPL_H
 #define BLANC_MOLD_STREAM_IMPL_H
 
+#include <stdlib.h>
+
 #include "feed/mold.h"
 
 #define MOLD_MAX_SESSIONS 256
@@ -210,6 +212,21 @@ static inline void mold_msg_set(blanc_msg *g, const uint8_t *p, uint16_t len, ui
     g->packet = packet;
     g->seq = seq;
     g->lost = 0;
+}
+
+/* arr with room for at least need elements of elem bytes (*cap doubled from
+ * first as far as needed), or NULL with arr and *cap unchanged. */
+static inline void *mold_grow(void *arr, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    if (*cap >= need)
+        return arr;
+    size_t c = *cap ? *cap : first;
+    while (c < need)
+        c *= 2;
+    void *a = realloc(arr, c * elem);
+    if (a)
+        *cap = c;
+    return a;
 }
 
 #endif
