@@ -100,7 +100,7 @@ static void *consumer(void *arg)
     while (expect < STREAM) {
         uint64_t n = spsc_avail(&p->q);
         if (!n) {
-            spsc_wait(&p->q.cons_wait, pair_has_data, p);
+            spsc_wait(&p->q.cons_wait, 0, pair_has_data, p);
             continue;
         }
         for (uint64_t i = 0; i < n; i++) {
@@ -126,7 +126,7 @@ static void two_threads(void **state)
     while (v < STREAM) {
         uint64_t room = spsc_free(&p->q, SMALL);
         if (!room) {
-            spsc_wait(&p->q.prod_wait, pair_has_room, p);
+            spsc_wait(&p->q.prod_wait, 0, pair_has_room, p);
             continue;
         }
         /* Odd batch sizes: publication points fall everywhere in the ring. */
