@@ -72,6 +72,34 @@ static void wraparound(void **state)
     assert_true(q.p_head > 100 * CAP);
 }
 
+/* A waiter that asked for position `want` is not woken below it, is woken
+ * once at it (marked woken: no second system call while it has not run),
+ * and a waiter that asked for 0 is woken at any move. */
+static void wake_at_want(void **state)
+{
+    (void)state;
+    static spsc q;
+    spsc_init(&q, CAP);
+    atomic_store(&q.prod_wait.want, 5);
+    atomic_store(&q.prod_wait.sleeping, SPSC_ASLEEP);
+    q.c_tail = 4;
+    spsc_release(&q);
+    assert_int_equal(atomic_load(&q.prod_wait.word), 0);
+    assert_int_equal(atomic_load(&q.prod_wait.sleeping), SPSC_ASLEEP);
+    q.c_tail = 5;
+    spsc_release(&q);
+    assert_int_equal(atomic_load(&q.prod_wait.word), 1);
+    assert_int_equal(atomic_load(&q.prod_wait.sleeping), SPSC_WOKEN);
+    q.c_tail = 6;
+    spsc_release(&q); /* woken, not yet running: no second wake-up */
+    assert_int_equal(atomic_load(&q.prod_wait.word), 1);
+    atomic_store(&q.cons_wait.sleeping, SPSC_ASLEEP); /* want 0 */
+    q.p_head = 1;
+    spsc_publish(&q);
+    assert_int_equal(atomic_load(&q.cons_wait.word), 1);
+    assert_int_equal(atomic_load(&q.cons_wait.sleeping), SPSC_WOKEN);
+}
+
 #define STREAM 2000000u
 #define SMALL 64u
 
@@ -100,7 +128,7 @@ static void *consumer(void *arg)
     while (expect < STREAM) {
         uint64_t n = spsc_avail(&p->q);
         if (!n) {
-            spsc_wait(&p->q.cons_wait, pair_has_data, p);
+            spsc_wait(&p->q.cons_wait, 0, pair_has_data, p);
             continue;
         }
         for (uint64_t i = 0; i < n; i++) {
@@ -126,7 +154,7 @@ static void two_threads(void **state)
     while (v < STREAM) {
         uint64_t room = spsc_free(&p->q, SMALL);
         if (!room) {
-            spsc_wait(&p->q.prod_wait, pair_has_room, p);
+            spsc_wait(&p->q.prod_wait, 0, pair_has_room, p);
             continue;
         }
         /* Odd batch sizes: publication points fall everywhere in the ring. */
@@ -146,6 +174,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(empty_and_full),
         cmocka_unit_test(wraparound),
+        cmocka_unit_test(wake_at_want),
         cmocka_unit_test(two_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

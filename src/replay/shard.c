@@ -44,7 +44,7 @@
 static int has_result(void *arg)
 {
     shard_worker *w = arg;
-    return atomic_load_explicit(&w->q.tail, memory_order_acquire) > w->retired;
+    return atomic_load_explicit(&w->q.tail, memory_order_acquire) >= w->wait_for;
 }
 
 /* The shard of a new instrument: shard 0 for `share` of them per 1024,
@@ -63,6 +63,10 @@ static uint8_t assign(shard_engine *e)
 
 int blanc__shard_start(blanc_replay *r)
 {
+    if (r->shard && r->shard->spent) {
+        blanc__shard_free(r->shard);
+        r->shard = NULL;
+    }
     if (r->shard) {
         if (r->health)
             r->health->books = r->shard->dir;
@@ -175,8 +179,13 @@ static void retire(blanc_replay *r, shard_engine *e, uint64_t keep, int block)
                 if (done[k] == in[k]) {
                     if (!block)
                         break;
-                    w->retired = done[k];
-                    spsc_wait(&w->q.prod_wait, has_result, w);
+                    /* Every slot filled is published (retire_down_to), and a
+                     * blocking retire wants many results (a ring or the log
+                     * half free, or all): sleep for RESULT_MIN of them, or
+                     * all there are, with one wake-up. */
+                    uint64_t pub = atomic_load_explicit(&w->q.head, memory_order_relaxed);
+                    w->wait_for = pub - done[k] > RESULT_MIN ? done[k] + RESULT_MIN : pub;
+                    spsc_wait(&w->q.prod_wait, w->wait_for, has_result, w);
                     in[k] = atomic_load_explicit(&w->q.tail, memory_order_acquire);
                 }
             }
@@ -567,9 +576,52 @@ void blanc__shard_drain(blanc_replay *r)
     drain_log(r, r->shard);
 }
 
+/* The books gathered into r->books, in place: whoever holds
+ * blanc_replay_books(r) (the health tracker, a caller) sees them. */
+static void gathered(blanc_replay *r, shard_engine *e, blanc_books *nb)
+{
+    books_restore_peak(nb, e->peak);
+    books_swap(r->books, nb);
+    if (r->health)
+        r->health->books = r->books;
+}
+
+/* The end of the run (the workers stop next): the other shards' instruments
+ * are copied into the books of the worker with the most live orders, which
+ * then become r->books. Against a copy of every instrument into new books
+ * (the gather at a pause, which must leave the workers' books as they are)
+ * this copies the smaller part (at N = 2 the reader's share) and touches no
+ * fresh memory: the new books' pages, zeroed by the kernel as they were
+ * first written, were half of that gather's time (docs/PERFORMANCE.md
+ * "Threads"). Shard 0's dead copies of moved instruments are skipped, as
+ * every instrument is read from its owner. */
+static int gather_final(blanc_replay *r, shard_engine *e)
+{
+    unsigned k = 1;
+    for (unsigned i = 2; i < e->n; i++)
+        if (e->w[i].books->live > e->w[k].books->live)
+            k = i;
+    blanc_books *nb = e->w[k].books;
+    int rc = 0;
+    for (uint32_t i = 0; i < e->dir->n_books && !rc; i++) {
+        uint16_t loc = e->dir->by_symbol[i];
+        if (e->owner[loc] != k)
+            rc = books_copy_instrument(nb, e->w[e->owner[loc]].books, loc);
+    }
+    /* Worker k's books are r->books's old ones now, or half gathered: the
+     * engine is spent either way (blanc__shard_start makes a new one). */
+    e->spent = 1;
+    if (rc)
+        return BLANC_ENOMEM;
+    gathered(r, e, nb);
+    return 0;
+}
+
 int blanc__shard_gather(blanc_replay *r)
 {
     shard_engine *e = r->shard;
+    if (!r->paused || r->st.stop_error)
+        return gather_final(r, e);
     blanc_books *nb;
     int rc = blanc_books_create(&nb, r->opts.expected_orders);
     if (rc)
@@ -582,12 +634,7 @@ int blanc__shard_gather(blanc_replay *r)
         blanc_books_free(nb);
         return BLANC_ENOMEM;
     }
-    books_restore_peak(nb, e->peak);
-    /* In place: whoever holds blanc_replay_books(r) (the health tracker, a
-     * caller) sees the gathered books. */
-    books_swap(r->books, nb);
+    gathered(r, e, nb);
     blanc_books_free(nb);
-    if (r->health)
-        r->health->books = r->books;
     return 0;
 }

@@ -28,7 +28,9 @@ size_t blanc__shard_process(blanc_replay *r, const blanc_msg *msgs, size_t n);
 /* Wait for every message sent so far and count its results: afterwards the
  * counts and health are exactly those after the last message handled. */
 void blanc__shard_drain(blanc_replay *r);
-/* Gather the workers' books into r->books (after a drain). 0 or BLANC_ENOMEM. */
+/* Gather the workers' books into r->books (after a drain). 0 or BLANC_ENOMEM.
+ * At the end of a run (not paused, or stopped: run_until then frees the
+ * engine) the workers' books are used up; after a pause they are kept. */
 int blanc__shard_gather(blanc_replay *r);
 /* Stop the workers and free everything (NULL is fine). */
 void blanc__shard_free(shard_engine *e);

@@ -31,6 +31,13 @@
 #ifndef WAKE_MIN
 #define WAKE_MIN 1024u
 #endif
+/* A reader that must wait for a worker's results (its ring or the log full,
+ * a drain) sleeps until this many more are in (or all it sent): the worker
+ * hands results back every 256 slots, and a wake-up at each cost the worker,
+ * then the slower side, a system call each (docs/PERFORMANCE.md "Threads"). */
+#ifndef RESULT_MIN
+#define RESULT_MIN 4096u
+#endif
 /* The reader's own shard (shard 0) takes this share of the instruments, per
  * 1024, when there are n shards: (1024 - (n - 1) * READER_LOAD) / n, at least
  * 0, where READER_LOAD is the reader's own work (framing, counts, health, the
@@ -89,6 +96,7 @@ typedef struct shard_worker {
     _Alignas(SPSC_LINE) uint64_t retired; /* reader: results counted */
     int dirty; /* reader: slots filled since the last publication */
     uint32_t idle; /* reader: batches after which it found the worker caught up */
+    uint64_t wait_for; /* reader: the released position it waits for */
 } shard_worker;
 
 /* A message whose effect is not counted yet, one per message framed, in feed
@@ -153,6 +161,7 @@ struct shard_engine {
     uint32_t *hits;
     uint32_t batches, waited, streak, shed_every;
     uint64_t moved;
+    int spent; /* the books were gathered for the end: the workers' are gone */
     blanc_event ev;      /* shard 0's decoded message */
     uint8_t owner[65536]; /* locate -> shard (NO_SHARD: no instrument) */
 };

@@ -86,7 +86,7 @@ static void *worker_main(void *arg)
         if (!n) {
             if (atomic_load_explicit(&w->quit, memory_order_acquire))
                 break;
-            spsc_wait(&q->cons_wait, has_work, w);
+            spsc_wait(&q->cons_wait, 0, has_work, w);
             continue;
         }
         for (uint64_t k = 0; k < n; k++) {
@@ -149,7 +149,7 @@ void blanc__shard_free(shard_engine *e)
         shard_worker *w = &e->w[i];
         if (w->tid) {
             atomic_store(&w->quit, 1);
-            spsc_wake(&w->q.cons_wait);
+            spsc_wake(&w->q.cons_wait, UINT64_MAX);
             pthread_join(w->tid, NULL);
             if (e->cpu_out && i)
                 e->cpu_out[i - 1] += w->cpu_ns;

@@ -37,10 +37,20 @@
 #define SPSC_SPINS 256
 #endif
 
-/* One direction's sleeper: who waits on `word`. */
+/* A side that may be asleep, and one woken but perhaps not yet running: a
+ * waker makes the system call once per sleep, not at every publication
+ * until the sleeper runs again (which, on a busy machine, can take a
+ * scheduler's time slice). */
+#define SPSC_ASLEEP 1u
+#define SPSC_WOKEN 2u
+
+/* One direction's sleeper: who waits on `word`, and the position of the
+ * other side it waits for (a waker whose position is below it lets it
+ * sleep: one wake-up for many slots, not one per hand-back; 0: any). */
 typedef struct spsc_waiter {
     _Atomic uint32_t word;     /* bumped by every wake-up */
-    _Atomic uint32_t sleeping; /* 1 while the waiting side may be asleep */
+    _Atomic uint32_t sleeping; /* 0 awake, SPSC_ASLEEP, SPSC_WOKEN */
+    _Atomic uint64_t want;     /* written by the waiting side before it sleeps */
 } spsc_waiter;
 
 typedef struct spsc {
@@ -64,8 +74,10 @@ static inline void spsc_init(spsc *q, uint64_t capacity)
     atomic_init(&q->tail, 0);
     atomic_init(&q->cons_wait.word, 0);
     atomic_init(&q->cons_wait.sleeping, 0);
+    atomic_init(&q->cons_wait.want, 0);
     atomic_init(&q->prod_wait.word, 0);
     atomic_init(&q->prod_wait.sleeping, 0);
+    atomic_init(&q->prod_wait.want, 0);
     q->p_head = q->p_tail = q->c_tail = q->c_head = 0;
     q->mask = capacity - 1;
 }
@@ -79,25 +91,34 @@ static inline void spsc_relax(void)
 #endif
 }
 
-static inline void spsc_wake(spsc_waiter *w)
+/* Wake the other side if it sleeps and `pos`, the waker's position just
+ * made visible, is what it waits for. */
+static inline void spsc_wake(spsc_waiter *w, uint64_t pos)
 {
     atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(&w->sleeping, memory_order_relaxed)) {
+    /* Acquire: the want written before `sleeping` is seen with it. */
+    uint32_t asleep = SPSC_ASLEEP;
+    if (atomic_load_explicit(&w->sleeping, memory_order_acquire) == SPSC_ASLEEP &&
+        pos >= atomic_load_explicit(&w->want, memory_order_relaxed) &&
+        atomic_compare_exchange_strong(&w->sleeping, &asleep, SPSC_WOKEN)) {
         atomic_fetch_add(&w->word, 1);
         syscall(SYS_futex, &w->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
     }
 }
 
-/* Wait until ready(arg) holds (it reads a shared position). */
-static inline void spsc_wait(spsc_waiter *w, int (*ready)(void *), void *arg)
+/* Wait until ready(arg) holds (it reads a shared position): the other side
+ * wakes this one once its position is at least `want` (0: at every move),
+ * so ready() should hold by then. */
+static inline void spsc_wait(spsc_waiter *w, uint64_t want, int (*ready)(void *), void *arg)
 {
     for (int i = 0; i < SPSC_SPINS; i++) {
         if (ready(arg))
             return;
         spsc_relax();
     }
+    atomic_store_explicit(&w->want, want, memory_order_relaxed);
     for (;;) {
-        atomic_store(&w->sleeping, 1);
+        atomic_store(&w->sleeping, SPSC_ASLEEP);
         uint32_t seen = atomic_load(&w->word);
         if (ready(arg))
             break;
@@ -132,7 +153,7 @@ static inline int spsc_consumer_sleeps(const spsc *q)
 static inline void spsc_publish(spsc *q)
 {
     atomic_store_explicit(&q->head, q->p_head, memory_order_release);
-    spsc_wake(&q->cons_wait);
+    spsc_wake(&q->cons_wait, q->p_head);
 }
 
 /* Consumer: slots ready to read from c_tail on; the shared head is re-read
@@ -148,7 +169,7 @@ static inline uint64_t spsc_avail(spsc *q)
 static inline void spsc_release(spsc *q)
 {
     atomic_store_explicit(&q->tail, q->c_tail, memory_order_release);
-    spsc_wake(&q->prod_wait);
+    spsc_wake(&q->prod_wait, q->c_tail);
 }
 
 #endif
