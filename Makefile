@@ -8,8 +8,6 @@
 # Variables: BUILD (dir), CC, WERROR=ON, SANITIZE=ON, BUILD_TYPE.
 BUILD      ?= build
 BUILD_TYPE ?= Release
-WERROR     ?= OFF
-SANITIZE   ?= OFF
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 SAMPLE     ?= data/sample-day.itch.zst
 PREFIX     ?= /usr/local
@@ -29,9 +27,15 @@ all: build
 deps:
 	@scripts/deps.sh
 
+# WERROR and SANITIZE reach CMake only when given (command line or environment):
+# otherwise a build directory keeps what it was configured with, so `make test`
+# after `cmake -DBLANC_WERROR=ON` does not quietly turn -Werror off (both are OFF
+# in a fresh directory, CMakeLists.txt's defaults).
+cache_opt = $(if $(filter command line environment,$(origin $(1))),-DBLANC_$(1)=$($(1)))
+
 configure: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCMAKE_C_COMPILER=$(CC) \
-	    -DBLANC_WERROR=$(WERROR) -DBLANC_SANITIZE=$(SANITIZE) >/dev/null
+	    $(call cache_opt,WERROR) $(call cache_opt,SANITIZE) >/dev/null
 
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)

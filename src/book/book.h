@@ -72,34 +72,40 @@ typedef struct side_chunk {
     side_entry e[SIDE_CHUNK];
 } side_chunk;
 
-/* Price -> level handle, direct-mapped on the price's low bits: an add at a
- * price the side saw recently (most adds: the activity sits on a few ticks
- * near the touch) finds its level here and reads no directory or chunk.
- * Exact, not a guess: level_get fills an entry, level_drop clears the
- * entry of the level it frees, so a non-zero entry is a live level of this
- * side at that price. */
-#define LEVEL_CACHE 4u
+/* Price -> level handle, direct-mapped on the price: an add at a price the
+ * side saw recently finds its level here and reads no directory or chunk.
+ * An entry holds only the handle: the level it names carries its price,
+ * which the add reads anyway (it writes the level), so a match costs no
+ * extra line. Exact, not a guess: level_get fills an entry, level_drop
+ * clears the entry of the level it frees, so a non-zero entry is a live
+ * level of this side (at the price the level says). 64 entries a side:
+ * with 4 (one line, in the side) a quarter of a 10M day's adds missed and
+ * searched the chunks, and those searches (dependent misses on lines the
+ * look-ahead cannot name) made most of the latency tail; with 32, 5 %
+ * missed; with 64, 0.4 % (docs/PERFORMANCE.md "Latency"). The entry a
+ * message needs is named by its price, so the look-ahead fetches it
+ * (book/prefetch.h). */
+#define LEVEL_CACHE_BITS 6u
+#define LEVEL_CACHE (1u << LEVEL_CACHE_BITS)
 
 typedef struct book_side {
-    uint32_t lc_price[LEVEL_CACHE]; /* entry k: (price, level handle; 0 = empty) */
-    uint32_t lc_level[LEVEL_CACHE];
     side_entry *dir; /* dir[lo .. lo + nchunks): (first key, chunk handle) */
     uint32_t lo, nchunks, dircap;
     uint32_t n;       /* levels */
     side_entry top;   /* copy of the last directory entry: the common case reads no directory */
 } book_side;
-_Static_assert(sizeof(book_side) == 64, "a side is one cache line");
+_Static_assert(sizeof(book_side) == 32, "both sides share one cache line");
 
 /* The level cache entry of a price. Prices are multiples of the tick (100
  * in Price(4) units for most stocks), so their low bits say nothing: a
  * Fibonacci multiply spreads neighbouring ticks over the entries. */
 static inline uint32_t lc_slot(uint32_t price)
 {
-    return (price * 2654435769u) >> (32 - 2); /* 2 = log2(LEVEL_CACHE) */
+    return (price * 2654435769u) >> (32 - LEVEL_CACHE_BITS);
 }
 
-/* 64-byte aligned (apply_directory): each side, its level cache and its
- * header, is one cache line, the digest state and counters the third. */
+/* 64-byte aligned (apply_directory): both sides' headers are one cache
+ * line, the digest state and counters the second, then the level caches. */
 typedef struct book {
     _Alignas(64) book_side sides[2];
     uint64_t stream;  /* per-instrument stream digest (docs/DIGEST.md) */
@@ -108,7 +114,13 @@ typedef struct book {
     uint16_t locate;
     char symbol[8];
     char trading_state;
+    _Alignas(64) uint32_t lc[2][LEVEL_CACHE]; /* level cache (above), 0 = empty */
 } book;
+
+static inline uint32_t *lc_of(book *bk, int side, uint32_t price)
+{
+    return &bk->lc[side][lc_slot(price)];
+}
 
 struct blanc_books {
     ref_index ri;  /* the paged direct part of the ref index (ref_index.h) */

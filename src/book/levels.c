@@ -193,17 +193,19 @@ static void dir_remove(blanc_books *b, book_side *s, uint32_t j)
 }
 
 /* Put (key, level h) at index i of chunk c, which has room. */
-static void chunk_insert(blanc_books *b, book_side *s, uint32_t c, uint32_t i, uint32_t key,
-                         uint32_t h)
+static void chunk_insert(blanc_books *b, book_side *s, side_chunk *ch, uint32_t c, uint32_t i,
+                         uint32_t key, uint32_t h)
 {
-    side_chunk *ch = chunk_at(b, s, c);
     memmove(&ch->e[i + 1], &ch->e[i], (size_t)(ch->n - i) * sizeof *ch->e);
     b->level_moves += ch->n - i;
     ch->e[i].key = key;
     ch->e[i].level = h;
     ch->n++;
-    if (i == 0)
+    if (i == 0) {
         dir_of(s)[c].key = key;
+        if (c + 1 == s->nchunks)
+            s->top.key = key;
+    }
 }
 
 enum { IN_PLACE, TO_NEXT, NEW_AT, SPLIT };
@@ -211,9 +213,9 @@ enum { IN_PLACE, TO_NEXT, NEW_AT, SPLIT };
 uint32_t level_get(blanc_books *b, book *bk, int side, uint32_t price)
 {
     book_side *s = &bk->sides[side];
-    uint32_t lk = lc_slot(price);
-    if (s->lc_price[lk] == price) /* price 0 is never a level: an empty entry never matches */
-        return s->lc_level[lk];
+    uint32_t *lc = lc_of(bk, side, price);
+    if (*lc && lvl(b, *lc)->price == price)
+        return *lc;
     uint32_t key = side_key(side, price);
     uint32_t c = 0, i = 0;
     int how = NEW_AT;
@@ -222,8 +224,7 @@ uint32_t level_get(blanc_books *b, book *bk, int side, uint32_t price)
         const side_chunk *ch = chunk_for(b, s, c);
         i = chunk_lower_bound(ch, key);
         if (i < ch->n && ch->e[i].key == key) {
-            s->lc_price[lk] = price;
-            return s->lc_level[lk] = ch->e[i].level;
+            return *lc = ch->e[i].level;
         }
         if (ch->n < SIDE_CHUNK)
             how = IN_PLACE;
@@ -253,16 +254,20 @@ uint32_t level_get(blanc_books *b, book *bk, int side, uint32_t price)
     l->price = price;
     l->count = 0;
     l->head = l->tail = 0;
+    /* The chunk by its pointer, not through the directory: an insert that
+     * changes no directory entry (most) then reads no directory line, only
+     * the side's copy of its top entry (book.h), which it keeps current. */
     switch (how) {
     case IN_PLACE:
-        chunk_insert(b, s, c, i, key, h);
+        chunk_insert(b, s, chunk_for(b, s, c), c, i, key, h);
         break;
     case TO_NEXT:
-        chunk_insert(b, s, c + 1, 0, key, h);
+        chunk_insert(b, s, chunk_at(b, s, c + 1), c + 1, 0, key, h);
         break;
     case NEW_AT:
         dir_insert(b, s, c, key, nh);
-        chunk_insert(b, s, c, 0, key, h);
+        chunk_insert(b, s, &b->chunks[nh - 1], c, 0, key, h);
+        sync_top(s);
         break;
     default: { /* SPLIT a full chunk in halves, then insert into one */
         side_chunk *ch = chunk_at(b, s, c), *nc = &b->chunks[nh - 1];
@@ -273,16 +278,15 @@ uint32_t level_get(blanc_books *b, book *bk, int side, uint32_t price)
         ch->n = half;
         dir_insert(b, s, c + 1, nc->e[0].key, nh);
         if (i <= half)
-            chunk_insert(b, s, c, i, key, h);
+            chunk_insert(b, s, ch, c, i, key, h);
         else
-            chunk_insert(b, s, c + 1, i - half, key, h);
+            chunk_insert(b, s, nc, c + 1, i - half, key, h);
+        sync_top(s);
     }
     }
-    sync_top(s);
     s->n++;
     b->n_levels++;
-    s->lc_price[lk] = price;
-    s->lc_level[lk] = h;
+    *lc = h;
     return h;
 }
 
@@ -318,25 +322,31 @@ void level_drop(blanc_books *b, book *bk, int side, uint32_t lh)
 {
     book_side *s = &bk->sides[side];
     level *l = lvl(b, lh);
-    uint32_t lk = lc_slot(l->price);
-    if (s->lc_level[lk] == lh)
-        s->lc_price[lk] = s->lc_level[lk] = 0;
+    uint32_t *lc = lc_of(bk, side, l->price);
+    if (*lc == lh)
+        *lc = 0;
     uint32_t key = side_key(side, l->price);
     uint32_t c = dir_find(s, key);
     side_chunk *ch = chunk_for(b, s, c);
     uint32_t i = chunk_lower_bound(ch, key);
     memmove(&ch->e[i], &ch->e[i + 1], (size_t)(ch->n - i - 1) * sizeof *ch->e);
     b->level_moves += ch->n - i - 1;
+    /* As in level_get: the directory is read only when it changes. */
     if (--ch->n == 0) {
         chunk_free(b, dir_of(s)[c].level);
         dir_remove(b, s, c);
+        sync_top(s);
     } else {
-        if (i == 0)
+        if (i == 0) {
             dir_of(s)[c].key = ch->e[0].key;
-        if (ch->n < MERGE_BELOW)
+            if (c + 1 == s->nchunks)
+                s->top.key = ch->e[0].key;
+        }
+        if (ch->n < MERGE_BELOW && s->nchunks > 1) {
             chunk_merge(b, s, c);
+            sync_top(s);
+        }
     }
-    sync_top(s);
     s->n--;
     b->n_levels--;
     l->head = b->levels_free;

@@ -35,10 +35,13 @@
 #include "blanc.h"
 #include "common/bytes.h"
 #include "feed/inflate.h"
+#include "feed/map_pager.h"
 
 #define MAP_SLICE ((size_t)4 << 20)    /* bytes handed out per next() on a map */
 #define DROP_BEHIND ((size_t)8 << 20)  /* release consumed map pages in steps */
 #define OUT_CAP ((size_t)4 << 20)      /* stream window: >> the largest frame */
+#define PAGER_MIN ((size_t)16 << 20)   /* a map this large gets a pager thread */
+#define PAGER_AHEAD (2 * MAP_SLICE)    /* which maps this far past the reader */
 
 enum kind { K_MAP, K_MEM, K_STREAM };
 
@@ -49,6 +52,8 @@ struct blanc_source {
     /* map and mem */
     const uint8_t *base;
     size_t size, shown, dropped;
+    blanc__pager *pager; /* map: the page work on its own thread, or NULL */
+    size_t pager_ahead;  /* asked to map up to here */
     /* window [start, end) of buf (stream) or of base (map/mem) */
     uint8_t *buf;
     size_t start, end;
@@ -178,6 +183,10 @@ int blanc_source_open(blanc_source **out, const char *path, int *sys_errno)
                 }
                 madvise(p, s->size, MADV_SEQUENTIAL);
                 s->base = p;
+                if (s->size >= PAGER_MIN && !env_is("BLANC_MAP_THREAD", "0"))
+                    s->pager = blanc__pager_start(s->base, s->size);
+                if (s->pager)
+                    blanc__pager_ahead(s->pager, s->pager_ahead = PAGER_AHEAD);
             }
             *out = s;
             return 0;
@@ -251,12 +260,17 @@ void blanc_source_consume(blanc_source *s, size_t n)
         hash_bytes(s, (s->kind == K_STREAM ? s->buf : s->base) + s->start, n);
     s->start += n;
     s->consumed += n;
+    if (s->pager && s->start + PAGER_AHEAD >= s->pager_ahead + MAP_SLICE)
+        blanc__pager_ahead(s->pager, s->pager_ahead = s->start + PAGER_AHEAD);
     if (s->kind == K_MAP && s->start - s->dropped >= DROP_BEHIND) {
         /* Pages behind us will not be read again: give them back now rather
          * than letting a day's file fill the resident set. */
         size_t page = (size_t)sysconf(_SC_PAGESIZE);
         size_t upto = s->start / page * page;
-        madvise((void *)(uintptr_t)(s->base + s->dropped), upto - s->dropped, MADV_DONTNEED);
+        if (s->pager)
+            blanc__pager_behind(s->pager, upto);
+        else
+            madvise((void *)(uintptr_t)(s->base + s->dropped), upto - s->dropped, MADV_DONTNEED);
         s->dropped = upto;
     }
 }
@@ -337,6 +351,7 @@ void blanc_source_close(blanc_source *s)
 {
     if (!s)
         return;
+    blanc__pager_stop(s->pager);
     if (s->kind == K_MAP && s->base)
         munmap((void *)(uintptr_t)s->base, s->size);
     blanc__ring_stop(s->ring);

@@ -92,7 +92,7 @@ static void *worker_main(void *arg)
         for (uint64_t k = 0; k < n; k++) {
             uint64_t pos = q->c_tail;
             if (k + FAR < n)
-                books_prefetch_slot(b, slots[(pos + FAR) & mask].m);
+                books_prefetch_slot_at(b, slots[(pos + FAR) & mask].m, SLOT_PRICE, SLOT_PRICE);
             if (k + NEAR < n)
                 books_prefetch_node_at(b, slots[(pos + NEAR) & mask].m, SLOT_PRICE);
             if (k + DEPS < n)

@@ -1,0 +1,195 @@
+/* SPDX-FileCopyrightText: 2026 The Blanc authors
+ * SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * A mapped file large enough for the pager thread (src/feed/map_pager.c):
+ * read through with consumes of many sizes (pauses of 0 bytes among them),
+ * with the pager (the default) and without (BLANC_MAP_THREAD=0), every byte
+ * equals the file's and the digest equals XXH3 of the whole file in one call
+ * (not the source's chunked updates). The pager does its two jobs: pages
+ * ahead of the reader get mapped without the reader touching them (where the
+ * kernel has MADV_POPULATE_READ), and the pages behind it are given back, so
+ * the mapping's resident size stays bounded. Closing early (mid-file, right
+ * after open) stops the thread.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <cmocka.h>
+
+#include "blanc.h"
+
+#define FILE_N ((size_t)64 << 20)
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
+static uint8_t *bytes;
+static char path[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    bytes = malloc(FILE_N);
+    if (!bytes)
+        return -1;
+    uint64_t x = 777;
+    for (size_t i = 0; i < FILE_N; i++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        bytes[i] = (uint8_t)(x >> 56);
+    }
+    snprintf(path, sizeof path, "/tmp/test_map_pager_%d.bin", (int)getpid());
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    size_t w = fwrite(bytes, 1, FILE_N, f);
+    fclose(f);
+    return w == FILE_N ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    unlink(path);
+    free(bytes);
+    return 0;
+}
+
+/* Resident KiB of the mapping that holds addr (/proc/self/smaps), or -1. */
+static long rss_kib(const void *addr)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (!f)
+        return -1;
+    char line[512];
+    int in = 0;
+    long rss = -1;
+    uintptr_t a = (uintptr_t)addr;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+            in = a >= lo && a < hi;
+            continue;
+        }
+        if (in && sscanf(line, "Rss: %ld kB", &rss) == 1)
+            break;
+    }
+    fclose(f);
+    return rss;
+}
+
+/* Waits up to ~5 s for the mapping's resident size to satisfy cmp. */
+static long wait_rss(const void *addr, long kib, int at_least)
+{
+    long r = rss_kib(addr);
+    for (int i = 0; i < 500 && r >= 0 && (at_least ? r < kib : r > kib); i++) {
+        usleep(10000);
+        r = rss_kib(addr);
+    }
+    return r;
+}
+
+static int kernel_populates(void)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    void *m = mmap(NULL, (size_t)pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return 0;
+    int ok = madvise(m, (size_t)pg, MADV_POPULATE_READ) == 0 || errno != EINVAL;
+    munmap(m, (size_t)pg);
+    return ok;
+}
+
+static void read_through(int pager)
+{
+    if (pager)
+        unsetenv("BLANC_MAP_THREAD");
+    else
+        setenv("BLANC_MAP_THREAD", "0", 1);
+    blanc_source *s;
+    assert_int_equal(blanc_source_open(&s, path, NULL), 0);
+    const uint8_t *p;
+    size_t n;
+    assert_true(blanc_source_next(s, &p, &n) >= 0);
+    const uint8_t *first = p;
+    if (pager && kernel_populates()) /* the next slices, mapped by the pager alone */
+        assert_true(wait_rss(first, 6 * 1024, 1) >= 6 * 1024);
+    size_t off = 0, step = 0;
+    long peak = 0;
+    for (;;) {
+        assert_int_equal(blanc_source_offset(s), off);
+        assert_true(n <= FILE_N - off);
+        assert_memory_equal(p, bytes + off, n < 4096 ? n : 4096);
+        size_t take = n ? (step * 7919 + 1) % (n < 600000 ? n + 1 : 600000) : 0;
+        if (step % 13 == 0)
+            take = 0; /* a pause */
+        if (take && memcmp(p, bytes + off, take))
+            fail_msg("bytes differ at %zu", off);
+        blanc_source_consume(s, take);
+        off += take;
+        step++;
+        if (step % 64 == 0) {
+            long r = rss_kib(first);
+            if (r > peak)
+                peak = r;
+        }
+        int rc = blanc_source_next(s, &p, &n);
+        assert_true(rc >= 0);
+        if (rc == 0 && n == 0)
+            break;
+    }
+    assert_int_equal(off, FILE_N);
+    assert_int_equal(blanc_source_digest(s), XXH3_64bits(bytes, FILE_N));
+    /* Behind the reader the pages go back, with the pager a little later. */
+    assert_true(wait_rss(first, 12 * 1024, 0) <= 12 * 1024);
+    assert_true(peak <= 34 * 1024); /* one drop with the pager, one waiting, 8 + 4 + 4 ahead */
+    blanc_source_close(s);
+}
+
+static void test_with_pager(void **state)
+{
+    (void)state;
+    read_through(1);
+}
+
+static void test_without_pager(void **state)
+{
+    (void)state;
+    read_through(0);
+}
+
+static void test_early_close(void **state)
+{
+    (void)state;
+    unsetenv("BLANC_MAP_THREAD");
+    for (int k = 0; k < 3; k++) {
+        blanc_source *s;
+        assert_int_equal(blanc_source_open(&s, path, NULL), 0);
+        const uint8_t *p;
+        size_t n;
+        for (int i = 0; i < k * 3; i++) {
+            assert_true(blanc_source_next(s, &p, &n) >= 0);
+            blanc_source_consume(s, n);
+        }
+        blanc_source_close(s);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_with_pager),
+        cmocka_unit_test(test_without_pager),
+        cmocka_unit_test(test_early_close),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
