@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <cmocka.h>
 
@@ -183,6 +184,92 @@ static void digests_do_not_depend_on_locates(void **state)
     blanc_books_free(p), blanc_books_free(q);
 }
 
+/* Many levels with chains of every length (none, one, more than the walk's
+ * 16 ways, one level of 1,500 orders: 18,000 bytes, past the hash buffer),
+ * queues cut in the middle by deletes: the L3 layout written out from the
+ * test's own model of each queue. */
+enum { NLV = 40, LONG_LV = 7, LONG_N = 1500 };
+static size_t level_len(int j) { return j == LONG_LV ? LONG_N : (size_t)((j * 7) % 23); }
+
+static void l3_of_many_levels_and_long_queues(void **state)
+{
+    (void)state;
+    blanc_books *b;
+    blanc_books_create(&b, 0);
+    blanc_event d = ev_dir(1, "MANY");
+    assert_true(blanc_books_apply(b, &d) >= 0);
+    /* The model: the refs of each level, side by side and level by level, in
+     * queue order (0 once deleted), and their shares. */
+    size_t total = 0;
+    for (int j = 0; j < NLV; j++)
+        total += 2 * level_len(j);
+    uint64_t *refs = calloc(total, sizeof *refs);
+    uint32_t *shr = calloc(total, sizeof *shr);
+    assert_non_null(refs), assert_non_null(shr);
+    uint64_t ref = 1;
+    size_t at = 0;
+    for (int s = 0; s < 2; s++)
+        for (int j = 0; j < NLV; j++)
+            for (size_t k = 0; k < level_len(j); k++, at++) {
+                uint32_t price = s ? 6000 + (uint32_t)j : 5000 - (uint32_t)j;
+                refs[at] = ref, shr[at] = (uint32_t)(1 + (ref * 37) % 500);
+                blanc_event e = ev_add(1, ref++, s ? 'S' : 'B', shr[at], price);
+                assert_true(blanc_books_apply(b, &e) >= 0);
+            }
+    /* Delete every third ref: queues lose their middles, short levels may
+     * empty out. */
+    for (size_t i = 0; i < total; i++)
+        if (refs[i] % 3 == 0) {
+            blanc_event e = ev_mod('D', 1, refs[i], 0);
+            assert_true(blanc_books_apply(b, &e) >= 0);
+            refs[i] = 0;
+        }
+    size_t cap = 64 + total * 12 + 2 * NLV * 16;
+    uint8_t *x = malloc(cap);
+    assert_non_null(x);
+    size_t n = 0;
+#define PUT(p, len) (memcpy(x + n, (p), (len)), n += (len))
+#define LE(v, w) do { for (int i_ = 0; i_ < (w); i_++) x[n++] = (uint8_t)((uint64_t)(v) >> (8 * i_)); } while (0)
+    PUT("MANY    ", 8);
+    at = 0;
+    for (int s = 0; s < 2; s++) {
+        uint32_t nl = 0;
+        size_t a = at;
+        for (int j = 0; j < NLV; j++) {
+            int live = 0;
+            for (size_t k = 0; k < level_len(j); k++, a++)
+                live |= refs[a] != 0;
+            nl += (uint32_t)live;
+        }
+        x[n++] = s ? 'S' : 'B';
+        LE(nl, 4);
+        /* best first: bids from 5000 down, asks from 6000 up, both j = 0.. */
+        for (int j = 0; j < NLV; j++, at += level_len(j - 1)) {
+            uint32_t cnt = 0;
+            uint64_t sh = 0;
+            for (size_t k = 0; k < level_len(j); k++)
+                if (refs[at + k])
+                    cnt++, sh += shr[at + k];
+            if (!cnt)
+                continue;
+            LE(s ? 6000 + (uint32_t)j : 5000 - (uint32_t)j, 4);
+            LE(sh, 8);
+            LE(cnt, 4);
+            for (size_t k = 0; k < level_len(j); k++)
+                if (refs[at + k]) {
+                    LE(refs[at + k], 8);
+                    LE(shr[at + k], 4);
+                }
+        }
+    }
+#undef PUT
+#undef LE
+    assert_true(n <= cap);
+    assert_int_equal(blanc_books_digest_l3(b), fnv(x, n));
+    free(x), free(refs), free(shr);
+    blanc_books_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +278,7 @@ int main(void)
         cmocka_unit_test(stream_follows_the_documented_folds),
         cmocka_unit_test(same_end_state_by_different_paths),
         cmocka_unit_test(digests_do_not_depend_on_locates),
+        cmocka_unit_test(l3_of_many_levels_and_long_queues),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,6 +58,13 @@ static size_t frame_binaryfile(bf_feed *b, const uint8_t *p, size_t n, uint64_t 
 {
     size_t k = 0, pos = 0;
     while (k < cap && n - pos >= 2) {
+        /* The common frame first: a non-zero length, whole in the window. */
+        size_t flen = blanc_be16(p + pos);
+        if (blanc_likely(flen != 0 && n - pos - 2 >= flen)) {
+            out[k++] = (blanc_msg){.p = p + pos + 2, .len = (uint32_t)flen, .offset = base + pos};
+            pos += 2 + flen;
+            continue;
+        }
         size_t at = pos;
         uint32_t zeros = 0;
         while (n - pos >= 2 && blanc_be16(p + pos) == 0 && n - pos > 2) {

@@ -520,6 +520,7 @@ static void fold(const blanc_health *h, hburst *bp, blanc_health_stats *st, uint
     const uint64_t kmax = (UINT64_C(32) << s) < DECAY_TABLE - 1 ? UINT64_C(32) << s
                                                                  : DECAY_TABLE - 1;
     const uint64_t kon = floor > 1 ? kmax + 1 : 0;
+    const uint64_t *qk = h->qk;
     hburst b = *bp;
     size_t last = n, k = 0;
     if (n && !b.have_ms) {
@@ -527,37 +528,57 @@ static void fold(const blanc_health *h, hburst *bp, blanc_health_stats *st, uint
         last = 0;
         k = 1;
     }
+    const size_t k0 = k;
+    const uint64_t ms0 = b.ms;
     uint64_t ms = b.ms, cnt = b.n, base = b.base, warm = b.warm, hot_at = b.hot_at;
     uint64_t peak = st->peak_per_ms, klim = b.run ? 0 : kon;
-    for (; k < n; k++) {
-        uint64_t t = e[k].t, m = t / 1000000u;
-        if (blanc_likely(m == ms && cnt + 1 < hot_at)) {
-            cnt++;
-            continue;
+    for (;;) {
+        /* The two short cases, nothing else live: a message that opens a
+         * millisecond is found again after the loop (it is the first of its
+         * millisecond), so the loop keeps no record of it. */
+        for (; k < n; k++) {
+            uint64_t m = e[k].t / 1000000u;
+            uint64_t gap = m - ms - 1; /* wraps for m == ms: never below klim */
+            if (blanc_likely(gap < klim)) {
+                /* close_ms() with n = cnt and k = gap; hot is 0 (a hot ms has a run) */
+                peak = cnt > peak ? cnt : peak;
+                base = base - (base >> s) + ((cnt << 16) >> s);
+                uint64_t q = qk[gap];
+                base = (base >> 32) * q + ((base & 0xffffffffu) * q >> 32);
+                warm += gap + 1;
+                ms = m;
+                cnt = 1;
+                hot_at = warm >> s ? floor : UINT64_MAX;
+                continue;
+            }
+            if (blanc_likely(m == ms && cnt + 1 < hot_at)) {
+                cnt++;
+                continue;
+            }
+            break;
         }
+        if (k == n)
+            break;
         last = k;
-        uint64_t gap = m - ms - 1;
-        if (blanc_likely(m > ms && gap < klim)) {
-            /* close_ms() with n = cnt and k = gap; hot is 0 (a hot ms has a run) */
-            peak = cnt > peak ? cnt : peak;
-            base = base - (base >> s) + ((cnt << 16) >> s);
-            uint64_t q = h->qk[gap];
-            base = (base >> 32) * q + ((base & 0xffffffffu) * q >> 32);
-            warm += gap + 1;
-            ms = m;
-            cnt = 1;
-            hot_at = warm >> s ? floor : UINT64_MAX;
-            continue;
-        }
         b.ms = ms, b.n = cnt, b.base = base, b.warm = warm, b.hot_at = hot_at;
         st->peak_per_ms = peak;
-        burst_step(h, &b, st, t, e[k].i);
+        burst_step(h, &b, st, e[k].t, e[k].i);
         ms = b.ms, cnt = b.n, base = b.base, warm = b.warm, hot_at = b.hot_at;
         peak = st->peak_per_ms;
         klim = b.run ? 0 : kon;
+        k++;
     }
     b.ms = ms, b.n = cnt, b.base = base, b.warm = warm, b.hot_at = hot_at;
     st->peak_per_ms = peak;
+    if (ms != ms0) {
+        /* The last millisecond opened here: its first message did more than
+         * count, and nothing before it did later than `last` says. */
+        size_t j = n - 1;
+        while (j > k0 && e[j - 1].t / 1000000u == ms)
+            j--;
+        if (last == n || j > last)
+            last = j;
+    }
     if (last < n) {
         *index = e[last].i;
         *ts_after = e[last].t;

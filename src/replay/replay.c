@@ -143,8 +143,13 @@ static void record_end_anomaly(blanc_replay *r, blanc_anomaly a, uint64_t offset
         observe(r, r->st.messages, NULL, 0);
 }
 
-/* One framed message. The length has been framed but not yet checked. */
-static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t offset)
+/* One framed message. The length has been framed but not yet checked.
+ * `plain` (a constant where it is inlined) says the run has books and nothing
+ * that watches a message before or as it is applied: no observer, no strict
+ * mode (plain_run), so those tests fold away from the common loop. */
+static inline __attribute__((always_inline)) int handle_at(blanc_replay *r, const uint8_t *m,
+                                                           size_t len, uint64_t offset,
+                                                           const int plain)
 {
     uint64_t index = r->st.messages++;
     uint8_t t = m[0];
@@ -171,14 +176,14 @@ static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t
         r->st.first_timestamp = ev->timestamp;
     }
     r->last_ts = ev->timestamp;
-    if (r->opts.no_book)
+    if (!plain && r->opts.no_book)
         return BLANC_NOEFFECT;
-    if (blanc_unlikely(r->want_before)) {
+    if (!plain && blanc_unlikely(r->want_before)) {
         int hr = blanc__observe_before(r, ev, index);
         if (hr < 0)
             return hook_failed(r, hr);
     }
-    if (blanc_unlikely(r->opts.strict) && (t == 'E' || t == 'C' || t == 'X') &&
+    if (!plain && blanc_unlikely(r->opts.strict) && (t == 'E' || t == 'C' || t == 'X') &&
         would_overfill(r->books, ev)) {
         /* Strict mode keeps the books free of every anomalous message, and an
          * overfill is otherwise applied (clamped): catch it before it is. */
@@ -187,7 +192,7 @@ static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t
             observe(r, index, ev, 1);
         return BLANC_ESTRICT;
     }
-    int rc = blanc_likely(!r->want_change) ? blanc_books_apply(r->books, ev)
+    int rc = blanc_likely(plain || !r->want_change) ? blanc_books_apply(r->books, ev)
                                            : blanc_books_apply_change(r->books, ev, &r->chg);
     if (blanc_likely(rc == BLANC_APPLIED)) {
         r->st.book_changes++;
@@ -213,12 +218,24 @@ static inline int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t
             observe(r, index, ev, 1);
         }
     }
-    if (blanc_unlikely(r->n_obs)) {
+    if (!plain && blanc_unlikely(r->n_obs)) {
         int hr = blanc__observe(r, ev, index, rc);
         if (hr < 0)
             return hook_failed(r, hr);
     }
     return rc;
+}
+
+static int handle(blanc_replay *r, const uint8_t *m, size_t len, uint64_t offset)
+{
+    return handle_at(r, m, len, offset, 0);
+}
+
+/* Whether handle_at may take `plain` for the messages about to be handled. */
+static int plain_run(const blanc_replay *r)
+{
+    return !r->opts.no_book && !r->want_before && !r->opts.strict && !r->want_change &&
+           !r->n_obs;
 }
 
 int blanc_replay_message(blanc_replay *r, const uint8_t *msg, size_t len, uint64_t offset)
@@ -291,8 +308,11 @@ static int pause_before(blanc_replay *r, const blanc_msg *m)
     return 0;
 }
 
-/* Handle msgs[0..n) until the replay must stop. Returns how many were used. */
-static size_t process(blanc_replay *r, const blanc_msg *msgs, size_t n)
+/* Handle msgs[0..n) until the replay must stop. Returns how many were used.
+ * `plain`: as for handle_at. */
+static inline __attribute__((always_inline)) size_t process_at(blanc_replay *r,
+                                                               const blanc_msg *msgs, size_t n,
+                                                               const int plain)
 {
     /* Look-ahead: FAR and NEAR messages ahead, see book/prefetch.h. */
 /* Compile-time knobs for tuning runs (-DREPLAY_FAR=.. -DREPLAY_NEAR=.. -DREPLAY_DEPS=..):
@@ -304,19 +324,28 @@ static size_t process(blanc_replay *r, const blanc_msg *msgs, size_t n)
 #define REPLAY_DEPS 2
 #endif
     enum { FAR = REPLAY_FAR, NEAR = REPLAY_NEAR, DEPS = REPLAY_DEPS };
-    int prefetch = !r->opts.no_book;
+    int prefetch = plain || !r->opts.no_book;
+    /* The hints read fields at their type's offsets: only a message of its
+     * type's length is looked into. Tested once a batch, not at each stage;
+     * a message that fails reads as NULL. */
+    const uint8_t *ok[REPLAY_BATCH];
+    if (blanc_likely(prefetch))
+        for (size_t j = 0; j < n; j++) {
+            const uint8_t *p = msgs[j].p;
+            ok[j] = p && msgs[j].len == blanc__itch_len[p[0]] ? p : NULL;
+        }
     size_t i = 0;
     for (; i < n; i++) {
         if (blanc_likely(prefetch)) {
-            const blanc_msg *a = &msgs[i + FAR < n ? i + FAR : n - 1];
-            if (a->p && a->len == blanc__itch_len[a->p[0]])
-                books_prefetch_slot(r->books, a->p);
-            a = &msgs[i + NEAR < n ? i + NEAR : n - 1];
-            if (a->p && a->len == blanc__itch_len[a->p[0]])
-                books_prefetch_node(r->books, a->p);
-            a = &msgs[i + DEPS < n ? i + DEPS : n - 1];
-            if (a->p && a->len == blanc__itch_len[a->p[0]])
-                books_prefetch_deps(r->books, a->p);
+            const uint8_t *a = ok[i + FAR < n ? i + FAR : n - 1];
+            if (a)
+                books_prefetch_slot(r->books, a);
+            a = ok[i + NEAR < n ? i + NEAR : n - 1];
+            if (a)
+                books_prefetch_node(r->books, a);
+            a = ok[i + DEPS < n ? i + DEPS : n - 1];
+            if (a)
+                books_prefetch_deps(r->books, a);
         }
         const blanc_msg *m = &msgs[i];
         if (blanc_unlikely(r->watch) && pause_before(r, m))
@@ -326,12 +355,17 @@ static size_t process(blanc_replay *r, const blanc_msg *msgs, size_t n)
         if (blanc_unlikely(!m->p))
             continue;
         r->cur = m;
-        handle(r, m->p, m->len, m->offset);
+        handle_at(r, m->p, m->len, m->offset, plain);
         r->cur = NULL;
         if (blanc_unlikely(r->stop))
             return i + 1;
     }
     return i;
+}
+
+static size_t process(blanc_replay *r, const blanc_msg *msgs, size_t n)
+{
+    return plain_run(r) ? process_at(r, msgs, n, 1) : process_at(r, msgs, n, 0);
 }
 
 /* The input ended (the feed says how): what it means for the counts. */
