@@ -85,6 +85,32 @@ static int grow(void **p, size_t *cap, size_t want, size_t size)
  * are followed at once, each into its own range of `ob`. */
 enum { DIGEST_WAYS = 16 };
 
+/* One chain being followed: its next node and where its bytes go. */
+typedef struct way {
+    uint32_t h;
+    size_t o, end;
+} way;
+
+/* Start w on the next level from *next that has orders (its first node
+ * prefetched). 1: started; 0: no level left; -1: a level's head and count
+ * disagree. */
+static int way_take(const blanc_books *b, const dscratch *d, size_t nl, size_t *next, way *w)
+{
+    for (; *next < nl; ++*next) {
+        size_t i = *next;
+        uint32_t h = lvl(b, d->lv[i])->head;
+        if (!h != (d->at[i] == d->at[i + 1]))
+            return -1;
+        if (!h)
+            continue;
+        __builtin_prefetch(ord(b, h));
+        w->h = h, w->o = d->at[i] * 12, w->end = d->at[i + 1] * 12;
+        ++*next;
+        return 1;
+    }
+    return 0;
+}
+
 /* The orders of side bs into d->ob, in queue order level by level. Returns
  * 0, or -1 if a chain and its level's count disagree or memory ran out
  * (the caller then walks the plain way). */
@@ -110,18 +136,13 @@ static int gather_side(const blanc_books *b, const book_side *bs, dscratch *d, s
     *nl_out = nl;
     if (grow((void **)&d->ob, &d->ob_cap, total * 12, 1))
         return -1;
-    struct { uint32_t h; size_t o, end; } cur[DIGEST_WAYS];
+    way cur[DIGEST_WAYS];
     size_t next = 0, active = 0;
-    for (; active < DIGEST_WAYS && next < nl; next++) {
-        uint32_t h = lvl(b, d->lv[next])->head;
-        if (!h != (d->at[next] == d->at[next + 1]))
-            return -1;
-        if (!h)
-            continue;
-        __builtin_prefetch(ord(b, h));
-        cur[active].h = h, cur[active].o = d->at[next] * 12, cur[active].end = d->at[next + 1] * 12;
+    int rc = 0;
+    while (active < DIGEST_WAYS && (rc = way_take(b, d, nl, &next, &cur[active])) > 0)
         active++;
-    }
+    if (rc < 0)
+        return -1;
     while (active) {
         for (size_t w = 0; w < active;) {
             const order *o = ord(b, cur[w].h);
@@ -138,20 +159,9 @@ static int gather_side(const blanc_books *b, const book_side *bs, dscratch *d, s
             if (cur[w].h || cur[w].o != cur[w].end)
                 return -1;
             /* This level is done: the slot takes the next one with orders. */
-            int refilled = 0;
-            for (; next < nl; next++) {
-                uint32_t h = lvl(b, d->lv[next])->head;
-                if (!h != (d->at[next] == d->at[next + 1]))
-                    return -1;
-                if (!h)
-                    continue;
-                __builtin_prefetch(ord(b, h));
-                cur[w].h = h, cur[w].o = d->at[next] * 12, cur[w].end = d->at[next + 1] * 12;
-                next++;
-                refilled = 1;
-                break;
-            }
-            if (!refilled)
+            if ((rc = way_take(b, d, nl, &next, &cur[w])) < 0)
+                return -1;
+            if (!rc)
                 cur[w] = cur[--active];
             else
                 w++;
