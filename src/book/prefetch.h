@@ -109,6 +109,25 @@ static inline uint32_t prefetch_cached_level(book *bk, int side, uint32_t price)
     return *lc_of(bk, side, price);
 }
 
+/* An add as stages 2 and 3 see it: its book (NULL: none, nothing to name),
+ * side and price, and the level the now-cached level cache entry names. */
+typedef struct prefetch_add {
+    book *bk;
+    int side;
+    uint32_t price, lh;
+} prefetch_add;
+
+static inline prefetch_add prefetch_add_of(const blanc_books *b, const uint8_t *m,
+                                           size_t add_price)
+{
+    prefetch_add a = {b->by_locate[blanc_be16(m + 1)], m[19] == 'S', 0, 0};
+    if (a.bk) {
+        a.price = blanc_be32(m + add_price);
+        a.lh = prefetch_cached_level(a.bk, a.side, a.price);
+    }
+    return a;
+}
+
 /* What level_get reads when the cache does not know a price: the side's
  * chunk, and the free level it may take. */
 static inline void prefetch_level_miss(const blanc_books *b, const book *bk, int side,
@@ -125,16 +144,13 @@ static inline void prefetch_level_miss(const blanc_books *b, const book *bk, int
 static inline void books_prefetch_node_at(const blanc_books *b, const uint8_t *m, size_t add_price)
 {
     if (prefetch_is_add(m[0])) {
-        book *bk = b->by_locate[blanc_be16(m + 1)];
-        if (!bk)
+        prefetch_add a = prefetch_add_of(b, m, add_price);
+        if (!a.bk)
             return;
-        int side = m[19] == 'S';
-        uint32_t price = blanc_be32(m + add_price);
-        uint32_t lh = prefetch_cached_level(bk, side, price);
-        if (lh)
-            __builtin_prefetch(lvl(b, lh), 1);
+        if (a.lh)
+            __builtin_prefetch(lvl(b, a.lh), 1);
         else
-            prefetch_level_miss(b, bk, side, price);
+            prefetch_level_miss(b, a.bk, a.side, a.price);
         return;
     }
     if (!prefetch_wants(m[0]))
@@ -167,17 +183,12 @@ static inline void books_prefetch_deps_at(const blanc_books *b, const uint8_t *m
                                           size_t add_price, size_t u_price)
 {
     if (prefetch_is_add(m[0])) {
-        book *bk = b->by_locate[blanc_be16(m + 1)];
-        if (!bk)
+        prefetch_add a = prefetch_add_of(b, m, add_price);
+        if (!a.lh)
             return;
-        int side = m[19] == 'S';
-        uint32_t price = blanc_be32(m + add_price);
-        uint32_t lh = prefetch_cached_level(bk, side, price);
-        if (!lh)
-            return;
-        const level *l = lvl(b, lh);
-        if (l->price != price)
-            prefetch_level_miss(b, bk, side, price); /* another price's level */
+        const level *l = lvl(b, a.lh);
+        if (l->price != a.price)
+            prefetch_level_miss(b, a.bk, a.side, a.price); /* another price's level */
         else if (l->tail)
             __builtin_prefetch(ord(b, l->tail), 1);
         return;
