@@ -8,9 +8,12 @@
  * (not the source's chunked updates). The pager does its two jobs: pages
  * ahead of the reader get mapped without the reader touching them (where the
  * kernel has MADV_POPULATE_READ), and the pages behind it are given back, so
- * the mapping's resident size stays bounded. Closing early (mid-file, right
- * after open) stops the thread.
+ * the mapping's resident size stays bounded. The thread starts once the
+ * reader is a slice in, and not at all when the caller turns it off
+ * (blanc__source_no_pager). Closing early (mid-file, right after open)
+ * stops the thread.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +29,7 @@
 #include <cmocka.h>
 
 #include "blanc.h"
+#include "feed/map_pager.h"
 
 #define FILE_N ((size_t)64 << 20)
 
@@ -109,21 +113,54 @@ static int kernel_populates(void)
     return ok;
 }
 
-static void read_through(int pager)
+/* Threads of this process (/proc/self/task), or -1. */
+static int threads_now(void)
 {
-    if (pager)
-        unsetenv("BLANC_MAP_THREAD");
-    else
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return -1;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* How the source is told about the pager: the default, BLANC_MAP_THREAD=0,
+ * or blanc__source_no_pager after the open (a caller whose threads fill the
+ * CPUs, src/replay/session.c). */
+enum { PAGER, ENV_OFF, CALL_OFF };
+
+static void read_through(int how)
+{
+    int pager = how == PAGER;
+    if (how == ENV_OFF)
         setenv("BLANC_MAP_THREAD", "0", 1);
+    else
+        unsetenv("BLANC_MAP_THREAD");
+    int before = threads_now();
     blanc_source *s;
     assert_int_equal(blanc_source_open(&s, path, NULL), 0);
+    if (how == CALL_OFF)
+        blanc__source_no_pager(s);
     const uint8_t *p;
     size_t n;
     assert_true(blanc_source_next(s, &p, &n) >= 0);
     const uint8_t *first = p;
-    if (pager && kernel_populates()) /* the next slices, mapped by the pager alone */
-        assert_true(wait_rss(first, 6 * 1024, 1) >= 6 * 1024);
-    size_t off = 0, step = 0;
+    /* No thread before the reader is a slice in (a feed's sniffing reads
+     * the first bytes before the caller may turn the pager off); then one,
+     * with the pager. */
+    assert_int_equal(threads_now(), before);
+    assert_int_equal(n, (size_t)4 << 20);
+    assert_memory_equal(p, bytes, n);
+    blanc_source_consume(s, n);
+    size_t off = n, step = 0;
+    assert_int_equal(threads_now(), before + pager);
+    /* The reader read 4 MiB (the input digest); the next slices are mapped
+     * by the pager alone (where the kernel has MADV_POPULATE_READ). */
+    if (pager && kernel_populates())
+        assert_true(wait_rss(first, 10 * 1024, 1) >= 10 * 1024);
+    assert_true(blanc_source_next(s, &p, &n) >= 0);
     long peak = 0;
     for (;;) {
         assert_int_equal(blanc_source_offset(s), off);
@@ -158,13 +195,19 @@ static void read_through(int pager)
 static void test_with_pager(void **state)
 {
     (void)state;
-    read_through(1);
+    read_through(PAGER);
 }
 
 static void test_without_pager(void **state)
 {
     (void)state;
-    read_through(0);
+    read_through(ENV_OFF);
+}
+
+static void test_pager_turned_off(void **state)
+{
+    (void)state;
+    read_through(CALL_OFF);
 }
 
 static void test_early_close(void **state)
@@ -189,6 +232,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_with_pager),
         cmocka_unit_test(test_without_pager),
+        cmocka_unit_test(test_pager_turned_off),
         cmocka_unit_test(test_early_close),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

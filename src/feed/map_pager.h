@@ -25,4 +25,12 @@ void blanc__pager_behind(blanc__pager *p, size_t upto);
 /* Stops the thread (waiting for at most one step of its work). */
 void blanc__pager_stop(blanc__pager *p);
 
+/* source.c: no pager for this source (or none from now on): its reader
+ * will share the CPUs with as many busy threads as there are CPUs, so a
+ * pager would take a core from them rather than use an idle one
+ * (docs/PERFORMANCE.md "Threads"). The page work stays on the reading
+ * thread, as with BLANC_MAP_THREAD=0. */
+struct blanc_source;
+void blanc__source_no_pager(struct blanc_source *s);
+
 #endif

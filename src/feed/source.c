@@ -54,6 +54,7 @@ struct blanc_source {
     size_t size, shown, dropped;
     blanc__pager *pager; /* map: the page work on its own thread, or NULL */
     size_t pager_ahead;  /* asked to map up to here */
+    int pager_wanted;    /* map: start the pager at the first next() */
     /* window [start, end) of buf (stream) or of base (map/mem) */
     uint8_t *buf;
     size_t start, end;
@@ -183,10 +184,7 @@ int blanc_source_open(blanc_source **out, const char *path, int *sys_errno)
                 }
                 madvise(p, s->size, MADV_SEQUENTIAL);
                 s->base = p;
-                if (s->size >= PAGER_MIN && !env_is("BLANC_MAP_THREAD", "0"))
-                    s->pager = blanc__pager_start(s->base, s->size);
-                if (s->pager)
-                    blanc__pager_ahead(s->pager, s->pager_ahead = PAGER_AHEAD);
+                s->pager_wanted = s->size >= PAGER_MIN && !env_is("BLANC_MAP_THREAD", "0");
             }
             *out = s;
             return 0;
@@ -260,6 +258,15 @@ void blanc_source_consume(blanc_source *s, size_t n)
         hash_bytes(s, (s->kind == K_STREAM ? s->buf : s->base) + s->start, n);
     s->start += n;
     s->consumed += n;
+    if (blanc_unlikely(s->pager_wanted) && s->start >= MAP_SLICE) {
+        /* Started once the run is under way, not at open (where a feed's
+         * sniffing reads the first bytes): the caller may say before it that
+         * it keeps every core busy (blanc__source_no_pager). */
+        s->pager_wanted = 0;
+        s->pager = blanc__pager_start(s->base, s->size);
+        if (s->pager)
+            blanc__pager_ahead(s->pager, s->pager_ahead = s->start + PAGER_AHEAD);
+    }
     if (s->pager && s->start + PAGER_AHEAD >= s->pager_ahead + MAP_SLICE)
         blanc__pager_ahead(s->pager, s->pager_ahead = s->start + PAGER_AHEAD);
     if (s->kind == K_MAP && s->start - s->dropped >= DROP_BEHIND) {
@@ -345,6 +352,15 @@ uint64_t blanc_source_raw_bytes(const blanc_source *s)
     if (s->kind != K_STREAM)
         return s->shown;
     return s->ring ? blanc__ring_raw(s->ring) : blanc__inflate_raw(s->dec);
+}
+
+void blanc__source_no_pager(blanc_source *s)
+{
+    if (!s)
+        return;
+    s->pager_wanted = 0;
+    blanc__pager_stop(s->pager);
+    s->pager = NULL;
 }
 
 void blanc_source_close(blanc_source *s)

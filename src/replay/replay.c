@@ -405,9 +405,19 @@ static int finish_input(blanc_replay *r, const blanc_feed_end *e)
  * books current (observers: the emitter, LOBSTER, a subscriber), or stop right
  * at it (strict); no books (no_book), nothing to shard. A replay leaving the workers takes its books
  * back: they were gathered at the last pause. */
+static int wants_workers(const blanc_replay *r)
+{
+    return r->threads > 1 && !r->n_obs && !r->opts.strict && !r->opts.no_book;
+}
+
+int blanc__replay_fills_cpus(const blanc_replay *r)
+{
+    return wants_workers(r) && r->threads >= blanc_cpus_usable();
+}
+
 static int use_workers(blanc_replay *r)
 {
-    int want = r->threads > 1 && !r->n_obs && !r->opts.strict && !r->opts.no_book;
+    int want = wants_workers(r);
     if (want && blanc__shard_start(r) == 0)
         return 1;
     blanc__shard_free(r->shard);

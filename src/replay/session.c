@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "blanc.h"
+#include "feed/map_pager.h"
 #include "replay/view.h"
 
 #define SNAP_PATH_MAX 4096
@@ -376,6 +377,8 @@ int blanc_session_run(blanc_session *s, blanc_session_error *err)
         memset(err, 0, sizeof *err);
     s->err = err;
     blanc_run_plan p = {s->o.cuts, s->o.n_cuts, s->o.on_tick ? s->o.tick : 0, on_pause, s};
+    if (s->src && blanc__replay_fills_cpus(s->r))
+        blanc__source_no_pager(s->src); /* measured: docs/PERFORMANCE.md "Threads" */
     int rc = blanc_replay_run_plan(s->r, s->feed, &p);
     s->err = NULL;
     if (rc == 0 || rc == BLANC_ESTRICT)

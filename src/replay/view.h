@@ -15,4 +15,10 @@
 /* Never NULL; current whenever the replay is not inside run(). */
 const blanc_replay_stats *blanc__replay_stats(const blanc_replay *r);
 
+/* Whether the runs to come keep every CPU this process may use busy: as
+ * many book threads as CPUs, and nothing that keeps the run on one thread
+ * (replay.c use_workers). A helper thread of the input (map_pager.h) would
+ * then take a core rather than use an idle one. */
+int blanc__replay_fills_cpus(const blanc_replay *r);
+
 #endif
