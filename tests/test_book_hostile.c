@@ -158,6 +158,115 @@ static void direct_index_pages_are_bounded(void **state)
     blanc_books_free(b);
 }
 
+/* The order placed in cell k of page p (sparse_pages_go_to_the_map). */
+static blanc_event sparse_order(uint64_t p, uint32_t k)
+{
+    uint64_t ref = p * RI_PAGE + (uint64_t)k * 13u;
+    return ev_add((uint16_t)(1 + ref % 2), ref, ref % 3 ? 'B' : 'S', 100 + (uint32_t)(ref % 7),
+                  1000 + (uint32_t)(ref % 50));
+}
+
+/*
+ * Pages left sparse behind the newest (ref_index.h RI_SPARSE, RI_RECENT) are
+ * emptied into the map, and nothing changes for a user: their orders are
+ * found, executed, replaced and deleted there; a duplicate of one is still
+ * refused, also once a new order has made a page for the same ref range
+ * again; the end state equals (L3 digest) books built from the surviving
+ * orders alone, which never had a sparse page to empty; the checker holds
+ * and every page and map entry goes with its last order.
+ */
+static void sparse_pages_go_to_the_map(void **state)
+{
+    (void)state;
+    blanc_books *b = one_book();
+    blanc_event e = ev_dir(2, "OTHER");
+    assert_int_equal(blanc_books_apply(b, &e), BLANC_NOEFFECT);
+    enum { EXTRA = 12, OLD = 40 };
+    const uint32_t keep = RI_SPARSE + 1, per = RI_SPARSE + 1 + EXTRA;
+    const uint64_t pages = RI_RECENT + 1 + OLD;
+    for (uint64_t p = 0; p < pages; p++) {
+        for (uint32_t k = 0; k < per; k++)
+            assert_int_equal(apply(b, sparse_order(p, k)), BLANC_APPLIED);
+        for (uint32_t k = keep; k < per; k++) {
+            blanc_event a = sparse_order(p, k);
+            assert_int_equal(apply(b, ev_mod('D', a.locate, a.ref, 0)), BLANC_APPLIED);
+        }
+        /* The page RI_RECENT + 1 behind this one falls to RI_SPARSE. */
+        if (p > RI_RECENT) {
+            blanc_event a = sparse_order(p - RI_RECENT - 1, RI_SPARSE);
+            assert_int_equal(apply(b, ev_mod('D', a.locate, a.ref, 0)), BLANC_APPLIED);
+        }
+    }
+    assert_int_equal(b->ri.emptied, OLD);
+    assert_int_equal(b->map.count, (uint64_t)OLD * RI_SPARSE);
+    assert_int_equal(blanc_books_check(b), 0);
+    /* In the map now: each found; every third executed by 1, every fifth
+     * replaced by a new ref in its page's range (a new page there), every
+     * seventh deleted. A duplicate of a map order is refused. */
+    for (uint64_t p = 0; p < OLD; p++) {
+        for (uint32_t k = 0; k < RI_SPARSE; k++) {
+            blanc_event a = sparse_order(p, k);
+            blanc_order o;
+            assert_int_equal(blanc_books_order(b, a.locate, a.ref, &o), 0);
+            assert_int_equal(o.shares, a.shares);
+            assert_int_equal(apply(b, a), BLANC_EDUPREF);
+            if (k % 3 == 0)
+                assert_int_equal(apply(b, ev_mod('E', a.locate, a.ref, 1)), BLANC_APPLIED);
+            if (k % 5 == 0) {
+                blanc_event u = ev_replace(a.locate, a.ref, a.ref + 1, 77, a.price + 1);
+                assert_int_equal(apply(b, u), BLANC_APPLIED);
+            } else if (k % 7 == 0) {
+                assert_int_equal(apply(b, ev_mod('D', a.locate, a.ref, 0)), BLANC_APPLIED);
+            }
+        }
+        blanc_event a = sparse_order(p, 1); /* in the map, its page made again */
+        assert_int_equal(apply(b, a), BLANC_EDUPREF);
+    }
+    assert_int_equal(blanc_books_check(b), 0);
+    /* The same end state from the survivors alone, in the same order. */
+    blanc_books *r = one_book();
+    e = ev_dir(2, "OTHER");
+    assert_int_equal(blanc_books_apply(r, &e), BLANC_NOEFFECT);
+    for (uint64_t p = 0; p < pages; p++) {
+        uint32_t n = p < pages - RI_RECENT - 1 ? RI_SPARSE : keep;
+        for (uint32_t k = 0; k < n; k++) {
+            blanc_event a = sparse_order(p, k);
+            if (p < OLD && k % 3 == 0)
+                a.shares--;
+            if (p < OLD && k % 5 == 0)
+                continue; /* replaced: added after, below */
+            if (p < OLD && k % 7 == 0)
+                continue;
+            assert_int_equal(apply(r, a), BLANC_APPLIED);
+        }
+    }
+    assert_int_equal(r->ri.emptied, 0);
+    assert_true(blanc_books_digest_l3(r) != blanc_books_digest_l3(b)); /* the replaces */
+    for (uint64_t p = 0; p < OLD; p++)
+        for (uint32_t k = 0; k < RI_SPARSE; k += 5) {
+            blanc_event a = sparse_order(p, k);
+            assert_int_equal(apply(r, ev_add(a.locate, a.ref + 1, a.side, 77, a.price + 1)),
+                             BLANC_APPLIED);
+        }
+    assert_int_equal(blanc_books_digest_l3(r), blanc_books_digest_l3(b));
+    assert_int_equal(blanc_books_digest_l2(r), blanc_books_digest_l2(b));
+    blanc_books_free(r);
+    /* Everything deleted: no page, nothing in the map. */
+    for (uint64_t p = 0; p < pages; p++)
+        for (uint32_t k = 0; k < keep; k++) {
+            blanc_event a = sparse_order(p, k);
+            uint64_t ref = p < OLD && k % 5 == 0 ? a.ref + 1 : a.ref;
+            blanc_order o;
+            if (blanc_books_order(b, a.locate, ref, &o) == 0)
+                assert_int_equal(apply(b, ev_mod('D', a.locate, ref, 0)), BLANC_APPLIED);
+        }
+    assert_int_equal(b->ri.pages, 0);
+    assert_int_equal(b->map.count, 0);
+    assert_int_equal(b->live, 0);
+    assert_int_equal(blanc_books_check(b), 0);
+    blanc_books_free(b);
+}
+
 /* One ref on two instruments (a damaged feed): the second cannot have the
  * direct cell and lives in the map; each is found, executed and deleted as
  * its own order. */
@@ -399,6 +508,7 @@ int main(void)
         cmocka_unit_test(map_same_old_home_is_linear),
         cmocka_unit_test(map_run_cap_rekeys_a_broken_key),
         cmocka_unit_test(direct_index_pages_are_bounded),
+        cmocka_unit_test(sparse_pages_go_to_the_map),
         cmocka_unit_test(same_ref_on_two_instruments),
         cmocka_unit_test(outputs_do_not_depend_on_the_key),
         cmocka_unit_test(levels_bids_at_new_worst_prices_are_linear),

@@ -50,6 +50,7 @@ void blanc_books_free(blanc_books *b)
     free(b->ri.ids);
     free(b->ri.table);
     free(b->ri.live_of);
+    free(b->ri.in_map);
     order_map_free(&b->map);
     free(b->by_symbol);
     free(b->orders);
@@ -105,6 +106,11 @@ static inline uint32_t ref_find(blanc_books *b, uint16_t locate, uint64_t ref, r
     }
     if (blanc_likely(b->map.count == 0))
         return 0;
+    /* Every key in the map marked its page (ri_mark_map), or made it wide. */
+    const ref_index *ri = &b->ri;
+    uint64_t id = ref >> RI_PAGE_BITS;
+    if (!ri->map_wide && (id >= ri->table_n || !ri->in_map[id]))
+        return 0;
     uint32_t tag;
     int found;
     uint32_t idx = map_probe(b, locate, ref, &tag, &found);
@@ -139,6 +145,8 @@ static ri_page *ri_page_new(ref_index *ri, uint64_t ref)
     if (!pg)
         return NULL;
     uint32_t id = (uint32_t)(ref >> RI_PAGE_BITS);
+    if (id >= ri->top_id)
+        ri->top_id = (uint64_t)id + 1;
     ri->table[id] = pg;
     pg->at = ri->pages;
     ri->ids[ri->pages++] = id;
@@ -164,10 +172,25 @@ static int ri_cover(ref_index *ri, uint64_t id)
     if (!lv)
         return -1;
     ri->live_of = lv;
+    uint8_t *im = realloc(ri->in_map, (size_t)n);
+    if (!im)
+        return -1;
+    ri->in_map = im;
     memset(t + ri->table_n, 0, (size_t)(n - ri->table_n) * sizeof *t);
     memset(lv + ri->table_n, 0, (size_t)(n - ri->table_n) * sizeof *lv);
+    memset(im + ri->table_n, 0, (size_t)(n - ri->table_n));
     ri->table_n = n;
     return 0;
+}
+
+/* A key of ref goes into the map: lookups of its page must probe it. */
+static inline void ri_mark_map(ref_index *ri, uint64_t ref)
+{
+    uint64_t id = ref >> RI_PAGE_BITS;
+    if (id < ri->table_n)
+        ri->in_map[id] = 1;
+    else
+        ri->map_wide = 1;
 }
 
 /* File a new key (absent, checked by ref_find; map capacity reserved). */
@@ -188,22 +211,63 @@ static void ref_insert(blanc_books *b, uint16_t locate, uint64_t ref, uint32_t h
     int found;
     uint32_t idx = map_probe(b, locate, ref, &tag, &found);
     order_map_put(&b->map, idx, tag, h);
+    ri_mark_map(&b->ri, ref);
 }
 
-/* Drop a key found at pos; a page whose last order it was is freed. */
+/* Page id (pg) leaves the table: its cells are all 0 again. */
+static void ri_page_drop(ref_index *ri, uint64_t id, ri_page *pg)
+{
+    uint32_t last = ri->ids[--ri->pages];
+    ri->ids[pg->at] = last; /* the last page takes its place */
+    ri->table[last]->at = pg->at;
+    ri->table[id] = NULL;
+    ri_page_release(ri, pg);
+}
+
+/* Move the orders of sparse page id into the map and free the page (ref_index.h
+ * RI_SPARSE). Lookups find them there: with no page, ref_find probes the map.
+ * Without memory for the map's growth nothing moves. */
+static __attribute__((noinline)) void ri_page_to_map(blanc_books *b, uint64_t id, ri_page *pg)
+{
+    ref_index *ri = &b->ri;
+    order_map *m = &b->map;
+    uint32_t n = ri->live_of[id];
+    /* Room for them and for the insert that may follow in this apply (a
+     * replace), which reserved its slot before this remove. */
+    while ((uint64_t)(m->count + n + 1) * 2 > (uint64_t)m->mask + 1)
+        if (order_map_grow(m))
+            return;
+    for (uint32_t i = 0; i < RI_PAGE; i++) {
+        uint32_t h = pg->h[i];
+        if (!h)
+            continue;
+        uint32_t tag;
+        int found;
+        uint32_t idx = map_probe(b, ord(b, h)->locate, id << RI_PAGE_BITS | i, &tag, &found);
+        order_map_put(m, idx, tag, h);
+    }
+    memset(pg->h, 0, sizeof pg->h);
+    ri->in_map[id] = 1;
+    ri->live -= n;
+    ri->live_of[id] = 0;
+    ri->emptied++;
+    ri_page_drop(ri, id, pg);
+}
+
+/* Drop a key found at pos; a page whose last order it was is freed, and one
+ * left sparse behind the newest pages is emptied into the map. */
 static void ref_remove(blanc_books *b, const ref_pos *pos, uint64_t ref)
 {
     if (pos->cell) {
         *pos->cell = 0;
         b->ri.live--;
         ref_index *ri = &b->ri;
-        if (--ri->live_of[ref >> RI_PAGE_BITS] == 0) {
-            uint32_t last = ri->ids[--ri->pages];
-            ri->ids[pos->page->at] = last; /* the last page takes its place */
-            ri->table[last]->at = pos->page->at;
-            ri->table[ref >> RI_PAGE_BITS] = NULL;
-            ri_page_release(ri, pos->page);
-        }
+        uint64_t id = ref >> RI_PAGE_BITS;
+        uint32_t left = --ri->live_of[id];
+        if (left == 0)
+            ri_page_drop(ri, id, pos->page);
+        else if (blanc_unlikely(left == RI_SPARSE) && id + RI_RECENT < ri->top_id)
+            ri_page_to_map(b, id, pos->page);
         return;
     }
     order_map_del(&b->map, pos->idx);

@@ -12,7 +12,9 @@
  * docs/PERFORMANCE.md). A page is taken on its first order and given back
  * when its last order dies (to a free list, reused before any new memory:
  * see `blocks` below), so memory follows the peak of live orders, not the
- * largest ref.
+ * largest ref. A page left sparse well behind the newest (RI_SPARSE below)
+ * moves its last orders to the map and goes too: a day whose orders die at
+ * every age keeps a few live in nearly every page of its ref range.
  *
  * The KEYED HASH MAP (order_map.h) for everything else: refs at or above
  * 2^(RI_PAGE_BITS + RI_TABLE_BITS), a second order with the same ref on
@@ -40,6 +42,17 @@
 #define RI_TABLE_BITS 21u /* pages: refs below 2^33 go direct */
 #define RI_BASE_PAGES 256u
 #define RI_MIN_DENSITY 32u
+/* A page whose live orders fall to RI_SPARSE while it is more than
+ * RI_RECENT pages (4M refs) behind the newest is emptied into the map
+ * (books.c ri_page_to_map): the orders that outlive their page's neighbours
+ * (a deep resting order) would otherwise keep 16 KiB alive between them; on
+ * the full-size day such pages held ~3 % of their cells, 700 MB for 6M
+ * orders. At the threshold a page costs 128 bytes an order, the map ~16.
+ * 128 / 1024 measured against 64 / 256 and 256 / 1024 (docs/PERFORMANCE.md
+ * "Memory on the full-size day"): peak RSS 994 -> 544 MB for 3 % more time
+ * there, and no page old enough on a 10M-message day. */
+#define RI_SPARSE 128u
+#define RI_RECENT 1024u
 
 typedef struct ri_page {
     uint32_t h[RI_PAGE]; /* order handle, 0 = empty */
@@ -57,11 +70,20 @@ typedef struct ref_index {
                            every delete updates it and a page's own header is a
                            cache line of its own that a delete of an old order
                            would miss (the live pages' counts fit in a few KiB) */
+    uint8_t *in_map;    /* table_n long: 1 if the map may hold a key of page
+                           id's refs (a lookup that misses the page probes the
+                           map only then: on a day whose sparse pages went to
+                           the map, an add's duplicate check would otherwise
+                           probe it each time) */
+    int map_wide;       /* the map may hold keys of any page (a key filed
+                           while its page lay past the table, or past 2^33) */
     uint32_t pages;     /* allocated */
     uint32_t *ids;      /* their table indices, in no order (freeing walks
                            these, not the whole table); ids_cap long */
     uint32_t ids_cap;
     uint32_t peak_pages;
+    uint64_t top_id;    /* the highest page id allocated, + 1 (0: none yet) */
+    uint64_t emptied;   /* pages emptied into the map (RI_SPARSE) */
     uint64_t live;      /* orders held directly */
     uint64_t refused;   /* orders sent to the map because a page was refused */
     /* Where pages live: 2 MiB blocks (huge pages where the kernel has them,
