@@ -234,9 +234,8 @@ static __attribute__((noinline)) void ri_page_to_map(blanc_books *b, uint64_t id
     uint32_t n = ri->live_of[id];
     /* Room for them and for the insert that may follow in this apply (a
      * replace), which reserved its slot before this remove. */
-    while ((uint64_t)(m->count + n + 1) * 2 > (uint64_t)m->mask + 1)
-        if (order_map_grow(m))
-            return;
+    if (order_map_reserve(m, (uint64_t)n + 1))
+        return;
     for (uint32_t i = 0; i < RI_PAGE; i++) {
         uint32_t h = pg->h[i];
         if (!h)

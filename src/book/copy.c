@@ -52,6 +52,16 @@ static void copy_settle(const side_walk *w, copy_at *c)
     }
 }
 
+/* Ask for the ref cell of the order at a, if any, and move a past it. */
+static void copy_ask(blanc_books *dst, uint16_t locate, const side_walk *w, copy_at *a)
+{
+    if (a->o == a->end)
+        return;
+    books_restore_prefetch(dst, locate, blanc_le64(a->o));
+    a->o += 12;
+    copy_settle(w, a);
+}
+
 /*
  * The orders of a side are read out with the chains followed side by side
  * (walk.h: one chain at a time was a DRAM miss an order, and the end-of-run
@@ -70,17 +80,10 @@ static int copy_side(blanc_books *dst, const blanc_books *src, const book *bk, i
     copy_at at = {nl, NULL, NULL}, ahead;
     copy_settle(w, &at);
     ahead = at;
-    for (int k = 0; k < COPY_AHEAD && ahead.o != ahead.end; k++) {
-        books_restore_prefetch(dst, locate, blanc_le64(ahead.o));
-        ahead.o += 12;
-        copy_settle(w, &ahead);
-    }
+    for (int k = 0; k < COPY_AHEAD; k++)
+        copy_ask(dst, locate, w, &ahead);
     while (at.o != at.end) {
-        if (ahead.o != ahead.end) {
-            books_restore_prefetch(dst, locate, blanc_le64(ahead.o));
-            ahead.o += 12;
-            copy_settle(w, &ahead);
-        }
+        copy_ask(dst, locate, w, &ahead);
         uint32_t price = lvl(src, w->lv[at.j])->price;
         int rc = books_restore_order(dst, locate, side, price, blanc_le64(at.o),
                                      blanc_le32(at.o + 8));

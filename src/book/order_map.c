@@ -133,6 +133,16 @@ void order_map_rekey(order_map *m)
     }
 }
 
+int order_map_reserve(order_map *m, uint64_t n)
+{
+    while ((uint64_t)m->count + n > ((uint64_t)m->mask + 1) / 2) {
+        int rc = order_map_grow(m);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 int order_map_grow(order_map *m)
 {
     uint64_t cap = (uint64_t)m->mask + 1;

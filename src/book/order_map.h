@@ -104,6 +104,11 @@ void order_map_free(order_map *m);
  * inline (every add makes it, and with the direct index the map rarely
  * holds anything), the doubling is not. */
 int order_map_grow(order_map *m);
+/* Room for n more inserts at load <= 1/2, doubling as often as it takes: 0,
+ * or the doubling's error (the map is then correct, as it was or doubled). */
+int order_map_reserve(order_map *m, uint64_t n);
+/* order_map_reserve(m, 1), its test inline (every add makes it; one doubling
+ * always makes room for one). */
 static inline int order_map_reserve_one(order_map *m)
 {
     if ((uint64_t)(m->count + 1) * 2 <= (uint64_t)m->mask + 1)

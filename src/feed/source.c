@@ -54,7 +54,7 @@ struct blanc_source {
     size_t size, shown, dropped;
     blanc__pager *pager; /* map: the page work on its own thread, or NULL */
     size_t pager_ahead;  /* asked to map up to here */
-    int pager_wanted;    /* map: start the pager at the first next() */
+    int pager_wanted;    /* map: start the pager once the reader is a slice in */
     /* window [start, end) of buf (stream) or of base (map/mem) */
     uint8_t *buf;
     size_t start, end;
