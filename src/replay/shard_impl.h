@@ -45,7 +45,7 @@
  * "Threads"); BLANC_READER_SHARE=PERMILLE in the environment overrides it,
  * for measuring. */
 #ifndef READER_LOAD
-#define READER_LOAD 368u
+#define READER_LOAD 552u
 #endif
 /* Balance (shard.c "shed"): every SHED_WINDOW batches the reader looks at
  * how often a worker had run dry and whether the reader had to wait for one,
