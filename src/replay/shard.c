@@ -73,7 +73,10 @@ int blanc__shard_start(blanc_replay *r)
         return 0;
     }
     unsigned n = r->threads > SHARD_MAX ? SHARD_MAX : r->threads;
-    shard_engine *e = blanc__shard_engine_new(n, r->opts.expected_orders);
+    blanc_framing fr = r->opts.framing;
+    uint32_t load = fr == BLANC_FRAMING_PCAP || fr == BLANC_FRAMING_UDP ? READER_LOAD_CAPTURE
+                                                                         : READER_LOAD;
+    shard_engine *e = blanc__shard_engine_new(n, r->opts.expected_orders, load);
     if (!e)
         return BLANC_ENOMEM;
     e->cpu_out = r->worker_cpu_ns;

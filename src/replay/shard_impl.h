@@ -47,6 +47,13 @@
 #ifndef READER_LOAD
 #define READER_LOAD 552u
 #endif
+/* The same for a capture (pcap, live MoldUDP64): walking packet records,
+ * their headers and the MoldUDP64 sequence is about as much work as the
+ * books of every instrument (docs/PERFORMANCE.md "Threads, eighth
+ * session"), so the reader keeps none. */
+#ifndef READER_LOAD_CAPTURE
+#define READER_LOAD_CAPTURE 1024u
+#endif
 /* Balance (shard.c "shed"): every SHED_WINDOW batches the reader looks at
  * how often a worker had run dry and whether the reader had to wait for one,
  * and may move its busiest instrument to a worker. */
@@ -168,7 +175,8 @@ struct shard_engine {
 
 /* shard_worker.c: n shards with empty books and rings, not yet started
  * (NULL: no memory); then the workers' threads, pinned. */
-shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders);
+/* load: READER_LOAD or READER_LOAD_CAPTURE, the reader's own work. */
+shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders, uint32_t load);
 int blanc__shard_engine_run(shard_engine *e);
 
 #endif

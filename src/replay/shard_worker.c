@@ -167,7 +167,7 @@ void blanc__shard_free(shard_engine *e)
 }
 
 /* The reader's share of the instruments, per 1024 (shard_impl.h). */
-static uint32_t reader_share(unsigned n)
+static uint32_t reader_share(unsigned n, uint32_t reader_load)
 {
     const char *env = getenv("BLANC_READER_SHARE");
     if (env && *env) {
@@ -176,12 +176,12 @@ static uint32_t reader_share(unsigned n)
         if (!*end && v <= 1000)
             return (uint32_t)((v * 1024 + 500) / 1000);
     }
-    uint64_t load = (uint64_t)(n - 1) * READER_LOAD;
+    uint64_t load = (uint64_t)(n - 1) * reader_load;
     return load >= 1024 ? 0 : (uint32_t)((1024 - load) / n);
 }
 
 /* Shards with empty books and rings, not yet started. */
-shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders)
+shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders, uint32_t load)
 {
     shard_engine *e = calloc(1, sizeof *e);
     if (!e)
@@ -199,7 +199,7 @@ shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders)
     memset(e->w, 0, n * sizeof *e->w);
     memset(e->owner, NO_SHARD, sizeof e->owner);
     e->n = n;
-    e->share = reader_share(n);
+    e->share = reader_share(n, load);
     const char *every = getenv("BLANC_SHARD_SHED");
     if (every && *every)
         e->shed_every = (uint32_t)strtoul(every, NULL, 10);
