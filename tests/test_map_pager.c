@@ -5,7 +5,9 @@
  * read through with consumes of many sizes (pauses of 0 bytes among them),
  * with the pager (the default) and without (BLANC_MAP_THREAD=0), every byte
  * equals the file's and the digest equals XXH3 of the whole file in one call
- * (not the source's chunked updates). The pager does its two jobs: pages
+ * (not the source's chunked updates), and so does the digest of the prefix
+ * read at points along the way (with the pager, which hashes what it gives
+ * back, the reader hashes the rest). The pager does its two jobs: pages
  * ahead of the reader get mapped without the reader touching them (where the
  * kernel has MADV_POPULATE_READ), and the pages behind it are given back, so
  * the mapping's resident size stays bounded. The thread starts once the
@@ -187,6 +189,10 @@ static void read_through(int how)
         blanc_source_consume(s, take);
         off += take;
         step++;
+        /* The digest of the prefix read so far, mid-file: with the pager it
+         * keeps the digest, and the reader hashes on from where it was. */
+        if (step % 37 == 0)
+            assert_int_equal(blanc_source_digest(s), XXH3_64bits(bytes, off));
         if (step % 64 == 0) {
             long r = rss_kib(first);
             if (r > peak)
@@ -223,6 +229,32 @@ static void test_pager_turned_off(void **state)
     read_through(CALL_OFF);
 }
 
+/* Hashing turned off mid-file while the pager keeps the digest: the digest
+ * is that of the bytes read while it was on, as without a pager. */
+static void test_hashing_off_midway(void **state)
+{
+    (void)state;
+    unsetenv("BLANC_MAP_THREAD");
+    const size_t on_for = (size_t)20 << 20;
+    blanc_source *s;
+    assert_int_equal(blanc_source_open(&s, path, NULL), 0);
+    size_t off = 0;
+    const uint8_t *p;
+    size_t n;
+    while (blanc_source_next(s, &p, &n) >= 0 && n) {
+        size_t take = n < ((size_t)1 << 20) ? n : (size_t)1 << 20;
+        if (off < on_for && off + take > on_for)
+            take = on_for - off;
+        blanc_source_consume(s, take);
+        off += take;
+        if (off == on_for)
+            blanc_source_set_hashing(s, 0);
+    }
+    assert_int_equal(off, FILE_N);
+    assert_int_equal(blanc_source_digest(s), XXH3_64bits(bytes, on_for));
+    blanc_source_close(s);
+}
+
 static void test_early_close(void **state)
 {
     (void)state;
@@ -246,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_with_pager),
         cmocka_unit_test(test_without_pager),
         cmocka_unit_test(test_pager_turned_off),
+        cmocka_unit_test(test_hashing_off_midway),
         cmocka_unit_test(test_early_close),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

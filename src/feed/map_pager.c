@@ -46,6 +46,13 @@ struct blanc__pager {
     size_t claimed;       /* given back, or being given back, up to here */
     size_t mapped;        /* the pager's alone: mapped up to here */
     int stop, can_populate;
+    /* The input digest, when the pager keeps it: bytes are hashed here, in
+     * order, just before they are given back (blanc__pager_start). */
+    blanc__pager_hash hash;
+    void *hash_ctx;
+    size_t hashed;        /* hashed up to here (SIZE_MAX: hashing handed back) */
+    int hash_busy;        /* hashing outside the lock */
+    pthread_cond_t done;  /* a claimed request's hashing has ended */
 };
 
 static void *run(void *arg)
@@ -59,8 +66,20 @@ static void *run(void *arg)
         if (p->stop)
             break;
         size_t behind = p->behind, ahead = p->ahead, from = p->claimed;
+        size_t hash_from = p->hashed;
+        int hash = p->hash && behind > hash_from;
         p->claimed = behind;
+        p->hash_busy = hash;
+        pthread_cond_broadcast(&p->done); /* a reader waiting to post may */
         pthread_mutex_unlock(&p->mu);
+        if (hash) {
+            p->hash(p->hash_ctx, p->base + hash_from, behind - hash_from);
+            pthread_mutex_lock(&p->mu);
+            p->hashed = behind;
+            p->hash_busy = 0;
+            pthread_cond_broadcast(&p->done);
+            pthread_mutex_unlock(&p->mu);
+        }
         if (behind > from)
             madvise((void *)(uintptr_t)(p->base + from), behind - from, MADV_DONTNEED);
         else
@@ -87,7 +106,8 @@ static void *run(void *arg)
     return NULL;
 }
 
-blanc__pager *blanc__pager_start(const uint8_t *base, size_t size)
+blanc__pager *blanc__pager_start(const uint8_t *base, size_t size, blanc__pager_hash hash,
+                                 void *ctx, size_t hashed)
 {
     blanc__pager *p = calloc(1, sizeof *p);
     if (!p)
@@ -95,11 +115,20 @@ blanc__pager *blanc__pager_start(const uint8_t *base, size_t size)
     p->base = base;
     p->size = size;
     p->can_populate = 1;
+    p->hash = hash;
+    p->hash_ctx = ctx;
+    p->hashed = hashed;
     if (pthread_mutex_init(&p->mu, NULL)) {
         free(p);
         return NULL;
     }
     if (pthread_cond_init(&p->wake, NULL)) {
+        pthread_mutex_destroy(&p->mu);
+        free(p);
+        return NULL;
+    }
+    if (pthread_cond_init(&p->done, NULL)) {
+        pthread_cond_destroy(&p->wake);
         pthread_mutex_destroy(&p->mu);
         free(p);
         return NULL;
@@ -110,6 +139,7 @@ blanc__pager *blanc__pager_start(const uint8_t *base, size_t size)
     int rc = pthread_create(&p->th, NULL, run, p);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc) {
+        pthread_cond_destroy(&p->done);
         pthread_cond_destroy(&p->wake);
         pthread_mutex_destroy(&p->mu);
         free(p);
@@ -133,7 +163,9 @@ void blanc__pager_ahead(blanc__pager *p, size_t upto)
 /* The resident set stays bounded even when the pager gets no core (or the
  * reader outruns it): a request the pager has not started on when the next
  * one comes is done by the reader, with the new one. So at most one request
- * is in the pager's hands and one waits for it. */
+ * is in the pager's hands and one waits for it. When the pager keeps the
+ * digest the reader waits for it instead: the bytes must be hashed in order,
+ * and only one thread may hash. */
 void blanc__pager_behind(blanc__pager *p, size_t upto)
 {
     pthread_mutex_lock(&p->mu);
@@ -141,6 +173,8 @@ void blanc__pager_behind(blanc__pager *p, size_t upto)
         pthread_mutex_unlock(&p->mu);
         return;
     }
+    while (p->hash && p->hashed != SIZE_MAX && p->claimed != p->behind)
+        pthread_cond_wait(&p->done, &p->mu);
     if (p->claimed == p->behind) {
         p->behind = upto;
         pthread_cond_signal(&p->wake);
@@ -153,16 +187,36 @@ void blanc__pager_behind(blanc__pager *p, size_t upto)
     madvise((void *)(uintptr_t)(p->base + from), upto - from, MADV_DONTNEED);
 }
 
-void blanc__pager_stop(blanc__pager *p)
+size_t blanc__pager_sync(blanc__pager *p)
+{
+    pthread_mutex_lock(&p->mu);
+    while (p->hash_busy || (p->claimed != p->behind && p->behind > p->hashed))
+        pthread_cond_wait(&p->done, &p->mu);
+    size_t h = p->hashed;
+    pthread_mutex_unlock(&p->mu);
+    return h;
+}
+
+void blanc__pager_set_hashed(blanc__pager *p, size_t upto)
+{
+    pthread_mutex_lock(&p->mu);
+    p->hashed = upto;
+    pthread_mutex_unlock(&p->mu);
+}
+
+size_t blanc__pager_stop(blanc__pager *p)
 {
     if (!p)
-        return;
+        return SIZE_MAX;
     pthread_mutex_lock(&p->mu);
     p->stop = 1;
     pthread_cond_signal(&p->wake);
     pthread_mutex_unlock(&p->mu);
     pthread_join(p->th, NULL);
+    size_t h = p->hashed;
+    pthread_cond_destroy(&p->done);
     pthread_cond_destroy(&p->wake);
     pthread_mutex_destroy(&p->mu);
     free(p);
+    return h;
 }

@@ -14,16 +14,31 @@
 
 typedef struct blanc__pager blanc__pager;
 
+/* Feeds n bytes at p to the input digest, in order (source.c's XXH3). */
+typedef void (*blanc__pager_hash)(void *ctx, const uint8_t *p, size_t n);
+
 /* A pager over the mapping [base, base + size); NULL when none could be
- * started (the source then does the page work inline, as before). */
-blanc__pager *blanc__pager_start(const uint8_t *base, size_t size);
+ * started (the source then does the page work inline, as before). With a
+ * hash, the pager also keeps the input digest: it hashes [hashed, upto) of
+ * each give-back just before it, so the reading thread never hashes what it
+ * reads; the digest of a prefix needs blanc__pager_sync first. */
+blanc__pager *blanc__pager_start(const uint8_t *base, size_t size, blanc__pager_hash hash,
+                                 void *ctx, size_t hashed);
 /* Map the pages of [0, upto) that are not mapped yet. Does not wait. */
 void blanc__pager_ahead(blanc__pager *p, size_t upto);
 /* Give back the pages of [0, upto) (a multiple of the page size): the reader
  * will not read them again. Does not wait. */
 void blanc__pager_behind(blanc__pager *p, size_t upto);
-/* Stops the thread (waiting for at most one step of its work). */
-void blanc__pager_stop(blanc__pager *p);
+/* Waits until every give-back asked for is hashed; then the pager hashes
+ * nothing until the next blanc__pager_behind, and the caller may hash on
+ * from the position returned (and say how far with blanc__pager_set_hashed;
+ * SIZE_MAX: the pager hashes no more). */
+size_t blanc__pager_sync(blanc__pager *p);
+void blanc__pager_set_hashed(blanc__pager *p, size_t upto);
+/* Stops the thread (waiting for at most one step of its work). Returns how
+ * far it had hashed (SIZE_MAX without a hash): the caller hashes on from
+ * there. */
+size_t blanc__pager_stop(blanc__pager *p);
 
 /* source.c: no pager for this source (or none from now on): its reader
  * will share the CPUs with as many busy threads as there are CPUs, so a

@@ -55,6 +55,7 @@ struct blanc_source {
     blanc__pager *pager; /* map: the page work on its own thread, or NULL */
     size_t pager_ahead;  /* asked to map up to here */
     int pager_wanted;    /* map: start the pager once the reader is a slice in */
+    int pager_hashes;    /* the pager keeps the input digest (map_pager.h) */
     /* window [start, end) of buf (stream) or of base (map/mem) */
     uint8_t *buf;
     size_t start, end;
@@ -72,6 +73,23 @@ static void hash_bytes(blanc_source *s, const uint8_t *p, size_t n)
 {
     if (s->hashing && n)
         XXH3_UPDATE(s->xxh, p, n);
+}
+
+/* The pager's hash: the same state, fed from the pager's thread while the
+ * reading thread does not touch it (map_pager.c's order). */
+static void pager_hash(void *ctx, const uint8_t *p, size_t n)
+{
+    XXH3_UPDATE(((blanc_source *)ctx)->xxh, p, n);
+}
+
+/* The pager stopped, or hashing handed back to the reading thread: the
+ * bytes it had not hashed yet are hashed here (dropped pages read back in
+ * from the page cache: the mapping holds the file's bytes either way). */
+static void hash_back(blanc_source *s, size_t hashed)
+{
+    if (s->pager_hashes && hashed < s->start)
+        XXH3_UPDATE(s->xxh, s->base + hashed, s->start - hashed);
+    s->pager_hashes = 0;
 }
 
 static int source_alloc(blanc_source **out)
@@ -254,7 +272,7 @@ int blanc_source_next(blanc_source *s, const uint8_t **p, size_t *n)
 
 void blanc_source_consume(blanc_source *s, size_t n)
 {
-    if (n) /* not NULL + 0 on an empty file */
+    if (n && !s->pager_hashes) /* not NULL + 0 on an empty file */
         hash_bytes(s, (s->kind == K_STREAM ? s->buf : s->base) + s->start, n);
     s->start += n;
     s->consumed += n;
@@ -263,7 +281,12 @@ void blanc_source_consume(blanc_source *s, size_t n)
          * sniffing reads the first bytes): the caller may say before it that
          * it keeps every core busy (blanc__source_no_pager). */
         s->pager_wanted = 0;
-        s->pager = blanc__pager_start(s->base, s->size);
+        /* The digest goes with it: XXH3 over 3.3x the bytes was 7 % of a
+         * capture's replay on one thread (docs/PERFORMANCE.md, eighth
+         * session), and the pager touches every byte anyway. */
+        s->pager = blanc__pager_start(s->base, s->size, s->hashing ? pager_hash : NULL, s,
+                                      s->start);
+        s->pager_hashes = s->pager && s->hashing;
         if (s->pager)
             blanc__pager_ahead(s->pager, s->pager_ahead = s->start + PAGER_AHEAD);
     }
@@ -313,9 +336,30 @@ int blanc_source_skip(blanc_source *s, uint64_t n)
     return 0;
 }
 
-uint64_t blanc_source_digest(const blanc_source *s) { return XXH3_64bits_digest(s->xxh); }
+/* With the pager hashing: the bytes it has not hashed yet are hashed here,
+ * after it has finished what it was given, and it goes on after them. The
+ * state changes, not what it says: logically const. */
+uint64_t blanc_source_digest(const blanc_source *s)
+{
+    if (s->pager_hashes) {
+        size_t h = blanc__pager_sync(s->pager);
+        if (h < s->start) {
+            XXH3_UPDATE(s->xxh, s->base + h, s->start - h);
+            blanc__pager_set_hashed(s->pager, s->start);
+        }
+    }
+    return XXH3_64bits_digest(s->xxh);
+}
 
-void blanc_source_set_hashing(blanc_source *s, int on) { s->hashing = on; }
+void blanc_source_set_hashing(blanc_source *s, int on)
+{
+    if (!on && s->pager_hashes) {
+        /* What was consumed while hashing was on stays in the digest. */
+        hash_back(s, blanc__pager_sync(s->pager));
+        blanc__pager_set_hashed(s->pager, SIZE_MAX);
+    }
+    s->hashing = on;
+}
 
 blanc_compression blanc_source_compression(const blanc_source *s) { return s->comp; }
 
@@ -359,7 +403,7 @@ void blanc__source_no_pager(blanc_source *s)
     if (!s)
         return;
     s->pager_wanted = 0;
-    blanc__pager_stop(s->pager);
+    hash_back(s, blanc__pager_stop(s->pager));
     s->pager = NULL;
 }
 
@@ -367,7 +411,7 @@ void blanc_source_close(blanc_source *s)
 {
     if (!s)
         return;
-    blanc__pager_stop(s->pager);
+    (void)blanc__pager_stop(s->pager); /* the digest is not read again */
     if (s->kind == K_MAP && s->base)
         munmap((void *)(uintptr_t)s->base, s->size);
     blanc__ring_stop(s->ring);
