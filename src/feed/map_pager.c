@@ -50,7 +50,7 @@ struct blanc__pager {
      * order, just before they are given back (blanc__pager_start). */
     blanc__pager_hash hash;
     void *hash_ctx;
-    size_t hashed;        /* hashed up to here (SIZE_MAX: hashing handed back) */
+    size_t hashed;        /* hashed up to here (SIZE_MAX: no hash, or handed back) */
     int hash_busy;        /* hashing outside the lock */
     pthread_cond_t done;  /* a claimed request's hashing has ended */
 };
@@ -67,7 +67,7 @@ static void *run(void *arg)
             break;
         size_t behind = p->behind, ahead = p->ahead, from = p->claimed;
         size_t hash_from = p->hashed;
-        int hash = p->hash && behind > hash_from;
+        int hash = behind > hash_from;
         p->claimed = behind;
         p->hash_busy = hash;
         pthread_cond_broadcast(&p->done); /* a reader waiting to post may */
@@ -117,7 +117,7 @@ blanc__pager *blanc__pager_start(const uint8_t *base, size_t size, blanc__pager_
     p->can_populate = 1;
     p->hash = hash;
     p->hash_ctx = ctx;
-    p->hashed = hashed;
+    p->hashed = hash ? hashed : SIZE_MAX;
     if (pthread_mutex_init(&p->mu, NULL)) {
         free(p);
         return NULL;
@@ -173,7 +173,7 @@ void blanc__pager_behind(blanc__pager *p, size_t upto)
         pthread_mutex_unlock(&p->mu);
         return;
     }
-    while (p->hash && p->hashed != SIZE_MAX && p->claimed != p->behind)
+    while (p->hashed != SIZE_MAX && p->claimed != p->behind)
         pthread_cond_wait(&p->done, &p->mu);
     if (p->claimed == p->behind) {
         p->behind = upto;

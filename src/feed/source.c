@@ -82,13 +82,20 @@ static void pager_hash(void *ctx, const uint8_t *p, size_t n)
     XXH3_UPDATE(((blanc_source *)ctx)->xxh, p, n);
 }
 
-/* The pager stopped, or hashing handed back to the reading thread: the
- * bytes it had not hashed yet are hashed here (dropped pages read back in
- * from the page cache: the mapping holds the file's bytes either way). */
+/* The bytes the pager has not hashed, [hashed, start), hashed on the reading
+ * thread (dropped pages read back in from the page cache: the mapping holds
+ * the file's bytes either way). Only while the pager hashes nothing. */
+static void hash_rest(const blanc_source *s, size_t hashed)
+{
+    if (hashed < s->start)
+        XXH3_UPDATE(s->xxh, s->base + hashed, s->start - hashed);
+}
+
+/* The pager stopped, or hashing handed back to the reading thread. */
 static void hash_back(blanc_source *s, size_t hashed)
 {
-    if (s->pager_hashes && hashed < s->start)
-        XXH3_UPDATE(s->xxh, s->base + hashed, s->start - hashed);
+    if (s->pager_hashes)
+        hash_rest(s, hashed);
     s->pager_hashes = 0;
 }
 
@@ -342,11 +349,8 @@ int blanc_source_skip(blanc_source *s, uint64_t n)
 uint64_t blanc_source_digest(const blanc_source *s)
 {
     if (s->pager_hashes) {
-        size_t h = blanc__pager_sync(s->pager);
-        if (h < s->start) {
-            XXH3_UPDATE(s->xxh, s->base + h, s->start - h);
-            blanc__pager_set_hashed(s->pager, s->start);
-        }
+        hash_rest(s, blanc__pager_sync(s->pager));
+        blanc__pager_set_hashed(s->pager, s->start);
     }
     return XXH3_64bits_digest(s->xxh);
 }
