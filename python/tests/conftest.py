@@ -43,6 +43,14 @@ def gen_day(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def long_day(tmp_path_factory):
+    """A generated day long enough that one replay lasts well over 10 ms on a fast host."""
+    p = tmp_path_factory.mktemp("gen") / "long.itch"
+    cli("gen", "--seed", 17, "--messages", "2M", "--symbols", 40, "-o", p)
+    return str(p)
+
+
+@pytest.fixture(scope="session")
 def corrupt_day(tmp_path_factory):
     """A damaged day: every kind of anomaly the generator injects."""
     p = tmp_path_factory.mktemp("gen") / "corrupt.itch"
