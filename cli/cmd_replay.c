@@ -334,6 +334,15 @@ static const char *one_thread_why(const replay_args *a)
            : r->metrics_addr ? "--metrics-listen" : NULL;
 }
 
+/* The feed's helper threads by name (BLANC_HELPER_* order), for the report. */
+static const char *const helper_names[] = {"pager", "inflate", "walk"};
+
+static unsigned helpers_of(const cli_run_info *ri)
+{
+    const blanc_feed *f = blanc_session_feed(ri->s);
+    return f ? blanc_feed_helpers(f) : 0;
+}
+
 static void tail_json(jw *j, void *ctx, const cli_run_info *ri)
 {
     const replay_args *a = ctx;
@@ -356,6 +365,12 @@ static void tail_json(jw *j, void *ctx, const cli_run_info *ri)
     for (unsigned i = 0; i < n; i++)
         jw_double(j, NULL, worker[i]);
     jw_close(j, ']');
+    unsigned h = helpers_of(ri);
+    jw_open(j, "helpers", '[');
+    for (unsigned i = 0; i < sizeof helper_names / sizeof helper_names[0]; i++)
+        if (h & 1u << i)
+            jw_str(j, NULL, helper_names[i]);
+    jw_close(j, ']');
     jw_close(j, '}');
 }
 
@@ -374,6 +389,23 @@ static void tail_text(FILE *f, void *ctx, const cli_run_info *ri)
     for (unsigned i = 0; i < n; i++)
         fprintf(f, i ? ",%d" : " %d", cpus[i]);
     fprintf(f, "\n");
+}
+
+/* The threads line, then the helper threads' when there were any. */
+static void tail_text_all(FILE *f, void *ctx, const cli_run_info *ri)
+{
+    tail_text(f, ctx, ri);
+    unsigned h = helpers_of(ri);
+    if (!h)
+        return;
+    fprintf(f, "helpers     ");
+    const char *sep = " ";
+    for (unsigned i = 0; i < sizeof helper_names / sizeof helper_names[0]; i++)
+        if (h & 1u << i) {
+            fprintf(f, "%s%s", sep, helper_names[i]);
+            sep = ", ";
+        }
+    fprintf(f, " (threads beside the reader, docs/ARCHITECTURE.md)\n");
 }
 
 static int empty(void *ctx, const cli_run_info *ri)
@@ -420,6 +452,6 @@ int cmd_replay(int argc, char **argv)
     so.feed.sessions = a.sessions;
     so.feed.n_sessions = a.n_sessions;
     so.threads = a.threads;
-    cli_run_hooks hk = {&a, head_json, head_text, tail_json, tail_text, empty, guard, unguard};
+    cli_run_hooks hk = {&a, head_json, head_text, tail_json, tail_text_all, empty, guard, unguard};
     return cli_run_session(&a.run, &so, &hk);
 }

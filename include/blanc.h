@@ -428,6 +428,16 @@ const blanc_feed_end *blanc_feed_end_info(const blanc_feed *f);
 const char *blanc_feed_end_detail(const blanc_feed *f);
 /* Stream bytes consumed: the input digest covers exactly these (DIGEST.md). */
 uint64_t blanc_feed_offset(const blanc_feed *f);
+/* The threads that worked beside the reading thread for a source, or for a
+ * feed and its source: a set of BLANC_HELPER_* bits, each set once its thread
+ * has started (and kept when it ends). They run only where a core would
+ * otherwise idle: with --threads 1 on two cores or more, and for inflate,
+ * with compressed input (docs/ARCHITECTURE.md "Helper threads"). */
+#define BLANC_HELPER_PAGER 1u   /* a mapped file's page work and input digest */
+#define BLANC_HELPER_INFLATE 2u /* decompression of .gz / .zst input */
+#define BLANC_HELPER_WALK 4u    /* a pcap's record walk ahead of the replay */
+unsigned blanc_source_helpers(const blanc_source *s);
+unsigned blanc_feed_helpers(const blanc_feed *f);
 /*
  * Get back to a position an earlier run consumed to (blanc_feed_offset then)
  * by reading through to it: how a resume finds a snapshot's place. Returns 0,

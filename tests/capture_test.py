@@ -357,5 +357,80 @@ class SameBooks(unittest.TestCase):
             self.assertEqual(c["transport"], b["transport"])
 
 
+class WalkAhead(unittest.TestCase):
+    """With one book thread on two cores a pcap's records are walked ahead of the replay on a
+    second thread (src/feed/capture_ahead.c; the summary's threads.helpers says "walk"). It must
+    change nothing: the same summary as with it off (BLANC_CAPTURE_THREAD=0), the BinaryFILE's
+    books for a clean capture, and the same after a resume from a snapshot taken mid-file. The
+    lossy A/B capture makes the replay leave the walk ahead for the general path and come back
+    (gaps, copies, reordering). Captures of over 16 MiB: smaller maps get no helper threads."""
+
+    TIMING = ("elapsed_s", "messages_per_s", "ns_per_message", "threads")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="blanc-walk-")
+        day = ["--seed", "41", "--messages", "250k", "--symbols", "100"]
+        cls.itch = os.path.join(cls.tmp, "day.itch")
+        cls.clean = os.path.join(cls.tmp, "day.pcap")
+        cls.lossy = os.path.join(cls.tmp, "lossy.pcap")
+        for args, out in ((day, cls.itch), (day + ["--format", "moldudp64-pcap"], cls.clean),
+                          (day + ["--format", "moldudp64-pcap", "--ab", "--drop-packets", "0.01",
+                                  "--dup-packets", "0.01", "--reorder-packets", "0.01"],
+                           cls.lossy)):
+            p = run("gen", *args, "-o", out)
+            assert p.returncode == 0, p.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def replay(self, path, walk, *extra):
+        env = dict(os.environ, BLANC_CAPTURE_THREAD="1" if walk else "0")
+        p = subprocess.run([BIN, "replay", path, "--threads", "1", "--json", *extra],
+                           capture_output=True, text=True, env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        d = json.loads(p.stdout)
+        helpers = d["threads"]["helpers"]
+        for k in self.TIMING:
+            d.pop(k, None)
+        return d, helpers
+
+    def test_same_as_without(self):
+        if len(os.sched_getaffinity(0)) < 2:
+            self.skipTest("one CPU: no helper threads")
+        ref, _ = self.replay(self.itch, False)
+        for path in (self.clean, self.lossy):
+            self.assertGreater(os.path.getsize(path), 16 << 20, "too small for helper threads")
+            with self.subTest(capture=os.path.basename(path)):
+                off, h_off = self.replay(path, False)
+                on, h_on = self.replay(path, True)
+                self.assertEqual(h_off, ["pager"])
+                self.assertEqual(h_on, ["pager", "walk"])
+                self.assertEqual(on, off)
+                if path == self.clean:
+                    for k in ("l3", "l2", "stream"):
+                        self.assertEqual(on["digests"][k], ref["digests"][k], k)
+                else:
+                    t = on["transport"]
+                    self.assertGreater(t["gaps"] + t["duplicates"] + t["arbitrated"], 0)
+
+    def test_resume_mid_file(self):
+        if len(os.sched_getaffinity(0)) < 2:
+            self.skipTest("one CPU: no helper threads")
+        whole, _ = self.replay(self.lossy, True)
+        snaps = os.path.join(self.tmp, "snaps")
+        env = dict(os.environ, BLANC_CAPTURE_THREAD="1")
+        p = subprocess.run([BIN, "replay", self.lossy, "--threads", "1", "--snapshot-at",
+                            "150000", "--snapshot-out", snaps], capture_output=True, text=True,
+                           env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        res, helpers = self.replay(self.lossy, True, "--resume",
+                                   os.path.join(snaps, "snap-i150000.snap"))
+        self.assertIn("walk", helpers)
+        self.assertEqual(res["digests"], whole["digests"])
+        self.assertEqual(res["transport"], whole["transport"])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -129,18 +129,38 @@ static int no_release(void *arg)
     return 0;
 }
 
+/* Spans shown from the walk ahead, over all files (mode 2 must show some). */
+static uint64_t served_ahead;
+
+/* Until the walker has stopped walking (the end, or a record it does not take). */
+static void settle(const capture *c)
+{
+    uint64_t last = UINT64_MAX;
+    for (int still = 0, i = 0; still < 3 && i < 2000; i++) {
+        uint64_t w = blanc__capture_ahead_walked(c);
+        still = w == last ? still + 1 : 0;
+        last = w;
+        usleep(200);
+    }
+}
+
 /* The fast walk (runs of spans, walked past in part, the rest read by next)
- * against libpcap's, call by call. */
-static void peek_check(const uint8_t *p, size_t n)
+ * against libpcap's, call by call. ahead: 0 the reader walks itself; 1 with
+ * the walk ahead on its thread (capture_ahead.c) from the start, racing the
+ * reader; 2 the same after the walker has walked all it can. */
+static void peek_check(const uint8_t *p, size_t n, int ahead)
 {
     walk a, b;
     if (open_walk(&a, p, n, 0))
         return; /* cross_check compared the refusal */
     assert_int_equal(open_walk(&b, p, n, 1), 0);
     blanc__capture_lend(a.c, no_release, NULL);
+    if (ahead && blanc__capture_walk_ahead(a.c, p, n) && ahead == 2)
+        settle(a.c);
     for (unsigned round = 0;; round++) {
-        udp_span sp[5];
-        size_t k = blanc__capture_peek_udp(a.c, sp, 1 + round % 5);
+        udp_span buf[5];
+        const udp_span *sp;
+        size_t k = blanc__capture_peek_udp(a.c, buf, 1 + round % 5, &sp);
         if (k) {
             size_t take = 1 + (round / 5) % k; /* the rest is peeked again */
             for (size_t i = 0; i < take; i++) {
@@ -154,9 +174,15 @@ static void peek_check(const uint8_t *p, size_t n)
         if (same_next(&a, &b) != 1)
             break;
     }
+    if (ahead == 2)
+        served_ahead += blanc__capture_ahead_served(a.c);
     close_walk(&a);
     close_walk(&b);
 }
+
+/* The modes of peek_check each file gets: 2 (all three) where a file is one
+ * of few, 1 for the many (cut at every length, mutants). */
+static int ahead_modes = 2;
 
 /* Both walks over p[0..n): the same, call by call. */
 static void cross_check(const uint8_t *p, size_t n)
@@ -171,7 +197,8 @@ static void cross_check(const uint8_t *p, size_t n)
         ;
     close_walk(&a);
     close_walk(&b);
-    peek_check(p, n);
+    for (int ahead = 0; ahead <= ahead_modes; ahead++)
+        peek_check(p, n, ahead);
 }
 
 /* ---- captures built here --------------------------------------------- */
@@ -307,11 +334,13 @@ static void built_variants(void **state)
                         cross_check(w.b, w.n);
                     }
     /* Cut at every length (the file header too). */
+    ahead_modes = 1;
     for (int be = 0; be < 2; be++) {
         wr w = build(magics[be], be, 1, 40, 0);
         for (size_t n = 0; n <= w.n; n++)
             cross_check(w.b, n);
     }
+    ahead_modes = 2;
     /* the records above were in place for the decoded link types (not swapped SLL) */
     assert_true(in_place_files >= 2 * 2 * 6 * 3 * 3);
     assert_true(peeked > 2000); /* and the fast walk met them */
@@ -362,6 +391,7 @@ static void fuzz_corpus(void **state)
         cross_check(buf, n);
         files++;
         /* Mutants: bytes of the record headers and lengths changed. */
+        ahead_modes = 1;
         for (int k = 0; k < 150 && n > 24; k++) {
             static uint8_t mut[(1 << 20) + 4];
             memcpy(mut, buf, n);
@@ -373,6 +403,7 @@ static void fuzz_corpus(void **state)
             size_t len = next_rand() % 4 == 0 ? 24 + next_rand() % (n - 23) : n;
             cross_check(mut, len);
         }
+        ahead_modes = 2;
     }
     closedir(d);
     assert_true(files >= 10);
@@ -441,6 +472,7 @@ static void generated_day(void **state)
     cross_check(p, n);
     assert_int_equal(in_place_files, before + 1);
     assert_true(peeked - spans > 50000); /* most of the day's packets */
+    assert_true(served_ahead > 10000);   /* and the walk ahead showed many of them */
     free(p);
 
     /* Lending over gzip: the window moves (4 MiB, the day is larger). */
@@ -500,6 +532,7 @@ int main(void)
         cmocka_unit_test(generated_day),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    printf("compared %zu calls, %zu spans\n", compared, peeked);
+    printf("compared %zu calls, %zu spans, %llu shown from the walk ahead\n", compared, peeked,
+           (unsigned long long)served_ahead);
     return rc;
 }

@@ -50,6 +50,8 @@
 
 #include "common/bytes.h"
 #include "feed/capture.h"
+#include "feed/capture_ahead.h"
+#include "feed/map_pager.h"
 #include "feed/udp_span.h"
 
 #define MAX_SNAPLEN 262144 /* libpcap's MAXIMUM_SNAPLEN: the most a record of our link types holds */
@@ -98,6 +100,9 @@ struct capture {
      * header starts and where the ethertype is (-1: none, raw IP). */
     size_t ip_at;
     int eth_at;
+    /* The walk ahead on a second thread (capture_ahead.c), or NULL. */
+    blanc__ahead *ahead;
+    int ahead_decided, ahead_started;
     int (*release)(void *); /* lending: called before the window may move */
     void *release_arg;
     char err[PCAP_ERRBUF_SIZE];
@@ -303,6 +308,8 @@ void blanc__capture_lend(capture *c, int (*release)(void *), void *arg)
 void blanc__capture_use_libpcap(capture *c)
 {
     c->in_place = 0;
+    blanc__ahead_stop(c->ahead);
+    c->ahead = NULL;
 }
 
 int blanc__capture_in_place(const capture *c)
@@ -438,6 +445,7 @@ void blanc__capture_free(capture *c)
 {
     if (!c)
         return;
+    blanc__ahead_stop(c->ahead);
     pcap_close(c->pc); /* closes the cookie FILE */
     free(c);
 }
@@ -671,19 +679,20 @@ static inline __attribute__((always_inline)) int eth_udp(const uint8_t *p, uint3
  * "eighth session"). The BinaryFILE framer gained nothing from the same. */
 #define CAP_AHEAD 4096
 
-/* The walk of peek_udp; le_eth (a constant at each call, so inlined: a
- * copy each): the file is little-endian, in the host's order, of Ethernet
- * frames. */
-static inline __attribute__((always_inline)) size_t peek_run(capture *c, udp_span *out,
+/* The walk of peek_udp from w[at] (stream offset end, packet number + 1)
+ * within w[0, lim); le_eth (a constant at each call, so inlined: a copy
+ * each): the file is little-endian, in the host's order, of Ethernet frames.
+ * It reads only the capture's constant fields: the walker thread runs it too
+ * (capture_ahead.c). */
+static inline __attribute__((always_inline)) size_t peek_run(const capture *c, const uint8_t *w,
+                                                             size_t at, size_t lim, uint64_t end,
+                                                             uint64_t number, udp_span *out,
                                                              size_t max, const int le_eth)
 {
     /* Locals: the stores to out could otherwise alias the capture's fields. */
-    const uint8_t *w = c->win;
     const int big = c->big, swapped = c->swapped, nano = c->nano;
     const uint32_t most = c->snap < MAX_SNAPLEN ? c->snap : MAX_SNAPLEN;
-    size_t at = c->pos, k = 0;
-    const size_t lim = c->win_n;
-    uint64_t end = c->end, number = c->number;
+    size_t k = 0;
     while (k < max && lim - at >= 16) {
         const uint8_t *h = w + at;
         /* A hint (past the window it is dropped), by integer: no pointer past the object. */
@@ -723,13 +732,79 @@ static inline __attribute__((always_inline)) size_t peek_run(capture *c, udp_spa
     return k;
 }
 
-size_t blanc__capture_peek_udp(capture *c, udp_span *out, size_t max)
+static int le_eth(const capture *c)
 {
+    return c->dlt == DLT_EN10MB && !c->big && !c->swapped;
+}
+
+/* The walker thread's walk: the same, over the whole mapped file. */
+static size_t ahead_walk(const void *ctx, const uint8_t *base, size_t size, uint64_t at,
+                         uint64_t number, udp_span *out, size_t max)
+{
+    const capture *c = ctx;
+    if (le_eth(c))
+        return peek_run(c, base, (size_t)at, size, at, number, out, max, 1);
+    return peek_run(c, base, (size_t)at, size, at, number, out, max, 0);
+}
+
+int blanc__capture_walk_ahead(capture *c, const uint8_t *base, size_t size)
+{
+    c->ahead_decided = 1;
+    uint64_t from = c->end - c->pos; /* the window's first byte */
+    if (c->ahead || !c->in_place || base + from != c->win || from + c->win_n > size)
+        return 0;
+    c->ahead = blanc__ahead_start(ahead_walk, c, base, size, c->end, c->number);
+    c->ahead_started |= c->ahead != NULL;
+    return c->ahead != NULL;
+}
+
+int blanc__capture_ahead_started(const capture *c)
+{
+    return c->ahead_started;
+}
+
+uint64_t blanc__capture_ahead_served(const capture *c)
+{
+    return c->ahead ? blanc__ahead_served(c->ahead) : 0;
+}
+
+uint64_t blanc__capture_ahead_walked(const capture *c)
+{
+    return c->ahead ? blanc__ahead_walked(c->ahead) : 0;
+}
+
+/* A walker for a mapped file, once the source says a second core is there
+ * for it (the same decision as its pager thread's). */
+static void ahead_try(capture *c)
+{
+    const uint8_t *base;
+    size_t size;
+    int r = blanc__source_spare_map(c->src, &base, &size);
+    if (r > 0)
+        blanc__capture_walk_ahead(c, base, size);
+    else if (r < 0)
+        c->ahead_decided = 1;
+}
+
+size_t blanc__capture_peek_udp(capture *c, udp_span *buf, size_t max, const udp_span **out)
+{
+    *out = buf;
     if (!c->in_place || !c->release)
         return 0;
-    if (c->dlt == DLT_EN10MB && !c->big && !c->swapped)
-        return peek_run(c, out, max, 1);
-    return peek_run(c, out, max, 0);
+    if (blanc_unlikely(!c->ahead_decided))
+        ahead_try(c);
+    if (c->ahead) {
+        size_t k;
+        const udp_span *sp = blanc__ahead_take(c->ahead, c->end, c->number,
+                                               c->end - c->pos + c->win_n, max, &k);
+        if (k) {
+            *out = sp;
+            return k;
+        }
+    }
+    if (le_eth(c))
+        return peek_run(c, c->win, c->pos, c->win_n, c->end, c->number, buf, max, 1);
+    return peek_run(c, c->win, c->pos, c->win_n, c->end, c->number, buf, max, 0);
 }
 
 void blanc__capture_advance(capture *c, const udp_span *last)

@@ -80,14 +80,27 @@ void blanc__capture_sync(capture *c);
  * blanc__capture_advance(c, &out[k - 1]) then walks past the first k of them
  * (each exactly as blanc__capture_next would have returned it), and
  * blanc__capture_next reads whatever stopped the run. 0 unless packets are
- * lent and walked in place.
+ * lent and walked in place. *out is buf, or the same spans walked ahead on
+ * another thread (capture_ahead.c), valid until the next call.
  */
 struct udp_span;
-size_t blanc__capture_peek_udp(capture *c, struct udp_span *out, size_t max);
+size_t blanc__capture_peek_udp(capture *c, struct udp_span *buf, size_t max,
+                               const struct udp_span **out);
 void blanc__capture_advance(capture *c, const struct udp_span *last);
 /* Read every record through libpcap's pcap_next_ex (before the first next):
  * the reference the in-place walk is checked against. */
 void blanc__capture_use_libpcap(capture *c);
+/* Walk the records ahead of the reader on a second thread, over the mapped
+ * file base[0, size) of which the capture's window is a part (stream offsets
+ * are file offsets); started by peek_udp itself when the source has a spare
+ * core (blanc__source_spare_map). 1 started; 0 not (no memory or thread,
+ * not walked in place, or the window is not in base). */
+int blanc__capture_walk_ahead(capture *c, const uint8_t *base, size_t size);
+/* For tests: spans the walker has walked, and spans peek_udp has shown of them. */
+uint64_t blanc__capture_ahead_walked(const capture *c);
+uint64_t blanc__capture_ahead_served(const capture *c);
+/* Whether the walk ahead has started (it may have stopped since). */
+int blanc__capture_ahead_started(const capture *c);
 /* Whether records are walked in place (a classic pcap 2.4 file we decode). */
 int blanc__capture_in_place(const capture *c);
 /* libpcap's message for the last BLANC_ETRUNCATED or BLANC_EBADPACKET. */

@@ -108,6 +108,11 @@ const char *blanc_feed_end_detail(const blanc_feed *f)
 
 uint64_t blanc_feed_offset(const blanc_feed *f) { return f->offset; }
 
+unsigned blanc_feed_helpers(const blanc_feed *f)
+{
+    return (f->src ? blanc_source_helpers(f->src) : 0) | (f->ops->helpers ? f->ops->helpers(f) : 0);
+}
+
 int blanc_feed_skip(blanc_feed *f, uint64_t offset) { return f->ops->skip(f, offset); }
 
 int blanc_feed_save(const blanc_feed *f, uint8_t **blob, size_t *len)

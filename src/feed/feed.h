@@ -31,6 +31,8 @@ typedef struct feed_ops {
     void (*free)(blanc_feed *f); /* frees the implementation's part, not f */
     /* NULL: nothing beyond the end's error code (blanc_feed_end_detail). */
     const char *(*end_detail)(const blanc_feed *f);
+    /* NULL: no threads of its own (blanc_feed_helpers). */
+    unsigned (*helpers)(const blanc_feed *f);
 } feed_ops;
 
 /* Every implementation embeds this first and sets ops, framing. */

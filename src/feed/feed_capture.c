@@ -281,10 +281,11 @@ static int read_packet(capfeed *c)
  */
 static int fast_run(capfeed *c, size_t cap)
 {
-    udp_span sp[SPAN_RUN];
+    udp_span buf[SPAN_RUN];
     while (blanc__mold_stream_direct_ok(c->mold)) {
         size_t room = cap - blanc__mold_stream_ready(c->mold);
-        size_t n = blanc__capture_peek_udp(c->cap, sp, room < SPAN_RUN ? room : SPAN_RUN);
+        const udp_span *sp;
+        size_t n = blanc__capture_peek_udp(c->cap, buf, room < SPAN_RUN ? room : SPAN_RUN, &sp);
         if (n == 0)
             return 0;
         int err;
@@ -577,6 +578,12 @@ static const char *cf_end_detail(const blanc_feed *f)
     return c->why[0] ? c->why : NULL;
 }
 
+static unsigned cf_helpers(const blanc_feed *f)
+{
+    const capfeed *c = (const capfeed *)f;
+    return c->cap && blanc__capture_ahead_started(c->cap) ? BLANC_HELPER_WALK : 0;
+}
+
 static void cf_free(blanc_feed *f)
 {
     capfeed *c = (capfeed *)f;
@@ -595,6 +602,7 @@ static const feed_ops capture_ops = {
     .session_name = cf_session_name,
     .free = cf_free,
     .end_detail = cf_end_detail,
+    .helpers = cf_helpers,
 };
 
 int blanc__feed_capture_open(blanc_feed **out, blanc_source *src, const blanc_feed_options *o,

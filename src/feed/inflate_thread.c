@@ -17,13 +17,14 @@
  * Stop: the reader may close at any moment (an early stop, an error above);
  * stop() raises a flag, wakes the producer, and joins it: the producer looks
  * at the flag before each slot, so the wait is at most one slot's decode
- * (a few ms). The thread blocks every signal: handlers run on the reader.
+ * (a few ms). The thread blocks every signal but faults (common/thread.h):
+ * handlers run on the reader.
  */
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/thread.h"
 #include "feed/inflate.h"
 
 #define RING_SLOTS 4
@@ -102,14 +103,10 @@ int blanc__ring_start(blanc__ring **out, blanc__inflate *d)
     if (!rc && (pthread_cond_init(&r->has_data, NULL) || pthread_cond_init(&r->has_room, NULL)))
         rc = BLANC_ENOMEM;
     if (!rc) {
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_SETMASK, &all, &old);
-        if (pthread_create(&r->th, NULL, producer, r))
+        if (blanc__thread_start(&r->th, producer, r, "blanc-inflate"))
             rc = BLANC_ENOMEM;
         else
             r->started = 1;
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
     }
     if (rc) {
         r->dec = NULL; /* the caller still owns d on failure */

@@ -20,14 +20,15 @@
  *
  * Requests are two positions under one mutex (a few hundred a day's file);
  * the pager works in steps of STEP bytes and looks at the stop flag between
- * them, so stop() waits for one step at most. The thread blocks every signal.
+ * them, so stop() waits for one step at most. The thread blocks every signal
+ * but the faults of reading the map (common/thread.h).
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "common/thread.h"
 #include "feed/map_pager.h"
 
 #ifndef MADV_POPULATE_READ
@@ -133,11 +134,7 @@ blanc__pager *blanc__pager_start(const uint8_t *base, size_t size, blanc__pager_
         free(p);
         return NULL;
     }
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int rc = pthread_create(&p->th, NULL, run, p);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    int rc = blanc__thread_start(&p->th, run, p, "blanc-pager");
     if (rc) {
         pthread_cond_destroy(&p->done);
         pthread_cond_destroy(&p->wake);

@@ -48,4 +48,11 @@ size_t blanc__pager_stop(blanc__pager *p);
 struct blanc_source;
 void blanc__source_no_pager(struct blanc_source *s);
 
+/* source.c: whether a mapped source has a second core for more of its
+ * reader's work (a capture's walk ahead, capture_ahead.c): 1 when its pager
+ * runs (the mapping is base[0, size), stream offsets are file offsets), 0
+ * while that is not decided yet, -1 never (not a map, no pager, or
+ * BLANC_CAPTURE_THREAD=0). */
+int blanc__source_spare_map(const struct blanc_source *s, const uint8_t **base, size_t *size);
+
 #endif

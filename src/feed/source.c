@@ -56,6 +56,7 @@ struct blanc_source {
     size_t pager_ahead;  /* asked to map up to here */
     int pager_wanted;    /* map: start the pager once the reader is a slice in */
     int pager_hashes;    /* the pager keeps the input digest (map_pager.h) */
+    unsigned helpers;    /* BLANC_HELPER_* of the threads started */
     /* window [start, end) of buf (stream) or of base (map/mem) */
     uint8_t *buf;
     size_t start, end;
@@ -135,7 +136,9 @@ static int stream_setup(blanc_source *s, int regular)
     s->comp = blanc__inflate_comp(s->dec);
     /* A pipe stays inline: its producer could block in read() past a stop. */
     if (regular && s->comp != BLANC_COMP_NONE && !env_is("BLANC_INFLATE_THREAD", "0")) {
-        if ((rc = blanc__ring_start(&s->ring, s->dec)))
+        if (!(rc = blanc__ring_start(&s->ring, s->dec)))
+            s->helpers |= BLANC_HELPER_INFLATE;
+        if (rc)
             return rc;
         s->dec = NULL; /* the ring owns it */
     }
@@ -294,6 +297,7 @@ void blanc_source_consume(blanc_source *s, size_t n)
         s->pager = blanc__pager_start(s->base, s->size, s->hashing ? pager_hash : NULL, s,
                                       s->start);
         s->pager_hashes = s->pager && s->hashing;
+        s->helpers |= s->pager ? BLANC_HELPER_PAGER : 0;
         if (s->pager)
             blanc__pager_ahead(s->pager, s->pager_ahead = s->start + PAGER_AHEAD);
     }
@@ -400,6 +404,22 @@ uint64_t blanc_source_raw_bytes(const blanc_source *s)
     if (s->kind != K_STREAM)
         return s->shown;
     return s->ring ? blanc__ring_raw(s->ring) : blanc__inflate_raw(s->dec);
+}
+
+unsigned blanc_source_helpers(const blanc_source *s)
+{
+    return s->helpers;
+}
+
+int blanc__source_spare_map(const blanc_source *s, const uint8_t **base, size_t *size)
+{
+    if (s->kind != K_MAP || env_is("BLANC_CAPTURE_THREAD", "0"))
+        return -1;
+    if (!s->pager)
+        return s->pager_wanted ? 0 : -1;
+    *base = s->base;
+    *size = s->size;
+    return 1;
 }
 
 void blanc__source_no_pager(blanc_source *s)
