@@ -37,6 +37,9 @@
 #define RING 4096u /* spans (56 bytes each): ~400 us of a replay */
 #define CHUNK 256u /* the most walked before the walker publishes */
 #define LINE 64
+#ifndef RING_AHEAD
+#define RING_AHEAD 32u
+#endif
 #ifndef PREFETCH
 #define PREFETCH 16u
 #endif
@@ -213,7 +216,7 @@ const udp_span *blanc__ahead_take(blanc__ahead *a, uint64_t at, uint64_t number,
             __builtin_prefetch(f->p);
             __builtin_prefetch(f->p + f->n - 1);
         }
-        __builtin_prefetch(&a->ring[(j + 2 * PREFETCH) & (RING - 1)]);
+        __builtin_prefetch(&a->ring[(j + RING_AHEAD) & (RING - 1)]);
         at = s->end;
         number = s->packet;
     }

@@ -60,7 +60,9 @@
 #define LOOKAHEAD_BYTES ((size_t)1 << 20) /* < the reassembler's 4 MiB slack: no ELIMIT */
 #define LOOKAHEAD_PACKETS 65536u
 #define MAX_TCP_SEL 64
+#ifndef SPAN_RUN
 #define SPAN_RUN 32 /* packets the fast walk looks at a time */
+#endif
 
 enum { MODE_UNDECIDED = 0, MODE_MOLD = 1, MODE_TCP = 2 };
 
