@@ -115,10 +115,11 @@ static void info_text(const char *path, const blanc_capture_info *ci)
                s.session, s.packets, s.messages);
         printf("  sequence %" PRIu64 "..%" PRIu64 ", time %s .. %s\n", s.first_seq, s.last_seq,
                t0, t1);
-        printf("  gaps %" PRIu64 " (%" PRIu64 " messages lost), duplicates %" PRIu64
-               ", out of order %" PRIu64 ", heartbeats %" PRIu64 "%s\n",
-               s.gaps, s.lost, s.duplicates, s.out_of_order, s.heartbeats,
-               s.ended ? ", end of session" : "");
+        printf("  gaps %" PRIu64 " (%" PRIu64 " messages lost", s.gaps, s.lost);
+        if (s.late)
+            printf(", %" PRIu64 " came late", s.late);
+        printf("), duplicates %" PRIu64 ", out of order %" PRIu64 ", heartbeats %" PRIu64 "%s\n",
+               s.duplicates, s.out_of_order, s.heartbeats, s.ended ? ", end of session" : "");
         for (uint64_t k = 0; k < s.gaps; k++) {
             uint64_t from, to;
             if (blanc_capture_info_gap(ci, i, k, &from, &to) < 0)
@@ -188,6 +189,7 @@ static void info_json(const char *path, const blanc_capture_info *ci, const char
         }
         jw_close(&j, ']');
         jw_u64(&j, "duplicates", s.duplicates);
+        jw_u64(&j, "late", s.late);
         jw_u64(&j, "out_of_order", s.out_of_order);
         jw_u64(&j, "heartbeats", s.heartbeats);
         jw_bool(&j, "ended", s.ended);

@@ -50,6 +50,10 @@ static const char usage_text[] =
     "                      --session, the first session seen ('blanc capture info'\n"
     "                      lists them all). Without a selection MoldUDP64 is\n"
     "                      replayed if the capture has any, else SoupBinTCP\n"
+    "  --reorder-window N  MoldUDP64 packets held per session while a number before\n"
+    "                      them is missing (default 64, at most 4096); past it the\n"
+    "                      missing numbers are a gap, and a packet of them that\n"
+    "                      comes later counts as late\n"
     "\n"
     "snapshots (docs/SNAPSHOT.md):\n"
     "  --snapshot-at CUT   take a snapshot at CUT: a message index N (the state after\n"
@@ -137,6 +141,7 @@ typedef struct replay_args {
     int force;
     const char *channels[MAX_SELECT], *sessions[MAX_SELECT];
     size_t n_channels, n_sessions;
+    uint32_t reorder_window;
     unsigned threads;
 } replay_args;
 
@@ -214,6 +219,7 @@ static int parse_args(int argc, char **argv, replay_args *a)
         {"snapshot-format", required_argument, 0, 'F'}, {"resume", required_argument, 0, 'r'},
         {"force", no_argument, 0, 'x'},             {"threads", required_argument, 0, 'P'},
         {"channel", required_argument, 0, 'C'},     {"session", required_argument, 0, 'T'},
+        {"reorder-window", required_argument, 0, 'W'},
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     cli_run_init(&a->run, "replay");
@@ -258,6 +264,16 @@ static int parse_args(int argc, char **argv, replay_args *a)
             }
             a->channels[a->n_channels++] = optarg;
             break;
+        case 'W': {
+            uint64_t v;
+            if (cli_parse_u64(optarg, &v) || v == 0 || v > 4096) {
+                cli_error("replay: --reorder-window wants a number from 1 to 4096, not '%s'",
+                          optarg);
+                return CLI_USAGE;
+            }
+            a->reorder_window = (uint32_t)v;
+            break;
+        }
         case 'T':
             if (a->n_sessions == MAX_SELECT || !*optarg || strlen(optarg) > 10) {
                 cli_error("replay: --session wants a name of 1 to 10 characters (at most %d), "
@@ -447,6 +463,7 @@ int cmd_replay(int argc, char **argv)
     so.n_cuts = (size_t)a.n_cuts;
     so.snapshot_dir = a.snap_dir;
     so.snapshot_format = a.snap_format;
+    so.feed.reorder_window = a.reorder_window;
     so.feed.channels = a.channels;
     so.feed.n_channels = a.n_channels;
     so.feed.sessions = a.sessions;

@@ -225,6 +225,7 @@ void cli_transport_json(jw *j, const blanc_transport_stats *t)
     jw_u64(j, "duplicates", t->duplicates);
     jw_u64(j, "out_of_order", t->out_of_order);
     jw_u64(j, "arbitrated", t->arbitrated);
+    jw_u64(j, "late", t->late);
     jw_u64(j, "heartbeats", t->heartbeats);
     jw_u64(j, "skipped", t->skipped);
     jw_u64(j, "bad_packets", t->bad_packets);
@@ -235,11 +236,15 @@ void cli_transport_text(FILE *f, const blanc_transport_stats *t)
 {
     fprintf(f,
             "transport    %" PRIu64 " packets, %" PRIu64 " messages, %" PRIu64 " sessions, %" PRIu64
-            " gaps (%" PRIu64 " messages lost), %" PRIu64 " duplicates, %" PRIu64
-            " out of order, %" PRIu64 " arbitrated, %" PRIu64 " heartbeats, %" PRIu64
-            " skipped, %" PRIu64 " bad packets\n",
-            t->packets, t->messages, t->sessions, t->gaps, t->lost_messages, t->duplicates,
-            t->out_of_order, t->arbitrated, t->heartbeats, t->skipped, t->bad_packets);
+            " gaps (%" PRIu64 " messages lost",
+            t->packets, t->messages, t->sessions, t->gaps, t->lost_messages);
+    if (t->late) /* only then: most captures have none */
+        fprintf(f, ", %" PRIu64 " came late", t->late);
+    fprintf(f,
+            "), %" PRIu64 " duplicates, %" PRIu64 " out of order, %" PRIu64 " arbitrated, %" PRIu64
+            " heartbeats, %" PRIu64 " skipped, %" PRIu64 " bad packets\n",
+            t->duplicates, t->out_of_order, t->arbitrated, t->heartbeats, t->skipped,
+            t->bad_packets);
 }
 
 /* What both summaries show, read once. */

@@ -384,6 +384,8 @@ typedef struct blanc_transport_stats {
     uint64_t bad_packets;   /* truncated, fragmented or malformed (anomaly bad_packet) */
     uint64_t unsequenced;   /* 1: MoldUDP64 packets with sequence number 0 (anonymized
                                captures) passed in arrival order, without gap accounting */
+    uint64_t late;          /* messages that came after their numbers had been declared
+                               lost (past the reorder window): dropped, and still lost */
 } blanc_transport_stats;
 
 typedef struct blanc_feed blanc_feed;
@@ -496,7 +498,8 @@ typedef struct blanc_capture_session {
     uint16_t port;
     uint64_t packets, messages, first_seq, last_seq, first_ts_ns, last_ts_ns;
     uint64_t gaps, lost, duplicates, out_of_order, heartbeats;
-    int ended; /* its end-of-session packet was seen */
+    int ended;     /* its end-of-session packet was seen */
+    uint64_t late; /* messages after their numbers were declared lost (still lost) */
 } blanc_capture_session;
 
 typedef struct blanc_capture_info blanc_capture_info;

@@ -428,10 +428,108 @@ static void gap_is_declared_past_the_window(void **state)
     assert_int_equal(blanc__mold_stream_gap(r.m, 0, 1, &from, &to), 0);
     assert_true(from == 14 && to == 15);
     assert_int_equal(blanc__mold_stream_gap(r.m, 0, 2, &from, &to), BLANC_ENOTFOUND);
-    /* The late 3-5 now: counted (its line had gone past), not delivered. */
+    /* The late 3-5 now: not delivered (the stream went on without them), not
+     * copies (nothing of 3-5 came before), but late, and still lost. */
     sendp(&r, A_GROUP, "S", 3, 3);
     assert_int_equal(r.n, 11);
-    assert_int_equal(stats(&r).duplicates, 3);
+    st = stats(&r);
+    assert_int_equal(st.late, 3);
+    assert_int_equal(st.duplicates, 0);
+    assert_int_equal(st.lost_messages, 5);
+    assert_int_equal(blanc__mold_stream_info(r.m, 0, &in), 0);
+    assert_int_equal(in.late, 3);
+    assert_int_equal(in.lost, 5);
+    /* 5-7: 5 lost (late), 6-7 delivered (a copy); 13-15: 13 delivered, 14-15 lost. */
+    sendp(&r, A_GROUP, "S", 5, 3);
+    sendp(&r, A_GROUP, "S", 13, 3);
+    assert_int_equal(r.n, 11);
+    st = stats(&r);
+    assert_int_equal(st.late, 3 + 1 + 2);
+    assert_int_equal(st.duplicates, 2 + 1);
+    blanc__mold_stream_free(r.m);
+}
+
+/* On the other line, a late packet is still late (no line had it), and a
+ * copy of a number one line delivered is arbitrated. */
+static void late_on_the_other_line(void **state)
+{
+    (void)state;
+    run r;
+    start(&r, mkstream(NULL, 0, NULL, 0, 2, 0));
+    sendp(&r, A_GROUP, "S", 1, 1);
+    sendp(&r, A_GROUP, "S", 3, 1); /* held */
+    sendp(&r, A_GROUP, "S", 4, 1); /* held */
+    sendp(&r, A_GROUP, "S", 5, 1); /* a third held: 2 is lost */
+    assert_int_equal(stats(&r).lost_messages, 1);
+    sendp(&r, B_GROUP, "S", 1, 2); /* 1 a copy from the other line, 2 late */
+    blanc_transport_stats st = stats(&r);
+    assert_int_equal(st.arbitrated, 1);
+    assert_int_equal(st.late, 1);
+    assert_int_equal(st.duplicates, 0);
+    assert_int_equal(st.lost_messages, 1);
+    assert_int_equal(r.n, 4);
+    blanc__mold_stream_free(r.m);
+}
+
+/* A version 1 blob (before the late counters) restores, with late 0: built
+ * from a version 2 one by taking out its two late fields. */
+static void restore_reads_version_1(void **state)
+{
+    (void)state;
+    run r;
+    start(&r, mkstream(NULL, 0, NULL, 0, 2, 0));
+    sendp(&r, A_GROUP, "S", 1, 1);
+    sendp(&r, A_GROUP, "S", 3, 1);
+    sendp(&r, A_GROUP, "S", 4, 1);
+    sendp(&r, A_GROUP, "S", 5, 1); /* 2 lost */
+    sendp(&r, A_GROUP, "S", 2, 1); /* late */
+    blanc_transport_stats want = stats(&r);
+    assert_int_equal(want.late, 1);
+    uint8_t *blob;
+    size_t len;
+    assert_int_equal(blanc__mold_stream_save(r.m, &blob, &len), 0);
+    /* Layout (mold_save.c): magic, version, 12 counters (late last), damage u32
+     * u64, two u8, sessions u32; the session: name 10, three u8, next u64,
+     * last pair u32, pending lost, gaps, lost u64, ranges u32 + 16 each,
+     * held u32 (none here); pairs u32; the pair: group u32, port u16, session
+     * u32, 11 counters (late last), three u8. */
+    assert_int_equal(blanc_le32(blob + 4), 2);
+    size_t stats_late = 8 + 11 * 8;
+    size_t sess = 8 + 12 * 8 + 4 + 8 + 1 + 1 + 4;
+    assert_int_equal(blanc_le32(blob + sess - 4), 1);
+    size_t ranges_at = sess + 10 + 3 + 8 + 4 + 8 + 8 + 8;
+    uint32_t nranges = blanc_le32(blob + ranges_at);
+    assert_int_equal(nranges, 1);
+    size_t held_at = ranges_at + 4 + 16 * nranges;
+    assert_int_equal(blanc_le32(blob + held_at), 0);
+    size_t pairs_at = held_at + 4;
+    assert_int_equal(blanc_le32(blob + pairs_at), 1);
+    size_t pair_late = pairs_at + 4 + 4 + 2 + 4 + 10 * 8;
+    assert_int_equal(blanc_le64(blob + stats_late), 1);
+    assert_int_equal(blanc_le64(blob + pair_late), 1);
+    uint8_t *v1 = malloc(len);
+    assert_non_null(v1);
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (!(i >= stats_late && i < stats_late + 8) && !(i >= pair_late && i < pair_late + 8))
+            v1[n++] = blob[i];
+    blanc_put_le32(v1 + 4, 1);
+    mold_stream *m = mkstream(NULL, 0, NULL, 0, 2, 0);
+    assert_int_equal(blanc__mold_stream_restore(m, v1, n), 0);
+    blanc_transport_stats got;
+    blanc__mold_stream_stats(m, &got);
+    want.late = 0;
+    assert_memory_equal(&got, &want, sizeof got);
+    mold_session_info in;
+    assert_int_equal(blanc__mold_stream_info(m, 0, &in), 0);
+    assert_int_equal(in.late, 0);
+    assert_int_equal(in.lost, 1);
+    /* A version from the future is refused. */
+    blanc_put_le32(blob + 4, 3);
+    assert_int_equal(blanc__mold_stream_restore(m, blob, len), BLANC_EBADSNAP);
+    free(v1);
+    free(blob);
+    blanc__mold_stream_free(m);
     blanc__mold_stream_free(r.m);
 }
 
@@ -1049,6 +1147,8 @@ int main(void)
         cmocka_unit_test(parse_agrees_with_tshark),
         cmocka_unit_test(in_order_and_heartbeats),
         cmocka_unit_test(gap_is_declared_past_the_window),
+        cmocka_unit_test(late_on_the_other_line),
+        cmocka_unit_test(restore_reads_version_1),
         cmocka_unit_test(a_heartbeat_between_losses_is_one_gap),
         cmocka_unit_test(out_of_order_counts_the_late_packet),
         cmocka_unit_test(reorder_inside_the_window),

@@ -178,6 +178,7 @@ int blanc_capture_info_session(const blanc_capture_info *ci, size_t i, blanc_cap
     out->duplicates = in.duplicates;
     out->out_of_order = in.out_of_order;
     out->heartbeats = in.heartbeats;
+    out->late = in.late;
     out->ended = in.ended;
     return 0;
 }

@@ -140,6 +140,7 @@ typedef struct mold_session_info {
     uint64_t packets, messages, first_seq, last_seq, first_ts_ns, last_ts_ns;
     uint64_t gaps, lost, duplicates, out_of_order, heartbeats;
     uint64_t arbitrated;      /* copies dropped: the other line was first */
+    uint64_t late;            /* messages after their numbers were declared lost */
     int selected;             /* its messages are delivered */
     int ended;                /* end of session seen */
 } mold_session_info;

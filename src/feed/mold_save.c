@@ -8,8 +8,10 @@
  * was consumed. Packets are stored whole and parsed again on restore, so a
  * damaged blob cannot make a later walk over their blocks run off the end.
  *
- * Layout (little-endian): "BMLD", u32 version (1), then the fields in the
- * order save() writes them. Options (channels, names, window) are not in it:
+ * Layout (little-endian): "BMLD", u32 version (2), then the fields in the
+ * order save() writes them. Version 1 (before the `late` counters, which
+ * version 2 adds after the transport counters and after each line's) still
+ * loads, with late 0. Options (channels, names, window) are not in it:
  * restore into a stream created with the same options.
  */
 #include <stdlib.h>
@@ -17,7 +19,7 @@
 #include "common/bytes.h"
 #include "feed/mold_stream_impl.h"
 
-#define MOLD_BLOB_VERSION 1u
+#define MOLD_BLOB_VERSION 2u
 
 typedef struct wbuf {
     uint8_t *p;
@@ -76,7 +78,8 @@ static void put_stats(wbuf *w, const blanc_transport_stats *st)
 {
     const uint64_t v[] = {st->packets,    st->messages,     st->sessions,  st->gaps,
                           st->lost_messages, st->duplicates, st->out_of_order,
-                          st->arbitrated, st->heartbeats,   st->skipped,   st->bad_packets};
+                          st->arbitrated, st->heartbeats,   st->skipped,   st->bad_packets,
+                          st->late};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         put64(w, v[i]);
 }
@@ -120,7 +123,7 @@ int blanc__mold_stream_save(const mold_stream *m, uint8_t **blob, size_t *len)
         put32(&w, p->session);
         const uint64_t v[] = {p->packets,     p->messages,   p->first_seq,  p->last_seq,
                               p->first_ts_ns, p->last_ts_ns, p->duplicates, p->out_of_order,
-                              p->heartbeats,  p->arbitrated};
+                              p->heartbeats,  p->arbitrated, p->late};
         for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
             put64(&w, v[k]);
         put8(&w, p->ended);
@@ -246,21 +249,23 @@ static mold_slot *get_slot(mold_stream *m, rbuf *r)
     return s;
 }
 
-static void get_stats(rbuf *r, blanc_transport_stats *st)
+static void get_stats(rbuf *r, blanc_transport_stats *st, uint32_t version)
 {
     uint64_t *v[] = {&st->packets,    &st->messages,     &st->sessions,  &st->gaps,
                      &st->lost_messages, &st->duplicates, &st->out_of_order,
                      &st->arbitrated, &st->heartbeats,   &st->skipped,   &st->bad_packets};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         *v[i] = get64(r);
+    st->late = version >= 2 ? get64(r) : 0;
 }
 
 static int load(mold_stream *m, rbuf *r)
 {
     const uint8_t *magic = get(r, 4);
-    if (!magic || memcmp(magic, "BMLD", 4) || get32(r) != MOLD_BLOB_VERSION)
+    uint32_t version = magic && !memcmp(magic, "BMLD", 4) ? get32(r) : 0;
+    if (version < 1 || version > MOLD_BLOB_VERSION)
         return BLANC_EBADSNAP;
-    get_stats(r, &m->st);
+    get_stats(r, &m->st, version);
     m->pending_damage = get32(r);
     m->pending_damage_at = get64(r);
     m->unsequenced = get8(r);
@@ -333,6 +338,7 @@ static int load(mold_stream *m, rbuf *r)
                          &p->heartbeats,  &p->arbitrated};
         for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
             *v[k] = get64(r);
+        p->late = version >= 2 ? get64(r) : 0;
         p->ended = get8(r);
         p->have_seq = get8(r);
         p->have_ts = get8(r);
@@ -424,6 +430,7 @@ int blanc__mold_stream_info(const mold_stream *m, size_t i, mold_session_info *o
     out->out_of_order = p->out_of_order;
     out->heartbeats = p->heartbeats;
     out->arbitrated = p->arbitrated;
+    out->late = p->late;
     out->selected = s->selected;
     out->ended = p->ended;
     return 0;

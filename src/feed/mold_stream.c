@@ -367,6 +367,43 @@ static void redundant(mold_stream *m, uint32_t pair, uint32_t winner, uint64_t n
     }
 }
 
+/* Messages of the lost ranges of s among the n from seq (ranges are
+ * ascending and disjoint; only the first MOLD_MAX_GAP_RANGES are kept, so a
+ * copy of a number lost later than that counts as a copy). */
+static uint64_t in_lost(const mold_session *s, uint64_t seq, uint64_t n)
+{
+    uint32_t lo = 0, hi = s->nranges;
+    while (lo < hi) { /* the first range that ends at or after seq */
+        uint32_t mid = (lo + hi) / 2;
+        if (s->ranges[mid][1] < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint64_t end = seq + n, k = 0;
+    for (uint32_t i = lo; i < s->nranges && s->ranges[i][0] < end; i++) {
+        uint64_t a = s->ranges[i][0] > seq ? s->ranges[i][0] : seq;
+        uint64_t b = s->ranges[i][1] + 1 < end ? s->ranges[i][1] + 1 : end;
+        k += b - a;
+    }
+    return k;
+}
+
+/* n messages from seq that came on line `pair` with numbers below the
+ * session's next: late where their numbers were declared lost (they stay
+ * lost: the stream went on without them), else copies (redundant). */
+static void below_next(mold_stream *m, const mold_session *s, uint32_t pair, uint64_t seq,
+                       uint64_t n)
+{
+    uint64_t late = s->gaps ? in_lost(s, seq, n) : 0;
+    if (late) {
+        m->st.late += late;
+        m->pairs[pair].late += late;
+    }
+    if (n > late)
+        redundant(m, pair, s->last_pair, n - late);
+}
+
 /* A data packet that came after a higher number of its session (held, or a
  * heartbeat past it): out of order. Packets held behind a hole in arrival
  * order are not: behind a loss, every packet would count. */
@@ -414,13 +451,13 @@ static void deliver(mold_stream *m, mold_session *s, mold_slot *sl)
     }
     if (sl->kind == SLOT_HEARTBEAT || sl->seq + sl->count <= s->next) {
         if (sl->kind == SLOT_DATA)
-            redundant(m, sl->pair, s->last_pair, sl->count);
+            below_next(m, s, sl->pair, sl->seq, sl->count);
         blanc__mold_slot_put(m, sl);
         return;
     }
     uint64_t old = s->next - sl->seq; /* overlap: the first ones came already */
     if (old) {
-        redundant(m, sl->pair, s->last_pair, old);
+        below_next(m, s, sl->pair, sl->seq, old);
         blanc__mold_slot_skip(sl, (uint32_t)old);
     }
     s->next = sl->seq + sl->count;
@@ -651,7 +688,7 @@ static int push(mold_stream *m, const mold_origin *o, const uint8_t *p, size_t n
     if (kind == SLOT_HEARTBEAT)
         return 0;
     if (pk.seq + count <= s->next) {
-        redundant(m, (uint32_t)pi, s->last_pair, count);
+        below_next(m, s, (uint32_t)pi, pk.seq, count);
         return 0;
     }
     mold_slot *sl;

@@ -100,7 +100,7 @@ typedef struct mold_pair {
     uint16_t port;
     uint32_t session;
     uint64_t packets, messages, first_seq, last_seq, first_ts_ns, last_ts_ns;
-    uint64_t duplicates, out_of_order, heartbeats, arbitrated;
+    uint64_t duplicates, out_of_order, heartbeats, arbitrated, late;
     uint8_t ended, have_seq, have_ts;
 } mold_pair;
 

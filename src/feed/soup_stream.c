@@ -27,6 +27,7 @@
  * Soup does not number them: the sequence number is unknown (0) until the
  * next login accepted.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -296,7 +297,10 @@ const char *blanc__soup_stream_session_name(const soup_stream *s, uint32_t n)
 
 #define BLOB_MAGIC "SOUP"
 #define BLOB_VERSION 1
-#define N_STATS (sizeof(blanc_transport_stats) / sizeof(uint64_t))
+/* The counters up to `unsequenced`, as version 1 has them: `late` (MoldUDP64
+ * only) is never set here, and the blob keeps its size. */
+#define N_STATS (offsetof(blanc_transport_stats, late) / sizeof(uint64_t))
+_Static_assert(N_STATS == 12, "soup blob version 1: twelve transport counters");
 
 static uint8_t *put64(uint8_t *w, uint64_t v)
 {
