@@ -8,28 +8,30 @@
  * of the replay. Here a second thread walks the mapped file ahead of the
  * reader into a ring of udp_spans, the same spans the reader's walk would
  * make (capture.c's walk, run on its constant fields only), and the reader
- * copies them out instead of walking.
+ * is shown them where they lie in the ring instead of walking.
  *
  * Nothing the reader sees depends on it. A span is used only if it starts
  * exactly at the reader's offset with the reader's next packet number and
- * lies inside the reader's window; anything else (spans the reader has
- * passed, walking the general way meanwhile) is dropped, and with none
- * ready the reader walks itself, as without this thread. The walker stops
- * where the reader's walk would (a record it does not take, the end of the
- * file) or when it finds itself behind the reader, and waits there until
- * the reader, finding nothing ready, asks it to go on from its own offset.
- * So there is one request at a time, and the reader never waits for the
- * walker.
+ * lies inside the reader's window; spans the reader has passed (it may take
+ * fewer than it is shown, or walk the general way meanwhile) go back to the
+ * walker at its next look, and with none ready the reader walks itself, as
+ * without this thread: it never waits for the walker. The reader publishes
+ * its offset and packet number at each look, under a sequence count (four
+ * stores, no lock). The walker stops where the reader's walk would (a
+ * record it does not take, the end of the file) until the reader has gone
+ * past that record, and when it finds itself behind the reader it goes on
+ * from the reader's offset: it never reads far behind the reader, where
+ * the source may have given the pages back.
  *
- * Waiting is sleeping, with no lock or condition on the reader's side: a
- * full ring drains in a few hundred microseconds, and a walker with nothing
- * to do backs off to a millisecond between looks.
+ * Waiting is sleeping, on the walker's side only: a full ring drains in a
+ * few hundred microseconds, and a walker with nothing to do backs off to a
+ * millisecond between looks; stop() cuts a sleep short.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
-#include <stdio.h>
 
 #include "common/thread.h"
 #include "feed/capture_ahead.h"
@@ -85,13 +87,17 @@ static void nap(blanc__ahead *a, long ns)
 static void reader_pos(blanc__ahead *a, uint64_t *at, uint64_t *number)
 {
     uint32_t s1, s2;
-    do {
+    for (unsigned tries = 1;; tries++) {
         s1 = atomic_load_explicit(&a->seq, memory_order_acquire);
         *at = atomic_load_explicit(&a->at, memory_order_relaxed);
         *number = atomic_load_explicit(&a->number, memory_order_relaxed);
         atomic_thread_fence(memory_order_acquire);
         s2 = atomic_load_explicit(&a->seq, memory_order_relaxed);
-    } while ((s1 & 1) || s1 != s2);
+        if (!(s1 & 1) && s1 == s2)
+            return;
+        if (tries % 64 == 0)
+            sched_yield(); /* the reader lost its core mid-write: let it have one */
+    }
 }
 
 static void *run(void *arg)
