@@ -346,6 +346,181 @@ static void built_variants(void **state)
     assert_true(peeked > 2000); /* and the fast walk met them */
 }
 
+/* ---- pcapng built here -------------------------------------------------- */
+
+/* A pcapng block: type, total length, body (padded to 4), total length. */
+static void block(wr *w, uint32_t type, const uint8_t *body, size_t n)
+{
+    size_t pad = (4 - n % 4) % 4;
+    uint32_t total = (uint32_t)(12 + n + pad);
+    put32(w, type, w->be), put32(w, total, w->be);
+    for (size_t i = 0; i < n; i++)
+        put8(w, body[i]);
+    for (size_t i = 0; i < pad; i++)
+        put8(w, 0);
+    put32(w, total, w->be);
+}
+
+/* An option into b at *n: code, length, value, padding. */
+static void opt(uint8_t *b, size_t *n, int be, uint16_t code, const uint8_t *v, uint16_t len)
+{
+    wr t = {{0}, 0, be};
+    put16(&t, code, be), put16(&t, len, be);
+    memcpy(b + *n, t.b, 4);
+    memcpy(b + *n + 4, v, len);
+    size_t pad = (4 - len % 4) % 4;
+    memset(b + *n + 4 + len, 0, pad);
+    *n += 4 + len + pad;
+}
+
+static void epb(wr *w, uint32_t iface, uint64_t t, const uint8_t *f, uint32_t caplen,
+                uint32_t len, size_t have, int with_opts)
+{
+    uint8_t b[512];
+    wr t4 = {{0}, 0, w->be};
+    put32(&t4, iface, w->be), put32(&t4, (uint32_t)(t >> 32), w->be);
+    put32(&t4, (uint32_t)t, w->be), put32(&t4, caplen, w->be), put32(&t4, len, w->be);
+    memcpy(b, t4.b, 20);
+    memcpy(b + 20, f, have);
+    size_t n = 20 + have;
+    if (with_opts) {
+        while (n % 4)
+            b[n++] = 0;
+        opt(b, &n, w->be, 1, (const uint8_t *)"a comment", 9); /* opt_comment */
+        opt(b, &n, w->be, 0, NULL, 0);
+    }
+    block(w, 6, b, n);
+}
+
+/* Interface options: none, if_tsresol (us, ns, ms, 2^-10, twice), if_tsoffset. */
+enum { O_NONE, O_US, O_NS, O_MS, O_BIN, O_OFF, O_TWICE, O_COUNT };
+
+static void idb(wr *w, uint32_t linktype, uint32_t snap, int o)
+{
+    uint8_t b[128];
+    wr t4 = {{0}, 0, w->be};
+    put16(&t4, linktype, w->be), put16(&t4, 0, w->be), put32(&t4, snap, w->be);
+    memcpy(b, t4.b, 8);
+    size_t n = 8;
+    uint8_t r6 = 6, r9 = 9, r3 = 3, rb = 0x8a;
+    opt(b, &n, w->be, 2, (const uint8_t *)"eth0", 4); /* if_name */
+    if (o == O_US || o == O_TWICE)
+        opt(b, &n, w->be, 9, &r6, 1);
+    if (o == O_NS || o == O_OFF || o == O_TWICE)
+        opt(b, &n, w->be, 9, &r9, 1);
+    if (o == O_MS)
+        opt(b, &n, w->be, 9, &r3, 1);
+    if (o == O_BIN)
+        opt(b, &n, w->be, 9, &rb, 1);
+    if (o == O_OFF) {
+        wr v = {{0}, 0, w->be};
+        put32(&v, w->be ? 0 : 7, w->be), put32(&v, w->be ? 7 : 0, w->be); /* 7 s */
+        opt(b, &n, w->be, 14, v.b, 8);
+    }
+    opt(b, &n, w->be, 0, NULL, 0);
+    block(w, 1, b, n);
+}
+
+/* A pcapng file: SHB, an IDB, EPBs of the fast walk's shapes and the odd
+ * cases, blocks libpcap skips between them, then (tail) one thing the walk
+ * leaves to libpcap: 0 none, 1 a second IDB and an EPB on it, 2 an EPB on an
+ * interface with no IDB, 3 an SPB, 4 a trailer that disagrees, 5 a length
+ * not a multiple of 4, 6 a block of 8 bytes, 7 a second SHB, 8 a block
+ * longer than 16 MiB, 9 an EPB whose caplen runs past its block. */
+static wr build_ng(int be, uint32_t linktype, uint32_t snap, int o, int tail)
+{
+    wr w = {{0}, 0, be};
+    uint8_t shb[16];
+    wr t = {{0}, 0, be};
+    put32(&t, 0x1a2b3c4d, be), put16(&t, 1, be), put16(&t, 0, be);
+    put32(&t, 0xffffffffu, be), put32(&t, 0xffffffffu, be); /* section length: unknown */
+    memcpy(shb, t.b, 16);
+    block(&w, 0x0A0D0D0Au, shb, 16);
+    idb(&w, linktype, snap, o);
+    uint8_t f[256];
+    size_t n = frame(f, linktype, "MOLDUDP64PAYLOAD");
+    epb(&w, 0, 1700000000123456ull, f, (uint32_t)n, (uint32_t)n, n, 0);
+    epb(&w, 0, 0xffffffffffffffffull, f, (uint32_t)n, (uint32_t)n, n, 1); /* the top, options */
+    uint8_t nrb[12] = {0};
+    block(&w, 4, nrb, 4); /* a name resolution block (end of records only) */
+    epb(&w, 0, 5, f, 20, (uint32_t)n, 20, 0); /* cut short */
+    epb(&w, 0, 6, f, 0, 0, 0, 0);             /* empty */
+    epb(&w, 0, 7, f, (uint32_t)n, 10, n, 0);  /* len < caplen */
+    for (int shape = F_PLAIN; shape <= F_PAD; shape++)
+        for (int k = 0; k < (shape == F_PLAIN ? 3 : 1); k++) {
+            size_t m = frame_as(f, linktype, "MOLD", 1, shape);
+            epb(&w, 0, 10 + (uint64_t)shape, f, (uint32_t)m, (uint32_t)m, m, k == 1);
+        }
+    uint8_t isb[16] = {0};
+    block(&w, 5, isb, 12);          /* interface statistics */
+    block(&w, 0x40000BADu, isb, 8); /* a custom block */
+    n = frame_as(f, linktype, "MOLDUDP64PAYLOAD", 1, F_PLAIN);
+    epb(&w, 0, 11, f, (uint32_t)n - 1, (uint32_t)n - 1, n - 1, 0); /* IP longer than the frame */
+    epb(&w, 0, 12, f, (uint32_t)n, (uint32_t)n + 1, n, 0);         /* cut by one byte */
+    switch (tail) {
+    case 1:
+        idb(&w, linktype, snap, O_NONE);
+        epb(&w, 1, 13, f, (uint32_t)n, (uint32_t)n, n, 0);
+        epb(&w, 0, 14, f, (uint32_t)n, (uint32_t)n, n, 0);
+        break;
+    case 2: epb(&w, 3, 13, f, (uint32_t)n, (uint32_t)n, n, 0); break;
+    case 3: {
+        uint8_t spb[256];
+        wr l = {{0}, 0, be};
+        put32(&l, (uint32_t)n, be);
+        memcpy(spb, l.b, 4);
+        memcpy(spb + 4, f, n);
+        block(&w, 3, spb, 4 + n);
+        epb(&w, 0, 14, f, (uint32_t)n, (uint32_t)n, n, 0);
+        break;
+    }
+    case 4:
+        epb(&w, 0, 13, f, (uint32_t)n, (uint32_t)n, n, 0);
+        w.b[w.n - 1] ^= 0x10, w.b[w.n - 4] ^= 0x10; /* the trailer's length, either order */
+        break;
+    case 5: put32(&w, 6, be), put32(&w, 14, be), put32(&w, 0, be), put16(&w, 0, be); break;
+    case 6: put32(&w, 6, be), put32(&w, 8, be); break;
+    case 7:
+        block(&w, 0x0A0D0D0Au, shb, 16);
+        idb(&w, linktype, snap, o);
+        epb(&w, 0, 14, f, (uint32_t)n, (uint32_t)n, n, 0);
+        break;
+    case 8: put32(&w, 6, be), put32(&w, (17u << 20), be), put32(&w, 0, be); break;
+    case 9: epb(&w, 0, 13, f, 200, (uint32_t)n, n, 0); break;
+    default: break;
+    }
+    return w;
+}
+
+static void built_pcapng(void **state)
+{
+    (void)state;
+    static const uint32_t links[] = {1, 113, 147};
+    static const uint32_t snaps[] = {65535, 40, 0};
+    size_t before = in_place_files;
+    for (int be = 0; be < 2; be++)
+        for (size_t l = 0; l < sizeof links / sizeof links[0]; l++)
+            for (size_t s = 0; s < sizeof snaps / sizeof snaps[0]; s++)
+                for (int o = 0; o < O_COUNT; o++)
+                    for (int tail = 0; tail <= 9; tail++) {
+                        wr w = build_ng(be, links[l], snaps[s], o, tail);
+                        cross_check(w.b, w.n);
+                    }
+    /* In place: Ethernet and SLL (not swapped: libpcap swaps its pseudo
+     * header), snap lengths libpcap keeps, us / ns / offset, each tail. */
+    size_t in_place = in_place_files - before;
+    assert_true(in_place >= (size_t)(2 * 1 + 1) * 3 * 3 * 10);
+    /* Cut at every length. */
+    ahead_modes = 1;
+    for (int be = 0; be < 2; be++)
+        for (int tail = 0; tail <= 9; tail += 3) {
+            wr w = build_ng(be, 1, 65535, O_US, tail);
+            for (size_t n = 0; n <= w.n; n++)
+                cross_check(w.b, n);
+        }
+    ahead_modes = 2;
+}
+
 /* ---- the fuzz corpus and mutants --------------------------------------- */
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -464,6 +639,9 @@ static void generated_day(void **state)
         "--dup-packets 0.02 --reorder-packets 0.02",
         "day.pcap");
     gen("--messages 100k --symbols 20 --format moldudp64-pcap", "day.pcap.gz");
+    gen("--messages 60k --symbols 20 --format pcapng --ab --drop-packets 0.02 "
+        "--dup-packets 0.02 --reorder-packets 0.02",
+        "day.pcapng");
     char path[8192];
     size_t n;
     snprintf(path, sizeof path, "%s/day.pcap", gen_dir);
@@ -473,6 +651,14 @@ static void generated_day(void **state)
     assert_int_equal(in_place_files, before + 1);
     assert_true(peeked - spans > 50000); /* most of the day's packets */
     assert_true(served_ahead > 10000);   /* and the walk ahead showed many of them */
+    free(p);
+    /* The same day as pcapng: walked in place too, block by block. */
+    snprintf(path, sizeof path, "%s/day.pcapng", gen_dir);
+    p = slurp(path, &n);
+    before = in_place_files, spans = peeked;
+    cross_check(p, n);
+    assert_int_equal(in_place_files, before + 1);
+    assert_true(peeked - spans > 50000);
     free(p);
 
     /* Lending over gzip: the window moves (4 MiB, the day is larger). */
@@ -528,6 +714,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(built_variants),
+        cmocka_unit_test(built_pcapng),
         cmocka_unit_test(fuzz_corpus),
         cmocka_unit_test(generated_day),
     };

@@ -57,6 +57,14 @@
 #define MAX_SNAPLEN 262144 /* libpcap's MAXIMUM_SNAPLEN: the most a record of our link types holds */
 
 #define FILE_BUF 65536 /* the FILE's buffer: one read serves a whole segment */
+#define IDB_KEEP 512   /* bytes of the first IDB kept for its options */
+/* pcapng block types (libpcap's sf-pcapng.c) */
+#define BT_SHB 0x0A0D0D0Au
+#define BT_IDB 1u
+#define BT_PB 2u
+#define BT_SPB 3u
+#define BT_EPB 6u
+#define NG_MAX_BLOCK (16u << 20) /* libpcap's INITIAL_MAX_BLOCKSIZE */
 
 /* Where the cookie is in the file's framing: the segment it serves now. */
 enum seg {
@@ -100,6 +108,16 @@ struct capture {
      * header starts and where the ethertype is (-1: none, raw IP). */
     size_t ip_at;
     int eth_at;
+    /* pcapng: the type of the block the cookie serves, the first IDB's body
+     * as served (options and all: IDB_KEEP bytes at most), IDBs served. */
+    uint32_t blk_type;
+    uint8_t idb[IDB_KEEP];
+    size_t idb_n;
+    int idb_over, idbs;
+    /* pcapng walked in place (ng): interface 0's time stamps in ns are
+     * t * ng_mult + ng_off (mod 2^64: libpcap's seconds and fractions). */
+    int ng;
+    uint64_t ng_mult, ng_off;
     /* The walk ahead on a second thread (capture_ahead.c), or NULL. */
     blanc__ahead *ahead;
     int ahead_decided, ahead_started;
@@ -166,15 +184,18 @@ static void next_segment(capture *c)
             break;
         }
         uint32_t total = file32(c, h);
+        c->blk_type = BT_SHB;
         enter(c, SEG_BLOCK_BODY, total > 12 ? total - 12 : 0);
         break;
     }
     case SEG_BLOCK_HEAD: {
         uint32_t total = file32(c, h + 4);
+        c->blk_type = file32(c, h);
         enter(c, SEG_BLOCK_BODY, total > 8 ? total - 8 : 0);
         break;
     }
     case SEG_BLOCK_BODY:
+        c->idbs += c->blk_type == BT_IDB;
         enter(c, SEG_BLOCK_HEAD, 8);
         break;
     case SEG_EXACT:
@@ -229,6 +250,12 @@ static ssize_t cookie_read(void *cookie, char *buf, size_t size)
             size_t room = sizeof c->head - c->head_n, h = k < room ? k : room;
             memcpy(c->head + c->head_n, c->win, h);
             c->head_n += h;
+        } else if (c->seg == SEG_BLOCK_BODY && c->blk_type == BT_IDB && c->idbs == 0) {
+            /* The first IDB: its options say how interface 0 counts time. */
+            size_t room = IDB_KEEP - c->idb_n, h = k < room ? k : room;
+            memcpy(c->idb + c->idb_n, c->win, h);
+            c->idb_n += h;
+            c->idb_over |= k > room;
         }
         blanc_source_consume(c->src, k);
         c->win += k;
@@ -245,6 +272,51 @@ static int cookie_close(void *cookie)
 {
     (void)cookie; /* the source is borrowed */
     return 0;
+}
+
+static uint16_t file16(const capture *c, const uint8_t *p)
+{
+    return c->big ? blanc_be16(p) : blanc_le16(p);
+}
+
+/*
+ * Whether a pcapng file can be walked in place: libpcap has read exactly one
+ * IDB (the cookie stands at the next block), its options are all kept, and
+ * its time stamps are in micro- or nanoseconds (if_tsresol absent, 6 or 9),
+ * with any if_tsoffset: then libpcap's seconds (t / resolution + offset) and
+ * nanoseconds (the rest, times 1000 for microseconds) make t * mult + offset
+ * * 10^9 ns, mod 2^64, which ng_mult and ng_off keep. Other resolutions
+ * (and anything odd in the options) stay with libpcap, which has checked
+ * them already: this only reads what it accepted.
+ */
+static int ng_clock(capture *c)
+{
+    if (c->idbs != 1 || c->idb_over || c->idb_n < 12)
+        return 0;
+    const uint8_t *o = c->idb;
+    size_t at = 8, end = c->idb_n - 4; /* linktype, reserved, snaplen; the trailer */
+    uint64_t mult = 1000, off = 0;
+    int res_seen = 0, off_seen = 0;
+    while (at + 4 <= end) {
+        uint16_t code = file16(c, o + at), len = file16(c, o + at + 2);
+        if (code == 0)
+            break;
+        if (at + 4 + len > end)
+            return 0;
+        if (code == 9) { /* if_tsresol */
+            if (len != 1 || res_seen++ || (o[at + 4] != 6 && o[at + 4] != 9))
+                return 0;
+            mult = o[at + 4] == 6 ? 1000 : 1;
+        } else if (code == 14) { /* if_tsoffset, seconds */
+            if (len != 8 || off_seen++)
+                return 0;
+            off = c->big ? blanc_be64(o + at + 4) : blanc_le64(o + at + 4);
+        }
+        at += 4 + (((size_t)len + 3) & ~(size_t)3);
+    }
+    c->ng_mult = mult;
+    c->ng_off = off * 1000000000u;
+    return 1;
 }
 
 int blanc__capture_open(capture **out, blanc_source *src, char *why, size_t cap)
@@ -281,8 +353,11 @@ int blanc__capture_open(capture **out, blanc_source *src, char *why, size_t cap)
      * MAX_SNAPLEN bytes and whose bytes libpcap hands out as they are. */
     int ours = c->dlt == DLT_EN10MB || c->dlt == DLT_RAW || c->dlt == DLT_IPV4 ||
                ((c->dlt == DLT_LINUX_SLL || c->dlt == DLT_LINUX_SLL2) && !pcap_is_swapped(c->pc));
-    if (c->seg == SEG_PCAP_REC && c->left == 16 && ours && pcap_snapshot(c->pc) > 0) {
+    int classic = c->seg == SEG_PCAP_REC && c->left == 16;
+    int ng = c->seg == SEG_BLOCK_HEAD && c->left == 8 && ng_clock(c);
+    if ((classic || ng) && ours && pcap_snapshot(c->pc) > 0) {
         c->in_place = 1;
+        c->ng = ng;
         c->snap = (uint32_t)pcap_snapshot(c->pc);
         c->swapped = pcap_is_swapped(c->pc) == 1;
         c->pos = 0; /* win, win_n: what the cookie had not served */
@@ -375,9 +450,13 @@ static uint32_t rec32(const capture *c, const uint8_t *p)
 
 static int decode(cap_packet *pk, int dlt, const uint8_t *p, size_t cap, size_t len);
 
+static int next_in_place_ng(capture *c, cap_packet *pk);
+
 /* One record in place, by libpcap's rules (the top of the file). */
 static int next_in_place(capture *c, cap_packet *pk)
 {
+    if (c->ng)
+        return next_in_place_ng(c, pk);
     int rc = want(c, 16);
     if (rc < 0)
         return rc;
@@ -439,6 +518,82 @@ static int next_in_place(capture *c, cap_packet *pk)
     pk->wire_len = len;
     pk->lent = c->release != NULL;
     return decode(pk, c->dlt, data, take, len > take ? len : take);
+}
+
+/* From here on libpcap reads every block: the cookie stands at the block
+ * the walk stopped at (the walk never moves it), so once the window is
+ * given back there, pcap_next_ex reads that block as if it had read all
+ * before. Lent packets are copied first: the window may move. */
+static int to_libpcap(capture *c, cap_packet *pk)
+{
+    if (c->release && c->pos) {
+        int rc = c->release(c->release_arg);
+        if (rc < 0)
+            return rc;
+    }
+    give_back(c);
+    c->in_place = c->ng = 0;
+    blanc__ahead_stop(c->ahead);
+    c->ahead = NULL;
+    uint64_t offset = pk->offset; /* blocks passed here belong to this packet */
+    int rc = blanc__capture_next(c, pk);
+    pk->offset = offset;
+    return rc;
+}
+
+/*
+ * One pcapng block in place, by libpcap 1.10's rules (sf-pcapng.c read_block
+ * and pcap_ng_next_packet): no bytes at a block boundary is the end; a block
+ * is at least 12 bytes, a multiple of 4, at most 16 MiB here, and its
+ * trailer repeats its length; an enhanced packet block (EPB) of interface 0
+ * whose caplen fits the block and the snap length is a packet; any block
+ * libpcap skips (not a packet block, an IDB or an SHB) is passed, belonging
+ * to the packet after it. Anything else, or anything libpcap would refuse,
+ * goes to libpcap (to_libpcap), which then says what it says.
+ */
+static int next_in_place_ng(capture *c, cap_packet *pk)
+{
+    const uint8_t *h;
+    uint32_t total;
+    for (;;) {
+        int rc = want(c, 8);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            return c->win_n == c->pos ? 0 : to_libpcap(c, pk);
+        h = c->win + c->pos;
+        uint32_t type = rec32(c, h);
+        total = rec32(c, h + 4);
+        if (total < 12 || total % 4 || total > NG_MAX_BLOCK)
+            return to_libpcap(c, pk);
+        if ((rc = want(c, total)) <= 0)
+            return rc < 0 ? rc : to_libpcap(c, pk);
+        h = c->win + c->pos;
+        if (rec32(c, h + total - 4) != total)
+            return to_libpcap(c, pk);
+        if (type == BT_EPB)
+            break;
+        if (type == BT_SHB || type == BT_IDB || type == BT_PB || type == BT_SPB)
+            return to_libpcap(c, pk);
+        pass(c, total);
+        c->end += total;
+    }
+    uint32_t caplen = total >= 32 ? rec32(c, h + 20) : 0;
+    if (total < 32 || rec32(c, h + 8) != 0 || caplen > total - 32 || caplen > c->snap)
+        return to_libpcap(c, pk);
+    uint64_t t = (uint64_t)rec32(c, h + 12) << 32 | rec32(c, h + 16);
+    uint32_t len = rec32(c, h + 24);
+    const uint8_t *data = h + 28;
+    pass(c, total);
+    c->number++;
+    c->end += total;
+    pk->end = c->end;
+    pk->ts_ns = t * c->ng_mult + c->ng_off;
+    pk->frame = data;
+    pk->caplen = caplen;
+    pk->wire_len = len;
+    pk->lent = c->release != NULL;
+    return decode(pk, c->dlt, data, caplen, len > caplen ? len : caplen);
 }
 
 void blanc__capture_free(capture *c)
@@ -732,6 +887,58 @@ static inline __attribute__((always_inline)) size_t peek_run(const capture *c, c
     return k;
 }
 
+/* The fast walk over pcapng: runs of EPBs of interface 0 that
+ * next_in_place_ng would return as they are (whole in the window, the
+ * trailer right, caplen within the block and the snap length); it stops at
+ * anything else, which the general walk then reads. */
+static inline __attribute__((always_inline)) size_t peek_run_ng(const capture *c, const uint8_t *w,
+                                                                size_t at, size_t lim, uint64_t end,
+                                                                uint64_t number, udp_span *out,
+                                                                size_t max)
+{
+    const int big = c->big, eth = c->dlt == DLT_EN10MB;
+    const uint32_t snap = c->snap;
+    const uint64_t mult = c->ng_mult, off = c->ng_off;
+    size_t k = 0;
+    while (k < max && lim - at >= 32) {
+        const uint8_t *h = w + at;
+        __builtin_prefetch((const void *)((uintptr_t)h + CAP_AHEAD));
+        uint32_t type = big ? blanc_be32(h) : blanc_le32(h);
+        uint32_t total = big ? blanc_be32(h + 4) : blanc_le32(h + 4);
+        if (type != BT_EPB || total < 32 || total % 4 || total > NG_MAX_BLOCK || lim - at < total)
+            break;
+        uint32_t iface = big ? blanc_be32(h + 8) : blanc_le32(h + 8);
+        uint32_t caplen = big ? blanc_be32(h + 20) : blanc_le32(h + 20);
+        uint32_t len = big ? blanc_be32(h + 24) : blanc_le32(h + 24);
+        uint32_t trail = big ? blanc_be32(h + total - 4) : blanc_le32(h + total - 4);
+        if (iface != 0 || caplen > total - 32 || caplen > snap || trail != total)
+            break;
+        const uint8_t *data = h + 28;
+        udp_span *s = &out[k];
+        if (!(eth && eth_udp(data, caplen, len, s)) && !plain_udp(c, data, caplen, len, s)) {
+            cap_packet pk;
+            pk.kind = CAP_OTHER;
+            decode(&pk, c->dlt, data, caplen, len > caplen ? len : caplen);
+            if (pk.kind != CAP_UDP)
+                break;
+            s->group = pk.dst_ip;
+            s->port = pk.dst_port;
+            s->p = pk.payload;
+            s->n = pk.len;
+        }
+        uint32_t hi = big ? blanc_be32(h + 12) : blanc_le32(h + 12);
+        uint32_t lo = big ? blanc_be32(h + 16) : blanc_le32(h + 16);
+        s->ts_ns = ((uint64_t)hi << 32 | lo) * mult + off;
+        s->packet = ++number;
+        s->offset = end;
+        end += total;
+        s->end = end;
+        at += total;
+        k++;
+    }
+    return k;
+}
+
 static int le_eth(const capture *c)
 {
     return c->dlt == DLT_EN10MB && !c->big && !c->swapped;
@@ -742,6 +949,8 @@ static size_t ahead_walk(const void *ctx, const uint8_t *base, size_t size, uint
                          uint64_t number, udp_span *out, size_t max)
 {
     const capture *c = ctx;
+    if (c->ng)
+        return peek_run_ng(c, base, (size_t)at, size, at, number, out, max);
     if (le_eth(c))
         return peek_run(c, base, (size_t)at, size, at, number, out, max, 1);
     return peek_run(c, base, (size_t)at, size, at, number, out, max, 0);
@@ -802,6 +1011,8 @@ size_t blanc__capture_peek_udp(capture *c, udp_span *buf, size_t max, const udp_
             return k;
         }
     }
+    if (c->ng)
+        return peek_run_ng(c, c->win, c->pos, c->win_n, c->end, c->number, buf, max);
     if (le_eth(c))
         return peek_run(c, c->win, c->pos, c->win_n, c->end, c->number, buf, max, 1);
     return peek_run(c, c->win, c->pos, c->win_n, c->end, c->number, buf, max, 0);
