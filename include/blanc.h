@@ -437,7 +437,7 @@ uint64_t blanc_feed_offset(const blanc_feed *f);
  * with compressed input (docs/ARCHITECTURE.md "Helper threads"). */
 #define BLANC_HELPER_PAGER 1u   /* a mapped file's page work and input digest */
 #define BLANC_HELPER_INFLATE 2u /* decompression of .gz / .zst input */
-#define BLANC_HELPER_WALK 4u    /* a pcap's record walk ahead of the replay */
+#define BLANC_HELPER_WALK 4u    /* a capture's record walk ahead of the replay */
 unsigned blanc_source_helpers(const blanc_source *s);
 unsigned blanc_feed_helpers(const blanc_feed *f);
 /*
