@@ -128,6 +128,7 @@ def run(vlans=()):
     return fr
 out("eth-run", P.pcap(run()))
 out("vlan-run", P.pcap(run(vlans=[(0x8100, 5)]), nano=True))
+out("ng-run", P.pcapng(run(), comment_every=7))  # pcapng's in-place fast walk
 # without the magic (the target prepends it): pcap us, pcapng
 with open("corpus/capture/magic-pcap", "wb") as fh:
     fh.write(b"\x00" + P.pcap(day())[4:])
