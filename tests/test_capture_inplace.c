@@ -367,7 +367,8 @@ static void opt(uint8_t *b, size_t *n, int be, uint16_t code, const uint8_t *v, 
     wr t = {{0}, 0, be};
     put16(&t, code, be), put16(&t, len, be);
     memcpy(b + *n, t.b, 4);
-    memcpy(b + *n + 4, v, len);
+    if (len)
+        memcpy(b + *n + 4, v, len);
     size_t pad = (4 - len % 4) % 4;
     memset(b + *n + 4 + len, 0, pad);
     *n += 4 + len + pad;
@@ -392,8 +393,12 @@ static void epb(wr *w, uint32_t iface, uint64_t t, const uint8_t *f, uint32_t ca
     block(w, 6, b, n);
 }
 
-/* Interface options: none, if_tsresol (us, ns, ms, 2^-10, twice), if_tsoffset. */
-enum { O_NONE, O_US, O_NS, O_MS, O_BIN, O_OFF, O_TWICE, O_COUNT };
+/* Interface options: none, if_tsresol (us, ns, ms, 2^-10, twice), if_tsoffset;
+ * and ones libpcap refuses (later IDBs only: the first would fail the open):
+ * an option header cut short, an option value cut short, opt_endofopt with a
+ * length. */
+enum { O_NONE, O_US, O_NS, O_MS, O_BIN, O_OFF, O_TWICE, O_COUNT, O_CUT_HEAD = O_COUNT,
+       O_CUT_VALUE, O_END_LEN };
 
 static void idb(wr *w, uint32_t linktype, uint32_t snap, int o)
 {
@@ -417,7 +422,23 @@ static void idb(wr *w, uint32_t linktype, uint32_t snap, int o)
         put32(&v, w->be ? 0 : 7, w->be), put32(&v, w->be ? 7 : 0, w->be); /* 7 s */
         opt(b, &n, w->be, 14, v.b, 8);
     }
-    opt(b, &n, w->be, 0, NULL, 0);
+    if (o == O_CUT_VALUE) {
+        opt(b, &n, w->be, 2, (const uint8_t *)"eth1", 4);
+        b[n - 6] = 40; /* its length: 40, past the block */
+        b[n - 5] = 0;
+        if (w->be)
+            b[n - 6] = 0, b[n - 5] = 40;
+    }
+    if (o == O_END_LEN) {
+        uint8_t z[4] = {0};
+        opt(b, &n, w->be, 0, z, 4);
+    } else if (o == O_CUT_HEAD) {
+        b[n++] = 2, b[n++] = 0; /* half an option header */
+        b[n++] = 0, b[n++] = 0;
+        n -= 2;
+    } else {
+        opt(b, &n, w->be, 0, NULL, 0);
+    }
     block(w, 1, b, n);
 }
 
@@ -487,7 +508,44 @@ static wr build_ng(int be, uint32_t linktype, uint32_t snap, int o, int tail)
         break;
     case 8: put32(&w, 6, be), put32(&w, (17u << 20), be), put32(&w, 0, be); break;
     case 9: epb(&w, 0, 13, f, 200, (uint32_t)n, n, 0); break;
+    case 10: /* a later IDB of another link type, of another snap length, refused options */
+    case 11:
+    case 12:
+    case 13:
+    case 14:
+        idb(&w, tail == 10 ? (linktype == 1 ? 113 : 1) : linktype,
+            tail == 11 ? (snap == 40 ? 65535 : 40) : snap,
+            tail == 12 ? O_CUT_HEAD : tail == 13 ? O_CUT_VALUE : tail == 14 ? O_END_LEN : O_NONE);
+        epb(&w, 1, 13, f, (uint32_t)n, (uint32_t)n, n, 0);
+        break;
+    case 15: /* a later IDB in ms (libpcap scales it), a packet on it, one on 0 */
+        idb(&w, linktype, snap, O_MS);
+        epb(&w, 1, 123456789, f, (uint32_t)n, (uint32_t)n, n, 0);
+        epb(&w, 0, 14, f, (uint32_t)n, (uint32_t)n, n, 0);
+        break;
     default: break;
+    }
+    return w;
+}
+
+/* The layout dumpcap writes for two interfaces (an A and a B line): the
+ * SHB, both IDBs (us with an offset, and ns), then packets of both, mixed. */
+static wr build_two(int be, uint32_t linktype)
+{
+    wr w = {{0}, 0, be};
+    uint8_t shb[16];
+    wr t = {{0}, 0, be};
+    put32(&t, 0x1a2b3c4d, be), put16(&t, 1, be), put16(&t, 0, be);
+    put32(&t, 0xffffffffu, be), put32(&t, 0xffffffffu, be);
+    memcpy(shb, t.b, 16);
+    block(&w, 0x0A0D0D0Au, shb, 16);
+    idb(&w, linktype, 65535, O_NONE);
+    idb(&w, linktype, 65535, O_OFF);
+    uint8_t f[256];
+    for (int i = 0; i < 40; i++) {
+        size_t m = frame_as(f, linktype, "MOLDUDP64", 1, i % 7 == 3 ? F_OPTIONS : F_PLAIN);
+        epb(&w, (uint32_t)(i % 3 == 0), 1700000000000000000ull + (uint64_t)i * 1000, f,
+            (uint32_t)m, (uint32_t)m, m, i % 5 == 0);
     }
     return w;
 }
@@ -502,18 +560,26 @@ static void built_pcapng(void **state)
         for (size_t l = 0; l < sizeof links / sizeof links[0]; l++)
             for (size_t s = 0; s < sizeof snaps / sizeof snaps[0]; s++)
                 for (int o = 0; o < O_COUNT; o++)
-                    for (int tail = 0; tail <= 9; tail++) {
+                    for (int tail = 0; tail <= 15; tail++) {
                         wr w = build_ng(be, links[l], snaps[s], o, tail);
                         cross_check(w.b, w.n);
                     }
     /* In place: Ethernet and SLL (not swapped: libpcap swaps its pseudo
      * header), snap lengths libpcap keeps, us / ns / offset, each tail. */
     size_t in_place = in_place_files - before;
-    assert_true(in_place >= (size_t)(2 * 1 + 1) * 3 * 3 * 10);
+    assert_true(in_place >= (size_t)(2 * 1 + 1) * 3 * 3 * 16);
+    for (int be = 0; be < 2; be++)
+        for (size_t l = 0; l < 2; l++) {
+            wr w = build_two(be, links[l]);
+            size_t spans = peeked;
+            cross_check(w.b, w.n);
+            if (!be || l == 0)
+                assert_true(peeked - spans >= 30); /* both interfaces in the fast walk */
+        }
     /* Cut at every length. */
     ahead_modes = 1;
     for (int be = 0; be < 2; be++)
-        for (int tail = 0; tail <= 9; tail += 3) {
+        for (int tail = 0; tail <= 15; tail += 3) {
             wr w = build_ng(be, 1, 65535, O_US, tail);
             for (size_t n = 0; n <= w.n; n++)
                 cross_check(w.b, n);

@@ -43,6 +43,7 @@
  */
 #define _GNU_SOURCE
 #include <pcap/pcap.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
@@ -65,6 +66,7 @@
 #define BT_SPB 3u
 #define BT_EPB 6u
 #define NG_MAX_BLOCK (16u << 20) /* libpcap's INITIAL_MAX_BLOCKSIZE */
+#define NG_IFACES 16             /* interfaces walked in place; more go to libpcap */
 
 /* Where the cookie is in the file's framing: the segment it serves now. */
 enum seg {
@@ -114,10 +116,13 @@ struct capture {
     uint8_t idb[IDB_KEEP];
     size_t idb_n;
     int idb_over, idbs;
-    /* pcapng walked in place (ng): interface 0's time stamps in ns are
-     * t * ng_mult + ng_off (mod 2^64: libpcap's seconds and fractions). */
+    /* pcapng walked in place (ng): interface i's time stamps in ns are
+     * t * ng_mult[i] + ng_off[i] (mod 2^64: libpcap's seconds and
+     * fractions); interfaces are added in place as their IDBs pass, each
+     * written before n_if counts it (the walker thread reads them). */
     int ng;
-    uint64_t ng_mult, ng_off;
+    _Atomic uint32_t n_if;
+    uint64_t ng_mult[NG_IFACES], ng_off[NG_IFACES];
     /* The walk ahead on a second thread (capture_ahead.c), or NULL. */
     blanc__ahead *ahead;
     int ahead_decided, ahead_started;
@@ -280,42 +285,79 @@ static uint16_t file16(const capture *c, const uint8_t *p)
 }
 
 /*
- * Whether a pcapng file can be walked in place: libpcap has read exactly one
- * IDB (the cookie stands at the next block), its options are all kept, and
- * its time stamps are in micro- or nanoseconds (if_tsresol absent, 6 or 9),
- * with any if_tsoffset: then libpcap's seconds (t / resolution + offset) and
- * nanoseconds (the rest, times 1000 for microseconds) make t * mult + offset
- * * 10^9 ns, mod 2^64, which ng_mult and ng_off keep. Other resolutions
- * (and anything odd in the options) stay with libpcap, which has checked
- * them already: this only reads what it accepted.
+ * An IDB body b[0, n) (its trailer not included) as libpcap 1.10 would take it
+ * (sf-pcapng.c add_interface, process_idb_options): options whose headers
+ * and padded values fit, opt_endofopt of length 0 ending them, at most one
+ * if_tsresol of length 1 and one if_tsoffset of length 8. 1 when it does
+ * and its time stamps are in micro- or nanoseconds (if_tsresol absent, 6 or
+ * 9), with *mult and *off set: then libpcap's seconds (t / resolution +
+ * offset) and nanoseconds (the rest, times 1000 for microseconds) make
+ * t * mult + off ns, mod 2^64. 0 otherwise: libpcap reads it (and says
+ * what is wrong, or scales the other resolutions itself).
  */
-static int ng_clock(capture *c)
+static int idb_clock(const capture *c, const uint8_t *b, size_t n, uint64_t *mult, uint64_t *off)
 {
-    if (c->idbs != 1 || c->idb_over || c->idb_n < 12)
+    if (n < 8)
         return 0;
-    const uint8_t *o = c->idb;
-    size_t at = 8, end = c->idb_n - 4; /* linktype, reserved, snaplen; the trailer */
-    uint64_t mult = 1000, off = 0;
+    size_t at = 8; /* linktype, reserved, snaplen */
     int res_seen = 0, off_seen = 0;
-    while (at + 4 <= end) {
-        uint16_t code = file16(c, o + at), len = file16(c, o + at + 2);
-        if (code == 0)
-            break;
-        if (at + 4 + len > end)
+    *mult = 1000;
+    *off = 0;
+    while (at != n) {
+        if (n - at < 4)
             return 0;
-        if (code == 9) { /* if_tsresol */
-            if (len != 1 || res_seen++ || (o[at + 4] != 6 && o[at + 4] != 9))
+        uint16_t code = file16(c, b + at), len = file16(c, b + at + 2);
+        size_t padded = ((size_t)len + 3) & ~(size_t)3;
+        if (n - at - 4 < padded)
+            return 0;
+        const uint8_t *v = b + at + 4;
+        if (code == 0) {
+            if (len != 0)
                 return 0;
-            mult = o[at + 4] == 6 ? 1000 : 1;
+            break;
+        }
+        if (code == 9) { /* if_tsresol */
+            if (len != 1 || res_seen++ || (v[0] != 6 && v[0] != 9))
+                return 0;
+            *mult = v[0] == 6 ? 1000 : 1;
         } else if (code == 14) { /* if_tsoffset, seconds */
             if (len != 8 || off_seen++)
                 return 0;
-            off = c->big ? blanc_be64(o + at + 4) : blanc_le64(o + at + 4);
+            *off = (c->big ? blanc_be64(v) : blanc_le64(v)) * 1000000000u;
         }
-        at += 4 + (((size_t)len + 3) & ~(size_t)3);
+        at += 4 + padded;
     }
-    c->ng_mult = mult;
-    c->ng_off = off * 1000000000u;
+    return 1;
+}
+
+/* Whether a pcapng file can be walked in place: libpcap has read exactly one
+ * IDB (the cookie stands at the next block) and its body was kept whole. */
+static int ng_clock(capture *c)
+{
+    if (c->idbs != 1 || c->idb_over || c->idb_n < 12 ||
+        !idb_clock(c, c->idb, c->idb_n - 4, &c->ng_mult[0], &c->ng_off[0]))
+        return 0;
+    atomic_store_explicit(&c->n_if, 1, memory_order_release);
+    return 1;
+}
+
+/* A later IDB of the section, in place, where libpcap would take it: the
+ * first interface's link type (libpcap compares the new one's LINKTYPE_
+ * number with the first one's DLT_ number, and so does this), the same snap
+ * length once adjusted (pcap_adjust_snapshot), and options idb_clock takes. */
+static int ng_add_idb(capture *c, const uint8_t *h, uint32_t total)
+{
+    uint32_t n = atomic_load_explicit(&c->n_if, memory_order_relaxed);
+    const uint8_t *b = h + 8;
+    size_t blen = total - 12;
+    if (n == NG_IFACES || blen < 8 || file16(c, b) != (uint32_t)c->dlt)
+        return 0;
+    uint32_t snap = c->big ? blanc_be32(b + 4) : blanc_le32(b + 4);
+    if ((snap == 0 || snap > INT32_MAX ? (uint32_t)MAX_SNAPLEN : snap) != c->snap)
+        return 0;
+    if (!idb_clock(c, b, blen, &c->ng_mult[n], &c->ng_off[n]))
+        return 0;
+    atomic_store_explicit(&c->n_if, n + 1, memory_order_release);
     return 1;
 }
 
@@ -545,7 +587,8 @@ static int to_libpcap(capture *c, cap_packet *pk)
  * One pcapng block in place, by libpcap 1.10's rules (sf-pcapng.c read_block
  * and pcap_ng_next_packet): no bytes at a block boundary is the end; a block
  * is at least 12 bytes, a multiple of 4, at most 16 MiB here, and its
- * trailer repeats its length; an enhanced packet block (EPB) of interface 0
+ * trailer repeats its length; an enhanced packet block (EPB) of an interface
+ * walked in place (its IDB, and any later one, taken as libpcap would)
  * whose caplen fits the block and the snap length is a packet; any block
  * libpcap skips (not a packet block, an IDB or an SHB) is passed, belonging
  * to the packet after it. Anything else, or anything libpcap would refuse,
@@ -573,13 +616,16 @@ static int next_in_place_ng(capture *c, cap_packet *pk)
             return to_libpcap(c, pk);
         if (type == BT_EPB)
             break;
-        if (type == BT_SHB || type == BT_IDB || type == BT_PB || type == BT_SPB)
+        if (type == BT_SHB || type == BT_PB || type == BT_SPB ||
+            (type == BT_IDB && !ng_add_idb(c, h, total)))
             return to_libpcap(c, pk);
         pass(c, total);
         c->end += total;
     }
     uint32_t caplen = total >= 32 ? rec32(c, h + 20) : 0;
-    if (total < 32 || rec32(c, h + 8) != 0 || caplen > total - 32 || caplen > c->snap)
+    uint32_t iface = total >= 32 ? rec32(c, h + 8) : 0;
+    if (total < 32 || iface >= atomic_load_explicit(&c->n_if, memory_order_relaxed) ||
+        caplen > total - 32 || caplen > c->snap)
         return to_libpcap(c, pk);
     uint64_t t = (uint64_t)rec32(c, h + 12) << 32 | rec32(c, h + 16);
     uint32_t len = rec32(c, h + 24);
@@ -588,7 +634,7 @@ static int next_in_place_ng(capture *c, cap_packet *pk)
     c->number++;
     c->end += total;
     pk->end = c->end;
-    pk->ts_ns = t * c->ng_mult + c->ng_off;
+    pk->ts_ns = t * c->ng_mult[iface] + c->ng_off[iface];
     pk->frame = data;
     pk->caplen = caplen;
     pk->wire_len = len;
@@ -887,7 +933,7 @@ static inline __attribute__((always_inline)) size_t peek_run(const capture *c, c
     return k;
 }
 
-/* The fast walk over pcapng: runs of EPBs of interface 0 that
+/* The fast walk over pcapng: runs of EPBs of the known interfaces that
  * next_in_place_ng would return as they are (whole in the window, the
  * trailer right, caplen within the block and the snap length); it stops at
  * anything else, which the general walk then reads. */
@@ -898,7 +944,8 @@ static inline __attribute__((always_inline)) size_t peek_run_ng(const capture *c
 {
     const int big = c->big, eth = c->dlt == DLT_EN10MB;
     const uint32_t snap = c->snap;
-    const uint64_t mult = c->ng_mult, off = c->ng_off;
+    /* Interfaces added later (their IDB ends a run) count from the next run. */
+    const uint32_t n_if = atomic_load_explicit(&c->n_if, memory_order_acquire);
     size_t k = 0;
     while (k < max && lim - at >= 32) {
         const uint8_t *h = w + at;
@@ -911,7 +958,7 @@ static inline __attribute__((always_inline)) size_t peek_run_ng(const capture *c
         uint32_t caplen = big ? blanc_be32(h + 20) : blanc_le32(h + 20);
         uint32_t len = big ? blanc_be32(h + 24) : blanc_le32(h + 24);
         uint32_t trail = big ? blanc_be32(h + total - 4) : blanc_le32(h + total - 4);
-        if (iface != 0 || caplen > total - 32 || caplen > snap || trail != total)
+        if (iface >= n_if || caplen > total - 32 || caplen > snap || trail != total)
             break;
         const uint8_t *data = h + 28;
         udp_span *s = &out[k];
@@ -928,7 +975,7 @@ static inline __attribute__((always_inline)) size_t peek_run_ng(const capture *c
         }
         uint32_t hi = big ? blanc_be32(h + 12) : blanc_le32(h + 12);
         uint32_t lo = big ? blanc_be32(h + 16) : blanc_le32(h + 16);
-        s->ts_ns = ((uint64_t)hi << 32 | lo) * mult + off;
+        s->ts_ns = ((uint64_t)hi << 32 | lo) * c->ng_mult[iface] + c->ng_off[iface];
         s->packet = ++number;
         s->offset = end;
         end += total;
