@@ -424,9 +424,9 @@ void blanc__capture_lend(capture *c, int (*release)(void *), void *arg)
 
 void blanc__capture_use_libpcap(capture *c)
 {
-    c->in_place = 0;
-    blanc__ahead_stop(c->ahead);
+    blanc__ahead_stop(c->ahead); /* first: the walker reads the walk's fields */
     c->ahead = NULL;
+    c->in_place = 0;
 }
 
 int blanc__capture_in_place(const capture *c)
@@ -574,9 +574,11 @@ static int to_libpcap(capture *c, cap_packet *pk)
             return rc;
     }
     give_back(c);
-    c->in_place = c->ng = 0;
+    /* The walker reads in_place's companions (ng, the interfaces): stop it
+     * before they change. */
     blanc__ahead_stop(c->ahead);
     c->ahead = NULL;
+    c->in_place = c->ng = 0;
     uint64_t offset = pk->offset; /* blocks passed here belong to this packet */
     int rc = blanc__capture_next(c, pk);
     pk->offset = offset;
