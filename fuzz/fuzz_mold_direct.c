@@ -90,7 +90,7 @@ static uint64_t run(pk *pks, size_t np, uint8_t opt, int direct, blanc_transport
                                        (uint16_t)((pks[j].c & 2) ? 26401 : 26400), j + 1,
                                        (j + 1) * 64, 0, j};
                 int err;
-                size_t took = blanc__mold_stream_push_spans(m, sp, k, &err);
+                size_t took = blanc__mold_stream_push_spans(m, sp, k, k, &err);
                 if (err)
                     abort();
                 next += took;

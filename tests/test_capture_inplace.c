@@ -160,7 +160,13 @@ static void peek_check(const uint8_t *p, size_t n, int ahead)
     for (unsigned round = 0;; round++) {
         udp_span buf[5];
         const udp_span *sp;
-        size_t k = blanc__capture_peek_udp(a.c, buf, 1 + round % 5, &sp);
+        size_t seen;
+        size_t k = blanc__capture_peek_udp(a.c, buf, 1 + round % 5, &sp, &seen);
+        assert_true(seen >= k);
+        /* What may be read past the packets is readable (ASan): a span
+         * the walker has written, or the caller's buffer. */
+        for (size_t i = k; i < seen; i++)
+            assert_true(sp[i].n <= 65535);
         if (k) {
             size_t take = 1 + (round / 5) % k; /* the rest is peeked again */
             for (size_t i = 0; i < take; i++) {

@@ -168,7 +168,7 @@ static size_t replay(const pkt *src, size_t np, int direct, uint64_t seed, logbu
                     sp[k] = (udp_span){pk[j].b, pk[j].n, pk[j].group, 26400, j + 1,
                                        (j + 1) * 100, 0, j};
                 int err;
-                size_t took = blanc__mold_stream_push_spans(m, sp, k, &err);
+                size_t took = blanc__mold_stream_push_spans(m, sp, k, k, &err);
                 assert_int_equal(err, 0);
                 hits += took;
                 next += took;

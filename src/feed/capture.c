@@ -1044,9 +1044,11 @@ static void ahead_try(capture *c)
         c->ahead_decided = 1;
 }
 
-size_t blanc__capture_peek_udp(capture *c, udp_span *buf, size_t max, const udp_span **out)
+size_t blanc__capture_peek_udp(capture *c, udp_span *buf, size_t max, const udp_span **out,
+                               size_t *seen)
 {
     *out = buf;
+    *seen = 0;
     if (!c->in_place || !c->release)
         return 0;
     if (blanc_unlikely(!c->ahead_decided))
@@ -1054,17 +1056,21 @@ size_t blanc__capture_peek_udp(capture *c, udp_span *buf, size_t max, const udp_
     if (c->ahead) {
         size_t k;
         const udp_span *sp = blanc__ahead_take(c->ahead, c->end, c->number,
-                                               c->end - c->pos + c->win_n, max, &k);
+                                               c->end - c->pos + c->win_n, max, &k, seen);
         if (k) {
             *out = sp;
             return k;
         }
     }
+    size_t k;
     if (c->ng)
-        return peek_run_ng(c, c->win, c->pos, c->win_n, c->end, c->number, buf, max);
-    if (le_eth(c))
-        return peek_run(c, c->win, c->pos, c->win_n, c->end, c->number, buf, max, 1);
-    return peek_run(c, c->win, c->pos, c->win_n, c->end, c->number, buf, max, 0);
+        k = peek_run_ng(c, c->win, c->pos, c->win_n, c->end, c->number, buf, max);
+    else if (le_eth(c))
+        k = peek_run(c, c->win, c->pos, c->win_n, c->end, c->number, buf, max, 1);
+    else
+        k = peek_run(c, c->win, c->pos, c->win_n, c->end, c->number, buf, max, 0);
+    *seen = k;
+    return k;
 }
 
 void blanc__capture_advance(capture *c, const udp_span *last)

@@ -81,11 +81,13 @@ void blanc__capture_sync(capture *c);
  * (each exactly as blanc__capture_next would have returned it), and
  * blanc__capture_next reads whatever stopped the run. 0 unless packets are
  * lent and walked in place. *out is buf, or the same spans walked ahead on
- * another thread (capture_ahead.c), valid until the next call.
+ * another thread (capture_ahead.c), valid until the next call; *seen >= the
+ * count is how many spans from *out may be read (to ask for their payloads
+ * ahead: blanc__mold_stream_push_spans), though only the count are packets.
  */
 struct udp_span;
 size_t blanc__capture_peek_udp(capture *c, struct udp_span *buf, size_t max,
-                               const struct udp_span **out);
+                               const struct udp_span **out, size_t *seen);
 void blanc__capture_advance(capture *c, const struct udp_span *last);
 /* Read every record through libpcap's pcap_next_ex (before the first next):
  * the reference the in-place walk is checked against. */

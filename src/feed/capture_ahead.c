@@ -39,12 +39,6 @@
 #define RING 4096u /* spans (56 bytes each): ~400 us of a replay */
 #define CHUNK 256u /* the most walked before the walker publishes */
 #define LINE 64
-#ifndef RING_AHEAD
-#define RING_AHEAD 32u
-#endif
-#ifndef PREFETCH
-#define PREFETCH 16u
-#endif
 #define NAP_MIN 10000L   /* ns */
 #define NAP_MAX 1000000L /* ns */
 
@@ -189,7 +183,7 @@ blanc__ahead *blanc__ahead_start(blanc__ahead_walk walk, const void *ctx, const 
 }
 
 const udp_span *blanc__ahead_take(blanc__ahead *a, uint64_t at, uint64_t number, uint64_t limit,
-                                  size_t max, size_t *n)
+                                  size_t max, size_t *n, size_t *seen)
 {
     publish_pos(a, at, number);
     uint64_t t = atomic_load_explicit(&a->tail, memory_order_relaxed);
@@ -214,20 +208,15 @@ const udp_span *blanc__ahead_take(blanc__ahead *a, uint64_t at, uint64_t number,
         }
         if (s->end > limit)
             break; /* not whole in the window yet */
-        /* The reader reads each payload next (the MoldUDP64 header and the
-         * messages), from the walker's cache or memory: ask for the one
-         * PREFETCH packets on now, both ends of it, and for the span after. */
-        if (j + PREFETCH < h) {
-            const udp_span *f = &a->ring[(j + PREFETCH) & (RING - 1)];
-            __builtin_prefetch(f->p);
-            __builtin_prefetch(f->p + f->n - 1);
-        }
-        __builtin_prefetch(&a->ring[(j + RING_AHEAD) & (RING - 1)]);
         at = s->end;
         number = s->packet;
     }
     atomic_store_explicit(&a->tail, t, memory_order_release);
     *n = t == h ? 0 : (size_t)(j - t);
+    /* The reader asks for each payload some spans before it reads it
+     * (mold_direct.c): the spans it may look at for that. */
+    uint64_t last = t + (RING - (t & (RING - 1)));
+    *seen = *n ? (size_t)((last < h ? last : h) - t) : 0;
     a->served += *n;
     return &a->ring[t & (RING - 1)];
 }

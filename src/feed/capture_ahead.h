@@ -28,9 +28,10 @@ blanc__ahead *blanc__ahead_start(blanc__ahead_walk walk, const void *ctx, const 
  * them, 0 when none is ready: the reader walks them itself), starting
  * exactly at the reader's offset `at` (packet number + 1) and ending at or
  * before `limit` (the end of the reader's window). They stay as they are
- * until the next call. */
+ * until the next call. *seen >= *n spans from there may be read (to ask for
+ * their payloads early), though only the first *n are the reader's. */
 const udp_span *blanc__ahead_take(blanc__ahead *a, uint64_t at, uint64_t number, uint64_t limit,
-                                  size_t max, size_t *n);
+                                  size_t max, size_t *n, size_t *seen);
 /* For tests: spans the walker has walked, and spans it has shown. */
 uint64_t blanc__ahead_walked(const blanc__ahead *a);
 uint64_t blanc__ahead_served(const blanc__ahead *a);

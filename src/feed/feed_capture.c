@@ -287,11 +287,13 @@ static int fast_run(capfeed *c, size_t cap)
     while (blanc__mold_stream_direct_ok(c->mold)) {
         size_t room = cap - blanc__mold_stream_ready(c->mold);
         const udp_span *sp;
-        size_t n = blanc__capture_peek_udp(c->cap, buf, room < SPAN_RUN ? room : SPAN_RUN, &sp);
+        size_t seen;
+        size_t n =
+            blanc__capture_peek_udp(c->cap, buf, room < SPAN_RUN ? room : SPAN_RUN, &sp, &seen);
         if (n == 0)
             return 0;
         int err;
-        size_t k = blanc__mold_stream_push_spans(c->mold, sp, n, &err);
+        size_t k = blanc__mold_stream_push_spans(c->mold, sp, n, seen, &err);
         if (k) {
             blanc__capture_advance(c->cap, &sp[k - 1]);
             c->packets += k;

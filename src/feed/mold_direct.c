@@ -27,6 +27,13 @@
 #include "feed/mold_stream_impl.h"
 #include "feed/udp_span.h"
 
+#ifndef MOLD_PREFETCH
+#define MOLD_PREFETCH 16u /* packets ahead (docs/PERFORMANCE.md, tenth session) */
+#endif
+#ifndef MOLD_RING_AHEAD
+#define MOLD_RING_AHEAD 32u
+#endif
+
 /* Messages of d from block d->idx, at most room of them, into out. */
 static uint32_t fill(const mold_direct *d, blanc_msg *out, size_t room)
 {
@@ -161,7 +168,8 @@ static int take_cut(const udp_span *u, uint64_t seq, uint16_t count, blanc_msg *
     return 1;
 }
 
-size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t n, int *err)
+size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t n, size_t seen,
+                                     int *err)
 {
     *err = 0;
     if (!direct_state(m) || !m->direct_all || n == 0 || m->direct_out >= m->dcap)
@@ -201,6 +209,17 @@ size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t 
     const int near_top = next0 > UINT64_MAX - (uint64_t)MOLD_END_OF_SESSION * n;
     for (; i < n; i++) {
         const udp_span *u = &sp[i];
+        /* The payload MOLD_PREFETCH packets on, both ends of it: it comes
+         * from the walker's cache or memory. Asked for here, one a packet,
+         * not in a burst when the spans are taken: a burst of them filled
+         * the core's miss buffers and stalled there. */
+        if (i + MOLD_PREFETCH < seen) {
+            const udp_span *f = &sp[i + MOLD_PREFETCH];
+            __builtin_prefetch(f->p);
+            __builtin_prefetch(f->p + f->n - 1);
+        }
+        if (i + MOLD_RING_AHEAD < seen)
+            __builtin_prefetch(&sp[i + MOLD_RING_AHEAD]);
         const uint8_t *p = u->p;
         size_t len = u->n;
         uint64_t h8;
@@ -296,7 +315,7 @@ int blanc__mold_stream_push_direct(mold_stream *m, const mold_origin *o, const u
 {
     udp_span one = {p, n, o->group, o->port, o->packet, o->offset, 0, o->ts_ns};
     int err;
-    size_t k = blanc__mold_stream_push_spans(m, &one, 1, &err);
+    size_t k = blanc__mold_stream_push_spans(m, &one, 1, 1, &err);
     return err ? err : (int)k;
 }
 
