@@ -873,6 +873,27 @@ static inline __attribute__((always_inline)) int eth_udp(const uint8_t *p, uint3
     return udp_in_ip(p + 14, cap - 14u, s);
 }
 
+/* A captured frame's UDP span: the commonest shape (eth: Ethernet frames,
+ * a constant at each call), then plain_udp, then decode() for the rest
+ * (VLAN tags, IP options, other link types). 0 when it is not UDP, or cut. */
+static inline __attribute__((always_inline)) int frame_udp(const capture *c, const uint8_t *data,
+                                                           uint32_t caplen, uint32_t len,
+                                                           const int eth, udp_span *s)
+{
+    if ((eth && eth_udp(data, caplen, len, s)) || plain_udp(c, data, caplen, len, s))
+        return 1;
+    cap_packet pk;
+    pk.kind = CAP_OTHER;
+    decode(&pk, c->dlt, data, caplen, len > caplen ? len : caplen);
+    if (pk.kind != CAP_UDP)
+        return 0;
+    s->group = pk.dst_ip;
+    s->port = pk.dst_port;
+    s->p = pk.payload;
+    s->n = pk.len;
+    return 1;
+}
+
 /* How far ahead of the record being read the walk asks for the file's
  * bytes: one page. Perf put 46 % of this walk's cycles on the load of each
  * record's header, the first touch of the packet (a capture is 3.3x the
@@ -908,17 +929,8 @@ static inline __attribute__((always_inline)) size_t peek_run(const capture *c, c
             break;
         const uint8_t *data = h + 16;
         udp_span *s = &out[k];
-        if (!(le_eth && eth_udp(data, caplen, len, s)) && !plain_udp(c, data, caplen, len, s)) {
-            cap_packet pk;
-            pk.kind = CAP_OTHER;
-            decode(&pk, c->dlt, data, caplen, len > caplen ? len : caplen);
-            if (pk.kind != CAP_UDP)
-                break;
-            s->group = pk.dst_ip;
-            s->port = pk.dst_port;
-            s->p = pk.payload;
-            s->n = pk.len;
-        }
+        if (!frame_udp(c, data, caplen, len, le_eth, s))
+            break;
         /* As next_in_place. */
         uint32_t sec = le_eth ? blanc_le32(h) : big ? blanc_be32(h) : blanc_le32(h);
         uint32_t frac = le_eth ? blanc_le32(h + 4) : big ? blanc_be32(h + 4) : blanc_le32(h + 4);
@@ -964,17 +976,8 @@ static inline __attribute__((always_inline)) size_t peek_run_ng(const capture *c
             break;
         const uint8_t *data = h + 28;
         udp_span *s = &out[k];
-        if (!(eth && eth_udp(data, caplen, len, s)) && !plain_udp(c, data, caplen, len, s)) {
-            cap_packet pk;
-            pk.kind = CAP_OTHER;
-            decode(&pk, c->dlt, data, caplen, len > caplen ? len : caplen);
-            if (pk.kind != CAP_UDP)
-                break;
-            s->group = pk.dst_ip;
-            s->port = pk.dst_port;
-            s->p = pk.payload;
-            s->n = pk.len;
-        }
+        if (!frame_udp(c, data, caplen, len, eth, s))
+            break;
         uint32_t hi = big ? blanc_be32(h + 12) : blanc_le32(h + 12);
         uint32_t lo = big ? blanc_be32(h + 16) : blanc_le32(h + 16);
         s->ts_ns = ((uint64_t)hi << 32 | lo) * c->ng_mult[iface] + c->ng_off[iface];
