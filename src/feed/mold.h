@@ -82,13 +82,13 @@ int blanc__mold_stream_push_lent(mold_stream *m, const mold_origin *from, const 
 void blanc__mold_stream_direct_begin(mold_stream *m, blanc_msg *out, size_t cap);
 int blanc__mold_stream_push_direct(mold_stream *m, const mold_origin *from, const uint8_t *p,
                                    size_t n);
+/* Whether push_direct() may take a packet now (of the last line's session,
+ * in order): the stream's state allows it. */
+int blanc__mold_stream_direct_ok(const mold_stream *m);
 /* push_direct() of sp[0..n) in turn, stopping at the first it does not take:
  * how many it took (*err BLANC_ENOMEM when that one failed so, else 0).
  * sp[n..seen) may be read too, only to ask for their payloads early. */
 struct udp_span;
-/* Whether push_direct() may take a packet now (of the last line's session,
- * in order): the stream's state allows it. */
-int blanc__mold_stream_direct_ok(const mold_stream *m);
 size_t blanc__mold_stream_push_spans(mold_stream *m, const struct udp_span *sp, size_t n,
                                      size_t seen, int *err);
 /* The lent packets are about to go away: copy what is still ready of them.

@@ -31,7 +31,7 @@
 #define MOLD_PREFETCH 16u /* packets ahead (docs/PERFORMANCE.md, tenth session) */
 #endif
 #ifndef MOLD_RING_AHEAD
-#define MOLD_RING_AHEAD 32u
+#define MOLD_RING_AHEAD 32u /* spans ahead: each is read MOLD_PREFETCH packets before its own */
 #endif
 
 /* Messages of d from block d->idx, at most room of them, into out. */
