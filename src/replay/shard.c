@@ -265,22 +265,23 @@ static void publish_some(shard_engine *e)
 /* Shard 0's own messages of this batch, applied in feed order, with the
  * look-ahead of the one-thread loop (book/prefetch.h) over them alone: the
  * result goes into each one's log entry, a book anomaly is counted now
- * (counts are sums, and the first is the lowest index, record_late). */
-#ifndef SHARD_FAR
-#define SHARD_FAR 8
+ * (counts are sums, and the first is the lowest index, record_late). The
+ * first stage was asked for as each was routed (route), a batch ahead:
+ * asked for here, FAR own messages ahead, the first FAR of every batch
+ * went without it, and the reader's CPU fell 2.5 % with the move
+ * (docs/PERFORMANCE.md, eleventh session). */
+#ifndef SHARD_NEAR
 #define SHARD_NEAR 4
 #define SHARD_DEPS 2
 #endif
 static void own_flush(blanc_replay *r, shard_engine *e)
 {
-    enum { FAR = SHARD_FAR, NEAR = SHARD_NEAR, DEPS = SHARD_DEPS };
+    enum { NEAR = SHARD_NEAR, DEPS = SHARD_DEPS };
     blanc_books *b = e->w[0].books;
     const shard_own *o = e->own;
     uint32_t n = e->n_own;
     uint64_t changes = 0;
     for (uint32_t j = 0; j < n; j++) {
-        if (j + FAR < n)
-            books_prefetch_slot(b, o[j + FAR].p);
         if (j + NEAR < n)
             books_prefetch_node(b, o[j + NEAR].p);
         if (j + DEPS < n)
@@ -449,6 +450,7 @@ static inline void route(blanc_replay *r, shard_engine *e, const blanc_msg *m, u
     log_put(g, ts | (uint64_t)loc << 48, (uint16_t)r->anomalies, shard, kind, code);
     r->anomalies = 0;
     if (shard == 0) {
+        books_prefetch_slot(e->w[0].books, p); /* stage 1: own_flush does the rest */
         e->hits[loc]++;
         e->own[e->n_own++] = (shard_own){p, g, m->offset, index};
     } else if (shard != NO_SHARD) {

@@ -45,7 +45,7 @@
  * "Threads"); BLANC_READER_SHARE=PERMILLE in the environment overrides it,
  * for measuring. */
 #ifndef READER_LOAD
-#define READER_LOAD 552u
+#define READER_LOAD 522u
 #endif
 /* The same for a capture (pcap, live MoldUDP64): walking packet records,
  * their headers and the MoldUDP64 sequence is about as much work as the
