@@ -129,6 +129,18 @@ def run(vlans=()):
 out("eth-run", P.pcap(run()))
 out("vlan-run", P.pcap(run(vlans=[(0x8100, 5)]), nano=True))
 out("ng-run", P.pcapng(run(), comment_every=7))  # pcapng's in-place fast walk
+# Two interfaces walked in place, then a simple packet block: libpcap takes
+# over there and must be served the second IDB first (capture.c hand_over).
+def two_if_spb():
+    import struct
+    base = P.pcapng(run()[:20])
+    shb = struct.unpack_from("<I", base, 4)[0]
+    at = shb + struct.unpack_from("<I", base, shb + 4)[0]  # past the SHB and the IDB
+    data = run()[0].data
+    epb1 = P._block(6, struct.pack("<IIIII", 1, 0, 5, len(data), len(data)) + P._pad4(data))
+    spb = P._block(3, struct.pack("<I", len(data)) + P._pad4(data))
+    return base[:at] + base[shb:at] + base[at:] + epb1 + spb + epb1
+out("ng-two-spb", two_if_spb())
 # without the magic (the target prepends it): pcap us, pcapng
 with open("corpus/capture/magic-pcap", "wb") as fh:
     fh.write(b"\x00" + P.pcap(day())[4:])

@@ -448,12 +448,16 @@ static void idb(wr *w, uint32_t linktype, uint32_t snap, int o)
     block(w, 1, b, n);
 }
 
+#define NG_TAILS 17
 /* A pcapng file: SHB, an IDB, EPBs of the fast walk's shapes and the odd
  * cases, blocks libpcap skips between them, then (tail) one thing the walk
  * leaves to libpcap: 0 none, 1 a second IDB and an EPB on it, 2 an EPB on an
  * interface with no IDB, 3 an SPB, 4 a trailer that disagrees, 5 a length
  * not a multiple of 4, 6 a block of 8 bytes, 7 a second SHB, 8 a block
- * longer than 16 MiB, 9 an EPB whose caplen runs past its block. */
+ * longer than 16 MiB, 9 an EPB whose caplen runs past its block, 10-14 a
+ * later IDB libpcap refuses or the walk leaves to it, 15 one in ms; 16 and
+ * 17 libpcap taking over after a later IDB was walked in place (an SPB; an
+ * IDB in ms), then packets on that interface: libpcap must know it. */
 static wr build_ng(int be, uint32_t linktype, uint32_t snap, int o, int tail)
 {
     wr w = {{0}, 0, be};
@@ -529,6 +533,26 @@ static wr build_ng(int be, uint32_t linktype, uint32_t snap, int o, int tail)
         epb(&w, 1, 123456789, f, (uint32_t)n, (uint32_t)n, n, 0);
         epb(&w, 0, 14, f, (uint32_t)n, (uint32_t)n, n, 0);
         break;
+    case 16: { /* a later IDB walked in place, then libpcap (an SPB), a packet on it */
+        idb(&w, linktype, snap, O_NS);
+        epb(&w, 1, 15, f, (uint32_t)n, (uint32_t)n, n, 0);
+        uint8_t spb[256];
+        wr l = {{0}, 0, be};
+        put32(&l, (uint32_t)n, be);
+        memcpy(spb, l.b, 4);
+        memcpy(spb + 4, f, n);
+        block(&w, 3, spb, 4 + n);
+        epb(&w, 1, 16, f, (uint32_t)n, (uint32_t)n, n, 0);
+        epb(&w, 0, 17, f, (uint32_t)n, (uint32_t)n, n, 0);
+        break;
+    }
+    case 17: /* interface 1 in place, interface 2 in ms (libpcap's), packets on both */
+        idb(&w, linktype, snap, O_NS);
+        idb(&w, linktype, snap, O_MS);
+        epb(&w, 1, 18, f, (uint32_t)n, (uint32_t)n, n, 0);
+        epb(&w, 2, 19, f, (uint32_t)n, (uint32_t)n, n, 0);
+        epb(&w, 0, 20, f, (uint32_t)n, (uint32_t)n, n, 0);
+        break;
     default: break;
     }
     return w;
@@ -566,14 +590,14 @@ static void built_pcapng(void **state)
         for (size_t l = 0; l < sizeof links / sizeof links[0]; l++)
             for (size_t s = 0; s < sizeof snaps / sizeof snaps[0]; s++)
                 for (int o = 0; o < O_COUNT; o++)
-                    for (int tail = 0; tail <= 15; tail++) {
+                    for (int tail = 0; tail <= NG_TAILS; tail++) {
                         wr w = build_ng(be, links[l], snaps[s], o, tail);
                         cross_check(w.b, w.n);
                     }
     /* In place: Ethernet and SLL (not swapped: libpcap swaps its pseudo
      * header), snap lengths libpcap keeps, us / ns / offset, each tail. */
     size_t in_place = in_place_files - before;
-    assert_true(in_place >= (size_t)(2 * 1 + 1) * 3 * 3 * 16);
+    assert_true(in_place >= (size_t)(2 * 1 + 1) * 3 * 3 * (NG_TAILS + 1));
     for (int be = 0; be < 2; be++)
         for (size_t l = 0; l < 2; l++) {
             wr w = build_two(be, links[l]);
@@ -585,7 +609,7 @@ static void built_pcapng(void **state)
     /* Cut at every length. */
     ahead_modes = 1;
     for (int be = 0; be < 2; be++)
-        for (int tail = 0; tail <= 15; tail += 3) {
+        for (int tail = 0; tail <= NG_TAILS; tail += 3) {
             wr w = build_ng(be, 1, 65535, O_US, tail);
             for (size_t n = 0; n <= w.n; n++)
                 cross_check(w.b, n);

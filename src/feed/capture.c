@@ -67,6 +67,7 @@
 #define BT_EPB 6u
 #define NG_MAX_BLOCK (16u << 20) /* libpcap's INITIAL_MAX_BLOCKSIZE */
 #define NG_IFACES 16             /* interfaces walked in place; more go to libpcap */
+#define NG_LATER_IDB 4096        /* a later IDB longer than this goes to libpcap */
 
 /* Where the cookie is in the file's framing: the segment it serves now. */
 enum seg {
@@ -123,6 +124,14 @@ struct capture {
     int ng;
     _Atomic uint32_t n_if;
     uint64_t ng_mult[NG_IFACES], ng_off[NG_IFACES];
+    /* The later IDBs walked in place, their blocks as in the file: libpcap
+     * never read them, so when it takes over (to_libpcap) the cookie serves
+     * them to it first (inject), and it numbers the interfaces as the walk
+     * did. */
+    uint8_t *later;
+    size_t later_n;
+    const uint8_t *inject;
+    size_t inject_n;
     /* The walk ahead on a second thread (capture_ahead.c), or NULL. */
     blanc__ahead *ahead;
     int ahead_decided, ahead_started;
@@ -226,16 +235,49 @@ static int advance(capture *c)
     return ended;
 }
 
+/* k bytes of the segment the cookie serves, from p into libpcap's buf; a
+ * header's bytes (and the first IDB's) are kept to follow the framing. */
+static void serve(capture *c, char *buf, const uint8_t *p, size_t k)
+{
+    memcpy(buf, p, k);
+    if (c->seg != SEG_PCAP_BODY && c->seg != SEG_BLOCK_BODY && c->seg != SEG_EXACT) {
+        size_t room = sizeof c->head - c->head_n, h = k < room ? k : room;
+        memcpy(c->head + c->head_n, p, h);
+        c->head_n += h;
+    } else if (c->seg == SEG_BLOCK_BODY && c->blk_type == BT_IDB && c->idbs == 0) {
+        /* The first IDB: its options say how interface 0 counts time. */
+        size_t room = IDB_KEEP - c->idb_n, h = k < room ? k : room;
+        memcpy(c->idb + c->idb_n, p, h);
+        c->idb_n += h;
+        c->idb_over |= k > room;
+    }
+    c->left -= k;
+}
+
 /* The cookie's read: what the source has, up to size and up to the end of
  * the record being read (its header and body in one read, so libpcap's
- * second fread of a record is served from the FILE's buffer). 0 at the
- * source's end; a source error is kept for next() to return and reads as an
- * I/O error. */
+ * second fread of a record is served from the FILE's buffer), after any
+ * blocks to inject (hand_over). 0 at the source's end; a source error is
+ * kept for next() to return and reads as an I/O error. */
 static ssize_t cookie_read(void *cookie, char *buf, size_t size)
 {
     capture *c = cookie;
     size_t done = 0;
     while (done < size) {
+        size_t k = size - done;
+        if (k > c->left)
+            k = (size_t)c->left;
+        if (c->inject_n) {
+            /* Blocks the walk passed, not the source's bytes: not consumed. */
+            k = k < c->inject_n ? k : c->inject_n;
+            serve(c, buf + done, c->inject, k);
+            c->inject += k;
+            c->inject_n -= k;
+            done += k;
+            if (advance(c))
+                break;
+            continue;
+        }
         if (c->win_n == 0) {
             int rc = blanc_source_next(c->src, &c->win, &c->win_n);
             if (rc < 0 && c->win_n == 0) {
@@ -245,27 +287,12 @@ static ssize_t cookie_read(void *cookie, char *buf, size_t size)
             if (c->win_n == 0)
                 break; /* the end (rc 0), or nothing yet and nothing more */
         }
-        size_t k = size - done;
         if (k > c->win_n)
             k = c->win_n;
-        if (k > c->left)
-            k = (size_t)c->left;
-        memcpy(buf + done, c->win, k);
-        if (c->seg != SEG_PCAP_BODY && c->seg != SEG_BLOCK_BODY && c->seg != SEG_EXACT) {
-            size_t room = sizeof c->head - c->head_n, h = k < room ? k : room;
-            memcpy(c->head + c->head_n, c->win, h);
-            c->head_n += h;
-        } else if (c->seg == SEG_BLOCK_BODY && c->blk_type == BT_IDB && c->idbs == 0) {
-            /* The first IDB: its options say how interface 0 counts time. */
-            size_t room = IDB_KEEP - c->idb_n, h = k < room ? k : room;
-            memcpy(c->idb + c->idb_n, c->win, h);
-            c->idb_n += h;
-            c->idb_over |= k > room;
-        }
+        serve(c, buf + done, c->win, k);
         blanc_source_consume(c->src, k);
         c->win += k;
         c->win_n -= k;
-        c->left -= k;
         done += k;
         if (advance(c))
             break;
@@ -355,8 +382,14 @@ static int ng_add_idb(capture *c, const uint8_t *h, uint32_t total)
     uint32_t snap = c->big ? blanc_be32(b + 4) : blanc_le32(b + 4);
     if ((snap == 0 || snap > INT32_MAX ? (uint32_t)MAX_SNAPLEN : snap) != c->snap)
         return 0;
-    if (!idb_clock(c, b, blen, &c->ng_mult[n], &c->ng_off[n]))
+    if (total > NG_LATER_IDB || !idb_clock(c, b, blen, &c->ng_mult[n], &c->ng_off[n]))
         return 0;
+    uint8_t *kept = realloc(c->later, c->later_n + total);
+    if (!kept)
+        return 0; /* libpcap reads it */
+    memcpy(kept + c->later_n, h, total);
+    c->later = kept;
+    c->later_n += total;
     atomic_store_explicit(&c->n_if, n + 1, memory_order_release);
     return 1;
 }
@@ -422,11 +455,24 @@ void blanc__capture_lend(capture *c, int (*release)(void *), void *arg)
     c->release_arg = arg;
 }
 
+/* libpcap reads on from the cookie's place. The walker reads in_place's
+ * companions (ng, the interfaces): it stops first. The later IDBs the walk
+ * took go to libpcap before anything else, so that its interfaces are the
+ * walk's (its own IDB for the next one, if that is where it takes over). */
+static void hand_over(capture *c)
+{
+    blanc__ahead_stop(c->ahead);
+    c->ahead = NULL;
+    if (c->ng && c->later_n) {
+        c->inject = c->later;
+        c->inject_n = c->later_n;
+    }
+    c->in_place = c->ng = 0;
+}
+
 void blanc__capture_use_libpcap(capture *c)
 {
-    blanc__ahead_stop(c->ahead); /* first: the walker reads the walk's fields */
-    c->ahead = NULL;
-    c->in_place = 0;
+    hand_over(c);
 }
 
 int blanc__capture_in_place(const capture *c)
@@ -574,11 +620,7 @@ static int to_libpcap(capture *c, cap_packet *pk)
             return rc;
     }
     give_back(c);
-    /* The walker reads in_place's companions (ng, the interfaces): stop it
-     * before they change. */
-    blanc__ahead_stop(c->ahead);
-    c->ahead = NULL;
-    c->in_place = c->ng = 0;
+    hand_over(c);
     uint64_t offset = pk->offset; /* blocks passed here belong to this packet */
     int rc = blanc__capture_next(c, pk);
     pk->offset = offset;
@@ -650,6 +692,7 @@ void blanc__capture_free(capture *c)
         return;
     blanc__ahead_stop(c->ahead);
     pcap_close(c->pc); /* closes the cookie FILE */
+    free(c->later);
     free(c);
 }
 
