@@ -478,8 +478,9 @@ static void late_on_the_other_line(void **state)
     blanc__mold_stream_free(r.m);
 }
 
-/* A version 1 blob (before the late counters) restores, with late 0: built
- * from a version 2 one by taking out its two late fields. */
+/* Version 1 and 2 blobs (before the late counters; before the runs of won
+ * numbers) restore, with late 0 and no runs: built from a version 3 one by
+ * taking out its two late fields and each session's runs. */
 static void restore_reads_version_1(void **state)
 {
     (void)state;
@@ -494,30 +495,44 @@ static void restore_reads_version_1(void **state)
     /* Layout (mold_save.c): magic, version, 12 counters (late last), damage u32
      * u64, two u8, sessions u32; the session: name 10, three u8, next u64,
      * last pair u32, pending lost, gaps, lost u64, ranges u32 + 16 each,
-     * held u32 (none here); pairs u32; the pair: group u32, port u16, session
-     * u32, 11 counters (late last), three u8. */
-    assert_int_equal(blanc_le32(blob + 4), 2);
+     * runs u32 + 20 each (version 3), held u32 (none here); pairs u32; the
+     * pair: group u32, port u16, session u32, 11 counters (late last), three
+     * u8. */
+    assert_int_equal(blanc_le32(blob + 4), 3);
     size_t stats_late = 8 + 11 * 8;
     size_t sess = 8 + 12 * 8 + 4 + 8 + 1 + 1 + 4;
     assert_int_equal(blanc_le32(blob + sess - 4), 1);
     size_t ranges_at = sess + 10 + 3 + 8 + 4 + 8 + 8 + 8;
     uint32_t nranges = blanc_le32(blob + ranges_at);
     assert_int_equal(nranges, 1);
-    size_t held_at = ranges_at + 4 + 16 * nranges;
+    size_t wins_at = ranges_at + 4 + 16 * nranges;
+    uint32_t nwins = blanc_le32(blob + wins_at);
+    assert_int_equal(nwins, 2); /* 1, then 3.. after the gap */
+    size_t held_at = wins_at + 4 + 20 * nwins;
     assert_int_equal(blanc_le32(blob + held_at), 0);
     size_t pairs_at = held_at + 4;
     assert_int_equal(blanc_le32(blob + pairs_at), 1);
     size_t pair_late = pairs_at + 4 + 4 + 2 + 4 + 10 * 8;
     assert_int_equal(blanc_le64(blob + stats_late), 1);
     assert_int_equal(blanc_le64(blob + pair_late), 1);
-    uint8_t *v1 = malloc(len);
+    uint8_t *v1 = malloc(len), *v2 = malloc(len);
     assert_non_null(v1);
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
+    assert_non_null(v2);
+    size_t n = 0, n2 = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (i >= wins_at && i < held_at)
+            continue;
+        v2[n2++] = blob[i];
         if (!(i >= stats_late && i < stats_late + 8) && !(i >= pair_late && i < pair_late + 8))
             v1[n++] = blob[i];
+    }
     blanc_put_le32(v1 + 4, 1);
+    blanc_put_le32(v2 + 4, 2);
     mold_stream *m = mkstream(NULL, 0, NULL, 0, 2, 0);
+    assert_int_equal(blanc__mold_stream_restore(m, v2, n2), 0);
+    blanc_transport_stats got2;
+    blanc__mold_stream_stats(m, &got2);
+    assert_memory_equal(&got2, &want, sizeof got2);
     assert_int_equal(blanc__mold_stream_restore(m, v1, n), 0);
     blanc_transport_stats got;
     blanc__mold_stream_stats(m, &got);
@@ -528,9 +543,10 @@ static void restore_reads_version_1(void **state)
     assert_int_equal(in.late, 0);
     assert_int_equal(in.lost, 1);
     /* A version from the future is refused. */
-    blanc_put_le32(blob + 4, 3);
+    blanc_put_le32(blob + 4, 4);
     assert_int_equal(blanc__mold_stream_restore(m, blob, len), BLANC_EBADSNAP);
     free(v1);
+    free(v2);
     free(blob);
     blanc__mold_stream_free(m);
     blanc__mold_stream_free(r.m);
@@ -681,6 +697,49 @@ static void ab_lines_fill_each_other(void **state)
     assert_int_equal(r.n, 8);
     assert_true(r.out[7].seq == 9 && r.out[7].lost == 1);
     assert_int_equal(stats(&r).lost_messages, 1);
+    blanc__mold_stream_free(r.m);
+}
+
+/* A copy is a duplicate on the line that delivered its number and
+ * arbitrated on the other, whichever line delivered last; across a save and
+ * restore too. Expected counts: by hand, per number, from the arrivals. */
+static void copies_go_by_the_winner(void **state)
+{
+    (void)state;
+    run r;
+    start(&r, mkstream(NULL, 0, NULL, 0, 0, 0));
+    sendp(&r, A_GROUP, "S", 1, 1); /* A wins 1 */
+    sendp(&r, B_GROUP, "S", 1, 1); /* arbitrated */
+    sendp(&r, A_GROUP, "S", 3, 1); /* held */
+    sendp(&r, B_GROUP, "S", 2, 1); /* B wins 2, then A's 3 goes: A wins 3 */
+    sendp(&r, B_GROUP, "S", 3, 1); /* arbitrated */
+    sendp(&r, A_GROUP, "S", 2, 1); /* arbitrated: B won 2 (A delivered last) */
+    blanc_transport_stats st = stats(&r);
+    assert_int_equal(st.duplicates, 0);
+    assert_int_equal(st.arbitrated, 3);
+    /* A wins 4..13, B 14..23; A sends 4..13 again: ten duplicates of A's,
+     * though B delivered last. Then B repeats 12..15 (A won 12, 13; B 14, 15). */
+    sendp(&r, A_GROUP, "S", 4, 10);
+    sendp(&r, B_GROUP, "S", 14, 10);
+    uint8_t *blob;
+    size_t len;
+    assert_int_equal(blanc__mold_stream_save(r.m, &blob, &len), 0);
+    assert_int_equal(blanc__mold_stream_restore(r.m, blob, len), 0);
+    free(blob);
+    sendp(&r, A_GROUP, "S", 4, 10);
+    sendp(&r, B_GROUP, "S", 12, 4);
+    st = stats(&r);
+    assert_int_equal(st.duplicates, 10 + 2);
+    assert_int_equal(st.arbitrated, 3 + 2);
+    mold_session_info ia, ib;
+    blanc__mold_stream_info(r.m, 0, &ia);
+    blanc__mold_stream_info(r.m, 1, &ib);
+    assert_true(ia.group == A_GROUP && ib.group == B_GROUP);
+    assert_int_equal(ia.duplicates, 10);
+    assert_int_equal(ia.arbitrated, 1);
+    assert_int_equal(ib.duplicates, 2);
+    assert_int_equal(ib.arbitrated, 4);
+    assert_int_equal(st.lost_messages, 0);
     blanc__mold_stream_free(r.m);
 }
 
@@ -1152,6 +1211,7 @@ int main(void)
         cmocka_unit_test(gap_is_declared_past_the_window),
         cmocka_unit_test(late_on_the_other_line),
         cmocka_unit_test(restore_reads_version_1),
+        cmocka_unit_test(copies_go_by_the_winner),
         cmocka_unit_test(a_heartbeat_between_losses_is_one_gap),
         cmocka_unit_test(out_of_order_counts_the_late_packet),
         cmocka_unit_test(reorder_inside_the_window),

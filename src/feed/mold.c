@@ -20,7 +20,8 @@ int blanc__mold_parse(const uint8_t *p, size_t n, mold_packet *out)
     out->len = n - MOLD_HEADER;
     if (out->count == MOLD_HEARTBEAT || out->count == MOLD_END_OF_SESSION)
         return out->len == 0 ? 0 : BLANC_EBADPACKET; /* they carry no blocks */
-    /* The last message's number must be representable: seq + count - 1. */
+    /* The number after the last message must be representable: seq + count
+     * (the session's next; 0 would read as unsequenced). */
     if (out->seq > UINT64_MAX - out->count)
         return BLANC_EBADPACKET;
     /* Every block is at least its 2-byte length, so this walk stops after at

@@ -292,6 +292,7 @@ size_t blanc__mold_stream_push_spans(mold_stream *m, const udp_span *sp, size_t 
     m->direct_msgs += msgs;
     m->direct_lent = 1;
     m->direct_all = (uint8_t)!have_cut;
+    blanc__mold_won(s, s->next, next, pair);
     s->next = next;
     s->last_pair = pair;
     lp->messages += msgs;

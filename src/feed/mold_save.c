@@ -8,10 +8,13 @@
  * was consumed. Packets are stored whole and parsed again on restore, so a
  * damaged blob cannot make a later walk over their blocks run off the end.
  *
- * Layout (little-endian): "BMLD", u32 version (2), then the fields in the
+ * Layout (little-endian): "BMLD", u32 version (3), then the fields in the
  * order save() writes them. Version 1 (before the `late` counters, which
  * version 2 adds after the transport counters and after each line's) still
- * loads, with late 0. Options (channels, names, window) are not in it:
+ * loads, with late 0; versions 1 and 2 (before the runs of numbers each line
+ * won, which version 3 adds after each session's gap ranges) load with none,
+ * so copies of numbers from before the cut go by the line that delivered
+ * last, as they all did then. Options (channels, names, window) are not in it:
  * restore into a stream created with the same options.
  */
 #include <stdlib.h>
@@ -19,7 +22,7 @@
 #include "common/bytes.h"
 #include "feed/mold_stream_impl.h"
 
-#define MOLD_BLOB_VERSION 2u
+#define MOLD_BLOB_VERSION 3u
 
 typedef struct wbuf {
     uint8_t *p;
@@ -110,6 +113,13 @@ int blanc__mold_stream_save(const mold_stream *m, uint8_t **blob, size_t *len)
         for (uint32_t r = 0; r < s->nranges; r++) {
             put64(&w, s->ranges[r][0]);
             put64(&w, s->ranges[r][1]);
+        }
+        put32(&w, s->win_n);
+        for (uint32_t k = 0; k < s->win_n; k++) {
+            const mold_win *x = &s->win[(s->win_head + k) & (MOLD_WINNERS - 1)];
+            put64(&w, x->from);
+            put64(&w, x->to);
+            put32(&w, x->pair);
         }
         put32(&w, s->nheld);
         for (uint32_t h = 0; h < s->nheld; h++)
@@ -259,6 +269,30 @@ static void get_stats(rbuf *r, blanc_transport_stats *st, uint32_t version)
     st->late = version >= 2 ? get64(r) : 0;
 }
 
+/* A session's runs of won numbers: ascending, disjoint, below its next. */
+static int get_wins(rbuf *r, mold_session *s)
+{
+    uint32_t n = get32(r);
+    if (r->err || n > MOLD_WINNERS)
+        return BLANC_EBADSNAP;
+    if (n && !(s->win = malloc(MOLD_WINNERS * sizeof *s->win)))
+        return BLANC_ENOMEM;
+    uint64_t floor = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        mold_win x = {get64(r), 0, 0};
+        x.to = get64(r);
+        x.pair = get32(r);
+        if (r->err || x.from < floor || x.from >= x.to || x.to > s->next ||
+            x.pair >= MOLD_MAX_PAIRS)
+            return BLANC_EBADSNAP;
+        s->win[k] = x;
+        floor = x.to;
+    }
+    s->win_head = 0;
+    s->win_n = n;
+    return 0;
+}
+
 static int load(mold_stream *m, rbuf *r)
 {
     const uint8_t *magic = get(r, 4);
@@ -311,6 +345,11 @@ static int load(mold_stream *m, rbuf *r)
             s->ranges[k][1] = get64(r);
         }
         s->nranges = nr;
+        if (version >= 3) {
+            int rc = get_wins(r, s);
+            if (rc)
+                return rc;
+        }
         uint32_t nh = get32(r);
         if (r->err || nh > m->window || (nh && !s->selected))
             return BLANC_EBADSNAP;

@@ -356,15 +356,63 @@ static int channel_ok(const mold_stream *m, const mold_origin *o)
 
 /* Copies of numbers already delivered (or held): a duplicate when the copy
  * that won came on the same line, else arbitrated (the other line was first). */
+static void copies(mold_stream *m, uint32_t pair, uint64_t dup, uint64_t arb)
+{
+    m->st.duplicates += dup;
+    m->pairs[pair].duplicates += dup;
+    m->st.arbitrated += arb;
+    m->pairs[pair].arbitrated += arb;
+}
+
 static void redundant(mold_stream *m, uint32_t pair, uint32_t winner, uint64_t n)
 {
-    if (pair == winner) {
-        m->st.duplicates += n;
-        m->pairs[pair].duplicates += n;
-    } else {
-        m->st.arbitrated += n;
-        m->pairs[pair].arbitrated += n;
+    copies(m, pair, pair == winner ? n : 0, pair == winner ? 0 : n);
+}
+
+void blanc__mold_won(mold_session *s, uint64_t from, uint64_t to, uint32_t pair)
+{
+    enum { MASK = MOLD_WINNERS - 1 };
+    if (from >= to)
+        return;
+    if (s->win_n) {
+        mold_win *w = &s->win[(s->win_head + s->win_n - 1) & MASK];
+        if (w->pair == pair && w->to == from) {
+            w->to = to; /* the common case: one line delivering on */
+            return;
+        }
+    } else if (!s->win && !(s->win = malloc(MOLD_WINNERS * sizeof *s->win))) {
+        return;
     }
+    if (s->win_n == MOLD_WINNERS) {
+        s->win_head = (s->win_head + 1) & MASK;
+        s->win_n--;
+    }
+    s->win[(s->win_head + s->win_n++) & MASK] = (mold_win){from, to, pair};
+}
+
+/* Of the n numbers from seq (below next), how many line `pair` delivered
+ * (*own) and how many another line did (*other), as far as the runs go. */
+static void winners(const mold_session *s, uint32_t pair, uint64_t seq, uint64_t n,
+                    uint64_t *own, uint64_t *other)
+{
+    enum { MASK = MOLD_WINNERS - 1 };
+#define WIN(i) (s->win[(s->win_head + (i)) & MASK])
+    *own = *other = 0;
+    uint32_t lo = 0, hi = s->win_n;
+    while (lo < hi) { /* the first run that ends past seq */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (WIN(mid).to <= seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint64_t end = seq + n; /* fits: seq + count does (mold.c) */
+    for (uint32_t i = lo; i < s->win_n && WIN(i).from < end; i++) {
+        const mold_win *w = &WIN(i);
+        uint64_t k = (w->to < end ? w->to : end) - (w->from > seq ? w->from : seq);
+        *(w->pair == pair ? own : other) += k;
+    }
+#undef WIN
 }
 
 /* Messages of the lost ranges of s among the n from seq (ranges are
@@ -400,8 +448,19 @@ static void below_next(mold_stream *m, const mold_session *s, uint32_t pair, uin
         m->st.late += late;
         m->pairs[pair].late += late;
     }
-    if (n > late)
-        redundant(m, pair, s->last_pair, n - late);
+    if (n <= late)
+        return;
+    /* The winner of each number, where the runs know it: the line that
+     * delivered last is not it once lines take turns (A wins 2, B wins 3, A's
+     * copy of 3 and B's of 2 come after both). */
+    uint64_t own, other;
+    winners(s, pair, seq, n, &own, &other);
+    uint64_t rest = n - late > own + other ? n - late - own - other : 0;
+    if (s->last_pair == pair)
+        own += rest;
+    else
+        other += rest;
+    copies(m, pair, own, other);
 }
 
 /* A data packet that came after a higher number of its session (held, or a
@@ -460,6 +519,7 @@ static void deliver(mold_stream *m, mold_session *s, mold_slot *sl)
         below_next(m, s, sl->pair, sl->seq, old);
         blanc__mold_slot_skip(sl, (uint32_t)old);
     }
+    blanc__mold_won(s, s->next, sl->seq + sl->count, sl->pair);
     s->next = sl->seq + sl->count;
     s->last_pair = sl->pair;
     sl->lost = s->pending_lost;
@@ -984,6 +1044,7 @@ void blanc__mold_reset(mold_stream *m)
             blanc__mold_slot_put(m, MOLD_HELD(s, h));
         free(s->held);
         free(s->ranges);
+        free(s->win);
         memset(s, 0, sizeof *s);
     }
     m->nsessions = m->npairs = 0;

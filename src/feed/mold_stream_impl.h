@@ -30,6 +30,11 @@
 #define MOLD_SESSION_HASH 512 /* power of two, >= 2 * MOLD_MAX_SESSIONS */
 #define MOLD_PAIR_HASH 2048   /* power of two, >= 2 * MOLD_MAX_PAIRS */
 #define MOLD_HELD(s, i) ((s)->held[(s)->hhead + (i)])
+/* Runs of numbers kept per session with the line that delivered them
+ * (power of two): a copy is a duplicate of the line that won its number,
+ * arbitrated on another; a copy older than these runs goes by the line
+ * that delivered last. */
+#define MOLD_WINNERS 1024u
 
 enum mold_slot_kind {
     SLOT_DATA = 0,      /* count > 0 message blocks */
@@ -56,6 +61,12 @@ typedef struct mold_slot {
     struct mold_slot *next_free;
 } mold_slot;
 
+/* Numbers [from, to) of a session, delivered in that order by line pair. */
+typedef struct mold_win {
+    uint64_t from, to;
+    uint32_t pair;
+} mold_win;
+
 typedef struct mold_session {
     char name[10];
     char str[11];           /* trimmed, NUL-terminated */
@@ -72,6 +83,13 @@ typedef struct mold_session {
      * once a gap fills) and holding below all (reversed arrival) are O(1). */
     mold_slot **held;
     uint32_t hhead, nheld;
+    /* Who delivered the latest numbers: runs ascending and disjoint (a
+     * declared gap lies between two), one line's consecutive deliveries
+     * merged, the newest MOLD_WINNERS at win[(win_head + i) % MOLD_WINNERS];
+     * NULL until the first delivery (or no memory: then every copy goes by
+     * last_pair). */
+    mold_win *win;
+    uint32_t win_head, win_n;
 } mold_session;
 
 /* A packet handed out directly (blanc__mold_stream_push_direct): its
@@ -194,6 +212,8 @@ void blanc__mold_direct_settle(mold_stream *m);
 void blanc__mold_lazy_record(const mold_stream *m, const mold_lazy *z, mold_direct *d);
 /* Advance s to block idx + k (blocks are known to fit: parsed). */
 void blanc__mold_slot_skip(mold_slot *s, uint32_t k);
+/* Line pair delivered numbers [from, to) of session s (mold_stream.c). */
+void blanc__mold_won(mold_session *s, uint64_t from, uint64_t to, uint32_t pair);
 
 /* One message block of a packet as the stream hands it out: undamaged, with
  * its place (the packet's offset and number) and sequence. Field by field, as
