@@ -15,6 +15,7 @@ Run: BLANC_BIN=build/blanc BLANC_SOURCE_DIR=. python3 tests/threads_test.py
 import json
 import os
 import shutil
+import struct
 import subprocess
 import tempfile
 import unittest
@@ -28,6 +29,52 @@ TIMING = ("elapsed_s", "messages_per_s", "ns_per_message", "threads")
 
 def run(*args, env=None):
     return subprocess.run([BIN, *map(str, args)], capture_output=True, text=True, env=env)
+
+
+def orphans_day(path, reps=12):
+    """Messages of instruments whose R comes a little later (as on a damaged day): each
+    instrument-scope health line about them, written before their R, names no symbol with
+    one thread. A sharded reader routes the R (its directory runs ahead of the counting)
+    before those lines are written, so they must not name it either."""
+    out = bytearray()
+
+    def frame(m):
+        out.extend(struct.pack(">H", len(m)) + m)
+
+    def head(t, loc, ts):
+        return t + struct.pack(">HH", loc, 0) + ts.to_bytes(6, "big")
+
+    def r(ts, loc, sym):
+        frame(head(b"R", loc, ts) + sym.ljust(8).encode() + b"QN" + struct.pack(">I", 100) +
+              b"NC  PN 1N" + struct.pack(">I", 0) + b"N")
+
+    def add(ts, loc, ref, px):
+        frame(head(b"A", loc, ts) + struct.pack(">Q", ref) + b"B" + struct.pack(">I", 100) +
+              b"SYM     " + struct.pack(">I", px))
+
+    def delete(ts, loc, ref):
+        frame(head(b"D", loc, ts) + struct.pack(">Q", ref))
+
+    ts, ref = 34200 * 10**9, 1
+    frame(head(b"S", 0, ts) + b"O")
+    for loc in range(1, 20):
+        r(ts, loc, "S%d" % loc)
+    for k in range(reps):
+        loc = 100 + k
+        for i in range(8):  # its orders unknown: it has no directory entry yet
+            delete(ts, loc, 10**9 + k * 10 + i)
+            ts += 1000
+        for i in range(20):
+            add(ts, 1 + i % 19, ref, 10000 + i)
+            ref, ts = ref + 1, ts + 1000
+        r(ts, loc, "L%d" % loc)
+        for i in range(2000):
+            add(ts, 1 + i % 19, ref, 10000 + i % 50)
+            delete(ts, 1 + i % 19, ref)
+            ref, ts = ref + 1, ts + 1000
+    frame(head(b"S", 0, ts) + b"C")
+    with open(path, "wb") as f:
+        f.write(out)
 
 
 def strip_paths(d, tmp):
@@ -56,6 +103,8 @@ class Threads(unittest.TestCase):
             p = run("gen", *args, "-o", path)
             assert p.returncode == 0, p.stderr
             cls.inputs[name] = path
+        cls.inputs["orphans"] = os.path.join(cls.tmp, "orphans.itch")
+        orphans_day(cls.inputs["orphans"])
         # Thresholds low enough that the corrupt and gap days move the breakers.
         cls.config = os.path.join(cls.tmp, "health.toml")
         with open(cls.config, "w") as f:
@@ -111,7 +160,7 @@ class Threads(unittest.TestCase):
             self.assertTrue(book or name != "corrupt", "no book anomaly: the test cannot fail")
 
     def test_health_journal(self):
-        for name in ("corrupt", "gap", "capture"):
+        for name in ("corrupt", "gap", "capture", "orphans"):
             journals = {}
             for n in (1,) + THREADS:
                 j = os.path.join(self.tmp, "journal-%s-%d.jsonl" % (name, n))
@@ -125,6 +174,10 @@ class Threads(unittest.TestCase):
                 with open(j) as f:
                     journals[n] = (f.read(), d)
             self.assertTrue(journals[1][0], "no transition on %s: the test cannot fail" % name)
+            if name == "orphans":  # lines about an instrument before its R: no name yet
+                lines = [json.loads(x) for x in journals[1][0].splitlines()]
+                early = [x for x in lines if x.get("locate", 0) >= 100 and "symbol" not in x]
+                self.assertTrue(early, "no line before an R: the test cannot fail")
             for n in THREADS:
                 self.assertEqual(journals[n], journals[1], "%s, --threads %d" % (name, n))
 

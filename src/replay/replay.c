@@ -244,6 +244,8 @@ int blanc_replay_message(blanc_replay *r, const uint8_t *msg, size_t len, uint64
         /* Leaving the workers: the books gathered at the last pause are current. */
         blanc__shard_free(r->shard);
         r->shard = NULL;
+        if (r->health)
+            r->health->books = r->books;
     }
     if (!len) {
         record_end_anomaly(r, BLANC_AN_TRUNCATED, offset);
@@ -487,9 +489,13 @@ static int run_until(blanc_replay *r, blanc_feed *f, uint64_t until_index, uint6
         if (g && !r->st.stop_error)
             rc = r->st.stop_error = g;
         if (!r->paused || r->st.stop_error) {
-            /* Nothing more to read: the workers and their copy can go. */
+            /* Nothing more to read: the workers and their copy can go (and
+             * the journal's names with them: a failed gather left health
+             * on the engine's). */
             blanc__shard_free(r->shard);
             r->shard = NULL;
+            if (r->health)
+                r->health->books = r->books;
         }
     }
     r->st.last_timestamp = r->last_ts;

@@ -69,7 +69,7 @@ int blanc__shard_start(blanc_replay *r)
     }
     if (r->shard) {
         if (r->health)
-            r->health->books = r->shard->dir;
+            r->health->books = r->shard->named;
         return 0;
     }
     unsigned n = r->threads > SHARD_MAX ? SHARD_MAX : r->threads;
@@ -86,6 +86,8 @@ int blanc__shard_start(blanc_replay *r)
     for (uint32_t i = 0; i < b->n_books && !rc; i++) {
         uint16_t loc = b->by_symbol[i];
         rc = books_restore_instrument(e->dir, loc, b->by_locate[loc]->symbol);
+        if (!rc)
+            rc = books_restore_instrument(e->named, loc, b->by_locate[loc]->symbol);
         e->owner[loc] = assign(e);
         if (!rc)
             rc = books_copy_instrument(e->w[e->owner[loc]].books, b, loc);
@@ -102,7 +104,7 @@ int blanc__shard_start(blanc_replay *r)
     r->reader_share = e->share;
     r->moved = 0;
     if (r->health)
-        r->health->books = e->dir; /* the journal names instruments as they come */
+        r->health->books = e->named; /* the journal names instruments as they are counted */
     return 0;
 }
 
@@ -131,6 +133,15 @@ static NOINLINE int health_of(blanc_replay *r, shard_engine *e, const shard_log 
 {
     uint64_t ts = g->ts_loc & 0xffffffffffffu;
     uint16_t locate = (uint16_t)(g->ts_loc >> 48);
+    if (g->kind & LOG_NAMED) {
+        /* Named now, after its R is applied, as one thread names it; then
+         * health takes the R as one thread does, inline if it is plain. */
+        int rc = books_restore_instrument(e->named, locate, e->dir->by_locate[locate]->symbol);
+        if (rc < 0)
+            return rc;
+        if ((g->kind & ~LOG_NAMED) == LOG_MSG && !g->anomalies)
+            return health_message(r->health, index, ts, locate);
+    }
     health_obs o = {0, g->anomalies, 0, 0, 1, 0, 0, 0};
     if (g->kind & LOG_LOST) {
         o.lost = e->lost;
@@ -439,6 +450,7 @@ static inline void route(blanc_replay *r, shard_engine *e, const blanc_msg *m, u
         if (e->dir->n_books != had) {
             shard = e->owner[loc] = assign(e);
             e->hits[loc] = 0; /* what a book message before it counted there */
+            kind |= LOG_NAMED;
         }
     } else if (blanc_unlikely(t == 'S')) {
         code = (int8_t)p[11]; /* its event code, for health */
@@ -529,6 +541,8 @@ static void balance(blanc_replay *r, shard_engine *e)
     r->moved = e->moved;
 }
 
+_Static_assert(RING_SLOTS > REPLAY_BATCH && LOG_SLOTS > 2 * REPLAY_BATCH,
+               "make_room's cap - n: a batch must fit in a ring and half the log");
 /* Room for n more messages: at most one log entry and one slot of one ring
  * each, checked once per batch rather than per message. */
 static void make_room(blanc_replay *r, shard_engine *e, size_t n)

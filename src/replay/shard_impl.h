@@ -127,12 +127,15 @@ typedef struct shard_log {
 /* kind: a decoded message, a frame that did not decode; LOG_LOST added:
  * messages were lost before it (e->lost says how many); LOG_SYS: a System
  * Event (res.rc holds its code); LOG_IMPORT: a move of an instrument, no
- * message (no index). Health takes a plain LOG_MSG without anomalies inline. */
+ * message (no index); LOG_NAMED: an R that made an instrument (its name goes
+ * into e->named as it is counted). Health takes a plain LOG_MSG without
+ * anomalies inline. */
 #define LOG_MSG 1u
 #define LOG_FRAME 2u
 #define LOG_LOST 4u
 #define LOG_IMPORT 8u
 #define LOG_SYS 16u
+#define LOG_NAMED 32u
 _Static_assert(BLANC_AN_COUNT <= 16, "shard_log.anomalies holds a bit per anomaly");
 _Static_assert(sizeof(shard_log) == 16, "shard_log: 16 bytes");
 _Static_assert(offsetof(shard_log, anomalies) == 8 && offsetof(shard_log, shard) == 10 &&
@@ -152,6 +155,11 @@ struct shard_engine {
     unsigned n; /* shards: 0 the reader's, 1 .. n-1 the workers' */
     shard_worker *w;
     blanc_books *dir; /* the stock directory: instruments, no orders */
+    /* The directory as of the last message counted (retire): the names the
+     * health journal gives, as one thread gives them. dir runs ahead of it
+     * by the log: an instrument whose R is routed but not counted yet has no
+     * name in a journal line before that R. */
+    blanc_books *named;
     shard_log *log;
     uint64_t lg_head, lg_tail;
     uint64_t rt_index;        /* the index of the entry at lg_tail */

@@ -161,6 +161,7 @@ void blanc__shard_free(shard_engine *e)
     }
     free(e->w);
     blanc_books_free(e->dir);
+    blanc_books_free(e->named);
     free(e->log);
     free(e->hits);
     free(e);
@@ -190,7 +191,8 @@ shard_engine *blanc__shard_engine_new(unsigned n, size_t expected_orders, uint32
     e->log = malloc(LOG_SLOTS * sizeof *e->log);
     e->hits = calloc(65536, sizeof *e->hits);
     (void)blanc_books_create(&e->dir, 0); /* NULL on failure: checked below */
-    if (!e->w || !e->log || !e->hits || !e->dir) {
+    (void)blanc_books_create(&e->named, 0);
+    if (!e->w || !e->log || !e->hits || !e->dir || !e->named) {
         free(e->w);
         e->w = NULL;
         blanc__shard_free(e);

@@ -119,6 +119,9 @@ static inline void spsc_wait(spsc_waiter *w, uint64_t want, int (*ready)(void *)
     atomic_store_explicit(&w->want, want, memory_order_relaxed);
     for (;;) {
         atomic_store(&w->sleeping, SPSC_ASLEEP);
+        /* ready() loads with acquire only: the fence orders it after the
+         * store, against spsc_wake's fence (one of the two sees the other). */
+        atomic_thread_fence(memory_order_seq_cst);
         uint32_t seen = atomic_load(&w->word);
         if (ready(arg))
             break;
