@@ -18,9 +18,14 @@ import gzip
 import json
 import os
 import shutil
+import struct
 import subprocess
+import sys
 import tempfile
 import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pcap as P  # noqa: E402
 
 BIN = os.environ.get("BLANC_BIN", "build/blanc")
 DAY = ["--seed", "11", "--messages", "3000", "--session", "30"]
@@ -76,6 +81,80 @@ def tshark_analysis(path):
             retr += re_ != ""
             ooo += oo != ""
     return retr, ooo, bad
+
+
+def follow_bytes(path, node):
+    """tshark's reassembly of what `node` (ip:port) sent in TCP stream 0."""
+    r = subprocess.run(["tshark", "-r", path, "-q", "-z", "follow,tcp,raw,0"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    nodes = [l for l in lines if l.startswith("Node ")]
+    second = nodes[1].endswith(node)  # node 1's data lines start with a tab
+    assert second or nodes[0].endswith(node), nodes
+    data = [l.strip() for l in lines if l.strip() and not l.startswith(("=", "Follow", "Filter", "Node"))
+            and l.startswith("\t") == second]
+    return bytes.fromhex("".join(data))
+
+
+# Hand-built captures of the server's direction (SoupBinTCP 3.00 layout; TCP
+# header as RFC 9293, checksums left 0: tshark does not check them by default).
+SRV_IP, CLI_IP, SRV_PORT, CLI_PORT = "10.0.0.1", "10.0.0.2", 26477, 50000
+
+
+def soup_pkt(kind, payload=b""):
+    return struct.pack("!H", 1 + len(payload)) + kind + payload
+
+
+def soup_login(seq, session=b"BLANC00001"):
+    return soup_pkt(b"A", session.rjust(10) + str(seq).rjust(20).encode())
+
+
+def soup_data(msgs):
+    return b"".join(soup_pkt(b"S", m) for m in msgs)
+
+
+def server_capture(path, segs):
+    """segs: (seq, payload, flags) of server packets, in capture order."""
+    frames = []
+    for i, (seq, data, flags) in enumerate(segs):
+        t = struct.pack("!HHIIBBHHH", SRV_PORT, CLI_PORT, seq & 0xFFFFFFFF, 1, 5 << 4, flags,
+                        65535, 0, 0) + data
+        frames.append(P.Frame(P.link_frame(P.LINKTYPE_ETHERNET, P.ipv4(SRV_IP, CLI_IP, 6, t)),
+                              10**9 + i * 1000))
+    with open(path, "wb") as f:
+        f.write(P.pcap(frames, nano=True))
+
+
+def connection(isn, body, size=1000):
+    """A SYN-ACK, then body in segments of `size` bytes."""
+    segs = [(isn, b"", 0x12)]
+    segs += [(isn + 1 + i, body[i:i + size], 0x18) for i in range(0, len(body), size)]
+    return segs
+
+
+def read_pcap(path):
+    """(header, [record bytes]) of a little-endian pcap (pcap-savefile(5))."""
+    with open(path, "rb") as f:
+        d = f.read()
+    assert struct.unpack("<I", d[:4])[0] in (0xA1B2C3D4, 0xA1B23C4D)
+    recs, i = [], 24
+    while i + 16 <= len(d):
+        incl = struct.unpack("<I", d[i + 8:i + 12])[0]
+        recs.append(d[i:i + 16 + incl])
+        i += 16 + incl
+    return d[:24], recs
+
+
+def without_place(recs):
+    """dump records without where they sat in the input (capture vs byte stream)."""
+    out = []
+    for r in recs:
+        r = dict(r)
+        for k in ("offset", "packet"):
+            r.pop(k, None)
+        out.append(r)
+    return out
 
 
 class TcpCapture(unittest.TestCase):
@@ -140,6 +219,88 @@ class TcpCapture(unittest.TestCase):
             for k in ("l3", "l2", "stream", "input"):
                 self.assertEqual(got["digests"][k], whole["digests"][k], (cut, k))
             self.assertEqual(got["transport"], whole["transport"], cut)
+
+    def test_resume_after_a_reconnect_on_the_same_ports(self):
+        # The first connection is cut inside message 1501's packet; the
+        # client logs in again on the same ports and the server goes on at
+        # 1501. A resume from any message must give the uninterrupted run,
+        # and no message is lost: the books are the BinaryFILE's.
+        with open(self.itch, "rb") as f:
+            msgs = P.binaryfile_messages(f.read())
+        self.assertEqual(len(msgs), 3000)
+        cut_pkt = soup_pkt(b"S", msgs[1500])
+        first = soup_login(1) + soup_data(msgs[:1500]) + cut_pkt[:len(cut_pkt) // 2]
+        second = soup_login(1501) + soup_data(msgs[1500:]) + soup_pkt(b"Z")
+        cap = os.path.join(self.tmp, "reconnect.pcap")
+        server_capture(cap, connection(5000, first) + connection(900000, second))
+        whole = replay(cap)
+        self.same_books(whole)
+        self.assertEqual(whole["transport"]["lost_messages"], 0)
+        for cut in (5, 1499, 1500, 1501, 1600, 2999):
+            snaps = os.path.join(self.tmp, "rc-snaps-%d" % cut)
+            r = run("replay", cap, "--snapshot-at", str(cut), "--snapshot-out", snaps)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = run("replay", "--json", cap, "--resume", os.path.join(snaps, "snap-i%d.snap" % cut))
+            self.assertEqual(r.returncode, 0, (cut, r.stderr))
+            got = json.loads(r.stdout)
+            for k in ("l3", "l2", "stream", "input"):
+                self.assertEqual(got["digests"][k], whole["digests"][k], (cut, k))
+            self.assertEqual(got["transport"], whole["transport"], cut)
+
+    def test_repeated_syn_ack_after_data(self):
+        # A retransmitted SYN-ACK (RFC 9293 3.8.1: the same ISN) after the
+        # data started is the same connection: the replay is the capture's
+        # without it, with one more capture packet.
+        head, recs = read_pcap(self.clean)
+        synack = [r for r in recs if r[16 + 14 + 20 + 13] == 0x12]
+        self.assertEqual(len(synack), 1)
+        for at in (len(recs) // 3, 2 * len(recs) // 3):
+            cap = os.path.join(self.tmp, "synack-%d.pcap" % at)
+            with open(cap, "wb") as f:
+                f.write(head + b"".join(recs[:at] + synack + recs[at:]))
+            for extra in ([], ["--channel", SERVER]):
+                got, ref = replay(cap, *extra), replay(self.clean, *extra)
+                self.same_books(got)
+                for k in ("l3", "l2", "stream"):
+                    self.assertEqual(got["digests"][k], ref["digests"][k], k)
+                t, rt = dict(got["transport"]), dict(ref["transport"])
+                self.assertEqual(t.pop("packets"), rt.pop("packets") + 1)
+                self.assertEqual(t, rt)
+                self.assertEqual(got["anomalies_total"], 0)
+
+    def test_overlapping_copies_as_tshark_follows_them(self):
+        # Copies of the same bytes with other content, delivered in order and
+        # held past a hole: the messages must be the ones in tshark's
+        # reassembly of the capture.
+        with open(self.itch, "rb") as f:
+            msgs = P.binaryfile_messages(f.read())[:40]
+        s = [soup_pkt(b"S", m) for m in msgs]
+
+        def alt(b):  # same length, the last byte (of a field of the message) changed
+            return b[:-1] + bytes([b[-1] ^ 0x55])
+        a = soup_login(1) + s[0]
+        isn = 7000
+        o = isn + 1
+        o2, o3, o4 = o + len(a), o + len(a) + len(s[1]), o + len(a) + len(s[1]) + len(s[2])
+        rest = b"".join(s[4:]) + soup_pkt(b"Z")
+        segs = [(isn, b"", 0x12), (o, a, 0x18),
+                (o, alt(a), 0x18),                          # in order again
+                (o3, s[2], 0x18), (o3, alt(s[2]), 0x18),   # held, twice
+                (o3 + 5, alt(s[2])[5:] + s[3][:9], 0x18),  # held, overlapping both
+                (o2, s[1], 0x18),                          # the hole
+                (o4, s[3], 0x18), (o4 + len(s[3]), rest, 0x18)]
+        cap = os.path.join(self.tmp, "copies.pcap")
+        server_capture(cap, segs)
+        stream = os.path.join(self.tmp, "copies.soup")
+        with open(stream, "wb") as f:
+            f.write(follow_bytes(cap, SERVER))
+        dumps = []
+        for path in (cap, stream):
+            r = run("dump", path)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            dumps.append(without_place(json.loads(l) for l in r.stdout.splitlines()))
+        self.assertEqual(len(dumps[1]), 40)
+        self.assertEqual(dumps[0], dumps[1])
 
     def test_capture_info_and_dump(self):
         r = run("capture", "info", "--json", self.lossy)

@@ -334,6 +334,58 @@ static void damage_then_resync(void **state)
     assert_int_equal(g.st.heartbeats, 1);
 }
 
+/* Damage makes the number unknown, not the session's progress: a reconnect
+ * replaying numbers delivered before the damage finds them duplicate; what
+ * was delivered unnumbered after it is not claimed lost either. */
+static void damage_keeps_session_progress(void **state)
+{
+    (void)state;
+    static sb s;
+    static got g;
+    const uint8_t bad = 0xff; /* length 0xff.. with type 0x00: no packet */
+    for (int variant = 0; variant < 3; variant++) {
+        s.n = 0;
+        login(&s, "S1", 1);
+        for (uint64_t i = 1; i <= 5; i++)
+            msg(&s, ev_add(1, i, 'B', 1, 1)); /* 1..5 */
+        memcpy(s.b + s.n, &bad, 1);
+        s.n += 1;
+        msg(&s, ev_add(1, 6, 'B', 1, 1)); /* 6, delivered unnumbered */
+        uint64_t again = variant == 0 ? 3 : variant == 1 ? 7 : 10;
+        login(&s, "S1", again);
+        for (uint64_t i = again; i <= 8 + (uint64_t)variant * 4; i++)
+            msg(&s, ev_add(1, i, 'B', 1, 1));
+        pkt(&s, 'Z', NULL, 0);
+        read_all(s.b, s.n, &g);
+        assert_int_equal(g.st.bad_packets, 1);
+        if (variant == 0) {
+            /* 3, 4, 5 were delivered numbered: dropped. 6 came unnumbered
+             * and may have been anything from 6 on: sent again, delivered. */
+            assert_int_equal(g.n, 9);
+            assert_int_equal(g.st.duplicates, 3);
+            const uint64_t seq[] = {1, 2, 3, 4, 5, 0, 6, 7, 8};
+            for (size_t i = 0; i < 9; i++)
+                assert_int_equal(g.m[i].seq, seq[i]);
+            assert_int_equal(g.m[5].damage, 1);
+            assert_int_equal(g.st.lost_messages, 0);
+        } else if (variant == 1) {
+            /* 7 right after 5 and one unnumbered message: nothing certainly lost. */
+            assert_int_equal(g.n, 6 + 6); /* 7..12 */
+            assert_int_equal(g.st.duplicates, 0);
+            assert_int_equal(g.st.gaps, 0);
+            assert_int_equal(g.m[6].seq, 7);
+            assert_int_equal(g.m[6].lost, 0);
+        } else {
+            /* 10: of 6..9 the unnumbered message may be one; 3 are lost. */
+            assert_int_equal(g.n, 6 + 7); /* 10..16 */
+            assert_int_equal(g.st.gaps, 1);
+            assert_int_equal(g.st.lost_messages, 3);
+            assert_int_equal(g.m[6].seq, 10);
+            assert_int_equal(g.m[6].lost, 3);
+        }
+    }
+}
+
 static void damage_at_the_end_and_hostile_runs(void **state)
 {
     (void)state;
@@ -980,6 +1032,7 @@ int main(void)
         cmocka_unit_test(pause_reads_again),
         cmocka_unit_test(reconnect_gap_and_duplicates),
         cmocka_unit_test(damage_then_resync),
+        cmocka_unit_test(damage_keeps_session_progress),
         cmocka_unit_test(damage_at_the_end_and_hostile_runs),
         cmocka_unit_test(split_at_every_byte),
         cmocka_unit_test(save_restore_at_every_consume),

@@ -14,7 +14,8 @@
  * 'S' takes one. A second login accepted of a session seen before (a
  * reconnect) is checked against how far that session got: a higher number is
  * a gap (certain loss: lost on the next message), a lower one replays
- * messages already delivered (dropped, counted as duplicates).
+ * messages already delivered (dropped, counted as duplicates). How far a
+ * session got is kept across damage too, which forgets the current number.
  *
  * Damage: a packet the parser rejects (unknown type, impossible length) is
  * one bad_packet, reported on the next message. The stream then scans
@@ -40,7 +41,9 @@
 
 typedef struct soup_session {
     char name[SOUP_SESSION_LEN + 1];
-    uint64_t next; /* number after the last 'S' delivered in it; 0 unknown */
+    uint64_t next;  /* every 'S' below it was delivered; 0 unknown */
+    uint64_t extra; /* 'S' delivered with the number unknown (after damage), at
+                       or above next: up to next + extra may be delivered */
 } soup_session;
 
 typedef struct soup_state {
@@ -49,6 +52,7 @@ typedef struct soup_state {
     uint64_t dup_below; /* 'S' numbered below this were delivered before */
     uint64_t lost;      /* certain loss to report on the next message */
     uint64_t damage_at;
+    uint64_t unknown;   /* 'S' delivered since the number became unknown */
     uint32_t damage;    /* bad packets to report on the next message */
     uint32_t session;   /* current session number, 0 none */
     uint32_t n_sessions;
@@ -98,8 +102,28 @@ static int candidate(const uint8_t *q, size_t m, int eof)
     return -1;
 }
 
+/* How far the current session got, kept for its next login accepted (a
+ * reconnect) before the number is forgotten. */
+static void note_progress(soup_state *t)
+{
+    if (t->session && t->session <= SOUP_MAX_SESSIONS) {
+        soup_session *c = &t->sess[t->session - 1];
+        if (t->seq > c->next) {
+            uint64_t reach = c->next + c->extra; /* kept: still a bound for gaps */
+            c->extra = reach > t->seq ? reach - t->seq : 0;
+            c->next = t->seq;
+        } else if (!t->seq) {
+            c->extra += t->unknown;
+        }
+    }
+    t->unknown = 0;
+}
+
 static void damaged(soup_state *t)
 {
+    /* The number becomes unknown, but what was delivered before the damage
+     * stays delivered: a reconnect replaying it must find it duplicate. */
+    note_progress(t);
     if (!t->damage)
         t->damage_at = t->offset;
     t->damage++;
@@ -114,11 +138,7 @@ static void login(soup_state *t, const soup_packet *pk)
     char name[SOUP_SESSION_LEN + 1];
     uint64_t seq = 0;
     (void)blanc__soup_login(pk, name, &seq); /* the parser checked it */
-    if (t->session && t->session <= SOUP_MAX_SESSIONS && t->seq) {
-        soup_session *c = &t->sess[t->session - 1];
-        if (t->seq > c->next)
-            c->next = t->seq;
-    }
+    note_progress(t);
     uint32_t kept = t->n_sessions < SOUP_MAX_SESSIONS ? t->n_sessions : SOUP_MAX_SESSIONS;
     uint32_t i = 0;
     while (i < kept && strcmp(t->sess[i].name, name) != 0)
@@ -132,6 +152,7 @@ static void login(soup_state *t, const soup_packet *pk)
         if (t->n_sessions <= SOUP_MAX_SESSIONS) {
             memcpy(t->sess[i].name, name, sizeof name);
             t->sess[i].next = 0;
+            t->sess[i].extra = 0;
         }
         return;
     }
@@ -139,10 +160,13 @@ static void login(soup_state *t, const soup_packet *pk)
     uint64_t e = t->sess[i].next;
     if (!seq || !e)
         return;
-    if (seq > e) {
-        t->lost += seq - e;
+    /* Messages delivered unnumbered may have been any of e.. : only what
+     * they cannot account for is certainly lost. */
+    uint64_t reached = e + t->sess[i].extra;
+    if (seq > reached) {
+        t->lost += seq - reached;
         t->st.gaps++;
-        t->st.lost_messages += seq - e;
+        t->st.lost_messages += seq - reached;
     } else if (seq < e) {
         t->dup_below = e;
     }
@@ -202,6 +226,8 @@ static size_t run(soup_state *t, const uint8_t *p, size_t n, int eof, blanc_msg 
             t->st.messages++;
             if (t->seq)
                 t->seq++;
+            else
+                t->unknown++;
             break;
         case 'A': login(t, &pk); break;
         case 'H': t->st.heartbeats++; break;
@@ -292,11 +318,15 @@ const char *blanc__soup_stream_session_name(const soup_stream *s, uint32_t n)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Snapshot blob: "SOUP" 1, then fixed little-endian fields, then the kept
- * sessions (name length, name, next). Restore checks every field's range.  */
+/* Snapshot blob: "SOUP" 2, then fixed little-endian fields, then the kept
+ * sessions (name length, name, next, extra). Version 1 has neither the
+ * unknown count (the last fixed field) nor extra: it loads them as 0.
+ * Restore checks every field's range.  */
 
 #define BLOB_MAGIC "SOUP"
-#define BLOB_VERSION 1
+#define BLOB_VERSION 2
+#define FIXED_V1 (5 + 8 * 8 + 2 + 8 * N_STATS)
+#define SESSION_V1 (1 + SOUP_SESSION_LEN + 8)
 /* The counters up to `unsequenced`, as version 1 has them: `late` (MoldUDP64
  * only) is never set here, and the blob keeps its size. */
 #define N_STATS (offsetof(blanc_transport_stats, late) / sizeof(uint64_t))
@@ -321,7 +351,7 @@ int blanc__soup_stream_save(const soup_stream *s, uint8_t **blob, size_t *len)
 {
     const soup_state *t = &s->done;
     uint32_t kept = t->n_sessions < SOUP_MAX_SESSIONS ? t->n_sessions : SOUP_MAX_SESSIONS;
-    size_t n = 5 + 8 * 8 + 2 + 8 * N_STATS + kept * (1 + SOUP_SESSION_LEN + 8);
+    size_t n = FIXED_V1 + 8 + kept * (SESSION_V1 + 8);
     uint8_t *b = malloc(n), *w = b;
     if (!b)
         return BLANC_ENOMEM;
@@ -341,6 +371,7 @@ int blanc__soup_stream_save(const soup_stream *s, uint8_t **blob, size_t *len)
     const uint64_t *st = &t->st.packets;
     for (size_t i = 0; i < N_STATS; i++)
         w = put64(w, st[i]);
+    w = put64(w, t->unknown);
     for (uint32_t i = 0; i < kept; i++) {
         size_t k = strlen(t->sess[i].name);
         *w++ = (uint8_t)k;
@@ -348,6 +379,7 @@ int blanc__soup_stream_save(const soup_stream *s, uint8_t **blob, size_t *len)
         memcpy(w, t->sess[i].name, k);
         w += SOUP_SESSION_LEN;
         w = put64(w, t->sess[i].next);
+        w = put64(w, t->sess[i].extra);
     }
     *blob = b;
     *len = n;
@@ -356,8 +388,11 @@ int blanc__soup_stream_save(const soup_stream *s, uint8_t **blob, size_t *len)
 
 int blanc__soup_stream_restore(soup_stream *s, const uint8_t *blob, size_t len)
 {
-    size_t fixed = 5 + 8 * 8 + 2 + 8 * N_STATS;
-    if (len < fixed || memcmp(blob, BLOB_MAGIC, 4) != 0 || blob[4] != BLOB_VERSION)
+    if (len < FIXED_V1 || memcmp(blob, BLOB_MAGIC, 4) != 0 || blob[4] < 1 || blob[4] > BLOB_VERSION)
+        return BLANC_EBADSNAP;
+    int v2 = blob[4] == 2;
+    size_t fixed = FIXED_V1 + (v2 ? 8 : 0), per = SESSION_V1 + (v2 ? 8 : 0);
+    if (len < fixed)
         return BLANC_EBADSNAP;
     soup_state t;
     memset(&t, 0, sizeof t);
@@ -380,8 +415,12 @@ int blanc__soup_stream_restore(soup_stream *s, const uint8_t *blob, size_t len)
     uint64_t *st = &t.st.packets;
     for (size_t i = 0; i < N_STATS; i++, r += 8)
         st[i] = get64(r);
+    if (v2) {
+        t.unknown = get64(r);
+        r += 8;
+    }
     uint32_t kept = t.n_sessions < SOUP_MAX_SESSIONS ? t.n_sessions : SOUP_MAX_SESSIONS;
-    if (len != fixed + kept * (1 + SOUP_SESSION_LEN + 8))
+    if (len != fixed + kept * per)
         return BLANC_EBADSNAP;
     for (uint32_t i = 0; i < kept; i++) {
         size_t k = *r++;
@@ -392,6 +431,10 @@ int blanc__soup_stream_restore(soup_stream *s, const uint8_t *blob, size_t len)
         r += SOUP_SESSION_LEN;
         t.sess[i].next = get64(r);
         r += 8;
+        if (v2) {
+            t.sess[i].extra = get64(r);
+            r += 8;
+        }
     }
     if (t.offset != s->done.offset)
         return BLANC_EBADSNAP; /* not the position skip() reached */

@@ -74,7 +74,10 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-/* ---- ring ---------------------------------------------------------------- */
+/* ---- ring ----------------------------------------------------------------
+ * The bitmap is read and cleared a 64-bit word at a time, and only between
+ * the bounds lo..hi of what is held: a segment far ahead of a hole costs
+ * O(1), not a scan of the window (hostile captures stay linear). */
 
 static int bit(const tcp_reasm *r, size_t rel)
 {
@@ -82,51 +85,121 @@ static int bit(const tcp_reasm *r, size_t rel)
     return (int)(r->bits[i / 64] >> (i % 64) & 1);
 }
 
+/* Bits [sh, sh + len) of a word, 0 < len <= 64 - sh. */
+static uint64_t word_mask(size_t sh, size_t len)
+{
+    return (len == 64 ? ~(uint64_t)0 : ((uint64_t)1 << len) - 1) << sh;
+}
+
+/* Clear the bits of ring positions [a, b) from the front (b <= win). */
+static void ring_clear(tcp_reasm *r, size_t a, size_t b)
+{
+    while (a < b) {
+        size_t i = (r->ring_head + a) & (r->win - 1);
+        size_t len = 64 - i % 64;
+        if (len > b - a)
+            len = b - a;
+        uint64_t m = word_mask(i % 64, len), *w = &r->bits[i / 64];
+        r->held -= (uint64_t)__builtin_popcountll(*w & m);
+        *w &= ~m;
+        a += len;
+    }
+}
+
 /* The ring now starts k bytes later. */
 static void ring_advance(tcp_reasm *r, uint64_t k)
 {
+    if (r->held && k >= r->hi) {
+        ring_clear(r, r->lo, r->hi); /* all of it: the ring is empty */
+    } else if (r->held) {
+        if (k > r->lo)
+            ring_clear(r, r->lo, (size_t)k);
+        r->ring_head = (r->ring_head + (size_t)k) & (r->win - 1);
+        r->lo = r->lo > k ? r->lo - (size_t)k : 0;
+        r->hi -= (size_t)k;
+    }
     if (!r->held) {
         r->ring_head = 0;
-        return;
+        r->lo = r->hi = 0;
     }
-    if (k >= r->win) {
-        memset(r->bits, 0, r->win / 8);
-        r->held = 0;
-        r->ring_head = 0;
-        return;
-    }
-    for (size_t rel = 0; rel < k; rel++) {
-        size_t i = (r->ring_head + rel) & (r->win - 1);
-        uint64_t m = (uint64_t)1 << (i % 64);
-        if (r->bits[i / 64] & m) {
-            r->bits[i / 64] &= ~m;
-            r->held--;
-        }
-    }
-    r->ring_head = (r->ring_head + (size_t)k) & (r->win - 1);
 }
 
-/* Returns how many of the bytes were not held yet, or BLANC_ENOMEM. */
+/* Copy the bits newb (within the word at ring index i - i % 64) of p, which
+ * starts at ring index i: the bytes not held yet. */
+static void put_fresh(tcp_reasm *r, size_t i, const uint8_t *p, uint64_t newb)
+{
+    size_t base = i - i % 64;
+    for (; newb; newb &= newb - 1) {
+        size_t x = (size_t)__builtin_ctzll(newb);
+        r->ring[base + x] = p[base + x - i];
+    }
+}
+
+/* Hold p[0..n) at rel (rel + n <= win). Bytes held already keep their first
+ * copy, as tshark's follow does. Returns how many of the bytes were not held
+ * yet, or BLANC_ENOMEM. */
 static int64_t ring_put(tcp_reasm *r, size_t rel, const uint8_t *p, size_t n)
 {
-    int64_t fresh = 0;
     if (!r->ring) {
         r->ring = malloc(r->win);
         r->bits = calloc(r->win / 64, sizeof *r->bits);
         if (!r->ring || !r->bits)
             return BLANC_ENOMEM;
     }
-    for (size_t k = 0; k < n; k++) {
+    uint64_t before = r->held;
+    for (size_t k = 0; k < n;) {
         size_t i = (r->ring_head + rel + k) & (r->win - 1);
-        uint64_t m = (uint64_t)1 << (i % 64);
-        r->ring[i] = p[k];
-        if (!(r->bits[i / 64] & m)) {
-            r->bits[i / 64] |= m;
-            r->held++;
-            fresh++;
-        }
+        size_t len = 64 - i % 64;
+        if (len > n - k)
+            len = n - k;
+        uint64_t m = word_mask(i % 64, len), *w = &r->bits[i / 64];
+        uint64_t newb = m & ~*w;
+        if (newb == m)
+            memcpy(r->ring + i, p + k, len);
+        else
+            put_fresh(r, i, p + k, newb);
+        *w |= m;
+        r->held += (uint64_t)__builtin_popcountll(newb);
+        k += len;
     }
-    return fresh;
+    if (r->held != before) {
+        r->lo = before && r->lo < rel ? r->lo : rel;
+        r->hi = before && r->hi > rel + n ? r->hi : rel + n;
+    }
+    return (int64_t)(r->held - before);
+}
+
+/* Present bytes from the front up to the ring's end (r->held, bit 0 set). */
+static size_t front_run(const tcp_reasm *r)
+{
+    size_t j = r->ring_head;
+    while (j < r->win) {
+        size_t sh = j % 64;
+        /* Shifted-in zeros become ones: the count stops at the word's end. */
+        uint64_t inv = ~(r->bits[j / 64] >> sh);
+        size_t t = inv ? (size_t)__builtin_ctzll(inv) : 64;
+        j += t;
+        if (t < 64 - sh)
+            break;
+    }
+    return j - r->ring_head;
+}
+
+/* The first present byte (r->held): lo bounds it from below. */
+static size_t first_present(tcp_reasm *r)
+{
+    size_t rel = r->lo;
+    while (rel < r->hi) {
+        size_t i = (r->ring_head + rel) & (r->win - 1);
+        uint64_t w = r->bits[i / 64] >> (i % 64);
+        if (w) {
+            rel += (size_t)__builtin_ctzll(w);
+            break;
+        }
+        rel += 64 - i % 64;
+    }
+    r->lo = rel;
+    return rel;
 }
 
 /* ---- delivery ------------------------------------------------------------ */
@@ -190,9 +263,7 @@ static int give_up(tcp_reasm *r, uint64_t k, uint64_t record)
 static int release_front(tcp_reasm *r, const cap_packet *pk)
 {
     while (r->held && bit(r, 0)) {
-        size_t run = 0, lim = r->win - r->ring_head; /* up to the ring's end */
-        while (run < lim && bit(r, run))
-            run++;
+        size_t run = front_run(r); /* up to the ring's end */
         uint8_t *src = r->ring + r->ring_head;
         /* deliver() copies before ring_advance() clears: same bytes, no overlap */
         int rc = deliver(r, src, run, pk);
@@ -201,14 +272,6 @@ static int release_front(tcp_reasm *r, const cap_packet *pk)
         ring_advance(r, run);
     }
     return 0;
-}
-
-static size_t first_present(const tcp_reasm *r)
-{
-    size_t rel = 0;
-    while (!bit(r, rel))
-        rel++;
-    return rel;
 }
 
 static int data(tcp_reasm *r, const cap_packet *pk)
@@ -276,7 +339,8 @@ static void compact(tcp_reasm *r)
     }
 }
 
-static int lock(tcp_reasm *r, const cap_packet *pk, uint32_t first)
+/* first: the number of the stream's first byte; known: it is a SYN's + 1. */
+static int lock(tcp_reasm *r, const cap_packet *pk, uint32_t first, int known)
 {
     r->locked = 1;
     r->src_ip = pk->src_ip;
@@ -284,12 +348,61 @@ static int lock(tcp_reasm *r, const cap_packet *pk, uint32_t first)
     r->src_port = pk->src_port;
     r->dst_port = pk->dst_port;
     r->next = first;
+    r->isn_known = known;
+    r->first = first;
     if (grow((void **)&r->pc, &r->pc_cap, 1, sizeof *r->pc) < 0)
         return BLANC_ENOMEM;
     r->pc_head = 0;
     r->pc_n = 1;
     r->pc[0] = (piece){r->next_off, r->buf_len, 0, pk->offset};
     return 0;
+}
+
+static synack *find_synack(tcp_reasm *r, const cap_packet *pk)
+{
+    size_t n = r->syn_n < SYNACK_KEPT ? r->syn_n : SYNACK_KEPT;
+    for (size_t i = 0; i < n; i++) {
+        synack *e = &r->syn[i];
+        if (e->src_ip == pk->src_ip && e->dst_ip == pk->dst_ip && e->src_port == pk->src_port &&
+            e->dst_port == pk->dst_port)
+            return e;
+    }
+    return NULL;
+}
+
+/* While not locked on: a SYN-ACK (the server's side of a handshake) tells
+ * where that direction's stream starts, should its data lock on later. */
+static void remember_synack(tcp_reasm *r, const cap_packet *pk)
+{
+    if ((pk->tcp_flags & (TCP_SYN | TCP_ACK)) != (TCP_SYN | TCP_ACK))
+        return;
+    synack *e = find_synack(r, pk);
+    if (!e)
+        e = &r->syn[r->syn_n++ % SYNACK_KEPT];
+    *e = (synack){pk->src_ip, pk->dst_ip, pk->src_port, pk->dst_port, pk->tcp_seq + 1};
+}
+
+/* Lock on to pk's direction. Data recognised by content may be a later
+ * segment that overtook the first: start at its SYN-ACK's number when one
+ * was seen and pk fits the window from there, so the first is not taken for
+ * a retransmission. */
+static int lock_on(tcp_reasm *r, const cap_packet *pk)
+{
+    if (pk->tcp_flags & TCP_SYN)
+        return lock(r, pk, pk->tcp_seq + 1, 1);
+    const synack *e = find_synack(r, pk);
+    if (e && (uint64_t)(uint32_t)(pk->tcp_seq - e->first) + pk->len <= r->win)
+        return lock(r, pk, e->first, 1);
+    return lock(r, pk, pk->tcp_seq, 0);
+}
+
+/* A SYN of the connection locked on, again (a retransmitted SYN-ACK may
+ * come after data): it has the same ISN (RFC 9293 3.8.1). */
+static int same_syn(const tcp_reasm *r, uint32_t seq, size_t len)
+{
+    if (r->isn_known)
+        return seq + 1 == r->first;
+    return seq + 1 == r->next && !len; /* before any data: the one locked on by content */
 }
 
 static int looks_server(const uint8_t *p, size_t n)
@@ -303,6 +416,28 @@ static int looks_server(const uint8_t *p, size_t n)
     return pk.type == 'A' || pk.type == 'S' || pk.type == 'H' || pk.type == '+' || pk.type == 'Z';
 }
 
+/* A SYN on the connection's ports: the first one, a repeat, or a new
+ * connection. */
+static int syn(tcp_reasm *r, const cap_packet *pk)
+{
+    uint32_t seq = pk->tcp_seq;
+    cap_packet q = *pk;
+    q.tcp_seq = seq + 1; /* its data (if any) follows the SYN's number */
+    if (same_syn(r, seq, pk->len))
+        return pk->len ? data(r, &q) : 0;
+    /* A new connection on the same ports: what the old one left is
+     * damage (a zero-length hole), its held bytes are gone. */
+    ring_advance(r, r->win);
+    int rc = give_up(r, 0, pk->offset);
+    if (rc < 0)
+        return rc;
+    r->holes--; /* not a hole of the stream */
+    r->next = seq + 1;
+    r->isn_known = 1;
+    r->first = seq + 1;
+    return pk->len ? data(r, &q) : 0;
+}
+
 int blanc__tcp_reasm_push(tcp_reasm *r, const cap_packet *pk)
 {
     if (pk->kind != CAP_TCP || r->finished)
@@ -311,10 +446,11 @@ int blanc__tcp_reasm_push(tcp_reasm *r, const cap_packet *pk)
         int mine = r->port ? pk->src_port == r->port
                            : pk->len && !(pk->tcp_flags & TCP_SYN) && looks_server(pk->payload, pk->len);
         if (!mine) {
+            remember_synack(r, pk);
             r->skipped++;
             return 1;
         }
-        int rc = lock(r, pk, pk->tcp_flags & TCP_SYN ? pk->tcp_seq + 1 : pk->tcp_seq);
+        int rc = lock_on(r, pk);
         r->first_packet = pk->number;
         if (rc < 0)
             return rc;
@@ -327,24 +463,8 @@ int blanc__tcp_reasm_push(tcp_reasm *r, const cap_packet *pk)
     r->packets++;
     r->last_packet = pk->number;
     r->last_record = pk->offset;
-    uint32_t seq = pk->tcp_seq;
-    if (pk->tcp_flags & TCP_SYN) {
-        if (seq + 1 == r->next && !pk->len)
-            return 0; /* the SYN again, or the first one */
-        /* A new connection on the same ports: what the old one left is
-         * damage (a zero-length hole), its held bytes are gone. */
-        ring_advance(r, r->win);
-        int rc = give_up(r, 0, pk->offset);
-        if (rc < 0)
-            return rc;
-        r->holes--; /* not a hole of the stream */
-        r->next = seq + 1;
-        if (!pk->len)
-            return 0;
-        cap_packet q = *pk;
-        q.tcp_seq = seq + 1;
-        return data(r, &q);
-    }
+    if (pk->tcp_flags & TCP_SYN)
+        return syn(r, pk);
     if (!pk->len)
         return 0;
     return data(r, pk);

@@ -11,6 +11,15 @@
 #include "feed/tcp_reasm.h"
 
 #define BUF_SLACK ((size_t)4 << 20)
+/* Server SYN-ACKs remembered while not locked on (locking by content may
+ * start past the connection's first segment); a small ring, oldest replaced. */
+#define SYNACK_KEPT 8
+
+typedef struct synack {
+    uint32_t src_ip, dst_ip;
+    uint16_t src_port, dst_port;
+    uint32_t first; /* the ISN + 1: the number of the first data byte */
+} synack;
 
 typedef struct piece {
     uint64_t off;    /* stream offset of its first byte */
@@ -34,6 +43,8 @@ struct tcp_reasm {
     uint32_t next;     /* next expected TCP sequence number */
     uint64_t next_off; /* its stream offset */
     int finished;
+    int isn_known;     /* the connection's SYN was seen: first is its ISN + 1 */
+    uint32_t first;    /* so a repeated SYN (even after data) is known as one */
 
     uint8_t *buf;
     size_t buf_len, buf_cap;
@@ -46,6 +57,12 @@ struct tcp_reasm {
     uint64_t *bits;
     size_t win, ring_head;
     uint64_t held; /* present bytes in the ring */
+    /* Every present byte lies in [lo, hi) from the ring's front (a bound, not
+     * exact), so scans and clears skip the empty rest of the window. */
+    size_t lo, hi;
+
+    synack syn[SYNACK_KEPT];
+    size_t syn_n; /* SYN-ACKs seen while unlocked (the ring keeps the last) */
 
     soup_stream *s;
     uint64_t retransmits, out_of_order, holes, skipped;

@@ -5,10 +5,11 @@
  * to go on exactly as the uninterrupted run, since the capture feed's offset
  * is a packet boundary but the reassembler holds bytes of earlier packets.
  *
- * Blob "TCPR", version 1, little-endian u64 fields: the options (window,
+ * Blob "TCPR", version 2, little-endian u64 fields: the options (window,
  * port), the connection (locked, finished, addresses, next number and its
- * stream offset), the counters; then the in-order bytes the Soup stream has
- * not committed, as pieces (offset, length, hole record) and their bytes;
+ * stream offset), the counters, the number after the SYN (version 2: 2^32 +
+ * it when known, else 0; version 1 blobs load as not known); then the
+ * in-order bytes the Soup stream has not committed, as pieces (offset, length, hole record) and their bytes;
  * the chunks still naming packets for them; the bytes held out of order as
  * runs (distance from the ring's front, length, bytes); then the Soup
  * stream's own blob. Restore checks every field against the others and the
@@ -21,8 +22,9 @@
 #include "feed/tcp_reasm_impl.h"
 
 #define MAGIC 0x52504354u /* "TCPR" */
-#define VERSION 1u
-#define N_HEAD 23 /* u64 fields before the pieces */
+#define VERSION 2u
+#define N_HEAD_V1 23 /* u64 fields before the pieces */
+#define N_HEAD 24
 
 typedef struct wr {
     uint8_t *b;
@@ -73,7 +75,7 @@ int blanc__tcp_reasm_save(const tcp_reasm *r, uint8_t **blob, size_t *len)
         (uint64_t)r->finished, r->src_ip, r->dst_ip, r->src_port, r->dst_port, r->next,
         r->next_off, r->retransmits, r->out_of_order, r->holes, r->skipped, r->last_packet,
         r->last_record, r->packets, r->dmg_record, c, r->locked ? r->pc_n : 0, r->held,
-        r->first_packet,
+        r->first_packet, r->isn_known ? (uint64_t)1 << 32 | r->first : 0,
     };
     for (size_t i = 0; i < N_HEAD; i++)
         put64(&w, head[i]);
@@ -170,10 +172,14 @@ static const uint8_t *take(rd *r, uint64_t n)
 int blanc__tcp_reasm_restore(tcp_reasm *r, const uint8_t *blob, size_t len)
 {
     rd in = {blob, len, 0, 0};
-    uint64_t h[N_HEAD];
-    for (size_t i = 0; i < N_HEAD; i++)
+    uint64_t h[N_HEAD] = {0};
+    for (size_t i = 0; i < N_HEAD_V1; i++)
         h[i] = get64(&in);
-    if (in.bad || h[0] != (MAGIC | (uint64_t)VERSION << 32) || h[1] != r->win || h[2] != r->port ||
+    if (h[0] == (MAGIC | (uint64_t)VERSION << 32))
+        h[N_HEAD - 1] = get64(&in);
+    else if (h[0] != (MAGIC | (uint64_t)1 << 32))
+        return BLANC_EBADSNAP;
+    if (in.bad || (h[23] && h[23] >> 32 != 1) || h[1] != r->win || h[2] != r->port ||
         h[3] > 1 || h[4] > 1 || h[5] > UINT32_MAX || h[6] > UINT32_MAX || h[7] > 65535 ||
         h[8] > 65535 || h[9] > UINT32_MAX || h[21] > r->win || (!h[3] && (h[20] || h[21])) ||
         (h[3] && !h[20]) || h[20] > ((size_t)1 << 20))
@@ -195,8 +201,9 @@ int blanc__tcp_reasm_restore(tcp_reasm *r, const uint8_t *blob, size_t len)
             p->off = get64(&in);
             p->len = (size_t)get64(&in);
             p->record = get64(&in);
-            /* In order, the first at the committed offset, holes between. */
-            if (in.bad || (i == 0 ? p->off != c : p->off <= off) || p->len > r->win + BUF_SLACK)
+            /* In order, the first at the committed offset, holes between (of
+             * length 0 after a new connection on the same ports). */
+            if (in.bad || (i == 0 ? p->off != c : p->off < off) || p->len > r->win + BUF_SLACK)
                 goto out;
             p->idx = (size_t)total;
             total += p->len;
@@ -243,7 +250,9 @@ int blanc__tcp_reasm_restore(tcp_reasm *r, const uint8_t *blob, size_t len)
             uint64_t got = 0, from = 1; /* rel 0 is the hole: never held */
             while (got < held) {
                 uint64_t rel = get64(&in), run = get64(&in);
-                if (in.bad || rel < from || run == 0 || run > r->win - rel || run > held - got)
+                /* rel first: r->win - rel must not wrap */
+                if (in.bad || rel < from || rel >= r->win || run == 0 || run > r->win - rel ||
+                    run > held - got)
                     goto out;
                 const uint8_t *q = take(&in, run);
                 if (!q)
@@ -280,6 +289,10 @@ int blanc__tcp_reasm_restore(tcp_reasm *r, const uint8_t *blob, size_t len)
     r->bits = bits;
     r->ring_head = 0;
     r->held = held;
+    r->lo = held ? 1 : 0; /* bounds of what is held: rel 0 is the hole */
+    r->hi = held ? r->win : 0;
+    r->isn_known = h[23] != 0;
+    r->first = (uint32_t)h[23];
     r->locked = (int)h[3];
     r->finished = (int)h[4];
     r->src_ip = (uint32_t)h[5];
@@ -309,7 +322,9 @@ out:
 
 int blanc__tcp_reasm_blob_port(const uint8_t *blob, size_t len, uint16_t *port)
 {
-    if (len < 24 || blanc_le64(blob) != (MAGIC | (uint64_t)VERSION << 32) ||
+    if (len < 24 ||
+        (blanc_le64(blob) != (MAGIC | (uint64_t)VERSION << 32) &&
+         blanc_le64(blob) != (MAGIC | (uint64_t)1 << 32)) ||
         blanc_le64(blob + 16) > 65535)
         return BLANC_EBADSNAP;
     *port = (uint16_t)blanc_le64(blob + 16);
