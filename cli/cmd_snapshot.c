@@ -46,6 +46,14 @@ static int busiest(const blanc_books *b, char (*out)[9], int n)
     for (size_t i = 0; i < count; i++) {
         blanc_instrument in;
         blanc_books_instrument(b, loc[i], &in);
+        char name[9], pad[8];
+        memcpy(name, in.symbol, 9);
+        for (int c = 7; c >= 0 && name[c] == ' '; c--)
+            name[c] = 0;
+        /* Only a symbol a user can name (not all spaces): the ladder looks
+         * it up by that name, as --symbol does. */
+        if (blanc_symbol_pad(name, pad) < 0 || memcmp(pad, in.symbol, 8) != 0)
+            continue;
         int at = k < n ? k++ : n;
         while (at > 0 && best[at - 1] < in.orders) {
             if (at < n) {
@@ -56,9 +64,7 @@ static int busiest(const blanc_books *b, char (*out)[9], int n)
         }
         if (at < n) {
             best[at] = in.orders;
-            memcpy(out[at], in.symbol, 9);
-            for (int c = 7; c >= 0 && out[at][c] == ' '; c--)
-                out[at][c] = 0;
+            memcpy(out[at], name, 9);
         }
     }
     free(loc);

@@ -21,11 +21,17 @@ void cli_fmt_price(uint32_t p, char out[24])
     snprintf(out, 24, "%" PRIu32 ".%04" PRIu32, p / 10000, p % 10000);
 }
 
-void cli_ladder_text(FILE *f, const blanc_books *b, const char *user, uint64_t depth)
+/* The locate of a symbol as the user wrote it, or -1: also for a name no
+ * symbol pads to (empty, too long), whose pad would be left unwritten. */
+static int find_user(const blanc_books *b, const char *user)
 {
     char pad[8];
-    blanc_symbol_pad(user, pad);
-    int loc = blanc_books_find(b, pad);
+    return blanc_symbol_pad(user, pad) < 0 ? -1 : blanc_books_find(b, pad);
+}
+
+void cli_ladder_text(FILE *f, const blanc_books *b, const char *user, uint64_t depth)
+{
+    int loc = find_user(b, user);
     if (loc < 0) {
         fprintf(f, "\n%s: not in the stock directory\n", user);
         return;
@@ -67,9 +73,7 @@ void cli_ladder_text(FILE *f, const blanc_books *b, const char *user, uint64_t d
 
 void cli_ladder_json(jw *j, const blanc_books *b, const char *user, uint64_t depth)
 {
-    char pad[8];
-    blanc_symbol_pad(user, pad);
-    int loc = blanc_books_find(b, pad);
+    int loc = find_user(b, user);
     jw_open(j, user, '{');
     if (loc < 0) {
         jw_bool(j, "found", 0);

@@ -318,6 +318,38 @@ class Show(unittest.TestCase):
                 again = replay_json(day, "--symbol", name, "--depth", 3)["books"][name]
                 self.assertEqual(book, again)
 
+    def test_unnamed_symbol_is_left_out(self):
+        # An R whose stock is 8 spaces has no name to look up; `show` lists the busiest
+        # instruments it can name (here AB, one order) and no "not in the stock directory".
+        def frame(m):
+            return struct.pack(">H", len(m)) + m
+
+        def head(t, loc):
+            return t + struct.pack(">HH", loc, 0) + (34200 * 10**9).to_bytes(6, "big")
+
+        def r(loc, sym):
+            return frame(head(b"R", loc) + sym.ljust(8).encode() + b"QN" +
+                         struct.pack(">I", 100) + b"NC  PN 1N" + struct.pack(">I", 0) + b"N")
+
+        def add(loc, ref, px):
+            return frame(head(b"A", loc) + struct.pack(">QcI", ref, b"B", 100) + b"SYM     " +
+                         struct.pack(">I", px))
+
+        data = r(1, "") + r(2, "AB") + b"".join(add(1, i + 1, 10000 + i) for i in range(5))
+        data += add(2, 100, 5000)
+        with tempfile.TemporaryDirectory() as t:
+            day = os.path.join(t, "blank.itch")
+            with open(day, "wb") as f:
+                f.write(data)
+            out = os.path.join(t, "s")
+            self.assertEqual(run("replay", day, "--snapshot-at", "end",
+                                 "--snapshot-out", out).returncode, 0)
+            r = run("snapshot", "show", os.path.join(out, "snap-end.snap"))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("instruments  2, live orders 6", r.stdout)
+            self.assertIn("AB (locate 2", r.stdout)
+            self.assertNotIn("not in the stock directory", r.stdout)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -542,6 +542,17 @@ static void restore_reads_version_1(void **state)
     assert_int_equal(blanc__mold_stream_info(m, 0, &in), 0);
     assert_int_equal(in.late, 0);
     assert_int_equal(in.lost, 1);
+    /* A gap range upside down, or reaching the next number, is refused. */
+    uint64_t from = blanc_le64(blob + ranges_at + 4), to = blanc_le64(blob + ranges_at + 12);
+    uint64_t next = blanc_le64(blob + sess + 10 + 3);
+    assert_true(from <= to && to < next);
+    blanc_put_le64(blob + ranges_at + 4, to + 1);
+    assert_int_equal(blanc__mold_stream_restore(m, blob, len), BLANC_EBADSNAP);
+    blanc_put_le64(blob + ranges_at + 4, from);
+    blanc_put_le64(blob + ranges_at + 12, next);
+    assert_int_equal(blanc__mold_stream_restore(m, blob, len), BLANC_EBADSNAP);
+    blanc_put_le64(blob + ranges_at + 12, to);
+    assert_int_equal(blanc__mold_stream_restore(m, blob, len), 0);
     /* A version from the future is refused. */
     blanc_put_le32(blob + 4, 4);
     assert_int_equal(blanc__mold_stream_restore(m, blob, len), BLANC_EBADSNAP);

@@ -208,6 +208,61 @@ static void restore_refuses_a_run_past_the_window(void **state)
     blanc__tcp_reasm_free(u.r);
 }
 
+/* Where the chunk count sits (after the pieces and their bytes). */
+static size_t chunk_field(const uint8_t *b)
+{
+    size_t npc = (size_t)blanc_le64(b + 20 * 8), at = 24 * 8, bytes = 0;
+    for (size_t i = 0; i < npc; i++)
+        bytes += (size_t)blanc_le64(b + at + i * 24 + 8);
+    return at + npc * 24 + bytes;
+}
+
+static int restores(const uint8_t *blob, size_t len)
+{
+    tcp_reasm *r;
+    tcp_reasm_options o = {SERVER, 0};
+    assert_int_equal(blanc__tcp_reasm_create(&r, &o), 0);
+    int rc = blanc__tcp_reasm_restore(r, blob, len);
+    blanc__tcp_reasm_free(r);
+    return rc;
+}
+
+/* Bytes delivered but not yet read by the Soup stream (an 'S' cut short)
+ * must be named by the chunks, up to their end: take() reads the chunk of
+ * each message's last byte. Chunks that stop short, or none, are refused. */
+static void restore_refuses_chunks_short_of_the_bytes(void **state)
+{
+    (void)state;
+    static sb s;
+    static got g;
+    day(&s, 3);
+    run u;
+    start(&u, &g, SERVER, 0);
+    push(&u, ISN, TCP_SYN | TCP_ACK, NULL, 0);
+    push_at(&u, &s, ISN, 0, LOGIN + 20); /* the login, then 20 bytes of an 'S' */
+    uint8_t *blob;
+    size_t len;
+    assert_int_equal(blanc__tcp_reasm_save(u.r, &blob, &len), 0);
+    size_t at = chunk_field(blob);
+    assert_int_equal(blanc_le64(blob + at), 1); /* one packet delivered them */
+    assert_int_equal(restores(blob, len), 0);
+    uint8_t *c = malloc(len);
+    assert_non_null(c);
+    /* The chunk ends one byte into the pending ones. */
+    memcpy(c, blob, len);
+    uint64_t end = blanc_le64(c + at + 8);
+    blanc_put_le64(c + at + 8, end - 19);
+    assert_int_equal(restores(c, len), BLANC_EBADSNAP);
+    /* No chunk at all. */
+    memcpy(c, blob, at);
+    blanc_put_le64(c + at, 0);
+    memcpy(c + at + 8, blob + at + 8 + 24, len - at - 8 - 24);
+    assert_int_equal(restores(c, len - 24), BLANC_EBADSNAP);
+    free(c);
+    free(blob);
+    blanc__tcp_reasm_free(u.r);
+}
+
 /* ---- SYNs ----------------------------------------------------------------- */
 
 /* A SYN-ACK sent again after data (RFC 9293 3.8.1: a retransmitted SYN has
@@ -389,6 +444,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(restore_refuses_a_run_past_the_window),
+        cmocka_unit_test(restore_refuses_chunks_short_of_the_bytes),
         cmocka_unit_test(repeated_synack_after_data),
         cmocka_unit_test(second_segment_before_the_first),
         cmocka_unit_test(ring_shuffled_and_overlapping),

@@ -343,6 +343,11 @@ static int load(mold_stream *m, rbuf *r)
         for (uint32_t k = 0; k < nr; k++) {
             s->ranges[k][0] = get64(r);
             s->ranges[k][1] = get64(r);
+            /* Ascending and disjoint, below next (in_lost's search and
+             * lengths rely on it). */
+            if (s->ranges[k][0] > s->ranges[k][1] || s->ranges[k][1] >= s->next ||
+                (k && s->ranges[k][0] <= s->ranges[k - 1][1]))
+                return BLANC_EBADSNAP;
         }
         s->nranges = nr;
         if (version >= 3) {

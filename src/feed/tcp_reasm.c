@@ -528,8 +528,10 @@ int blanc__tcp_reasm_take(tcp_reasm *r, blanc_msg *out, size_t cap)
                     out[i].damage_at = i == 0 && d0 ? r->dmg_record : record_of(r, out[i].damage_at);
                 while (j + 1 < r->ch_head + r->ch_n && r->ch[j].end < end)
                     j++;
-                out[i].packet = r->ch[j].packet;
-                out[i].offset = r->ch[j].record;
+                /* No chunk left (a restore checks there is one): the last packet. */
+                int named = j < r->ch_head + r->ch_n;
+                out[i].packet = named ? r->ch[j].packet : r->last_packet;
+                out[i].offset = named ? r->ch[j].record : r->last_record;
             }
             return k;
         }

@@ -240,6 +240,14 @@ int blanc__tcp_reasm_restore(tcp_reasm *r, const uint8_t *blob, size_t len)
                 goto out;
             prev = ch[i].end;
         }
+        /* Every byte not committed was delivered by a packet the chunks name:
+         * take() reads the chunk of each message's last byte. */
+        uint64_t last = c;
+        for (uint64_t i = 0; i < npc; i++)
+            if (pc[i].len)
+                last = pc[i].off + pc[i].len;
+        if (last > c && prev < last)
+            goto out;
         if (held) {
             ring = malloc(r->win);
             bits = calloc(r->win / 64, sizeof *bits);
