@@ -448,6 +448,17 @@ static void idb(wr *w, uint32_t linktype, uint32_t snap, int o)
     block(w, 1, b, n);
 }
 
+/* A simple packet block (libpcap reads those) of frame f[0..n). */
+static void simple(wr *w, const uint8_t *f, size_t n)
+{
+    uint8_t spb[256];
+    wr l = {{0}, 0, w->be};
+    put32(&l, (uint32_t)n, w->be);
+    memcpy(spb, l.b, 4);
+    memcpy(spb + 4, f, n);
+    block(w, 3, spb, 4 + n);
+}
+
 #define NG_TAILS 17
 /* A pcapng file: SHB, an IDB, EPBs of the fast walk's shapes and the odd
  * cases, blocks libpcap skips between them, then (tail) one thing the walk
@@ -495,16 +506,10 @@ static wr build_ng(int be, uint32_t linktype, uint32_t snap, int o, int tail)
         epb(&w, 0, 14, f, (uint32_t)n, (uint32_t)n, n, 0);
         break;
     case 2: epb(&w, 3, 13, f, (uint32_t)n, (uint32_t)n, n, 0); break;
-    case 3: {
-        uint8_t spb[256];
-        wr l = {{0}, 0, be};
-        put32(&l, (uint32_t)n, be);
-        memcpy(spb, l.b, 4);
-        memcpy(spb + 4, f, n);
-        block(&w, 3, spb, 4 + n);
+    case 3:
+        simple(&w, f, n);
         epb(&w, 0, 14, f, (uint32_t)n, (uint32_t)n, n, 0);
         break;
-    }
     case 4:
         epb(&w, 0, 13, f, (uint32_t)n, (uint32_t)n, n, 0);
         w.b[w.n - 1] ^= 0x10, w.b[w.n - 4] ^= 0x10; /* the trailer's length, either order */
@@ -533,19 +538,13 @@ static wr build_ng(int be, uint32_t linktype, uint32_t snap, int o, int tail)
         epb(&w, 1, 123456789, f, (uint32_t)n, (uint32_t)n, n, 0);
         epb(&w, 0, 14, f, (uint32_t)n, (uint32_t)n, n, 0);
         break;
-    case 16: { /* a later IDB walked in place, then libpcap (an SPB), a packet on it */
+    case 16: /* a later IDB walked in place, then libpcap (an SPB), a packet on it */
         idb(&w, linktype, snap, O_NS);
         epb(&w, 1, 15, f, (uint32_t)n, (uint32_t)n, n, 0);
-        uint8_t spb[256];
-        wr l = {{0}, 0, be};
-        put32(&l, (uint32_t)n, be);
-        memcpy(spb, l.b, 4);
-        memcpy(spb + 4, f, n);
-        block(&w, 3, spb, 4 + n);
+        simple(&w, f, n);
         epb(&w, 1, 16, f, (uint32_t)n, (uint32_t)n, n, 0);
         epb(&w, 0, 17, f, (uint32_t)n, (uint32_t)n, n, 0);
         break;
-    }
     case 17: /* interface 1 in place, interface 2 in ms (libpcap's), packets on both */
         idb(&w, linktype, snap, O_NS);
         idb(&w, linktype, snap, O_MS);
