@@ -118,6 +118,29 @@ class SoupReplay(unittest.TestCase):
         day = subprocess.run(["zstd", "-dc", SAMPLE], capture_output=True, check=True).stdout
         self.check_day(day)
 
+    def test_resync_through_debug_shaped_bytes(self):
+        """After damage the stream looks for a boundary byte by byte; bytes shaped like long
+        debug packets ('+' runs, each cut by a byte that is not printable) are judged once,
+        not once a position (a speed-up the verdicts must not see). By hand: no position
+        starts a plausible packet until the real debug packet after the runs (then an 'S'
+        and the end of session), so the runs are one damage and the 'S' comes out."""
+        with open(RITCH, "rb") as f:
+            first = next(iter(frames(f.read())))
+        runs = b"".join(b"\x80" + b"+" * 3000 for _ in range(20))
+        tail = pkt(b"+", b"resynced here") + pkt(b"S", first) + pkt(b"Z")
+        body = pkt(b"A", b"%10s%20d" % (b"SAMPLE", 1)) + b"\xff\xff\xff" + runs + tail
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "runs.soup")
+            with open(path, "wb") as f:
+                f.write(body)
+            r = subprocess.run([BIN, "replay", path, "--framing", "soupbintcp", "--json"],
+                               capture_output=True)
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+            j = json.loads(r.stdout)
+            self.assertEqual(j["messages"], 1)
+            self.assertEqual(j["transport"]["bad_packets"], 1)
+            self.assertEqual(j["transport"]["skipped"], 1)  # the debug packet, after the resync
+
     def test_the_binaryfile_is_not_taken_for_soup(self):
         j = replay(RITCH)
         if "framing" in j:

@@ -61,8 +61,20 @@ typedef struct soup_state {
     soup_session sess[SOUP_MAX_SESSIONS];
 } soup_state;
 
+/* What the resync learnt of printable bytes (stream offsets): [from, to)
+ * are all printable; bad: the byte at `to` is not. The scan moves forward a
+ * byte at a time and a debug or login request packet it tries may be 64 KiB
+ * long, so each byte is judged here once, not once a position. Only a speed-
+ * up: the stream's bytes at an offset never change, and a fresh stream (a
+ * resume) starts empty. */
+typedef struct print_run {
+    uint64_t from, to;
+    int bad;
+} print_run;
+
 struct soup_stream {
     soup_state done, tent;
+    print_run pr;
     /* The last take(): consume(k < count) reads its first k messages again. */
     const uint8_t *p;
     size_t n, taken;
@@ -80,14 +92,39 @@ int blanc__soup_stream_create(soup_stream **out)
 
 void blanc__soup_stream_free(soup_stream *s) { free(s); }
 
-/* A boundary candidate at q[0..m) after damage: 1 yes, 0 no, -1 need more. */
-static int candidate(const uint8_t *q, size_t m, int eof)
+/* Whether the n bytes at p, stream offset at, are all printable. */
+static int printable_at(print_run *pr, const uint8_t *p, uint64_t at, size_t n)
+{
+    uint64_t end = at + n;
+    size_t i = 0;
+    if (pr->from <= at && at <= pr->to) {
+        if (end <= pr->to)
+            return 1;
+        if (pr->bad)
+            return 0; /* the byte at pr->to is among them */
+        i = (size_t)(pr->to - at);
+    } else {
+        pr->from = at;
+    }
+    while (i < n && p[i] >= 0x20 && p[i] <= 0x7e)
+        i++;
+    pr->to = at + i;
+    pr->bad = i < n;
+    return !pr->bad;
+}
+
+/* A boundary candidate at q[0..m), stream offset at, after damage: 1 yes,
+ * 0 no, -1 need more. */
+static int candidate(print_run *pr, const uint8_t *q, size_t m, uint64_t at, int eof)
 {
     soup_packet pk;
     int rc = blanc__soup_parse(q, m, &pk);
     if (rc == BLANC_ETRUNCATED)
         return eof ? 0 : -1;
-    if (rc < 0 || !blanc__soup_plausible(&pk))
+    int ok = rc >= 0 && (pk.type == '+' || pk.type == 'L'
+                             ? printable_at(pr, pk.payload, at + (uint64_t)(pk.payload - q), pk.len)
+                             : blanc__soup_plausible(&pk));
+    if (!ok)
         return 0;
     size_t rem = m - (size_t)rc;
     if (rem == 0)
@@ -173,14 +210,15 @@ static void login(soup_state *t, const soup_packet *pk)
 }
 
 /* Read from t (a copy of the committed state at p[0]) up to cap messages. */
-static size_t run(soup_state *t, const uint8_t *p, size_t n, int eof, blanc_msg *out, size_t cap)
+static size_t run(print_run *pr, soup_state *t, const uint8_t *p, size_t n, int eof,
+                  blanc_msg *out, size_t cap)
 {
     size_t pos = 0, got = 0;
     uint64_t base = t->offset;
     while (got < cap && !t->ended) {
         t->offset = base + pos;
         if (t->resync) {
-            int c = candidate(p + pos, n - pos, eof);
+            int c = candidate(pr, p + pos, n - pos, base + pos, eof);
             if (c < 0)
                 break;
             if (c == 0) {
@@ -247,7 +285,7 @@ int blanc__soup_stream_take(soup_stream *s, const uint8_t *p, size_t n, int eof,
     s->p = p;
     s->n = n;
     s->eof = eof;
-    s->taken = run(&s->tent, p, n, eof, out, cap);
+    s->taken = run(&s->pr, &s->tent, p, n, eof, out, cap);
     if (!s->taken)
         s->done = s->tent;
     return (int)s->taken;
@@ -265,7 +303,7 @@ void blanc__soup_stream_consume(soup_stream *s, size_t k)
         size_t n = s->n;
         while (k) {
             size_t want = k < 64 ? k : 64;
-            size_t got = run(&t, p, n, s->eof, scratch, want);
+            size_t got = run(&s->pr, &t, p, n, s->eof, scratch, want);
             size_t adv = (size_t)(t.offset - s->done.offset);
             p = s->p + adv;
             n = s->n - adv;
