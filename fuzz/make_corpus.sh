@@ -130,7 +130,7 @@ out("eth-run", P.pcap(run()))
 out("vlan-run", P.pcap(run(vlans=[(0x8100, 5)]), nano=True))
 out("ng-run", P.pcapng(run(), comment_every=7))  # pcapng's in-place fast walk
 # Two interfaces walked in place, then a simple packet block: libpcap takes
-# over there and must be served the second IDB first (capture.c hand_over).
+# over there and must be served the second IDB first (capture.c blanc__capture_use_libpcap).
 def two_if_spb():
     import struct
     base = P.pcapng(run()[:20])

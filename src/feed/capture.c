@@ -257,8 +257,8 @@ static void serve(capture *c, char *buf, const uint8_t *p, size_t k)
 /* The cookie's read: what the source has, up to size and up to the end of
  * the record being read (its header and body in one read, so libpcap's
  * second fread of a record is served from the FILE's buffer), after any
- * blocks to inject (hand_over). 0 at the source's end; a source error is
- * kept for next() to return and reads as an I/O error. */
+ * blocks to inject (blanc__capture_use_libpcap). 0 at the source's end; a
+ * source error is kept for next() to return and reads as an I/O error. */
 static ssize_t cookie_read(void *cookie, char *buf, size_t size)
 {
     capture *c = cookie;
@@ -459,7 +459,7 @@ void blanc__capture_lend(capture *c, int (*release)(void *), void *arg)
  * companions (ng, the interfaces): it stops first. The later IDBs the walk
  * took go to libpcap before anything else, so that its interfaces are the
  * walk's (its own IDB for the next one, if that is where it takes over). */
-static void hand_over(capture *c)
+void blanc__capture_use_libpcap(capture *c)
 {
     blanc__ahead_stop(c->ahead);
     c->ahead = NULL;
@@ -468,11 +468,6 @@ static void hand_over(capture *c)
         c->inject_n = c->later_n;
     }
     c->in_place = c->ng = 0;
-}
-
-void blanc__capture_use_libpcap(capture *c)
-{
-    hand_over(c);
 }
 
 int blanc__capture_in_place(const capture *c)
@@ -620,7 +615,7 @@ static int to_libpcap(capture *c, cap_packet *pk)
             return rc;
     }
     give_back(c);
-    hand_over(c);
+    blanc__capture_use_libpcap(c);
     uint64_t offset = pk->offset; /* blocks passed here belong to this packet */
     int rc = blanc__capture_next(c, pk);
     pk->offset = offset;

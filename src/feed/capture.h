@@ -89,8 +89,9 @@ struct udp_span;
 size_t blanc__capture_peek_udp(capture *c, struct udp_span *buf, size_t max,
                                const struct udp_span **out, size_t *seen);
 void blanc__capture_advance(capture *c, const struct udp_span *last);
-/* Read every record through libpcap's pcap_next_ex (before the first next):
- * the reference the in-place walk is checked against. */
+/* Read every record from here on through libpcap's pcap_next_ex: the walk
+ * hands over so (capture.c to_libpcap), and the tests call it before the
+ * first next for the reference the in-place walk is checked against. */
 void blanc__capture_use_libpcap(capture *c);
 /* Walk the records ahead of the reader on a second thread, over the mapped
  * file base[0, size) of which the capture's window is a part (stream offsets

@@ -116,7 +116,7 @@ int blanc__mold_stream_save(const mold_stream *m, uint8_t **blob, size_t *len)
         }
         put32(&w, s->win_n);
         for (uint32_t k = 0; k < s->win_n; k++) {
-            const mold_win *x = &s->win[(s->win_head + k) & (MOLD_WINNERS - 1)];
+            const mold_win *x = &MOLD_WIN(s, k);
             put64(&w, x->from);
             put64(&w, x->to);
             put32(&w, x->pair);

@@ -371,11 +371,10 @@ static void redundant(mold_stream *m, uint32_t pair, uint32_t winner, uint64_t n
 
 void blanc__mold_won(mold_session *s, uint64_t from, uint64_t to, uint32_t pair)
 {
-    enum { MASK = MOLD_WINNERS - 1 };
     if (from >= to)
         return;
     if (s->win_n) {
-        mold_win *w = &s->win[(s->win_head + s->win_n - 1) & MASK];
+        mold_win *w = &MOLD_WIN(s, s->win_n - 1);
         if (w->pair == pair && w->to == from) {
             w->to = to; /* the common case: one line delivering on */
             return;
@@ -384,10 +383,11 @@ void blanc__mold_won(mold_session *s, uint64_t from, uint64_t to, uint32_t pair)
         return;
     }
     if (s->win_n == MOLD_WINNERS) {
-        s->win_head = (s->win_head + 1) & MASK;
+        s->win_head = (s->win_head + 1) & (MOLD_WINNERS - 1);
         s->win_n--;
     }
-    s->win[(s->win_head + s->win_n++) & MASK] = (mold_win){from, to, pair};
+    MOLD_WIN(s, s->win_n) = (mold_win){from, to, pair};
+    s->win_n++;
 }
 
 /* Of the n numbers from seq (below next), how many line `pair` delivered
@@ -395,24 +395,21 @@ void blanc__mold_won(mold_session *s, uint64_t from, uint64_t to, uint32_t pair)
 static void winners(const mold_session *s, uint32_t pair, uint64_t seq, uint64_t n,
                     uint64_t *own, uint64_t *other)
 {
-    enum { MASK = MOLD_WINNERS - 1 };
-#define WIN(i) (s->win[(s->win_head + (i)) & MASK])
     *own = *other = 0;
     uint32_t lo = 0, hi = s->win_n;
     while (lo < hi) { /* the first run that ends past seq */
         uint32_t mid = lo + (hi - lo) / 2;
-        if (WIN(mid).to <= seq)
+        if (MOLD_WIN(s, mid).to <= seq)
             lo = mid + 1;
         else
             hi = mid;
     }
     uint64_t end = seq + n; /* fits: seq + count does (mold.c) */
-    for (uint32_t i = lo; i < s->win_n && WIN(i).from < end; i++) {
-        const mold_win *w = &WIN(i);
+    for (uint32_t i = lo; i < s->win_n && MOLD_WIN(s, i).from < end; i++) {
+        const mold_win *w = &MOLD_WIN(s, i);
         uint64_t k = (w->to < end ? w->to : end) - (w->from > seq ? w->from : seq);
         *(w->pair == pair ? own : other) += k;
     }
-#undef WIN
 }
 
 /* Messages of the lost ranges of s among the n from seq (ranges are

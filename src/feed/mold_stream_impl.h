@@ -35,6 +35,8 @@
  * arbitrated on another; a copy older than these runs goes by the line
  * that delivered last. */
 #define MOLD_WINNERS 1024u
+/* The i-th oldest run of session s's ring. */
+#define MOLD_WIN(s, i) ((s)->win[((s)->win_head + (i)) & (MOLD_WINNERS - 1)])
 
 enum mold_slot_kind {
     SLOT_DATA = 0,      /* count > 0 message blocks */

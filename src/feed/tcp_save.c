@@ -179,7 +179,8 @@ int blanc__tcp_reasm_restore(tcp_reasm *r, const uint8_t *blob, size_t len)
         h[N_HEAD - 1] = get64(&in);
     else if (h[0] != (MAGIC | (uint64_t)1 << 32))
         return BLANC_EBADSNAP;
-    if (in.bad || (h[23] && h[23] >> 32 != 1) || h[1] != r->win || h[2] != r->port ||
+    const uint64_t isn = h[N_HEAD - 1]; /* 2^32 + the number after the SYN, or 0 */
+    if (in.bad || (isn && isn >> 32 != 1) || h[1] != r->win || h[2] != r->port ||
         h[3] > 1 || h[4] > 1 || h[5] > UINT32_MAX || h[6] > UINT32_MAX || h[7] > 65535 ||
         h[8] > 65535 || h[9] > UINT32_MAX || h[21] > r->win || (!h[3] && (h[20] || h[21])) ||
         (h[3] && !h[20]) || h[20] > ((size_t)1 << 20))
@@ -299,8 +300,8 @@ int blanc__tcp_reasm_restore(tcp_reasm *r, const uint8_t *blob, size_t len)
     r->held = held;
     r->lo = held ? 1 : 0; /* bounds of what is held: rel 0 is the hole */
     r->hi = held ? r->win : 0;
-    r->isn_known = h[23] != 0;
-    r->first = (uint32_t)h[23];
+    r->isn_known = isn != 0;
+    r->first = (uint32_t)isn;
     r->locked = (int)h[3];
     r->finished = (int)h[4];
     r->src_ip = (uint32_t)h[5];
