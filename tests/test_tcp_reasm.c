@@ -315,6 +315,29 @@ static void second_segment_before_the_first(void **state)
     assert_int_equal(g.st.out_of_order, 1);
 }
 
+/* A reset that carries a payload (a diagnostic, RFC 9293 3.5.3) at the
+ * numbers of bytes still to come: the payload is not the stream's, so the
+ * real bytes that arrive there later are kept, not dropped as copies. */
+static void reset_payload_is_not_data(void **state)
+{
+    (void)state;
+    static sb s;
+    static got g;
+    day(&s, 100);
+    const size_t a = LOGIN + 40 * SPKT;
+    uint8_t junk[SPKT];
+    memcpy(junk, s.b + LOGIN, SPKT); /* a well-formed 'S', the first add again */
+    run u;
+    start(&u, &g, SERVER, 0);
+    push(&u, ISN, TCP_SYN | TCP_ACK, NULL, 0);
+    push_at(&u, &s, ISN, 0, a);
+    push(&u, ISN + 1 + (uint32_t)a, TCP_RST | TCP_ACK, junk, sizeof junk);
+    push_at(&u, &s, ISN, a, s.n - a);
+    finish(&u);
+    check_whole(&g, &s, 100);
+    assert_int_equal(g.st.duplicates, 0);
+}
+
 /* ---- the out-of-order ring ------------------------------------------------ */
 
 static uint32_t lcg(uint32_t *x) { return *x = *x * 1103515245u + 12345u; }
@@ -447,6 +470,7 @@ int main(void)
         cmocka_unit_test(restore_refuses_chunks_short_of_the_bytes),
         cmocka_unit_test(repeated_synack_after_data),
         cmocka_unit_test(second_segment_before_the_first),
+        cmocka_unit_test(reset_payload_is_not_data),
         cmocka_unit_test(ring_shuffled_and_overlapping),
         cmocka_unit_test(far_single_bytes),
         cmocka_unit_test(overlapping_copies),

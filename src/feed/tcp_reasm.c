@@ -465,7 +465,10 @@ int blanc__tcp_reasm_push(tcp_reasm *r, const cap_packet *pk)
     r->last_record = pk->offset;
     if (pk->tcp_flags & TCP_SYN)
         return syn(r, pk);
-    if (!pk->len)
+    /* A reset's payload, where a stack sends one, says why the connection
+     * was reset (RFC 9293 3.5.3): it is not stream data, and taken as such
+     * it would be kept in place of the real bytes at those numbers. */
+    if (!pk->len || (pk->tcp_flags & TCP_RST))
         return 0;
     return data(r, pk);
 }
