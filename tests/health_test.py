@@ -257,6 +257,64 @@ class Health(unittest.TestCase):
                 h0, jl0, _ = self.replay(self.day(seed, "300k"), "--health-config", cfg, name="n.jl")
                 self.assertEqual((jl0, h0["detectors"]["gap"]["events"]), ([], 0))
 
+    def test_gap_after_a_lost_packet_is_the_feeds_detector_by_detector(self):
+        """docs/HEALTH.md §2: a seq_gap counts for the feed alone, decided detector by detector.
+        The message after a lost MoldUDP64 packet (an add, so it raises no unknown_ref) is given
+        a time of 24:00 or later, or a time before the previous message's: its skew event still
+        counts for its instrument, and the gap is not credited to its instrument because the
+        late time also raised time_backwards. Captures written here from the format documents
+        (tests/pcap.py)."""
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import pcap as P
+        msgs = P.binaryfile_messages(read(self.day(11, "20k")))
+        pkts = P.packetize(msgs, max_payload=400)
+        k = next(j for j in range(len(pkts) // 2, len(pkts) - 1)
+                 if pkts[j + 1][1][0][:1] == b"A")
+        after = pkts[k + 1][1][0]
+        locate = struct.unpack("!H", after[1:3])[0]
+        index = sum(len(m) for _, m in pkts[:k])  # the lost packet's messages are not counted
+        before_ts = int.from_bytes(pkts[k - 1][1][-1][5:11], "big")
+
+        def capture(name, ts):
+            frames = []
+            for j, (seq, ms) in enumerate(pkts):
+                if j == k:
+                    continue
+                if j == k + 1:
+                    ms = [ms[0][:5] + ts.to_bytes(6, "big") + ms[0][11:]] + ms[1:]
+                ip = P.ipv4("10.1.1.1", "233.54.12.111", 17,
+                            P.udp(40000, 26477, P.mold("SESS1", seq, ms)))
+                frames.append(P.Frame(P.link_frame(P.LINKTYPE_ETHERNET, ip), 10**18 + j * 1000))
+            path = self.path(name)
+            with open(path, "wb") as f:
+                f.write(P.pcap(frames))
+            return path
+
+        def lines_at(jl, scope):
+            return [j for j in jl if j["index"] == index and j["scope"] == scope and
+                    (scope == "global" or j["locate"] == locate)]
+
+        # a skew the instrument must see: only the skew detector on
+        cfg = config(self.path("skew.toml"), window=1000, quiet=100, gap=(0, 0, 0, 0),
+                     corrupt=(0, 0, 0, 0), skew=(1, 0, 0, 0))
+        h, jl, _ = self.replay(capture("late24.pcap", 86400 * 10**9 + 5), "--health-config", cfg,
+                               name="a.jl")
+        self.assertEqual(len(lines_at(jl, "global")), 1, jl[:4])
+        inst = lines_at(jl, "instrument")
+        self.assertEqual(len(inst), 1, jl[:4])
+        self.assertEqual([c["detector"] for c in inst[0]["crossed"]], ["skew"])
+
+        # a gap the instrument must not take: only the gap detector on
+        cfg = config(self.path("gap.toml"), window=1000, quiet=100, gap=(1, 0, 0, 0),
+                     corrupt=(0, 0, 0, 0), skew=(0, 0, 0, 0))
+        h, jl, _ = self.replay(capture("back.pcap", before_ts - 1000), "--health-config", cfg,
+                               name="b.jl")
+        g = lines_at(jl, "global")
+        self.assertEqual(len(g), 1, jl[:4])
+        self.assertEqual(g[0]["lost"], len(pkts[k][1]))
+        self.assertEqual([c["detector"] for c in g[0]["crossed"]], ["gap"])
+        self.assertEqual(lines_at(jl, "instrument"), [])
+
     # ---- the gate, determinism, resets -----------------------------------------------
 
     def test_emit_gate_follows_the_journal(self):

@@ -670,6 +670,9 @@ static void config_errors_name_the_line(void **state)
         {"[thresholds]\ngap = [1, 2, 3]\n", 2, "4 thresholds"},
         {"[thresholds]\ngap = [5, 4, 0, 0]\n", 0, "must not decrease"},
         {"quiet_messages = 1\nquiet_messages = 2\n", 2, "set twice"},
+        /* TOML declares a table once (tomllib: "Cannot declare ('burst',) twice") */
+        {"[burst]\nfactor = 8\n[thresholds]\ngap = [5, 50, 200, 1000]\n[burst]\nmin_run_ms = 4\n", 5,
+         "[burst] is declared twice"},
         {"quiet_messages = -1\n", 1, "unsigned integer"},
         {"quiet_messages = 1_\n", 1, "'_'"},
         {"quiet_messages = 99999999999999999999\n", 1, "too large"},

@@ -289,7 +289,11 @@ static int is_name_char(char ch)
            ch == '_' || ch == '-';
 }
 
-static int parse_line(cursor *c, blanc_health_config *cfg, char *section, uint32_t *seen)
+/* seen: the keys set so far, a bit each; opened: the [sections] declared
+ * (TOML declares a table once: a second header is refused, as any TOML
+ * reader refuses it). */
+static int parse_line(cursor *c, blanc_health_config *cfg, char *section, uint32_t *seen,
+                      uint32_t *opened)
 {
     skip_ws(c);
     if (c->p >= c->end || *c->p == '\n' || *c->p == '#' || *c->p == '\r')
@@ -305,6 +309,9 @@ static int parse_line(cursor *c, blanc_health_config *cfg, char *section, uint32
         static const char *const known[] = {"thresholds", "skew", "burst", "reset"};
         for (size_t k = 0; k < 4; k++)
             if (strlen(known[k]) == n && !memcmp(known[k], s, n)) {
+                if (*opened & (1u << k))
+                    return fail(c->err, c->line, "[%s] is declared twice", known[k]);
+                *opened |= 1u << k;
                 strcpy(section, known[k]);
                 return end_of_line(c);
             }
@@ -339,10 +346,10 @@ int blanc_health_config_parse(blanc_health_config *cfg, const char *text, size_t
 {
     cursor c = {text, text + len, 1, err};
     char section[16] = "";
-    uint32_t seen = 0;
+    uint32_t seen = 0, opened = 0;
     blanc_health_config tmp = *cfg; /* all or nothing */
     while (c.p < c.end) {
-        int rc = parse_line(&c, &tmp, section, &seen);
+        int rc = parse_line(&c, &tmp, section, &seen, &opened);
         if (rc)
             return rc;
         if (c.p < c.end) /* at the newline */

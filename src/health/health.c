@@ -378,7 +378,7 @@ static void expire(blanc_health *h, uint64_t i)
             if (!(e->mask & (1u << d)))
                 continue;
             h->scope[0].count[d]--;
-            if (e->locate)
+            if (e->own & (1u << d))
                 h->scope[e->locate].count[d]--;
             track_max(h, d);
         }
@@ -390,18 +390,21 @@ static void expire(blanc_health *h, uint64_t i)
     }
 }
 
-static int add_event(blanc_health *h, uint64_t i, uint16_t locate, uint8_t mask)
+/* The events of observation i: each detector of mask counts for the feed,
+ * those of own for instrument locate too (own is 0 without one). */
+static int add_event(blanc_health *h, uint64_t i, uint16_t locate, uint8_t mask, uint8_t own)
 {
     if (h->ev_n == h->ev_cap &&
         ring_grow((void **)&h->ev, &h->ev_cap, &h->ev_head, h->ev_n, sizeof *h->ev))
         return BLANC_ENOMEM;
-    h->ev[(h->ev_head + h->ev_n++) % h->ev_cap] = (hevent){i, locate, mask};
+    locate = own ? locate : 0;
+    h->ev[(h->ev_head + h->ev_n++) % h->ev_cap] = (hevent){i, locate, mask, own};
     for (int d = 0; d < 3; d++) {
         if (!(mask & (1u << d)))
             continue;
         h->st.det[d].events++;
         h->scope[0].count[d]++;
-        if (locate)
+        if (own & (1u << d))
             h->scope[locate].count[d]++;
         track_max(h, d);
     }
@@ -693,9 +696,14 @@ int health_observe(blanc_health *h, uint64_t i, const health_obs *o)
     uint8_t mask = blanc_unlikely(o->anomalies) ? events_of(o->anomalies) : 0;
     uint16_t locate = o->decoded ? o->locate : 0;
     /* Loss the sequence numbers prove and damaged packets belong to the
-     * feed, not to the instrument of the message that happens to follow. */
+     * feed, not to the instrument of the message that happens to follow:
+     * detector by detector, one whose only input here is one of those counts
+     * for the feed alone; the others (the message's own skew, its unknown
+     * ref) for its instrument too. */
     const uint32_t transport = 1u << BLANC_AN_SEQ_GAP | 1u << BLANC_AN_BAD_PACKET;
-    uint16_t ev_locate = o->anomalies && !(o->anomalies & ~transport) ? 0 : locate;
+    uint8_t not_own = blanc_unlikely(o->anomalies & transport)
+                          ? (uint8_t)(mask & ~events_of(o->anomalies & ~transport))
+                          : 0;
     h->lost = o->lost;
     h->lost_from = o->lost_from;
     if (blanc_unlikely(o->decoded && o->ts >= HEALTH_DAY_NS)) {
@@ -724,7 +732,8 @@ int health_observe(blanc_health *h, uint64_t i, const health_obs *o)
         h->have_g = 1;
         burst(h);
     }
-    if (blanc_unlikely(mask) && add_event(h, i, ev_locate, mask))
+    if (blanc_unlikely(mask) &&
+        add_event(h, i, locate, mask, locate ? (uint8_t)(mask & ~not_own) : 0))
         return h->err = BLANC_ENOMEM;
     int settled = settle(h, i);
     h->lost = 0;

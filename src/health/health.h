@@ -27,7 +27,8 @@ typedef struct hscope {
 typedef struct hevent {
     uint64_t index;
     uint16_t locate; /* 0: no instrument */
-    uint8_t mask;    /* EV_* */
+    uint8_t mask;    /* EV_*: the detectors it counts for, in the feed's scope */
+    uint8_t own;     /* those of them that count for `locate` too (0 if none) */
 } hevent;
 
 typedef struct htimer {

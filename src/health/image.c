@@ -196,7 +196,7 @@ int health_image_get(const blanc_health *h, health_image *img)
         const hevent *e = &h->ev[(h->ev_head + k) % h->ev_cap];
         p[0] = e->index;
         p[1] = e->locate;
-        p[2] = e->mask;
+        p[2] = (uint64_t)e->mask | (uint64_t)e->own << 3;
     }
     p = img->list[3];
     for (size_t k = 0; k < h->tm_n; k++, p += HI_TIMER_W) {
@@ -281,7 +281,8 @@ static int check(const blanc_health *h, const health_image *img, blanc_snap_erro
     p = img->list[2];
     for (uint64_t k = 0; k < img->n[2]; k++, p += HI_EVENT_W)
         if (p[0] > w[HI_INDEX] || w[HI_INDEX] - p[0] >= c->window_messages ||
-            (k && p[0] <= p[-HI_EVENT_W]) || p[1] >= NSCOPES || !p[2] || p[2] > 7)
+            (k && p[0] <= p[-HI_EVENT_W]) || p[1] >= NSCOPES || !(p[2] & 7) || p[2] > 63 ||
+            (p[2] >> 3 & ~p[2]) || (!p[1] && p[2] >> 3))
             return bad(err, "an event is out of order, outside the window or malformed", k);
 
     /* timers: due order, existing scopes, due no earlier than now */
@@ -293,6 +294,16 @@ static int check(const blanc_health *h, const health_image *img, blanc_snap_erro
     return 0;
 }
 
+/* An event record's detectors that count for its instrument: bits 3-5 of
+ * its mask word; a record of a snapshot written before the feed's and the
+ * instrument's detectors were told apart has none there, and then counted
+ * all of its detectors for its instrument (if it had one). */
+static uint8_t event_own(const uint64_t *p)
+{
+    uint8_t own = (uint8_t)(p[2] >> 3 & 7);
+    return own || !p[1] ? own : (uint8_t)(p[2] & 7);
+}
+
 /* The counts of the scopes must be exactly those of the events in the window. */
 static int check_counts(blanc_health *h, const health_image *img, blanc_snap_error *err)
 {
@@ -301,10 +312,11 @@ static int check_counts(blanc_health *h, const health_image *img, blanc_snap_err
         for (int d = 0; d < 3; d++) {
             if (!(p[2] & (1u << d)))
                 continue;
-            if (!h->scope[0].count[d] || (p[1] && !h->scope[p[1]].count[d]))
+            int own = (event_own(p) >> d) & 1;
+            if (!h->scope[0].count[d] || (own && !h->scope[p[1]].count[d]))
                 return bad(err, "the scope counts are not those of the events", k);
             h->scope[0].count[d]--;
-            if (p[1])
+            if (own)
                 h->scope[p[1]].count[d]--;
         }
     p = img->list[0];
@@ -376,7 +388,7 @@ int blanc_health_resume(blanc_health *h, const blanc_replay *r, blanc_snap_error
     }
     const uint64_t *p = img->list[2];
     for (size_t k = 0; k < ev_cap; k++, p += HI_EVENT_W)
-        ev[k] = (hevent){p[0], (uint16_t)p[1], (uint8_t)p[2]};
+        ev[k] = (hevent){p[0], (uint16_t)p[1], (uint8_t)(p[2] & 7), event_own(p)};
     p = img->list[3];
     for (size_t k = 0; k < tm_cap; k++, p += HI_TIMER_W)
         tm[k] = (htimer){p[0], (uint32_t)p[1], (uint32_t)p[2]};
