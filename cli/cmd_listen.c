@@ -113,8 +113,14 @@ static int parse_seconds(const char *s, uint64_t *ms)
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (end == s || *end || errno || !(v > 0) || v > 86400 * 365) {
+    if (end == s || *end || errno || !(v > 0)) {
         cli_error("listen: --idle-timeout wants seconds above 0, not '%s'", s);
+        return CLI_USAGE;
+    }
+    /* The library takes ms in 32 bits: refuse rather than silently wait less. */
+    if (v * 1000 + 0.5 >= (double)UINT32_MAX + 1) {
+        cli_error("listen: --idle-timeout wants at most %" PRIu32 " seconds (about 49.7 days), "
+                  "not '%s'", UINT32_MAX / 1000, s);
         return CLI_USAGE;
     }
     *ms = (uint64_t)(v * 1000 + 0.5);
@@ -226,7 +232,7 @@ static int parse_args(int argc, char **argv, listen_args *a)
         cli_error("listen: --snapshot-format needs --snapshot-dir");
         return CLI_USAGE;
     }
-    a->uo.idle_timeout_ms = (uint32_t)(a->idle_ms > UINT32_MAX ? UINT32_MAX : a->idle_ms);
+    a->uo.idle_timeout_ms = (uint32_t)a->idle_ms; /* parse_seconds kept it in range */
     snprintf(a->name, sizeof a->name, "%s:%u", a->uo.group, a->uo.port);
     a->run.input = a->name;
     a->run.snapshots = a->snap_dir != NULL;
@@ -247,13 +253,21 @@ static const char *ended_by(const listen_args *a)
     return e->how == BLANC_END_NONE ? "stopped" : "error";
 }
 
+/* The session the feed follows (not the first seen: with --session that may
+ * be another, skipped), or NULL when none of its packets arrived. */
+static const char *followed(const listen_args *a)
+{
+    uint32_t s = blanc_feed_udp_session(a->feed);
+    return s ? blanc_feed_session_name(a->feed, s) : NULL;
+}
+
 static void head_json(jw *j, void *ctx, const cli_run_info *ri)
 {
     const listen_args *a = ctx;
     jw_str(j, "input", a->name);
     jw_str(j, "framing", "udp");
     jw_str(j, "blanc_version", blanc_version());
-    const char *s = blanc_feed_session_name(a->feed, 1);
+    const char *s = followed(a);
     if (s)
         jw_str(j, "session", s);
     else
@@ -264,7 +278,7 @@ static void head_json(jw *j, void *ctx, const cli_run_info *ri)
 static void head_text(FILE *f, void *ctx, const cli_run_info *ri)
 {
     const listen_args *a = ctx;
-    const char *s = blanc_feed_session_name(a->feed, 1);
+    const char *s = followed(a);
     fprintf(f, "input        udp %s, session %s, %" PRIu64 " bytes of MoldUDP64 payload\n",
             a->name, s ? s : "(none)", ri->in.stream_bytes);
 }
@@ -306,6 +320,7 @@ static void tail_text(FILE *f, void *ctx, const cli_run_info *ri)
 static int empty(void *ctx, const cli_run_info *ri)
 {
     const listen_args *a = ctx;
+    (void)ri;
     blanc_udp_stats u;
     blanc_feed_get_udp_stats(a->feed, &u); /* a live feed: always 0 */
     if (u.datagrams == 0) {
@@ -315,8 +330,7 @@ static int empty(void *ctx, const cli_run_info *ri)
     }
     blanc_transport_stats t;
     blanc_feed_get_transport_stats(a->feed, &t);
-    if (a->uo.session && !blanc_feed_session_name(a->feed, 1) &&
-        cli_replay_stats(ri->r).messages == 0) {
+    if (a->uo.session && !followed(a)) {
         cli_error("%s: no packet of session %s arrived (%" PRIu64 " packets of others)", a->name,
                   a->uo.session, t.skipped);
         return 1;

@@ -599,6 +599,10 @@ void blanc_feed_udp_stop(blanc_feed *f);
 int blanc_feed_get_udp_stats(const blanc_feed *f, blanc_udp_stats *out);
 /* The local port the feed receives on (its bound port: useful with port 0). */
 uint16_t blanc_feed_udp_port(const blanc_feed *f);
+/* The followed session's number, for blanc_feed_session_name(): 0 until a
+ * packet of it arrived (packets of other sessions are numbered too, in the
+ * order they were first seen), or for any other feed. */
+uint32_t blanc_feed_udp_session(const blanc_feed *f);
 
 /* ------------------------------------------------------------------------ */
 /* Book                                                                      */

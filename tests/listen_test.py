@@ -307,6 +307,79 @@ class Listen(unittest.TestCase):
         self.assertEqual(got["messages"], 200)
         self.assertEqual(got["anomalies"]["bad_packet"]["count"], 1)
 
+    def stopped(self, p):
+        """SIGSTOP p and wait (bounded) until the kernel says it is stopped, so
+        that what is sent next waits in its socket, to be read as one batch."""
+        p.send_signal(signal.SIGSTOP)
+        for _ in range(200):
+            with open("/proc/%d/stat" % p.pid) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] in ("T", "t"):
+                    return
+            time.sleep(0.01)
+        self.fail("listen did not stop")
+
+    def test_truncated_datagram_damages_the_next_message(self):
+        # Packet 1 is taken; then, read as one batch: packet 2, a datagram too
+        # long for a slot, packet 3. The damage is packet 3's first message's:
+        # under --strict, the run stops there, and packet 2 (which came before
+        # the damage) is kept.
+        port = free_port()
+        p = start_listen("--group", "127.0.0.1", "--port", str(port), "--json",
+                         "--idle-timeout", "10", "--strict")
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        pk = packets(MSGS, 0, 3 * PER_PACKET)
+        try:
+            s.sendto(pk[0][1], ("127.0.0.1", port))
+            time.sleep(0.3)  # taken alone
+            self.stopped(p)
+            s.sendto(pk[1][1], ("127.0.0.1", port))
+            s.sendto(b"X" * 10000, ("127.0.0.1", port))
+            s.sendto(pk[2][1], ("127.0.0.1", port))
+            s.sendto(end_of_session(3 * PER_PACKET + 1), ("127.0.0.1", port))
+        finally:
+            p.send_signal(signal.SIGCONT)
+            s.close()
+        rc, out, err = finish(p)
+        self.assertEqual(rc, 1, err)
+        got = json.loads(out)
+        self.assertEqual(got["live"]["truncated"], 1)
+        self.assertEqual(got["anomalies"]["bad_packet"]["count"], 1)
+        self.assertEqual(got["messages"], 2 * PER_PACKET)
+
+    def other_session(self, seq):
+        body = struct.pack(">H", len(MSGS[0])) + MSGS[0]
+        return b"OTHERSESS " + struct.pack(">QH", seq, 1) + body
+
+    def test_session_named_is_the_one_reported(self):
+        # Another session's packet first: the summary names the followed one.
+        port = free_port()
+        p = start_listen("--group", "127.0.0.1", "--port", str(port), "--json",
+                         "--idle-timeout", "10", "--session", SESSION.decode())
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.sendto(self.other_session(1), ("127.0.0.1", port))
+        for _, d in packets(MSGS, 0, 2 * PER_PACKET):
+            s.sendto(d, ("127.0.0.1", port))
+        s.sendto(end_of_session(2 * PER_PACKET + 1), ("127.0.0.1", port))
+        s.close()
+        rc, out, err = finish(p)
+        self.assertEqual(rc, 0, err)
+        got = json.loads(out)
+        self.assertEqual(got["session"], SESSION.decode())
+        self.assertEqual(got["messages"], 2 * PER_PACKET)
+
+    def test_session_named_never_arrived_is_an_error(self):
+        # Only another session's packets: exit 2, as the usage says.
+        port = free_port()
+        p = start_listen("--group", "127.0.0.1", "--port", str(port), "--json",
+                         "--idle-timeout", "0.5", "--session", SESSION.decode())
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for seq in range(1, 4):
+            s.sendto(self.other_session(seq), ("127.0.0.1", port))
+        s.close()
+        rc, out, err = finish(p)
+        self.assertEqual(rc, 2, err)
+        self.assertIn("no packet of session " + SESSION.decode(), err)
+
     def test_usage_errors(self):
         for args, what in ((["--port", "1"], "--group"),
                            (["--group", "127.0.0.1"], "--port"),
@@ -314,7 +387,12 @@ class Listen(unittest.TestCase):
                            (["--group", "127.0.0.1", "--port", "1", "--rerequest", "x"],
                             "HOST:PORT"),
                            (["--group", "127.0.0.1", "--port", "1", "--session", "ELEVENCHARS"],
-                            "session")):
+                            "session"),
+                           # more ms than the library's 32 bits: refused, not clamped
+                           (["--group", "127.0.0.1", "--port", "1", "--idle-timeout",
+                             "4294968"], "at most 4294967 seconds"),
+                           (["--group", "127.0.0.1", "--port", "1", "--idle-timeout", "inf"],
+                            "--idle-timeout")):
             r = subprocess.run([BIN, "listen", *args], capture_output=True, text=True,
                                timeout=TIMEOUT)
             self.assertEqual(r.returncode, 2, args)

@@ -90,6 +90,10 @@ typedef struct server {
     uint16_t port;
     volatile int run;
     int requests;
+    unsigned per;        /* messages per answer packet (0: PER) */
+    unsigned pace_us;    /* pause after each answer packet */
+    uint64_t never;      /* a number it does not have (0: none) */
+    uint64_t asked[64];  /* the first numbers of the first requests */
     pthread_t t;
 } server;
 
@@ -107,11 +111,18 @@ static void *serve(void *arg)
         for (int i = 0; i < 8; i++)
             seq = seq << 8 | q[10 + i];
         unsigned count = (unsigned)q[18] << 8 | q[19];
+        if (s->requests < 64)
+            s->asked[s->requests] = seq;
         s->requests++;
-        while (count) { /* answer in packets of PER, as the feed sent them */
-            unsigned c = count < PER ? count : PER;
-            size_t len = make_packet(p, seq, c);
-            sendto(s->fd, p, len, 0, (struct sockaddr *)&from, fl);
+        unsigned per = s->per ? s->per : PER;
+        while (count && s->run) { /* answer in packets of per, as the feed sent them */
+            unsigned c = count < per ? count : per;
+            if (s->never < seq || s->never >= seq + c) {
+                size_t len = make_packet(p, seq, c);
+                sendto(s->fd, p, len, 0, (struct sockaddr *)&from, fl);
+            }
+            if (s->pace_us)
+                usleep(s->pace_us);
             seq += c;
             count -= c;
         }
@@ -119,9 +130,12 @@ static void *serve(void *arg)
     return NULL;
 }
 
-static void server_start(server *s)
+static void server_start_as(server *s, unsigned per, unsigned pace_us, uint64_t never)
 {
     memset(s, 0, sizeof *s);
+    s->per = per;
+    s->pace_us = pace_us;
+    s->never = never;
     s->fd = socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
@@ -136,6 +150,8 @@ static void server_start(server *s)
     s->run = 1;
     pthread_create(&s->t, NULL, serve, s);
 }
+
+static void server_start(server *s) { server_start_as(s, 0, 0, 0); }
 
 static void server_stop(server *s)
 {
@@ -181,7 +197,8 @@ static void drain(blanc_feed *f, result *r)
     assert_int_equal(blanc_feed_get_udp_stats(f, &r->us), 0);
 }
 
-static blanc_feed *open_feed(const char *rr_host, uint16_t rr_port, uint32_t idle_ms)
+static blanc_feed *open_feed_wait(const char *rr_host, uint16_t rr_port, uint32_t idle_ms,
+                                  uint32_t wait_ms, uint32_t tries)
 {
     blanc_udp_options o;
     memset(&o, 0, sizeof o);
@@ -190,7 +207,8 @@ static blanc_feed *open_feed(const char *rr_host, uint16_t rr_port, uint32_t idl
     o.rerequest_host = rr_host;
     o.rerequest_port = rr_port;
     o.idle_timeout_ms = idle_ms;
-    o.gap_wait_ms = 10;
+    o.gap_wait_ms = wait_ms;
+    o.rerequest_tries = tries;
     blanc_feed *f = NULL;
     int sys = 0;
     assert_int_equal(blanc_feed_open_udp(&f, &o, &sys), 0);
@@ -198,7 +216,202 @@ static blanc_feed *open_feed(const char *rr_host, uint16_t rr_port, uint32_t idl
     return f;
 }
 
+static blanc_feed *open_feed(const char *rr_host, uint16_t rr_port, uint32_t idle_ms)
+{
+    return open_feed_wait(rr_host, rr_port, idle_ms, 10, 0);
+}
+
 static void close_feed(blanc_feed *f) { blanc_feed_free(f); }
+
+/* One packet of one message, seq, to the feed. */
+static void send_one(int fd, uint16_t port, uint64_t seq)
+{
+    uint8_t p[64];
+    send_to(fd, port, p, make_packet(p, seq, 1));
+}
+
+static void send_eos(int fd, uint16_t port, uint64_t seq)
+{
+    uint8_t p[64];
+    send_to(fd, port, p, make_packet(p, seq, 0xFFFF));
+}
+
+/* A timed sender (no server): 1, 2, 4 (3 never comes); 6 at 150 ms; 5 at
+ * 600 ms, then 7, the late 3 and the end. With a wait of 400 ms, hole 3 is
+ * given up at ~400 ms, when 6 is held; hole 5 is only then the one waited on,
+ * from there, so 5 (at 600) is in time. Margins of 200 ms and more. */
+static void *timed_sender(void *arg)
+{
+    uint16_t port = *(uint16_t *)arg;
+    int fd = sender();
+    send_one(fd, port, 1);
+    send_one(fd, port, 2);
+    send_one(fd, port, 4);
+    usleep(150000);
+    send_one(fd, port, 6);
+    usleep(450000);
+    send_one(fd, port, 5);
+    send_one(fd, port, 7);
+    usleep(50000);
+    send_one(fd, port, 3); /* after its give-up: late, not delivered */
+    send_eos(fd, port, 8);
+    close(fd);
+    return NULL;
+}
+
+static void test_give_up_one_hole_then_wait_for_the_next(void **state)
+{
+    (void)state;
+    blanc_feed *f = open_feed_wait(NULL, 0, 2000, 400, 0);
+    uint16_t port = blanc_feed_udp_port(f);
+    pthread_t t;
+    pthread_create(&t, NULL, timed_sender, &port);
+    result r;
+    drain(f, &r);
+    pthread_join(t, NULL);
+    assert_int_equal(r.how, BLANC_END_MARKER);
+    assert_int_equal(r.messages, 6); /* 5 came in its hole's own wait */
+    assert_true(r.in_order);
+    assert_int_equal(r.ts.gaps, 1);
+    assert_int_equal(r.ts.lost_messages, 1);
+    assert_int_equal(r.us.gaps_given_up, 1);
+    assert_int_equal(r.ts.late, 1); /* the answer after the give-up (FEEDS.md) */
+    assert_int_equal(r.ts.duplicates, 0);
+    close_feed(f);
+}
+
+/* A server that has all but 3: 1, 2, 4, 6, 7 sent (3 and 5 missing). Once 3
+ * is given up, 5 is the hole, asked for in its turn and filled. */
+static void test_next_hole_is_rerequested(void **state)
+{
+    (void)state;
+    server s;
+    server_start_as(&s, 1, 0, 3);
+    blanc_feed *f = open_feed_wait("127.0.0.1", s.port, 2000, 20, 2);
+    uint16_t port = blanc_feed_udp_port(f);
+    int fd = sender();
+    send_one(fd, port, 1);
+    send_one(fd, port, 2);
+    send_one(fd, port, 4);
+    send_one(fd, port, 6);
+    send_one(fd, port, 7);
+    send_eos(fd, port, 8);
+    close(fd);
+    result r;
+    drain(f, &r);
+    server_stop(&s);
+    assert_int_equal(r.how, BLANC_END_MARKER);
+    assert_int_equal(r.messages, 6);
+    assert_true(r.in_order);
+    assert_int_equal(r.ts.gaps, 1);
+    assert_int_equal(r.ts.lost_messages, 1);
+    assert_int_equal(r.us.gaps_given_up, 1);
+    assert_int_equal(s.requests, 3); /* 3 twice, then 5 */
+    assert_true(s.asked[0] == 3 && s.asked[1] == 3 && s.asked[2] == 5);
+    close_feed(f);
+}
+
+/* A 50-message hole answered a message per datagram, 2 ms apart (100 ms in
+ * all, well inside the wait of 1 s): one request, one answer of 50. */
+static void test_partial_answers_make_no_new_request(void **state)
+{
+    (void)state;
+    server s;
+    server_start_as(&s, 1, 2000, 0);
+    blanc_feed *f = open_feed_wait("127.0.0.1", s.port, 2000, 1000, 0);
+    uint16_t port = blanc_feed_udp_port(f);
+    int fd = sender();
+    send_one(fd, port, 1);
+    send_one(fd, port, 52); /* the hole: 2 .. 51 */
+    send_eos(fd, port, 53);
+    close(fd);
+    result r;
+    drain(f, &r);
+    server_stop(&s);
+    assert_int_equal(r.how, BLANC_END_MARKER);
+    assert_int_equal(r.messages, 52);
+    assert_true(r.in_order);
+    assert_int_equal(r.ts.lost_messages, 0);
+    assert_int_equal(s.requests, 1);
+    assert_int_equal(r.us.rerequests, 1);
+    assert_int_equal(r.us.retransmitted, 50);
+    assert_int_equal(r.ts.duplicates, 0);
+    close_feed(f);
+}
+
+/* A datagram too long for a slot between 1 and 2, all in one batch: the
+ * damage goes with 2 (the next message in the stream), not with 1, which
+ * arrived before it (under --strict 1 must be kept). */
+static void test_truncated_damage_goes_with_the_next_message(void **state)
+{
+    (void)state;
+    blanc_feed *f = open_feed(NULL, 0, 2000);
+    uint16_t port = blanc_feed_udp_port(f);
+    int fd = sender();
+    static uint8_t big[10000];
+    memset(big, 'X', sizeof big);
+    send_one(fd, port, 1);
+    send_to(fd, port, big, sizeof big);
+    send_one(fd, port, 2);
+    send_eos(fd, port, 3);
+    close(fd);
+    blanc_msg m[64];
+    uint32_t damage[3] = {0, 0, 0};
+    uint64_t at = 0;
+    int n, got = 0;
+    while ((n = blanc_feed_next(f, m, 64)) > 0) {
+        for (int i = 0; i < n; i++) {
+            assert_non_null(m[i].p);
+            assert_true(m[i].seq >= 1 && m[i].seq <= 2);
+            damage[m[i].seq] += m[i].damage;
+            if (m[i].damage) {
+                assert_int_equal(m[i].damage_kind, BLANC_AN_BAD_PACKET);
+                at = m[i].damage_at;
+            }
+            got++;
+        }
+        blanc_feed_consume(f, (size_t)n);
+    }
+    assert_int_equal(n, 0);
+    assert_int_equal(got, 2);
+    assert_int_equal(damage[1], 0);
+    assert_int_equal(damage[2], 1);
+    assert_int_equal(at, 20 + 2 + MSG_LEN); /* the payload bytes before it: packet 1 */
+    blanc_udp_stats us;
+    assert_int_equal(blanc_feed_get_udp_stats(f, &us), 0);
+    assert_int_equal(us.truncated, 1);
+    close_feed(f);
+}
+
+/* Followed session's number: the one asked for, not the first seen. */
+static void test_followed_session_number(void **state)
+{
+    (void)state;
+    blanc_udp_options o;
+    memset(&o, 0, sizeof o);
+    o.group = "127.0.0.1";
+    o.session = SESSION;
+    o.idle_timeout_ms = 300;
+    blanc_feed *f = NULL;
+    assert_int_equal(blanc_feed_open_udp(&f, &o, NULL), 0);
+    assert_int_equal(blanc_feed_udp_session(f), 0);
+    uint16_t port = blanc_feed_udp_port(f);
+    int fd = sender();
+    uint8_t p[64];
+    size_t n = make_packet(p, 1, 1);
+    memcpy(p, "OTHER     ", 10);
+    send_to(fd, port, p, n);
+    send_one(fd, port, 1);
+    send_eos(fd, port, 2);
+    close(fd);
+    result r;
+    drain(f, &r);
+    assert_int_equal(r.messages, 1);
+    assert_int_equal(blanc_feed_udp_session(f), 2);
+    assert_string_equal(blanc_feed_session_name(f, blanc_feed_udp_session(f)), SESSION);
+    assert_int_equal(blanc_feed_udp_session(NULL), 0);
+    close_feed(f);
+}
 
 static void test_in_order_to_end_of_session(void **state)
 {
@@ -331,6 +544,11 @@ int main(void)
         cmocka_unit_test(test_rerequest_fills),
         cmocka_unit_test(test_server_silent_gap_is_lost),
         cmocka_unit_test(test_stop_and_idle),
+        cmocka_unit_test(test_give_up_one_hole_then_wait_for_the_next),
+        cmocka_unit_test(test_next_hole_is_rerequested),
+        cmocka_unit_test(test_partial_answers_make_no_new_request),
+        cmocka_unit_test(test_truncated_damage_goes_with_the_next_message),
+        cmocka_unit_test(test_followed_session_number),
         cmocka_unit_test(test_bad_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

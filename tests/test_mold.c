@@ -387,6 +387,51 @@ static void in_order_and_heartbeats(void **state)
     blanc__mold_stream_free(r.m);
 }
 
+/* The live feed's give-up (feed_udp.c): only the lowest hole goes, what it
+ * blocked comes out up to the next hole, which stays held (flush would give
+ * up both at once). */
+static void give_up_takes_one_hole(void **state)
+{
+    (void)state;
+    run r;
+    start(&r, mkstream(NULL, 0, NULL, 0, 0, 0));
+    sendp(&r, A_GROUP, "S1", 1, 2);  /* 1-2 */
+    sendp(&r, A_GROUP, "S2", 1, 1);  /* another session: not selected */
+    sendp(&r, A_GROUP, "S1", 4, 1);  /* 3 missing */
+    sendp(&r, A_GROUP, "S1", 6, 0);  /* a heartbeat: 5 missing too */
+    sendp(&r, A_GROUP, "S1", 7, 2);  /* 6 missing: 7-8 */
+    assert_int_equal(r.n, 2);
+    assert_int_equal(blanc__mold_stream_session_index(r.m, "S1        "), 1);
+    assert_int_equal(blanc__mold_stream_session_index(r.m, "S2        "), 2);
+    assert_int_equal(blanc__mold_stream_session_index(r.m, "S3        "), 0);
+    uint64_t next = 0;
+    assert_int_equal(blanc__mold_stream_give_up_hole(r.m, 2, &next), 0); /* nothing held */
+    assert_int_equal(blanc__mold_stream_give_up_hole(r.m, 1, &next), 1);
+    assert_true(next == 5); /* 3 lost, 4 out; 5 is the next hole */
+    drain(&r, 64);
+    assert_int_equal(r.n, 3);
+    assert_true(r.out[2].seq == 4 && r.out[2].lost == 1);
+    uint32_t sess;
+    uint64_t from, count;
+    assert_int_equal(blanc__mold_stream_missing(r.m, &sess, &from, &count), 1);
+    assert_true(sess == 1 && from == 5 && count == 1);
+    /* The heartbeat's hole: 5 lost, the heartbeat says 6 is next, 7-8 stay. */
+    assert_int_equal(blanc__mold_stream_give_up_hole(r.m, 1, &next), 1);
+    assert_true(next == 6);
+    drain(&r, 64);
+    assert_int_equal(r.n, 3);
+    sendp(&r, A_GROUP, "S1", 6, 1); /* the next hole filled as usual */
+    assert_int_equal(r.n, 6);
+    expect_range(&r, 3, 6, 8);
+    assert_true(r.out[3].lost == 1); /* 5, carried by the next message */
+    blanc_transport_stats st = stats(&r);
+    assert_int_equal(st.gaps, 2);
+    assert_int_equal(st.lost_messages, 2);
+    assert_int_equal(blanc__mold_stream_give_up_hole(r.m, 1, &next), 0);
+    assert_int_equal(blanc__mold_stream_give_up_hole(r.m, 9, &next), 0);
+    blanc__mold_stream_free(r.m);
+}
+
 static void gap_is_declared_past_the_window(void **state)
 {
     (void)state;
@@ -1220,6 +1265,7 @@ int main(void)
         cmocka_unit_test(parse_agrees_with_tshark),
         cmocka_unit_test(in_order_and_heartbeats),
         cmocka_unit_test(gap_is_declared_past_the_window),
+        cmocka_unit_test(give_up_takes_one_hole),
         cmocka_unit_test(late_on_the_other_line),
         cmocka_unit_test(restore_reads_version_1),
         cmocka_unit_test(copies_go_by_the_winner),

@@ -13,8 +13,11 @@
  * A gap (numbers missing while later ones are held, udp_gap.h) is re-requested
  * at once and every gap_wait_ms again, up to rerequest_tries times; then, or
  * after gap_wait_ms when there is no retransmission server, it is lost: the
- * stream releases what it holds (flush) and the gap counts as lost messages.
- * The stream's own reorder window still bounds what is held meanwhile.
+ * stream gives up that hole only (the held packets up to the next hole go
+ * out) and the gap counts as lost messages; the next hole is then tended the
+ * same way, with its own requests and wait. Answers that fill the requested
+ * range a part at a time are that request's answer, not a new hole. The
+ * stream's own reorder window still bounds what is held meanwhile.
  *
  * Nothing blocks beyond poll() on the sockets and an eventfd that
  * blanc_feed_udp_stop() writes, so a stop (a signal handler's) is seen at once,
@@ -64,13 +67,11 @@ typedef struct udp_feed {
     unsigned n, at;
     int batch_sock;
     uint64_t batch_ts;
-    /* the gap being re-requested */
-    uint64_t hole_from, hole_since, next_try;
+    /* the gap being re-requested: [hole_from, asked_to) is what its requests
+     * covered (or the hole as first seen, without a server) */
+    uint64_t hole_from, asked_to, hole_since, next_try;
     uint32_t tries;
     int have_hole;
-    /* damage since the last message: datagrams too long for a slot */
-    uint32_t damage;
-    uint64_t damage_at;
     uint64_t last_rx; /* monotonic ns of the last datagram (idle timeout) */
     uint32_t group;   /* the channel every datagram is pushed as, host order */
     int finishing; /* flushed: deliver what is left, then end with end_how */
@@ -131,8 +132,9 @@ static int push_one(udp_feed *u, unsigned i)
     u->st.bytes += n;
     if (truncated) { /* cut by the slot: never parsed, damage of our own */
         u->st.truncated++;
-        if (!u->damage++)
-            u->damage_at = from.offset;
+        /* In the stream's order: the message after it carries it, not one
+         * that arrived before it and is still to be taken. */
+        blanc__mold_stream_note_damage(u->m, from.offset);
         return 0;
     }
     /* A damaged packet the stream counts and carries to its next message. */
@@ -182,6 +184,44 @@ static void finish(udp_feed *u, blanc_feed_how how)
     u->end_how = how;
 }
 
+/* Track the hole [from, to): one outside what was asked for is new (asked
+ * for at once, its tries and wait from now); one inside it is the same hole,
+ * partly answered: the answer may still be coming, so the next request waits
+ * for its time, and the tries go on counting (at most tries per gap). */
+static void track_hole(udp_feed *u, uint64_t now, uint64_t from, uint64_t to)
+{
+    if (u->have_hole && from >= u->hole_from && from < u->asked_to) {
+        if (from != u->hole_from) {
+            u->hole_from = from;
+            u->hole_since = now; /* without a server: a late packet came, wait on */
+        }
+        return;
+    }
+    u->have_hole = 1;
+    u->hole_from = from;
+    u->asked_to = to;
+    u->hole_since = now;
+    u->tries = 0;
+    u->next_try = now;
+}
+
+/* The hole's time is over: give up only it (what it blocked goes out up to
+ * the next hole, which is then tended on its own). The stream counts the
+ * missing numbers; the view moves past them (a late answer counts as late). */
+static void give_up(udp_feed *u, uint64_t to)
+{
+    uint64_t next = to;
+    uint32_t s = blanc__mold_stream_session_index(u->m, u->want);
+    int rc = blanc__mold_stream_give_up_hole(u->m, s, &next);
+    if (rc < 0) /* no memory to make it ready: give up every hole rather than stall */
+        blanc__mold_stream_flush(u->m);
+    if (rc != 1)
+        next = to; /* nothing held: the view alone moves on */
+    blanc__udp_gap_ready(&u->gap, next);
+    u->have_hole = 0;
+    u->st.gaps_given_up++;
+}
+
 /* Decide about the hole: re-request it when due and, once the sockets are
  * drained (nothing that could fill it is still queued), give it up when its
  * time is over. Returns the ns until something is due (for poll), 0 when it
@@ -194,32 +234,23 @@ static uint64_t tend_gap(udp_feed *u, uint64_t now, int drained)
         return UINT64_MAX;
     }
     uint64_t wait = (uint64_t)u->o.gap_wait_ms * 1000000u;
-    if (!u->have_hole || from != u->hole_from) { /* a new hole, or progress on it */
-        u->have_hole = 1;
-        u->hole_from = from;
-        u->hole_since = now;
-        u->tries = 0;
-        u->next_try = now;
-    }
+    track_hole(u, now, from, to);
     int rr = u->fd[SOCK_REQ] >= 0;
     if (rr && u->tries < u->o.rerequest_tries && now >= u->next_try) {
         rerequest(u, from, to);
         u->tries++;
         u->next_try = now + wait;
+        if (to > u->asked_to)
+            u->asked_to = to;
     }
-    uint64_t give_up = rr ? (u->tries >= u->o.rerequest_tries ? u->next_try : UINT64_MAX)
-                          : u->hole_since + wait;
-    if (drained && now >= give_up) {
-        /* Lost: release what is held; the stream counts the missing numbers,
-         * and the view moves past them (a late answer is a duplicate). */
-        blanc__mold_stream_flush(u->m);
-        blanc__udp_gap_ready(&u->gap, to);
-        u->have_hole = 0;
-        u->st.gaps_given_up++;
+    uint64_t give_up_at = rr ? (u->tries >= u->o.rerequest_tries ? u->next_try : UINT64_MAX)
+                             : u->hole_since + wait;
+    if (drained && now >= give_up_at) {
+        give_up(u, to);
         return 0;
     }
-    uint64_t due = give_up < u->next_try || !rr || u->tries >= u->o.rerequest_tries
-                       ? give_up
+    uint64_t due = give_up_at < u->next_try || !rr || u->tries >= u->o.rerequest_tries
+                       ? give_up_at
                        : u->next_try;
     return due > now ? due - now : 1;
 }
@@ -258,12 +289,6 @@ static int udp_next(blanc_feed *f, blanc_msg *out, size_t cap)
                     break;
                 }
             }
-            if (u->damage) {
-                out[0].damage += u->damage;
-                out[0].damage_kind = BLANC_AN_BAD_PACKET;
-                out[0].damage_at = u->damage_at;
-                u->damage = 0;
-            }
             return n;
         }
         if (n < 0)
@@ -282,9 +307,6 @@ static int udp_next(blanc_feed *f, blanc_msg *out, size_t cap)
         if (u->finishing) {
             f->end.how = u->end_how;
             f->end.offset = u->st.bytes;
-            f->end.damage = u->damage;
-            f->end.damage_kind = u->damage ? BLANC_AN_BAD_PACKET : 0;
-            f->end.damage_at = u->damage_at;
             f->offset = u->st.bytes;
             return 0;
         }
@@ -534,4 +556,12 @@ uint16_t blanc_feed_udp_port(const blanc_feed *f)
     if (getsockname(((const udp_feed *)f)->fd[SOCK_FEED], (struct sockaddr *)&sa, &l))
         return 0;
     return ntohs(sa.sin_port);
+}
+
+uint32_t blanc_feed_udp_session(const blanc_feed *f)
+{
+    if (!f || f->ops != &udp_ops)
+        return 0;
+    const udp_feed *u = (const udp_feed *)f;
+    return u->want_set ? blanc__mold_stream_session_index(u->m, u->want) : 0;
 }

@@ -127,6 +127,15 @@ uint32_t blanc__mold_stream_selected(const mold_stream *m);
  * or 0. What a live feed re-requests before the window gives the hole up. */
 int blanc__mold_stream_missing(const mold_stream *m, uint32_t *session, uint64_t *from,
                                uint64_t *count);
+/* The session named name (10 bytes, space padded, as packets carry it): its
+ * number (1-based, as in blanc_msg.session), or 0 when no packet of it was seen. */
+uint32_t blanc__mold_stream_session_index(const mold_stream *m, const char name[10]);
+/* Give up the lowest hole of session s (1-based): the numbers missing before
+ * its lowest held packet become a certain gap and what that hole blocked is
+ * made ready, up to the next hole, which stays held (unlike flush(), which
+ * gives up every hole at once). 1 with *next the number the session now
+ * expects, 0 when nothing is held (nothing changed), or BLANC_ENOMEM. */
+int blanc__mold_stream_give_up_hole(mold_stream *m, uint32_t s, uint64_t *next);
 void blanc__mold_stream_stats(const mold_stream *m, blanc_transport_stats *st);
 const char *blanc__mold_stream_session_name(const mold_stream *m, uint32_t s);
 /* State for snapshots (held packets, next numbers, counters). */

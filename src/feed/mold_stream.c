@@ -1010,6 +1010,31 @@ int blanc__mold_stream_missing(const mold_stream *m, uint32_t *session, uint64_t
     return 0;
 }
 
+uint32_t blanc__mold_stream_session_index(const mold_stream *m, const char name[10])
+{
+    uint32_t h = session_hash(name);
+    for (; m->session_hash[h]; h = (h + 1) & (MOLD_SESSION_HASH - 1)) {
+        uint32_t i = m->session_hash[h] - 1u;
+        if (!memcmp(m->sessions[i].name, name, 10))
+            return i + 1;
+    }
+    return 0;
+}
+
+int blanc__mold_stream_give_up_hole(mold_stream *m, uint32_t s, uint64_t *next)
+{
+    if (s < 1 || s > m->nsessions || !m->sessions[s - 1].nheld)
+        return 0;
+    mold_session *ss = &m->sessions[s - 1];
+    /* Room for all it may make ready first: enqueue() cannot fail midway. */
+    if (blanc__mold_ready_reserve(m, (size_t)ss->nheld + 1))
+        return BLANC_ENOMEM;
+    m->tk.valid = 0; /* the ready queue grows */
+    declare_gap(m, ss);
+    *next = ss->next;
+    return 1;
+}
+
 void blanc__mold_stream_stats(const mold_stream *m, blanc_transport_stats *st)
 {
     *st = m->st;
