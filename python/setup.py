@@ -39,7 +39,7 @@ if os.path.exists(cache) and any(ln.startswith("ISAL_FOUND:") and ln.strip().end
 ext = Extension(
     "blanc._blanc",
     sources=[os.path.join("src", "module.c"), os.path.join("src", "emit.c"),
-             os.path.join("src", "lobster.c")],
+             os.path.join("src", "lobster.c"), os.path.join("src", "chunks.c")],
     include_dirs=[os.path.join(root, "include")],
     # The library's warnings (CMakeLists.txt); numpy's headers as system headers, since
     # they trip -Wcast-qual themselves.

@@ -294,7 +294,7 @@ typedef struct emit_obj {
     blanc_sink *sink;
     dec *d;
     char (*symbols)[8];
-    int finished, busy, failed;
+    blanc_py_chunks ch;
     PyObject **symobj; /* per symbol id, built as rows are handed out */
     uint32_t nsymobj;
 } emit_obj;
@@ -450,56 +450,32 @@ static PyObject *hand_out(emit_obj *o, size_t n)
     return dict;
 }
 
-/* Messages replayed per pause when reading in chunks: few rows stay behind. */
-#define STEP 65536
+static size_t emit_held(void *ctx)
+{
+    const dec *d = ((const emit_obj *)ctx)->d;
+    return d->rows - d->first;
+}
+
+/* What the emitter holds, to the columns. */
+static int emit_flush(void *ctx)
+{
+    return blanc_emitter_finish(((emit_obj *)ctx)->em);
+}
 
 /* read(max_rows): up to max_rows rows (all that are left when < 0) as a
  * dict of arrays, or None once every row has been read. */
 static PyObject *emit_read(emit_obj *o, PyObject *args)
 {
     Py_ssize_t want;
+    size_t n;
     if (!PyArg_ParseTuple(args, "n", &want))
         return NULL;
-    if (o->busy) {
-        PyErr_SetString(PyExc_RuntimeError, "blanc: this emit stream is being read by another thread");
+    int got = blanc_py_chunks_fill(&o->ch, want, &n);
+    if (got < 0)
         return NULL;
-    }
-    if (o->failed) {
-        PyErr_SetString(PyExc_RuntimeError, "blanc: this emit stream stopped on an error");
-        return NULL;
-    }
-    o->busy = 1;
-    int rc = 0;
-    size_t max = want < 0 ? SIZE_MAX : (size_t)want;
-    Py_BEGIN_ALLOW_THREADS
-    while (!o->finished && !rc && o->d->rows - o->d->first < max) {
-        if (want < 0) {
-            rc = blanc_replay_run(o->r, o->in.feed);
-            o->finished = 1;
-        } else {
-            uint64_t at = py_replay_stats(o->r).messages + STEP;
-            rc = blanc_replay_run_until(o->r, o->in.feed, at, BLANC_NO_LIMIT);
-            if (rc == BLANC_REPLAY_PAUSED)
-                rc = 0;
-            else
-                o->finished = 1;
-        }
-        int frc = blanc_emitter_finish(o->em); /* what the emitter holds, to the columns */
-        if (!rc)
-            rc = frc;
-    }
-    Py_END_ALLOW_THREADS
-    o->busy = 0;
-    if (rc) {
-        o->failed = 1;
-        blanc_session_error err;
-        blanc_py_run_error(rc, o->path, o->r, o->in.feed, &err);
-        return blanc_py_raise_err(&err);
-    }
-    size_t left = o->d->rows - o->d->first;
-    if (o->finished && !left && want >= 0)
+    if (!got)
         Py_RETURN_NONE;
-    return hand_out(o, left < max ? left : max);
+    return hand_out(o, n);
 }
 
 static PyObject *emit_columns(emit_obj *o, PyObject *unused)
@@ -555,6 +531,8 @@ static int setup(emit_obj *o, blanc_emit_kind kind, uint32_t depth, int health, 
     rc = blanc_replay_create(&o->r, &ro);
     if (rc)
         return rc;
+    o->ch = (blanc_py_chunks){.r = o->r, .in = &o->in, .path = o->path, .held = emit_held,
+                              .flush = emit_flush, .ctx = o};
     if (health) { /* the CLI's default: records carry the publish gate */
         blanc_health_config hc;
         blanc_health_config_default(&hc);

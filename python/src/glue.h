@@ -1,7 +1,7 @@
 /* SPDX-FileCopyrightText: 2026 The Blanc authors
  * SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * What the two files of the extension share: the error raising and the input
+ * What the files of the extension share: the error raising and the input
  * opening. module.c is the module, its exceptions and replay(); emit.c turns
  * the emitter's binary records into numpy columns (it moves to the observers
  * once the emitter is one); lobster.c does the same with the LOBSTER writer's rows.
@@ -42,6 +42,23 @@ static inline blanc_replay_stats py_replay_stats(const blanc_replay *r)
     blanc_replay_get_stats(r, &s);
     return s;
 }
+
+/* chunks.c: the read(max_rows) step of the chunked streams. The stream
+ * fills in r, in, path and the callbacks once; the flags are the step's. */
+typedef struct blanc_py_chunks {
+    blanc_replay *r;
+    blanc_py_input *in;
+    const char *path;
+    size_t (*held)(void *ctx); /* rows held and not yet handed out */
+    int (*flush)(void *ctx);   /* after each step (NULL: none): 0 or an error code */
+    void *ctx;
+    int finished, busy, failed;
+} blanc_py_chunks;
+
+/* Replays on until max(want, 0 if want < 0: all) rows are held or the input
+ * ends. 1: hand out *n rows; 0: every row has been read (return None); -1:
+ * an exception is set (the stream is failed from then on). */
+int blanc_py_chunks_fill(blanc_py_chunks *c, Py_ssize_t want, size_t *n);
 
 /* emit.c */
 extern PyTypeObject blanc_py_emit_type;

@@ -49,7 +49,7 @@ typedef struct lob_obj {
     int64_t **col;
     uint16_t *sym; /* per row: the index in symbols */
     size_t rows, cap, first; /* rows held, of which the first `first` are handed out */
-    int finished, busy, failed;
+    blanc_py_chunks ch;
 } lob_obj;
 
 static void free_cols(lob_obj *o)
@@ -227,54 +227,29 @@ bad:
     Py_XDECREF(dict);
     if (whole) /* buffers already handed to arrays are NULL: drop the rest */
         free_cols(o);
-    o->failed = 1;
+    o->ch.failed = 1;
     return NULL;
 }
 
-/* Messages replayed per pause when reading in chunks. */
-#define STEP 65536
+static size_t lob_held(void *ctx)
+{
+    const lob_obj *o = ctx;
+    return o->rows - o->first;
+}
 
 /* read(max_rows): as EmitStream.read. */
 static PyObject *lob_read(lob_obj *o, PyObject *args)
 {
     Py_ssize_t want;
+    size_t n;
     if (!PyArg_ParseTuple(args, "n", &want))
         return NULL;
-    if (o->busy || o->failed) {
-        PyErr_SetString(PyExc_RuntimeError, o->busy ? "blanc: this emit stream is being read by "
-                                                      "another thread"
-                                                    : "blanc: this emit stream stopped on an error");
+    int got = blanc_py_chunks_fill(&o->ch, want, &n);
+    if (got < 0)
         return NULL;
-    }
-    o->busy = 1;
-    int rc = 0;
-    size_t max = want < 0 ? SIZE_MAX : (size_t)want;
-    Py_BEGIN_ALLOW_THREADS
-    while (!o->finished && !rc && o->rows - o->first < max) {
-        if (want < 0) {
-            rc = blanc_replay_run(o->r, o->in.feed);
-            o->finished = 1;
-        } else {
-            uint64_t at = py_replay_stats(o->r).messages + STEP;
-            rc = blanc_replay_run_until(o->r, o->in.feed, at, BLANC_NO_LIMIT);
-            if (rc == BLANC_REPLAY_PAUSED)
-                rc = 0;
-            else
-                o->finished = 1;
-        }
-    }
-    Py_END_ALLOW_THREADS
-    o->busy = 0;
-    if (rc) {
-        o->failed = 1;
-        blanc_session_error err;
-        blanc_py_run_error(rc, o->path, o->r, o->in.feed, &err);
-        return blanc_py_raise_err(&err);
-    }
-    size_t left = o->rows - o->first;
-    if (o->finished && !left && want >= 0)
+    if (!got)
         Py_RETURN_NONE;
-    return hand_out(o, left < max ? left : max);
+    return hand_out(o, n);
 }
 
 static PyObject *lob_columns(lob_obj *o, PyObject *unused)
@@ -367,6 +342,7 @@ static int setup(lob_obj *o, int strict, uint64_t from_ns, uint64_t to_ns,
     rc = blanc_replay_create(&o->r, &ro);
     if (rc)
         return rc;
+    o->ch = (blanc_py_chunks){.r = o->r, .in = &o->in, .path = o->path, .held = lob_held, .ctx = o};
     blanc_lobster_options lo;
     memset(&lo, 0, sizeof lo);
     lo.symbols = (const char(*)[8])o->symbols;

@@ -124,3 +124,23 @@ def test_symbol_before_its_directory(tmp_path):
     assert got.symbol.tolist()[1:] == ["ZZT", "NA"]
     assert got.locate.tolist() == [1, 1, 2] and got.price.tolist() == [123400, 123500, 10000]
     same(got, cli_csv(p, tmp_path, "trades", "--no-health"))
+
+
+@pytest.mark.parametrize("kind", ["l3", "lobster"])
+def test_a_stream_stopped_by_an_error_stays_stopped(corrupt_day, kind):
+    """A strict stream over a damaged day raises the run's error with where it was (byte and
+    message), and every read after it says the stream stopped instead of going on past it."""
+    from blanc import _blanc
+    if kind == "lobster":
+        syms = blanc.replay(corrupt_day).symbols()[:2]
+        stream = _blanc._lobster(corrupt_day, syms, 1, start=None, end=None, strict=True)
+    else:
+        stream = _blanc._emit(corrupt_day, kind, symbols=None, depth=0, health=False,
+                              strict=True)
+    with pytest.raises(blanc.Error, match=r"strict mode .* at byte \d+, message \d+"):
+        for _ in range(10 ** 4):
+            if stream.read(100) is None:
+                break
+    for _ in range(2):
+        with pytest.raises(RuntimeError, match="stopped on an error"):
+            stream.read(100)
