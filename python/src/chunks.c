@@ -12,7 +12,8 @@
  * asked for leaves at most this many messages' rows behind. */
 #define STEP 65536
 
-int blanc_py_chunks_fill(blanc_py_chunks *c, Py_ssize_t want, size_t *n)
+/* 1: hand out *n rows; 0: every row has been read; -1: an exception is set. */
+static int fill(blanc_py_chunks *c, Py_ssize_t want, size_t *n)
 {
     if (c->busy || c->failed) {
         PyErr_SetString(PyExc_RuntimeError, c->busy ? "blanc: this emit stream is being read by "
@@ -54,4 +55,18 @@ int blanc_py_chunks_fill(blanc_py_chunks *c, Py_ssize_t want, size_t *n)
         return 0;
     *n = left < max ? left : max;
     return 1;
+}
+
+PyObject *blanc_py_chunks_read(blanc_py_chunks *c, PyObject *args)
+{
+    Py_ssize_t want;
+    size_t n;
+    if (!PyArg_ParseTuple(args, "n", &want))
+        return NULL;
+    int got = fill(c, want, &n);
+    if (got < 0)
+        return NULL;
+    if (!got)
+        Py_RETURN_NONE;
+    return c->hand_out(c->ctx, n);
 }

@@ -462,20 +462,15 @@ static int emit_flush(void *ctx)
     return blanc_emitter_finish(((emit_obj *)ctx)->em);
 }
 
-/* read(max_rows): up to max_rows rows (all that are left when < 0) as a
- * dict of arrays, or None once every row has been read. */
+static PyObject *emit_hand_out(void *ctx, size_t n)
+{
+    return hand_out(ctx, n);
+}
+
+/* read(max_rows): chunks.c. */
 static PyObject *emit_read(emit_obj *o, PyObject *args)
 {
-    Py_ssize_t want;
-    size_t n;
-    if (!PyArg_ParseTuple(args, "n", &want))
-        return NULL;
-    int got = blanc_py_chunks_fill(&o->ch, want, &n);
-    if (got < 0)
-        return NULL;
-    if (!got)
-        Py_RETURN_NONE;
-    return hand_out(o, n);
+    return blanc_py_chunks_read(&o->ch, args);
 }
 
 static PyObject *emit_columns(emit_obj *o, PyObject *unused)
@@ -532,7 +527,7 @@ static int setup(emit_obj *o, blanc_emit_kind kind, uint32_t depth, int health, 
     if (rc)
         return rc;
     o->ch = (blanc_py_chunks){.r = o->r, .in = &o->in, .path = o->path, .held = emit_held,
-                              .flush = emit_flush, .ctx = o};
+                              .flush = emit_flush, .hand_out = emit_hand_out, .ctx = o};
     if (health) { /* the CLI's default: records carry the publish gate */
         blanc_health_config hc;
         blanc_health_config_default(&hc);

@@ -51,14 +51,15 @@ typedef struct blanc_py_chunks {
     const char *path;
     size_t (*held)(void *ctx); /* rows held and not yet handed out */
     int (*flush)(void *ctx);   /* after each step (NULL: none): 0 or an error code */
+    PyObject *(*hand_out)(void *ctx, size_t n); /* the next n rows as {name: array} */
     void *ctx;
     int finished, busy, failed;
 } blanc_py_chunks;
 
-/* Replays on until max(want, 0 if want < 0: all) rows are held or the input
- * ends. 1: hand out *n rows; 0: every row has been read (return None); -1:
- * an exception is set (the stream is failed from then on). */
-int blanc_py_chunks_fill(blanc_py_chunks *c, Py_ssize_t want, size_t *n);
+/* read(max_rows): replays on until max_rows rows are held (all that are
+ * left when < 0) or the input ends, and hands them out; None once every row
+ * has been read. An error fails the stream: every later read says so. */
+PyObject *blanc_py_chunks_read(blanc_py_chunks *c, PyObject *args);
 
 /* emit.c */
 extern PyTypeObject blanc_py_emit_type;

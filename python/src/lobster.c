@@ -237,19 +237,15 @@ static size_t lob_held(void *ctx)
     return o->rows - o->first;
 }
 
-/* read(max_rows): as EmitStream.read. */
+static PyObject *lob_hand_out(void *ctx, size_t n)
+{
+    return hand_out(ctx, n);
+}
+
+/* read(max_rows): chunks.c. */
 static PyObject *lob_read(lob_obj *o, PyObject *args)
 {
-    Py_ssize_t want;
-    size_t n;
-    if (!PyArg_ParseTuple(args, "n", &want))
-        return NULL;
-    int got = blanc_py_chunks_fill(&o->ch, want, &n);
-    if (got < 0)
-        return NULL;
-    if (!got)
-        Py_RETURN_NONE;
-    return hand_out(o, n);
+    return blanc_py_chunks_read(&o->ch, args);
 }
 
 static PyObject *lob_columns(lob_obj *o, PyObject *unused)
@@ -342,7 +338,8 @@ static int setup(lob_obj *o, int strict, uint64_t from_ns, uint64_t to_ns,
     rc = blanc_replay_create(&o->r, &ro);
     if (rc)
         return rc;
-    o->ch = (blanc_py_chunks){.r = o->r, .in = &o->in, .path = o->path, .held = lob_held, .ctx = o};
+    o->ch = (blanc_py_chunks){.r = o->r, .in = &o->in, .path = o->path, .held = lob_held,
+                              .hand_out = lob_hand_out, .ctx = o};
     blanc_lobster_options lo;
     memset(&lo, 0, sizeof lo);
     lo.symbols = (const char(*)[8])o->symbols;
