@@ -592,7 +592,8 @@ typedef struct blanc_udp_stats {
  */
 int blanc_feed_open_udp(blanc_feed **out, const blanc_udp_options *o, int *sys_errno);
 /* Ask a live feed to end: its next() releases what it holds, then returns 0.
- * Async-signal-safe (a flag and a write(2)): for a SIGINT handler. */
+ * Async-signal-safe (a lock-free atomic flag and a write(2)): from a SIGINT
+ * handler or from another thread. */
 void blanc_feed_udp_stop(blanc_feed *f);
 /* Socket counters of a live feed into *out; BLANC_EUNSUPPORTED (and *out
  * untouched) for any other feed. */

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -88,7 +89,7 @@ static void send_day(uint16_t port, const int *drop, size_t nd, int eos)
 typedef struct server {
     int fd;
     uint16_t port;
-    volatile int run;
+    atomic_int run; /* the test's thread stops the server's */
     int requests;
     unsigned per;        /* messages per answer packet (0: PER) */
     unsigned pace_us;    /* pause after each answer packet */

@@ -28,7 +28,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -58,7 +58,7 @@ typedef struct udp_feed {
     int fd[3];     /* feed socket, request socket (-1), stop eventfd */
     mold_stream *m;
     udp_gap gap;
-    volatile sig_atomic_t stop;
+    atomic_int stop; /* lock-free: a signal handler's or another thread's store */
     /* the batch in hand: slots [at, n) of sock are still to be pushed */
     struct mmsghdr mh[BATCH];
     struct iovec iov[BATCH];
@@ -310,7 +310,7 @@ static int udp_next(blanc_feed *f, blanc_msg *out, size_t cap)
             f->offset = u->st.bytes;
             return 0;
         }
-        if (u->stop) {
+        if (atomic_load_explicit(&u->stop, memory_order_relaxed)) {
             finish(u, BLANC_END_EOF);
             continue;
         }
@@ -533,7 +533,7 @@ void blanc_feed_udp_stop(blanc_feed *f)
     if (!f || f->ops != &udp_ops)
         return;
     udp_feed *u = (udp_feed *)f;
-    u->stop = 1;
+    atomic_store_explicit(&u->stop, 1, memory_order_relaxed);
     uint64_t one = 1;
     ssize_t w = write(u->fd[SOCK_STOP], &one, sizeof one);
     (void)w;
