@@ -1170,8 +1170,12 @@ int blanc_diff(const blanc_replay *a, const blanc_replay *b, blanc_diff_fn fn, v
 /*
  * Open an output. "-" is stdout. Otherwise the data goes to a temporary file
  * beside path and becomes visible under path only at blanc_sink_commit(), so a
- * reader never sees half a file. A ".gz" or ".zst" suffix compresses.
- * Errors: BLANC_EISDIR (path is a directory), BLANC_EOPEN (e.g. its parent
+ * reader never sees half a file. A ".gz" or ".zst" suffix compresses. A
+ * symbolic link is followed: the file it names is replaced, the link stays.
+ * An existing path that is not a regular file (a FIFO, a character device
+ * such as /dev/null) is written in place, as a shell's > would: no temporary
+ * file, a FIFO's open waits for its reader, and an abort cannot take back
+ * what was written. Errors: BLANC_EISDIR (path is a directory), BLANC_EOPEN (e.g. its parent
  * does not exist), BLANC_ENOMEM; the system's errno in *sys_errno if given.
  */
 int blanc_sink_open(blanc_sink **out, const char *path, int *sys_errno);
@@ -1199,6 +1203,13 @@ void blanc_sink_abort(blanc_sink *s);
 /* Remove the temporary file without freeing anything: for a signal handler
  * that is about to _exit() (async-signal-safe). NULL is a no-op. */
 void blanc_sink_unlink_temp(const blanc_sink *s);
+/* Remove the temporary file of every file sink of this process not yet
+ * committed or aborted, freeing nothing: for a program's SIGINT or SIGTERM
+ * handler before it ends by the signal (async-signal-safe: unlink only). The
+ * library installs no handler (the blanc CLI's is cli/interrupt.c). Call it
+ * on the thread that opens and closes sinks or while no other thread does:
+ * a sink another thread frees meanwhile may be read after its free. */
+void blanc_sink_unlink_all_temps(void);
 
 /* s[0..n) as the body of a JSON string (no quotes), as every JSON output
  * writes text such as paths (docs/EMIT.md "JSON strings"): valid UTF-8 as is,

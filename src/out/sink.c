@@ -4,11 +4,14 @@
  * Output files that appear whole or not at all: data goes to a temporary file
  * in the target's directory (same filesystem, so rename is atomic) and is
  * renamed onto the target only at commit. ".gz" and ".zst" suffixes compress
- * on the way through; "-" writes to stdout.
+ * on the way through; "-" writes to stdout. A target that exists and is not a
+ * regular file (a FIFO, /dev/null) is written in place, and a symbolic link
+ * is followed to the file it names (sink_target.c says why).
  */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,13 +22,16 @@
 #include <zstd.h>
 
 #include "blanc.h"
+#include "out/sink_impl.h"
 
 #define BUF_CAP ((size_t)1 << 20)
 
 struct blanc_sink {
     int fd, is_stdout;
+    int in_place; /* a FIFO or device: written where it is, no temp file */
     blanc_compression comp;
-    char *path, *tmp;
+    char *path, *tmp; /* path: the target, links followed */
+    blanc__temp temp; /* tmp on the list a signal handler removes */
     uint8_t *buf, *zbuf; /* buf: pending input; zbuf: compressor output */
     size_t n;
     z_stream zs;
@@ -71,6 +77,8 @@ static int write_all(blanc_sink *s, const uint8_t *p, size_t n)
 
 static void sink_free(blanc_sink *s)
 {
+    if (s->tmp)
+        blanc__temp_remove(&s->temp); /* before tmp goes: a handler may read it */
     if (s->zs_init)
         deflateEnd(&s->zs);
     ZSTD_freeCCtx(s->zc);
@@ -137,8 +145,46 @@ static void remove_stale(const char *path, const char *host)
 
 void blanc_sink_unlink_temp(const blanc_sink *s)
 {
-    if (s && s->tmp && !s->is_stdout)
+    if (s && s->tmp)
         unlink(s->tmp);
+}
+
+/* The target is a FIFO or a device: open it as it is (a FIFO waits here for
+ * its reader, as a shell's > does). */
+static int open_in_place(blanc_sink *s, int *sys)
+{
+    s->fd = open(s->path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (s->fd < 0) {
+        *sys = errno;
+        return BLANC_EOPEN;
+    }
+    return 0;
+}
+
+/* PATH.tmp-HOST-PID.XXXXXX beside the target. On the list before mkstemp
+ * fills in its name, so no moment has the file made and not listed. */
+static int open_temp(blanc_sink *s, int *sys)
+{
+    char host[64];
+    host_tag(host, sizeof host);
+    remove_stale(s->path, host);
+    size_t cap = strlen(s->path) + strlen(host) + 48;
+    if (!(s->tmp = malloc(cap))) {
+        *sys = ENOMEM;
+        return BLANC_ENOMEM;
+    }
+    snprintf(s->tmp, cap, "%s.tmp-%s-%ld.XXXXXX", s->path, host, (long)getpid());
+    blanc__temp_add(&s->temp, s->tmp);
+    s->fd = mkstemp(s->tmp);
+    if (s->fd < 0) {
+        *sys = errno;
+        blanc__temp_remove(&s->temp);
+        free(s->tmp);
+        s->tmp = NULL;
+        return BLANC_EOPEN;
+    }
+    fchmod(s->fd, 0644); /* mkstemp makes 0600; outputs are ordinary files */
+    return 0;
 }
 
 int blanc_sink_open(blanc_sink **out, const char *path, int *sys_errno)
@@ -161,34 +207,15 @@ int blanc_sink_open(blanc_sink **out, const char *path, int *sys_errno)
     } else {
         s->comp = ends_with(path, ".gz") ? BLANC_COMP_GZIP
                   : ends_with(path, ".zst") ? BLANC_COMP_ZSTD : BLANC_COMP_NONE;
-        /* Refused now, not at the rename after the whole run: a directory
-         * cannot be replaced by a file. */
-        struct stat st;
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        /* A directory is refused now, not at the rename after the whole run. */
+        int sys = 0, rc = blanc__sink_target(path, &s->path, &s->in_place, &sys);
+        if (!rc)
+            rc = s->in_place ? open_in_place(s, &sys) : open_temp(s, &sys);
+        if (rc) {
             if (sys_errno)
-                *sys_errno = EISDIR;
+                *sys_errno = sys;
             sink_free(s);
-            return BLANC_EISDIR;
-        }
-        char host[64];
-        host_tag(host, sizeof host);
-        remove_stale(path, host);
-        size_t cap = strlen(path) + strlen(host) + 48;
-        s->path = strdup(path);
-        s->tmp = malloc(cap);
-        if (!s->path || !s->tmp) {
-            sink_free(s);
-            return BLANC_ENOMEM;
-        }
-        snprintf(s->tmp, cap, "%s.tmp-%s-%ld.XXXXXX", path, host, (long)getpid());
-        s->fd = mkstemp(s->tmp);
-        if (s->fd >= 0)
-            fchmod(s->fd, 0644); /* mkstemp makes 0600; outputs are ordinary files */
-        if (s->fd < 0) {
-            if (sys_errno)
-                *sys_errno = errno;
-            sink_free(s);
-            return BLANC_EOPEN;
+            return rc;
         }
     }
     if (s->comp == BLANC_COMP_GZIP) {
@@ -307,10 +334,10 @@ int blanc_sink_commit_sys(blanc_sink *s, int *sys_errno)
     if (close(s->fd) != 0)
         fail(s, BLANC_EIO, errno);
     s->fd = -1;
-    if (!s->err && rename(s->tmp, s->path) != 0)
+    if (!s->err && s->tmp && rename(s->tmp, s->path) != 0)
         fail(s, BLANC_EIO, errno);
     int rc = blanc_sink_error(s, sys_errno);
-    if (rc)
+    if (rc && s->tmp)
         unlink(s->tmp);
     sink_free(s);
     return rc;
@@ -325,7 +352,8 @@ void blanc_sink_abort(blanc_sink *s)
     if (!s->is_stdout && !s->fn) {
         if (s->fd >= 0)
             close(s->fd);
-        unlink(s->tmp);
+        if (s->tmp) /* what went in place cannot be taken back */
+            unlink(s->tmp);
     }
     sink_free(s);
 }
