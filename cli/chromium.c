@@ -112,6 +112,22 @@ static int run_bounded(char *const argv[], const char *log)
     return -1;
 }
 
+/* The printed file becomes pdf as every output does (a sink: a FIFO or
+ * device written in place, a link followed), not by a rename onto it. */
+static int place(const char *part, const char *pdf)
+{
+    uint8_t *data;
+    size_t len;
+    int sys = 0, rc = blanc_load_file(part, &data, &len, &sys);
+    if (rc) {
+        cli_file_error(part, rc, sys);
+        return CLI_USAGE;
+    }
+    rc = cli_write_atomic(pdf, (const char *)data, len);
+    free(data);
+    return rc;
+}
+
 int cli_html_to_pdf(const char *html, const char *pdf)
 {
     char chrome[PATH_MAX], abs[PATH_MAX];
@@ -162,10 +178,9 @@ int cli_html_to_pdf(const char *html, const char *pdf)
                   why);
         remove(part);
         rc = CLI_USAGE;
-    } else if (rename(part, pdf)) {
-        cli_error("%s: cannot write: %s", pdf, strerror(errno));
+    } else {
+        rc = place(part, pdf);
         remove(part);
-        rc = CLI_USAGE;
     }
     nftw(profile, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     return rc;

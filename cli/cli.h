@@ -92,6 +92,10 @@ void cli_file_error(const char *path, int rc, int sys_errno);
 void cli_sink_error(const char *path, int rc, const blanc_sink *s);
 /* Commit s (frees it); on failure print why, naming path. 0 or the error. */
 int cli_sink_commit(const char *path, blanc_sink *s);
+/* Take back an output committed before a later one of the same result
+ * failed: the file a sink at path wrote (links followed), if it is a regular
+ * one; a FIFO or device was written in place, and stays. */
+void cli_remove_output(const char *path);
 /* Write buf[0..n) to path through a temp file and a rename, saying why if it
  * fails (a NULL buf is out of memory). CLI_OK or CLI_USAGE. */
 int cli_write_atomic(const char *path, const char *buf, size_t n);
@@ -104,6 +108,23 @@ int cli_html_to_pdf(const char *html, const char *pdf);
  * offset, the session's outputs are removed, and the process exits 2. */
 void cli_fault_guard(const char *file, const blanc_source *src, const blanc_session *s);
 void cli_fault_clear(void);
+
+/* clash.c: refuse (CLI_USAGE, said why) two of a command's files that are
+ * one where that would clobber: outputs, or an output and an input. A NULL
+ * path is skipped. CLI_OK otherwise. */
+enum { CLI_IN, CLI_OUT, CLI_OUT_DIR };
+typedef struct cli_file {
+    const char *opt;  /* names it in the error: "-o", "--manifest", "the input" */
+    const char *path;
+    int kind;         /* CLI_IN, CLI_OUT or CLI_OUT_DIR (a folder outputs go into) */
+} cli_file;
+int cli_check_files(const char *cmd, const cli_file *f, size_t n);
+
+/* interrupt.c: SIGINT, SIGTERM and SIGHUP remove the outputs' temporary
+ * files (and those of the session set, until it is set to NULL) and end the
+ * process by the signal. main installs it for every command. */
+void cli_interrupt_guard(void);
+void cli_interrupt_session(const blanc_session *s);
 
 /* run.c: what blanc replay and blanc listen share (the book, summary, emit,
  * health and metrics options; the session from open to free; the summary). */
@@ -184,6 +205,10 @@ typedef struct cli_run_hooks {
 } cli_run_hooks;
 
 void cli_run_init(cli_run *a, const char *cmd);
+/* The run's files (-o, --health-journal, --health-config) with the
+ * command's own[0..n) (its input, --resume, a snapshot folder) through
+ * cli_check_files. CLI_OK or CLI_USAGE (said why). */
+int cli_run_files(const cli_run *a, const cli_file *own, size_t n);
 /* One shared option: CLI_OK, CLI_USAGE (said why), or -1: not a shared one. */
 int cli_run_option(cli_run *a, int c, const char *arg);
 /* A --symbol argument as the books name it: trimmed, upper case, 1 to 8
@@ -250,6 +275,10 @@ static inline blanc_replay_stats cli_replay_stats(const blanc_replay *r)
     blanc_replay_get_stats(r, &s);
     return s;
 }
+
+/* fflush(f); for stdout, a failure's reason is kept for the error main
+ * reports at exit (a failed write to stdout is exit 2, main.c). */
+void cli_flush(FILE *f);
 
 /* Print "blanc: <what>: <why>" to stderr. */
 void cli_error(const char *fmt, ...)

@@ -94,7 +94,9 @@ static int parse(int argc, char **argv, bench_args *a)
         return CLI_USAGE;
     }
     a->file = argv[optind];
-    return CLI_OK;
+    const cli_file files[] = {{"the input", a->file, CLI_IN}, {"--jsonl", a->jsonl, CLI_OUT},
+                              {"--prom", a->prom, CLI_OUT}};
+    return cli_check_files("bench", files, sizeof files / sizeof files[0]);
 }
 
 static int pin(int cpu_arg)

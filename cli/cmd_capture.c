@@ -278,7 +278,7 @@ int cmd_capture(int argc, char **argv)
         else
             info_text(path, ci);
     }
-    fflush(stdout);
+    cli_flush(stdout);
     blanc_capture_info_free(ci);
     if (rc < 0) {
         cli_error("%s", error);

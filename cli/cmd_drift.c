@@ -249,6 +249,10 @@ int cmd_bench_drift(int argc, char **argv)
         cli_error("bench drift: --history DIR is required (and nothing else)");
         return CLI_USAGE;
     }
+    const cli_file files[] = {{"--thresholds", thresholds, CLI_IN}, {"--markdown", md, CLI_OUT},
+                              {"--html", out_html, CLI_OUT}};
+    if (cli_check_files("bench drift", files, sizeof files / sizeof files[0]))
+        return CLI_USAGE;
     char err[512];
     double ratio[NMETRIC];
     bench_entry *all;

@@ -170,6 +170,9 @@ static int parse_args(int argc, char **argv, dump_args *a)
         return CLI_USAGE;
     }
     a->file = argv[optind];
+    const cli_file files[] = {{"the input", a->file, CLI_IN}, {"-o", a->out, CLI_OUT}};
+    if (cli_check_files("dump", files, 2))
+        return CLI_USAGE;
     if (a->o.format == BLANC_DUMP_CSV && strlen(a->types) != 1) {
         cli_error("dump: --format csv needs --type with exactly one type (one header per "
                   "file); use jsonl for several");

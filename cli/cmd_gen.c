@@ -330,6 +330,10 @@ int cmd_gen(int argc, char **argv)
                   minimum);
         return CLI_USAGE;
     }
+    const cli_file files[] = {{"-o", out, CLI_OUT}, {"--manifest", manifest, CLI_OUT},
+                              {"--packet-log", plog, CLI_OUT}};
+    if (cli_check_files("gen", files, sizeof files / sizeof files[0]))
+        return CLI_USAGE;
     if (tr.format != BLANC_GEN_BINARYFILE)
         cfg.transport = &tr;
     /* All outputs or none: open all before writing, write all, then commit
@@ -383,7 +387,7 @@ int cmd_gen(int argc, char **argv)
             if (paths[k] && strcmp(paths[k], "-")) {
                 cli_error("gen: %s removed: %s%s could not be written", paths[k], what[i],
                           paths[i]);
-                remove(paths[k]);
+                cli_remove_output(paths[k]);
             }
         blanc_gen_result_free(&res);
         return CLI_USAGE;

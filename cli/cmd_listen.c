@@ -238,7 +238,10 @@ static int parse_args(int argc, char **argv, listen_args *a)
     a->run.snapshots = a->snap_dir != NULL;
     /* Nothing is read twice from a socket: there is no input to hash. */
     a->run.opts.no_input_digest = 1;
-    return cli_run_check(&a->run, a->snap_dir != NULL);
+    const cli_file own[] = {{"--snapshot-dir", a->snap_dir, CLI_OUT_DIR}};
+    if (cli_run_check(&a->run, a->snap_dir != NULL) || cli_run_files(&a->run, own, 1))
+        return CLI_USAGE;
+    return CLI_OK;
 }
 
 static const char *ended_by(const listen_args *a)
@@ -355,8 +358,7 @@ static void release_signals(void *ctx, const blanc_session *s)
 {
     (void)ctx;
     (void)s;
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    cli_interrupt_guard(); /* the session is over: a signal now removes its outputs */
     g_feed = NULL;
 }
 

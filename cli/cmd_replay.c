@@ -206,7 +206,13 @@ static int check_args(replay_args *a)
     if (cli_check_rules("replay", rules, sizeof rules / sizeof rules[0]))
         return CLI_USAGE;
     a->run.snapshots = a->n_cuts;
-    return cli_run_check(&a->run, a->n_cuts || a->resume);
+    const cli_file own[] = {{"the input", a->file, CLI_IN},
+                            {"--resume", a->resume, CLI_IN},
+                            {"--snapshot-out", a->snap_dir, CLI_OUT_DIR}};
+    if (cli_run_check(&a->run, a->n_cuts || a->resume) ||
+        cli_run_files(&a->run, own, sizeof own / sizeof own[0]))
+        return CLI_USAGE;
+    return CLI_OK;
 }
 
 static int parse_args(int argc, char **argv, replay_args *a)

@@ -318,25 +318,33 @@ static void page(FILE *f, const report *r)
           f);
 }
 
-static int write_page(const char *path, const report *r)
+/* The page in memory (malloc'd, the caller frees); NULL if out of memory. */
+static char *render(const report *r, size_t *len)
 {
     char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
+    *len = 0;
+    FILE *m = open_memstream(&buf, len);
     if (!m) {
         cli_error("bench report: out of memory");
-        return CLI_USAGE;
+        return NULL;
     }
     page(m, r);
     fclose(m);
-    int rc = cli_write_atomic(path, buf, len);
+    return buf;
+}
+
+static int write_page(const char *path, const report *r)
+{
+    size_t len;
+    char *buf = render(r, &len);
+    int rc = buf ? cli_write_atomic(path, buf, len) : CLI_USAGE;
     free(buf);
     return rc;
 }
 
-/* --pdf: the page is printed from a temporary file beside its target, which
- * becomes -o only once the PDF is there: a failed print leaves both targets as
- * they were (an -o from an earlier run included). */
+/* --pdf: the page is printed from a temporary file beside its target, and
+ * is written to -o only once the PDF is there: a failed print leaves both
+ * targets as they were (an -o from an earlier run included). */
 static int print_pdf(const char *out, const char *pdf, const report *r)
 {
     /* .html last: by its name the browser takes the file for a page, not text. */
@@ -348,15 +356,36 @@ static int print_pdf(const char *out, const char *pdf, const report *r)
         return CLI_USAGE;
     }
     close(fd);
-    int rc = write_page(tmp, r);
+    size_t len;
+    char *buf = render(r, &len);
+    int rc = buf ? cli_write_atomic(tmp, buf, len) : CLI_USAGE;
     if (!rc)
         rc = cli_html_to_pdf(tmp, pdf);
-    if (!rc && out && rename(tmp, out)) {
-        cli_error("%s: cannot write", out);
-        rc = CLI_USAGE;
+    /* Written again rather than renamed: -o may be a FIFO or a link. */
+    if (!rc && out)
+        rc = cli_write_atomic(out, buf, len);
+    remove(tmp);
+    free(buf);
+    return rc;
+}
+
+/* -o and --pdf against each other and the inputs (cli_check_files). */
+static int check_files(const char *out, const char *pdf, const report *r, const char *thresholds,
+                       char **runs, size_t n)
+{
+    cli_file *f = calloc(n + 4, sizeof *f);
+    if (!f) {
+        cli_error("bench report: out of memory");
+        return CLI_USAGE;
     }
-    if (rc || !out)
-        remove(tmp);
+    f[0] = (cli_file){"-o", out, CLI_OUT};
+    f[1] = (cli_file){"--pdf", pdf, CLI_OUT};
+    f[2] = (cli_file){"--baseline", r->base_path, CLI_IN};
+    f[3] = (cli_file){"--thresholds", thresholds, CLI_IN};
+    for (size_t i = 0; i < n; i++)
+        f[4 + i] = (cli_file){"the input", runs[i], CLI_IN};
+    int rc = cli_check_files("bench report", f, n + 4);
+    free(f);
     return rc;
 }
 
@@ -391,6 +420,8 @@ int cmd_bench_report(int argc, char **argv)
         fputs(usage_text, stderr);
         return CLI_USAGE;
     }
+    if (check_files(out, pdf, &r, thresholds, argv + optind, (size_t)(argc - optind)))
+        return CLI_USAGE;
     char err[512];
     if (bench_load_files(argv + optind, (size_t)(argc - optind), &r.e, &r.n, err, sizeof err)) {
         cli_error("bench report: %s", err);

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,7 +113,7 @@ int cli_parse_u64(const char *s, uint64_t *out)
 
 int cli_parse_time(const char *s, uint64_t *ns) { return blanc_parse_time(s, ns) ? -1 : 0; }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -137,4 +138,41 @@ int main(int argc, char **argv)
     cli_error("unknown command '%s'", argv[1]);
     usage(stderr);
     return CLI_USAGE;
+}
+
+/* Why stdout first failed, when a flush before the end saw it: stdio keeps
+ * only that it failed, and close_stdout would have no reason to give. */
+static int g_stdout_errno;
+
+void cli_flush(FILE *f)
+{
+    errno = 0;
+    if (fflush(f) != 0 && f == stdout && !g_stdout_errno)
+        g_stdout_errno = errno;
+}
+
+/* What stdio still holds for stdout is written at exit, where nobody checks
+ * it: a summary lost to a full disk or a closed pipe would exit 0. So stdout
+ * is closed here and a failure is an error (exit 2), as coreutils'
+ * close_stdout does. A stdout closed before blanc started (>&-) is a failure
+ * only if something was to be written to it. */
+static int close_stdout(int rc)
+{
+    int earlier = ferror(stdout), pending = __fpending(stdout) != 0;
+    errno = 0;
+    int failed = fclose(stdout) != 0;
+    int why = failed ? errno : g_stdout_errno;
+    if (!earlier && (!failed || (why == EBADF && !pending)))
+        return rc;
+    if (why)
+        cli_error("error writing standard output: %s", strerror(why));
+    else
+        cli_error("error writing standard output");
+    return CLI_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    cli_interrupt_guard();
+    return close_stdout(dispatch(argc, argv));
 }

@@ -6,7 +6,11 @@
  * every input and output, so a full disk names the output it filled and
  * never the input that was being read at the time.
  */
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -46,4 +50,12 @@ int cli_write_atomic(const char *path, const char *buf, size_t n)
         return CLI_USAGE;
     }
     return cli_sink_commit(path, s) ? CLI_USAGE : CLI_OK;
+}
+
+void cli_remove_output(const char *path)
+{
+    char real[PATH_MAX];
+    struct stat st;
+    if (realpath(path, real) && stat(real, &st) == 0 && S_ISREG(st.st_mode))
+        unlink(real);
 }

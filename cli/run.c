@@ -200,6 +200,19 @@ int cli_run_check(cli_run *a, int snapshots)
     return CLI_OK;
 }
 
+int cli_run_files(const cli_run *a, const cli_file *own, size_t n)
+{
+    enum { MAX_OWN = 8 };
+    cli_file f[MAX_OWN + 3];
+    size_t k = 0;
+    for (size_t i = 0; i < n && i < MAX_OWN; i++)
+        f[k++] = own[i];
+    f[k++] = (cli_file){"-o", a->emit_out, a->lobster ? CLI_OUT_DIR : CLI_OUT};
+    f[k++] = (cli_file){"--health-journal", a->health.journal, CLI_OUT};
+    f[k++] = (cli_file){"--health-config", a->health.config, CLI_IN};
+    return cli_check_files(a->cmd, f, k);
+}
+
 /* Messages per second over the messages this run replayed (not those a
  * resumed snapshot had already counted). */
 static double rate(const cli_run_info *ri)
@@ -538,6 +551,7 @@ int cli_run_session(cli_run *a, blanc_session_options *so, const cli_run_hooks *
         cli_metrics_stop(a->metrics);
         return CLI_USAGE;
     }
+    cli_interrupt_session(ri.s); /* a signal from now on removes its snapshots too */
     ri.r = blanc_session_replay(ri.s);
     a->health.h = blanc_session_health(ri.s);
     cli_metrics_update(a->metrics, ri.r, a->health.h); /* a resumed state at once */
@@ -581,7 +595,7 @@ int cli_run_session(cli_run *a, blanc_session_options *so, const cli_run_hooks *
         print_json(out, a, &ri, hk);
     else
         print_text(out, a, &ri, hk);
-    fflush(out);
+    cli_flush(out);
     warn_anomalies(a, &ri);
     warn_unsequenced(a, &ri);
     warn_symbols(a, ri.r);
@@ -590,12 +604,14 @@ int cli_run_session(cli_run *a, blanc_session_options *so, const cli_run_hooks *
 done:
     if (a->metrics) {
         struct timespec linger = {(time_t)a->metrics_linger, 0};
+        cli_flush(stdout);
         fflush(NULL);
         while (nanosleep(&linger, &linger) != 0 && errno == EINTR)
             ;
         cli_metrics_stop(a->metrics);
     }
     a->health.h = NULL;
+    cli_interrupt_session(NULL);
     blanc_session_free(ri.s);
     return exit_code;
 }

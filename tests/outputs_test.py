@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Where outputs land and what is left of them: a FIFO or a link as an output (written in
+place / followed, never replaced), SIGINT/SIGTERM/SIGHUP in the middle of a run (no temp file
+left, the process ends by the signal), two outputs of one run at one file (refused before any
+work), and a failed write to stdout (an error, not exit 0).
+
+No test here writes to /dev/null or another device: before the fix a run as root would
+replace it. A FIFO in a temporary folder shows the same thing harmlessly.
+
+Run: BLANC_BIN=build/blanc BLANC_SOURCE_DIR=. python3 tests/outputs_test.py
+"""
+import os
+import signal
+import stat
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+BIN = os.environ.get("BLANC_BIN", "build/blanc")
+SRC = os.environ.get("BLANC_SOURCE_DIR", ".")
+SAMPLE = os.path.join(SRC, "data", "sample-day.itch.zst")
+GEN = ["gen", "--seed", "7", "--messages", "20k"]
+
+
+def run(*args, **kw):
+    return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=120, **kw)
+
+
+def default_signals():
+    # A test started from a background job inherits SIGINT ignored, and blanc
+    # (rightly) keeps an ignored signal ignored: give the child the default.
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, signal.SIG_DFL)
+
+
+class FifoReader:
+    """Read a FIFO to its end on a thread. A hard link to it keeps a name for the FIFO
+    itself, so a reader still waiting in open() can be let go even if the FIFO's own name
+    was replaced (what the bug did)."""
+
+    def __init__(self, path):
+        self.path, self.data = path, b""
+        self.keep = path + ".keep"
+        os.link(path, self.keep)
+        self.t = threading.Thread(target=self._read, daemon=True)
+        self.t.start()
+
+    def _read(self):
+        with open(self.path, "rb") as f:
+            self.data = f.read()
+
+    def finish(self):
+        self.t.join(10)
+        if self.t.is_alive():  # no writer ever came: open and close one
+            os.close(os.open(self.keep, os.O_WRONLY | os.O_NONBLOCK))
+            self.t.join(10)
+        os.unlink(self.keep)
+        return self.data
+
+
+class Outputs(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.d = self.tmp.name
+        self.want = self.p("want.itch")
+        self.assertEqual(run(*GEN, "-o", self.want).returncode, 0)
+        with open(self.want, "rb") as f:
+            self.day = f.read()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def p(self, name):
+        return os.path.join(self.d, name)
+
+    def temps(self):
+        return [n for n in os.listdir(self.d) if ".tmp-" in n]
+
+    # 1. Non-regular targets are written in place; links are followed.
+
+    def test_a_fifo_output_is_written_in_place_and_stays_a_fifo(self):
+        fifo = self.p("fifo")
+        os.mkfifo(fifo)
+        reader = FifoReader(fifo)
+        r = run(*GEN, "-o", fifo)
+        got = reader.finish()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode), "the FIFO was replaced")
+        self.assertEqual(got, self.day)
+        self.assertEqual(self.temps(), [])
+
+    def test_a_fifo_as_the_manifest_and_the_emit_output(self):
+        fifo = self.p("fifo")
+        os.mkfifo(fifo)
+        reader = FifoReader(fifo)
+        r = run(*GEN, "--scenario", "corrupt", "-o", self.p("day"), "--manifest", fifo)
+        got = reader.finish()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
+        self.assertTrue(got.startswith(b'{"scenario":"corrupt"'), got[:80])
+        reader = FifoReader(fifo)
+        r = run("replay", self.want, "--emit", "bbo", "-o", fifo, "--health-journal",
+                self.p("journal"))
+        got = reader.finish()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
+        self.assertTrue(got.startswith(b'{"index":'), got[:80])
+
+    def test_a_link_is_followed_and_stays_a_link(self):
+        real = self.p("real.itch")
+        with open(real, "wb") as f:
+            f.write(b"old")
+        link = self.p("link.itch")
+        os.symlink("real.itch", link)
+        r = run(*GEN, "-o", link)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.islink(link))
+        with open(real, "rb") as f:
+            self.assertEqual(f.read(), self.day)
+        # a link to nothing yet: the file it names is made
+        dangling = self.p("dangling")
+        os.symlink("made.itch", dangling)
+        self.assertEqual(run(*GEN, "-o", dangling).returncode, 0)
+        self.assertTrue(os.path.islink(dangling))
+        with open(self.p("made.itch"), "rb") as f:
+            self.assertEqual(f.read(), self.day)
+        # a link to a FIFO: both stay what they are
+        fifo = self.p("fifo")
+        os.mkfifo(fifo)
+        to_fifo = self.p("to-fifo")
+        os.symlink("fifo", to_fifo)
+        reader = FifoReader(fifo)
+        r = run(*GEN, "-o", to_fifo)
+        got = reader.finish()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.islink(to_fifo))
+        self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
+        self.assertEqual(got, self.day)
+        self.assertEqual(self.temps(), [])
+
+    # 2. A signal removes the temp files and ends the process by the signal.
+
+    def interrupt(self, args, sig, outputs):
+        p = subprocess.Popen([BIN, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             preexec_fn=default_signals)
+        deadline = time.time() + 60
+        while len(self.temps()) < len(outputs) and time.time() < deadline and p.poll() is None:
+            time.sleep(0.01)
+        self.assertIsNone(p.poll(), "finished before the signal: make the run longer")
+        self.assertEqual(len(self.temps()), len(outputs), os.listdir(self.d))
+        time.sleep(0.1)
+        p.send_signal(sig)
+        p.wait(60)
+        p.stderr.close()
+        self.assertEqual(p.returncode, -sig)
+        self.assertEqual(self.temps(), [])
+        for o in outputs:
+            self.assertFalse(os.path.exists(o), o)
+
+    def test_sigint_during_gen_leaves_no_temp_file(self):
+        out, man = self.p("big.itch"), self.p("big.manifest")
+        self.interrupt(["gen", "--seed", "1", "--messages", "50M", "-o", out,
+                        "--manifest", man], signal.SIGINT, [out, man])
+
+    def test_sigterm_and_sighup_during_replay_leave_no_temp_file(self):
+        big = self.p("big.itch")
+        self.assertEqual(run("gen", "--seed", "1", "--messages", "5M", "-o", big).returncode, 0)
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            out, journal = self.p("l3.jsonl"), self.p("journal.jsonl")
+            self.interrupt(["replay", big, "--emit", "l3", "-o", out, "--health-journal",
+                            journal], sig, [out, journal])
+
+    def test_sigint_during_dump_keeps_the_earlier_output(self):
+        big = self.p("big.itch")
+        self.assertEqual(run("gen", "--seed", "1", "--messages", "5M", "-o", big).returncode, 0)
+        out = self.p("dump.jsonl")
+        with open(out, "w") as f:
+            f.write("earlier\n")
+        p = subprocess.Popen([BIN, "dump", big, "-o", out], stderr=subprocess.DEVNULL,
+                             preexec_fn=default_signals)
+        while not self.temps() and p.poll() is None:
+            time.sleep(0.01)
+        time.sleep(0.1)
+        p.send_signal(signal.SIGINT)
+        p.wait(60)
+        self.assertEqual(p.returncode, -signal.SIGINT)
+        self.assertEqual(self.temps(), [])
+        with open(out) as f:
+            self.assertEqual(f.read(), "earlier\n")
+
+    # 3. Two files of one run that are one are refused before any work.
+
+    def assert_refused(self, r, *words):
+        self.assertEqual(r.returncode, 2, r.stderr)
+        for w in words:
+            self.assertIn(w, r.stderr)
+        self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
+
+    def test_two_outputs_at_one_file_are_refused(self):
+        x = self.p("x")
+        self.assert_refused(run(*GEN, "-o", x, "--manifest", x), "-o", "--manifest", x,
+                            "same file")
+        self.assertFalse(os.path.exists(x))
+        # another spelling of the same new file
+        self.assert_refused(run(*GEN, "-o", x, "--manifest",
+                                os.path.join(self.d, ".", "x")), "-o", "--manifest")
+        self.assertFalse(os.path.exists(x))
+        # an existing file through a link
+        os.symlink("want.itch", self.p("l"))
+        self.assert_refused(run(*GEN, "-o", self.want, "--manifest", self.p("l")), "same file")
+        out = self.p("out")
+        self.assert_refused(run("replay", self.want, "--emit", "bbo", "-o", out,
+                                "--health-journal", out), "-o", "--health-journal")
+        self.assertFalse(os.path.exists(out))
+        self.assert_refused(run(*GEN, "-o", "-", "--manifest", "-"), "stdout")
+
+    def test_an_output_at_the_input_is_refused(self):
+        with open(self.want, "rb") as f:
+            before = f.read()
+        self.assert_refused(run("replay", self.want, "--emit", "bbo", "-o", self.want),
+                            "the input", "-o")
+        self.assert_refused(run("replay", self.want, "--health-journal", self.want), "input")
+        self.assert_refused(run("dump", self.want, "-o", self.want), "the input", "-o")
+        self.assert_refused(run("bench", self.want, "--prom", self.want, "--runs", "1"),
+                            "--prom")
+        with open(self.want, "rb") as f:
+            self.assertEqual(f.read(), before)
+
+    def test_what_is_not_a_clash(self):
+        # two different files; stdin and stdout; an input named twice
+        self.assertEqual(run(*GEN, "-o", self.p("a"), "--manifest", self.p("b")).returncode, 0)
+        with open(self.want, "rb") as f:
+            r = run("replay", "-", "--emit", "bbo", "-o", "-", stdin=f)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run("replay", self.want, "--snapshot-at", "end", "--snapshot-out", self.d,
+                "--emit", "bbo", "-o", self.p("bbo"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # (Two outputs on one character device, /dev/null twice, are no clash
+        # either; not tested here: see the module's docstring.)
+
+    # 4. A failed write to stdout is an error.
+
+    @unittest.skipUnless(os.path.exists("/dev/full"), "no /dev/full")
+    def test_a_failed_write_to_stdout_is_an_error(self):
+        for args in (["replay", SAMPLE], ["replay", SAMPLE, "--json"], ["--help"],
+                     ["gen", "--help"]):
+            with open("/dev/full", "w") as full:
+                r = subprocess.run([BIN, *args], stdout=full, stderr=subprocess.PIPE,
+                                   text=True, timeout=120)
+            self.assertEqual(r.returncode, 2, args)
+            self.assertIn("blanc: error writing standard output: No space left on device",
+                          r.stderr, args)
+
+    def test_a_closed_stdout_is_an_error_only_when_written(self):
+        r = subprocess.run([BIN, "--help"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           text=True, pass_fds=(), close_fds=True,
+                           preexec_fn=lambda: os.close(1))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("error writing standard output", r.stderr)
+        r = subprocess.run([BIN, *GEN, "-o", self.p("q")], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1))
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
