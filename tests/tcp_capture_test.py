@@ -247,6 +247,49 @@ class TcpCapture(unittest.TestCase):
                 self.assertEqual(got["digests"][k], whole["digests"][k], (cut, k))
             self.assertEqual(got["transport"], whole["transport"], cut)
 
+    def test_resume_before_locking_on(self):
+        # A cut at 0 can pause before the reassembler has found the stream:
+        # a run of 65536 damaged packets (DAMAGE_RUN in feed_capture.c) is
+        # handed over alone as soon as it is read, before any message, and
+        # the pause comes before it. Before that run the server sent its
+        # SYN-ACK; after it, its second data segment overtakes the first, so
+        # the reassembler locks on by content at the second, and only the
+        # SYN-ACK says the first is the stream's start (not a copy of bytes
+        # before it). The resume must know that SYN-ACK too.
+        with open(self.itch, "rb") as f:
+            msgs = P.binaryfile_messages(f.read())
+        body = soup_login(1) + soup_data(msgs) + soup_pkt(b"Z")
+        head = len(soup_login(1) + soup_data(msgs[:20]))  # a segment that ends on a packet
+        isn = 70000
+        rest = [(isn + 1 + i, body[i:i + 1000], 0x18) for i in range(head, len(body), 1000)]
+        cap = os.path.join(self.tmp, "before-lock.pcap")
+        server_capture(cap, [(isn, b"", 0x12)] + rest[:1] + [(isn + 1, body[:head], 0x18)]
+                       + rest[1:])
+        # The damaged run after the SYN-ACK: an Ethernet frame whose IPv4
+        # header is cut short (4 bytes), the smallest damaged packet.
+        hdr, recs = read_pcap(cap)
+        bad = P.link_frame(P.LINKTYPE_ETHERNET, b"\x45\0\0\0")
+        sec, frac = struct.unpack("<II", recs[0][:8])
+        damaged = struct.pack("<IIII", sec, frac, len(bad), len(bad)) + bad
+        with open(cap, "wb") as f:
+            f.write(hdr + recs[0] + damaged * 65536 + b"".join(recs[1:]))
+        whole = replay(cap)
+        self.same_books(whole)
+        t = whole["transport"]
+        self.assertEqual((t["duplicates"], t["out_of_order"], t["sessions"]), (0, 1, 1))
+        for cut in (0, 1, 25):
+            snaps = os.path.join(self.tmp, "bl-snaps-%d" % cut)
+            r = run("replay", cap, "--snapshot-at", str(cut), "--snapshot-out", snaps)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = run("replay", "--json", cap, "--resume", os.path.join(snaps, "snap-i%d.snap" % cut))
+            self.assertEqual(r.returncode, 0, (cut, r.stderr))
+            got = json.loads(r.stdout)
+            self.assertEqual(got["messages"], whole["messages"], cut)
+            for k in ("l3", "l2", "stream", "input"):
+                self.assertEqual(got["digests"][k], whole["digests"][k], (cut, k))
+            self.assertEqual(got["transport"], whole["transport"], cut)
+            self.assertEqual(got["anomalies_total"], whole["anomalies_total"], cut)
+
     def test_repeated_syn_ack_after_data(self):
         # A retransmitted SYN-ACK (RFC 9293 3.8.1: the same ISN) after the
         # data started is the same connection: the replay is the capture's

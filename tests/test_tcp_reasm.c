@@ -98,8 +98,9 @@ static void drain(run *u)
     }
 }
 
-/* One server packet of the connection, then everything ready is read. */
-static void push(run *u, uint32_t seq, uint8_t flags, const uint8_t *p, size_t len)
+/* One server packet to client port cport, then everything ready is read. */
+static void push_to(run *u, uint16_t cport, uint32_t seq, uint8_t flags, const uint8_t *p,
+                    size_t len)
 {
     cap_packet pk;
     memset(&pk, 0, sizeof pk);
@@ -110,7 +111,7 @@ static void push(run *u, uint32_t seq, uint8_t flags, const uint8_t *p, size_t l
     pk.src_ip = 0x0a000001;
     pk.dst_ip = 0x0a000002;
     pk.src_port = SERVER;
-    pk.dst_port = 40000;
+    pk.dst_port = cport;
     pk.tcp_seq = seq;
     pk.tcp_flags = flags;
     pk.payload = p;
@@ -119,6 +120,12 @@ static void push(run *u, uint32_t seq, uint8_t flags, const uint8_t *p, size_t l
     /* 1: skipped, for a SYN-ACK before locking on by content */
     assert_true(rc == 0 || (rc == 1 && (flags & TCP_SYN) && !blanc__tcp_reasm_conn(u->r, NULL)));
     drain(u);
+}
+
+/* One server packet of the connection (client port 40000). */
+static void push(run *u, uint32_t seq, uint8_t flags, const uint8_t *p, size_t len)
+{
+    push_to(u, 40000, seq, flags, p, len);
 }
 
 /* Stream bytes [from, from + len) of s, at their sequence numbers from isn + 1. */
@@ -261,6 +268,58 @@ static void restore_refuses_chunks_short_of_the_bytes(void **state)
     free(c);
     free(blob);
     blanc__tcp_reasm_free(u.r);
+}
+
+/* A resume: the state saved, restored into a fresh reassembler made with the
+ * same options, which goes on in its place. */
+static void save_restore(run *u, uint16_t port, uint32_t window)
+{
+    uint8_t *blob;
+    size_t len;
+    assert_int_equal(blanc__tcp_reasm_save(u->r, &blob, &len), 0);
+    tcp_reasm *r;
+    tcp_reasm_options o = {port, window};
+    assert_int_equal(blanc__tcp_reasm_create(&r, &o), 0);
+    assert_int_equal(blanc__tcp_reasm_restore(r, blob, len), 0);
+    free(blob);
+    blanc__tcp_reasm_free(u->r);
+    u->r = r;
+}
+
+/* Resumed before anything is locked on (the capture feed can pause there: a
+ * long run of damaged packets is handed over alone, before any message),
+ * with the connection's SYN-ACK seen before the snapshot and its second data
+ * segment overtaking the first: the SYN-ACK still says where the stream
+ * starts, so the first segment is its start and not a retransmission. The
+ * SYN-ACKs of other connections around it are kept as a ring of 8 that
+ * replaces the oldest: ours is the 10th seen (it replaced the 2nd), so the 7
+ * seen after the resume replace the 3rd to the 9th and leave it (the 8th
+ * after it would replace it). */
+static void resume_before_locking_on(void **state)
+{
+    (void)state;
+    static sb s;
+    static got g;
+    day(&s, 200);
+    const size_t a = LOGIN + SPKT, b = 10 * SPKT; /* both end on packet boundaries */
+    for (int others = 0; others < 2; others++) {
+        run u;
+        start(&u, &g, 0, 0);
+        for (int i = 0; others && i < 9; i++)
+            push_to(&u, (uint16_t)(41000 + i), 7000u * (uint32_t)i, TCP_SYN | TCP_ACK, NULL, 0);
+        push(&u, ISN, TCP_SYN | TCP_ACK, NULL, 0);
+        save_restore(&u, 0, 0);
+        for (int i = 0; others && i < 7; i++)
+            push_to(&u, (uint16_t)(42000 + i), 9000u * (uint32_t)i, TCP_SYN | TCP_ACK, NULL, 0);
+        push_at(&u, &s, ISN, a, b);
+        push_at(&u, &s, ISN, 0, a);
+        push_at(&u, &s, ISN, a + b, s.n - a - b);
+        finish(&u);
+        check_whole(&g, &s, 200);
+        assert_int_equal(g.st.duplicates, 0);
+        assert_int_equal(g.st.out_of_order, 1);
+        assert_int_equal(g.st.skipped, others ? 17 : 1); /* the SYN-ACKs, ours too */
+    }
 }
 
 /* ---- SYNs ----------------------------------------------------------------- */
@@ -468,6 +527,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(restore_refuses_a_run_past_the_window),
         cmocka_unit_test(restore_refuses_chunks_short_of_the_bytes),
+        cmocka_unit_test(resume_before_locking_on),
         cmocka_unit_test(repeated_synack_after_data),
         cmocka_unit_test(second_segment_before_the_first),
         cmocka_unit_test(reset_payload_is_not_data),
