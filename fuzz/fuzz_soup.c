@@ -5,7 +5,10 @@
  *         check, and the stream read again through windows whose ends the
  *         input's bytes choose: both must give the same messages;
  *   odd:  TCP reassembly (tcp_reasm.c) of segments described by the rest:
- *         seq delta (2 bytes, signed), flags (1), length (1), payload.
+ *         seq delta (2 bytes, signed), flags (1), length (1), payload;
+ *         run again resumed from its snapshots (tcp_save.c) just before it
+ *         locked on and halfway, which must change nothing, and a damaged
+ *         copy of each snapshot must restore or be refused;
  * Every message must lie inside the bytes it was read from; offsets only go
  * forward; nothing may crash, hang or grow without bound. */
 #include <stdlib.h>
@@ -81,17 +84,92 @@ static void stream(const uint8_t *p, size_t n)
     blanc__soup_stream_free(s);
 }
 
-static void reasm(const uint8_t *p, size_t n)
+/* What a run of the reassembler gave: its messages (counted and hashed,
+ * fields and bytes), where it locked on, its counters and end. */
+typedef struct outcome {
+    uint64_t msgs, hash, lock;
+    int ended, truncated;
+    blanc_transport_stats st;
+} outcome;
+
+static uint64_t mix(uint64_t h, uint64_t v) { return (h ^ v) * 0x100000001b3ull; }
+
+/* Take and consume what is ready; with `part`, the first batch only in
+ * part (a pause between two messages of a batch, where a snapshot falls). */
+static void read_out(tcp_reasm *r, uint64_t num, outcome *o, int part)
 {
-    if (n < 1)
-        return;
+    blanc_msg m[16];
+    int k;
+    while ((k = blanc__tcp_reasm_take(r, m, 16)) > 0) {
+        size_t use = part ? (size_t)(k + 1) / 2 : (size_t)k;
+        part = 0;
+        for (size_t i = 0; i < use; i++) {
+            check(m[i].packet >= 1 && m[i].packet <= num && m[i].p != NULL);
+            uint64_t h = mix(o->hash, m[i].seq);
+            h = mix(h, m[i].session);
+            h = mix(h, m[i].offset);
+            h = mix(h, m[i].packet);
+            h = mix(h, m[i].damage);
+            h = mix(h, m[i].damage ? m[i].damage_at : 0);
+            h = mix(h, m[i].len);
+            for (size_t j = 0; j < m[i].len; j++)
+                h = mix(h, m[i].p[j]);
+            o->hash = h;
+        }
+        o->msgs += use;
+        blanc__tcp_reasm_consume(r, use);
+    }
+}
+
+/* A resume at this point: r saved and restored into a fresh reassembler,
+ * which goes on in its place. A copy of the blob with one bit flipped where
+ * `pick` says must restore or be refused (BLANC_EBADSNAP), never read
+ * outside the blob; restored, it is driven to its end too. */
+static tcp_reasm *resume(tcp_reasm *r, const tcp_reasm_options *o, uint64_t pick)
+{
+    uint8_t *blob;
+    size_t len;
+    tcp_reasm *q = NULL;
+    if (blanc__tcp_reasm_save(r, &blob, &len) < 0)
+        abort(); /* no allocation fails here: the run would end otherwise */
+    check(blanc__tcp_reasm_create(&q, o) == 0 && blanc__tcp_reasm_restore(q, blob, len) == 0);
+    blanc__tcp_reasm_free(r);
+    uint8_t *bad = malloc(len);
+    if (bad && len) {
+        memcpy(bad, blob, len);
+        bad[pick % len] ^= (uint8_t)(1u << (pick >> 32) % 8);
+        tcp_reasm *d;
+        if (blanc__tcp_reasm_create(&d, o) == 0) {
+            int rc = blanc__tcp_reasm_restore(d, bad, len);
+            check(rc == 0 || rc == BLANC_EBADSNAP || rc == BLANC_ENOMEM);
+            if (rc == 0) {
+                blanc__tcp_reasm_finish(d);
+                blanc_msg m[16];
+                int k;
+                while ((k = blanc__tcp_reasm_take(d, m, 16)) > 0)
+                    blanc__tcp_reasm_consume(d, (size_t)k);
+            }
+            blanc__tcp_reasm_free(d);
+        }
+    }
+    free(bad);
+    free(blob);
+    return q;
+}
+
+/* The segments the input describes, through one reassembler; after packets
+ * cut_a and cut_b (0: none) the batch is read in part and the reassembler
+ * resumed from its snapshot when `resumes`. */
+static void drive(const uint8_t *p, size_t n, uint64_t cut_a, uint64_t cut_b, int resumes,
+                  outcome *out)
+{
+    memset(out, 0, sizeof *out);
     tcp_reasm *r;
     tcp_reasm_options o = {p[0] & 1 ? 0 : 26400, (uint32_t)(p[0] >> 1) << 12};
     if (blanc__tcp_reasm_create(&r, &o) < 0)
         return;
     uint32_t seq = 1000;
     uint64_t num = 0;
-    blanc_msg m[16];
     for (size_t at = 1; at + 4 <= n;) {
         int16_t delta = (int16_t)(p[at] << 8 | p[at + 1]);
         uint8_t flags = p[at + 2];
@@ -114,19 +192,42 @@ static void reasm(const uint8_t *p, size_t n)
         at += len;
         int rc = blanc__tcp_reasm_push(r, &pk);
         check(rc == 0 || rc == 1);
-        int k;
-        while ((k = blanc__tcp_reasm_take(r, m, 16)) > 0) {
-            for (int i = 0; i < k; i++)
-                check(m[i].packet >= 1 && m[i].packet <= num && m[i].p != NULL);
-            blanc__tcp_reasm_consume(r, (size_t)k);
+        int cut = num == cut_a || num == cut_b;
+        read_out(r, num, out, cut);
+        if (cut && resumes) {
+            r = resume(r, &o, (uint64_t)seq << 32 | (uint64_t)at * 2654435761u);
+            read_out(r, num, out, 0);
         }
     }
     blanc__tcp_reasm_finish(r);
-    while (blanc__tcp_reasm_take(r, m, 16) > 0)
-        blanc__tcp_reasm_consume(r, 16);
-    blanc_transport_stats st;
-    blanc__tcp_reasm_stats(r, &st);
+    read_out(r, num, out, 0);
+    tcp_conn c;
+    out->lock = blanc__tcp_reasm_conn(r, &c) ? c.first_packet : 0;
+    out->ended = blanc__tcp_reasm_ended(r);
+    out->truncated = blanc__tcp_reasm_truncated(r);
+    blanc__tcp_reasm_stats(r, &out->st);
     blanc__tcp_reasm_free(r);
+}
+
+/* The run, then the same run resumed from snapshots (tcp_save.c) taken just
+ * before it locked on (the remembered SYN-ACKs are all the state there) and
+ * halfway: both must give the same messages, counters and end. */
+static void reasm(const uint8_t *p, size_t n)
+{
+    if (n < 1)
+        return;
+    outcome whole, plain, resumed;
+    drive(p, n, 0, 0, 0, &whole);
+    uint64_t segs = 0;
+    for (size_t at = 1; at + 4 <= n; segs++)
+        at += 4 + p[at + 3];
+    uint64_t a = whole.lock > 1 ? whole.lock - 1 : 0, b = segs / 2;
+    drive(p, n, a, b, 0, &plain); /* the same reads, no resume */
+    drive(p, n, a, b, 1, &resumed);
+    check(plain.msgs == resumed.msgs && plain.hash == resumed.hash);
+    check(plain.lock == resumed.lock && plain.ended == resumed.ended &&
+          plain.truncated == resumed.truncated);
+    check(memcmp(&plain.st, &resumed.st, sizeof plain.st) == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -217,6 +217,28 @@ w("tcp-inorder", b"\1" + segs(normal[:4000], range(n)))
 w("tcp-reorder", b"\1" + segs(normal[:4000], [i ^ 1 for i in range(n - 1)] + [n - 1]))
 w("tcp-retransmit", b"\1" + segs(normal[:4000], [i // 2 for i in range(2 * n)]))
 w("tcp-hole", b"\1" + segs(normal[:4000], [i for i in range(n) if i != 3], opt=0))
+# Locked on by content with the first segment overtaken: the server's SYN-ACK
+# (and a SYN-ACK the other way) come first, then the segment after the first
+# (it starts on a packet), then the first; the harness resumes just before the
+# lock, where the remembered SYN-ACKs are the whole state.
+def overtaken(data):
+    head, at = 0, 0
+    while at + 2 <= len(data):
+        nxt = at + 2 + struct.unpack(">H", data[at:at + 2])[0]
+        if nxt > 250:
+            break
+        head = at = nxt
+    order = [(head, data[head:head + 200]), (0, data[:head])]
+    order += [(i, data[i:i + 200]) for i in range(head + 200, len(data), 200)]
+    out, seq = bytes([1]) + struct.pack(">hBB", -1, 0x12, 0) + struct.pack(">hBB", 0, 0x92, 0), -1
+    for pos, b in order:
+        out += struct.pack(">hBB", pos - seq, 0x10, len(b)) + b
+        seq = pos
+    return out
+w("tcp-synack-overtaken", b"\1" + overtaken(normal[:4000]))
+# Locked on at the server port's SYN-ACK, nothing delivered yet, resumed
+# there (halfway): the snapshot of an empty stream has no buffer to copy from.
+w("tcp-save-before-data", b"\1" + bytes([0]) + struct.pack(">hBBhBB", -1, 0x12, 0, 0, 0x12, 0))
 PY
 # MoldUDP64 (fuzz_mold.c's encoding): an options byte, then per packet a
 # control byte (line, port, take cap, pause, save/restore), a 2-byte length

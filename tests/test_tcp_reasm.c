@@ -157,12 +157,20 @@ static void check_whole(const got *g, const sb *s, int n)
 
 /* ---- snapshots ------------------------------------------------------------ */
 
-/* Where the first held run's distance field sits in a blob (tcp_save.c:
- * 24 u64 head fields, word 20 the piece count; pieces of 3 words, their
- * bytes, the chunk count and chunks of 3 words, then runs). */
+/* Where the pieces start in a blob (tcp_save.c, version 3: 24 u64 head
+ * fields, word 20 the piece count; the remembered SYN-ACKs' count, the ring
+ * slot and 5 words each). */
+static size_t pieces_field(const uint8_t *b)
+{
+    assert_int_equal(blanc_le64(b) >> 32, 3);
+    return 24 * 8 + 16 + (size_t)blanc_le64(b + 24 * 8) * 40;
+}
+
+/* Where the first held run's distance field sits in a blob (pieces of 3
+ * words, their bytes, the chunk count and chunks of 3 words, then runs). */
 static size_t run_field(const uint8_t *b)
 {
-    size_t npc = (size_t)blanc_le64(b + 20 * 8), at = 24 * 8, bytes = 0;
+    size_t npc = (size_t)blanc_le64(b + 20 * 8), at = pieces_field(b), bytes = 0;
     for (size_t i = 0; i < npc; i++)
         bytes += (size_t)blanc_le64(b + at + i * 24 + 8);
     at += npc * 24 + bytes;
@@ -218,21 +226,23 @@ static void restore_refuses_a_run_past_the_window(void **state)
 /* Where the chunk count sits (after the pieces and their bytes). */
 static size_t chunk_field(const uint8_t *b)
 {
-    size_t npc = (size_t)blanc_le64(b + 20 * 8), at = 24 * 8, bytes = 0;
+    size_t npc = (size_t)blanc_le64(b + 20 * 8), at = pieces_field(b), bytes = 0;
     for (size_t i = 0; i < npc; i++)
         bytes += (size_t)blanc_le64(b + at + i * 24 + 8);
     return at + npc * 24 + bytes;
 }
 
-static int restores(const uint8_t *blob, size_t len)
+static int restores_port(const uint8_t *blob, size_t len, uint16_t port)
 {
     tcp_reasm *r;
-    tcp_reasm_options o = {SERVER, 0};
+    tcp_reasm_options o = {port, 0};
     assert_int_equal(blanc__tcp_reasm_create(&r, &o), 0);
     int rc = blanc__tcp_reasm_restore(r, blob, len);
     blanc__tcp_reasm_free(r);
     return rc;
 }
+
+static int restores(const uint8_t *blob, size_t len) { return restores_port(blob, len, SERVER); }
 
 /* Bytes delivered but not yet read by the Soup stream (an 'S' cut short)
  * must be named by the chunks, up to their end: take() reads the chunk of
@@ -320,6 +330,109 @@ static void resume_before_locking_on(void **state)
         assert_int_equal(g.st.out_of_order, 1);
         assert_int_equal(g.st.skipped, others ? 17 : 1); /* the SYN-ACKs, ours too */
     }
+}
+
+/* A version 3 blob as version 2 wrote it (no SYN-ACKs), or version 1 (nor
+ * the ISN word 23): *n its length. */
+static uint8_t *older(const uint8_t *b, size_t len, int version, size_t *n)
+{
+    size_t syn = 16 + (size_t)blanc_le64(b + 24 * 8) * 40, cut = syn + (version == 1 ? 8 : 0);
+    size_t from = version == 1 ? 23 * 8 : 24 * 8;
+    uint8_t *c = malloc(len);
+    assert_non_null(c);
+    memcpy(c, b, from);
+    memcpy(c + from, b + 24 * 8 + syn, len - 24 * 8 - syn);
+    blanc_put_le64(c, 0x52504354u | (uint64_t)version << 32);
+    *n = len - cut;
+    return c;
+}
+
+/* The remembered SYN-ACKs of a blob are checked as the rest is: a count
+ * past the ring, a slot that is not the next free one (or past the ring), a
+ * field too wide for its header field, one direction twice, a blob cut
+ * anywhere: all BLANC_EBADSNAP. Version 2 and 1 blobs, which have none,
+ * still load. */
+static void restore_checks_the_synacks(void **state)
+{
+    (void)state;
+    static sb s;
+    static got g;
+    day(&s, 3);
+    for (int full = 0; full < 2; full++) {
+        run u;
+        start(&u, &g, 0, 0);
+        int seen = full ? 10 : 3;
+        for (int i = 0; i < seen; i++)
+            push_to(&u, (uint16_t)(41000 + i), 5000u * (uint32_t)i, TCP_SYN | TCP_ACK, NULL, 0);
+        uint8_t *blob;
+        size_t len;
+        assert_int_equal(blanc__tcp_reasm_save(u.r, &blob, &len), 0);
+        const size_t at = 24 * 8; /* the count, the slot, then the first SYN-ACK */
+        assert_int_equal(blanc_le64(blob + at), full ? 8 : 3);
+        assert_int_equal(blanc_le64(blob + at + 8), full ? 2 : 3); /* the 11th replaces the 3rd */
+        /* In slot 0: the first seen, or with a full ring the 9th that replaced it. */
+        assert_int_equal(blanc_le64(blob + at + 16 + 24), full ? 41008 : 41000); /* client port */
+        assert_int_equal(blanc_le64(blob + at + 16 + 32), full ? 40001 : 1);   /* ISN + 1 */
+        assert_int_equal(restores_port(blob, len, 0), 0);
+        uint8_t *c = malloc(len);
+        assert_non_null(c);
+        /* word offset from at, bad value */
+        const struct {
+            size_t w;
+            uint64_t v;
+        } bad[] = {
+            {0, 9},  {0, (uint64_t)1 << 40}, {1, 8}, {1, UINT64_MAX}, {1, full ? 8 : 2},
+            {2, (uint64_t)1 << 32}, {3, (uint64_t)1 << 32}, {4, 65536}, {5, 65536},
+            {6, (uint64_t)1 << 32},
+            {5 + 5, full ? 41008 : 41000}, /* the second SYN-ACK on the first's client port */
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+            memcpy(c, blob, len);
+            blanc_put_le64(c + at + bad[i].w * 8, bad[i].v);
+            assert_int_equal(restores_port(c, len, 0), BLANC_EBADSNAP);
+        }
+        if (!full) { /* fewer than 8 kept: the count is the next slot, not any other */
+            memcpy(c, blob, len);
+            blanc_put_le64(c + at, 2);
+            assert_int_equal(restores_port(c, len, 0), BLANC_EBADSNAP);
+        } else { /* a full ring: any slot may go next */
+            memcpy(c, blob, len);
+            blanc_put_le64(c + at + 8, 7);
+            assert_int_equal(restores_port(c, len, 0), 0);
+        }
+        for (size_t n = 0; n < len; n++)
+            assert_int_equal(restores_port(blob, n, 0), BLANC_EBADSNAP);
+        free(c);
+        for (int v = 1; v <= 2; v++) {
+            size_t n;
+            uint8_t *o = older(blob, len, v, &n);
+            assert_int_equal(restores_port(o, n, 0), 0);
+            free(o);
+        }
+        free(blob);
+        blanc__tcp_reasm_free(u.r);
+    }
+    /* Locked on, held bytes and all: an older blob loads too. */
+    run u;
+    start(&u, &g, SERVER, 64 << 10);
+    push(&u, ISN, TCP_SYN | TCP_ACK, NULL, 0);
+    push_at(&u, &s, ISN, 0, 40);
+    push_at(&u, &s, ISN, 60, 20);
+    uint8_t *blob;
+    size_t len;
+    assert_int_equal(blanc__tcp_reasm_save(u.r, &blob, &len), 0);
+    for (int v = 1; v <= 2; v++) {
+        size_t n;
+        uint8_t *o = older(blob, len, v, &n);
+        tcp_reasm *r;
+        tcp_reasm_options opt = {SERVER, 64 << 10};
+        assert_int_equal(blanc__tcp_reasm_create(&r, &opt), 0);
+        assert_int_equal(blanc__tcp_reasm_restore(r, o, n), 0);
+        blanc__tcp_reasm_free(r);
+        free(o);
+    }
+    free(blob);
+    blanc__tcp_reasm_free(u.r);
 }
 
 /* ---- SYNs ----------------------------------------------------------------- */
@@ -528,6 +641,7 @@ int main(void)
         cmocka_unit_test(restore_refuses_a_run_past_the_window),
         cmocka_unit_test(restore_refuses_chunks_short_of_the_bytes),
         cmocka_unit_test(resume_before_locking_on),
+        cmocka_unit_test(restore_checks_the_synacks),
         cmocka_unit_test(repeated_synack_after_data),
         cmocka_unit_test(second_segment_before_the_first),
         cmocka_unit_test(reset_payload_is_not_data),

@@ -5,15 +5,23 @@
  * to go on exactly as the uninterrupted run, since the capture feed's offset
  * is a packet boundary but the reassembler holds bytes of earlier packets.
  *
- * Blob "TCPR", version 2, little-endian u64 fields: the options (window,
+ * Blob "TCPR", version 3, little-endian u64 fields: the options (window,
  * port), the connection (locked, finished, addresses, next number and its
  * stream offset), the counters, the number after the SYN (version 2: 2^32 +
- * it when known, else 0; version 1 blobs load as not known); then the
- * in-order bytes the Soup stream has not committed, as pieces (offset, length, hole record) and their bytes;
- * the chunks still naming packets for them; the bytes held out of order as
- * runs (distance from the ring's front, length, bytes); then the Soup
- * stream's own blob. Restore checks every field against the others and the
- * bounds, so a damaged blob is BLANC_EBADSNAP, never a bad read.
+ * it when known, else 0; version 1 blobs load as not known); the server
+ * SYN-ACKs remembered while nothing is locked on (version 3: how many, at
+ * most SYNACK_KEPT; the ring slot the next one replaces; each one's source
+ * and destination address and port and the number after it. Saved locked
+ * or not (once locked they are not used again): restore needs no rule for
+ * when they may be there.
+ * Version 1 and 2 blobs load with none: a snapshot those builds took before
+ * the stream was found resumes, as it did there, not knowing where a stream
+ * whose first segment was overtaken starts); then the in-order bytes the
+ * Soup stream has not committed, as pieces (offset, length, hole record) and
+ * their bytes; the chunks still naming packets for them; the bytes held out
+ * of order as runs (distance from the ring's front, length, bytes); then the
+ * Soup stream's own blob. Restore checks every field against the others and
+ * the bounds, so a damaged blob is BLANC_EBADSNAP, never a bad read.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +30,10 @@
 #include "feed/tcp_reasm_impl.h"
 
 #define MAGIC 0x52504354u /* "TCPR" */
-#define VERSION 2u
-#define N_HEAD_V1 23 /* u64 fields before the pieces */
-#define N_HEAD 24
+#define VERSION 3u
+#define N_HEAD_V1 23 /* version 1: u64 fields before the pieces */
+#define N_HEAD 24    /* version 2 and 3; version 3 then has the SYN-ACKs */
+#define SYNACK_WORDS 5
 
 typedef struct wr {
     uint8_t *b;
@@ -79,6 +88,19 @@ int blanc__tcp_reasm_save(const tcp_reasm *r, uint8_t **blob, size_t *len)
     };
     for (size_t i = 0; i < N_HEAD; i++)
         put64(&w, head[i]);
+    /* The ring as it behaves: syn_n counts every one ever seen, but only how
+     * many are kept and which slot goes next say what happens later. */
+    size_t kept = r->syn_n < SYNACK_KEPT ? r->syn_n : SYNACK_KEPT;
+    put64(&w, kept);
+    put64(&w, r->syn_n % SYNACK_KEPT);
+    for (size_t i = 0; i < kept; i++) {
+        const synack *e = &r->syn[i];
+        put64(&w, e->src_ip);
+        put64(&w, e->dst_ip);
+        put64(&w, e->src_port);
+        put64(&w, e->dst_port);
+        put64(&w, e->first);
+    }
     if (r->locked) {
         for (size_t i = 0; i < r->pc_n; i++) {
             const piece *p = &r->pc[r->pc_head + i];
@@ -90,7 +112,10 @@ int blanc__tcp_reasm_save(const tcp_reasm *r, uint8_t **blob, size_t *len)
         for (size_t i = 0; i < r->pc_n; i++) {
             const piece *p = &r->pc[r->pc_head + i];
             size_t skip = i == 0 ? (size_t)(c - p->off) : 0;
-            put(&w, r->buf + p->idx + skip, p->len - skip);
+            /* Locked on with nothing delivered yet: no buffer, and NULL + 0
+             * would be undefined. */
+            if (p->len > skip)
+                put(&w, r->buf + p->idx + skip, p->len - skip);
         }
         size_t first = 0;
         while (first < r->ch_n && r->ch[r->ch_head + first].end <= c)
@@ -167,6 +192,42 @@ static const uint8_t *take(rd *r, uint64_t n)
     return q;
 }
 
+/* The version of a blob's first word (1 to VERSION), or 0: not a TCPR blob. */
+static uint64_t version_of(uint64_t w)
+{
+    uint64_t v = w >> 32;
+    return (uint32_t)w == MAGIC && v >= 1 && v <= VERSION ? v : 0;
+}
+
+/* Version 3's remembered SYN-ACKs into syn[] and *syn_n (as the ring had
+ * them: the count kept, then past a full ring the slot the next replaces).
+ * 0, or BLANC_EBADSNAP. */
+static int get_synacks(rd *in, synack *syn, size_t *syn_n)
+{
+    uint64_t kept = get64(in), slot = get64(in);
+    /* Below a full ring the next one goes to the first free slot. */
+    if (in->bad || kept > SYNACK_KEPT || slot >= SYNACK_KEPT ||
+        (kept < SYNACK_KEPT && slot != kept))
+        return BLANC_EBADSNAP;
+    for (size_t i = 0; i < (size_t)kept; i++) {
+        uint64_t f[SYNACK_WORDS];
+        for (size_t j = 0; j < SYNACK_WORDS; j++)
+            f[j] = get64(in);
+        if (in->bad || f[0] > UINT32_MAX || f[1] > UINT32_MAX || f[2] > 65535 || f[3] > 65535 ||
+            f[4] > UINT32_MAX)
+            return BLANC_EBADSNAP;
+        syn[i] = (synack){(uint32_t)f[0], (uint32_t)f[1], (uint16_t)f[2], (uint16_t)f[3],
+                          (uint32_t)f[4]};
+        /* One per direction: a SYN-ACK seen again replaces its own entry. */
+        for (size_t j = 0; j < i; j++)
+            if (syn[j].src_ip == syn[i].src_ip && syn[j].dst_ip == syn[i].dst_ip &&
+                syn[j].src_port == syn[i].src_port && syn[j].dst_port == syn[i].dst_port)
+                return BLANC_EBADSNAP;
+    }
+    *syn_n = kept < SYNACK_KEPT ? (size_t)kept : SYNACK_KEPT + (size_t)slot;
+    return 0;
+}
+
 /* r is fresh (created with the same options, nothing pushed: a resume's
  * skip feeds the capture feed nothing). */
 int blanc__tcp_reasm_restore(tcp_reasm *r, const uint8_t *blob, size_t len)
@@ -175,9 +236,15 @@ int blanc__tcp_reasm_restore(tcp_reasm *r, const uint8_t *blob, size_t len)
     uint64_t h[N_HEAD] = {0};
     for (size_t i = 0; i < N_HEAD_V1; i++)
         h[i] = get64(&in);
-    if (h[0] == (MAGIC | (uint64_t)VERSION << 32))
+    const uint64_t version = version_of(h[0]);
+    if (!version)
+        return BLANC_EBADSNAP;
+    if (version >= 2)
         h[N_HEAD - 1] = get64(&in);
-    else if (h[0] != (MAGIC | (uint64_t)1 << 32))
+    synack syn[SYNACK_KEPT];
+    size_t syn_n = 0;
+    memset(syn, 0, sizeof syn);
+    if (version >= 3 && get_synacks(&in, syn, &syn_n) < 0)
         return BLANC_EBADSNAP;
     const uint64_t isn = h[N_HEAD - 1]; /* 2^32 + the number after the SYN, or 0 */
     if (in.bad || (isn && isn >> 32 != 1) || h[1] != r->win || h[2] != r->port ||
@@ -302,6 +369,8 @@ int blanc__tcp_reasm_restore(tcp_reasm *r, const uint8_t *blob, size_t len)
     r->hi = held ? r->win : 0;
     r->isn_known = isn != 0;
     r->first = (uint32_t)isn;
+    memcpy(r->syn, syn, sizeof syn);
+    r->syn_n = syn_n;
     r->locked = (int)h[3];
     r->finished = (int)h[4];
     r->src_ip = (uint32_t)h[5];
@@ -331,10 +400,7 @@ out:
 
 int blanc__tcp_reasm_blob_port(const uint8_t *blob, size_t len, uint16_t *port)
 {
-    if (len < 24 ||
-        (blanc_le64(blob) != (MAGIC | (uint64_t)VERSION << 32) &&
-         blanc_le64(blob) != (MAGIC | (uint64_t)1 << 32)) ||
-        blanc_le64(blob + 16) > 65535)
+    if (len < 24 || !version_of(blanc_le64(blob)) || blanc_le64(blob + 16) > 65535)
         return BLANC_EBADSNAP;
     *port = (uint16_t)blanc_le64(blob + 16);
     return 0;
