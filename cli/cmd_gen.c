@@ -20,7 +20,8 @@ static const char usage_text[] =
     "\n"
     "options:\n"
     "  --seed S            RNG seed (required)\n"
-    "  --messages N        frames to write in all, e.g. 1M (required; k, M, G suffixes)\n"
+    "  --messages N        frames to write in all, e.g. 1M (required; k, M, G suffixes;\n"
+    "                      at most 10G)\n"
     "  --symbols K         instruments (default 100, at most 65535)\n"
     "  --scenario NAME     normal (default), burst (message-rate bursts), corrupt (damaged\n"
     "                      frames and fields), gap (runs of lost messages)\n"
@@ -234,6 +235,11 @@ int cmd_gen(int argc, char **argv)
         case 'm':
             if (cli_parse_u64(optarg, &cfg.messages)) {
                 cli_error("gen: --messages wants a count such as 250000 or 10M, not '%s'", optarg);
+                return CLI_USAGE;
+            }
+            if (cfg.messages > BLANC_GEN_MAX_MESSAGES) {
+                cli_error("gen: --messages wants at most 10G (%" PRIu64 "), not '%s'",
+                          BLANC_GEN_MAX_MESSAGES, optarg);
                 return CLI_USAGE;
             }
             have_n = 1;

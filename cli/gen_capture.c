@@ -63,7 +63,14 @@ int cli_parse_date(const char *s, uint64_t *epoch_ns)
 {
     unsigned y, m, d;
     char tail;
-    if (!s || strlen(s) != 10 || sscanf(s, "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3 ||
+    /* Digits where digits go: sscanf's %u would also take a blank or a sign. */
+    static const char shape[] = "dddd-dd-dd";
+    if (!s || strlen(s) != 10)
+        return -1;
+    for (int i = 0; i < 10; i++)
+        if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != shape[i])
+            return -1;
+    if (sscanf(s, "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3 ||
         y < 1970 || y > 2200 || m < 1 || m > 12 || d < 1)
         return -1;
     static const unsigned mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};

@@ -1,6 +1,7 @@
 /* SPDX-FileCopyrightText: 2026 The Blanc authors
  * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* blanc — command dispatcher. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -92,7 +93,9 @@ int cli_bad_option(const char *cmd, const char *shortopts, char **argv)
 
 int cli_parse_u64(const char *s, uint64_t *out)
 {
-    if (!s || !*s || *s == '-' || *s == '+')
+    /* A digit first: strtoull itself would skip leading blanks and take a
+     * sign, so " -1" would come back as 2^64 - 1. */
+    if (!s || !isdigit((unsigned char)*s))
         return -1;
     char *end;
     errno = 0;

@@ -1698,9 +1698,16 @@ typedef struct blanc_gen_line_stats {
                                    one of them (the arrival order shows it) */
 } blanc_gen_line_stats;
 
+/* The most frames blanc_gen_write writes (10G, ~300 GB of ITCH; a real day is
+ * a few hundred million): every order reference it assigns then stays below
+ * 2^40, which its injected unknown references use, and the per-symbol depth
+ * arithmetic stays within 64 bits. */
+#define BLANC_GEN_MAX_MESSAGES UINT64_C(10000000000)
+
 typedef struct blanc_gen_config {
     uint64_t seed;
-    uint64_t messages;  /* total frames to write, including the directory and system events */
+    uint64_t messages;  /* total frames to write, including the directory and system
+                           events: at most BLANC_GEN_MAX_MESSAGES */
     uint32_t symbols;   /* instruments (default 100 when 0) */
     blanc_scenario scenario;
     uint64_t session_ns; /* feed time the body spans from 09:30; 0 = until 16:00 (flat only) */

@@ -285,6 +285,11 @@ static void generator_rejects_bad_configs(void **state)
     assert_int_equal(blanc_sink_open(&s, p, NULL), 0);
     blanc_gen_config c = {1, 5, 5, BLANC_SCENARIO_NORMAL}; /* fewer than the preamble */
     assert_int_equal(blanc_gen_write(&c, s, NULL), BLANC_EINVAL);
+    /* Past the bound: refused before anything is written (not run for ever). */
+    c.messages = BLANC_GEN_MAX_MESSAGES + 1;
+    assert_int_equal(blanc_gen_write(&c, s, NULL), BLANC_EINVAL);
+    c.messages = UINT64_MAX;
+    assert_int_equal(blanc_gen_write(&c, s, NULL), BLANC_EINVAL);
     blanc_sink_abort(s);
     assert_int_equal(blanc_scenario_parse("gap"), BLANC_SCENARIO_GAP);
     assert_int_equal(blanc_scenario_parse("nope"), BLANC_EINVAL);

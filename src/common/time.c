@@ -9,6 +9,10 @@ int blanc_parse_time(const char *s, uint64_t *ns)
 {
     unsigned h, m, sec;
     int used = 0;
+    /* Digits where digits go: sscanf's %u would also take a blank or a sign. */
+    for (int i = 0; i < 8; i++)
+        if (i % 3 == 2 ? s[i] != ':' : s[i] < '0' || s[i] > '9')
+            return BLANC_EINVAL;
     if (sscanf(s, "%2u:%2u:%2u%n", &h, &m, &sec, &used) != 3 || used != 8 || h > 23 || m > 59 ||
         sec > 59)
         return BLANC_EINVAL;

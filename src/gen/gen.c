@@ -590,7 +590,8 @@ int blanc_gen_write(const blanc_gen_config *cfg, blanc_sink *sink, blanc_gen_res
         return BLANC_EINVAL;
     uint32_t symbols = cfg->symbols ? cfg->symbols : 100;
     uint64_t fixed = 2 + 2 * (uint64_t)symbols + 1 + 3;
-    if (symbols > 65535 || cfg->messages < fixed || cfg->scenario > BLANC_SCENARIO_GAP)
+    if (symbols > 65535 || cfg->messages < fixed || cfg->messages > BLANC_GEN_MAX_MESSAGES ||
+        cfg->scenario > BLANC_SCENARIO_GAP)
         return BLANC_EINVAL;
     gen *g = calloc(1, sizeof *g);
     if (!g)
