@@ -41,6 +41,10 @@ void cli_ladder_text(FILE *f, const blanc_books *b, const char *user, uint64_t d
 void cli_ladder_json(jw *j, const blanc_books *b, const char *user, uint64_t depth);
 /* cmd_snapshot.c: load a snapshot, printing why it was refused. 0 or an error. */
 int cli_load_snapshot(const char *path, blanc_replay **out);
+/* Why a snapshot was refused: its section and byte where the reader said (e
+ * zeroed before the read), else the file's error and the system's reason
+ * (sys_errno, 0 if none). */
+void cli_snapshot_error(const char *path, int rc, const blanc_snap_error *e, int sys_errno);
 /* Parse "HH:MM:SS[.fraction]" (feed time of day) into ns. 0 or -1. */
 int cli_parse_time(const char *s, uint64_t *ns);
 

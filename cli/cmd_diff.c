@@ -21,7 +21,8 @@ static const char usage_text[] =
     "  --json     one JSON object instead of text\n"
     "  --max N    print at most N differences (default 20; the summary counts all)\n"
     "\n"
-    "exit codes: 0 equal, 1 different, 2 usage error or unreadable input\n";
+    "exit codes: 0 equal, 1 different, 2 usage error, or input that is unreadable,\n"
+    "            empty, or neither a snapshot nor ITCH\n";
 
 static const char *kind_name[] = {"counter", "instrument", "state", "level", "order"};
 
@@ -103,36 +104,57 @@ static int on_diff(void *ctx, const blanc_diff_item *d)
     return 0;
 }
 
-/* Whether path holds a snapshot (by its first bytes, after decompression). */
-static int is_snapshot(const char *path)
+/* One side of the comparison, opened once (a pipe can be read only once) and
+ * judged by its first bytes: a snapshot, or else an ITCH input. Nothing at all
+ * is neither: comparing it would compare an empty state. 0, or the error
+ * (said, naming the file). */
+static int open_side(const char *path, blanc_source **src, int *snap)
 {
-    blanc_source *s;
-    if (blanc_source_open(&s, path, NULL))
-        return -1;
-    const uint8_t *p;
-    size_t n = 0;
-    blanc_source_set_hashing(s, 0);
-    blanc_source_next(s, &p, &n);
-    int yes = blanc_snapshot_format_of(p, n) >= 0;
-    blanc_source_close(s);
-    return yes;
-}
-
-/* Replay an input to `until` messages (BLANC_NO_LIMIT = to its end). */
-static int replay_input(const char *path, const blanc_replay_options *o, uint64_t until,
-                        blanc_replay **out)
-{
-    blanc_source *src;
     int sys = 0;
-    int rc = blanc_source_open(&src, path, &sys);
+    int rc = blanc_source_open(src, path, &sys);
     if (rc) {
         cli_file_error(path, rc, sys);
         return rc;
     }
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    int more;
+    do
+        more = blanc_source_next(*src, &p, &n);
+    while (more > 0 && n < 64);
+    if (more < 0) {
+        cli_error("%s: %s at byte %zu", path, blanc_strerror(more), n);
+    } else if (n == 0) {
+        cli_error("%s: input is empty: neither a snapshot nor an ITCH input", path);
+        more = BLANC_EINVAL;
+    } else {
+        *snap = blanc_snapshot_format_of(p, n) >= 0;
+        return 0;
+    }
+    blanc_source_close(*src);
+    *src = NULL;
+    return more;
+}
+
+static int load_side(const char *path, blanc_source *src, blanc_replay **out)
+{
+    blanc_snap_error e;
+    memset(&e, 0, sizeof e);
+    blanc_source_set_hashing(src, 0);
+    int rc = blanc_snapshot_load_source(out, src, &e);
+    if (rc)
+        cli_snapshot_error(path, rc, &e, 0);
+    return rc;
+}
+
+/* Replay an input to `until` messages (BLANC_NO_LIMIT = to its end). */
+static int replay_input(const char *path, blanc_source *src, const blanc_replay_options *o,
+                        uint64_t until, blanc_replay **out)
+{
     blanc_replay *r;
-    rc = blanc_replay_create(&r, o);
+    int rc = blanc_replay_create(&r, o);
     if (rc) {
-        blanc_source_close(src);
+        cli_error("%s: %s", path, blanc_strerror(rc));
         return rc;
     }
     blanc_feed_options fo = {0};
@@ -144,8 +166,7 @@ static int replay_input(const char *path, const blanc_replay_options *o, uint64_
     rc = blanc_feed_open(&f, src, &fo, why, sizeof why);
     if (rc == BLANC_ENOTITCH) {
         cli_fault_clear();
-        cli_error("%s: %s", path, why);
-        blanc_source_close(src);
+        cli_error("%s: not a snapshot, and %s (%s)", path, blanc_strerror(rc), why);
         blanc_replay_free(r);
         return rc;
     }
@@ -153,9 +174,10 @@ static int replay_input(const char *path, const blanc_replay_options *o, uint64_
         rc = blanc_replay_run_until(r, f, until, BLANC_NO_LIMIT);
     cli_fault_clear();
     blanc_feed_free(f);
-    blanc_source_close(src);
     if (rc < 0 && rc != BLANC_ESTRICT) {
-        cli_error("%s: %s", path, blanc_strerror(rc));
+        blanc_replay_stats st = cli_replay_stats(r);
+        cli_error("%s: %s after %" PRIu64 " messages, byte %" PRIu64, path, blanc_strerror(rc),
+                  st.messages, st.bytes);
         blanc_replay_free(r);
         return rc;
     }
@@ -190,19 +212,19 @@ int cmd_diff(int argc, char **argv)
         return CLI_USAGE;
     }
     const char *path[2] = {argv[optind], argv[optind + 1]};
-    int snap[2];
-    blanc_replay *r[2] = {NULL, NULL};
-    for (int i = 0; i < 2; i++) {
-        if ((snap[i] = is_snapshot(path[i])) < 0) {
-            cli_error("%s: cannot open", path[i]);
-            return CLI_USAGE;
-        }
-        if (snap[i] && cli_load_snapshot(path[i], &r[i])) {
-            blanc_replay_free(r[0]);
-            return CLI_USAGE;
-        }
+    if (!strcmp(path[0], "-") && !strcmp(path[1], "-")) {
+        cli_error("diff: standard input can be only one of A and B");
+        return CLI_USAGE;
     }
+    int snap[2] = {0, 0};
+    blanc_source *src[2] = {NULL, NULL};
+    blanc_replay *r[2] = {NULL, NULL};
     int rc = 0;
+    for (int i = 0; i < 2 && !rc; i++)
+        rc = open_side(path[i], &src[i], &snap[i]);
+    for (int i = 0; i < 2 && !rc; i++)
+        if (snap[i])
+            rc = load_side(path[i], src[i], &r[i]);
     for (int i = 0; i < 2 && !rc; i++) {
         if (snap[i])
             continue;
@@ -214,8 +236,10 @@ int cmd_diff(int argc, char **argv)
             if (!blanc_replay_finished(other))
                 until = cli_replay_stats(other).messages;
         }
-        rc = replay_input(path[i], &o, until, &r[i]);
+        rc = replay_input(path[i], src[i], &o, until, &r[i]);
     }
+    for (int i = 0; i < 2; i++)
+        blanc_source_close(src[i]);
     if (rc) {
         blanc_replay_free(r[0]);
         blanc_replay_free(r[1]);

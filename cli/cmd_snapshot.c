@@ -1,6 +1,7 @@
 /* SPDX-FileCopyrightText: 2026 The Blanc authors
  * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* blanc snapshot show: what a snapshot holds, and its books as ladders. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,19 +18,24 @@ static const char usage_text[] =
     "(default: the five instruments with the most live orders).\n"
     "exit codes: 0 ok, 2 unreadable or damaged snapshot\n";
 
+void cli_snapshot_error(const char *path, int rc, const blanc_snap_error *e, int sys_errno)
+{
+    if (e->what[0]) /* the reader said where */
+        cli_error("%s: %s: section %s, byte %" PRIu64 ": %s", path, blanc_strerror(rc),
+                  e->section, e->offset, e->what);
+    else
+        cli_file_error(path, rc, sys_errno);
+}
+
 /* Load a snapshot, reporting a refusal with its section and offset. */
 int cli_load_snapshot(const char *path, blanc_replay **out)
 {
     blanc_snap_error e;
     memset(&e, 0, sizeof e);
+    errno = 0;
     int rc = blanc_snapshot_load(out, path, &e);
-    if (!rc)
-        return 0;
-    if (rc == BLANC_EBADSNAP || rc == BLANC_EVERSION)
-        cli_error("%s: %s: section %s, byte %" PRIu64 ": %s", path, blanc_strerror(rc),
-                  e.section, e.offset, e.what);
-    else
-        cli_error("%s: %s", path, blanc_strerror(rc));
+    if (rc)
+        cli_snapshot_error(path, rc, &e, rc == BLANC_EOPEN ? errno : 0);
     return rc;
 }
 

@@ -1111,8 +1111,14 @@ int blanc_snapshot_read(blanc_replay **out, const void *data, size_t len,
  * an ITCH file without reading it all. */
 int blanc_snapshot_format_of(const void *data, size_t len);
 
-/* Read a snapshot file (plain, .gz or .zst) and rebuild it as above. */
+/* Read a snapshot file (plain, .gz or .zst) and rebuild it as above. A file
+ * that cannot be opened is BLANC_EOPEN or BLANC_EISDIR (*err untouched), with
+ * the system's reason in errno. */
 int blanc_snapshot_load(blanc_replay **out, const char *path, blanc_snap_error *err);
+/* The same from an open source (not closed), from where it stands to its end:
+ * for a caller that judged the source by its first bytes before (a pipe can be
+ * read only once). */
+int blanc_snapshot_load_source(blanc_replay **out, blanc_source *src, blanc_snap_error *err);
 
 /*
  * Bring f (a feed over the input, opened from its start) to the position of

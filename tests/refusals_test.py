@@ -82,5 +82,79 @@ class Numbers(unittest.TestCase):
                     os.remove(self.out)
 
 
+class DiffInputs(unittest.TestCase):
+    """blanc diff takes snapshots and ITCH inputs (replayed to the other side's
+    point); an empty file or one that is neither is an error, never an empty
+    state to compare with."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        d = cls.tmp.name
+        cls.day = os.path.join(d, "day.itch")
+        r = run("gen", "--seed", "3", "--messages", "20k", "--symbols", "10", "-o", cls.day)
+        assert r.returncode == 0, r.stderr
+        snaps = os.path.join(d, "snaps")
+        r = run("replay", cls.day, "--snapshot-at", "9000", "--snapshot-out", snaps)
+        assert r.returncode == 0, r.stderr
+        cls.snap = os.path.join(snaps, "snap-i9000.snap")
+        cls.empty = os.path.join(d, "empty")
+        cls.text = os.path.join(d, "notes.txt")
+        cls.cut = os.path.join(d, "cut.snap")
+        open(cls.empty, "wb").close()
+        with open(cls.text, "w") as f:
+            f.write("hello, this is not a market\n")
+        with open(cls.snap, "rb") as f, open(cls.cut, "wb") as g:
+            g.write(f.read()[:300])
+        cls.missing = os.path.join(d, "missing.snap")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def assertRefused(self, r, path, *words):
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertEqual(r.stdout, "", "a refused diff printed a comparison")
+        self.assertIn(path, r.stderr)
+        for w in words:
+            self.assertIn(w, r.stderr)
+
+    def test_snapshots_and_inputs_still_compare(self):
+        for a, b in ((self.day, self.snap), (self.snap, self.day), (self.snap, self.snap)):
+            r = run("diff", a, b)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("equal", r.stdout)
+
+    def test_an_empty_side_is_refused(self):
+        for a, b in ((self.empty, self.snap), (self.snap, self.empty), (self.empty, self.empty),
+                     (self.empty, self.day)):
+            with self.subTest(a=a, b=b):
+                self.assertRefused(run("diff", a, b), self.empty, "empty")
+
+    def test_neither_a_snapshot_nor_itch_is_refused(self):
+        self.assertRefused(run("diff", self.text, self.snap), self.text, "not a snapshot",
+                           "not an ITCH 5.0 BinaryFILE",
+                           f"first {os.path.getsize(self.text)} bytes")
+
+    def test_a_damaged_snapshot_says_where(self):
+        self.assertRefused(run("diff", self.cut, self.day), self.cut, "section", "byte")
+
+    def test_open_failures_give_the_system_reason(self):
+        for args in (("diff", self.missing, self.snap), ("diff", self.snap, self.missing),
+                     ("snapshot", "show", self.missing)):
+            with self.subTest(args=args):
+                self.assertRefused(run(*args), self.missing, "cannot open",
+                                   os.strerror(2))  # ENOENT
+
+    def test_standard_input_is_read_once(self):
+        for piped, other in ((self.day, self.snap), (self.snap, self.day)):
+            with open(piped, "rb") as f:
+                r = subprocess.run([BIN, "diff", "-", other], stdin=f, capture_output=True,
+                                   text=True, timeout=30)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("equal", r.stdout)
+        self.assertRefused(run("diff", "-", "-"), "standard input")
+
+
 if __name__ == "__main__":
     unittest.main()

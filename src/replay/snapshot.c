@@ -9,6 +9,7 @@
  * recorded when the snapshot was taken. A damaged file that slipped past the
  * checksums, or a hand-edited one, is refused there.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -343,9 +344,19 @@ int blanc_snapshot_load(blanc_replay **out, const char *path, blanc_snap_error *
     blanc_source *src;
     int sys = 0;
     int rc = blanc_source_open(&src, path, &sys);
-    if (rc)
+    if (rc) {
+        errno = sys; /* the system's reason, as blanc.h promises */
         return rc;
+    }
     blanc_source_set_hashing(src, 0);
+    rc = blanc_snapshot_load_source(out, src, err);
+    blanc_source_close(src);
+    return rc;
+}
+
+int blanc_snapshot_load_source(blanc_replay **out, blanc_source *src, blanc_snap_error *err)
+{
+    int rc = 0;
     uint8_t *buf = NULL;
     size_t len = 0, cap = 0;
     for (;;) {
@@ -377,7 +388,6 @@ int blanc_snapshot_load(blanc_replay **out, const char *path, blanc_snap_error *
         if (more == 0)
             break;
     }
-    blanc_source_close(src);
     if (!rc)
         rc = blanc_snapshot_read(out, buf, len, err);
     free(buf);
