@@ -22,10 +22,12 @@ static const char usage_text[] =
     "       blanc bench drift --history DIR [--days N] [--mode M] [--markdown F] [--html F]\n"
     "       blanc bench report RUNS.jsonl... -o REPORT.html [--pdf F] [--baseline F]\n"
     "\n"
-    "Load FILE (plain, .gz or .zst) into memory once, replay it --warmup times\n"
-    "unmeasured, then --runs times measured: each measured run is a plain pass\n"
-    "(throughput) and a timed pass (latency of every book-changing message, read\n"
-    "from the TSC around the book update, clock overhead subtracted).\n"
+    "Load FILE (plain, .gz or .zst; read by content as blanc replay reads it:\n"
+    "BinaryFILE, zeroed prefixes, pcap, pcapng, SoupBinTCP) into memory once, replay\n"
+    "it --warmup times unmeasured, then --runs times measured: each measured run is\n"
+    "a plain pass (throughput) and a timed pass (latency of every book-changing\n"
+    "message, read from the TSC around the book update, clock overhead subtracted).\n"
+    "An input blanc replay refuses is refused here in the same words.\n"
     "\n"
     "options:\n"
     "  --runs N        measured runs (default 5)\n"
@@ -389,7 +391,13 @@ int cmd_bench(int argc, char **argv)
         fputs("\r\033[K", stderr); /* erase the progress line */
     free(data);
     if (rc) {
-        cli_error("%s: %s", a.file, blanc_strerror(rc));
+        /* In blanc replay's words for the same input. */
+        blanc_session_error e;
+        memset(&e, 0, sizeof e);
+        e.code = rc;
+        snprintf(e.path, sizeof e.path, "%s", a.file);
+        snprintf(e.what, sizeof e.what, "%s", r.why);
+        cli_session_error(&e);
         goto out;
     }
     if (a.json)

@@ -1617,11 +1617,18 @@ typedef struct blanc_bench_result {
     /* bucket counts of the latency histogram, for exporters: bounds in ns */
     uint64_t *bucket_hi, *bucket_count;
     size_t n_buckets;
+    /* When the run failed on the input: what and where, as blanc_session_error's
+     * `what` says it ("no whole frame in its first 25 bytes", "after N messages,
+     * byte B"); "" if the code says it all. Kept by blanc_bench_result_free. */
+    char why[512];
 } blanc_bench_result;
 
 /* Replay data[0..len) opts->warmup + opts->runs times from memory. Each
  * measured run is a plain pass (throughput) and, with books, a timed pass
- * (every book-changing message timed by an observer: before() to on_message). */
+ * (every book-changing message timed by an observer: before() to on_message).
+ * Returns 0; BLANC_EINVAL for bad options; BLANC_ENOTITCH (with res->why) for
+ * data that is no ITCH container or holds no message; a replay's hard error
+ * (with res->why saying where); BLANC_ENOMEM. */
 int blanc_bench_run(const uint8_t *data, size_t len, const blanc_bench_options *opts,
                     blanc_bench_result *res);
 void blanc_bench_result_free(blanc_bench_result *res);

@@ -156,5 +156,63 @@ class DiffInputs(unittest.TestCase):
         self.assertRefused(run("diff", "-", "-"), "standard input")
 
 
+class BenchInputs(unittest.TestCase):
+    """blanc bench refuses what blanc replay refuses, in the same words (what,
+    and where: the bytes judged, the message and packet it stopped at)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        d = cls.tmp.name
+        cls.text = os.path.join(d, "notes.txt")
+        with open(cls.text, "w") as f:
+            f.write("hello, this is not a market\n")
+        cls.noise = os.path.join(d, "noise.bin")
+        with open(cls.noise, "wb") as f:
+            f.write(bytes((i * 7919 + 13) % 251 for i in range(5000)))
+        cls.capture = os.path.join(d, "day.pcapng")
+        r = run("gen", "--seed", "4", "--messages", "3k", "--symbols", "5", "--format", "pcapng",
+                "-o", cls.capture)
+        assert r.returncode == 0, r.stderr
+        # A block length past the end, halfway in: libpcap cannot read on from there.
+        with open(cls.capture, "rb") as f:
+            data = bytearray(f.read())
+        at = data.find(b"\x06\x00\x00\x00", len(data) // 2)
+        data[at + 4:at + 8] = b"\xff\xff\xff\x0f"
+        cls.damaged = os.path.join(d, "damaged.pcapng")
+        with open(cls.damaged, "wb") as f:
+            f.write(data)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def replay_error(self, path):
+        r = run("replay", path)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        lines = [l for l in r.stderr.splitlines() if l.startswith(f"blanc: {path}: ")
+                 and "warning" not in l]
+        self.assertEqual(len(lines), 1, r.stderr)
+        return lines[0]
+
+    def test_refused_as_replay_refuses(self):
+        for path, words in ((self.text, "not an ITCH 5.0 BinaryFILE (no whole frame"),
+                            (self.noise, "not an ITCH 5.0 BinaryFILE"),
+                            (self.damaged, "damaged capture packet (after ")):
+            with self.subTest(path=path):
+                said = self.replay_error(path)
+                self.assertIn(words, said)
+                r = run("bench", path, "--runs", "1", "--warmup", "0")
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertNotIn("invalid argument", r.stderr)
+                self.assertIn(said, r.stderr.splitlines())
+                self.assertEqual(r.stdout, "")
+
+    def test_a_capture_replay_reads_is_benched(self):
+        r = run("bench", self.capture, "--runs", "1", "--warmup", "0", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('"messages":3000', r.stdout.replace(" ", ""))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -7,6 +7,7 @@
  * the clock around each message, so the timing cost never inflates the
  * throughput figures.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,42 +105,51 @@ static double mad(const double *v, unsigned n, double med)
     return m;
 }
 
-/* One replay from memory; seconds, or a negative value on failure. */
-static double pass(const uint8_t *data, size_t len, int no_book, timer *t, uint64_t *msgs)
+/* One replay from memory: 0 with its seconds and messages, or the error with
+ * why[cap] saying what and where, in the words blanc replay uses. */
+static int pass(const uint8_t *data, size_t len, int no_book, timer *t, double *secs,
+                uint64_t *msgs, char *why, size_t cap)
 {
     blanc_replay_options o = {0};
     o.no_input_digest = 1;
     o.no_book = no_book;
-    blanc_replay *r;
+    blanc_replay *r = NULL;
     blanc_source *src = NULL;
     blanc_feed *f = NULL;
-    if (blanc_replay_create(&r, &o) || blanc_source_open_mem(&src, data, len) || blanc_feed_open(&f, src, NULL, NULL, 0)) {
-        blanc_source_close(src);
-        blanc_replay_free(r);
-        return -1;
-    }
-    if (t) {
+    int rc = blanc_replay_create(&r, &o);
+    if (!rc)
+        rc = blanc_source_open_mem(&src, data, len);
+    /* By content, as blanc replay reads it: the same inputs are accepted and
+     * the same refused, in the same words. */
+    blanc_feed_options fo = {0};
+    fo.framing = BLANC_FRAMING_AUTO;
+    if (!rc)
+        rc = blanc_feed_open(&f, src, &fo, why, cap);
+    if (!rc && t) {
         /* RC_ONLY: the change record is not computed, so what is timed is the
          * apply of a plain replay. */
         blanc_observer ob = {.ctx = t, .before = before, .on_message = after,
                              .flags = BLANC_OBSERVE_RC_ONLY};
-        if (blanc_replay_add_observer(r, &ob) < 0) {
-            blanc_feed_free(f);
-            blanc_source_close(src);
-            blanc_replay_free(r);
-            return -1;
-        }
+        if ((rc = blanc_replay_add_observer(r, &ob)) >= 0)
+            rc = 0;
     }
-    /* Wall time of the pass: a plain clock, no calibration needed. */
-    static const blanc_clock mono = {0, 1.0, 0, ""};
-    uint64_t a = blanc_clock_now(&mono);
-    int rc = blanc_replay_run(r, f);
-    uint64_t b = blanc_clock_now(&mono);
-    *msgs = blanc__replay_stats(r)->messages;
+    if (!rc) {
+        /* Wall time of the pass: a plain clock, no calibration needed. */
+        static const blanc_clock mono = {0, 1.0, 0, ""};
+        uint64_t a = blanc_clock_now(&mono);
+        rc = blanc_replay_run(r, f);
+        uint64_t b = blanc_clock_now(&mono);
+        *secs = (double)(b - a) / 1e9;
+        *msgs = blanc__replay_stats(r)->messages;
+        if (rc > 0)
+            rc = 0;
+        if (rc)
+            blanc__run_where(r, f, why, cap);
+    }
     blanc_feed_free(f);
     blanc_source_close(src);
     blanc_replay_free(r);
-    return rc < 0 ? -1 : (double)(b - a) / 1e9;
+    return rc;
 }
 
 static int timer_init(timer *t, int no_tsc)
@@ -212,10 +222,13 @@ int blanc_bench_run(const uint8_t *data, size_t len, const blanc_bench_options *
     for (unsigned i = 0; !rc && i < o->warmup + o->runs; i++) {
         if (o->progress)
             o->progress(o->progress_ctx, i + 1, o->warmup + o->runs, i < o->warmup);
-        uint64_t msgs;
-        double s = pass(data, len, o->no_book, NULL, &msgs);
-        if (s < 0 || !msgs) {
-            rc = BLANC_EINVAL;
+        uint64_t msgs = 0;
+        double s = 0;
+        if ((rc = pass(data, len, o->no_book, NULL, &s, &msgs, res->why, sizeof res->why)))
+            break;
+        if (!msgs) {
+            rc = BLANC_ENOTITCH;
+            snprintf(res->why, sizeof res->why, "no message in its %zu bytes", len);
             break;
         }
         res->messages = msgs;
@@ -226,10 +239,8 @@ int blanc_bench_run(const uint8_t *data, size_t len, const blanc_bench_options *
         if (o->no_book)
             continue;
         blanc_hist_reset(&t->run);
-        if (pass(data, len, 0, t, &msgs) < 0) {
-            rc = BLANC_EINVAL;
+        if ((rc = pass(data, len, 0, t, &s, &msgs, res->why, sizeof res->why)))
             break;
-        }
         summarize(&t->run, &res->per_run[k]);
         p99[k] = (double)res->per_run[k].ns[4];
         blanc_hist_merge(&t->all, &t->run);

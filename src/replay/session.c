@@ -359,16 +359,9 @@ static int blame(blanc_session *s, int rc, blanc_session_error *err)
         blanc_health_finish(s->h);
     if (sink_failed(s->journal, &sys))
         return fail(err, rc, sys, s->o.health_journal, NULL);
-    const blanc_replay_stats *st = blanc__replay_stats(s->r);
-    /* A feed that stopped on a hard error knows where (a capture record it
-     * cannot read on from): the bytes the replay used may end well before. */
-    const blanc_feed_end *e = s->feed ? blanc_feed_end_info(s->feed) : NULL;
-    uint64_t at = e && e->how == BLANC_END_ERROR ? e->offset : st->bytes;
-    const char *why = s->feed ? blanc_feed_end_detail(s->feed) : NULL;
-    if (why)
-        return fail(err, rc, 0, s->o.input, "after %" PRIu64 " messages; %s", st->messages, why);
-    return fail(err, rc, 0, s->o.input, "after %" PRIu64 " messages, byte %" PRIu64, st->messages,
-                at);
+    char where[sizeof err->what];
+    blanc__run_where(s->r, s->feed, where, sizeof where);
+    return fail(err, rc, 0, s->o.input, "%s", where);
 }
 
 int blanc_session_run(blanc_session *s, blanc_session_error *err)
