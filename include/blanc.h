@@ -953,8 +953,10 @@ typedef struct blanc_session_input_info {
 } blanc_session_input_info;
 
 /*
- * Open the input, build or rebuild (resume) the replay, attach health and the
- * emitter, open every output (as temp files). Nothing is replayed yet. A cut
+ * Check that every output can be made where it is asked for (before the input
+ * is read: BLANC_EOPEN / BLANC_EISDIR naming it), open the input, build or
+ * rebuild (resume) the replay, attach health and the emitter, open every
+ * output (as temp files). Nothing is replayed yet. A cut
  * that the input's size alone shows is past its end is refused here
  * (BLANC_ECUTPAST), as is one before a resumed snapshot's position.
  */

@@ -214,5 +214,97 @@ class BenchInputs(unittest.TestCase):
         self.assertIn('"messages":3000', r.stdout.replace(" ", ""))
 
 
+class OutputPaths(unittest.TestCase):
+    """Every output of blanc replay is checked before the input is read: a
+    missing folder, a file where a folder goes (or in the way of the path),
+    a folder where a file goes. Refused at once, saying which and why, and
+    nothing is made."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        d = cls.tmp.name
+        cls.day = os.path.join(d, "day.itch")
+        r = run("gen", "--seed", "5", "--messages", "20k", "--symbols", "5", "-o", cls.day)
+        assert r.returncode == 0, r.stderr
+        cls.afile = os.path.join(d, "afile")
+        open(cls.afile, "w").close()
+        cls.adir = os.path.join(d, "adir")
+        os.mkdir(cls.adir)
+        cls.nodir = os.path.join(d, "nodir")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    # (option words, wants a folder)
+    OUTPUTS = (
+        (("--snapshot-at", "end", "--snapshot-out"), True),
+        (("--emit", "bbo", "-o"), False),
+        (("--emit", "fix", "--date", "2024-01-02", "-o"), False),
+        (("--health-journal",), False),
+        (("--emit", "lobster", "--symbol", "AAPL", "--depth", "1", "--date", "2024-01-02",
+          "-o"), True),
+    )
+
+    def bad_paths(self, folder):
+        yield os.path.join(self.nodir, "x"), "its folder", os.strerror(2)  # ENOENT
+        yield os.path.join(self.afile, "x"), "is not a folder", os.strerror(20)  # ENOTDIR
+        if folder:
+            yield self.afile, "is not a folder", os.strerror(20)
+        else:
+            yield self.adir, "is a directory", os.strerror(21)  # EISDIR
+
+    def listing(self):
+        return sorted(os.listdir(self.tmp.name)), sorted(os.listdir(self.adir))
+
+    def test_refused_before_the_input_is_read(self):
+        before = self.listing()
+        for words, folder in self.OUTPUTS:
+            for path, why, reason in self.bad_paths(folder):
+                with self.subTest(option=words[-1] if len(words) == 1 else words[0:2],
+                                  path=path):
+                    # Standard input that never ends: reading it would hang.
+                    rfd, wfd = os.pipe()
+                    try:
+                        r = subprocess.run([BIN, "replay", "-", *words, path], stdin=rfd,
+                                           capture_output=True, text=True, timeout=20)
+                    finally:
+                        os.close(rfd)
+                        os.close(wfd)
+                    self.assertEqual(r.returncode, 2, r.stderr)
+                    self.assertIn(path, r.stderr)
+                    self.assertIn(why, r.stderr)
+                    self.assertIn(reason, r.stderr)
+                    self.assertEqual(r.stdout, "")
+                    self.assertEqual(self.listing(), before, "a refused run made something")
+
+    def test_refused_at_once_with_a_file_input(self):
+        path = os.path.join(self.nodir, "snaps")
+        r = run("replay", self.day, "--snapshot-at", "100", "--snapshot-out", path)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stderr.strip(),
+                         f"blanc: {path}: cannot open file: {os.strerror(2)} "
+                         f"(its folder '{self.nodir}' does not exist)")
+        self.assertEqual(r.stdout, "", "the replay ran before the refusal")
+
+    def test_good_paths_still_work(self):
+        snaps = os.path.join(self.tmp.name, "new-snaps")
+        out = os.path.join(self.adir, "bbo.jsonl")
+        r = run("replay", self.day, "--snapshot-at", "end", "--snapshot-out", snaps,
+                "--emit", "bbo", "-o", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.exists(os.path.join(snaps, "snap-end.snap")))
+        self.assertTrue(os.path.getsize(out) > 0)
+        # An existing folder takes the snapshots; an existing file is replaced.
+        r = run("replay", self.day, "--snapshot-at", "end", "--snapshot-out", snaps,
+                "--emit", "bbo", "-o", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        os.remove(out)
+        for f in os.listdir(snaps):
+            os.remove(os.path.join(snaps, f))
+        os.rmdir(snaps)
+
+
 if __name__ == "__main__":
     unittest.main()

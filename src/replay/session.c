@@ -22,6 +22,7 @@
 
 #include "blanc.h"
 #include "feed/map_pager.h"
+#include "out/creatable.h"
 #include "replay/view.h"
 
 #define SNAP_PATH_MAX 4096
@@ -87,6 +88,33 @@ static int cuts_fit(const blanc_session *s, blanc_session_error *err)
                         "a cut at message %" PRIu64 " lies past the end: %" PRIu64
                         " bytes hold at most %" PRIu64 " messages",
                         c->at, size, most);
+    }
+    return 0;
+}
+
+/* Every output of the session can be made where it is asked for: checked
+ * before the input is opened, so a bad path is refused at once instead of
+ * after the whole run (a snapshot folder is only made with its first
+ * snapshot, the LOBSTER folder and the files once the replay exists). */
+static int check_outputs(const blanc_session_options *o, blanc_session_error *err)
+{
+    const struct {
+        const char *path;
+        int folder;
+    } out[] = {
+        {o->n_cuts ? o->snapshot_dir : NULL, 1},
+        {o->health ? o->health_journal : NULL, 0},
+        {o->emit || o->fix ? o->emit_out : NULL, 0},
+        {o->lobster ? o->lobster->dir : NULL, 1},
+    };
+    for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) {
+        if (!out[i].path || !strcmp(out[i].path, "-"))
+            continue;
+        int sys;
+        char what[sizeof err->what];
+        int rc = blanc__creatable(out[i].path, out[i].folder, &sys, what, sizeof what);
+        if (rc)
+            return fail(err, rc, sys, out[i].path, "%s", what);
     }
     return 0;
 }
@@ -163,7 +191,9 @@ int blanc_session_open(blanc_session **out, const blanc_session_options *o,
         return fail(err, BLANC_ENOMEM, 0, NULL, NULL);
     s->o = *o;
     int sys = 0;
-    if (o->live) {
+    if ((rc = check_outputs(o, err))) {
+        goto out;
+    } else if (o->live) {
         /* A socket feed: nothing to open, nothing to read again (no resume),
          * no length to check cuts against. The caller owns it. */
         if (o->resume) {
