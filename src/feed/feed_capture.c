@@ -40,7 +40,6 @@
  * before the damage too. A long run without messages is handed over alone
  * (a message with p NULL) so the count stays bounded.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -633,22 +632,8 @@ int blanc__feed_capture_open(blanc_feed **out, blanc_source *src, const blanc_fe
         if (o->n_channels > MAX_TCP_SEL)
             rc = BLANC_EINVAL;
         for (size_t i = 0; rc == 0 && i < o->n_channels; i++) {
-            const char *ch = o->channels[i], *colon = strrchr(ch, ':');
-            char ip[32];
-            struct in_addr a = {0};
-            size_t k = colon ? (size_t)(colon - ch) : 0;
-            if (!colon || k >= sizeof ip) {
-                rc = BLANC_EINVAL;
-                break;
-            }
-            memcpy(ip, ch, k);
-            ip[k] = 0;
-            if (k && inet_pton(AF_INET, ip, &a) != 1) {
-                rc = BLANC_EINVAL;
-                break;
-            }
-            c->sel[c->n_sel].ip = ntohl(a.s_addr);
-            c->sel[c->n_sel++].port = (uint16_t)strtoul(colon + 1, NULL, 10);
+            tcp_sel *t = &c->sel[c->n_sel++];
+            rc = blanc__mold_parse_channel(o->channels[i], &t->ip, &t->port);
         }
         if (rc < 0)
             blanc__mold_stream_free(c->mold);

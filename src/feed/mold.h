@@ -55,6 +55,10 @@ typedef struct mold_stream_options {
 
 /* BLANC_EINVAL for a malformed channel ("GROUP:PORT" expected), BLANC_ENOMEM. */
 int blanc__mold_stream_create(mold_stream **out, const mold_stream_options *o);
+/* A channel "A.B.C.D:PORT" or ":PORT" (any address; *group 0), the port
+ * 1..65535: 0, or BLANC_EINVAL. The one parser of the selection's syntax
+ * (the capture feed applies the same strings to a SoupBinTCP server). */
+int blanc__mold_parse_channel(const char *s, uint32_t *group, uint16_t *port);
 void blanc__mold_stream_free(mold_stream *m);
 
 /*

@@ -47,17 +47,15 @@ static int parse_u32(const char *s, size_t n, uint32_t max, uint32_t *out)
     return 0;
 }
 
-/* "A.B.C.D:PORT" or ":PORT"; the port 1..65535. */
-static int parse_channel(const char *s, mold_channel *c)
+int blanc__mold_parse_channel(const char *s, uint32_t *group, uint16_t *port)
 {
     const char *colon = strrchr(s, ':');
-    uint32_t port;
-    if (!colon || parse_u32(colon + 1, strlen(colon + 1), 65535, &port) || port == 0)
+    uint32_t v;
+    if (!colon || parse_u32(colon + 1, strlen(colon + 1), 65535, &v) || v == 0)
         return BLANC_EINVAL;
-    c->port = (uint16_t)port;
-    c->group = 0;
-    c->any_group = colon == s;
-    if (c->any_group)
+    *port = (uint16_t)v;
+    *group = 0;
+    if (colon == s)
         return 0;
     const char *p = s;
     for (int i = 0; i < 4; i++) {
@@ -67,7 +65,7 @@ static int parse_channel(const char *s, mold_channel *c)
         uint32_t octet;
         if (parse_u32(p, (size_t)(end - p), 255, &octet))
             return BLANC_EINVAL;
-        c->group = c->group << 8 | octet;
+        *group = *group << 8 | octet;
         if (i < 3) {
             if (end == colon)
                 return BLANC_EINVAL;
@@ -109,11 +107,15 @@ int blanc__mold_stream_create(mold_stream **out, const mold_stream_options *o)
         m->channels = calloc(o->n_channels, sizeof *m->channels);
         if (!m->channels)
             goto fail;
-        for (size_t i = 0; i < o->n_channels; i++)
-            if (!o->channels[i] || parse_channel(o->channels[i], &m->channels[i])) {
+        for (size_t i = 0; i < o->n_channels; i++) {
+            mold_channel *c = &m->channels[i];
+            if (!o->channels[i] ||
+                blanc__mold_parse_channel(o->channels[i], &c->group, &c->port)) {
                 rc = BLANC_EINVAL;
                 goto fail;
             }
+            c->any_group = o->channels[i][0] == ':';
+        }
         m->nchannels = o->n_channels;
     }
     if (o && o->n_sessions) {
