@@ -1,6 +1,7 @@
 /* SPDX-FileCopyrightText: 2026 The Blanc authors
  * SPDX-License-Identifier: AGPL-3.0-or-later */
 /* blanc listen: replay a live MoldUDP64 feed from a socket (docs/FEEDS.md "Live"). */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -107,14 +108,28 @@ static int parse_u32(const char *flag, const char *s, uint64_t lo, uint64_t hi, 
     return CLI_OK;
 }
 
+/* Digits, then optionally '.' and digits: what strtod reads beyond that
+ * (blanks, a sign, hex, exponents, "inf") is not a number of seconds. */
+static int decimal_ok(const char *s)
+{
+    size_t i = 0, d = 0;
+    while (isdigit((unsigned char)s[i]))
+        i++, d++;
+    if (s[i] == '.')
+        for (i++; isdigit((unsigned char)s[i]); i++)
+            d++;
+    return d && !s[i] && isdigit((unsigned char)s[0]);
+}
+
 /* Seconds with an optional fraction ("0.5", "10") into ms. */
 static int parse_seconds(const char *s, uint64_t *ms)
 {
     char *end;
     errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end || errno || !(v > 0)) {
-        cli_error("listen: --idle-timeout wants seconds above 0, not '%s'", s);
+    double v = decimal_ok(s) ? strtod(s, &end) : 0;
+    if (!decimal_ok(s) || *end || errno || !(v > 0)) {
+        cli_error("listen: --idle-timeout wants seconds above 0 (digits, a fraction allowed: "
+                  "'0.5'), not '%s'", s);
         return CLI_USAGE;
     }
     /* The library takes ms in 32 bits: refuse rather than silently wait less. */

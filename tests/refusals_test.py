@@ -64,6 +64,16 @@ class Numbers(unittest.TestCase):
                 self.assertEqual(r.returncode, 2, r.stderr)
                 self.assertIn(opt, r.stderr)
 
+    def test_listen_idle_timeout_is_decimal_seconds(self):
+        # strtod would also take blanks, signs, hex, exponents and "inf"; refused before any
+        # socket is opened (the port is one no test listens on).
+        for bad in ("0x10", " 5", "+5", "1e3", "inf", ".5", "5s", "0", "0.0"):
+            with self.subTest(bad=bad):
+                r = run("listen", "--group", "239.1.1.1", "--port", "1", "--idle-timeout", bad)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertIn("--idle-timeout wants seconds above 0", r.stderr)
+                self.assertNotIn("listening", r.stderr)
+
     def test_times_and_dates_want_digits(self):
         day = os.path.join(self.tmp.name, "input.itch")
         self.assertEqual(run("gen", "--seed", "1", "--messages", "1k", "-o", day).returncode, 0)
