@@ -112,22 +112,23 @@ static int parse_u32(const char *flag, const char *s, uint64_t lo, uint64_t hi, 
  * (blanks, a sign, hex, exponents, "inf") is not a number of seconds. */
 static int decimal_ok(const char *s)
 {
-    size_t i = 0, d = 0;
-    while (isdigit((unsigned char)s[i]))
-        i++, d++;
-    if (s[i] == '.')
-        for (i++; isdigit((unsigned char)s[i]); i++)
-            d++;
-    return d && !s[i] && isdigit((unsigned char)s[0]);
+    if (!isdigit((unsigned char)*s))
+        return 0;
+    while (isdigit((unsigned char)*s))
+        s++;
+    if (*s == '.')
+        while (isdigit((unsigned char)*++s))
+            ;
+    return !*s;
 }
 
 /* Seconds with an optional fraction ("0.5", "10") into ms. */
 static int parse_seconds(const char *s, uint64_t *ms)
 {
-    char *end;
+    char *end = NULL;
     errno = 0;
     double v = decimal_ok(s) ? strtod(s, &end) : 0;
-    if (!decimal_ok(s) || *end || errno || !(v > 0)) {
+    if (!end || *end || errno || !(v > 0)) {
         cli_error("listen: --idle-timeout wants seconds above 0 (digits, a fraction allowed: "
                   "'0.5'), not '%s'", s);
         return CLI_USAGE;
