@@ -37,7 +37,8 @@ static const char usage_text[] =
     "  --expect-orders N   presize the order map for N live orders\n"
     "  --threads N         use N threads: the reading thread, which keeps a share\n"
     "                      of the books, and N-1 pinned book workers (default: the\n"
-    "                      CPUs this process may use; 1: one thread). Same results\n"
+    "                      CPUs this process may use, less one for a compressed\n"
+    "                      input's inflate thread; 1: one thread). Same results\n"
     "                      for every N; --emit, --strict, --no-book and\n"
     "                      --metrics-listen use one thread\n"
     "\n"
@@ -229,7 +230,7 @@ static int parse_args(int argc, char **argv, replay_args *a)
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     cli_run_init(&a->run, "replay");
-    a->threads = blanc_cpus_usable();
+    a->threads = BLANC_THREADS_AUTO;
     optind = 1;
     opterr = 0;
     int c;
@@ -373,7 +374,8 @@ static void tail_json(jw *j, void *ctx, const cli_run_info *ri)
     double reader, worker[BLANC_MAX_THREADS];
     (void)blanc_replay_thread_cpu(ri->r, &reader, worker, BLANC_MAX_THREADS);
     jw_open(j, "threads", '{');
-    jw_u64(j, "requested", a->threads);
+    jw_u64(j, "requested", blanc_session_threads(ri->s));
+    jw_bool(j, "auto", a->threads == BLANC_THREADS_AUTO);
     jw_u64(j, "workers", n);
     jw_open(j, "cpus", '[');
     for (unsigned i = 0; i < n; i++)
@@ -402,8 +404,14 @@ static void tail_text(FILE *f, void *ctx, const cli_run_info *ri)
     int cpus[BLANC_MAX_THREADS];
     unsigned n = blanc_replay_threads(ri->r, cpus, BLANC_MAX_THREADS);
     if (!n) {
-        const char *why = a->threads > 1 ? one_thread_why(a) : NULL;
-        fprintf(f, "threads      1%s%s%s\n", why ? " (" : "", why ? why : "", why ? " runs on one)" : "");
+        const char *why = blanc_session_threads(ri->s) > 1 ? one_thread_why(a) : NULL;
+        if (why)
+            fprintf(f, "threads      1 (%s runs on one)\n", why);
+        else if (a->threads == BLANC_THREADS_AUTO && blanc_cpus_usable() > 1 &&
+                 blanc_session_threads(ri->s) == 1 && (helpers_of(ri) & BLANC_HELPER_INFLATE))
+            fprintf(f, "threads      1 (the inflate thread has the other CPU)\n");
+        else
+            fprintf(f, "threads      1\n");
         return;
     }
     fprintf(f, "threads      %u: the reader (with %u per mille of the books) and %u book worker%s on CPU%s",

@@ -932,10 +932,18 @@ typedef struct blanc_session_options {
     uint64_t tick;                /* call on_tick every `tick` messages */
     int (*on_tick)(void *ctx, blanc_session *s);
     void *ctx;
-    unsigned threads;             /* threads (blanc_replay_set_threads); a run
-                                     with on_tick uses one: every pause gathers the
-                                     books, too often at each tick */
+    unsigned threads;             /* threads (blanc_replay_set_threads), or
+                                     BLANC_THREADS_AUTO; a run with on_tick uses
+                                     one: every pause gathers the books, too often
+                                     at each tick */
 } blanc_session_options;
+
+/* blanc_session_options.threads: one per CPU this process may use, less one
+ * for each helper thread of the input that works all the time (the inflate
+ * thread of a compressed file: beside as many book threads as CPUs it would
+ * take a core from one of them, docs/PERFORMANCE.md "Fourteenth session");
+ * at least one. blanc_session_threads() says what was chosen. */
+#define BLANC_THREADS_AUTO 0xffffffffu
 
 /* What failed, on which file, and why. */
 typedef struct blanc_session_error {
@@ -970,6 +978,9 @@ int blanc_session_commit(blanc_session *s, blanc_session_error *err);
 /* Free everything; without a commit, outputs and snapshots are removed. */
 void blanc_session_free(blanc_session *s);
 blanc_replay *blanc_session_replay(blanc_session *s);
+/* The threads the session's runs use (blanc_replay_set_threads): the
+ * options' count, or the one BLANC_THREADS_AUTO chose; 1 with on_tick. */
+unsigned blanc_session_threads(const blanc_session *s);
 const blanc_source *blanc_session_source(const blanc_session *s);
 const blanc_feed *blanc_session_feed(const blanc_session *s);
 /* Remove every output of an uncommitted session (temp files, snapshots, a

@@ -316,6 +316,35 @@ class Threads(unittest.TestCase):
             self.assertEqual(p.returncode, 2, bad)
             self.assertIn("--threads wants a number from 1 to 64", p.stderr)
 
+    def test_default_threads(self):
+        """Without --threads: one per allowed CPU, less one for a compressed input's inflate
+        thread (it decodes all run long), at least one; the digests are those of one thread."""
+        cpus = len(os.sched_getaffinity(0))
+        one = self.replay(self.inputs["multi"], 1)
+        gz = os.path.join(self.tmp, "multi.itch.gz")
+        with open(self.inputs["multi"], "rb") as f, open(gz, "wb") as out:
+            subprocess.run(["gzip", "-6", "-c"], stdin=f, stdout=out, check=True)
+        for path, want, inflate in ((self.inputs["multi"], cpus, False),
+                                    (gz, max(cpus - 1, 1), True)):
+            with self.subTest(input=os.path.basename(path)):
+                p = run("replay", path, "--json")
+                self.assertEqual(p.returncode, 0, p.stderr)
+                d = json.loads(p.stdout)
+                th = d["threads"]
+                self.assertTrue(th["auto"])
+                self.assertEqual(th["requested"], want)
+                self.assertEqual(th["workers"], want - 1)
+                self.assertEqual("inflate" in th["helpers"], inflate)
+                self.assertEqual(d["digests"], one[1]["digests"])
+                p = run("replay", path)
+                if want == 1 and inflate and cpus > 1:
+                    self.assertIn("threads      1 (the inflate thread has the other CPU)",
+                                  p.stdout)
+        p = run("replay", gz, "--threads", 2, "--json")
+        th = json.loads(p.stdout)["threads"]
+        self.assertFalse(th["auto"])
+        self.assertEqual((th["requested"], th["workers"]), (2, 1))
+
 
 if __name__ == "__main__":
     unittest.main()
