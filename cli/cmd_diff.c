@@ -173,14 +173,15 @@ static int replay_input(const char *path, blanc_source *src, const blanc_replay_
     if (!rc)
         rc = blanc_replay_run_until(r, f, until, BLANC_NO_LIMIT);
     cli_fault_clear();
-    blanc_feed_free(f);
     if (rc < 0 && rc != BLANC_ESTRICT) {
-        blanc_replay_stats st = cli_replay_stats(r);
-        cli_error("%s: %s after %" PRIu64 " messages, byte %" PRIu64, path, blanc_strerror(rc),
-                  st.messages, st.bytes);
+        char where[512];
+        blanc_replay_where(r, f, where, sizeof where);
+        cli_error("%s: %s (%s)", path, blanc_strerror(rc), where);
+        blanc_feed_free(f);
         blanc_replay_free(r);
         return rc;
     }
+    blanc_feed_free(f);
     *out = r;
     return 0;
 }
@@ -230,9 +231,15 @@ int cmd_diff(int argc, char **argv)
             continue;
         const blanc_replay *other = snap[!i] ? r[!i] : NULL;
         blanc_replay_options o = {0};
+        o.framing = BLANC_FRAMING_AUTO; /* by content, as replay: a capture too */
         uint64_t until = BLANC_NO_LIMIT;
         if (other) {
+            /* The snapshot's options make the same state; its container
+             * need not be the input's (a capture's books against a
+             * BinaryFILE's), but a fixed-length file is not told by content. */
             o = *blanc_replay_get_options(other);
+            if (o.framing != BLANC_FRAMING_FIXED)
+                o.framing = BLANC_FRAMING_AUTO;
             if (!blanc_replay_finished(other))
                 until = cli_replay_stats(other).messages;
         }

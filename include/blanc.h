@@ -1038,6 +1038,13 @@ unsigned blanc_cpus_usable(void);
  * point; 0 when hashing was off. Snapshots record both to name their input. */
 uint64_t blanc_replay_input_position(const blanc_replay *r, uint64_t *digest);
 
+/* Where a run of r on feed f (NULL: not known) stopped, for an error
+ * message: "after N messages, byte B", or, when the feed ended on a hard
+ * error of its container, "after N messages; " and the feed's own words
+ * (blanc_feed_end_detail: a capture's packet and record). Truncated to
+ * cap - 1 bytes; always terminated when cap > 0. */
+void blanc_replay_where(const blanc_replay *r, const blanc_feed *f, char *buf, size_t cap);
+
 /* Replay one framed message as if read at byte offset `offset`. Returns the
  * blanc_books_apply result or a negative decode error (already counted). */
 int blanc_replay_message(blanc_replay *r, const uint8_t *msg, size_t len, uint64_t offset);

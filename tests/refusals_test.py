@@ -9,6 +9,7 @@ cannot be created (blanc replay, before any input is read).
 Run: BLANC_BIN=build/blanc BLANC_SOURCE_DIR=. python3 tests/refusals_test.py
 """
 import os
+import struct
 import subprocess
 import tempfile
 import unittest
@@ -117,10 +118,47 @@ class DiffInputs(unittest.TestCase):
         with open(cls.snap, "rb") as f, open(cls.cut, "wb") as g:
             g.write(f.read()[:300])
         cls.missing = os.path.join(d, "missing.snap")
+        # The same day as a MoldUDP64 capture, and one whose 30th record claims more bytes
+        # than the capture's snap length (libpcap stops there: a hard error of the container).
+        cls.pcap = os.path.join(d, "day.pcap")
+        r = run("gen", "--seed", "3", "--messages", "20k", "--symbols", "10",
+                "--format", "moldudp64-pcap", "-o", cls.pcap)
+        assert r.returncode == 0, r.stderr
+        with open(cls.pcap, "rb") as f:
+            b = bytearray(f.read())
+        off = 24
+        for _ in range(29):
+            off += 16 + struct.unpack_from("<I", b, off + 8)[0]
+        cls.bad_record = off
+        struct.pack_into("<I", b, off + 8, 0x7FFFFFFF)
+        cls.bad_pcap = os.path.join(d, "bad.pcap")
+        with open(cls.bad_pcap, "wb") as f:
+            f.write(b)
 
     @classmethod
     def tearDownClass(cls):
         cls.tmp.cleanup()
+
+    def test_a_capture_compares_with_its_binaryfile(self):
+        """Chosen by content as replay chooses: the capture's books equal the BinaryFILE's
+        (its bytes are another container's, not a difference), and a snapshot taken from the
+        capture compares with both."""
+        snaps = os.path.join(self.tmp.name, "pcap-snaps")
+        r = run("replay", self.pcap, "--snapshot-at", "9000", "--snapshot-out", snaps)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        psnap = os.path.join(snaps, "snap-i9000.snap")
+        for a, b in ((self.day, self.pcap), (self.pcap, self.day), (psnap, self.pcap),
+                     (self.pcap, self.snap)):
+            with self.subTest(a=a, b=b):
+                r = run("diff", a, b)
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                self.assertIn("equal", r.stdout)
+
+    def test_a_damaged_capture_says_which_packet(self):
+        r = run("diff", self.bad_pcap, self.day)
+        self.assertRefused(r, self.bad_pcap, "damaged capture packet", "packet 30",
+                           f"record at byte {self.bad_record}")
+        self.assertEqual(r.stderr, run("replay", self.bad_pcap).stderr, "not replay's words")
 
     def assertRefused(self, r, path, *words):
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)

@@ -144,7 +144,7 @@ static int pass(const uint8_t *data, size_t len, int no_book, timer *t, double *
         if (rc > 0)
             rc = 0;
         if (rc)
-            blanc__run_where(r, f, why, cap);
+            blanc_replay_where(r, f, why, cap);
     }
     blanc_feed_free(f);
     blanc_source_close(src);

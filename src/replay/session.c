@@ -407,7 +407,7 @@ static int blame(blanc_session *s, int rc, blanc_session_error *err)
     if (sink_failed(s->journal, &sys))
         return fail(err, rc, sys, s->o.health_journal, NULL);
     char where[sizeof err->what];
-    blanc__run_where(s->r, s->feed, where, sizeof where);
+    blanc_replay_where(s->r, s->feed, where, sizeof where);
     return fail(err, rc, 0, s->o.input, "%s", where);
 }
 

@@ -21,8 +21,4 @@ const blanc_replay_stats *blanc__replay_stats(const blanc_replay *r);
  * then take a core rather than use an idle one. */
 int blanc__replay_fills_cpus(const blanc_replay *r);
 
-/* Where a run of r over f stopped on a hard error, as a phrase into buf[cap]:
- * "after N messages, byte B", or the feed's own detail (where.c). */
-void blanc__run_where(const blanc_replay *r, const blanc_feed *f, char *buf, size_t cap);
-
 #endif

@@ -7,7 +7,7 @@
 
 #include "replay/view.h"
 
-void blanc__run_where(const blanc_replay *r, const blanc_feed *f, char *buf, size_t cap)
+void blanc_replay_where(const blanc_replay *r, const blanc_feed *f, char *buf, size_t cap)
 {
     const blanc_replay_stats *st = blanc__replay_stats(r);
     /* A feed that stopped on a hard error knows where (a capture record it
