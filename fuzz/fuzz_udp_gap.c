@@ -6,7 +6,8 @@
  * "the stream made numbers up to seq ready" instead of a packet. Checked: the
  * runs stay sorted, disjoint, non-empty, above ready and within their bound;
  * a reported hole starts at ready, is non-empty and ends at or before the
- * first run. */
+ * first run; the list of every hole is ascending, disjoint, outside the runs
+ * and starts with that one. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,9 +27,24 @@ static void check(const udp_gap *g)
             abort();
     }
     uint64_t from, to;
-    if (blanc__udp_gap_hole(g, &from, &to)) {
+    int one = blanc__udp_gap_hole(g, &from, &to);
+    if (one) {
         if (from != g->ready || to <= from || (g->n && to > g->s[0]))
             abort();
+    }
+    /* every hole: ascending, disjoint, non-empty, at or above ready, below
+     * known_end, none inside a run; the first is the one above, if any */
+    uint64_t h[UDP_GAP_HOLES][2];
+    size_t nh = blanc__udp_gap_holes(g, h, UDP_GAP_HOLES);
+    if (nh > UDP_GAP_HOLES || (one && (!nh || h[0][0] != from || h[0][1] != to)))
+        abort();
+    for (size_t i = 0; i < nh; i++) {
+        if (h[i][0] >= h[i][1] || h[i][0] < g->ready || h[i][1] > g->known_end ||
+            (i && h[i][0] <= h[i - 1][1]))
+            abort();
+        for (size_t r = 0; r < g->n; r++)
+            if (g->s[r] < h[i][1] && h[i][0] < g->e[r])
+                abort();
     }
 }
 

@@ -4,7 +4,8 @@
  * The live feed's hole view (src/feed/udp_gap.c) against a brute-force model:
  * a bitmap of every sequence number that arrived. The model's hole starts at
  * the first number not made ready and ends at the first arrived number after
- * it (or one past the highest known number); packets come in random sizes,
+ * it (or one past the highest known number), and every later hole likewise
+ * (the runs of missing numbers below the highest known); packets come in random sizes,
  * some dropped, some reordered, some duplicated, heartbeats among them.
  */
 #include <setjmp.h>
@@ -33,6 +34,10 @@ static void test_hand_cases(void **state)
     blanc__udp_gap_packet(&g, 13, 1); /* 11..12 missing too: the first hole still first */
     assert_int_equal(blanc__udp_gap_hole(&g, &a, &b), 1);
     assert_true(a == 6 && b == 9);
+    uint64_t h[3][2];
+    assert_int_equal(blanc__udp_gap_holes(&g, h, 3), 2); /* both, lowest first */
+    assert_true(h[0][0] == 6 && h[0][1] == 9 && h[1][0] == 11 && h[1][1] == 13);
+    assert_int_equal(blanc__udp_gap_holes(&g, h, 1), 1); /* at most max */
     blanc__udp_gap_packet(&g, 6, 3); /* the answer: the stream makes 6..10 ready */
     blanc__udp_gap_ready(&g, 11);
     assert_int_equal(blanc__udp_gap_hole(&g, &a, &b), 1);
@@ -42,10 +47,18 @@ static void test_hand_cases(void **state)
     blanc__udp_gap_packet(&g, 20, 0); /* a heartbeat says 14..19 were sent */
     assert_int_equal(blanc__udp_gap_hole(&g, &a, &b), 1);
     assert_true(a == 14 && b == 20);
+    blanc__udp_gap_packet(&g, 17, 1); /* 14..16 missing */
+    assert_int_equal(blanc__udp_gap_holes(&g, h, 3), 2); /* and 18..19: the tail */
+    assert_true(h[0][0] == 14 && h[0][1] == 17 && h[1][0] == 18 && h[1][1] == 20);
+    blanc__udp_gap_packet(&g, 14, 3);
+    blanc__udp_gap_packet(&g, 18, 2);
+    blanc__udp_gap_ready(&g, 20);
+    assert_int_equal(blanc__udp_gap_holes(&g, h, 3), 0);
     blanc__udp_gap_packet(&g, 22, 0xFFFF); /* end of session after 21 */
     assert_true(g.eos_seq == 22);
     blanc__udp_gap_ready(&g, 22);
     assert_int_equal(blanc__udp_gap_hole(&g, &a, &b), 0);
+    assert_int_equal(blanc__udp_gap_holes(&g, h, 3), 0);
 }
 
 static uint64_t rng = 88172645463325252u;
@@ -124,6 +137,24 @@ static void test_against_model(void **state)
             assert_int_equal(hole, 1);
             assert_true(a == ready);
             assert_true(b == to);
+            /* every hole, as the live feed tends them: the model's runs of
+             * missing numbers below known, the first UDP_GAP_HOLES of them */
+            uint64_t h[UDP_GAP_HOLES][2];
+            size_t nh = blanc__udp_gap_holes(&g, h, UDP_GAP_HOLES), want = 0;
+            for (uint64_t x = ready; x < known && want < UDP_GAP_HOLES;) {
+                if (arrived[x]) {
+                    x++;
+                    continue;
+                }
+                uint64_t y = x;
+                while (y < known && !arrived[y])
+                    y++;
+                assert_true(want < nh);
+                assert_true(h[want][0] == x && h[want][1] == y);
+                want++;
+                x = y;
+            }
+            assert_int_equal(nh, want);
         }
     }
 }

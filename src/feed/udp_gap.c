@@ -93,3 +93,25 @@ int blanc__udp_gap_hole(const udp_gap *g, uint64_t *from, uint64_t *to)
     *to = t;
     return 1;
 }
+
+size_t blanc__udp_gap_holes(const udp_gap *g, uint64_t (*h)[2], size_t max)
+{
+    if (g->ready == 0 || g->known_end <= g->ready)
+        return 0;
+    size_t k = 0;
+    uint64_t at = g->ready; /* the first number not known to have arrived */
+    for (size_t i = 0; i < g->n && k < max; i++) {
+        if (g->s[i] > at) {
+            h[k][0] = at;
+            h[k][1] = g->s[i];
+            k++;
+        }
+        at = g->e[i];
+    }
+    if (k < max && g->known_end > at) {
+        h[k][0] = at;
+        h[k][1] = g->known_end;
+        k++;
+    }
+    return k;
+}

@@ -16,6 +16,10 @@
 #include <stdint.h>
 
 #define UDP_GAP_RUNS 256
+/* Holes the live feed tends at once (feed_udp.c: each with its own requests
+ * and deadline); the ones above them wait their turn. Far below the runs, so
+ * every tended hole is exact (a full run table only widens the last). */
+#define UDP_GAP_HOLES 32
 
 typedef struct udp_gap {
     uint64_t ready;       /* next sequence number not yet made ready; 0: none seen */
@@ -34,5 +38,11 @@ void blanc__udp_gap_ready(udp_gap *g, uint64_t next);
 /* The hole: 1 and [*from, *to) when numbers from ready are missing while
  * later ones are known; else 0. */
 int blanc__udp_gap_hole(const udp_gap *g, uint64_t *from, uint64_t *to);
+/* The first holes, lowest first, at most max: h[i][0] .. h[i][1] - 1 missing
+ * while later numbers are known (before the first run, between runs, after
+ * the last up to known_end). h[0] is the hole above when there is one; a run
+ * that starts at ready (about to be made ready) opens no hole before it.
+ * Returns how many. */
+size_t blanc__udp_gap_holes(const udp_gap *g, uint64_t (*h)[2], size_t max);
 
 #endif
