@@ -899,6 +899,32 @@ static void channel_selection(void **state)
     }
 }
 
+/* A retransmission server's answers (push_answer): recovered counts the
+ * numbers they make ready first, whether at once or from held; not copies of
+ * what the feed already had, and not the parts of an answer that overlap. */
+static void answers_count_what_they_recover(void **state)
+{
+    (void)state;
+    run r;
+    start(&r, mkstream(NULL, 0, NULL, 0, 0, 0));
+    uint8_t b[256];
+    mold_origin o = {A_GROUP, 26400, 1, 0, 0};
+    assert_int_equal(sendp(&r, A_GROUP, "S", 1, 2), 0);   /* 1..2 */
+    assert_int_equal(sendp(&r, A_GROUP, "S", 6, 2), 0);   /* held: 3..5 missing */
+    assert_int_equal(sendp(&r, A_GROUP, "S", 10, 1), 0);  /* held: 8..9 missing */
+    assert_int_equal(blanc__mold_stream_push_answer(r.m, &o, b, mk(b, "S", 8, 2)), 0);
+    assert_int_equal(blanc__mold_stream_recovered(r.m), 0); /* held behind 3..5 */
+    assert_int_equal(blanc__mold_stream_push_answer(r.m, &o, b, mk(b, "S", 1, 5)), 0);
+    drain(&r, 64); /* 3..5 new (1..2 copies), then the held 8..9 */
+    assert_int_equal(blanc__mold_stream_recovered(r.m), 5);
+    assert_int_equal(blanc__mold_stream_push_answer(r.m, &o, b, mk(b, "S", 1, 3)), 0);
+    assert_int_equal(sendp(&r, A_GROUP, "S", 11, 1), 0); /* the feed's own: not counted */
+    assert_int_equal(blanc__mold_stream_recovered(r.m), 5);
+    assert_int_equal(r.n, 11);
+    assert_int_equal(stats(&r).lost_messages, 0);
+    blanc__mold_stream_free(r.m);
+}
+
 static void unsequenced_pass_in_arrival_order(void **state)
 {
     (void)state;
@@ -1277,6 +1303,7 @@ int main(void)
         cmocka_unit_test(end_of_session),
         cmocka_unit_test(session_selection),
         cmocka_unit_test(channel_selection),
+        cmocka_unit_test(answers_count_what_they_recover),
         cmocka_unit_test(unsequenced_pass_in_arrival_order),
         cmocka_unit_test(damage_goes_with_the_next_message),
         cmocka_unit_test(random_ab_captures_match_the_set_model),

@@ -95,6 +95,12 @@ int blanc__mold_stream_direct_ok(const mold_stream *m);
 struct udp_span;
 size_t blanc__mold_stream_push_spans(mold_stream *m, const struct udp_span *sp, size_t n,
                                      size_t seen, int *err);
+/* push() of a retransmission server's answer (a live feed's request socket):
+ * the same sequencing; the messages it makes ready that were not yet
+ * delivered are counted by recovered(). */
+int blanc__mold_stream_push_answer(mold_stream *m, const mold_origin *o, const uint8_t *p,
+                                   size_t n);
+uint64_t blanc__mold_stream_recovered(const mold_stream *m);
 /* The lent packets are about to go away: copy what is still ready of them.
  * 0 or BLANC_ENOMEM (then nothing changed; the lent bytes must stay). Messages
  * take() returned before are no longer valid. */

@@ -161,6 +161,7 @@ mold_slot *blanc__mold_slot_get(mold_stream *m, size_t len)
     }
     s->buf = s->own;
     s->lent = 0;
+    s->answer = m->answering;
     /* Field by field: a memset of the whole slot costs more than the rest of
      * a packet's bookkeeping. */
     s->len = len;
@@ -519,6 +520,8 @@ static void deliver(mold_stream *m, mold_session *s, mold_slot *sl)
         blanc__mold_slot_skip(sl, (uint32_t)old);
     }
     blanc__mold_won(s, s->next, sl->seq + sl->count, sl->pair);
+    if (sl->answer) /* the numbers it makes ready are the server's doing */
+        m->recovered += sl->seq + sl->count - s->next;
     s->next = sl->seq + sl->count;
     s->last_pair = sl->pair;
     sl->lost = s->pending_lost;
@@ -763,6 +766,20 @@ static int push(mold_stream *m, const mold_origin *o, const uint8_t *p, size_t n
 int blanc__mold_stream_push(mold_stream *m, const mold_origin *o, const uint8_t *p, size_t n)
 {
     return push(m, o, p, n, 0);
+}
+
+int blanc__mold_stream_push_answer(mold_stream *m, const mold_origin *o, const uint8_t *p,
+                                   size_t n)
+{
+    m->answering = 1; /* the slots it takes are tagged (slot_get) */
+    int rc = push(m, o, p, n, 0);
+    m->answering = 0;
+    return rc;
+}
+
+uint64_t blanc__mold_stream_recovered(const mold_stream *m)
+{
+    return m->recovered;
 }
 
 int blanc__mold_stream_push_lent(mold_stream *m, const mold_origin *o, const uint8_t *p,
@@ -1077,6 +1094,7 @@ void blanc__mold_reset(mold_stream *m)
     m->pending_damage = 0;
     m->pending_damage_at = 0;
     m->unsequenced = m->default_chosen = 0;
+    m->recovered = 0;
     m->tk.valid = 0;
     blanc__mold_rehash(m);
 }

@@ -50,6 +50,7 @@ typedef struct mold_slot {
     uint8_t *own;           /* the slot's buffer, cap bytes */
     size_t len, cap;
     uint8_t lent;           /* buf is the caller's (a ready slot only) */
+    uint8_t answer;         /* pushed as a retransmission server's answer */
     uint64_t seq;           /* of its first message; 0 unsequenced */
     uint16_t count;         /* message blocks (0 for HEARTBEAT, END, MARK) */
     uint16_t idx;           /* next block to hand out */
@@ -159,6 +160,8 @@ struct mold_stream {
     uint64_t pending_damage_at;
     uint8_t unsequenced;      /* a sequence-0 packet with messages was seen */
     uint8_t default_chosen;   /* no names given: the first session is chosen */
+    uint8_t answering;        /* the packet being pushed is an answer (push_answer) */
+    uint64_t recovered;       /* messages delivered from answers (first copies) */
 
     /* The direct path: packets whose messages went straight into the batch
      * dout[dcap] the caller is filling, ahead of anything in the ready queue
