@@ -546,9 +546,10 @@ void blanc_capture_info_free(blanc_capture_info *ci);
 /*
  * Live MoldUDP64 from a UDP socket (src/feed/feed_udp.c, docs/FEEDS.md
  * "Live"). The feed joins the group (or binds the unicast or any address),
- * follows one session, holds later packets while a gap is re-requested from
- * the retransmission server (MoldUDP64 request packets: session, sequence,
- * count), and declares the gap lost after the tries. It ends (next() returns
+ * follows one session, holds later packets while the gaps are re-requested
+ * from the retransmission server (MoldUDP64 request packets: session,
+ * sequence, count; every hole at once, up to 32, each with its own tries and
+ * wait), and declares a gap lost after its tries. It ends (next() returns
  * 0) at the session's end-of-session packet (BLANC_END_MARKER), after the
  * idle timeout or once stopped (BLANC_END_EOF): what is held is released
  * first. Its offset counts the MoldUDP64 payload bytes received.
@@ -567,7 +568,8 @@ typedef struct blanc_udp_options {
     uint32_t rcvbuf;            /* SO_RCVBUF asked, bytes; 0: 64 MiB */
     uint32_t reorder_window;    /* packets held behind a gap; 0: 4096 (the most) */
     uint32_t gap_wait_ms;       /* wait per re-request, or in all without a
-                                   retransmission server, before a gap is lost; 0: 20 */
+                                   retransmission server, before a gap is lost; 0: 20.
+                                   Each hole has its own (up to 32 tended at once) */
     uint32_t rerequest_tries;   /* re-requests of one gap before it is lost; 0: 5 */
 } blanc_udp_options;
 
@@ -583,6 +585,8 @@ typedef struct blanc_udp_stats {
     uint64_t kernel_drops;   /* datagrams the kernel dropped (SO_RXQ_OVFL) */
     uint64_t truncated;      /* datagrams larger than the receive slot */
     uint32_t rcvbuf;         /* SO_RCVBUF granted, bytes */
+    uint64_t recovered;      /* messages delivered from those datagrams that had not
+                                come otherwise (filled holes; copies not counted) */
 } blanc_udp_stats;
 
 /*

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "blanc.h"
+#include "feed/udp_gap.h" /* UDP_GAP_HOLES */
 
 #define PER 5
 #define NPK 200
@@ -86,6 +87,8 @@ static void send_day(uint16_t port, const int *drop, size_t nd, int eos)
     close(fd);
 }
 
+#define LOG 256
+
 typedef struct server {
     int fd;
     uint16_t port;
@@ -93,50 +96,122 @@ typedef struct server {
     int requests;
     unsigned per;        /* messages per answer packet (0: PER) */
     unsigned pace_us;    /* pause after each answer packet */
-    uint64_t never;      /* a number it does not have (0: none) */
-    uint64_t asked[64];  /* the first numbers of the first requests */
+    uint64_t never;      /* numbers it does not have: never .. never + never_n - 1 */
+    unsigned never_n;    /* (never 0: none; never_n 0: one) */
+    /* the first LOG requests: first number, count, and the answer packets
+     * sent before it came (0: asked before any answer) */
+    uint64_t asked[LOG];
+    unsigned asked_n[LOG];
+    int answered_before[LOG];
+    int answers;         /* answer packets sent */
+    /* Hold: answer nothing until requests from hold_distinct different first
+     * numbers came (or hold_ms passed), and linger_ms more for any beyond;
+     * then answer what was held, in order, and the rest as it comes. */
+    unsigned hold_distinct, hold_ms, linger_ms;
+    int distinct_at_open; /* different first numbers asked when it opened */
+    /* the first request from partial_seq gets only partial_count messages */
+    uint64_t partial_seq;
+    unsigned partial_count;
     pthread_t t;
 } server;
+
+static uint64_t ms_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+static int distinct_asked(const server *s)
+{
+    int n = 0, logged = s->requests < LOG ? s->requests : LOG;
+    for (int i = 0; i < logged; i++) {
+        int seen = 0;
+        for (int k = 0; k < i && !seen; k++)
+            seen = s->asked[k] == s->asked[i];
+        n += !seen;
+    }
+    return n;
+}
+
+static void answer(server *s, uint64_t seq, unsigned count, const struct sockaddr_in *to)
+{
+    uint8_t p[2048];
+    if (s->partial_count && seq == s->partial_seq) {
+        if (count > s->partial_count)
+            count = s->partial_count;
+        s->partial_count = 0; /* the first request only */
+    }
+    unsigned per = s->per ? s->per : PER;
+    while (count && s->run) { /* answer in packets of per, as the feed sent them */
+        unsigned c = count < per ? count : per;
+        uint64_t nn = s->never_n ? s->never_n : 1;
+        if (!s->never || s->never + nn <= seq || s->never >= seq + c) {
+            size_t len = make_packet(p, seq, c);
+            sendto(s->fd, p, len, 0, (const struct sockaddr *)to, sizeof *to);
+            s->answers++;
+        }
+        if (s->pace_us)
+            usleep(s->pace_us);
+        seq += c;
+        count -= c;
+    }
+}
 
 static void *serve(void *arg)
 {
     server *s = arg;
+    struct {
+        uint64_t seq;
+        unsigned count;
+        struct sockaddr_in from;
+    } held[LOG];
+    int nheld = 0, open = s->hold_distinct == 0;
+    uint64_t first = 0, open_at = 0;
     while (s->run) {
-        uint8_t q[64], p[2048];
+        uint8_t q[64];
         struct sockaddr_in from;
         socklen_t fl = sizeof from;
         ssize_t n = recvfrom(s->fd, q, sizeof q, 0, (struct sockaddr *)&from, &fl);
-        if (n != 20 || memcmp(q, SESSION, 10))
-            continue;
-        uint64_t seq = 0;
-        for (int i = 0; i < 8; i++)
-            seq = seq << 8 | q[10 + i];
-        unsigned count = (unsigned)q[18] << 8 | q[19];
-        if (s->requests < 64)
-            s->asked[s->requests] = seq;
-        s->requests++;
-        unsigned per = s->per ? s->per : PER;
-        while (count && s->run) { /* answer in packets of per, as the feed sent them */
-            unsigned c = count < per ? count : per;
-            if (s->never < seq || s->never >= seq + c) {
-                size_t len = make_packet(p, seq, c);
-                sendto(s->fd, p, len, 0, (struct sockaddr *)&from, fl);
+        if (n == 20 && !memcmp(q, SESSION, 10)) {
+            uint64_t seq = 0;
+            for (int i = 0; i < 8; i++)
+                seq = seq << 8 | q[10 + i];
+            unsigned count = (unsigned)q[18] << 8 | q[19];
+            if (s->requests < LOG) {
+                s->asked[s->requests] = seq;
+                s->asked_n[s->requests] = count;
+                s->answered_before[s->requests] = s->answers;
             }
-            if (s->pace_us)
-                usleep(s->pace_us);
-            seq += c;
-            count -= c;
+            s->requests++;
+            if (open) {
+                answer(s, seq, count, &from);
+            } else if (nheld < LOG) {
+                held[nheld].seq = seq;
+                held[nheld].count = count;
+                held[nheld++].from = from;
+                if (!first)
+                    first = ms_now();
+            }
+        }
+        if (!open && nheld) {
+            uint64_t now = ms_now();
+            if (!open_at && (distinct_asked(s) >= (int)s->hold_distinct ||
+                             now >= first + s->hold_ms))
+                open_at = now + s->linger_ms;
+            if (open_at && now >= open_at) {
+                open = 1;
+                s->distinct_at_open = distinct_asked(s);
+                for (int i = 0; i < nheld; i++)
+                    answer(s, held[i].seq, held[i].count, &held[i].from);
+            }
         }
     }
     return NULL;
 }
 
-static void server_start_as(server *s, unsigned per, unsigned pace_us, uint64_t never)
+static void server_bind(server *s)
 {
-    memset(s, 0, sizeof *s);
-    s->per = per;
-    s->pace_us = pace_us;
-    s->never = never;
     s->fd = socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
@@ -148,8 +223,23 @@ static void server_start_as(server *s, unsigned per, unsigned pace_us, uint64_t 
     s->port = ntohs(a.sin_port);
     struct timeval tv = {0, 50000};
     setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+/* Start a server set up by the caller (memset, then its fields). */
+static void server_run(server *s)
+{
+    server_bind(s);
     s->run = 1;
     pthread_create(&s->t, NULL, serve, s);
+}
+
+static void server_start_as(server *s, unsigned per, unsigned pace_us, uint64_t never)
+{
+    memset(s, 0, sizeof *s);
+    s->per = per;
+    s->pace_us = pace_us;
+    s->never = never;
+    server_run(s);
 }
 
 static void server_start(server *s) { server_start_as(s, 0, 0, 0); }
@@ -237,53 +327,55 @@ static void send_eos(int fd, uint16_t port, uint64_t seq)
     send_to(fd, port, p, make_packet(p, seq, 0xFFFF));
 }
 
-/* A timed sender (no server): 1, 2, 4 (3 never comes); 6 at 150 ms; 5 at
- * 600 ms, then 7, the late 3 and the end. With a wait of 400 ms, hole 3 is
- * given up at ~400 ms, when 6 is held; hole 5 is only then the one waited on,
- * from there, so 5 (at 600) is in time. Margins of 200 ms and more. */
-static void *timed_sender(void *arg)
+/* No server, a wait of 1.5 s: 1, 2, 4, 6 are queued before the feed reads,
+ * so holes 3 and 5 are both seen at its start, each with its own wait; 5, 7,
+ * the late 3 and the end come 2.25 s later. Both holes are lost at ~1.5 s (3,
+ * then 5 as soon as it is the lowest). Tending one hole at a time waited for
+ * 5 from 3's give-up, to ~3 s, and took 5: margins of 750 ms either way. */
+static void *late_sender(void *arg)
 {
     uint16_t port = *(uint16_t *)arg;
     int fd = sender();
-    send_one(fd, port, 1);
-    send_one(fd, port, 2);
-    send_one(fd, port, 4);
-    usleep(150000);
-    send_one(fd, port, 6);
-    usleep(450000);
+    usleep(2250000);
     send_one(fd, port, 5);
     send_one(fd, port, 7);
-    usleep(50000);
     send_one(fd, port, 3); /* after its give-up: late, not delivered */
     send_eos(fd, port, 8);
     close(fd);
     return NULL;
 }
 
-static void test_give_up_one_hole_then_wait_for_the_next(void **state)
+static void test_each_hole_waits_its_own_time(void **state)
 {
     (void)state;
-    blanc_feed *f = open_feed_wait(NULL, 0, 2000, 400, 0);
+    blanc_feed *f = open_feed_wait(NULL, 0, 5000, 1500, 0);
     uint16_t port = blanc_feed_udp_port(f);
+    int fd = sender();
+    send_one(fd, port, 1);
+    send_one(fd, port, 2);
+    send_one(fd, port, 4);
+    send_one(fd, port, 6);
+    close(fd);
     pthread_t t;
-    pthread_create(&t, NULL, timed_sender, &port);
+    pthread_create(&t, NULL, late_sender, &port);
     result r;
     drain(f, &r);
     pthread_join(t, NULL);
     assert_int_equal(r.how, BLANC_END_MARKER);
-    assert_int_equal(r.messages, 6); /* 5 came in its hole's own wait */
+    assert_int_equal(r.messages, 5); /* 1, 2, 4, 6, 7 */
     assert_true(r.in_order);
-    assert_int_equal(r.ts.gaps, 1);
-    assert_int_equal(r.ts.lost_messages, 1);
-    assert_int_equal(r.us.gaps_given_up, 1);
-    assert_int_equal(r.ts.late, 1); /* the answer after the give-up (FEEDS.md) */
+    assert_int_equal(r.ts.gaps, 2);
+    assert_int_equal(r.ts.lost_messages, 2);
+    assert_int_equal(r.us.gaps_given_up, 2);
+    assert_int_equal(r.ts.late, 2); /* 5 and 3, after their give-ups (FEEDS.md) */
     assert_int_equal(r.ts.duplicates, 0);
     close_feed(f);
 }
 
-/* A server that has all but 3: 1, 2, 4, 6, 7 sent (3 and 5 missing). Once 3
- * is given up, 5 is the hole, asked for in its turn and filled. */
-static void test_next_hole_is_rerequested(void **state)
+/* A server that has all but 3: 1, 2, 4, 6, 7 sent (3 and 5 missing), all
+ * queued before the feed reads. Both holes are asked for at once; 5 is
+ * answered, 3 asked again and given up. One hole at a time asked 3, 3, 5. */
+static void test_holes_are_rerequested_together(void **state)
 {
     (void)state;
     server s;
@@ -307,8 +399,169 @@ static void test_next_hole_is_rerequested(void **state)
     assert_int_equal(r.ts.gaps, 1);
     assert_int_equal(r.ts.lost_messages, 1);
     assert_int_equal(r.us.gaps_given_up, 1);
-    assert_int_equal(s.requests, 3); /* 3 twice, then 5 */
-    assert_true(s.asked[0] == 3 && s.asked[1] == 3 && s.asked[2] == 5);
+    assert_int_equal(r.us.recovered, 1);
+    assert_int_equal(s.requests, 3); /* 3 and 5, then 3 again */
+    assert_true(s.asked[0] == 3 && s.asked[1] == 5 && s.asked[2] == 3);
+    assert_int_equal(r.us.rerequests, 3);
+    close_feed(f);
+}
+
+/* Requests of the day's packet k: the index of the first and how many. */
+static int first_request(const server *s, uint64_t seq, int *count)
+{
+    int at = -1, n = 0;
+    for (int i = 0; i < s->requests && i < LOG; i++) {
+        if (s->asked[i] >= seq && s->asked[i] < seq + PER) {
+            if (at < 0)
+                at = i;
+            n++;
+        }
+    }
+    if (count)
+        *count = n;
+    return at;
+}
+
+/* Two holes far apart (packets 40 and 160 of the day), a server that answers
+ * both but holds its answers until both were asked for (or 3 s passed): both
+ * requests go out before any answer, and every message is recovered. One hole
+ * at a time asked for the second only once the first was answered. */
+static void test_two_holes_asked_before_the_first_answer(void **state)
+{
+    (void)state;
+    server s;
+    memset(&s, 0, sizeof s);
+    s.hold_distinct = 2;
+    s.hold_ms = 3000;
+    server_run(&s);
+    blanc_feed *f = open_feed_wait("127.0.0.1", s.port, 5000, 1000, 5);
+    int drop[] = {40, 160};
+    send_day(blanc_feed_udp_port(f), drop, 2, 1);
+    result r;
+    drain(f, &r);
+    server_stop(&s);
+    assert_int_equal(r.how, BLANC_END_MARKER);
+    assert_int_equal(r.messages, NPK * PER);
+    assert_true(r.in_order);
+    assert_int_equal(r.ts.lost_messages, 0);
+    assert_int_equal(r.us.gaps_given_up, 0);
+    assert_int_equal(r.us.recovered, 2 * PER);
+    assert_int_equal(s.requests, 2); /* answered within the wait: no second try */
+    assert_int_equal(r.us.rerequests, 2);
+    int a = first_request(&s, 40 * PER + 1, NULL), b = first_request(&s, 160 * PER + 1, NULL);
+    assert_true(a >= 0 && b >= 0);
+    assert_int_equal(s.answered_before[a], 0);
+    assert_int_equal(s.answered_before[b], 0);
+    assert_int_equal(s.distinct_at_open, 2);
+    close_feed(f);
+}
+
+/* The server answers only the second hole (it lacks 201..205, packet 40):
+ * that hole is recovered while the first is still being asked for, and the
+ * first is lost after its own tries. One hole at a time asked for the second
+ * only after the first's last try. */
+static void test_only_the_second_hole_answered(void **state)
+{
+    (void)state;
+    server s;
+    memset(&s, 0, sizeof s);
+    s.never = 40 * PER + 1;
+    s.never_n = PER;
+    server_run(&s);
+    blanc_feed *f = open_feed_wait("127.0.0.1", s.port, 5000, 200, 3);
+    int drop[] = {40, 160};
+    send_day(blanc_feed_udp_port(f), drop, 2, 1);
+    result r;
+    drain(f, &r);
+    server_stop(&s);
+    assert_int_equal(r.how, BLANC_END_MARKER);
+    assert_true(r.in_order);
+    assert_int_equal(r.messages, (NPK - 1) * PER);
+    assert_int_equal(r.ts.lost_messages, PER);
+    assert_int_equal(r.ts.gaps, 1);
+    assert_int_equal(r.us.gaps_given_up, 1);
+    assert_int_equal(r.us.recovered, PER);
+    int na, nb;
+    int a = first_request(&s, 40 * PER + 1, &na), b = first_request(&s, 160 * PER + 1, &nb);
+    assert_int_equal(na, 3); /* its tries */
+    assert_int_equal(nb, 1);
+    assert_true(a >= 0 && b > a && b < a + na - 1); /* between its first and last try */
+    assert_int_equal(s.requests, 4);
+    assert_int_equal(r.us.rerequests, 4);
+    close_feed(f);
+}
+
+/* A partial answer: the first request for hole A (packet 40, 201..205) is
+ * answered with 201..202 only; hole B (packet 160) in full. A narrows to
+ * 203..205, asked for again after its wait, from 203; B is asked once, before
+ * A's second request: nothing of B was reset by A's partial answer. */
+static void test_partial_answer_narrows_only_its_hole(void **state)
+{
+    (void)state;
+    server s;
+    memset(&s, 0, sizeof s);
+    s.partial_seq = 40 * PER + 1;
+    s.partial_count = 2;
+    server_run(&s);
+    blanc_feed *f = open_feed_wait("127.0.0.1", s.port, 5000, 500, 5);
+    int drop[] = {40, 160};
+    send_day(blanc_feed_udp_port(f), drop, 2, 1);
+    result r;
+    drain(f, &r);
+    server_stop(&s);
+    assert_int_equal(r.how, BLANC_END_MARKER);
+    assert_int_equal(r.messages, NPK * PER);
+    assert_true(r.in_order);
+    assert_int_equal(r.ts.lost_messages, 0);
+    assert_int_equal(r.us.recovered, 2 * PER);
+    assert_int_equal(r.ts.duplicates, 0);
+    assert_int_equal(s.requests, 3);
+    int na, nb;
+    int a = first_request(&s, 40 * PER + 1, &na), b = first_request(&s, 160 * PER + 1, &nb);
+    assert_int_equal(na, 2);
+    assert_int_equal(nb, 1);
+    assert_true(a == 0 && b == 1);
+    assert_true(s.asked[0] == 40 * PER + 1 && s.asked_n[0] == PER);
+    assert_true(s.asked[2] == 40 * PER + 3 && s.asked_n[2] == PER - 2);
+    close_feed(f);
+}
+
+/* 40 holes (every 4th packet from the 4th), a server that holds its answers
+ * until 32 different holes were asked for, and 300 ms more: exactly
+ * UDP_GAP_HOLES were asked for before any answer (all it may tend at once,
+ * and no more), the rest in their turn, and every message recovered. */
+static void test_holes_tended_at_once_are_capped(void **state)
+{
+    (void)state;
+    assert_int_equal(UDP_GAP_HOLES, 32);
+    server s;
+    memset(&s, 0, sizeof s);
+    s.hold_distinct = UDP_GAP_HOLES;
+    s.hold_ms = 5000;
+    s.linger_ms = 300;
+    server_run(&s);
+    blanc_feed *f = open_feed_wait("127.0.0.1", s.port, 8000, 2000, 5);
+    int drop[40];
+    for (int i = 0; i < 40; i++)
+        drop[i] = 4 * (i + 1);
+    send_day(blanc_feed_udp_port(f), drop, 40, 1);
+    result r;
+    drain(f, &r);
+    server_stop(&s);
+    assert_int_equal(r.how, BLANC_END_MARKER);
+    assert_int_equal(r.messages, NPK * PER);
+    assert_true(r.in_order);
+    assert_int_equal(r.ts.lost_messages, 0);
+    assert_int_equal(r.us.recovered, 40 * PER);
+    assert_int_equal(s.distinct_at_open, UDP_GAP_HOLES);
+    for (int i = 0; i < 40; i++) {
+        int n, at = first_request(&s, (uint64_t)drop[i] * PER + 1, &n);
+        assert_true(at >= 0);
+        assert_int_equal(n, 1); /* each asked once: answered within its wait */
+        assert_int_equal(s.answered_before[at] == 0, i < UDP_GAP_HOLES);
+    }
+    assert_int_equal(s.requests, 40);
+    assert_int_equal(r.us.rerequests, 40);
     close_feed(f);
 }
 
@@ -545,8 +798,12 @@ int main(void)
         cmocka_unit_test(test_rerequest_fills),
         cmocka_unit_test(test_server_silent_gap_is_lost),
         cmocka_unit_test(test_stop_and_idle),
-        cmocka_unit_test(test_give_up_one_hole_then_wait_for_the_next),
-        cmocka_unit_test(test_next_hole_is_rerequested),
+        cmocka_unit_test(test_each_hole_waits_its_own_time),
+        cmocka_unit_test(test_holes_are_rerequested_together),
+        cmocka_unit_test(test_two_holes_asked_before_the_first_answer),
+        cmocka_unit_test(test_only_the_second_hole_answered),
+        cmocka_unit_test(test_partial_answer_narrows_only_its_hole),
+        cmocka_unit_test(test_holes_tended_at_once_are_capped),
         cmocka_unit_test(test_partial_answers_make_no_new_request),
         cmocka_unit_test(test_truncated_damage_goes_with_the_next_message),
         cmocka_unit_test(test_followed_session_number),

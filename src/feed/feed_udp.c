@@ -10,14 +10,20 @@
  * (mold.h), which orders them, drops duplicates and accounts gaps; it copies
  * what it keeps, so a whole batch is pushed before its messages are taken.
  *
- * A gap (numbers missing while later ones are held, udp_gap.h) is re-requested
- * at once and every gap_wait_ms again, up to rerequest_tries times; then, or
- * after gap_wait_ms when there is no retransmission server, it is lost: the
- * stream gives up that hole only (the held packets up to the next hole go
- * out) and the gap counts as lost messages; the next hole is then tended the
- * same way, with its own requests and wait. Answers that fill the requested
- * range a part at a time are that request's answer, not a new hole. The
- * stream's own reorder window still bounds what is held meanwhile.
+ * Every hole (numbers missing while later ones are known, udp_gap.h) is
+ * tended on its own, up to UDP_GAP_HOLES at once, the lowest first; the ones
+ * above them wait their turn (so hostile input can grow neither the state nor
+ * the request traffic: at most tries requests per hole, and a hole needs a
+ * datagram to exist). A tended hole is re-requested at once and every
+ * gap_wait_ms again, up to rerequest_tries times; then, or after gap_wait_ms
+ * when there is no retransmission server, its time is over. An answer that
+ * fills part of a hole narrows (or splits) it: the parts keep its tries and
+ * deadline, and nothing else is reset. A hole whose time is over is given up
+ * once it is the lowest and the sockets are drained: the stream gives up that
+ * hole only (the held packets up to the next hole go out) and its numbers
+ * count as lost; until it is the lowest nothing it blocked could go out
+ * anyway, and a late packet may still fill it. The stream's own reorder
+ * window still bounds what is held meanwhile.
  *
  * Nothing blocks beyond poll() on the sockets and an eventfd that
  * blanc_feed_udp_stop() writes, so a stop (a signal handler's) is seen at once,
@@ -67,11 +73,15 @@ typedef struct udp_feed {
     unsigned n, at;
     int batch_sock;
     uint64_t batch_ts;
-    /* the gap being re-requested: [hole_from, asked_to) is what its requests
-     * covered (or the hole as first seen, without a server) */
-    uint64_t hole_from, asked_to, hole_since, next_try;
-    uint32_t tries;
-    int have_hole;
+    /* the holes tended, lowest first (udp_gap's first UDP_GAP_HOLES) */
+    struct hole {
+        uint64_t from, to; /* missing now */
+        uint64_t since;    /* when first seen (monotonic ns) */
+        uint64_t next_try; /* the next request, or (tries used up) the deadline */
+        uint32_t tries;
+        int over;          /* its time is over: lost once lowest and drained */
+    } holes[UDP_GAP_HOLES];
+    size_t nholes;
     uint64_t last_rx; /* monotonic ns of the last datagram (idle timeout) */
     uint32_t group;   /* the channel every datagram is pushed as, host order */
     int finishing; /* flushed: deliver what is left, then end with end_how */
@@ -138,7 +148,8 @@ static int push_one(udp_feed *u, unsigned i)
         return 0;
     }
     /* A damaged packet the stream counts and carries to its next message. */
-    int rc = blanc__mold_stream_push(u->m, &from, p, n);
+    int rc = u->batch_sock == SOCK_REQ ? blanc__mold_stream_push_answer(u->m, &from, p, n)
+                                       : blanc__mold_stream_push(u->m, &from, p, n);
     if (rc == 0) { /* taken: what it says exists goes into the hole view */
         if (!u->want_set) { /* no session asked: the first taken, as the stream does */
             memcpy(u->want, p, 10);
@@ -184,29 +195,38 @@ static void finish(udp_feed *u, blanc_feed_how how)
     u->end_how = how;
 }
 
-/* Track the hole [from, to): one outside what was asked for is new (asked
- * for at once, its tries and wait from now); one inside it is the same hole,
- * partly answered: the answer may still be coming, so the next request waits
- * for its time, and the tries go on counting (at most tries per gap). */
-static void track_hole(udp_feed *u, uint64_t now, uint64_t from, uint64_t to)
+/* The holes now, matched with the ones tended before: a hole inside one
+ * tended before is that hole narrowed or split by an answer (or a late
+ * packet), and keeps its tries and deadline; one that grew at its end
+ * (numbers past it turned out missing too) is the same hole, with the new
+ * part asked for at once if it has tries left; any other is new. */
+static void track_holes(udp_feed *u, uint64_t now)
 {
-    if (u->have_hole && from >= u->hole_from && from < u->asked_to) {
-        if (from != u->hole_from) {
-            u->hole_from = from;
-            u->hole_since = now; /* without a server: a late packet came, wait on */
+    uint64_t h[UDP_GAP_HOLES][2];
+    size_t n = blanc__udp_gap_holes(&u->gap, h, UDP_GAP_HOLES);
+    struct hole nh[UDP_GAP_HOLES];
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        while (j < u->nholes && u->holes[j].to <= h[i][0])
+            j++; /* filled, given up, or below: gone */
+        struct hole *o = j < u->nholes && u->holes[j].from < h[i][1] ? &u->holes[j] : NULL;
+        if (o) {
+            nh[i] = *o;
+            if (h[i][1] > o->to && nh[i].tries < u->o.rerequest_tries && now < nh[i].next_try)
+                nh[i].next_try = now;
+        } else {
+            memset(&nh[i], 0, sizeof nh[i]);
+            nh[i].since = nh[i].next_try = now;
         }
-        return;
+        nh[i].from = h[i][0];
+        nh[i].to = h[i][1];
     }
-    u->have_hole = 1;
-    u->hole_from = from;
-    u->asked_to = to;
-    u->hole_since = now;
-    u->tries = 0;
-    u->next_try = now;
+    memcpy(u->holes, nh, n * sizeof nh[0]);
+    u->nholes = n;
 }
 
-/* The hole's time is over: give up only it (what it blocked goes out up to
- * the next hole, which is then tended on its own). The stream counts the
+/* The lowest hole's time is over: give up only it (what it blocked goes out
+ * up to the next hole, which is tended on its own). The stream counts the
  * missing numbers; the view moves past them (a late answer counts as late). */
 static void give_up(udp_feed *u, uint64_t to)
 {
@@ -218,40 +238,41 @@ static void give_up(udp_feed *u, uint64_t to)
     if (rc != 1)
         next = to; /* nothing held: the view alone moves on */
     blanc__udp_gap_ready(&u->gap, next);
-    u->have_hole = 0;
+    /* The holes above keep their state: the next track_holes() matches them. */
     u->st.gaps_given_up++;
 }
 
-/* Decide about the hole: re-request it when due and, once the sockets are
- * drained (nothing that could fill it is still queued), give it up when its
- * time is over. Returns the ns until something is due (for poll), 0 when it
- * was given up, or UINT64_MAX. */
-static uint64_t tend_gap(udp_feed *u, uint64_t now, int drained)
+/* Tend every hole: re-request each when due; mark it over when its time is;
+ * once the sockets are drained (nothing that could fill it is still queued)
+ * give up the lowest if it is over. Returns the ns until something is due
+ * (for poll), 0 when a hole was given up, or UINT64_MAX. */
+static uint64_t tend_gaps(udp_feed *u, uint64_t now, int drained)
 {
-    uint64_t from, to;
-    if (!blanc__udp_gap_hole(&u->gap, &from, &to)) {
-        u->have_hole = 0;
-        return UINT64_MAX;
-    }
-    uint64_t wait = (uint64_t)u->o.gap_wait_ms * 1000000u;
-    track_hole(u, now, from, to);
+    track_holes(u, now);
+    uint64_t wait = (uint64_t)u->o.gap_wait_ms * 1000000u, due = UINT64_MAX;
     int rr = u->fd[SOCK_REQ] >= 0;
-    if (rr && u->tries < u->o.rerequest_tries && now >= u->next_try) {
-        rerequest(u, from, to);
-        u->tries++;
-        u->next_try = now + wait;
-        if (to > u->asked_to)
-            u->asked_to = to;
+    for (size_t i = 0; i < u->nholes; i++) {
+        struct hole *h = &u->holes[i];
+        if (!h->over && rr && h->tries < u->o.rerequest_tries && now >= h->next_try) {
+            rerequest(u, h->from, h->to);
+            h->tries++;
+            h->next_try = now + wait; /* after the last try: its deadline */
+        }
+        uint64_t at = rr ? h->next_try : h->since + wait;
+        if (!h->over && now >= at && (!rr || h->tries >= u->o.rerequest_tries))
+            h->over = 1;
+        if (!h->over && at < due)
+            due = at;
     }
-    uint64_t give_up_at = rr ? (u->tries >= u->o.rerequest_tries ? u->next_try : UINT64_MAX)
-                             : u->hole_since + wait;
-    if (drained && now >= give_up_at) {
-        give_up(u, to);
-        return 0;
+    if (u->nholes && u->holes[0].over && u->holes[0].from == u->gap.ready) {
+        if (drained) {
+            give_up(u, u->holes[0].to);
+            return 0;
+        }
+        due = now; /* given up once the sockets are drained */
     }
-    uint64_t due = give_up_at < u->next_try || !rr || u->tries >= u->o.rerequest_tries
-                       ? give_up_at
-                       : u->next_try;
+    if (due == UINT64_MAX)
+        return due;
     return due > now ? due - now : 1;
 }
 
@@ -315,7 +336,7 @@ static int udp_next(blanc_feed *f, blanc_msg *out, size_t cap)
             continue;
         }
         uint64_t now = now_ns(CLOCK_MONOTONIC);
-        tend_gap(u, now, 0); /* re-request at once, before reading on */
+        tend_gaps(u, now, 0); /* re-request at once, before reading on */
         if (blanc__mold_stream_ended(u->m)) { /* end of session reached in sequence */
             finish(u, BLANC_END_MARKER);
             continue;
@@ -331,7 +352,7 @@ static int udp_next(blanc_feed *f, blanc_msg *out, size_t cap)
         }
         if (r > 0)
             continue;
-        uint64_t due = tend_gap(u, now, 1);
+        uint64_t due = tend_gaps(u, now, 1);
         if (due == 0)
             continue; /* given up: the stream has messages to take */
         if (u->o.idle_timeout_ms) {
@@ -543,7 +564,9 @@ int blanc_feed_get_udp_stats(const blanc_feed *f, blanc_udp_stats *out)
 {
     if (!f || f->ops != &udp_ops)
         return BLANC_EUNSUPPORTED;
-    *out = ((const udp_feed *)f)->st;
+    const udp_feed *u = (const udp_feed *)f;
+    *out = u->st;
+    out->recovered = blanc__mold_stream_recovered(u->m);
     return 0;
 }
 
