@@ -33,7 +33,8 @@ static const char usage_text[] =
     "  --session NAME      follow this MoldUDP64 session (default: the first seen)\n"
     "  --idle-timeout S    end after S seconds (decimals allowed) with no packet\n"
     "  --gap-wait MS       wait per re-request, or in all without a server, before a\n"
-    "                      gap is lost (default 20)\n"
+    "                      gap is lost (default 20); every gap has its own, up to\n"
+    "                      32 tended at once\n"
     "  --rerequest-tries N re-requests of one gap before it is lost (default 5)\n"
     "  --reorder-window N  packets held behind a gap (default and most 4096)\n"
     "  --rcvbuf BYTES      socket receive buffer asked for (default 64M)\n"
@@ -315,6 +316,7 @@ static void tail_json(jw *j, void *ctx, const cli_run_info *ri)
     jw_u64(j, "waits", u.waits);
     jw_u64(j, "rerequests", u.rerequests);
     jw_u64(j, "retransmitted", u.retransmitted);
+    jw_u64(j, "recovered", u.recovered);
     jw_u64(j, "gaps_given_up", u.gaps_given_up);
     jw_u64(j, "kernel_drops", u.kernel_drops);
     jw_u64(j, "truncated", u.truncated);
@@ -330,9 +332,9 @@ static void tail_text(FILE *f, void *ctx, const cli_run_info *ri)
     blanc_udp_stats u;
     blanc_feed_get_udp_stats(a->feed, &u); /* a live feed: always 0 */
     fprintf(f, "live         %" PRIu64 " datagrams in %" PRIu64 " batches, %" PRIu64
-               " re-requests (%" PRIu64 " datagrams back), %" PRIu64 " gaps given up, %" PRIu64
-               " dropped by the kernel; ended by %s\n",
-            u.datagrams, u.batches, u.rerequests, u.retransmitted, u.gaps_given_up,
+               " re-requests (%" PRIu64 " datagrams back, %" PRIu64 " messages recovered), %" PRIu64
+               " gaps given up, %" PRIu64 " dropped by the kernel; ended by %s\n",
+            u.datagrams, u.batches, u.rerequests, u.retransmitted, u.recovered, u.gaps_given_up,
             u.kernel_drops, ended_by(a));
 }
 

@@ -75,31 +75,50 @@ def free_port():
 
 class Retransmitter(threading.Thread):
     """Answers MoldUDP64 request packets from the day, to the requester, in
-    packets of PER_PACKET messages; bounded by stop() and a 0.1 s poll."""
+    packets of PER_PACKET messages; bounded by stop() and a 0.1 s poll.
+    requests logs (seq, count, answer packets sent before it came). With
+    hold=N it answers nothing until requests from N different first numbers
+    came (or hold_s passed), then what it held, in order, and the rest as
+    they come."""
 
-    def __init__(self):
+    def __init__(self, hold=0, hold_s=5.0):
         super().__init__(daemon=True)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.settimeout(0.1)
         self.port = self.sock.getsockname()[1]
         self.requests = []
+        self.answers = 0
+        self.hold, self.hold_s = hold, hold_s
         self.running = True
 
+    def answer(self, seq, count, peer):
+        first = seq - 1
+        last = min(first + count, len(MSGS))
+        for _, p in packets(MSGS, first, last):
+            self.sock.sendto(p, peer)
+            self.answers += 1
+
     def run(self):
+        held, since = [], None
         while self.running:
             try:
                 req, peer = self.sock.recvfrom(64)
             except socket.timeout:
-                continue
-            if len(req) != 20 or req[:10] != SESSION:
-                continue
-            seq, count = struct.unpack(">QH", req[10:])
-            self.requests.append((seq, count))
-            first = seq - 1
-            last = min(first + count, len(MSGS))
-            for _, p in packets(MSGS, first, last):
-                self.sock.sendto(p, peer)
+                req = None
+            if req is not None and len(req) == 20 and req[:10] == SESSION:
+                seq, count = struct.unpack(">QH", req[10:])
+                self.requests.append((seq, count, self.answers))
+                if self.hold:
+                    held.append((seq, count, peer))
+                    since = since or time.monotonic()
+                else:
+                    self.answer(seq, count, peer)
+            if self.hold and held and (len({r[0] for r in self.requests}) >= self.hold
+                                       or time.monotonic() - since > self.hold_s):
+                self.hold = 0
+                for seq, count, peer in held:
+                    self.answer(seq, count, peer)
 
     def stop(self):
         self.running = False
@@ -201,7 +220,37 @@ class Listen(unittest.TestCase):
         self.assertGreaterEqual(len(rt.requests), DROP_RUNS)
         # each request asks from the first missing message
         firsts = {i * PER_PACKET + 1 for i in DROPS}
-        self.assertTrue(all(seq in firsts for seq, _ in rt.requests), rt.requests)
+        self.assertTrue(all(seq in firsts for seq, _, _ in rt.requests), rt.requests)
+        self.assertEqual(got["live"]["rerequests"], len(rt.requests))
+        self.assertEqual(got["live"]["recovered"], dropped)
+
+    def test_holes_asked_for_together(self):
+        # Two holes far apart and a server that holds its answers until both
+        # were asked for (at most 5 s): both requests come before its first
+        # answer, every message is recovered. Tending one hole at a time asked
+        # for the second only after the first was answered.
+        # Near the day's end, so that fewer packets than the reorder window
+        # follow the first hole: however late the answers come, the window
+        # cannot give it up.
+        npk = len(packets(MSGS))
+        a, b = npk - 1500, npk - 500
+        rt = Retransmitter(hold=2)
+        rt.start()
+        try:
+            got, dropped, err = self.listen_and_send(
+                "127.0.0.1", ["--rerequest", "127.0.0.1:%d" % rt.port, "--gap-wait", "2000"],
+                {a, b})
+        finally:
+            rt.stop()
+        self.same_books(got)
+        self.assertEqual(got["transport"]["lost_messages"], 0)
+        self.assertEqual(got["live"]["recovered"], dropped)
+        self.assertEqual(got["live"]["gaps_given_up"], 0)
+        firsts = {}
+        for seq, _, before in rt.requests:
+            firsts.setdefault(seq, before)
+        self.assertEqual(sorted(firsts), [a * PER_PACKET + 1, b * PER_PACKET + 1])
+        self.assertEqual(list(firsts.values()), [0, 0], rt.requests)
         self.assertEqual(got["live"]["rerequests"], len(rt.requests))
 
     def test_rerequest_fills_gaps_multicast(self):
