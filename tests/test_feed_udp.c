@@ -6,6 +6,10 @@
  * answering MoldUDP64 request packets. Each message carries its own sequence
  * number in its body, so order and completeness are checked message by
  * message. Bounded: idle timeouts of a fraction of a second end every run.
+ * How holes are tended together is judged from the server's own log (each
+ * request's first number and count, and the answers it had sent before it)
+ * and from the feed's counters, not from a clock: a server that holds its
+ * answers until enough holes were asked for makes the order deterministic.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
