@@ -377,11 +377,6 @@ int cmd_bench(int argc, char **argv)
         cli_file_error(a.file, rc, sys);
         goto out;
     }
-    if (!len) {
-        free(data);
-        cli_error("%s: input is empty", a.file);
-        goto out;
-    }
     int tty = isatty(STDERR_FILENO);
     if (tty)
         a.o.progress = progress;

@@ -304,7 +304,7 @@ int cmd_dump(int argc, char **argv)
         blanc_sink_abort(sink);
         exit_code = CLI_USAGE;
     } else if (st.messages == 0 && !st.anomalies_total) {
-        cli_error("%s: input is empty", a.file);
+        cli_file_error(a.file, BLANC_EEMPTY, 0);
         blanc_sink_abort(sink);
         exit_code = CLI_USAGE;
     } else if (cli_sink_commit(a.out, sink)) {

@@ -444,7 +444,7 @@ static int empty(void *ctx, const cli_run_info *ri)
     blanc_replay_stats st;
     blanc_replay_get_stats(ri->r, &st);
     if (st.bytes == 0 && st.messages == 0 && !st.anomalies_total && !a->resume) {
-        cli_error("%s: input is empty", a->file);
+        cli_file_error(a->file, BLANC_EEMPTY, 0);
         return 1;
     }
     return 0;

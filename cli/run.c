@@ -581,7 +581,11 @@ int cli_run_session(cli_run *a, blanc_session_options *so, const cli_run_hooks *
         cli_session_error(&err);
         exit_code = CLI_USAGE;
     } else if (hk->empty && hk->empty(hk->ctx, &ri)) {
+        /* Only the error: a summary of nothing (0 messages, the digests of
+         * empty books) would read as a result beside it, and a script that
+         * reads stdout should find nothing it could take for one. */
         exit_code = CLI_USAGE;
+        goto done;
     } else if (check_resets(a, ri.r)) {
         exit_code = CLI_USAGE;
     } else if (blanc_session_commit(ri.s, &err)) {

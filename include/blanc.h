@@ -83,7 +83,8 @@ const char *blanc_version(void);
     X(CUTPAST, -26, "cut point not reached: the input ended before it")            \
     X(NODIGEST, -27, "the snapshot records no input digest to check the input against") \
     X(BADPACKET, -28, "damaged capture packet")                                     \
-    X(NOSESSION, -29, "no such session or channel in the capture")
+    X(NOSESSION, -29, "no such session or channel in the capture")                 \
+    X(EMPTY, -30, "input is empty: it holds no messages")
 
 enum {
     BLANC_OK = 0,
@@ -406,8 +407,8 @@ typedef struct blanc_feed_options {
  * the container is chosen from the content (pcap and pcapng magic, SoupBinTCP,
  * then BinaryFILE or fixed by the ITCH rule). Reads the start of the input
  * without consuming it. Returns 0, BLANC_ENOTITCH with a sentence in why[cap]
- * (the input is no ITCH container), BLANC_ENOSESSION, BLANC_ENOMEM or a source
- * error.
+ * (the input is no ITCH container), BLANC_EEMPTY (a capture framing asked of
+ * an input with no byte), BLANC_ENOSESSION, BLANC_ENOMEM or a source error.
  */
 int blanc_feed_open(blanc_feed **out, blanc_source *src, const blanc_feed_options *o,
                     char *why, size_t cap);
@@ -507,8 +508,8 @@ typedef void (*blanc_capture_packet_fn)(void *ctx, const blanc_capture_packet *p
 
 /*
  * Read src (a pcap or pcapng capture) to its end. on_packet (may be NULL) is
- * called for every packet in order. Returns 0 and *out; BLANC_ENOTITCH with
- * why (not a capture); BLANC_ETRUNCATED (the file ends inside a record) or
+ * called for every packet in order. Returns 0 and *out; BLANC_EEMPTY (src
+ * holds no byte); BLANC_ENOTITCH with why (not a capture); BLANC_ETRUNCATED (the file ends inside a record) or
  * BLANC_EBADPACKET (a record libpcap cannot read) with *out still set to what
  * was read before and why naming the packet; BLANC_ENOMEM; a source error.
  */
@@ -1650,8 +1651,9 @@ typedef struct blanc_bench_result {
 /* Replay data[0..len) opts->warmup + opts->runs times from memory. Each
  * measured run is a plain pass (throughput) and, with books, a timed pass
  * (every book-changing message timed by an observer: before() to on_message).
- * Returns 0; BLANC_EINVAL for bad options; BLANC_ENOTITCH (with res->why) for
- * data that is no ITCH container or holds no message; a replay's hard error
+ * Returns 0; BLANC_EINVAL for bad options; BLANC_EEMPTY for len 0;
+ * BLANC_ENOTITCH (with res->why) for data that is no ITCH container or holds
+ * no message; a replay's hard error
  * (with res->why saying where); BLANC_ENOMEM. */
 int blanc_bench_run(const uint8_t *data, size_t len, const blanc_bench_options *opts,
                     blanc_bench_result *res);

@@ -87,6 +87,32 @@ class Cli(unittest.TestCase):
             os.chmod(p, 0)
             self.assertEqual(run("replay", p).returncode, 2)
 
+    def test_an_empty_input_is_one_error_in_every_command(self):
+        # A 0-byte file, and one that decompresses to 0 bytes, holds nothing to replay,
+        # dump, describe or time: each command says so in the same words (BLANC_EEMPTY's),
+        # naming the file, exits 2, prints no summary (before: replay printed a summary of
+        # 0 messages with digests and then exited 2; capture info gave libpcap's "truncated
+        # dump file") and leaves no output behind.
+        empty = self.path("empty.itch", b"")
+        zst = self.path("empty.itch.zst", bytes.fromhex("28b52ffd240001000099e9d851"))
+        for f in (empty, zst):
+            outs = [os.path.join(self.tmp.name, n)
+                    for n in ("o.jsonl", "j.jsonl", "snaps", "h.jsonl", "m.prom", "d.jsonl")]
+            for args in (["replay", f], ["replay", f, "--json"],
+                         ["replay", f, "--framing", "pcap"],
+                         ["replay", f, "--emit", "bbo", "-o", outs[0], "--health-journal",
+                          outs[1], "--snapshot-at", "end", "--snapshot-out", outs[2]],
+                         ["dump", f, "-o", outs[5]], ["capture", "info", f],
+                         ["capture", "info", f, "--json"],
+                         ["bench", f, "--runs", "1", "--jsonl", outs[3], "--prom", outs[4]]):
+                r = run(*args)
+                self.assertEqual(r.returncode, 2, args)
+                self.assertEqual(r.stdout, "", args)
+                self.assertEqual(r.stderr, "blanc: %s: input is empty: it holds no messages\n"
+                                 % f, args)
+                for o in outs:
+                    self.assertFalse(os.path.exists(o), (args, o))
+
     def test_real_sample_counts_match_the_published_figures(self):
         r = run("replay", RITCH, "--json")
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -452,6 +452,16 @@ static void not_a_capture(void **state)
     assert_int_equal(blanc__capture_open(&c, s, why, sizeof why), BLANC_ENOTITCH);
     assert_non_null(strstr(why, "not a capture"));
     blanc_source_close(s);
+    /* No byte at all is an empty input, not a damaged capture (libpcap's
+     * "truncated dump file"); one byte is too short to be one. */
+    for (size_t n = 0; n < 2; n++) {
+        assert_int_equal(blanc_source_open_mem(&s, junk, n), 0);
+        why[0] = 0;
+        assert_int_equal(blanc__capture_open(&c, s, why, sizeof why),
+                         n ? BLANC_ENOTITCH : BLANC_EEMPTY);
+        assert_int_equal(why[0] != 0, n != 0);
+        blanc_source_close(s);
+    }
 }
 
 /* pcapng: SHB, IDB with if_tsresol 9 (ns), EPB, ISB (statistics: belongs to

@@ -66,7 +66,7 @@ def test_truncated_strict(gen_day, tmp_path):
 
 def test_every_code_has_a_class():
     for name in ["ENOMEM", "EINVAL", "EIO", "ETRUNCATED", "ECORRUPT", "ENOTFOUND", "ESTRICT",
-                 "ENOTITCH", "ECUTPAST", "EBADPACKET", "ENOSESSION"]:
+                 "ENOTITCH", "ECUTPAST", "EBADPACKET", "ENOSESSION", "EEMPTY"]:
         cls = getattr(blanc, name)
         assert issubclass(cls, blanc.Error) and cls is not blanc.Error
 

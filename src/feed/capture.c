@@ -414,8 +414,12 @@ int blanc__capture_open(capture **out, blanc_source *src, char *why, size_t cap)
     __fsetlocking(c->fp, FSETLOCKING_BYCALLER);
     c->pc = pcap_fopen_offline_with_tstamp_precision(c->fp, PCAP_TSTAMP_PRECISION_NANO, c->err);
     if (!c->pc) {
-        int rc = c->src_err ? c->src_err : BLANC_ENOTITCH;
-        if (why && cap)
+        /* libpcap's word for no byte at all is "truncated dump file"; an
+         * empty input is its own error, the one every command gives for it. */
+        int rc = c->src_err                        ? c->src_err
+                 : blanc_source_offset(src) == 0 ? BLANC_EEMPTY
+                                                 : BLANC_ENOTITCH;
+        if (why && cap && rc != BLANC_EEMPTY)
             snprintf(why, cap, "not a capture libpcap can read: %s", c->err);
         fclose(c->fp); /* libpcap leaves a FILE it refused to the caller */
         free(c);
