@@ -1229,6 +1229,13 @@ int blanc_sink_error(const blanc_sink *s, int *sys_errno);
  * blanc_sink_error(). Frees s. blanc_sink_commit(s) is the same with NULL. */
 int blanc_sink_commit_sys(blanc_sink *s, int *sys_errno);
 int blanc_sink_commit(blanc_sink *s);
+/* The first half of commit: flush, end a compressed stream and close, so that
+ * commit is left only the rename (a caller putting several outputs in place
+ * together keeps that step short: the CLI holds signals off across it, and a
+ * FIFO's stalled reader must not stall it). 0 or the first error, with
+ * *sys_errno as above. Writes after it fail (BLANC_EINVAL); commit or abort
+ * s as before. Repeating it changes nothing. */
+int blanc_sink_finish(blanc_sink *s, int *sys_errno);
 /* Remove the temporary file. Frees s. NULL is a no-op. */
 void blanc_sink_abort(blanc_sink *s);
 /* Remove the temporary file without freeing anything: for a signal handler

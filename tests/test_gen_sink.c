@@ -249,6 +249,43 @@ static void sink_write_error_names_the_reason(void **state)
     free(noise);
 }
 
+/* finish does commit's work but the rename: the target is not there yet and
+ * the temp is complete (a compressed stream ended: it reads back whole); a
+ * write after it fails; commit is then the rename alone. */
+static void sink_finish_leaves_only_the_rename(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"fin.txt", "fin.txt.gz", "fin.txt.zst"};
+    for (size_t k = 0; k < 3; k++) {
+        char sub[96], p[160];
+        snprintf(sub, sizeof sub, "%s/fin%zu", dir, k);
+        assert_int_equal(mkdir(sub, 0755), 0);
+        snprintf(p, sizeof p, "%s/%s", sub, names[k]);
+        blanc_sink *s;
+        assert_int_equal(blanc_sink_open(&s, p, NULL), 0);
+        assert_int_equal(blanc_sink_write(s, "hello\n", 6), 0);
+        int e = -1;
+        assert_int_equal(blanc_sink_finish(s, &e), 0);
+        assert_int_equal(e, 0);
+        assert_int_equal(blanc_sink_finish(s, NULL), 0); /* again: nothing more */
+        assert_int_equal(access(p, F_OK), -1);
+        assert_int_equal(entries(sub), 1); /* the temp, closed */
+        assert_int_equal(blanc_sink_write(s, "x", 1), BLANC_EINVAL);
+        blanc_sink_abort(s);
+        assert_int_equal(entries(sub), 0);
+        assert_int_equal(blanc_sink_open(&s, p, NULL), 0);
+        assert_int_equal(blanc_sink_write(s, "hello\n", 6), 0);
+        assert_int_equal(blanc_sink_finish(s, NULL), 0);
+        assert_int_equal(blanc_sink_commit(s), 0);
+        uint8_t *data;
+        size_t len;
+        assert_int_equal(blanc_load_file(p, &data, &len, NULL), 0);
+        assert_int_equal(len, 6);
+        assert_memory_equal(data, "hello\n", 6);
+        free(data);
+    }
+}
+
 /* A directory as the output is refused at open, before any work, and leaves
  * no temporary file beside it; so is a path whose parent is missing. */
 static void sink_open_refuses_a_directory(void **state)
@@ -303,6 +340,7 @@ int main(void)
         cmocka_unit_test(sink_is_atomic),
         cmocka_unit_test(sink_write_error_names_the_reason),
         cmocka_unit_test(sink_open_refuses_a_directory),
+        cmocka_unit_test(sink_finish_leaves_only_the_rename),
         cmocka_unit_test(generator_rejects_bad_configs),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -38,6 +38,7 @@ struct blanc_sink {
     int zs_init;
     ZSTD_CCtx *zc;
     int err, sys; /* the first failure (sticky) and the system's errno for it */
+    int finished; /* blanc_sink_finish: all written, the file closed */
     blanc_sink_fn fn; /* blanc_sink_open_fn: no file, bytes go to fn at once */
     void *fn_ctx;
 };
@@ -291,6 +292,8 @@ int blanc_sink_write(blanc_sink *s, const void *p, size_t n)
 {
     if (s->err)
         return s->err;
+    if (s->finished)
+        return fail(s, BLANC_EINVAL, 0); /* the stream was ended */
     if (s->fn) {
         int rc = n ? s->fn(s->fn_ctx, p, n) : 0;
         return rc ? fail(s, rc < 0 ? rc : BLANC_EIO, 0) : 0;
@@ -318,22 +321,37 @@ int blanc_sink_error(const blanc_sink *s, int *sys_errno)
     return s ? s->err : BLANC_EINVAL;
 }
 
+int blanc_sink_finish(blanc_sink *s, int *sys_errno)
+{
+    if (sys_errno)
+        *sys_errno = 0;
+    if (!s)
+        return BLANC_EINVAL;
+    if (!s->finished) {
+        s->finished = 1;
+        if (!s->err && !s->fn)
+            drain(s, 1);
+        if (!s->is_stdout && !s->fn) {
+            if (close(s->fd) != 0)
+                fail(s, BLANC_EIO, errno);
+            s->fd = -1;
+        }
+    }
+    return blanc_sink_error(s, sys_errno);
+}
+
 int blanc_sink_commit_sys(blanc_sink *s, int *sys_errno)
 {
     if (sys_errno)
         *sys_errno = 0;
     if (!s)
         return BLANC_EINVAL;
-    if (!s->err && !s->fn)
-        drain(s, 1);
+    blanc_sink_finish(s, NULL);
     if (s->is_stdout || s->fn) {
         int rc = blanc_sink_error(s, sys_errno);
         sink_free(s);
         return rc;
     }
-    if (close(s->fd) != 0)
-        fail(s, BLANC_EIO, errno);
-    s->fd = -1;
     if (!s->err && s->tmp && rename(s->tmp, s->path) != 0)
         fail(s, BLANC_EIO, errno);
     int rc = blanc_sink_error(s, sys_errno);
