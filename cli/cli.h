@@ -129,6 +129,18 @@ int cli_check_files(const char *cmd, const cli_file *f, size_t n);
  * process by the signal. main installs it for every command. */
 void cli_interrupt_guard(void);
 void cli_interrupt_session(const blanc_session *s);
+/* A file the command made outside a sink (bench's new history), removed by a
+ * signal until it is set to NULL. The path must outlive that. */
+void cli_interrupt_file(const char *path);
+/* From a command's own handler (listen's, which took sig over): the next sig
+ * is this file's again (async-signal-safe). */
+void cli_interrupt_rearm(int sig);
+/* A step a signal must not cut in two: until release a signal is only
+ * recorded (pending: which one, else 0); release delivers it, and the
+ * process ends by it as above. A hold while held changes nothing. */
+void cli_interrupt_hold(void);
+int cli_interrupt_pending(void);
+void cli_interrupt_release(void);
 
 /* run.c: what blanc replay and blanc listen share (the book, summary, emit,
  * health and metrics options; the session from open to free; the summary). */

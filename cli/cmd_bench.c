@@ -260,10 +260,16 @@ static int history_open(history *h, const char *path)
     h->path = path;
     h->created = 0;
     h->size = -1;
+    /* A signal between the create and the note would leave the file it
+     * should remove: none comes in between. */
+    cli_interrupt_hold();
     h->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL, 0644);
-    if (h->fd >= 0)
+    if (h->fd >= 0) {
         h->created = 1;
-    else if (errno == EEXIST)
+        cli_interrupt_file(path); /* an interrupted bench leaves no new history */
+    }
+    cli_interrupt_release();
+    if (h->fd < 0 && errno == EEXIST)
         h->fd = open(path, O_WRONLY | O_APPEND);
     if (h->fd < 0) {
         int err = errno;
@@ -309,6 +315,7 @@ static void history_close(history *h, int keep)
         cli_error("%s: a partial line may remain: %s", h->path, strerror(errno));
     close(h->fd);
     h->fd = -1;
+    cli_interrupt_file(NULL);
 }
 
 static void print_text(const bench_args *a, const blanc_bench_result *r)
@@ -407,22 +414,26 @@ int cmd_bench(int argc, char **argv)
         char *buf = render(prom, &a, &r, &n);
         rc = buf ? blanc_sink_write(prom_sink, buf, n) : BLANC_ENOMEM;
         free(buf);
+        if (!rc) /* all written now: its commit below is only the rename */
+            rc = blanc_sink_finish(prom_sink, NULL);
         if (rc) {
             cli_sink_error(a.prom, rc, prom_sink);
             exit_code = CLI_USAGE;
         }
     }
-    if (!exit_code && hist.fd >= 0) {
-        size_t n = 0;
-        char *buf = render(write_json, &a, &r, &n);
-        if (!buf) {
-            cli_error("out of memory");
-            exit_code = CLI_USAGE;
-        } else {
-            exit_code = history_append(&hist, buf, n);
-        }
-        free(buf);
+    char *line = NULL;
+    size_t line_n = 0;
+    if (!exit_code && hist.fd >= 0 && !(line = render(write_json, &a, &r, &line_n))) {
+        cli_error("out of memory");
+        exit_code = CLI_USAGE;
     }
+    /* The line, the .prom and the history's note as one step: a signal in
+     * it would leave a line without its .prom (or the reverse), so it waits
+     * for the step's end, where both are in (or neither). */
+    cli_interrupt_hold();
+    if (line)
+        exit_code = history_append(&hist, line, line_n);
+    free(line);
     if (!exit_code && prom_sink) {
         blanc_sink *ps = prom_sink;
         prom_sink = NULL;
@@ -431,7 +442,9 @@ int cmd_bench(int argc, char **argv)
     }
     blanc_bench_result_free(&r);
 out:
+    cli_interrupt_hold(); /* again on the way from a goto: holding twice is holding */
     blanc_sink_abort(prom_sink);
     history_close(&hist, exit_code == CLI_OK);
+    cli_interrupt_release();
     return exit_code;
 }

@@ -192,6 +192,38 @@ class Outputs(unittest.TestCase):
         with open(out) as f:
             self.assertEqual(f.read(), "earlier\n")
 
+    def test_a_signal_during_bench_leaves_no_new_history(self):
+        # bench makes its --jsonl history when it starts (a bad path is refused before the
+        # measuring), outside a sink: before the fix a signal left it there, empty. Now the
+        # interrupt handler removes the file this bench created; an existing history is
+        # untouched (its line is appended with the .prom's commit, in a step signals wait
+        # for), and the .prom is not written either.
+        day = self.p("day.itch")
+        self.assertEqual(run("gen", "--seed", "1", "--messages", "1M", "-o", day).returncode, 0)
+        old = self.p("old.jsonl")
+        with open(old, "w") as f:
+            f.write('{"earlier": 1}\n')
+        for sig, hist in ((signal.SIGINT, self.p("new.jsonl")), (signal.SIGTERM, old)):
+            prom = self.p("bench.prom")
+            p = subprocess.Popen([BIN, "bench", day, "--runs", "10000", "--jsonl", hist,
+                                  "--prom", prom], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, preexec_fn=default_signals)
+            deadline = time.time() + 60
+            while not (os.path.exists(hist) and self.temps()) and time.time() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.3)  # measuring now
+            self.assertIsNone(p.poll(), "finished before the signal")
+            p.send_signal(sig)
+            p.wait(60)
+            self.assertEqual(p.returncode, -sig)
+            self.assertEqual(self.temps(), [])
+            self.assertFalse(os.path.exists(prom))
+            if hist == old:
+                with open(old) as f:
+                    self.assertEqual(f.read(), '{"earlier": 1}\n')
+            else:
+                self.assertFalse(os.path.exists(hist), "an empty new history was left")
+
     # 3. Two files of one run that are one are refused before any work.
 
     def assert_refused(self, r, *words):
