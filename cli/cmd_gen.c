@@ -373,6 +373,12 @@ int cmd_gen(int argc, char **argv)
     for (int i = 1; i < N_OUT && !rc; i++)
         if (sinks[i] && blanc_sink_error(sinks[i], NULL))
             rc = BLANC_EIO;
+    /* Everything written and closed first (a signal may still end the run
+     * here and leave nothing), so that putting the files in place is only
+     * renames, short enough to hold signals off across them. */
+    for (int i = 0; i < N_OUT && !rc; i++)
+        if (sinks[i])
+            rc = blanc_sink_finish(sinks[i], NULL);
     if (rc) {
         say_failure(rc, sinks, paths, N_OUT);
         for (int k = 0; k < N_OUT; k++)
@@ -380,6 +386,10 @@ int cmd_gen(int argc, char **argv)
         blanc_gen_result_free(&res);
         return CLI_USAGE;
     }
+    /* All the day's files or none: a signal between two renames would leave
+     * a day without its manifest, so it waits until all are in place (or
+     * taken back) and then ends the process as usual. */
+    cli_interrupt_hold();
     for (int i = 0; i < N_OUT; i++) {
         if (!sinks[i])
             continue;
@@ -395,9 +405,11 @@ int cmd_gen(int argc, char **argv)
                           paths[i]);
                 cli_remove_output(paths[k]);
             }
+        cli_interrupt_release();
         blanc_gen_result_free(&res);
         return CLI_USAGE;
     }
+    cli_interrupt_release();
     fprintf(stderr, "blanc gen: %" PRIu64 " messages, %" PRIu64 " bytes, %zu injections -> %s\n",
             res.messages, res.bytes, res.n_injections, out);
     if (cfg.transport && tr.format != BLANC_GEN_SOUPBINTCP &&

@@ -224,6 +224,64 @@ class Outputs(unittest.TestCase):
             else:
                 self.assertFalse(os.path.exists(hist), "an empty new history was left")
 
+    def test_a_signal_while_gen_puts_its_files_in_place_leaves_all_or_nothing(self):
+        # gen's day, manifest and packet log are one result. Before the fix they were put in
+        # place one after another, each commit still draining its buffer: a signal in
+        # between left the day without its manifest. A packet log that is a FIFO whose
+        # reader stops before the end makes that moment last: the final drain blocks. Now
+        # every output is written out before the first rename, and the renames wait for no
+        # signal, so the signal here (during the drain) leaves nothing new.
+        import fcntl
+        args = ["gen", "--format", "moldudp64-pcap", "--seed", "3", "--messages", "500k",
+                "--drop-packets", "1%"]
+        ref = self.p("ref.log")
+        self.assertEqual(run(*args, "-o", self.p("ref.pcap"), "--packet-log", ref).returncode,
+                         0)
+        size = os.path.getsize(ref)
+        last = size % (1 << 20)  # the sink writes 1 MiB at a time: the rest at the end
+        fifo = self.p("log.fifo")
+        os.mkfifo(fifo)
+        hold_back = 150000
+        self.assertLess(hold_back, last, "pick a size whose last write is longer")
+        reached = threading.Event()
+        fds = []
+
+        def read_most():
+            fd = os.open(fifo, os.O_RDONLY)
+            fds.append(fd)  # then the pipe's capacity
+            fds.append(fcntl.fcntl(fd, getattr(fcntl, "F_GETPIPE_SZ", 1032)))
+            got = 0
+            while got < size - hold_back:
+                b = os.read(fd, min(1 << 16, size - hold_back - got))
+                if not b:
+                    return
+                got += len(b)
+            reached.set()  # the final drain is under way and will block
+
+        t = threading.Thread(target=read_most, daemon=True)
+        t.start()
+        day, man = self.p("day.pcap"), self.p("day.manifest")
+        p = subprocess.Popen([BIN, *args, "-o", day, "--manifest", man, "--packet-log", fifo],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             preexec_fn=default_signals)
+        try:
+            self.assertTrue(reached.wait(60), "the reader never got to the last write")
+            self.assertLess(fds[1], hold_back, "the pipe holds the rest: the drain won't block")
+            time.sleep(0.3)
+            self.assertIsNone(p.poll(), "gen finished: the drain did not block")
+            p.send_signal(signal.SIGINT)
+            p.wait(60)
+        finally:
+            if p.poll() is None:
+                p.kill()
+            t.join(10)
+            if fds:
+                os.close(fds[0])
+        self.assertEqual(p.returncode, -signal.SIGINT)
+        self.assertEqual(self.temps(), [])
+        self.assertFalse(os.path.exists(day), "the day was put in place before all its files were written")
+        self.assertFalse(os.path.exists(man))
+
     # 3. Two files of one run that are one are refused before any work.
 
     def assert_refused(self, r, *words):
