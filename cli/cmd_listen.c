@@ -90,11 +90,17 @@ typedef struct listen_args {
 static blanc_feed *volatile g_feed;
 static volatile sig_atomic_t g_signalled;
 
+/* The first SIGINT or SIGTERM ends the session (summary, commit); the next
+ * one, if the end does not come (an output blocked on a stalled reader), is
+ * every command's: outputs' temps and snapshots removed, the process ended
+ * by it, no summary. */
 static void on_signal(int sig)
 {
     (void)sig;
     g_signalled = 1;
     blanc_feed_udp_stop(g_feed); /* async-signal-safe: a flag and a write */
+    cli_interrupt_rearm(SIGINT);
+    cli_interrupt_rearm(SIGTERM);
 }
 
 static int parse_u32(const char *flag, const char *s, uint64_t lo, uint64_t hi, uint32_t *out)
@@ -366,8 +372,9 @@ static void catch_signals(void *ctx, const blanc_session *s)
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
-    sa.sa_flags = (int)SA_RESETHAND; /* a second signal ends the process at once */
     sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGINT); /* one at a time: the rearm is whole */
+    sigaddset(&sa.sa_mask, SIGTERM);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 }

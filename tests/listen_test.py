@@ -330,6 +330,47 @@ class Listen(unittest.TestCase):
                                   text=True, timeout=TIMEOUT)
             self.assertEqual(show.returncode, 0, show.stderr)
 
+    def test_a_second_sigint_leaves_no_half_written_output(self):
+        # The first SIGINT ends the session gracefully; here that end never comes (the -o
+        # FIFO's reader reads nothing, so the emit write blocks). The second SIGINT then
+        # ends the process without the summary, but as every command's signal does: the
+        # journal's temp file and the snapshot folder removed. Before the fix the first
+        # handler was one-shot (SA_RESETHAND) and the second SIGINT killed the process with
+        # the temp left.
+        def default_signals():
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                signal.signal(sig, signal.SIG_DFL)
+
+        port = free_port()
+        with tempfile.TemporaryDirectory() as d:
+            fifo, journal = os.path.join(d, "l3.fifo"), os.path.join(d, "journal.jsonl")
+            snaps = os.path.join(d, "snaps")
+            os.mkfifo(fifo)
+            reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # there, never reading
+            try:
+                p = subprocess.Popen([BIN, "listen", "--group", "127.0.0.1", "--port",
+                                      str(port), "--idle-timeout", "20", "--emit", "l3", "-o",
+                                      fifo, "--health-journal", journal, "--snapshot-dir",
+                                      snaps], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, preexec_fn=default_signals)
+                self.assertIn("listening", p.stderr.readline())
+                send_day(("127.0.0.1", port), eos=False)
+                deadline = time.time() + TIMEOUT
+                while not [n for n in os.listdir(d) if ".tmp-" in n] and time.time() < deadline:
+                    time.sleep(0.01)
+                time.sleep(0.5)  # blocked on the FIFO by now (16 MB of l3 records)
+                p.send_signal(signal.SIGINT)
+                time.sleep(0.5)
+                self.assertIsNone(p.poll(), "the session ended: the FIFO did not block it")
+                p.send_signal(signal.SIGINT)
+                out, err = p.communicate(timeout=TIMEOUT)
+            finally:
+                os.close(reader)
+            self.assertEqual(p.returncode, -signal.SIGINT, err)
+            self.assertEqual(out, "")  # no summary: the session did not end
+            left = sorted(n for n in os.listdir(d) if n != "l3.fifo")
+            self.assertEqual(left, [], "half-written outputs left behind")
+
     def test_idle_timeout_without_packets_is_an_error(self):
         port = free_port()
         r = subprocess.run([BIN, "listen", "--group", "127.0.0.1", "--port", str(port),
