@@ -83,8 +83,15 @@ static void last_line(const char *log, char *out, size_t cap)
         fclose(f);
 }
 
-/* Run argv with stdout and stderr into log; its exit status, or -1 when it
- * could not start or ran past the limit (then it is killed). */
+enum { INTERRUPTED = -2 };
+
+/* Run argv with stdout and stderr into log; its exit status, -1 when it
+ * could not start or ran past the limit, INTERRUPTED when a signal came
+ * (cli_interrupt_hold is on: the caller undoes the print, then the signal
+ * ends blanc). Chromium runs in a process group of its own, so that all of
+ * its processes are stopped with it (the renderer and the GPU process would
+ * go on writing into the profile and the PDF after blanc ended); a Ctrl-C at
+ * the terminal reaches it through blanc. */
 static int run_bounded(char *const argv[], const char *log)
 {
     posix_spawn_file_actions_t fa;
@@ -92,24 +99,37 @@ static int run_bounded(char *const argv[], const char *log)
     posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawnattr_t at;
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setpgroup(&at, 0);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
     pid_t pid;
-    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    int rc = posix_spawn(&pid, argv[0], &fa, &at, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
     if (rc)
         return -1;
     struct timespec tick = {0, 50 * 1000 * 1000};
+    int result = -1;
     for (int waited = 0; waited < PRINT_TIMEOUT_S * 20; waited++) {
         int status;
         pid_t w = waitpid(pid, &status, WNOHANG);
-        if (w == pid)
+        if (w == pid) {
+            kill(-pid, SIGKILL); /* any of its processes left behind */
             return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        }
         if (w < 0 && errno != EINTR)
             return -1;
-        nanosleep(&tick, NULL);
+        if (cli_interrupt_pending()) {
+            result = INTERRUPTED;
+            break;
+        }
+        nanosleep(&tick, NULL); /* a held signal cuts it short */
     }
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    return -1;
+    kill(-pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    return result;
 }
 
 /* The printed file becomes pdf as every output does (a sink: a FIFO or
@@ -168,7 +188,10 @@ int cli_html_to_pdf(const char *html, const char *pdf)
                     "--no-pdf-header-footer", a_profile, a_out, a_url, NULL};
     int status = run_bounded(argv, log);
     int rc = CLI_OK;
-    if (status != 0 || !is_pdf(part)) {
+    if (status == INTERRUPTED) {
+        remove(part); /* no message: the signal ends blanc as the caller returns */
+        rc = CLI_USAGE;
+    } else if (status != 0 || !is_pdf(part)) {
         char why[512];
         last_line(log, why, sizeof why);
         cli_error("%s: %s did not print a PDF (%s): %s", pdf, chrome,

@@ -104,7 +104,9 @@ void cli_remove_output(const char *path);
  * fails (a NULL buf is out of memory). CLI_OK or CLI_USAGE. */
 int cli_write_atomic(const char *path, const char *buf, size_t n);
 /* chromium.c: print the HTML file to pdf with headless Chromium ($BLANC_CHROMIUM,
- * else chromium on PATH), atomically, bounded in time. CLI_OK or CLI_USAGE (said why). */
+ * else chromium on PATH), atomically, bounded in time. CLI_OK or CLI_USAGE (said why).
+ * Call it under cli_interrupt_hold: a signal then stops the browser and undoes the
+ * print (CLI_USAGE, nothing said), and the release ends the process. */
 int cli_html_to_pdf(const char *html, const char *pdf);
 
 /* fault.c: while a replay reads a mapped input (src, or the session's), a

@@ -350,9 +350,14 @@ static int print_pdf(const char *out, const char *pdf, const report *r)
     /* .html last: by its name the browser takes the file for a page, not text. */
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.XXXXXX.html", out ? out : pdf);
+    /* The page, the browser and its files are undone here, not in a signal
+     * handler (a child to stop, a folder tree to remove): a signal waits for
+     * the end of this, which comes soon (cli_html_to_pdf stops the browser). */
+    cli_interrupt_hold();
     int fd = mkstemps(tmp, 5);
     if (fd < 0) {
         cli_error("%s: cannot create a temporary file beside it", out ? out : pdf);
+        cli_interrupt_release();
         return CLI_USAGE;
     }
     close(fd);
@@ -362,10 +367,11 @@ static int print_pdf(const char *out, const char *pdf, const report *r)
     if (!rc)
         rc = cli_html_to_pdf(tmp, pdf);
     /* Written again rather than renamed: -o may be a FIFO or a link. */
-    if (!rc && out)
+    if (!rc && out && !cli_interrupt_pending())
         rc = cli_write_atomic(out, buf, len);
     remove(tmp);
     free(buf);
+    cli_interrupt_release(); /* a signal that came ends the process now */
     return rc;
 }
 

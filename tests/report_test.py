@@ -294,5 +294,61 @@ class Report(unittest.TestCase):
             self.assertIn("<svg", f.read())
 
 
+    def test_sigint_during_pdf_leaves_nothing(self):
+        # A SIGINT while Chromium prints: before the fix blanc ended at once and left the
+        # page's temp (.XXXXXX.html), Chromium's half-written PDF (.pdf.XXXXXX) and its
+        # profile folder, with Chromium still running and writing into them. Now the
+        # signal waits for blanc to stop the browser (its whole process group) and remove
+        # all three, then ends blanc as usual.
+        self.chromium()
+        import signal
+        import time
+        d = tempfile.mkdtemp(dir=self.tmp.name)
+        pdf = os.path.join(d, "report.pdf")
+
+        def default_signals():
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                signal.signal(sig, signal.SIG_DFL)
+
+        p = subprocess.Popen([BIN, "bench", "report", self.runs, "--pdf", pdf],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             env=dict(os.environ, TMPDIR=d), preexec_fn=default_signals)
+
+        def profiles():
+            return [os.path.join(d, n) for n in os.listdir(d) if n.startswith("blanc-chromium-")]
+
+        def browsers():  # processes whose command line names a profile of this test
+            found = []
+            for pid in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    with open("/proc/%s/cmdline" % pid, "rb") as f:
+                        if ("--user-data-dir=" + d).encode() in f.read():
+                            found.append(int(pid))
+                except OSError:
+                    pass
+            return found
+
+        try:
+            deadline = time.time() + 60
+            while time.time() < deadline and p.poll() is None and not browsers():
+                time.sleep(0.01)
+            p.send_signal(signal.SIGINT)  # at once: a print takes about a second
+            self.assertTrue(profiles(), "chromium never started")
+            p.wait(30)
+            time.sleep(0.5)  # anything left running would go on writing
+            self.assertEqual(p.returncode, -signal.SIGINT, p.stderr.read())
+            self.assertEqual(browsers(), [], "chromium left running")
+            self.assertEqual(sorted(os.listdir(d)), [], "left behind")
+        finally:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+            p.stderr.close()
+            for pid in browsers():  # the ones this test started, if the fix is missing
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
