@@ -332,8 +332,9 @@ class Report(unittest.TestCase):
             deadline = time.time() + 60
             while time.time() < deadline and p.poll() is None and not browsers():
                 time.sleep(0.01)
+            started = profiles()  # made before the browser starts
             p.send_signal(signal.SIGINT)  # at once: a print takes about a second
-            self.assertTrue(profiles(), "chromium never started")
+            self.assertTrue(started, "chromium never started: " + p.stderr.read())
             p.wait(30)
             time.sleep(0.5)  # anything left running would go on writing
             self.assertEqual(p.returncode, -signal.SIGINT, p.stderr.read())
