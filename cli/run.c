@@ -494,6 +494,18 @@ static int tick(void *ctx, blanc_session *s)
 }
 
 /* --reset-at points the run never reached did nothing: a usage error. */
+/* The renames of a finished session with signals held: a signal between two
+ * of them (the emit output, the journal, LOBSTER's files) would leave some
+ * outputs in place and not the others. One that comes meanwhile ends the
+ * process right after, with every output in place. */
+static int commit_held(blanc_session *s, blanc_session_error *err)
+{
+    cli_interrupt_hold();
+    int rc = blanc_session_commit(s, err);
+    cli_interrupt_release();
+    return rc;
+}
+
 static int check_resets(const cli_run *a, const blanc_replay *r)
 {
     blanc_replay_stats st;
@@ -588,7 +600,7 @@ int cli_run_session(cli_run *a, blanc_session_options *so, const cli_run_hooks *
         goto done;
     } else if (check_resets(a, ri.r)) {
         exit_code = CLI_USAGE;
-    } else if (blanc_session_commit(ri.s, &err)) {
+    } else if (blanc_session_finish(ri.s, &err) || commit_held(ri.s, &err)) {
         cli_session_error(&err);
         exit_code = CLI_USAGE;
     } else {

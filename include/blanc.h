@@ -978,7 +978,13 @@ int blanc_session_open(blanc_session **out, const blanc_session_options *o,
 /* Replay to the end, taking snapshots at the cuts. 0, BLANC_ESTRICT, or an
  * error with *err naming the file (BLANC_ENOTITCH, BLANC_ECUTPAST, ...). */
 int blanc_session_run(blanc_session *s, blanc_session_error *err);
-/* Flush and commit the outputs (emit, journal) and keep the snapshots. */
+/* Write out and close every output (emit, LOBSTER, journal), renaming
+ * none: after it, commit only renames, a step short enough for a caller to
+ * hold signals off across it (a write to a FIFO whose reader stalls is not).
+ * Repeating it changes nothing. */
+int blanc_session_finish(blanc_session *s, blanc_session_error *err);
+/* Finish (if not yet done), rename the outputs into place and keep the
+ * snapshots. */
 int blanc_session_commit(blanc_session *s, blanc_session_error *err);
 /* Free everything; without a commit, outputs and snapshots are removed. */
 void blanc_session_free(blanc_session *s);

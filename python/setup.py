@@ -48,6 +48,9 @@ ext = Extension(
                         "-Wcast-qual", "-Wundef", "-Wmissing-prototypes", "-Wpointer-arith",
                         "-Wformat=2", "-Wvla"],
     extra_objects=[lib],
+    # Rebuilt when these change too, not only its own .c files: the error classes come from
+    # blanc.h's table, and a stale extension would test an old libblanc.a.
+    depends=[os.path.join(root, "include", "blanc.h"), os.path.join("src", "glue.h"), lib],
     libraries=libs,
     # libblanc's symbols stay inside the extension: nothing to clash with.
     extra_link_args=["-Wl,--exclude-libs,ALL"],

@@ -44,7 +44,7 @@ struct blanc_session {
     blanc_fix *fix;
     snap_taken *snaps;
     size_t n_snaps, cap_snaps;
-    int made_dir, committed, health_restarted;
+    int made_dir, finished, committed, health_restarted;
     uint64_t start_messages, emit_records;
     unsigned threads; /* what the runs use (blanc_session_threads) */
     blanc_session_error *err; /* of the call in progress (run) */
@@ -438,8 +438,10 @@ int blanc_session_run(blanc_session *s, blanc_session_error *err)
     return blame(s, rc, err);
 }
 
-int blanc_session_commit(blanc_session *s, blanc_session_error *err)
+int blanc_session_finish(blanc_session *s, blanc_session_error *err)
 {
+    if (s->finished)
+        return 0;
     int rc = 0, sys = 0;
     if (s->em && (rc = blanc_emitter_finish(s->em))) {
         sink_failed(s->emit_sink, &sys);
@@ -454,18 +456,31 @@ int blanc_session_commit(blanc_session *s, blanc_session_error *err)
         return fail(err, rc, sys, s->o.health_journal, NULL);
     }
     char path[SNAP_PATH_MAX];
-    if (s->lob && ((rc = blanc_lobster_finish(s->lob, &sys, path, sizeof path)) ||
-                   (rc = blanc_lobster_commit(s->lob, &sys, path, sizeof path))))
+    if (s->lob && (rc = blanc_lobster_finish(s->lob, &sys, path, sizeof path)))
         return fail(err, rc, sys, path, NULL);
     s->emit_records = blanc_session_emit_records(s);
     blanc_emitter_free(s->em);
     s->em = NULL;
     blanc_fix_free(s->fix);
     s->fix = NULL;
-    /* Both outputs or neither: the journal is checked before the emit
-     * output is renamed into place. */
-    if (s->journal && sink_failed(s->journal, &sys))
-        return fail(err, BLANC_EIO, sys, s->o.health_journal, NULL);
+    /* Every byte written and every file closed before the first rename, so
+     * what is left (commit) is short and cannot block on a slow reader. */
+    if (s->emit_sink && (rc = blanc_sink_finish(s->emit_sink, &sys)))
+        return fail(err, rc, sys, s->o.emit_out, NULL);
+    if (s->journal && (rc = blanc_sink_finish(s->journal, &sys)))
+        return fail(err, rc, sys, s->o.health_journal, NULL);
+    s->finished = 1;
+    return 0;
+}
+
+int blanc_session_commit(blanc_session *s, blanc_session_error *err)
+{
+    int rc = blanc_session_finish(s, err), sys = 0;
+    if (rc)
+        return rc;
+    char path[SNAP_PATH_MAX];
+    if (s->lob && (rc = blanc_lobster_commit(s->lob, &sys, path, sizeof path)))
+        return fail(err, rc, sys, path, NULL);
     if (s->emit_sink) {
         rc = blanc_sink_commit_sys(s->emit_sink, &sys);
         s->emit_sink = NULL;
