@@ -1216,6 +1216,12 @@ int blanc_diff(const blanc_replay *a, const blanc_replay *b, blanc_diff_fn fn, v
  * does not exist), BLANC_ENOMEM; the system's errno in *sys_errno if given.
  */
 int blanc_sink_open(blanc_sink **out, const char *path, int *sys_errno);
+/* The file an output at path would land on, as blanc_sink_open follows it: a
+ * symbolic link's target, also when that does not exist yet (a dangling
+ * link's new file); path itself otherwise. A string to free(), or NULL with
+ * *sys_errno (ELOOP, ENOMEM, ...) if given. For telling two outputs of one
+ * run that are one file apart before either is opened. */
+char *blanc_sink_target_path(const char *path, int *sys_errno);
 /* An output with no file: each write hands its bytes straight to fn(ctx, p,
  * n) (no copy, no buffer: the writers buffer already), for a program that
  * keeps what it is given in memory (the Python binding, python/). fn returns

@@ -308,6 +308,30 @@ class Outputs(unittest.TestCase):
         self.assertFalse(os.path.exists(out))
         self.assert_refused(run(*GEN, "-o", "-", "--manifest", "-"), "stdout")
 
+    def test_a_dangling_link_and_the_file_it_names_are_one(self):
+        # The link's target does not exist yet: the output through the link would make it.
+        os.symlink("new.csv", self.p("dangling"))
+        for a, b in ((self.p("dangling"), self.p("new.csv")),
+                     (self.p("new.csv"), self.p("dangling")),
+                     (self.p("dangling"), os.path.join(self.d, ".", "new.csv"))):
+            with self.subTest(a=a, b=b):
+                self.assert_refused(run("replay", self.want, "--emit", "bbo", "-o", a,
+                                        "--health-journal", b), "-o", "--health-journal",
+                                    "same file")
+                self.assertFalse(os.path.exists(self.p("new.csv")))
+        # two dangling links to one new file, one of them through a second link
+        os.symlink("dangling", self.p("chain"))
+        self.assert_refused(run(*GEN, "-o", self.p("chain"), "--manifest", self.p("dangling")),
+                            "same file")
+        self.assertFalse(os.path.exists(self.p("new.csv")))
+        # a dangling link to another new file is no clash
+        os.symlink("other.csv", self.p("elsewhere"))
+        r = run("replay", self.want, "--emit", "bbo", "-o", self.p("elsewhere"),
+                "--health-journal", self.p("new.csv"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.islink(self.p("elsewhere")))
+        self.assertTrue(os.path.isfile(self.p("other.csv")))
+
     def test_an_output_at_the_input_is_refused(self):
         with open(self.want, "rb") as f:
             before = f.read()

@@ -66,6 +66,18 @@ static char *follow(const char *path, int *sys)
     }
 }
 
+char *blanc_sink_target_path(const char *path, int *sys_errno)
+{
+    int sys = 0;
+    struct stat lst;
+    char *t = lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) ? follow(path, &sys) : strdup(path);
+    if (!t && !sys)
+        sys = ENOMEM;
+    if (sys_errno)
+        *sys_errno = t ? 0 : sys;
+    return t;
+}
+
 int blanc__sink_target(const char *path, char **target, int *in_place, int *sys)
 {
     struct stat st;
