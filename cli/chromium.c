@@ -132,23 +132,7 @@ static int run_bounded(char *const argv[], const char *log)
     return result;
 }
 
-/* The printed file becomes pdf as every output does (a sink: a FIFO or
- * device written in place, a link followed), not by a rename onto it. */
-static int place(const char *part, const char *pdf)
-{
-    uint8_t *data;
-    size_t len;
-    int sys = 0, rc = blanc_load_file(part, &data, &len, &sys);
-    if (rc) {
-        cli_file_error(part, rc, sys);
-        return CLI_USAGE;
-    }
-    rc = cli_write_atomic(pdf, (const char *)data, len);
-    free(data);
-    return rc;
-}
-
-int cli_html_to_pdf(const char *html, const char *pdf)
+int cli_html_to_pdf(const char *html, const char *pdf, char *part_out, size_t cap)
 {
     char chrome[PATH_MAX], abs[PATH_MAX];
     if (find_chromium(chrome, sizeof chrome)) {
@@ -201,9 +185,10 @@ int cli_html_to_pdf(const char *html, const char *pdf)
                   why);
         remove(part);
         rc = CLI_USAGE;
-    } else {
-        rc = place(part, pdf);
+    } else if ((size_t)snprintf(part_out, cap, "%s", part) >= cap) {
+        cli_error("%s: path too long", part);
         remove(part);
+        rc = CLI_USAGE;
     }
     nftw(profile, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     return rc;

@@ -103,11 +103,19 @@ void cli_remove_output(const char *path);
 /* Write buf[0..n) to path through a temp file and a rename, saying why if it
  * fails (a NULL buf is out of memory). CLI_OK or CLI_USAGE. */
 int cli_write_atomic(const char *path, const char *buf, size_t n);
-/* chromium.c: print the HTML file to pdf with headless Chromium ($BLANC_CHROMIUM,
- * else chromium on PATH), atomically, bounded in time. CLI_OK or CLI_USAGE (said why).
- * Call it under cli_interrupt_hold: a signal then stops the browser and undoes the
- * print (CLI_USAGE, nothing said), and the release ends the process. */
-int cli_html_to_pdf(const char *html, const char *pdf);
+/* Several outputs as one: each written out and closed first (a FIFO whose
+ * reader stalls blocks here, where a signal still ends blanc and removes the
+ * temps), then all renamed into place with signals held, so a signal leaves
+ * all of them or none. n at most 4. CLI_OK or CLI_USAGE (said why). */
+int cli_write_all(size_t n, const char *const path[], const char *const buf[],
+                  const size_t len[]);
+/* chromium.c: print the HTML file with headless Chromium ($BLANC_CHROMIUM, else
+ * chromium on PATH), bounded in time, into a temporary file beside pdf, named in
+ * part[0..cap) on success: the caller puts it in place (and removes it). CLI_OK or
+ * CLI_USAGE (said why). Call it under cli_interrupt_hold: a signal then stops the
+ * browser and undoes the print (CLI_USAGE, nothing said), and the release ends
+ * the process. */
+int cli_html_to_pdf(const char *html, const char *pdf, char *part, size_t cap);
 
 /* fault.c: while a replay reads a mapped input (src, or the session's), a
  * SIGBUS from the file being truncated under it becomes a clear error at its

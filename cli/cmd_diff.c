@@ -236,10 +236,9 @@ int cmd_diff(int argc, char **argv)
         if (other) {
             /* The snapshot's options make the same state; its container
              * need not be the input's (a capture's books against a
-             * BinaryFILE's), but a fixed-length file is not told by content. */
+             * BinaryFILE's): content tells (fixed framing included). */
             o = *blanc_replay_get_options(other);
-            if (o.framing != BLANC_FRAMING_FIXED)
-                o.framing = BLANC_FRAMING_AUTO;
+            o.framing = BLANC_FRAMING_AUTO;
             if (!blanc_replay_finished(other))
                 until = cli_replay_stats(other).messages;
         }

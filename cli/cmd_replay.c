@@ -407,7 +407,7 @@ static void tail_text(FILE *f, void *ctx, const cli_run_info *ri)
         const char *why = blanc_session_threads(ri->s) > 1 ? one_thread_why(a) : NULL;
         if (why)
             fprintf(f, "threads      1 (%s runs on one)\n", why);
-        else if (a->threads == BLANC_THREADS_AUTO && blanc_cpus_usable() > 1 &&
+        else if (a->threads == BLANC_THREADS_AUTO && blanc_cpus_usable() == 2 &&
                  blanc_session_threads(ri->s) == 1 && (helpers_of(ri) & BLANC_HELPER_INFLATE))
             fprintf(f, "threads      1 (the inflate thread has the other CPU)\n");
         else

@@ -343,16 +343,20 @@ static int write_page(const char *path, const report *r)
 }
 
 /* --pdf: the page is printed from a temporary file beside its target, and
- * is written to -o only once the PDF is there: a failed print leaves both
- * targets as they were (an -o from an earlier run included). */
+ * the PDF and -o are put in place together once the print is there: a failed
+ * or interrupted print leaves both targets as they were (an -o from an
+ * earlier run included). */
 static int print_pdf(const char *out, const char *pdf, const report *r)
 {
     /* .html last: by its name the browser takes the file for a page, not text. */
-    char tmp[4096];
+    char tmp[4096], part[4096 + 16];
     snprintf(tmp, sizeof tmp, "%s.XXXXXX.html", out ? out : pdf);
     /* The page, the browser and its files are undone here, not in a signal
      * handler (a child to stop, a folder tree to remove): a signal waits for
-     * the end of this, which comes soon (cli_html_to_pdf stops the browser). */
+     * the end of this, which comes soon (cli_html_to_pdf stops the browser).
+     * Only the print is held: the outputs are written after it, where a
+     * signal ends blanc at once (a FIFO's stalled reader must not make it
+     * unkillable). */
     cli_interrupt_hold();
     int fd = mkstemps(tmp, 5);
     if (fd < 0) {
@@ -365,13 +369,30 @@ static int print_pdf(const char *out, const char *pdf, const report *r)
     char *buf = render(r, &len);
     int rc = buf ? cli_write_atomic(tmp, buf, len) : CLI_USAGE;
     if (!rc)
-        rc = cli_html_to_pdf(tmp, pdf);
-    /* Written again rather than renamed: -o may be a FIFO or a link. */
-    if (!rc && out && !cli_interrupt_pending())
-        rc = cli_write_atomic(out, buf, len);
+        rc = cli_html_to_pdf(tmp, pdf, part, sizeof part);
     remove(tmp);
+    if (!rc)
+        cli_interrupt_file(part); /* a signal from now on removes it */
+    cli_interrupt_release();       /* a signal that came ends the process now */
+    if (!rc) {
+        uint8_t *data;
+        size_t n;
+        int sys = 0, e = blanc_load_file(part, &data, &n, &sys);
+        if (e) {
+            cli_file_error(part, e, sys);
+            rc = CLI_USAGE;
+        } else {
+            /* Written again rather than renamed: either may be a FIFO or a link. */
+            const char *paths[] = {pdf, out};
+            const char *bufs[] = {(const char *)data, buf};
+            const size_t lens[] = {n, len};
+            rc = cli_write_all(out ? 2 : 1, paths, bufs, lens);
+            free(data);
+        }
+        remove(part);
+        cli_interrupt_file(NULL);
+    }
     free(buf);
-    cli_interrupt_release(); /* a signal that came ends the process now */
     return rc;
 }
 

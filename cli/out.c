@@ -52,6 +52,33 @@ int cli_write_atomic(const char *path, const char *buf, size_t n)
     return cli_sink_commit(path, s) ? CLI_USAGE : CLI_OK;
 }
 
+int cli_write_all(size_t n, const char *const path[], const char *const buf[],
+                  const size_t len[])
+{
+    blanc_sink *s[4] = {NULL, NULL, NULL, NULL};
+    int rc = n <= 4 ? CLI_OK : CLI_USAGE, sys = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        int e = buf[i] ? blanc_sink_open(&s[i], path[i], &sys) : BLANC_ENOMEM;
+        if (e) {
+            cli_file_error(path[i], e, sys);
+            rc = CLI_USAGE;
+        } else if ((e = blanc_sink_write(s[i], buf[i], len[i])) ||
+                   (e = blanc_sink_finish(s[i], &sys))) {
+            cli_sink_error(path[i], e, s[i]);
+            rc = CLI_USAGE;
+        }
+    }
+    cli_interrupt_hold();
+    for (size_t i = 0; i < n && i < 4; i++) {
+        if (rc)
+            blanc_sink_abort(s[i]);
+        else if (cli_sink_commit(path[i], s[i]))
+            rc = CLI_USAGE; /* the ones after it are aborted */
+    }
+    cli_interrupt_release();
+    return rc;
+}
+
 void cli_remove_output(const char *path)
 {
     char real[PATH_MAX];

@@ -947,7 +947,8 @@ typedef struct blanc_session_options {
  * for each helper thread of the input that works all the time (the inflate
  * thread of a compressed file: beside as many book threads as CPUs it would
  * take a core from one of them, docs/PERFORMANCE.md "Fourteenth session");
- * at least one. blanc_session_threads() says what was chosen. */
+ * at least one, at most BLANC_MAX_THREADS. blanc_session_threads() says
+ * what was chosen. */
 #define BLANC_THREADS_AUTO 0xffffffffu
 
 /* What failed, on which file, and why. */
@@ -989,8 +990,9 @@ int blanc_session_commit(blanc_session *s, blanc_session_error *err);
 /* Free everything; without a commit, outputs and snapshots are removed. */
 void blanc_session_free(blanc_session *s);
 blanc_replay *blanc_session_replay(blanc_session *s);
-/* The threads the session's runs use (blanc_replay_set_threads): the
- * options' count, or the one BLANC_THREADS_AUTO chose; 1 with on_tick. */
+/* The threads asked for: the options' count, or the one BLANC_THREADS_AUTO
+ * chose (at most BLANC_MAX_THREADS). A run may use fewer: one with on_tick,
+ * hooks, strict or no_book (blanc_replay_threads says what ran). */
 unsigned blanc_session_threads(const blanc_session *s);
 const blanc_source *blanc_session_source(const blanc_session *s);
 const blanc_feed *blanc_session_feed(const blanc_session *s);
@@ -1052,8 +1054,8 @@ uint64_t blanc_replay_input_position(const blanc_replay *r, uint64_t *digest);
 /* Where a run of r on feed f (NULL: not known) stopped, for an error
  * message: "after N messages, byte B", or, when the feed ended on a hard
  * error of its container, "after N messages; " and the feed's own words
- * (blanc_feed_end_detail: a capture's packet and record). Truncated to
- * cap - 1 bytes; always terminated when cap > 0. */
+ * (blanc_feed_end_detail: a capture's packet and record). r must not be
+ * NULL. Truncated to cap - 1 bytes; always terminated when cap > 0. */
 void blanc_replay_where(const blanc_replay *r, const blanc_feed *f, char *buf, size_t cap);
 
 /* Replay one framed message as if read at byte offset `offset`. Returns the

@@ -350,6 +350,53 @@ class Report(unittest.TestCase):
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
                     pass
+    def test_a_stalled_pdf_reader_does_not_hold_off_a_signal(self):
+        """The PDF goes to a FIFO whose reader has stopped reading: the write blocks, and a
+        SIGTERM must still end blanc at once, with no temp left and -o as it was (the PDF
+        and the page are put in place together or not at all). A stand-in browser
+        ($BLANC_CHROMIUM: a script that writes a PDF larger than a pipe holds) makes this
+        independent of Chromium."""
+        import signal
+        import time
+        d = tempfile.mkdtemp(dir=self.tmp.name)
+        fake = os.path.join(d, "fake-chromium")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\nfor a; do case $a in --print-to-pdf=*) out=${a#--print-to-pdf=};;"
+                    " esac; done\n{ printf '%%PDF-1.4\\n'; head -c 300000 /dev/zero; } > \"$out\"\n")
+        os.chmod(fake, 0o755)
+        fifo = os.path.join(d, "report.pdf")
+        os.mkfifo(fifo)
+        page = os.path.join(d, "page.html")
+        with open(page, "w") as f:
+            f.write("old")
+        rfd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader that never reads
+        p = subprocess.Popen([BIN, "bench", "report", self.runs, "--pdf", fifo, "-o", page],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             env=dict(os.environ, BLANC_CHROMIUM=fake, TMPDIR=d))
+        try:
+            deadline = time.time() + 30
+            stalled = False
+            while time.time() < deadline and p.poll() is None:
+                with open("/proc/%d/wchan" % p.pid) as f:
+                    if "pipe" in f.read():  # blocked writing into the FIFO
+                        stalled = True
+                        break
+                time.sleep(0.02)
+            self.assertTrue(stalled, "blanc never blocked on the FIFO: " +
+                            ("" if p.poll() is None else p.stderr.read()))
+            p.send_signal(signal.SIGTERM)
+            p.wait(10)  # before the fix: still blocked, signals held
+            self.assertEqual(p.returncode, -signal.SIGTERM, p.stderr.read())
+        finally:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+            p.stderr.close()
+            os.close(rfd)
+        with open(page) as f:
+            self.assertEqual(f.read(), "old")
+        self.assertEqual(sorted(os.listdir(d)), ["fake-chromium", "page.html", "report.pdf"])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -276,6 +276,9 @@ static void sink_finish_leaves_only_the_rename(void **state)
         assert_int_equal(blanc_sink_open(&s, p, NULL), 0);
         assert_int_equal(blanc_sink_write(s, "hello\n", 6), 0);
         assert_int_equal(blanc_sink_finish(s, NULL), 0);
+        /* a write refused after finish spoils nothing: commit still puts it in place */
+        assert_int_equal(blanc_sink_write(s, "x", 1), BLANC_EINVAL);
+        assert_int_equal(blanc_sink_error(s, NULL), 0);
         assert_int_equal(blanc_sink_commit(s), 0);
         uint8_t *data;
         size_t len;

@@ -311,6 +311,16 @@ class Threads(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertRegex(p.stdout, r"threads      2: the reader \(with \d+ per mille of the books\) "
                                    r"and 1 book worker on CPU")
+        # a run that must be on one thread says which option made it so, and --json still
+        # reports the threads asked for
+        for opt in (["--metrics-listen", "127.0.0.1:0"], ["--emit", "bbo", "-o", os.devnull]):
+            with self.subTest(opt=opt[0]):
+                p = run("replay", self.inputs["multi"], "--threads", 2, *opt)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertIn("threads      1 (%s runs on one)" % opt[0], p.stdout + p.stderr)
+                p = run("replay", self.inputs["multi"], "--threads", 2, "--json", *opt)
+                th = json.loads(p.stdout)["threads"]
+                self.assertEqual((th["requested"], th["workers"]), (2, 0))
         for bad in ("0", "65", "x", "-1"):
             p = run("replay", self.inputs["multi"], "--threads", bad)
             self.assertEqual(p.returncode, 2, bad)

@@ -199,7 +199,7 @@ int blanc_bench_run(const uint8_t *data, size_t len, const blanc_bench_options *
                     blanc_bench_result *res)
 {
     memset(res, 0, sizeof *res);
-    if (!data || !o || o->runs < 1 || o->runs > 100000)
+    if ((!data && len) || !o || o->runs < 1 || o->runs > 100000)
         return BLANC_EINVAL;
     if (!len) /* nothing to time: not "no ITCH", an input that holds nothing */
         return BLANC_EEMPTY;

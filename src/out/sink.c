@@ -292,8 +292,8 @@ int blanc_sink_write(blanc_sink *s, const void *p, size_t n)
 {
     if (s->err)
         return s->err;
-    if (s->finished)
-        return fail(s, BLANC_EINVAL, 0); /* the stream was ended */
+    if (s->finished) /* the stream was ended: refused, but what it holds stays whole */
+        return BLANC_EINVAL;
     if (s->fn) {
         int rc = n ? s->fn(s->fn_ctx, p, n) : 0;
         return rc ? fail(s, rc < 0 ? rc : BLANC_EIO, 0) : 0;

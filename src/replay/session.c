@@ -46,7 +46,7 @@ struct blanc_session {
     size_t n_snaps, cap_snaps;
     int made_dir, finished, committed, health_restarted;
     uint64_t start_messages, emit_records;
-    unsigned threads; /* what the runs use (blanc_session_threads) */
+    unsigned threads; /* asked for, or what AUTO chose (blanc_session_threads) */
     blanc_session_error *err; /* of the call in progress (run) */
 };
 
@@ -189,7 +189,8 @@ static unsigned auto_threads(const blanc_session *s)
 {
     unsigned n = blanc_cpus_usable();
     unsigned busy = s->src && (blanc_source_helpers(s->src) & BLANC_HELPER_INFLATE) ? 1 : 0;
-    return n > busy + 1 ? n - busy : 1;
+    n = n > busy + 1 ? n - busy : 1;
+    return n < BLANC_MAX_THREADS ? n : BLANC_MAX_THREADS;
 }
 
 unsigned blanc_session_threads(const blanc_session *s) { return s->threads; }
@@ -237,8 +238,8 @@ int blanc_session_open(blanc_session **out, const blanc_session_options *o,
             goto out;
         }
     }
-    s->threads = o->on_tick ? 1 : o->threads == BLANC_THREADS_AUTO ? auto_threads(s) : o->threads;
-    if ((rc = blanc_replay_set_threads(s->r, s->threads))) {
+    s->threads = o->threads == BLANC_THREADS_AUTO ? auto_threads(s) : o->threads;
+    if ((rc = blanc_replay_set_threads(s->r, o->on_tick ? 1 : s->threads))) {
         fail(err, rc, 0, NULL, "at most %d threads", BLANC_MAX_THREADS);
         goto out;
     }
