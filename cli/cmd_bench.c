@@ -264,12 +264,13 @@ static int history_open(history *h, const char *path)
      * should remove: none comes in between. */
     cli_interrupt_hold();
     h->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL, 0644);
+    int why = errno; /* before release, whose calls may set it */
     if (h->fd >= 0) {
         h->created = 1;
         cli_interrupt_file(path); /* an interrupted bench leaves no new history */
     }
     cli_interrupt_release();
-    if (h->fd < 0 && errno == EEXIST)
+    if (h->fd < 0 && why == EEXIST)
         h->fd = open(path, O_WRONLY | O_APPEND);
     if (h->fd < 0) {
         int err = errno;
