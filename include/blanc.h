@@ -982,7 +982,8 @@ int blanc_session_run(blanc_session *s, blanc_session_error *err);
 /* Write out and close every output (emit, LOBSTER, journal), renaming
  * none: after it, commit only renames, a step short enough for a caller to
  * hold signals off across it (a write to a FIFO whose reader stalls is not).
- * Repeating it changes nothing. */
+ * Repeated after a success it changes nothing; after a failure, free the
+ * session (nothing of it is left). */
 int blanc_session_finish(blanc_session *s, blanc_session_error *err);
 /* Finish (if not yet done), rename the outputs into place and keep the
  * snapshots. */
