@@ -375,8 +375,14 @@ static void catch_signals(void *ctx, const blanc_session *s)
     sigemptyset(&sa.sa_mask);
     sigaddset(&sa.sa_mask, SIGINT); /* one at a time: the rearm is whole */
     sigaddset(&sa.sa_mask, SIGTERM);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    /* A signal ignored when blanc started (nohup, a background job) stays
+     * ignored: the caller asked for that, and then nothing rearms it. */
+    const int sigs[] = {SIGINT, SIGTERM};
+    for (size_t i = 0; i < 2; i++) {
+        struct sigaction old;
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(sigs[i], &sa, NULL);
+    }
 }
 
 static void release_signals(void *ctx, const blanc_session *s)

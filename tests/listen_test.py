@@ -330,6 +330,26 @@ class Listen(unittest.TestCase):
                                   text=True, timeout=TIMEOUT)
             self.assertEqual(show.returncode, 0, show.stderr)
 
+    def test_an_ignored_sigint_stays_ignored(self):
+        # Started with SIGINT ignored (nohup, a background job): listen must not take it
+        # over. Before the fix its handler ended the session at the first SIGINT.
+        port = free_port()
+        p = subprocess.Popen([BIN, "listen", "--group", "127.0.0.1", "--port", str(port),
+                              "--json", "--idle-timeout", "1"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        line = p.stderr.readline()
+        self.assertIn("listening", line)
+        half = (len(MSGS) // 2 // PER_PACKET) * PER_PACKET
+        send_day(("127.0.0.1", port), upto=half, eos=False)
+        time.sleep(0.3)
+        p.send_signal(signal.SIGINT)
+        rc, out, err = finish(p)
+        self.assertEqual(rc, 0, err)
+        got = json.loads(out)
+        self.assertEqual(got["ended_by"], "idle_timeout")
+        self.assertEqual(got["messages"], half)
+
     def test_a_second_sigint_leaves_no_half_written_output(self):
         # The first SIGINT ends the session gracefully; here that end never comes (the -o
         # FIFO's reader reads nothing, so the emit write blocks). The second SIGINT then
