@@ -147,7 +147,8 @@ void cli_interrupt_file(const char *path);
 void cli_interrupt_rearm(int sig);
 /* A step a signal must not cut in two: until release a signal is only
  * recorded (pending: which one, else 0); release delivers it, and the
- * process ends by it as above. A hold while held changes nothing. */
+ * process ends by it as above. Holds nest: a step made of held steps
+ * (cli_write_all inside a held print) is released by its own last release. */
 void cli_interrupt_hold(void);
 int cli_interrupt_pending(void);
 void cli_interrupt_release(void);

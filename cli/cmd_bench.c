@@ -442,8 +442,10 @@ int cmd_bench(int argc, char **argv)
             exit_code = CLI_USAGE;
     }
     blanc_bench_result_free(&r);
+    goto held;
 out:
-    cli_interrupt_hold(); /* again on the way from a goto: holding twice is holding */
+    cli_interrupt_hold(); /* the early exits: the close below is held as well */
+held:
     blanc_sink_abort(prom_sink);
     history_close(&hist, exit_code == CLI_OK);
     cli_interrupt_release();

@@ -90,10 +90,9 @@ void cli_interrupt_rearm(int sig)
 
 void cli_interrupt_hold(void)
 {
-    if (g_held)
-        return; /* one hold: a signal recorded already stays recorded */
+    if (g_held++)
+        return; /* nested: the outermost release delivers what was recorded */
     g_pending = 0;
-    g_held = 1;
     /* No SA_RESTART: a wait in the held step (chromium.c's) wakes up and
      * can look at cli_interrupt_pending. */
     for (int i = 0; i < N_SIGNALS; i++)
@@ -105,9 +104,8 @@ int cli_interrupt_pending(void) { return g_pending; }
 
 void cli_interrupt_release(void)
 {
-    if (!g_held)
+    if (!g_held || --g_held)
         return;
-    g_held = 0;
     for (int i = 0; i < N_SIGNALS; i++)
         if (g_guarded & 1u << i)
             install(i, on_interrupt, (int)SA_RESETHAND);

@@ -36,22 +36,6 @@ int cli_sink_commit(const char *path, blanc_sink *s)
     return rc;
 }
 
-int cli_write_atomic(const char *path, const char *buf, size_t n)
-{
-    blanc_sink *s;
-    int sys = 0, rc = buf ? blanc_sink_open(&s, path, &sys) : BLANC_ENOMEM;
-    if (rc) {
-        cli_file_error(path, rc, sys);
-        return CLI_USAGE;
-    }
-    if ((rc = blanc_sink_write(s, buf, n))) {
-        cli_sink_error(path, rc, s);
-        blanc_sink_abort(s);
-        return CLI_USAGE;
-    }
-    return cli_sink_commit(path, s) ? CLI_USAGE : CLI_OK;
-}
-
 int cli_write_all(size_t n, const char *const path[], const char *const buf[],
                   const size_t len[])
 {
@@ -77,6 +61,11 @@ int cli_write_all(size_t n, const char *const path[], const char *const buf[],
     }
     cli_interrupt_release();
     return rc;
+}
+
+int cli_write_atomic(const char *path, const char *buf, size_t n)
+{
+    return cli_write_all(1, &path, &buf, &n);
 }
 
 void cli_remove_output(const char *path)
