@@ -70,8 +70,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* libzstd's bytes before damage follow the call's output room (see
      * tests/test_source_inflate.c), so a corrupt zstd frame is not compared. */
     int zstd_damaged = data[0] % 3 == 2 && end[0] == BLANC_ECORRUPT;
-    if (!zstd_damaged && (end[0] != end[1] || len[0] != len[1] || avail[0] != avail[1] ||
-                          (len[0] && memcmp(out[0], out[1], len[0]))))
+    /* ISA-L does not check that a dynamic block's Huffman code is complete
+     * (zlib does: "invalid literal/lengths set"), so on such a block it hands
+     * out bytes zlib never makes before either stops. Then zlib's bytes must
+     * be a prefix of what went out, and both must end corrupt
+     * (inflate_stream.c, corpus gzip-lax-huffman-header). */
+    int isal_ahead = data[0] % 3 == 1 && end[0] == BLANC_ECORRUPT && end[1] == BLANC_ECORRUPT &&
+                     len[1] < len[0] && (!len[1] || !memcmp(out[0], out[1], len[1]));
+    if (!zstd_damaged && !isal_ahead &&
+        (end[0] != end[1] || len[0] != len[1] || avail[0] != avail[1] ||
+         (len[0] && memcmp(out[0], out[1], len[0]))))
         abort();
     free(out[0]);
     free(out[1]);

@@ -15,6 +15,11 @@
  * damaged prefix, paid only by damaged input. A first member whose header
  * carries a header CRC or reserved flags goes to zlib directly (zlib checks
  * those). ISA-L needs the re-read, so it is used for regular files only.
+ * One exception: ISA-L does not check that a dynamic block's Huffman code is
+ * complete, as zlib does, so on such a damaged block it may hand out bytes
+ * zlib never makes before it fails; those cannot be taken back, and the
+ * stream then ends corrupt where zlib stops short of them (fuzz_source
+ * checks that zlib's bytes are a prefix of what went out).
  */
 #include <errno.h>
 #include <stdlib.h>
