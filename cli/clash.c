@@ -6,9 +6,10 @@
  * replaces what is being read. So a command names its files, and two that
  * are one are refused before any work: an existing file by device and inode
  * (so links and other spellings of it count), a new one by its folder's real
- * path and its name (a dangling link by the new file it names). Outputs on one character device are not a clash (/dev/null
- * twice is ordinary), nor two inputs, nor two output folders (each writes
- * its own names into it). "-" is stdout for an output, stdin for an input.
+ * path and its name (a dangling link by the new file it names). Outputs on
+ * one character device are not a clash (/dev/null twice is ordinary), nor
+ * two inputs, nor two output folders (each writes its own names into it).
+ * "-" is stdout for an output, stdin for an input.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -50,19 +51,20 @@ static void identify(const char *path, ident *id)
     struct stat st;
     if (!strcmp(path, "-")) {
         id->dash = 1;
-    } else if (stat(path, &st) != 0 && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-        /* A dangling link: an output there makes the file it names, which
-         * another output may name plainly (or by another link). */
+    } else if (stat(path, &st) != 0 && lstat(path, &st) != 0) {
+        new_name(path, id);
+    } else if (S_ISLNK(st.st_mode)) {
+        /* A dangling link (stat failed, lstat found it): an output there
+         * makes the file it names, which another output may name plainly
+         * (or by another link). */
         char *t = blanc_sink_target_path(path, NULL);
         new_name(t ? t : path, id);
         free(t);
-    } else if (stat(path, &st) == 0 || lstat(path, &st) == 0) {
+    } else {
         id->by_inode = 1;
         id->dev = st.st_dev;
         id->ino = st.st_ino;
         id->chr = S_ISCHR(st.st_mode);
-    } else {
-        new_name(path, id);
     }
 }
 

@@ -231,17 +231,15 @@ int cmd_diff(int argc, char **argv)
             continue;
         const blanc_replay *other = snap[!i] ? r[!i] : NULL;
         blanc_replay_options o = {0};
-        o.framing = BLANC_FRAMING_AUTO; /* by content, as replay: a capture too */
         uint64_t until = BLANC_NO_LIMIT;
-        if (other) {
-            /* The snapshot's options make the same state; its container
-             * need not be the input's (a capture's books against a
-             * BinaryFILE's): content tells (fixed framing included). */
+        if (other) { /* the snapshot's options make the same state */
             o = *blanc_replay_get_options(other);
-            o.framing = BLANC_FRAMING_AUTO;
             if (!blanc_replay_finished(other))
                 until = cli_replay_stats(other).messages;
         }
+        /* The container by content, as replay chooses it (fixed framing
+         * included): a capture's books compare with its BinaryFILE's. */
+        o.framing = BLANC_FRAMING_AUTO;
         rc = replay_input(path[i], src[i], &o, until, &r[i]);
     }
     for (int i = 0; i < 2; i++)

@@ -493,7 +493,6 @@ static int tick(void *ctx, blanc_session *s)
     return 0;
 }
 
-/* --reset-at points the run never reached did nothing: a usage error. */
 /* The renames of a finished session with signals held: a signal between two
  * of them (the emit output, the journal, LOBSTER's files) would leave some
  * outputs in place and not the others. One that comes meanwhile ends the
@@ -506,6 +505,7 @@ static int commit_held(blanc_session *s, blanc_session_error *err)
     return rc;
 }
 
+/* --reset-at points the run never reached did nothing: a usage error. */
 static int check_resets(const cli_run *a, const blanc_replay *r)
 {
     blanc_replay_stats st;
