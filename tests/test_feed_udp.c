@@ -311,6 +311,20 @@ static blanc_feed *open_feed_wait(const char *rr_host, uint16_t rr_port, uint32_
     return f;
 }
 
+/* The day through a live feed whose gaps go to server s (set up, not yet
+ * running), the packets drop[0..nd) lost on the line: the feed (to close
+ * after the checks) and what it delivered in *r; s is stopped. */
+static blanc_feed *day_via_server(server *s, uint32_t idle_ms, uint32_t wait_ms, uint32_t tries,
+                                  const int *drop, size_t nd, result *r)
+{
+    server_run(s);
+    blanc_feed *f = open_feed_wait("127.0.0.1", s->port, idle_ms, wait_ms, tries);
+    send_day(blanc_feed_udp_port(f), drop, nd, 1);
+    drain(f, r);
+    server_stop(s);
+    return f;
+}
+
 static blanc_feed *open_feed(const char *rr_host, uint16_t rr_port, uint32_t idle_ms)
 {
     return open_feed_wait(rr_host, rr_port, idle_ms, 10, 0);
@@ -437,13 +451,9 @@ static void test_two_holes_asked_before_the_first_answer(void **state)
     memset(&s, 0, sizeof s);
     s.hold_distinct = 2;
     s.hold_ms = 3000;
-    server_run(&s);
-    blanc_feed *f = open_feed_wait("127.0.0.1", s.port, 5000, 1000, 5);
     int drop[] = {40, 160};
-    send_day(blanc_feed_udp_port(f), drop, 2, 1);
     result r;
-    drain(f, &r);
-    server_stop(&s);
+    blanc_feed *f = day_via_server(&s, 5000, 1000, 5, drop, 2, &r);
     assert_int_equal(r.how, BLANC_END_MARKER);
     assert_int_equal(r.messages, NPK * PER);
     assert_true(r.in_order);
@@ -471,13 +481,9 @@ static void test_only_the_second_hole_answered(void **state)
     memset(&s, 0, sizeof s);
     s.never = 40 * PER + 1;
     s.never_n = PER;
-    server_run(&s);
-    blanc_feed *f = open_feed_wait("127.0.0.1", s.port, 5000, 200, 3);
     int drop[] = {40, 160};
-    send_day(blanc_feed_udp_port(f), drop, 2, 1);
     result r;
-    drain(f, &r);
-    server_stop(&s);
+    blanc_feed *f = day_via_server(&s, 5000, 200, 3, drop, 2, &r);
     assert_int_equal(r.how, BLANC_END_MARKER);
     assert_true(r.in_order);
     assert_int_equal(r.messages, (NPK - 1) * PER);
@@ -506,13 +512,9 @@ static void test_partial_answer_narrows_only_its_hole(void **state)
     memset(&s, 0, sizeof s);
     s.partial_seq = 40 * PER + 1;
     s.partial_count = 2;
-    server_run(&s);
-    blanc_feed *f = open_feed_wait("127.0.0.1", s.port, 5000, 500, 5);
     int drop[] = {40, 160};
-    send_day(blanc_feed_udp_port(f), drop, 2, 1);
     result r;
-    drain(f, &r);
-    server_stop(&s);
+    blanc_feed *f = day_via_server(&s, 5000, 500, 5, drop, 2, &r);
     assert_int_equal(r.how, BLANC_END_MARKER);
     assert_int_equal(r.messages, NPK * PER);
     assert_true(r.in_order);
@@ -543,15 +545,11 @@ static void test_holes_tended_at_once_are_capped(void **state)
     s.hold_distinct = UDP_GAP_HOLES;
     s.hold_ms = 5000;
     s.linger_ms = 300;
-    server_run(&s);
-    blanc_feed *f = open_feed_wait("127.0.0.1", s.port, 8000, 2000, 5);
     int drop[40];
     for (int i = 0; i < 40; i++)
         drop[i] = 4 * (i + 1);
-    send_day(blanc_feed_udp_port(f), drop, 40, 1);
     result r;
-    drain(f, &r);
-    server_stop(&s);
+    blanc_feed *f = day_via_server(&s, 8000, 2000, 5, drop, 40, &r);
     assert_int_equal(r.how, BLANC_END_MARKER);
     assert_int_equal(r.messages, NPK * PER);
     assert_true(r.in_order);
