@@ -87,21 +87,14 @@ int blanc__sink_target(const char *path, char **target, int *in_place, int *sys)
         *sys = EISDIR;
         return BLANC_EISDIR;
     }
-    struct stat lst;
-    int is_link = lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
     if (exists && !S_ISREG(st.st_mode)) {
         *in_place = 1; /* opened through its links, as they are */
-        *target = strdup(path);
-    } else if (is_link) {
-        *target = follow(path, sys);
-        if (!*target)
-            return *sys == ENOMEM ? BLANC_ENOMEM : BLANC_EOPEN;
+        if (!(*target = strdup(path)))
+            *sys = ENOMEM;
     } else {
-        *target = strdup(path);
+        *target = blanc_sink_target_path(path, sys);
     }
-    if (!*target) {
-        *sys = ENOMEM;
-        return BLANC_ENOMEM;
-    }
+    if (!*target)
+        return *sys == ENOMEM ? BLANC_ENOMEM : BLANC_EOPEN;
     return 0;
 }
