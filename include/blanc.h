@@ -943,13 +943,22 @@ typedef struct blanc_session_options {
                                      at each tick */
 } blanc_session_options;
 
-/* blanc_session_options.threads: one per CPU this process may use, less one
- * for each helper thread of the input that works all the time (the inflate
- * thread of a compressed file: beside as many book threads as CPUs it would
- * take a core from one of them, docs/PERFORMANCE.md "Fourteenth session");
- * at least one, at most BLANC_MAX_THREADS. blanc_session_threads() says
- * what was chosen. */
+/* blanc_session_options.threads: as many as blanc_threads_auto() gives for
+ * the session's source (the CLI's default --threads). blanc_session_threads()
+ * says what was chosen. */
 #define BLANC_THREADS_AUTO 0xffffffffu
+/* The book threads (blanc_replay_set_threads) that fit the CPUs beside src's
+ * helpers: one per CPU this process may use, less one for each helper thread
+ * of src that works all the time (the inflate thread of a compressed file:
+ * beside as many book threads as CPUs it would take a core from one of them,
+ * docs/PERFORMANCE.md "Fourteenth session"); at least one, at most
+ * BLANC_MAX_THREADS. Call it once src is open (blanc_source_helpers is set
+ * then). src NULL: a source with no helper (a live feed). For a caller that
+ * drives blanc_replay itself (the Python package) to pick what a session
+ * with BLANC_THREADS_AUTO picks. Experimental, as the sharding knobs below
+ * (docs/API.md "Stability"): the rule may be tuned, the results do not
+ * depend on it. */
+unsigned blanc_threads_auto(const blanc_source *src);
 
 /* What failed, on which file, and why. */
 typedef struct blanc_session_error {

@@ -4,7 +4,9 @@
  * and renames nothing (the outputs stay invisible, their temps complete), so
  * the commit after it only renames; a session freed after finish leaves
  * nothing. The emit output and the journal are the bytes a one-step commit
- * writes. BLANC_THREADS_AUTO and blanc_session_threads. */
+ * writes. BLANC_THREADS_AUTO, blanc_session_threads and blanc_threads_auto. */
+#define _GNU_SOURCE /* sched_setaffinity: the rule against a known CPU count */
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -172,6 +174,77 @@ static void test_freed_after_finish_leaves_nothing(void **state)
     assert_string_equal(names, "");
 }
 
+/* A file of the source tree (BLANC_SOURCE_DIR). */
+static const char *data(const char *name)
+{
+    static char path[4096];
+    const char *src = getenv("BLANC_SOURCE_DIR");
+    snprintf(path, sizeof path, "%s/data/%s", src ? src : ".", name);
+    return path;
+}
+
+/* blanc_threads_auto of the source opened from path (with BLANC_INFLATE_THREAD
+ * set to inflate_thread, NULL: unset), and that source's helpers. */
+static unsigned auto_of(const char *path, const char *inflate_thread, unsigned *helpers)
+{
+    if (inflate_thread)
+        setenv("BLANC_INFLATE_THREAD", inflate_thread, 1);
+    else
+        unsetenv("BLANC_INFLATE_THREAD");
+    blanc_source *src;
+    int sys = 0;
+    assert_int_equal(blanc_source_open(&src, path, &sys), 0);
+    unsigned n = blanc_threads_auto(src);
+    *helpers = blanc_source_helpers(src);
+    blanc_source_close(src);
+    unsetenv("BLANC_INFLATE_THREAD");
+    return n;
+}
+
+/* The rule for the CPUs this test may use, then again on one CPU: one book
+ * thread per CPU, less one for an inflate thread (which is what counts, not
+ * the compression: with the thread off a .zst takes every CPU), at least one,
+ * at most BLANC_MAX_THREADS. */
+static void check_threads_auto(void)
+{
+    unsigned cpus = blanc_cpus_usable();
+    unsigned all = cpus < BLANC_MAX_THREADS ? cpus : BLANC_MAX_THREADS;
+    unsigned less = cpus > 2 ? (cpus - 1 < BLANC_MAX_THREADS ? cpus - 1 : BLANC_MAX_THREADS) : 1;
+    unsigned h;
+    assert_int_equal(blanc_threads_auto(NULL), all);
+    assert_int_equal(auto_of(data("sample-day.itch.zst"), NULL, &h), less);
+    assert_true(h & BLANC_HELPER_INFLATE);
+    assert_int_equal(auto_of(data("ritch/ex20101224.TEST_ITCH_50.gz"), NULL, &h), less);
+    assert_true(h & BLANC_HELPER_INFLATE);
+    assert_int_equal(auto_of(data("sample-day.itch.zst"), "0", &h), all);
+    assert_false(h & BLANC_HELPER_INFLATE);
+    assert_int_equal(auto_of(data("ritch/20101224.TEST_ITCH_50.reframed"), NULL, &h), all);
+    assert_int_equal(h, 0);
+    static const uint8_t bytes[2] = {0, 0};
+    blanc_source *mem;
+    assert_int_equal(blanc_source_open_mem(&mem, bytes, sizeof bytes), 0);
+    assert_int_equal(blanc_threads_auto(mem), all);
+    blanc_source_close(mem);
+}
+
+static void test_threads_auto_rule(void **state)
+{
+    (void)state;
+    cpu_set_t was, one;
+    assert_int_equal(sched_getaffinity(0, sizeof was, &was), 0);
+    check_threads_auto();
+    int first = 0;
+    while (!CPU_ISSET(first, &was))
+        first++;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    assert_int_equal(sched_setaffinity(0, sizeof one, &one), 0);
+    assert_int_equal(blanc_cpus_usable(), 1);
+    assert_int_equal(blanc_threads_auto(NULL), 1);
+    check_threads_auto();
+    assert_int_equal(sched_setaffinity(0, sizeof was, &was), 0);
+}
+
 static void test_auto_threads(void **state)
 {
     fixture *f = *state;
@@ -184,6 +257,8 @@ static void test_auto_threads(void **state)
     assert_int_equal(blanc_session_open(&s, &f->so, &err), 0);
     unsigned cpus = blanc_cpus_usable();
     assert_int_equal(blanc_session_threads(s), cpus > 2 ? cpus - 1 : 1);
+    /* The session's choice is the library's rule for its source. */
+    assert_int_equal(blanc_session_threads(s), blanc_threads_auto(blanc_session_source(s)));
     blanc_session_free(s);
     f->so.threads = 3;
     assert_int_equal(blanc_session_open(&s, &f->so, &err), 0);
@@ -198,6 +273,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_freed_after_finish_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auto_threads, setup, teardown),
+        cmocka_unit_test(test_threads_auto_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

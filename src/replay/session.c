@@ -179,16 +179,16 @@ static int resume(blanc_session *s, blanc_session_error *err)
     return 0;
 }
 
-/* BLANC_THREADS_AUTO: a CPU for each book thread, less those the input's
+/* blanc_threads_auto: a CPU for each book thread, less those the input's
  * always-busy helpers hold. The inflate thread decodes the whole run long
  * (~0.6 s of CPU for a 300 MB day beside ~0.75 s of books): with two book
  * threads beside it on two CPUs, three threads took turns on two cores and
  * the run was slower than with one book thread. The pager and the capture
  * walk stay off when the book threads fill the CPUs, so they take none. */
-static unsigned auto_threads(const blanc_session *s)
+unsigned blanc_threads_auto(const blanc_source *src)
 {
     unsigned n = blanc_cpus_usable();
-    unsigned busy = s->src && (blanc_source_helpers(s->src) & BLANC_HELPER_INFLATE) ? 1 : 0;
+    unsigned busy = src && (blanc_source_helpers(src) & BLANC_HELPER_INFLATE) ? 1 : 0;
     n = n > busy + 1 ? n - busy : 1;
     return n < BLANC_MAX_THREADS ? n : BLANC_MAX_THREADS;
 }
@@ -238,7 +238,7 @@ int blanc_session_open(blanc_session **out, const blanc_session_options *o,
             goto out;
         }
     }
-    s->threads = o->threads == BLANC_THREADS_AUTO ? auto_threads(s) : o->threads;
+    s->threads = o->threads == BLANC_THREADS_AUTO ? blanc_threads_auto(s->src) : o->threads;
     if ((rc = blanc_replay_set_threads(s->r, o->on_tick ? 1 : s->threads))) {
         fail(err, rc, 0, NULL, "at most %d threads", BLANC_MAX_THREADS);
         goto out;
