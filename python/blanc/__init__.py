@@ -85,6 +85,9 @@ class Replay:
     ``at``: the cut this state was taken at (None at the end). ``health``: with
     ``replay(..., health=True)``, the final feed health (``state``, ``worst``,
     ``published``, ``gated``, ``transitions``, as in ``blanc replay --json``), else None.
+    ``threads``: the book threads asked for, or the count chosen for ``threads=None``
+    (``threads.requested`` of ``blanc replay --json``); a replay with ``strict=True``
+    keeps its books on one whatever the count.
     """
 
     def __init__(self, state: "_blanc.State", depth: Optional[int],
@@ -99,6 +102,7 @@ class Replay:
         self.anomalies: Dict[str, Dict[str, int]] = st.pop("anomalies")
         self.stats: Dict[str, int] = st
         self.health: Optional[Dict[str, object]] = state.health()
+        self.threads: int = state.threads()
 
     def __repr__(self) -> str:
         where = "end" if self.at is None else "at=%r" % (self.at,)
@@ -139,7 +143,7 @@ class Replay:
 def replay(path: PathLike, *, symbols: Optional[Sequence[str]] = None,
            depth: Optional[int] = 5, strict: bool = False,
            at: Optional[Sequence[Cut]] = None, health: bool = False,
-           threads: int = 0) -> Union[Replay, List[Replay]]:
+           threads: Optional[int] = None) -> Union[Replay, List[Replay]]:
     """Replay a day (BinaryFILE plain, .gz or .zst, or a capture: chosen by content, as
     ``blanc replay`` does) and return its final :class:`Replay`.
 
@@ -151,15 +155,18 @@ def replay(path: PathLike, *, symbols: Optional[Sequence[str]] = None,
     ``--snapshot-at`` takes them: then a list of states, one per cut in the order
     given. An index past the end raises blanc.ECUTPAST. ``health``: track feed health
     with the default configuration, as the CLI does (end state only). ``threads``: keep
-    the books on N threads (``--threads N``; same results). The GIL is released while
-    the replay runs.
+    the books on N threads (``--threads N``, 1 to 64), with ``at=`` too; None (the
+    default) or 0: as many as the CLI's default ``--threads`` takes, one per CPU this
+    process may use less one for a compressed file's inflate thread (at least one).
+    :attr:`Replay.threads` says what was chosen. The results are the same for every
+    count. The GIL is released while the replay runs.
     """
     p = os.fspath(path)
     if at is None:
         return Replay(_blanc._replay(p, strict, health=health, threads=threads), depth,
                       symbols)
     cuts = list(at)
-    states = _blanc._replay(p, strict, cuts)
+    states = _blanc._replay(p, strict, cuts, threads=threads)
     return [Replay(s, depth, symbols, c) for s, c in zip(states, cuts)]
 
 

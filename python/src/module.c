@@ -190,6 +190,7 @@ typedef struct state_obj {
     int has_health;           /* replayed with health=True: hs is its final health */
     blanc_health_stats hs;
     uint64_t emit_records;    /* records written to emit_out */
+    unsigned threads;         /* book threads asked for or chosen (blanc_session_threads) */
 } state_obj;
 
 static void state_dealloc(state_obj *o)
@@ -200,7 +201,7 @@ static void state_dealloc(state_obj *o)
 
 static PyTypeObject state_type;
 
-static PyObject *state_new(blanc_replay *r, int at_cut)
+static PyObject *state_new(blanc_replay *r, int at_cut, unsigned threads)
 {
     state_obj *o = PyObject_New(state_obj, &state_type);
     if (!o) {
@@ -211,6 +212,7 @@ static PyObject *state_new(blanc_replay *r, int at_cut)
     o->at_cut = at_cut;
     o->has_health = 0;
     o->emit_records = 0;
+    o->threads = threads;
     return (PyObject *)o;
 }
 
@@ -290,6 +292,12 @@ static PyObject *st_emit_records(state_obj *o, PyObject *u)
 {
     (void)u;
     return PyLong_FromUnsignedLongLong(o->emit_records);
+}
+
+static PyObject *st_threads(state_obj *o, PyObject *u)
+{
+    (void)u;
+    return PyLong_FromUnsignedLong(o->threads);
 }
 
 static PyObject *sym_str(const char *s)
@@ -473,6 +481,9 @@ static PyMethodDef state_methods[] = {
     {"stats", (PyCFunction)st_stats, METH_NOARGS, "counters and anomalies"},
     {"health", (PyCFunction)st_health, METH_NOARGS, "final feed health (None: not tracked)"},
     {"emit_records", (PyCFunction)st_emit_records, METH_NOARGS, "records written to emit_out"},
+    {"threads", (PyCFunction)st_threads, METH_NOARGS,
+     "book threads asked for, or chosen for threads=None (a run with an emitter or strict "
+     "uses one)"},
     {"symbols", (PyCFunction)st_symbols, METH_NOARGS, "symbols in the directory, sorted"},
     {"levels", (PyCFunction)st_levels, METH_VARARGS, "levels(symbol, depth) -> arrays"},
     {"orders", (PyCFunction)st_orders, METH_VARARGS, "orders(symbol) -> arrays"},
@@ -593,7 +604,7 @@ bad:
  * to the end, as `blanc replay --threads N --emit KIND --format F -o OUT`. */
 typedef struct run_extras {
     int health;
-    unsigned threads;
+    unsigned threads;   /* 0: blanc_threads_auto of the opened source, as the CLI */
     int emit_kind, emit_format; /* -1: no emitter */
     const char *emit_out;
     char (*symbols)[8]; /* the emitter's instruments (NULL: all) */
@@ -603,9 +614,14 @@ typedef struct run_extras {
     blanc_emitter *em;
 } run_extras;
 
-static int extras_attach(run_extras *x, blanc_replay *r, blanc_session_error *err)
+static int extras_attach(run_extras *x, blanc_replay *r, const blanc_source *src,
+                         blanc_session_error *err)
 {
     int rc = 0;
+    /* Chosen once the source is open: its inflate thread has started by then
+     * and takes a CPU from the books (blanc_threads_auto). */
+    if (!x->threads)
+        x->threads = blanc_threads_auto(src);
     if (x->health) {
         blanc_health_config hc;
         blanc_health_config_default(&hc);
@@ -673,6 +689,33 @@ static void extras_free(run_extras *x, blanc_replay *r, blanc_health_stats *hs)
     }
 }
 
+/* threads=: None or 0, automatic; 1 to BLANC_MAX_THREADS, that many. 0 was
+ * the default when the default was one thread: a caller passing it asked for
+ * the default, so it gets today's. Into *n, 0 for automatic. */
+static int parse_threads(PyObject *o, unsigned *n)
+{
+    *n = 0;
+    if (o == Py_None)
+        return 0;
+    if (!PyLong_Check(o) || PyBool_Check(o)) {
+        PyErr_SetString(PyExc_TypeError, "threads is an int or None");
+        return -1;
+    }
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (overflow || v < 0 || v > BLANC_MAX_THREADS) {
+        char what[96];
+        snprintf(what, sizeof what, "threads is None or 0 (automatic), or 1 to %d",
+                 BLANC_MAX_THREADS);
+        blanc_py_raise(BLANC_EINVAL, NULL, what, 0);
+        return -1;
+    }
+    *n = (unsigned)v;
+    return 0;
+}
+
 /* _replay(path, strict, at, health, threads, emit, emit_format, emit_out)
  * -> State, or a list of States (one per cut) */
 static PyObject *py_replay(PyObject *self, PyObject *args, PyObject *kw)
@@ -680,14 +723,20 @@ static PyObject *py_replay(PyObject *self, PyObject *args, PyObject *kw)
     (void)self;
     static char *names[] = {"path", "strict", "at", "health", "threads", "emit", "emit_format",
                             "emit_out", "symbols", NULL};
-    PyObject *path_obj, *at = Py_None, *out_obj = NULL, *symbols = Py_None;
+    PyObject *path_obj, *at = Py_None, *out_obj = NULL, *symbols = Py_None,
+             *threads = Py_None;
     int strict = 0;
     run_extras x = {0, 0, -1, -1, NULL, NULL, 0, NULL, NULL, NULL};
     const char *emit_s = NULL, *format_s = "csv";
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|pOpIzsO&O", names, PyUnicode_FSConverter,
-                                     &path_obj, &strict, &at, &x.health, &x.threads, &emit_s,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|pOpOzsO&O", names, PyUnicode_FSConverter,
+                                     &path_obj, &strict, &at, &x.health, &threads, &emit_s,
                                      &format_s, PyUnicode_FSConverter, &out_obj, &symbols))
         return NULL;
+    if (parse_threads(threads, &x.threads)) {
+        Py_DECREF(path_obj);
+        Py_XDECREF(out_obj);
+        return NULL;
+    }
     if (emit_s && blanc_py_symbols(symbols, &x.symbols, &x.n_symbols)) {
         Py_DECREF(path_obj);
         Py_XDECREF(out_obj);
@@ -746,7 +795,7 @@ static PyObject *py_replay(PyObject *self, PyObject *args, PyObject *kw)
         ro.strict = strict;
         if ((rc = blanc_replay_create(&r, &ro))) {
             err.code = rc;
-        } else if (!(rc = extras_attach(&x, r, &err))) {
+        } else if (!(rc = extras_attach(&x, r, in.src, &err))) {
             cuts_ctx cc = {cuts, states};
             blanc_run_plan p = {cuts, n_cuts, 0, on_pause, &cc};
             rc = blanc_replay_run_plan(r, in.feed, &p);
@@ -776,7 +825,7 @@ static PyObject *py_replay(PyObject *self, PyObject *args, PyObject *kw)
     if (rc) {
         blanc_py_raise_err(&err);
     } else if (at == Py_None) {
-        res = state_new(r, 0);
+        res = state_new(r, 0, x.threads);
         r = NULL;
         if (res) {
             state_obj *so = (state_obj *)res;
@@ -787,7 +836,7 @@ static PyObject *py_replay(PyObject *self, PyObject *args, PyObject *kw)
     } else {
         res = PyList_New((Py_ssize_t)n_cuts);
         for (size_t i = 0; res && i < n_cuts; i++) {
-            PyObject *s = state_new(states[i], 1);
+            PyObject *s = state_new(states[i], 1, x.threads);
             states[i] = NULL;
             if (!s) {
                 Py_CLEAR(res);
@@ -813,7 +862,7 @@ static PyObject *py_version(PyObject *self, PyObject *u)
 
 static PyMethodDef methods[] = {
     {"_replay", (PyCFunction)(void (*)(void))py_replay, METH_VARARGS | METH_KEYWORDS,
-     "_replay(path, strict=False, at=None, health=False, threads=0, emit=None, "
+     "_replay(path, strict=False, at=None, health=False, threads=None, emit=None, "
      "emit_format='csv', emit_out=None, symbols=None) -> State or [State]"},
     {"_emit", (PyCFunction)(void (*)(void))blanc_py_emit_open, METH_VARARGS | METH_KEYWORDS,
      "_emit(path, kind, symbols=None, depth=0, health=True, strict=False) -> EmitStream"},
