@@ -168,10 +168,11 @@ def replay_days(paths: Sequence[str], client, *, emit: Optional[str] = None,
     ``symbols`` narrows it as ``--symbol`` does. The date comes from ``dates[path]``,
     else the file's name (:func:`blanc.manifest.date_of_name`); a day to emit with no
     date fails. ``threads``: book threads per task (``--threads``; keep 1 on workers
-    that run one task per core). Without ``redo``, a day whose manifest entry exists
-    (same file name and size) and whose output exists (when emitting) is not replayed:
-    its row comes from the manifest with skipped=True. ``progress``: the progress line
-    on stderr (default: when stderr is a terminal).
+    that run one task per core; 0: as many as :func:`blanc.replay`'s default). Without
+    ``redo``, a day whose manifest entry exists (same file name and size) and whose
+    output exists (when emitting) is not replayed: its row comes from the manifest with
+    skipped=True. ``progress``: the progress line on stderr (default: when stderr is a
+    terminal).
     """
     from distributed import as_completed
 
