@@ -14,11 +14,13 @@
 #include <ftw.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,30 +87,86 @@ static void last_line(const char *log, char *out, size_t cap)
 
 enum { INTERRUPTED = -2 };
 
+/* The browser's side of the fork, up to its exec: async-signal-safe calls
+ * only. A step that fails sends its errno up `report` (close-on-exec: the
+ * parent reads nothing once the exec is done), for "failed to start". */
+static void exec_child(char *const argv[], const char *log, pid_t parent, int report)
+{
+    setpgid(0, 0);
+#ifdef __linux__
+    /* blanc stops the browser on every way out but one: SIGKILL (or the OOM
+     * killer) ends blanc with no chance to, and the browser would run on for
+     * as long as it liked. The kernel sends this child SIGKILL when the
+     * thread that forked it ends: cli_html_to_pdf runs on the main thread,
+     * which lives as long as blanc does. If blanc died before this line, the
+     * child was already handed to another parent and no signal will come. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127); /* no one is left to read the report */
+#else
+    (void)parent;
+#endif
+    int out = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int in = open("/dev/null", O_RDONLY);
+    if (out >= 0 && in >= 0 && dup2(in, 0) >= 0 && dup2(out, 1) >= 0 && dup2(out, 2) >= 0) {
+        if (out > 2)
+            close(out);
+        if (in > 2)
+            close(in);
+        execve(argv[0], argv, environ);
+    }
+    int err = errno;
+    ssize_t sent = write(report, &err, sizeof err);
+    (void)sent; /* if it is lost, the exit status still says the browser failed */
+    _exit(127);
+}
+
+/* 0 once the child has exec'd, -1 if it reported a failure first. */
+static int started(int report)
+{
+    int err;
+    ssize_t n;
+    while ((n = read(report, &err, sizeof err)) < 0 && errno == EINTR)
+        ; /* a held signal: the child's next step is its exec or its exit */
+    close(report);
+    return n > 0 ? -1 : 0;
+}
+
 /* Run argv with stdout and stderr into log; its exit status, -1 when it
  * could not start or ran past the limit, INTERRUPTED when a signal came
  * (cli_interrupt_hold is on: the caller undoes the print, then the signal
  * ends blanc). Chromium runs in a process group of its own, so that all of
  * its processes are stopped with it (the renderer and the GPU process would
  * go on writing into the profile and the PDF after blanc ended); a Ctrl-C at
- * the terminal reaches it through blanc. */
+ * the terminal reaches it through blanc. If blanc is killed outright, only
+ * the browser process gets the kernel's SIGKILL (exec_child), not its group:
+ * that is enough, as Chromium's other processes (renderer, GPU, zygote) hold
+ * IPC channels to the browser and end when it does; the group is all that is
+ * left to stop by hand if one ever hung instead. */
 static int run_bounded(char *const argv[], const char *log)
 {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawnattr_t at;
-    posix_spawnattr_init(&at);
-    posix_spawnattr_setpgroup(&at, 0);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
-    pid_t pid;
-    int rc = posix_spawn(&pid, argv[0], &fa, &at, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
-    if (rc)
+    int report[2];
+    if (pipe2(report, O_CLOEXEC))
         return -1;
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(report[0]);
+        exec_child(argv, log, parent, report[1]);
+    }
+    close(report[1]);
+    if (pid < 0) {
+        close(report[0]);
+        return -1;
+    }
+    /* The child does it too: whichever is first, the group exists before
+     * kill(-pid) below can be reached (EACCES once the child has exec'd). */
+    setpgid(pid, pid);
+    if (started(report[0])) {
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        return -1;
+    }
     struct timespec tick = {0, 50 * 1000 * 1000};
     int result = -1;
     for (int waited = 0; waited < PRINT_TIMEOUT_S * 20; waited++) {

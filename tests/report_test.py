@@ -397,6 +397,54 @@ class Report(unittest.TestCase):
             self.assertEqual(f.read(), "old")
         self.assertEqual(sorted(os.listdir(d)), ["fake-chromium", "page.html", "report.pdf"])
 
+    def test_a_killed_blanc_takes_the_browser_with_it(self):
+        """SIGKILL leaves blanc no chance to stop the browser itself: before the fix the
+        browser went on running (a Chromium, hung or not, for as long as it liked). Now the
+        kernel kills it when blanc dies (PR_SET_PDEATHSIG). The stand-in browser notes its
+        pid and becomes `sleep 60` (exec: the same process, blanc's direct child)."""
+        import signal
+        import time
+        d = tempfile.mkdtemp(dir=self.tmp.name)
+        fake, pidfile = os.path.join(d, "fake-chromium"), os.path.join(d, "browser.pid")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\necho $$ > %s.tmp && mv %s.tmp %s\nexec sleep 60\n"
+                    % (pidfile, pidfile, pidfile))
+        os.chmod(fake, 0o755)
+
+        def alive(pid):  # a zombie is gone: nothing may reap it once blanc is dead
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+            except OSError:
+                return False
+
+        p = subprocess.Popen([BIN, "bench", "report", self.runs, "--pdf",
+                              os.path.join(d, "report.pdf")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             env=dict(os.environ, BLANC_CHROMIUM=fake, TMPDIR=d))
+        pid = None
+        try:
+            deadline = time.time() + 30
+            while time.time() < deadline and p.poll() is None and not os.path.exists(pidfile):
+                time.sleep(0.01)
+            self.assertTrue(os.path.exists(pidfile), "the browser never started: " +
+                            ("" if p.poll() is None else p.stderr.read()))
+            with open(pidfile) as f:
+                pid = int(f.read())
+            p.kill()
+            p.wait()
+            deadline = time.time() + 5
+            while time.time() < deadline and alive(pid):
+                time.sleep(0.02)
+            self.assertFalse(alive(pid), "the browser outlived a killed blanc")
+        finally:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+            p.stderr.close()
+            if pid and alive(pid):  # this test's browser, if the fix is missing
+                os.kill(pid, signal.SIGKILL)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
