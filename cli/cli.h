@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "blanc.h"
 #include "json.h"
@@ -142,6 +143,10 @@ void cli_interrupt_session(const blanc_session *s);
 /* A file the command made outside a sink (bench's new history), removed by a
  * signal until it is set to NULL. The path must outlive that. */
 void cli_interrupt_file(const char *path);
+/* An existing regular file the command is appending to (bench's history,
+ * opened as fd, size bytes long before): a signal cuts it back to size, until
+ * fd is set to -1. Then the append need not be held, and may block. */
+void cli_interrupt_cut(int fd, off_t size);
 /* From a command's own handler (listen's, which took sig over): the next sig
  * is this file's again (async-signal-safe). */
 void cli_interrupt_rearm(int sig);

@@ -282,7 +282,11 @@ static int history_open(history *h, const char *path)
 
 /* One line, one write(2) with O_APPEND: concurrent benches never interleave
  * and an existing history is never rewritten. A short write (disk full) is
- * retried to learn why; history_close then cuts the partial line off. */
+ * retried to learn why; history_close then cuts the partial line off. Not
+ * held: the history may be a FIFO whose reader stalls, and a signal must
+ * still end blanc. The signal then cuts a regular history back to its old
+ * length (and removes one this bench made, cli_interrupt_file); a FIFO's
+ * reader may get part of the line, as from any writer killed midway. */
 static int history_append(history *h, const char *buf, size_t n)
 {
     struct stat st;
@@ -291,6 +295,8 @@ static int history_append(history *h, const char *buf, size_t n)
         return CLI_USAGE;
     }
     h->size = st.st_size;
+    if (S_ISREG(st.st_mode))
+        cli_interrupt_cut(h->fd, h->size);
     for (size_t done = 0; done < n;) {
         ssize_t w = write(h->fd, buf + done, n - done);
         if (w < 0 && errno == EINTR)
@@ -305,7 +311,8 @@ static int history_append(history *h, const char *buf, size_t n)
 }
 
 /* Keep this bench's line, or undo its part: the file it created, or the
- * bytes it appended. */
+ * bytes it appended. Under cli_interrupt_hold: a signal after it finds the
+ * line kept with its .prom, or both gone. */
 static void history_close(history *h, int keep)
 {
     if (h->fd < 0)
@@ -314,6 +321,7 @@ static void history_close(history *h, int keep)
         unlink(h->path);
     else if (!keep && h->size >= 0 && ftruncate(h->fd, h->size) != 0)
         cli_error("%s: a partial line may remain: %s", h->path, strerror(errno));
+    cli_interrupt_cut(-1, 0);
     close(h->fd);
     h->fd = -1;
     cli_interrupt_file(NULL);
@@ -428,13 +436,16 @@ int cmd_bench(int argc, char **argv)
         cli_error("out of memory");
         exit_code = CLI_USAGE;
     }
-    /* The line, the .prom and the history's note as one step: a signal in
-     * it would leave a line without its .prom (or the reverse), so it waits
-     * for the step's end, where both are in (or neither). */
-    cli_interrupt_hold();
+    /* The line goes out before the hold (it may block, on a FIFO): a
+     * signal during it or before the hold takes it back and removes the
+     * .prom's temp. Then the .prom's rename and the history's note as one
+     * step: a signal in it would leave a line without its .prom (or the
+     * reverse), so it waits for the step's end, where both are in (or
+     * neither). */
     if (line)
         exit_code = history_append(&hist, line, line_n);
     free(line);
+    cli_interrupt_hold();
     if (!exit_code && prom_sink) {
         blanc_sink *ps = prom_sink;
         prom_sink = NULL;

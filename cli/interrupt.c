@@ -6,22 +6,29 @@
  * files of its outputs left behind: the handler removes every sink's temp
  * file, and a replay's snapshots and the folders it made (an interrupted run
  * writes nothing, as a failed one), and the one file a command made outside
- * a sink (cli_interrupt_file: bench's new history), then re-raises the signal
- * with its default action. A signal ignored when blanc started (nohup, a
- * background job) stays ignored. blanc listen takes SIGINT and SIGTERM over
- * while it runs, to end its session cleanly (cmd_listen.c), and hands a
- * second one back here (cli_interrupt_rearm).
+ * a sink (cli_interrupt_file: bench's new history), and cuts off what a
+ * command appended to an existing file (cli_interrupt_cut: bench's line in
+ * its history), then re-raises the signal with its default action. A signal
+ * ignored when blanc started (nohup, a background job) stays ignored. blanc
+ * listen takes SIGINT and SIGTERM over while it runs, to end its session
+ * cleanly (cmd_listen.c), and hands a second one back here
+ * (cli_interrupt_rearm).
  *
  * Some steps must not be cut in two: putting several outputs in place
- * (gen's day and its manifest, bench's history line and its .prom), or
- * stopping a child and removing a folder tree (chromium.c), which a handler
- * cannot do with async-signal-safe calls. Between cli_interrupt_hold and
- * cli_interrupt_release a signal is only recorded; release then delivers it
- * to the handler above, once the step is whole.
+ * (gen's day and its manifest, bench's .prom and the note that keeps its
+ * history line), or stopping a child and removing a folder tree
+ * (chromium.c), which a handler cannot do with async-signal-safe calls.
+ * Between cli_interrupt_hold and cli_interrupt_release a signal is only
+ * recorded; release then delivers it to the handler above, once the step is
+ * whole. A held step must not block: a write to a FIFO whose reader stalls
+ * would hold the signal off for good (blanc then ends only by SIGKILL). Such
+ * writes come before the hold, where a signal ends blanc at once and the
+ * handler takes back what they did; renames and removals are what a hold is
+ * for.
  *
  * Only async-signal-safe calls in the handlers: unlink()/rmdir() (through
- * blanc_sink_unlink_all_temps and blanc_session_unlink_outputs), sigaction(),
- * raise().
+ * blanc_sink_unlink_all_temps and blanc_session_unlink_outputs), ftruncate(),
+ * sigaction(), raise().
  */
 #include <signal.h>
 #include <string.h>
@@ -33,6 +40,10 @@ enum { N_SIGNALS = 3 };
 static const int signals[N_SIGNALS] = {SIGINT, SIGTERM, SIGHUP};
 static const blanc_session *volatile g_session;
 static const char *volatile g_file;
+/* cli_interrupt_cut's file, and its length before the append (g_cut_fd is
+ * set last and cleared first: the handler never sees a half-set pair). */
+static volatile sig_atomic_t g_cut_fd = -1;
+static volatile off_t g_cut_size;
 /* The signals guarded (not ignored at start), as bits of signals[]. */
 static unsigned g_guarded;
 static volatile sig_atomic_t g_held, g_pending;
@@ -41,6 +52,10 @@ static void on_interrupt(int sig)
 {
     blanc_session_unlink_outputs(g_session);
     blanc_sink_unlink_all_temps();
+    if (g_cut_fd >= 0) {
+        int cut = ftruncate(g_cut_fd, g_cut_size);
+        (void)cut; /* a failure cannot be told from here: the signal ends blanc */
+    }
     if (g_file)
         unlink(g_file);
     /* SA_RESETHAND made the action the default one: the signal, blocked
@@ -80,6 +95,13 @@ void cli_interrupt_guard(void)
 void cli_interrupt_session(const blanc_session *s) { g_session = s; }
 
 void cli_interrupt_file(const char *path) { g_file = path; }
+
+void cli_interrupt_cut(int fd, off_t size)
+{
+    g_cut_fd = -1;
+    g_cut_size = size;
+    g_cut_fd = fd;
+}
 
 void cli_interrupt_rearm(int sig)
 {
