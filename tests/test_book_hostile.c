@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "book/book.h"
+#include "book/restore.h"
 #include "util.h"
 
 #define N 200000u
@@ -156,6 +157,69 @@ static void direct_index_pages_are_bounded(void **state)
     assert_int_equal(b->ri.live, 0);
     assert_int_equal(b->map.count, 0);
     blanc_books_free(b);
+}
+
+/*
+ * A bulk copy (restore.h books_bulk: the gather of a sharded replay, a move
+ * of an instrument, a snapshot restored) makes no page far behind the newest:
+ * an instrument with one order in each of OLD old pages went into OLD new
+ * pages of the destination before (the gather at the end of a sharded
+ * full-size day made 29k such pages, 480 MB), into the map now; its orders in
+ * recent pages still go direct. The copy is the same book either way: every
+ * order is found, a duplicate is refused, the L3 digest equals that of the
+ * instrument built by its own adds, and deleting everything leaves nothing.
+ */
+static void a_bulk_copy_makes_no_old_pages(void **state)
+{
+    (void)state;
+    enum { OLD = 300, RECENT = 10 };
+    const uint64_t top = OLD + RI_RECENT + RECENT; /* page ids */
+    blanc_books *src = one_book(), *own = one_book();
+    blanc_event e = ev_dir(2, "OTHER");
+    assert_int_equal(blanc_books_apply(src, &e), BLANC_NOEFFECT);
+    uint64_t refs[OLD + RECENT];
+    for (uint32_t i = 0; i < OLD + RECENT; i++) {
+        uint64_t p = i < OLD ? i : top - RECENT + (i - OLD);
+        refs[i] = p * RI_PAGE + 5;
+        blanc_event a = ev_add(1, refs[i], i % 2 ? 'S' : 'B', 10 + i, 100 + i % 9);
+        assert_int_equal(apply(src, a), BLANC_APPLIED);
+        assert_int_equal(apply(own, a), BLANC_APPLIED);
+        /* The other instrument keeps the pages alive in src. */
+        assert_int_equal(apply(src, ev_add(2, refs[i] + 1, 'B', 7, 50)), BLANC_APPLIED);
+    }
+    blanc_books *dst;
+    assert_int_equal(blanc_books_create(&dst, 0), 0);
+    /* src itself holds at most RI_BASE_PAGES pages of these sparse refs (the
+     * bound), so its own newest page is not top: name it. */
+    books_bulk(dst, top * RI_PAGE);
+    assert_int_equal(books_top_ref(dst), top * RI_PAGE);
+    assert_int_equal(books_copy_instrument(dst, src, 1), 0);
+    books_bulk_end(dst);
+    print_message("bulk copy: %u pages, %u in the map\n", dst->ri.pages, dst->map.count);
+    assert_true(dst->ri.pages <= RECENT);
+    assert_int_equal(dst->map.count, OLD);
+    assert_int_equal(dst->ri.live, RECENT);
+    assert_int_equal(blanc_books_check(dst), 0);
+    assert_int_equal(blanc_books_digest_l3(dst), blanc_books_digest_l3(own));
+    assert_int_equal(blanc_books_digest_l2(dst), blanc_books_digest_l2(own));
+    for (uint32_t i = 0; i < OLD + RECENT; i++) {
+        blanc_order o;
+        assert_int_equal(blanc_books_order(dst, 1, refs[i], &o), 0);
+        assert_int_equal(o.shares, 10 + i);
+        assert_int_equal(apply(dst, ev_add(1, refs[i], 'B', 100, 1)), BLANC_EDUPREF);
+    }
+    /* After the copy a new old-range order makes its page again, as in a run. */
+    assert_int_equal(apply(dst, ev_add(1, 3 * RI_PAGE + 9, 'B', 100, 1)), BLANC_APPLIED);
+    assert_int_equal(dst->ri.live, RECENT + 1);
+    assert_int_equal(apply(dst, ev_mod('D', 1, 3 * RI_PAGE + 9, 0)), BLANC_APPLIED);
+    for (uint32_t i = 0; i < OLD + RECENT; i++)
+        assert_int_equal(apply(dst, ev_mod('D', 1, refs[i], 0)), BLANC_APPLIED);
+    assert_int_equal(dst->ri.pages, 0);
+    assert_int_equal(dst->map.count, 0);
+    assert_int_equal(blanc_books_check(dst), 0);
+    blanc_books_free(dst);
+    blanc_books_free(own);
+    blanc_books_free(src);
 }
 
 /* The order placed in cell k of page p (sparse_pages_go_to_the_map). */
@@ -509,6 +573,7 @@ int main(void)
         cmocka_unit_test(map_run_cap_rekeys_a_broken_key),
         cmocka_unit_test(direct_index_pages_are_bounded),
         cmocka_unit_test(sparse_pages_go_to_the_map),
+        cmocka_unit_test(a_bulk_copy_makes_no_old_pages),
         cmocka_unit_test(same_ref_on_two_instruments),
         cmocka_unit_test(outputs_do_not_depend_on_the_key),
         cmocka_unit_test(levels_bids_at_new_worst_prices_are_linear),

@@ -193,12 +193,22 @@ static inline void ri_mark_map(ref_index *ri, uint64_t ref)
         ri->map_wide = 1;
 }
 
+/* Whether a bulk copy keeps ref's page from being made: in one run, an old
+ * page lives on only while its orders are dense (RI_SPARSE); a copy of some
+ * instruments' orders (a shard's share, one instrument) fills an old page
+ * with a few of them, and the gather at the end of a sharded full-size day
+ * made 29k such pages, 480 MB (docs/PERFORMANCE.md "Fifteenth session"). */
+static inline int ri_bulk_old(const ref_index *ri, uint64_t ref)
+{
+    return (ref >> RI_PAGE_BITS) + RI_RECENT < ri->bulk_top;
+}
+
 /* File a new key (absent, checked by ref_find; map capacity reserved). */
 static void ref_insert(blanc_books *b, uint16_t locate, uint64_t ref, uint32_t h)
 {
     if (blanc_likely(!(ref >> (RI_PAGE_BITS + RI_TABLE_BITS)))) {
         ri_page *pg = ri_page_of(&b->ri, ref);
-        if (blanc_unlikely(!pg) && !(pg = ri_page_new(&b->ri, ref)))
+        if (blanc_unlikely(!pg) && !ri_bulk_old(&b->ri, ref) && !(pg = ri_page_new(&b->ri, ref)))
             b->ri.refused++;
         if (blanc_likely(pg != NULL) && !pg->h[ref & (RI_PAGE - 1)]) {
             pg->h[ref & (RI_PAGE - 1)] = h;

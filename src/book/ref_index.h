@@ -83,6 +83,9 @@ typedef struct ref_index {
     uint32_t ids_cap;
     uint32_t peak_pages;
     uint64_t top_id;    /* the highest page id allocated, + 1 (0: none yet) */
+    uint64_t bulk_top;  /* during a bulk copy (books_bulk, restore.h): no page
+                           more than RI_RECENT behind this one is made, its keys
+                           go to the map (0: no bulk copy) */
     uint64_t emptied;   /* pages emptied into the map (RI_SPARSE) */
     uint64_t live;      /* orders held directly */
     uint64_t refused;   /* orders sent to the map because a page was refused */

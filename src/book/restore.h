@@ -19,6 +19,16 @@ void books_restore_peak(blanc_books *b, uint64_t peak);
  * restore hit random slots; overlapping their misses halves the time). */
 void books_restore_prefetch(const blanc_books *b, uint16_t locate, uint64_t ref);
 
+/* A bulk copy into b begins (orders of the day so far, added out of feed
+ * order): orders whose ref lies more than RI_RECENT pages (ref_index.h)
+ * behind top_ref, or behind b's own newest page, go to the map unless their
+ * page is there already, as the pages a run empties into it. A layout choice
+ * only: lookups find a key in either part. books_bulk_end: the copy is over. */
+void books_bulk(blanc_books *b, uint64_t top_ref);
+void books_bulk_end(blanc_books *b);
+/* A ref at or past b's newest page: what a bulk copy out of b passes on. */
+uint64_t books_top_ref(const blanc_books *b);
+
 /* copy.c: instrument `locate` of src, orders in queue order and digest
  * state, as a new instrument of dst (BLANC_ENOTFOUND if src has none). */
 int books_copy_instrument(blanc_books *dst, const blanc_books *src, uint16_t locate);

@@ -61,6 +61,21 @@ static uint8_t assign(shard_engine *e)
     return (uint8_t)k;
 }
 
+/* The orders a resumed replay started with live in the shards now, and
+ * r->books is next written by a gather, which replaces what it holds: a copy
+ * kept until then was a second day's worth of orders (1 GB of a 2 GB peak,
+ * resuming a full-size day at two threads). Emptied in place: a caller's
+ * pointer to r->books stays valid. Without memory for the empty books the
+ * copy stays, as it was. */
+static void drop_copied(blanc_replay *r)
+{
+    blanc_books *empty;
+    if (!r->books->n_books || blanc_books_create(&empty, 0))
+        return;
+    books_swap(r->books, empty);
+    blanc_books_free(empty);
+}
+
 int blanc__shard_start(blanc_replay *r)
 {
     if (r->shard && r->shard->spent) {
@@ -83,6 +98,8 @@ int blanc__shard_start(blanc_replay *r)
     /* The instruments a resumed replay starts with go to their shards. */
     const blanc_books *b = r->books;
     int rc = 0;
+    for (unsigned k = 0; k < e->n; k++)
+        books_bulk(e->w[k].books, books_top_ref(b));
     for (uint32_t i = 0; i < b->n_books && !rc; i++) {
         uint16_t loc = b->by_symbol[i];
         rc = books_restore_instrument(e->dir, loc, b->by_locate[loc]->symbol);
@@ -92,6 +109,8 @@ int blanc__shard_start(blanc_replay *r)
         if (!rc)
             rc = books_copy_instrument(e->w[e->owner[loc]].books, b, loc);
     }
+    for (unsigned k = 0; k < e->n; k++)
+        books_bulk_end(e->w[k].books);
     e->live = b->live;
     e->peak = b->peak;
     e->rt_index = r->st.messages; /* the index of the first entry to be logged */
@@ -105,6 +124,7 @@ int blanc__shard_start(blanc_replay *r)
     r->moved = 0;
     if (r->health)
         r->health->books = e->named; /* the journal names instruments as they are counted */
+    drop_copied(r);
     return 0;
 }
 
@@ -484,6 +504,8 @@ static void shed(blanc_replay *r, shard_engine *e, uint16_t loc, unsigned k)
     blanc_books *mb;
     if (blanc_books_create(&mb, 0))
         return; /* no memory for a move: the instrument stays */
+    /* Left in bulk: the worker's import reads mb's top from it. */
+    books_bulk(mb, books_top_ref(e->w[0].books));
     if (books_copy_instrument(mb, e->w[0].books, loc)) {
         blanc_books_free(mb);
         return;
@@ -595,6 +617,18 @@ void blanc__shard_drain(blanc_replay *r)
     drain_log(r, r->shard);
 }
 
+/* Past the newest page of every shard: where a gather's bulk copy puts the
+ * pages it does not make (books_bulk). */
+static uint64_t top_ref(const shard_engine *e)
+{
+    uint64_t top = 0;
+    for (unsigned k = 0; k < e->n; k++) {
+        uint64_t t = books_top_ref(e->w[k].books);
+        top = t > top ? t : top;
+    }
+    return top;
+}
+
 /* The books gathered into r->books, in place: whoever holds
  * blanc_replay_books(r) (the health tracker, a caller) sees them. */
 static void gathered(blanc_replay *r, shard_engine *e, blanc_books *nb)
@@ -622,11 +656,13 @@ static int gather_final(blanc_replay *r, shard_engine *e)
             k = i;
     blanc_books *nb = e->w[k].books;
     int rc = 0;
+    books_bulk(nb, top_ref(e));
     for (uint32_t i = 0; i < e->dir->n_books && !rc; i++) {
         uint16_t loc = e->dir->by_symbol[i];
         if (e->owner[loc] != k)
             rc = books_copy_instrument(nb, e->w[e->owner[loc]].books, loc);
     }
+    books_bulk_end(nb);
     /* Worker k's books are r->books's old ones now, or half gathered: the
      * engine is spent either way (blanc__shard_start makes a new one). */
     e->spent = 1;
@@ -645,10 +681,12 @@ int blanc__shard_gather(blanc_replay *r)
     int rc = blanc_books_create(&nb, r->opts.expected_orders);
     if (rc)
         return rc;
+    books_bulk(nb, top_ref(e));
     for (uint32_t i = 0; i < e->dir->n_books && !rc; i++) {
         uint16_t loc = e->dir->by_symbol[i];
         rc = books_copy_instrument(nb, e->w[e->owner[loc]].books, loc);
     }
+    books_bulk_end(nb);
     if (rc) {
         blanc_books_free(nb);
         return BLANC_ENOMEM;

@@ -34,7 +34,9 @@ static int import(blanc_books *b, const uint8_t *m)
     uint16_t loc;
     memcpy(&loc, m + 1, sizeof loc);
     memcpy(&from, m + 8, sizeof from);
+    books_bulk(b, books_top_ref(from));
     int rc = books_copy_instrument(b, from, loc);
+    books_bulk_end(b);
     blanc_books_free(from);
     return rc < 0 ? BLANC_ENOMEM : 0;
 }

@@ -285,6 +285,9 @@ static int read_health(const uint8_t *q, uint64_t len, size_t base, health_image
     return 0;
 }
 
+static int read_order_list(blanc_replay *r, const snap_inst *in, uint32_t n, const uint8_t *o,
+                           size_t base, blanc_snap_error *err);
+
 static int read_orders(blanc_replay *r, const snap_inst *in, uint32_t n, const uint8_t *o,
                        uint64_t len, size_t base, blanc_snap_error *err)
 {
@@ -296,6 +299,23 @@ static int read_orders(blanc_replay *r, const snap_inst *in, uint32_t n, const u
                          "holds %llu bytes, the instruments list %llu orders (%llu bytes)",
                          (unsigned long long)len, (unsigned long long)need,
                          (unsigned long long)(need * ORDER_LEN));
+    /* The newest ref first: the orders far behind it go to the map (books_bulk),
+     * not into an old page each, which would hold a few of them. */
+    uint64_t top = 0;
+    for (uint64_t j = 0; j < need; j++) {
+        uint64_t ref = blanc_le64(o + j * ORDER_LEN);
+        top = ref > top ? ref : top;
+    }
+    books_bulk(r->books, top);
+    int rc = read_order_list(r, in, n, o, base, err);
+    books_bulk_end(r->books);
+    return rc;
+}
+
+/* The orders of read_orders, once their count is checked. */
+static int read_order_list(blanc_replay *r, const snap_inst *in, uint32_t n, const uint8_t *o,
+                           size_t base, blanc_snap_error *err)
+{
     size_t at = 0;
     enum { AHEAD = 16 };
     for (uint32_t i = 0; i < n; i++) {
