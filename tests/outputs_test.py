@@ -15,10 +15,14 @@ import os
 import signal
 import stat
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from stalled import blocked_on_pipe  # noqa: E402
 
 BIN = os.environ.get("BLANC_BIN", "build/blanc")
 SRC = os.environ.get("BLANC_SOURCE_DIR", ".")
@@ -244,15 +248,7 @@ class Outputs(unittest.TestCase):
                               "--jsonl", fifo, "--prom", prom], stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
         try:
-            deadline = time.time() + 60
-            stalled = False
-            while time.time() < deadline and p.poll() is None:
-                with open("/proc/%d/wchan" % p.pid) as f:
-                    if "pipe" in f.read():  # blocked writing into the FIFO
-                        stalled = True
-                        break
-                time.sleep(0.02)
-            self.assertTrue(stalled, "blanc never blocked on the FIFO: " +
+            self.assertTrue(blocked_on_pipe(p, 60), "blanc never blocked on the FIFO: " +
                             ("" if p.poll() is None else p.stderr.read()))
             p.send_signal(signal.SIGINT)
             p.wait(10)  # before the fix: subprocess.TimeoutExpired (still blocked, held)

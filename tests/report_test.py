@@ -24,6 +24,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import png  # noqa: E402
+from stalled import blocked_on_pipe  # noqa: E402
 
 BIN = os.environ.get("BLANC_BIN", "build/blanc")
 SRC = os.environ.get("BLANC_SOURCE_DIR", ".")
@@ -374,15 +375,7 @@ class Report(unittest.TestCase):
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                              env=dict(os.environ, BLANC_CHROMIUM=fake, TMPDIR=d))
         try:
-            deadline = time.time() + 30
-            stalled = False
-            while time.time() < deadline and p.poll() is None:
-                with open("/proc/%d/wchan" % p.pid) as f:
-                    if "pipe" in f.read():  # blocked writing into the FIFO
-                        stalled = True
-                        break
-                time.sleep(0.02)
-            self.assertTrue(stalled, "blanc never blocked on the FIFO: " +
+            self.assertTrue(blocked_on_pipe(p, 30), "blanc never blocked on the FIFO: " +
                             ("" if p.poll() is None else p.stderr.read()))
             p.send_signal(signal.SIGTERM)
             p.wait(10)  # before the fix: still blocked, signals held

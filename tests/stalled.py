@@ -1,0 +1,17 @@
+# SPDX-FileCopyrightText: 2026 The Blanc authors
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""For the tests that signal blanc while a write of its blocks on a FIFO whose reader stalls:
+wait until the kernel says the process sleeps in a pipe wait (/proc/PID/wchan names it)."""
+import time
+
+
+def blocked_on_pipe(p, timeout):
+    """True once process p (a subprocess.Popen) sleeps writing into a pipe; False if it
+    ended, or the timeout passed, first."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and p.poll() is None:
+        with open("/proc/%d/wchan" % p.pid) as f:
+            if "pipe" in f.read():
+                return True
+        time.sleep(0.02)
+    return False
