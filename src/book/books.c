@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "book/book.h"
+#include "book/restore.h"
 #include "common/bytes.h"
 
 /* How the order map reads a key back when it rehashes under a new key. */
@@ -182,6 +183,21 @@ static int ri_cover(ref_index *ri, uint64_t id)
     ri->table_n = n;
     return 0;
 }
+
+void books_bulk(blanc_books *b, uint64_t top_ref)
+{
+    ref_index *ri = &b->ri;
+    uint64_t top = top_ref >> RI_PAGE_BITS;
+    ri->bulk_top = top > ri->top_id ? top : ri->top_id;
+    /* The table covers the pages the copy will not make, so that their keys
+     * flag their own page (ri_mark_map), not the whole map: past the table,
+     * every lookup that misses a page would probe the map for the rest of the
+     * run. Without memory the copy is as right, and slower. */
+    if (ri->bulk_top && ri->bulk_top <= (UINT64_C(1) << RI_TABLE_BITS))
+        (void)ri_cover(ri, ri->bulk_top - 1);
+}
+
+void books_bulk_end(blanc_books *b) { b->ri.bulk_top = 0; }
 
 /* A key of ref goes into the map: lookups of its page must probe it. */
 static inline void ri_mark_map(ref_index *ri, uint64_t ref)

@@ -65,13 +65,6 @@ void books_restore_prefetch(const blanc_books *b, uint16_t locate, uint64_t ref)
     __builtin_prefetch(&b->map.slots[order_map_home(&b->map, tag)]);
 }
 
-void books_bulk(blanc_books *b, uint64_t top_ref)
-{
-    uint64_t top = top_ref >> RI_PAGE_BITS;
-    b->ri.bulk_top = top > b->ri.top_id ? top : b->ri.top_id;
-}
-
-void books_bulk_end(blanc_books *b) { b->ri.bulk_top = 0; }
 
 uint64_t books_top_ref(const blanc_books *b)
 {
