@@ -90,8 +90,21 @@ enum { INTERRUPTED = -2 };
 /* The browser's side of the fork, up to its exec: async-signal-safe calls
  * only. A step that fails sends its errno up `report` (close-on-exec: the
  * parent reads nothing once the exec is done), for "failed to start". */
+/* fd, moved to 3 or above: a blanc started with 0, 1 or 2 closed gets them
+ * from open() here, and the dup2 calls onto 0, 1 and 2 would then close the
+ * very file they copy (the browser's log lost, its output on /dev/null). */
+static int above_stdio(int fd, int cloexec)
+{
+    if (fd < 0 || fd > 2)
+        return fd;
+    int moved = fcntl(fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 3);
+    close(fd);
+    return moved;
+}
+
 static void exec_child(char *const argv[], const char *log, pid_t parent, int report)
 {
+    report = above_stdio(report, 1);
     setpgid(0, 0);
 #ifdef __linux__
     /* blanc stops the browser on every way out but one: SIGKILL (or the OOM
@@ -106,13 +119,11 @@ static void exec_child(char *const argv[], const char *log, pid_t parent, int re
 #else
     (void)parent;
 #endif
-    int out = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int in = open("/dev/null", O_RDONLY);
+    int out = above_stdio(open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
+    int in = above_stdio(open("/dev/null", O_RDONLY), 0);
     if (out >= 0 && in >= 0 && dup2(in, 0) >= 0 && dup2(out, 1) >= 0 && dup2(out, 2) >= 0) {
-        if (out > 2)
-            close(out);
-        if (in > 2)
-            close(in);
+        close(out);
+        close(in);
         execve(argv[0], argv, environ);
     }
     int err = errno;

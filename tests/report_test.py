@@ -390,6 +390,27 @@ class Report(unittest.TestCase):
             self.assertEqual(f.read(), "old")
         self.assertEqual(sorted(os.listdir(d)), ["fake-chromium", "page.html", "report.pdf"])
 
+    def test_the_browser_says_why_with_stdio_closed(self):
+        """A browser that fails has its own words in blanc's error, also when blanc runs with
+        its standard streams closed (from a daemon, `<&- >&-`): then the browser's log and
+        /dev/null opened in the child are fds 0 and 1, and copying them onto 0, 1 and 2 had
+        closed the log (the browser's words went to /dev/null: 'no output')."""
+        d = tempfile.mkdtemp(dir=self.tmp.name)
+        fake = os.path.join(d, "fake-chromium")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\necho 'browser says: boom' >&2\nexit 3\n")
+        os.chmod(fake, 0o755)
+        for closed in ("<&-", "<&- >&-"):
+            err = os.path.join(d, "err.txt")
+            r = subprocess.run(["sh", "-c", 'exec "$0" bench report "$1" --pdf "$2" %s 2>"$3"'
+                                % closed, BIN, self.runs, os.path.join(d, "x.pdf"), err],
+                               env=dict(os.environ, BLANC_CHROMIUM=fake, TMPDIR=d), timeout=60)
+            with open(err) as f:
+                msg = f.read()
+            self.assertEqual(r.returncode, 2, msg)
+            self.assertIn("did not print a PDF", msg)
+            self.assertIn("browser says: boom", msg, closed)
+
     def test_a_killed_blanc_takes_the_browser_with_it(self):
         """SIGKILL leaves blanc no chance to stop the browser itself: before the fix the
         browser went on running (a Chromium, hung or not, for as long as it liked). Now the
