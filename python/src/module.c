@@ -697,12 +697,17 @@ static int parse_threads(PyObject *o, unsigned *n)
     *n = 0;
     if (o == Py_None)
         return 0;
-    if (!PyLong_Check(o) || PyBool_Check(o)) {
+    /* Any integer (numpy's too, by __index__), not a bool. */
+    if (!PyIndex_Check(o) || PyBool_Check(o)) {
         PyErr_SetString(PyExc_TypeError, "threads is an int or None");
         return -1;
     }
+    PyObject *i = PyNumber_Index(o);
+    if (!i)
+        return -1;
     int overflow = 0;
-    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    long long v = PyLong_AsLongLongAndOverflow(i, &overflow);
+    Py_DECREF(i);
     if (v == -1 && PyErr_Occurred())
         return -1;
     if (overflow || v < 0 || v > BLANC_MAX_THREADS) {

@@ -95,6 +95,10 @@ def test_explicit_threads_kept(gen_day, sample):
     assert blanc.replay(gen_day, threads=3).threads == 3
     assert [s.threads for s in blanc.replay(gen_day, at=[10, 20], threads=2)] == [2, 2]
     assert blanc.replay(gen_day, threads=MAX_THREADS).threads == MAX_THREADS
+    # Any integer type, as the old "I" format took: numpy's from a DataFrame, say.
+    import numpy as np
+    assert blanc.replay(gen_day, threads=np.int64(2)).threads == 2
+    assert blanc.replay(gen_day, threads=np.uint8(1)).threads == 1
 
 
 def test_bad_threads(sample):
