@@ -143,10 +143,16 @@ void cli_interrupt_session(const blanc_session *s);
 /* A file the command made outside a sink (bench's new history), removed by a
  * signal until it is set to NULL. The path must outlive that. */
 void cli_interrupt_file(const char *path);
-/* An existing regular file the command is appending to (bench's history,
- * opened as fd, size bytes long before): a signal cuts it back to size, until
- * fd is set to -1. Then the append need not be held, and may block. */
-void cli_interrupt_cut(int fd, off_t size);
+/* An existing regular file the command is appending len bytes to (bench's
+ * history, opened as fd, size bytes long before): a signal cuts it back to
+ * size, until fd is set to -1. Then the append need not be held, and may
+ * block. */
+void cli_interrupt_cut(int fd, off_t size, off_t len);
+/* Cut fd back to `size` if what follows is at most this append's len bytes:
+ * another writer's line appended after it (a second bench on the same
+ * history) is never taken with it; then the append stays. 0, or -1 with
+ * errno (async-signal-safe). */
+int cli_cut_own(int fd, off_t size, off_t len);
 /* From a command's own handler (listen's, which took sig over): the next sig
  * is this file's again (async-signal-safe). */
 void cli_interrupt_rearm(int sig);

@@ -252,7 +252,7 @@ static void prom(FILE *f, const bench_args *a, const blanc_bench_result *r)
 typedef struct history {
     const char *path;
     int fd, created;
-    off_t size;
+    off_t size, len; /* len: the line's bytes, once it started writing one */
 } history;
 
 static int history_open(history *h, const char *path)
@@ -260,6 +260,7 @@ static int history_open(history *h, const char *path)
     h->path = path;
     h->created = 0;
     h->size = -1;
+    h->len = 0;
     /* A signal between the create and the note would leave the file it
      * should remove: none comes in between. */
     cli_interrupt_hold();
@@ -285,8 +286,10 @@ static int history_open(history *h, const char *path)
  * retried to learn why; history_close then cuts the partial line off. Not
  * held: the history may be a FIFO whose reader stalls, and a signal must
  * still end blanc. The signal then cuts a regular history back to its old
- * length (and removes one this bench made, cli_interrupt_file); a FIFO's
- * reader may get part of the line, as from any writer killed midway. */
+ * length (and removes one this bench made, cli_interrupt_file), unless
+ * another bench's line came after this one's (cli_cut_own: this one then
+ * stays); a FIFO's reader may get part of the line, as from any writer
+ * killed midway. */
 static int history_append(history *h, const char *buf, size_t n)
 {
     struct stat st;
@@ -295,8 +298,9 @@ static int history_append(history *h, const char *buf, size_t n)
         return CLI_USAGE;
     }
     h->size = st.st_size;
+    h->len = (off_t)n;
     if (S_ISREG(st.st_mode))
-        cli_interrupt_cut(h->fd, h->size);
+        cli_interrupt_cut(h->fd, h->size, h->len);
     for (size_t done = 0; done < n;) {
         ssize_t w = write(h->fd, buf + done, n - done);
         if (w < 0 && errno == EINTR)
@@ -319,9 +323,9 @@ static void history_close(history *h, int keep)
         return;
     if (!keep && h->created)
         unlink(h->path);
-    else if (!keep && h->size >= 0 && ftruncate(h->fd, h->size) != 0)
+    else if (!keep && h->size >= 0 && cli_cut_own(h->fd, h->size, h->len) != 0)
         cli_error("%s: a partial line may remain: %s", h->path, strerror(errno));
-    cli_interrupt_cut(-1, 0);
+    cli_interrupt_cut(-1, 0, 0);
     close(h->fd);
     h->fd = -1;
     cli_interrupt_file(NULL);
@@ -377,7 +381,7 @@ int cmd_bench(int argc, char **argv)
     if (a.cpu >= 0 && pin(a.cpu))
         return CLI_USAGE;
     /* Outputs first: a bad one is refused before the measuring starts. */
-    history hist = {NULL, -1, 0, -1};
+    history hist = {NULL, -1, 0, -1, 0};
     blanc_sink *prom_sink = NULL;
     int sys = 0, exit_code = CLI_USAGE;
     if (a.jsonl && history_open(&hist, a.jsonl))

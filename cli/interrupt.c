@@ -27,11 +27,12 @@
  * for.
  *
  * Only async-signal-safe calls in the handlers: unlink()/rmdir() (through
- * blanc_sink_unlink_all_temps and blanc_session_unlink_outputs), ftruncate(),
- * sigaction(), raise().
+ * blanc_sink_unlink_all_temps and blanc_session_unlink_outputs), fstat(),
+ * ftruncate(), sigaction(), raise().
  */
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -40,10 +41,11 @@ enum { N_SIGNALS = 3 };
 static const int signals[N_SIGNALS] = {SIGINT, SIGTERM, SIGHUP};
 static const blanc_session *volatile g_session;
 static const char *volatile g_file;
-/* cli_interrupt_cut's file, and its length before the append (g_cut_fd is
- * set last and cleared first: the handler never sees a half-set pair). */
+/* cli_interrupt_cut's file, its length before the append and the append's
+ * (g_cut_fd is set last and cleared first: the handler never sees a
+ * half-set triple). */
 static volatile sig_atomic_t g_cut_fd = -1;
-static volatile off_t g_cut_size;
+static volatile off_t g_cut_size, g_cut_len;
 /* The signals guarded (not ignored at start), as bits of signals[]. */
 static unsigned g_guarded;
 static volatile sig_atomic_t g_held, g_pending;
@@ -53,7 +55,7 @@ static void on_interrupt(int sig)
     blanc_session_unlink_outputs(g_session);
     blanc_sink_unlink_all_temps();
     if (g_cut_fd >= 0) {
-        int cut = ftruncate(g_cut_fd, g_cut_size);
+        int cut = cli_cut_own(g_cut_fd, g_cut_size, g_cut_len);
         (void)cut; /* a failure cannot be told from here: the signal ends blanc */
     }
     if (g_file)
@@ -96,11 +98,22 @@ void cli_interrupt_session(const blanc_session *s) { g_session = s; }
 
 void cli_interrupt_file(const char *path) { g_file = path; }
 
-void cli_interrupt_cut(int fd, off_t size)
+void cli_interrupt_cut(int fd, off_t size, off_t len)
 {
     g_cut_fd = -1;
     g_cut_size = size;
+    g_cut_len = len;
     g_cut_fd = fd;
+}
+
+int cli_cut_own(int fd, off_t size, off_t len)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return -1;
+    if (st.st_size < size || st.st_size - size > len)
+        return 0; /* not only this append's bytes past size: leave the file be */
+    return ftruncate(fd, size);
 }
 
 void cli_interrupt_rearm(int sig)

@@ -11,6 +11,7 @@ replace it. A FIFO in a temporary folder shows the same thing harmlessly.
 
 Run: BLANC_BIN=build/blanc BLANC_SOURCE_DIR=. python3 tests/outputs_test.py
 """
+import json
 import os
 import signal
 import stat
@@ -269,47 +270,63 @@ class Outputs(unittest.TestCase):
         # it is in and before the .prom is: the handler then cuts the history back to its
         # old length and removes the .prom's temp (neither output, as a signal during the
         # measuring gives; when the line was written held, the signal waited and both were
-        # kept). strace holds each write(2) 1 s on its way out, which makes that moment
-        # last; without strace (or ptrace) the test is skipped.
+        # kept). But never another bench's line: when a second bench appended its own
+        # after this one's, both stay (the cut had taken the second bench's line with it).
+        # strace holds each write(2) 1 s on its way out, which makes that moment last;
+        # without strace (or ptrace) the test is skipped.
         import shutil
         if not shutil.which("strace") or subprocess.run(
                 ["strace", "-o", "/dev/null", "true"], capture_output=True).returncode:
             self.skipTest("strace cannot trace here")
-        old = self.p("old.jsonl")
-        with open(old, "w") as f:
-            f.write('{"earlier": 1}\n')
-        prom = self.p("bench.prom")
-        p = subprocess.Popen(["strace", "-o", "/dev/null", "-e", "trace=write", "-e",
-                              "inject=write:delay_exit=1000000", BIN, "bench", self.want,
-                              "--runs", "2", "--warmup", "0", "--jsonl", old, "--prom", prom],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                             preexec_fn=default_signals)
-        try:
-            deadline = time.time() + 60
-            while time.time() < deadline and p.poll() is None and os.path.getsize(old) == 15:
-                time.sleep(0.01)
-            self.assertIsNone(p.poll(), "finished before the signal")
-            self.assertGreater(os.path.getsize(old), 15)  # the line is in, its write not done
-            blanc = []  # strace's child
-            for pid in filter(str.isdigit, os.listdir("/proc")):
-                try:
-                    with open("/proc/%s/stat" % pid) as f:
-                        if int(f.read().rsplit(")", 1)[1].split()[1]) == p.pid:
-                            blanc.append(int(pid))
-                except OSError:
-                    pass
-            self.assertEqual(len(blanc), 1, blanc)
-            os.kill(blanc[0], signal.SIGTERM)
-            p.wait(30)
-            self.assertEqual(p.returncode, -signal.SIGTERM, p.stderr.read())  # strace ends as blanc did
-        finally:
-            if p.poll() is None:
-                p.kill()
-            p.wait()
-            p.stderr.close()
-        with open(old) as f:
-            self.assertEqual(f.read(), '{"earlier": 1}\n')
-        self.assertFalse(os.path.exists(prom))
+        for other in (False, True):
+            old = self.p("old.jsonl")
+            with open(old, "w") as f:
+                f.write('{"earlier": 1}\n')
+            prom = self.p("bench.prom")
+            p = subprocess.Popen(["strace", "-o", "/dev/null", "-e", "trace=write", "-e",
+                                  "inject=write:delay_exit=1000000", BIN, "bench", self.want,
+                                  "--runs", "2", "--warmup", "0", "--jsonl", old, "--prom",
+                                  prom], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                 text=True, preexec_fn=default_signals)
+            try:
+                deadline = time.time() + 60
+                while (time.time() < deadline and p.poll() is None and
+                       os.path.getsize(old) == 15):
+                    time.sleep(0.01)
+                self.assertIsNone(p.poll(), "finished before the signal")
+                mine = os.path.getsize(old)
+                self.assertGreater(mine, 15)  # the line is in, its write not done
+                if other:  # a second bench on the same history, whole, meanwhile
+                    r = run("bench", self.want, "--runs", "2", "--warmup", "0", "--jsonl", old)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    self.assertGreater(os.path.getsize(old), mine)
+                blanc = []  # strace's child
+                for pid in filter(str.isdigit, os.listdir("/proc")):
+                    try:
+                        with open("/proc/%s/stat" % pid) as f:
+                            if int(f.read().rsplit(")", 1)[1].split()[1]) == p.pid:
+                                blanc.append(int(pid))
+                    except OSError:
+                        pass
+                self.assertEqual(len(blanc), 1, blanc)
+                os.kill(blanc[0], signal.SIGTERM)
+                p.wait(30)
+                # strace ends as blanc did
+                self.assertEqual(p.returncode, -signal.SIGTERM, p.stderr.read())
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                p.wait()
+                p.stderr.close()
+            with open(old) as f:
+                lines = f.read().splitlines()
+            if other:
+                self.assertEqual(len(lines), 3, lines)  # earlier, this bench's, the other's
+                self.assertEqual(lines[0], '{"earlier": 1}')
+                self.assertTrue(all(json.loads(x) for x in lines[1:]))
+            else:
+                self.assertEqual(lines, ['{"earlier": 1}'])
+            self.assertFalse(os.path.exists(prom))
         self.assertEqual(self.temps(), [])
 
     def test_a_signal_while_gen_puts_its_files_in_place_leaves_all_or_nothing(self):
