@@ -71,3 +71,5 @@ uint64_t books_top_ref(const blanc_books *b)
     uint64_t top = b->ri.top_id > b->ri.bulk_top ? b->ri.top_id : b->ri.bulk_top;
     return top << RI_PAGE_BITS;
 }
+
+int books_ref_direct(uint64_t ref) { return !(ref >> (RI_PAGE_BITS + RI_TABLE_BITS)); }

@@ -28,6 +28,9 @@ void books_bulk(blanc_books *b, uint64_t top_ref);
 void books_bulk_end(blanc_books *b);
 /* A ref at or past b's newest page: what a bulk copy out of b passes on. */
 uint64_t books_top_ref(const blanc_books *b);
+/* Whether ref is in the paged direct index's range (ref_index.h): one
+ * beyond it always goes to the map. */
+int books_ref_direct(uint64_t ref);
 
 /* copy.c: instrument `locate` of src, orders in queue order and digest
  * state, as a new instrument of dst (BLANC_ENOTFOUND if src has none). */

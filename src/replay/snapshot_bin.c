@@ -300,11 +300,14 @@ static int read_orders(blanc_replay *r, const snap_inst *in, uint32_t n, const u
                          (unsigned long long)len, (unsigned long long)need,
                          (unsigned long long)(need * ORDER_LEN));
     /* The newest ref first: the orders far behind it go to the map (books_bulk),
-     * not into an old page each, which would hold a few of them. */
+     * not into an old page each, which would hold a few of them. A ref past
+     * the direct index goes to the map anyway and says nothing of the day's
+     * newest (taken as the top, it sent every order to the map). */
     uint64_t top = 0;
     for (uint64_t j = 0; j < need; j++) {
         uint64_t ref = blanc_le64(o + j * ORDER_LEN);
-        top = ref > top ? ref : top;
+        if (books_ref_direct(ref) && ref > top)
+            top = ref;
     }
     books_bulk(r->books, top);
     int rc = read_order_list(r, in, n, o, base, err);
