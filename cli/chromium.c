@@ -102,6 +102,10 @@ static int above_stdio(int fd, int cloexec)
     return moved;
 }
 
+/* The forked child until its exec (which resets the handlers): blanc's
+ * signal hold is on, so a signal here is only recorded, in this copy, and
+ * the child goes on to exec or exit; the parent gets its own. Only
+ * async-signal-safe calls, as after any fork. */
 static void exec_child(char *const argv[], const char *log, pid_t parent, int report)
 {
     report = above_stdio(report, 1);
