@@ -23,7 +23,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stalled import blocked_on_pipe  # noqa: E402
+from stalled import reap, signal_when_blocked  # noqa: E402
 
 BIN = os.environ.get("BLANC_BIN", "build/blanc")
 SRC = os.environ.get("BLANC_SOURCE_DIR", ".")
@@ -249,16 +249,10 @@ class Outputs(unittest.TestCase):
                               "--jsonl", fifo, "--prom", prom], stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
         try:
-            self.assertTrue(blocked_on_pipe(p, 60), "blanc never blocked on the FIFO: " +
-                            ("" if p.poll() is None else p.stderr.read()))
-            p.send_signal(signal.SIGINT)
-            p.wait(10)  # before the fix: subprocess.TimeoutExpired (still blocked, held)
-            self.assertEqual(p.returncode, -signal.SIGINT, p.stderr.read())
+            # before the fix: blanc stayed blocked, the signal held
+            signal_when_blocked(self, p, signal.SIGINT, 60)
         finally:
-            if p.poll() is None:
-                p.kill()
-            p.wait()
-            p.stderr.close()
+            reap(p)
             os.close(wfd)
             os.close(rfd)
         self.assertEqual(self.temps(), [])

@@ -24,7 +24,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import png  # noqa: E402
-from stalled import blocked_on_pipe  # noqa: E402
+from stalled import reap, signal_when_blocked  # noqa: E402
 
 BIN = os.environ.get("BLANC_BIN", "build/blanc")
 SRC = os.environ.get("BLANC_SOURCE_DIR", ".")
@@ -358,7 +358,6 @@ class Report(unittest.TestCase):
         ($BLANC_CHROMIUM: a script that writes a PDF larger than a pipe holds) makes this
         independent of Chromium."""
         import signal
-        import time
         d = tempfile.mkdtemp(dir=self.tmp.name)
         fake = os.path.join(d, "fake-chromium")
         with open(fake, "w") as f:
@@ -375,16 +374,10 @@ class Report(unittest.TestCase):
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                              env=dict(os.environ, BLANC_CHROMIUM=fake, TMPDIR=d))
         try:
-            self.assertTrue(blocked_on_pipe(p, 30), "blanc never blocked on the FIFO: " +
-                            ("" if p.poll() is None else p.stderr.read()))
-            p.send_signal(signal.SIGTERM)
-            p.wait(10)  # before the fix: still blocked, signals held
-            self.assertEqual(p.returncode, -signal.SIGTERM, p.stderr.read())
+            # before the fix: blanc stayed blocked, the signal held
+            signal_when_blocked(self, p, signal.SIGTERM, 30)
         finally:
-            if p.poll() is None:
-                p.kill()
-            p.wait()
-            p.stderr.close()
+            reap(p)
             os.close(rfd)
         with open(page) as f:
             self.assertEqual(f.read(), "old")

@@ -15,3 +15,22 @@ def blocked_on_pipe(p, timeout):
                 return True
         time.sleep(0.02)
     return False
+
+
+def signal_when_blocked(tc, p, sig, timeout):
+    """Once p blocks on its FIFO (within timeout s), send it sig; unittest case tc asserts
+    that p then ends by that signal within 10 s (a held signal would leave it blocked:
+    subprocess.TimeoutExpired)."""
+    tc.assertTrue(blocked_on_pipe(p, timeout), "blanc never blocked on the FIFO: " +
+                  ("" if p.poll() is None else p.stderr.read()))
+    p.send_signal(sig)
+    p.wait(10)
+    tc.assertEqual(p.returncode, -sig, p.stderr.read())
+
+
+def reap(p):
+    """Kill p if it still runs, wait for it and close its stderr pipe."""
+    if p.poll() is None:
+        p.kill()
+    p.wait()
+    p.stderr.close()
