@@ -77,6 +77,57 @@ def orphans_day(path, reps=12):
         f.write(out)
 
 
+def old_pages_day(path):
+    """Orders that rest in pages of their own far behind the newest ref: each of 60 old index
+    pages holds 40 orders of one instrument only, then the day moves on past ref 5,000,000
+    (over 1,024 pages ahead), and at the end executes or deletes every old order. On N
+    threads the shards, a move, the gathers, a snapshot's restore and a resume's split copy
+    those orders in bulk, and put them in the map rather than in pages of their own
+    (books_bulk); each later lookup must still find them (an order not found is an anomaly
+    and changes the digests)."""
+    out = bytearray()
+
+    def frame(m):
+        out.extend(struct.pack(">H", len(m)) + m)
+
+    def head(t, loc, ts):
+        return t + struct.pack(">HH", loc, 0) + ts.to_bytes(6, "big")
+
+    def add(ts, loc, ref, px, shares=100):
+        frame(head(b"A", loc, ts) + struct.pack(">Q", ref) + (b"B" if px < 20000 else b"S") +
+              struct.pack(">I", shares) + b"SYM     " + struct.pack(">I", px))
+
+    ts = 34200 * 10**9
+    frame(head(b"S", 0, ts) + b"O")
+    for loc in range(1, 21):
+        frame(head(b"R", loc, ts) + ("S%d" % loc).ljust(8).encode() + b"QN" +
+              struct.pack(">I", 100) + b"NC  PN 1N" + struct.pack(">I", 0) + b"N")
+    old = []
+    for page in range(60):
+        loc = 1 + page % 20
+        for k in range(40):
+            ref = page * 4096 + 1 + k * 50
+            add(ts, loc, ref, 10000 + k % 7 if k % 2 else 20000 + k % 5)
+            old.append((loc, ref))
+            ts += 1000
+    ref = 5_000_000
+    for i in range(30000):
+        loc = 1 + i % 20
+        add(ts, loc, ref, 10000 + i % 11)
+        if i % 2:
+            frame(head(b"D", 1 + (i - 1) % 20, ts) + struct.pack(">Q", ref - 1))
+        ref, ts = ref + 1, ts + 1000
+    for j, (loc, r) in enumerate(old):
+        if j % 3:
+            frame(head(b"E", loc, ts) + struct.pack(">QIQ", r, 10, 9_000_000 + j))
+        else:
+            frame(head(b"D", loc, ts) + struct.pack(">Q", r))
+        ts += 1000
+    frame(head(b"S", 0, ts) + b"C")
+    with open(path, "wb") as f:
+        f.write(out)
+
+
 def strip_paths(d, tmp):
     """The snapshot list names per-run folders: keep only the file names and counts."""
     for s in d.get("snapshots", []):
@@ -105,6 +156,8 @@ class Threads(unittest.TestCase):
             cls.inputs[name] = path
         cls.inputs["orphans"] = os.path.join(cls.tmp, "orphans.itch")
         orphans_day(cls.inputs["orphans"])
+        cls.inputs["old_pages"] = os.path.join(cls.tmp, "old_pages.itch")
+        old_pages_day(cls.inputs["old_pages"])
         # Thresholds low enough that the corrupt and gap days move the breakers.
         cls.config = os.path.join(cls.tmp, "health.toml")
         with open(cls.config, "w") as f:
@@ -218,6 +271,45 @@ class Threads(unittest.TestCase):
                 if first is None:
                     first = (rc, d, err)
                 self.assertEqual((rc, d, err), first, "%s resumed on %d" % (name, n))
+
+    def test_old_pages_copied_in_bulk(self):
+        """old_pages_day on N threads, with instruments moved mid-run, a snapshot restored and
+        a resume split onto the shards: every old order is found by its execution or delete
+        after the bulk copies (no anomaly on any count), and the results are one thread's."""
+        path = self.inputs["old_pages"]
+        one = self.replay(path, 1)
+        self.assertEqual(one[0], 0, one[2])
+        self.assertEqual(one[1]["anomalies_total"], 0)
+        self.assertEqual(one[1]["by_type"]["E"], 1600)
+        cuts = ["30000", "end"]
+        ref, files1, out1 = self.snapshots(path, 1, cuts, "old1")
+        snap = os.path.join(out1, "snap-i30000.snap")
+        full = self.replay(path, 1, "--resume", snap)
+        self.assertEqual(full[1]["digests"], one[1]["digests"])
+        for n in THREADS:
+            for moves in (False, True):
+                env = (dict(os.environ, BLANC_SHARD_SHED="1", BLANC_READER_SHARE="1000")
+                       if moves else None)
+                with self.subTest(threads=n, moves=moves):
+                    out = os.path.join(self.tmp, "snaps-old-%d-%d" % (n, moves))
+                    p = run("replay", path, "--threads", n, "--json", "--snapshot-out", out,
+                            "--snapshot-at", cuts[0], "--snapshot-at", cuts[1], env=env)
+                    d = json.loads(p.stdout)
+                    th = d.pop("threads")
+                    for k in TIMING:
+                        d.pop(k, None)
+                    self.assertEqual((p.returncode, strip_paths(d, self.tmp), p.stderr), ref)
+                    if moves:
+                        self.assertGreater(th["moved"], 0, "nothing moved: the test cannot fail")
+                    files = {}
+                    for f in sorted(os.listdir(out)):
+                        with open(os.path.join(out, f), "rb") as fh:
+                            files[f] = fh.read()
+                    self.assertEqual(files, files1)
+                    p = run("replay", path, "--threads", n, "--json", "--resume", snap, env=env)
+                    d = json.loads(p.stdout)
+                    self.assertEqual(d["digests"], one[1]["digests"], p.stderr)
+                    self.assertEqual(d["anomalies_total"], 0)
 
     def test_reader_share_extremes(self):
         """The reader's share of the books (BLANC_READER_SHARE, per mille) moves work, never
