@@ -87,9 +87,6 @@ static void last_line(const char *log, char *out, size_t cap)
 
 enum { INTERRUPTED = -2 };
 
-/* The browser's side of the fork, up to its exec: async-signal-safe calls
- * only. A step that fails sends its errno up `report` (close-on-exec: the
- * parent reads nothing once the exec is done), for "failed to start". */
 /* fd, moved to 3 or above: a blanc started with 0, 1 or 2 closed gets them
  * from open() here, and the dup2 calls onto 0, 1 and 2 would then close the
  * very file they copy (the browser's log lost, its output on /dev/null). */
@@ -102,10 +99,12 @@ static int above_stdio(int fd, int cloexec)
     return moved;
 }
 
-/* The forked child until its exec (which resets the handlers): blanc's
- * signal hold is on, so a signal here is only recorded, in this copy, and
- * the child goes on to exec or exit; the parent gets its own. Only
- * async-signal-safe calls, as after any fork. */
+/* The browser's side of the fork, up to its exec: async-signal-safe calls
+ * only. A step that fails sends its errno up `report` (close-on-exec: the
+ * parent reads nothing once the exec is done), for "failed to start". Until
+ * the exec (which resets the handlers) blanc's signal hold is on, so a
+ * signal here is only recorded, in this copy, and the child goes on to exec
+ * or exit; the parent gets its own. */
 static void exec_child(char *const argv[], const char *log, pid_t parent, int report)
 {
     report = above_stdio(report, 1);
