@@ -222,7 +222,7 @@ static inline int ri_bulk_old(const ref_index *ri, uint64_t ref)
 /* File a new key (absent, checked by ref_find; map capacity reserved). */
 static void ref_insert(blanc_books *b, uint16_t locate, uint64_t ref, uint32_t h)
 {
-    if (blanc_likely(!(ref >> (RI_PAGE_BITS + RI_TABLE_BITS)))) {
+    if (blanc_likely(ri_direct(ref))) {
         ri_page *pg = ri_page_of(&b->ri, ref);
         if (blanc_unlikely(!pg) && !ri_bulk_old(&b->ri, ref) && !(pg = ri_page_new(&b->ri, ref)))
             b->ri.refused++;

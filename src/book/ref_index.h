@@ -121,6 +121,10 @@ typedef struct ref_pos {
     uint32_t idx;
 } ref_pos;
 
+/* Whether ref is below 2^(RI_PAGE_BITS + RI_TABLE_BITS), where the direct
+ * index may hold it; a larger one always goes to the map. */
+static inline int ri_direct(uint64_t ref) { return !(ref >> (RI_PAGE_BITS + RI_TABLE_BITS)); }
+
 static inline ri_page *ri_page_of(const ref_index *ri, uint64_t ref)
 {
     return (ref >> RI_PAGE_BITS) < ri->table_n ? ri->table[ref >> RI_PAGE_BITS] : NULL;

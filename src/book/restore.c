@@ -65,11 +65,10 @@ void books_restore_prefetch(const blanc_books *b, uint16_t locate, uint64_t ref)
     __builtin_prefetch(&b->map.slots[order_map_home(&b->map, tag)]);
 }
 
-
 uint64_t books_top_ref(const blanc_books *b)
 {
     uint64_t top = b->ri.top_id > b->ri.bulk_top ? b->ri.top_id : b->ri.bulk_top;
     return top << RI_PAGE_BITS;
 }
 
-int books_ref_direct(uint64_t ref) { return !(ref >> (RI_PAGE_BITS + RI_TABLE_BITS)); }
+int books_ref_direct(uint64_t ref) { return ri_direct(ref); }
